@@ -1,0 +1,64 @@
+namespace SimByz.Aggregation;
+
+/// <summary>
+/// A synchronous aggregation rule: n received vectors in, one vector out.
+/// </summary>
+/// <remarks>
+/// <para>Implementations validate their tolerance condition against <see cref="GradientBatch.Count"/>
+/// (e.g. Krum needs n &gt; 2f+2) and throw <see cref="SimByzException"/> naming the rule and the
+/// condition. They allocate nothing per call after warm-up (buffers are kept and grown), and their
+/// result does not depend on the number of threads, bit for bit.</para>
+/// <para>Rules with state across rounds (centered clipping) reset it in <see cref="Reset"/>. A rule
+/// instance is used by one simulation at a time (not thread-safe).</para>
+/// </remarks>
+public interface IAggregator
+{
+    /// <summary>Canonical spec that recreates this rule, e.g. <c>krum:f=4,variant=blanchard</c>.</summary>
+    string Spec { get; }
+
+    /// <summary>
+    /// Aggregates <paramref name="input"/> into <paramref name="output"/> (length d).
+    /// <paramref name="context"/> supplies the model and validation oracle for rules that need them
+    /// (Zeno); <paramref name="diagnostics"/>, when given, is reset and filled.
+    /// </summary>
+    void Aggregate(GradientBatch input, Span<float> output, AggregationContext context, AggregationDiagnostics? diagnostics = null);
+
+    /// <summary>Forgets state carried across rounds (no-op for stateless rules).</summary>
+    void Reset() { }
+}
+
+/// <summary>What the server knows when it aggregates: its model, step size and validation oracle.</summary>
+/// <remarks>Immutable per call. <see cref="None"/> serves rules that need nothing.</remarks>
+public sealed class AggregationContext
+{
+    public static AggregationContext None { get; } = new();
+
+    /// <summary>The server's current model x (empty when unknown).</summary>
+    public ReadOnlyMemory<float> Model { get; init; }
+
+    /// <summary>The learning rate γ the server will apply this round.</summary>
+    public double LearningRate { get; init; }
+
+    /// <summary>Round (sync) or server version (async).</summary>
+    public long Round { get; init; }
+
+    /// <summary>The server's validation oracle (Zeno, Zeno++), or null.</summary>
+    public IValidationOracle? Oracle { get; init; }
+}
+
+/// <summary>
+/// The server's validation data, as Zeno and Zeno++ use it: the loss, and its gradient, of the
+/// current validation batch at a given parameter vector, evaluated in inference mode.
+/// </summary>
+/// <remarks>The simulator owns which batch is current (Zeno draws a new one each round).</remarks>
+public interface IValidationOracle
+{
+    /// <summary>Parameter dimension d.</summary>
+    int Dimension { get; }
+
+    /// <summary>f_r(x): loss of the current validation batch at <paramref name="parameters"/>.</summary>
+    double Loss(ReadOnlySpan<float> parameters);
+
+    /// <summary>Writes ∇f_r(x) into <paramref name="gradient"/> and returns f_r(x).</summary>
+    double LossAndGradient(ReadOnlySpan<float> parameters, Span<float> gradient);
+}

@@ -1,0 +1,187 @@
+using System.Globalization;
+
+namespace SimByz.Aggregation.Specs;
+
+/// <summary>
+/// One parsed component of a spec: a name and its <c>key=value</c> parameters, e.g. <c>krum:f=4</c>.
+/// </summary>
+/// <remarks>
+/// Grammar (shared by aggregators, pre-aggregators, attacks and delay models):
+/// <code>
+/// chain     := component ( '+' component )*        e.g. bucketing:s=2+trimmed-mean:b=3
+/// component := name [ ':' param ( ',' param )* ]    e.g. zeno:b=8,rho=0.0005
+/// param     := key '=' value
+/// </code>
+/// Names and keys are lower-case letters, digits, '-' and '_'; values are any text without ',', '+'
+/// or ':' (numbers use '.' as decimal point). In a chain every component but the last is a
+/// pre-aggregator applied in order; the last is the rule. Whitespace around tokens is ignored.
+/// Parameters are read through <see cref="SpecParameters"/>, which rejects unknown keys.
+/// </remarks>
+public sealed record ComponentSpec(string Name, IReadOnlyList<KeyValuePair<string, string>> Parameters)
+{
+    /// <summary>The canonical text: name, then parameters in the given order.</summary>
+    public override string ToString()
+        => Parameters.Count == 0 ? Name : Name + ":" + string.Join(",", Parameters.Select(p => p.Key + "=" + p.Value));
+
+    /// <summary>Parses one component. <paramref name="what"/> names the kind in errors ("rule", "attack").</summary>
+    /// <exception cref="SimByzException">Malformed text, with the position of the problem.</exception>
+    public static ComponentSpec Parse(string text, string what = "spec")
+    {
+        string s = (text ?? "").Trim();
+        if (s.Length == 0) throw new SimByzException($"empty {what}: expected NAME or NAME:key=value,...");
+        int colon = s.IndexOf(':', StringComparison.Ordinal);
+        string name = (colon < 0 ? s : s[..colon]).Trim();
+        if (!IsIdentifier(name))
+        {
+            throw new SimByzException($"{what} '{s}': '{name}' is not a valid name (lower-case letters, digits, '-', '_')");
+        }
+        var parameters = new List<KeyValuePair<string, string>>();
+        if (colon >= 0)
+        {
+            string rest = s[(colon + 1)..];
+            if (rest.Trim().Length == 0) throw new SimByzException($"{what} '{s}': nothing after ':' (expected key=value)");
+            foreach (string part in rest.Split(','))
+            {
+                int eq = part.IndexOf('=', StringComparison.Ordinal);
+                if (eq < 0) throw new SimByzException($"{what} '{s}': parameter '{part.Trim()}' is not key=value");
+                string key = part[..eq].Trim(), value = part[(eq + 1)..].Trim();
+                if (!IsIdentifier(key)) throw new SimByzException($"{what} '{s}': '{key}' is not a valid parameter name");
+                if (value.Length == 0) throw new SimByzException($"{what} '{s}': parameter '{key}' has no value");
+                if (value.Contains(':', StringComparison.Ordinal)) throw new SimByzException($"{what} '{s}': value of '{key}' contains ':'");
+                if (parameters.Any(p => p.Key == key)) throw new SimByzException($"{what} '{s}': parameter '{key}' given twice");
+                parameters.Add(new(key, value));
+            }
+        }
+        return new ComponentSpec(name, parameters);
+    }
+
+    /// <summary>Parses <c>a+b+c</c> into its components.</summary>
+    public static IReadOnlyList<ComponentSpec> ParseChain(string text, string what = "spec")
+    {
+        string s = (text ?? "").Trim();
+        if (s.Length == 0) throw new SimByzException($"empty {what}");
+        return s.Split('+').Select(p => Parse(p, what)).ToList();
+    }
+
+    private static bool IsIdentifier(string s)
+        => s.Length > 0 && s.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_' or '.');
+
+    /// <summary>Typed, validated access to the parameters; see <see cref="SpecParameters"/>.</summary>
+    public SpecParameters Read(string what = "spec") => new(this, what);
+}
+
+/// <summary>
+/// Reads a component's parameters with types, defaults and ranges, and rejects unknown ones.
+/// Call the getters for every known key, then <see cref="EnsureAllUsed"/>.
+/// </summary>
+/// <remarks>Errors name the component, the key, the bad value and what is allowed.</remarks>
+public sealed class SpecParameters
+{
+    private readonly ComponentSpec _spec;
+    private readonly string _what;
+    private readonly HashSet<string> _known = new(StringComparer.Ordinal);
+
+    internal SpecParameters(ComponentSpec spec, string what)
+    {
+        _spec = spec;
+        _what = what;
+    }
+
+    private string? Raw(string key)
+    {
+        _known.Add(key);
+        foreach (var p in _spec.Parameters) if (p.Key == key) return p.Value;
+        return null;
+    }
+
+    private SimByzException Bad(string key, string value, string expected)
+        => new($"{_what} '{_spec}': parameter '{key}={value}' is invalid: expected {expected}");
+
+    /// <summary>True if the key was given.</summary>
+    public bool Has(string key) => Raw(key) is not null;
+
+    public int GetInt(string key, int defaultValue, int min = int.MinValue, int max = int.MaxValue)
+    {
+        string? raw = Raw(key);
+        if (raw is null) return defaultValue;
+        if (!int.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v) || v < min || v > max)
+        {
+            throw Bad(key, raw, RangeText("an integer", min, max));
+        }
+        return v;
+    }
+
+    /// <summary>A required integer.</summary>
+    public int GetInt(string key, int min = int.MinValue, int max = int.MaxValue)
+    {
+        if (!Has(key)) throw new SimByzException($"{_what} '{_spec}': parameter '{key}' is required ({RangeText("an integer", min, max)})");
+        return GetInt(key, 0, min, max);
+    }
+
+    public double GetDouble(string key, double defaultValue, double min = double.NegativeInfinity, double max = double.PositiveInfinity)
+    {
+        string? raw = Raw(key);
+        if (raw is null) return defaultValue;
+        if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v) || v < min || v > max)
+        {
+            throw Bad(key, raw, RangeText("a finite number", min, max));
+        }
+        return v;
+    }
+
+    /// <summary>A required number.</summary>
+    public double GetDouble(string key, double min = double.NegativeInfinity, double max = double.PositiveInfinity)
+    {
+        if (!Has(key)) throw new SimByzException($"{_what} '{_spec}': parameter '{key}' is required ({RangeText("a number", min, max)})");
+        return GetDouble(key, 0, min, max);
+    }
+
+    /// <summary>One of <paramref name="allowed"/> (case-sensitive).</summary>
+    public string GetChoice(string key, string defaultValue, params string[] allowed)
+    {
+        string? raw = Raw(key);
+        if (raw is null) return defaultValue;
+        if (!allowed.Contains(raw, StringComparer.Ordinal)) throw Bad(key, raw, "one of " + string.Join(", ", allowed));
+        return raw;
+    }
+
+    public bool GetBool(string key, bool defaultValue)
+    {
+        string? raw = Raw(key);
+        if (raw is null) return defaultValue;
+        return raw switch
+        {
+            "true" or "1" or "yes" => true,
+            "false" or "0" or "no" => false,
+            _ => throw Bad(key, raw, "true or false"),
+        };
+    }
+
+    public string GetString(string key, string defaultValue) => Raw(key) ?? defaultValue;
+
+    /// <summary>Throws if a parameter was given that no getter asked for, listing the known ones.</summary>
+    public void EnsureAllUsed()
+    {
+        foreach (var p in _spec.Parameters)
+        {
+            if (!_known.Contains(p.Key))
+            {
+                string known = _known.Count == 0 ? "it takes no parameters" : "known: " + string.Join(", ", _known.Order(StringComparer.Ordinal));
+                throw new SimByzException($"{_what} '{_spec}': unknown parameter '{p.Key}' ({known})");
+            }
+        }
+    }
+
+    private static string RangeText(string kind, double min, double max)
+    {
+        bool lo = !double.IsNegativeInfinity(min) && min != int.MinValue, hi = !double.IsPositiveInfinity(max) && max != int.MaxValue;
+        string F(double x) => x.ToString(CultureInfo.InvariantCulture);
+        return (lo, hi) switch
+        {
+            (true, true) => $"{kind} in [{F(min)}, {F(max)}]",
+            (true, false) => $"{kind} ≥ {F(min)}",
+            (false, true) => $"{kind} ≤ {F(max)}",
+            _ => kind,
+        };
+    }
+}

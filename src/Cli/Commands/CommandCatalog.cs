@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace SimByz.Cli.Commands;
+
+/// <summary>Every subcommand of <c>simbyz</c>; each lives in its own file.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> All(TextWriter output)
+    {
+        yield return VersionCommand.Create(output);
+    }
+}

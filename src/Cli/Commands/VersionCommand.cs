@@ -1,0 +1,22 @@
+using System.CommandLine;
+using System.Reflection;
+
+namespace SimByz.Cli.Commands;
+
+/// <summary><c>simbyz version</c>: the SimByz version that goes into every trace header.</summary>
+internal static class VersionCommand
+{
+    public static string SimByzVersion
+        => typeof(SimByzException).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static Command Create(TextWriter output)
+    {
+        var command = new Command("version", "Print the SimByz version.");
+        command.SetAction(_ =>
+        {
+            output.WriteLine(SimByzVersion);
+            return 0;
+        });
+        return command;
+    }
+}

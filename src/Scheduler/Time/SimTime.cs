@@ -1,0 +1,124 @@
+using System.Globalization;
+
+namespace SimByz.Scheduler;
+
+/// <summary>
+/// A point in simulated time, or a duration, as a whole number of nanoseconds.
+/// </summary>
+/// <remarks>
+/// Scheduling never uses floating point (DESIGN.md, Time): continuous samples are rounded to
+/// nanoseconds once, when drawn, by <see cref="FromSeconds(double)"/>. Text form is a decimal
+/// number followed by a unit (<c>ns</c>, <c>us</c>, <c>ms</c>, <c>s</c>, <c>min</c>, <c>h</c>), e.g.
+/// <c>1.5ms</c>; <see cref="ToString()"/> picks the largest unit in which the value is at least 1
+/// and prints it exactly, so <see cref="Parse"/> round-trips it. Immutable and thread-safe.
+/// </remarks>
+public readonly struct SimTime : IEquatable<SimTime>, IComparable<SimTime>
+{
+    /// <summary>Nanoseconds since the start of the run (or the length of a duration).</summary>
+    public long Nanoseconds { get; }
+
+    public SimTime(long nanoseconds) => Nanoseconds = nanoseconds;
+
+    public static SimTime Zero => default;
+    public static SimTime MaxValue => new(long.MaxValue);
+
+    public static SimTime FromNanoseconds(long ns) => new(ns);
+    public static SimTime FromMicroseconds(long us) => new(checked(us * 1_000L));
+    public static SimTime FromMilliseconds(long ms) => new(checked(ms * 1_000_000L));
+
+    /// <summary>Rounds a duration in seconds to the nearest nanosecond (ties away from zero).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">NaN, infinite or beyond ±292 years.</exception>
+    public static SimTime FromSeconds(double seconds)
+    {
+        if (!double.IsFinite(seconds) || Math.Abs(seconds) > 9.2e9)
+        {
+            throw new ArgumentOutOfRangeException(nameof(seconds), seconds, "a simulated duration must be finite and within ±292 years");
+        }
+        return new((long)Math.Round(seconds * 1e9, MidpointRounding.AwayFromZero));
+    }
+
+    /// <summary>The value in seconds, for reporting only (never fed back into scheduling).</summary>
+    public double TotalSeconds => Nanoseconds / 1e9;
+
+    public static SimTime operator +(SimTime a, SimTime b) => new(checked(a.Nanoseconds + b.Nanoseconds));
+    public static SimTime operator -(SimTime a, SimTime b) => new(checked(a.Nanoseconds - b.Nanoseconds));
+    public static SimTime operator *(SimTime a, long k) => new(checked(a.Nanoseconds * k));
+    public static bool operator <(SimTime a, SimTime b) => a.Nanoseconds < b.Nanoseconds;
+    public static bool operator >(SimTime a, SimTime b) => a.Nanoseconds > b.Nanoseconds;
+    public static bool operator <=(SimTime a, SimTime b) => a.Nanoseconds <= b.Nanoseconds;
+    public static bool operator >=(SimTime a, SimTime b) => a.Nanoseconds >= b.Nanoseconds;
+    public static bool operator ==(SimTime a, SimTime b) => a.Nanoseconds == b.Nanoseconds;
+    public static bool operator !=(SimTime a, SimTime b) => a.Nanoseconds != b.Nanoseconds;
+
+    public static SimTime Max(SimTime a, SimTime b) => a.Nanoseconds >= b.Nanoseconds ? a : b;
+    public static SimTime Min(SimTime a, SimTime b) => a.Nanoseconds <= b.Nanoseconds ? a : b;
+
+    public bool Equals(SimTime other) => Nanoseconds == other.Nanoseconds;
+    public override bool Equals(object? obj) => obj is SimTime t && Equals(t);
+    public override int GetHashCode() => Nanoseconds.GetHashCode();
+    public int CompareTo(SimTime other) => Nanoseconds.CompareTo(other.Nanoseconds);
+
+    private static readonly (string Unit, long Ns)[] Units =
+    [
+        ("h", 3_600_000_000_000L), ("min", 60_000_000_000L), ("s", 1_000_000_000L),
+        ("ms", 1_000_000L), ("us", 1_000L), ("ns", 1L),
+    ];
+
+    /// <summary>Exact text form, e.g. <c>1.5ms</c>, <c>0ns</c>, <c>-2s</c>.</summary>
+    public override string ToString()
+    {
+        long abs = Nanoseconds == long.MinValue ? long.MaxValue : Math.Abs(Nanoseconds);
+        foreach (var (unit, ns) in Units)
+        {
+            if (abs >= ns || ns == 1)
+            {
+                decimal value = (decimal)Nanoseconds / ns;
+                return value.ToString("0.#########", CultureInfo.InvariantCulture) + unit;
+            }
+        }
+        throw new InvalidOperationException("unreachable");
+    }
+
+    /// <summary>Parses <c>NUMBER UNIT</c> (unit required; <c>µs</c> accepted for <c>us</c>).</summary>
+    /// <exception cref="FormatException">Malformed text, unknown unit, or not a whole number of nanoseconds.</exception>
+    public static SimTime Parse(string text)
+    {
+        if (TryParse(text, out var t, out var error)) return t;
+        throw new FormatException(error);
+    }
+
+    public static bool TryParse(string? text, out SimTime value, out string error)
+    {
+        value = default;
+        error = "";
+        string s = (text ?? "").Trim();
+        int split = s.Length;
+        while (split > 0 && char.IsLetter(s[split - 1])) split--;
+        string number = s[..split].Trim(), unit = s[split..].Replace("µ", "u", StringComparison.Ordinal);
+        if (unit == "" && s.EndsWith("µs", StringComparison.Ordinal)) { number = s[..^2]; unit = "us"; }
+        long scale = 0;
+        foreach (var (u, ns) in Units) if (u == unit) scale = ns;
+        if (unit == "m") scale = 60_000_000_000L;
+        if (scale == 0)
+        {
+            error = $"'{text}' is not a duration: expected a number and a unit (ns, us, ms, s, min, h), e.g. 1.5ms";
+            return false;
+        }
+        if (!decimal.TryParse(number, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var d))
+        {
+            error = $"'{text}' is not a duration: '{number}' is not a decimal number";
+            return false;
+        }
+        decimal ns2;
+        try { ns2 = d * scale; }
+        catch (OverflowException) { error = $"'{text}' is out of range"; return false; }
+        if (ns2 != decimal.Truncate(ns2))
+        {
+            error = $"'{text}' is not a whole number of nanoseconds";
+            return false;
+        }
+        if (ns2 > long.MaxValue || ns2 < long.MinValue) { error = $"'{text}' is out of range"; return false; }
+        value = new SimTime((long)ns2);
+        return true;
+    }
+}
