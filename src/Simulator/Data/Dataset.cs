@@ -7,7 +7,7 @@ namespace SimByz.Simulator.Data;
 /// <remarks>
 /// Immutable. Views share arrays: <see cref="WithLabels"/> gives the same features with other labels
 /// (data-level attacks poison a Byzantine worker's copy this way); subsets are expressed as row
-/// index lists (<see cref="Partition"/> in the partitioning code), not copies.
+/// index lists (see the partitioning code), not copies.
 /// </remarks>
 public sealed class Dataset
 {
