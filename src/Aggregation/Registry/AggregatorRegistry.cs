@@ -1,5 +1,5 @@
+using SimByz.Specs;
 using SimByz.Aggregation.Rules;
-using SimByz.Aggregation.Specs;
 using SimByz.Scheduler;
 
 namespace SimByz.Aggregation.Registry;

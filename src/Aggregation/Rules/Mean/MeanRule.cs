@@ -1,6 +1,6 @@
+using SimByz.Specs;
 using System.Numerics.Tensors;
 using SimByz.Aggregation.Registry;
-using SimByz.Aggregation.Specs;
 
 namespace SimByz.Aggregation.Rules;
 

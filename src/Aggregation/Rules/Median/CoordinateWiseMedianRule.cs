@@ -1,5 +1,5 @@
+using SimByz.Specs;
 using SimByz.Aggregation.Registry;
-using SimByz.Aggregation.Specs;
 
 namespace SimByz.Aggregation.Rules;
 

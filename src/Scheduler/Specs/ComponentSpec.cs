@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace SimByz.Aggregation.Specs;
+namespace SimByz.Specs;
 
 /// <summary>
 /// One parsed component of a spec: a name and its <c>key=value</c> parameters, e.g. <c>krum:f=4</c>.

@@ -1,4 +1,4 @@
-namespace SimByz.Aggregation.Registry;
+namespace SimByz.Specs;
 
 /// <summary>How a registered component (rule, pre-aggregator, attack, delay model) is described to users by <c>simbyz list</c>.</summary>
 /// <param name="Name">Stable spec name, e.g. <c>krum</c>.</param>
