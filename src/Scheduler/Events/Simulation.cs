@@ -42,6 +42,9 @@ public sealed class Simulation<T>
 
     public bool Cancel(EventHandle handle) => _queue.Cancel(handle);
 
+    /// <summary>The time of the next pending event, or false when none is pending.</summary>
+    public bool TryPeekTime(out SimTime time) => _queue.TryPeekTime(out time);
+
     public bool IsPending(EventHandle handle) => _queue.IsPending(handle);
 
     /// <summary>Handles the next event, if any.</summary>

@@ -1,0 +1,58 @@
+using System.Globalization;
+using System.Text;
+
+namespace SimByz.Simulator.Engine;
+
+/// <summary>One evaluation point of one defence's run (a line of metrics.csv).</summary>
+/// <remarks>Counts are cumulative since the start of the run; staleness statistics cover the
+/// messages that reached the defence since the previous evaluation point (NaN when none).</remarks>
+public sealed record MetricsRow
+{
+    public required string Defence { get; init; }
+    public long TimeNs { get; init; }
+    public long Step { get; init; }
+    public double LearningRate { get; init; }
+    public double TrainLoss { get; init; }
+    public double ValidationLoss { get; init; }
+    public double ValidationAccuracy { get; init; }
+    public double TestLoss { get; init; }
+    public double TestAccuracy { get; init; }
+    public long HonestApplied { get; init; }
+    public long HonestRejected { get; init; }
+    public long HonestDropped { get; init; }
+    public long ByzantineApplied { get; init; }
+    public long ByzantineRejected { get; init; }
+    public long ByzantineDropped { get; init; }
+    public double StalenessMin { get; init; }
+    public double StalenessMean { get; init; }
+    public double StalenessMax { get; init; }
+
+    public static string CsvHeader =>
+        "defence,time_ns,step,learning_rate,train_loss,validation_loss,validation_accuracy,test_loss,test_accuracy," +
+        "honest_applied,honest_rejected,honest_dropped,byzantine_applied,byzantine_rejected,byzantine_dropped," +
+        "staleness_min,staleness_mean,staleness_max";
+
+    /// <summary>The CSV line: invariant culture, shortest round-trip doubles, so it is byte-stable.</summary>
+    public string ToCsv()
+    {
+        var sb = new StringBuilder();
+        sb.Append(Quote(Defence)).Append(',').Append(TimeNs).Append(',').Append(Step);
+        foreach (double v in new[] { LearningRate, TrainLoss, ValidationLoss, ValidationAccuracy, TestLoss, TestAccuracy })
+        {
+            sb.Append(',').Append(Format(v));
+        }
+        foreach (long v in new[] { HonestApplied, HonestRejected, HonestDropped, ByzantineApplied, ByzantineRejected, ByzantineDropped })
+        {
+            sb.Append(',').Append(v);
+        }
+        sb.Append(',').Append(Format(StalenessMin)).Append(',').Append(Format(StalenessMean)).Append(',').Append(Format(StalenessMax));
+        return sb.ToString();
+    }
+
+    /// <summary>Shortest round-trip text of a double, invariant culture ("NaN", "Infinity" as .NET writes them).</summary>
+    public static string Format(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string Quote(string s) => s.Contains(',', StringComparison.Ordinal) || s.Contains('"', StringComparison.Ordinal)
+        ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""
+        : s;
+}

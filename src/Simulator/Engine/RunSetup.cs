@@ -1,0 +1,94 @@
+using SimByz.Attacks;
+using SimByz.Scheduler;
+using SimByz.Simulator.Data;
+using SimByz.Simulator.Tasks;
+
+namespace SimByz.Simulator.Engine;
+
+/// <summary>
+/// Everything one simulated training run needs, already built: the task, the workers' shards and
+/// roles, delay models, the attack, the protocol and optimizer settings. A scenario resolves into
+/// one of these; every defence of the scenario runs from the same setup (same seed, so the same
+/// data, timing and worker draws: every consumer's stream is derived from the seed alone).
+/// </summary>
+/// <remarks>Factories (delay models, attack) are called once per run, so stateful components are
+/// never shared between runs (defences may run in parallel).</remarks>
+public sealed class RunSetup
+{
+    public required ulong Seed { get; init; }
+
+    /// <summary>Prototype model; each worker and the server get a <see cref="IModel.Clone"/>.</summary>
+    public required IModel Model { get; init; }
+
+    public required Dataset Train { get; init; }
+
+    /// <summary>The server's validation set (Zeno's), disjoint from the training shards.</summary>
+    public required Dataset Validation { get; init; }
+
+    public required Dataset Test { get; init; }
+
+    /// <summary>Rows of <see cref="Train"/> held by each worker.</summary>
+    public required int[][] Shards { get; init; }
+
+    /// <summary>Which workers are Byzantine.</summary>
+    public required bool[] Byzantine { get; init; }
+
+    /// <summary>Compute-latency model of worker i (a fresh instance per call).</summary>
+    public required Func<int, IDelayModel> ComputeDelay { get; init; }
+
+    /// <summary>Network-delay model of worker i (a fresh instance per call).</summary>
+    public required Func<int, IDelayModel> NetworkDelay { get; init; }
+
+    /// <summary>The gradient-level attack (fresh per run), or null: Byzantine workers then send the
+    /// gradient of their own (possibly poisoned) data.</summary>
+    public Func<IGradientAttack>? GradientAttack { get; init; }
+
+    /// <summary>The data-level attack applied to Byzantine workers' labels, or null.</summary>
+    public IDataAttack? DataAttack { get; init; }
+
+    /// <summary>Byzantine workers that never send (the omission attack).</summary>
+    public bool ByzantineOmit { get; init; }
+
+    public ProtocolOptions Protocol { get; init; } = new();
+
+    public OptimizerOptions Optimizer { get; init; } = new();
+
+    public BudgetOptions Budget { get; init; } = new();
+
+    public EvaluationOptions Evaluation { get; init; } = new();
+
+    /// <summary>Worker minibatch size.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Server validation batch size n_r (Zeno).</summary>
+    public int ValidationBatchSize { get; init; } = 32;
+
+    public int WorkerCount => Shards.Length;
+
+    public int ByzantineCount => Byzantine.Count(b => b);
+
+    /// <summary>Checks internal consistency; throws <see cref="SimByzException"/> naming the problem.</summary>
+    public void Validate()
+    {
+        if (Shards.Length == 0) throw new SimByzException("a run needs at least one worker");
+        if (Byzantine.Length != Shards.Length) throw new SimByzException($"{Byzantine.Length} Byzantine flags for {Shards.Length} workers");
+        if (ByzantineCount >= Shards.Length) throw new SimByzException($"q = {ByzantineCount} Byzantine workers of n = {Shards.Length}: at least one worker must be honest (q ≤ n−1)");
+        for (int i = 0; i < Shards.Length; i++)
+        {
+            if (Shards[i].Length == 0 && !Byzantine[i]) throw new SimByzException($"worker {i} has an empty data shard");
+        }
+        if (BatchSize < 1) throw new SimByzException("batch size must be ≥ 1");
+        if (ValidationBatchSize < 1) throw new SimByzException("validation batch size must be ≥ 1");
+        if (Validation.Count == 0) throw new SimByzException("the server's validation set is empty");
+        if (Budget.Steps < 1 && Budget.Time is null) throw new SimByzException("the budget needs steps ≥ 1 or a time");
+        if (Optimizer.LocalSteps < 1) throw new SimByzException("local steps must be ≥ 1");
+        if (Protocol.Kind == ProtocolKind.Sync && Protocol.Wait == SyncWait.FirstK && Protocol.K < 1)
+        {
+            throw new SimByzException("protocol wait first-k needs k ≥ 1");
+        }
+        if (Protocol.Kind == ProtocolKind.Sync && Protocol.Wait == SyncWait.Deadline && Protocol.Deadline <= SimTime.Zero)
+        {
+            throw new SimByzException("protocol wait deadline needs a positive deadline");
+        }
+    }
+}

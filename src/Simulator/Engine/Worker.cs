@@ -1,0 +1,96 @@
+using SimByz.Scheduler;
+using SimByz.Simulator.Data;
+using SimByz.Simulator.Tasks;
+
+namespace SimByz.Simulator.Engine;
+
+/// <summary>One simulated worker: its data, model scratch, streams and delay models.</summary>
+/// <remarks>Each worker owns its streams (data, compute latency, network delay), derived from
+/// (seed, purpose, worker id), so adding a worker or changing the defence shifts no other draw.</remarks>
+internal sealed class Worker
+{
+    private readonly IModel _model;
+    private readonly Dataset _data;
+    private readonly MinibatchSampler _sampler;
+    private readonly int[] _batch;
+    private readonly float[] _local;
+    private readonly float[] _grad;
+    private readonly float[] _momentum;
+    private readonly RandomStream _computeRng;
+    private readonly RandomStream _networkRng;
+    private readonly IDelayModel _compute;
+    private readonly IDelayModel _network;
+
+    public Worker(int id, bool byzantine, RunSetup setup, Dataset data)
+    {
+        Id = id;
+        Byzantine = byzantine;
+        _model = setup.Model.Clone();
+        _data = data;
+        int d = _model.ParameterCount;
+        _sampler = new MinibatchSampler(setup.Shards[id], RandomStreams.Derive(setup.Seed, StreamPurpose.WorkerData, id));
+        _batch = new int[setup.BatchSize];
+        _local = new float[d];
+        _grad = new float[d];
+        _momentum = new float[d];
+        _computeRng = RandomStreams.Derive(setup.Seed, StreamPurpose.WorkerCompute, id);
+        _networkRng = RandomStreams.Derive(setup.Seed, StreamPurpose.WorkerNetwork, id);
+        _compute = setup.ComputeDelay(id);
+        _network = setup.NetworkDelay(id);
+    }
+
+    public int Id { get; }
+
+    public bool Byzantine { get; }
+
+    public bool HasData => _sampler.RowCount > 0;
+
+    /// <summary>The most recent gradient this worker computed (the omniscient adversary's view of it).</summary>
+    public float[]? Latest { get; private set; }
+
+    public SimTime SampleCompute() => NonNegative(_compute.Sample(_computeRng), _compute);
+
+    public SimTime SampleNetwork() => NonNegative(_network.Sample(_networkRng), _network);
+
+    private static SimTime NonNegative(SimTime t, IDelayModel model)
+        => t >= SimTime.Zero ? t : throw new InvalidOperationException($"delay model {model.Spec} drew a negative duration {t}");
+
+    /// <summary>
+    /// Computes this worker's message at <paramref name="x"/> into <paramref name="payload"/>:
+    /// one minibatch gradient (with worker momentum if configured), or for K local steps the scaled
+    /// model difference (x − x_K)/γ.
+    /// </summary>
+    public void ComputeMessage(ReadOnlySpan<float> x, OptimizerOptions opt, double gamma, Span<float> payload)
+    {
+        if (opt.LocalSteps == 1)
+        {
+            _sampler.Next(_batch);
+            _model.LossAndGradient(x, _data, _batch, _grad);
+            if (opt.WorkerMomentum > 0)
+            {
+                float beta = (float)opt.WorkerMomentum;
+                for (int j = 0; j < _grad.Length; j++) _momentum[j] = beta * _momentum[j] + _grad[j];
+                _momentum.CopyTo(payload);
+            }
+            else
+            {
+                _grad.CopyTo(payload);
+            }
+        }
+        else
+        {
+            x.CopyTo(_local);
+            float g = (float)gamma;
+            for (int k = 0; k < opt.LocalSteps; k++)
+            {
+                _sampler.Next(_batch);
+                _model.LossAndGradient(_local, _data, _batch, _grad);
+                for (int j = 0; j < _local.Length; j++) _local[j] -= g * _grad[j];
+            }
+            float inv = (float)(1.0 / gamma);
+            for (int j = 0; j < _local.Length; j++) payload[j] = (x[j] - _local[j]) * inv;
+        }
+        Latest ??= new float[payload.Length];
+        payload.CopyTo(Latest);
+    }
+}

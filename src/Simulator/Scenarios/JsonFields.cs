@@ -1,0 +1,191 @@
+using System.Globalization;
+using Newtonsoft.Json.Linq;
+using SimByz.Scheduler;
+
+namespace SimByz.Simulator.Scenarios;
+
+/// <summary>
+/// Strict, path-aware reading of a JSON object: every field is typed and range-checked, unknown
+/// fields are rejected, and every error names the source, the JSON path and what is allowed.
+/// </summary>
+internal sealed class JsonFields
+{
+    private readonly JObject _obj;
+    private readonly string _source;
+    private readonly HashSet<string> _known = new(StringComparer.Ordinal);
+
+    public JsonFields(JToken? token, string source, string path)
+    {
+        _source = source;
+        Path = path;
+        _obj = token as JObject ?? throw Error(path, $"expected an object, got {Describe(token)}");
+    }
+
+    public string Path { get; }
+
+    public SimByzException Error(string path, string message) => new($"{_source}: {path}: {message}");
+
+    private string Child(string key) => Path + "." + key;
+
+    private JToken? Get(string key)
+    {
+        _known.Add(key);
+        var t = _obj[key];
+        return t is null || t.Type == JTokenType.Null ? null : t;
+    }
+
+    public bool Has(string key) => Get(key) is not null;
+
+    public JsonFields Object(string key) => new(Get(key) ?? new JObject(), _source, Child(key));
+
+    public JsonFields? OptionalObject(string key) => Get(key) is { } t ? new JsonFields(t, _source, Child(key)) : null;
+
+    public string String(string key, string defaultValue) => String(key) ?? defaultValue;
+
+    public string? String(string key)
+    {
+        var t = Get(key);
+        if (t is null) return null;
+        if (t.Type != JTokenType.String) throw Error(Child(key), $"expected a string, got {Describe(t)}");
+        return (string)t!;
+    }
+
+    public string RequiredString(string key)
+        => String(key) ?? throw Error(Child(key), "is required (a string)");
+
+    public string Choice(string key, string defaultValue, params string[] allowed)
+    {
+        string v = String(key, defaultValue);
+        if (!allowed.Contains(v, StringComparer.Ordinal)) throw Error(Child(key), $"'{v}' is not allowed: expected one of {string.Join(", ", allowed)}");
+        return v;
+    }
+
+    public long Long(string key, long defaultValue, long min = long.MinValue, long max = long.MaxValue)
+    {
+        var t = Get(key);
+        if (t is null) return defaultValue;
+        if (t.Type != JTokenType.Integer) throw Error(Child(key), $"expected an integer, got {Describe(t)}");
+        long v;
+        try { v = (long)t; }
+        catch (OverflowException) { throw Error(Child(key), "integer out of range"); }
+        if (v < min || v > max) throw Error(Child(key), $"{v} is out of range: expected {Range(min, max)}");
+        return v;
+    }
+
+    public int Int(string key, int defaultValue, int min = int.MinValue, int max = int.MaxValue)
+        => (int)Long(key, defaultValue, min, max);
+
+    public ulong ULong(string key, ulong defaultValue)
+    {
+        var t = Get(key);
+        if (t is null) return defaultValue;
+        if (t.Type != JTokenType.Integer) throw Error(Child(key), $"expected a non-negative integer, got {Describe(t)}");
+        try { return (ulong)t; }
+        catch (OverflowException) { throw Error(Child(key), "expected an integer in [0, 2^64)"); }
+    }
+
+    public double Double(string key, double defaultValue, double min = double.NegativeInfinity, double max = double.PositiveInfinity)
+    {
+        var t = Get(key);
+        if (t is null) return defaultValue;
+        if (t.Type is not (JTokenType.Integer or JTokenType.Float)) throw Error(Child(key), $"expected a number, got {Describe(t)}");
+        double v = (double)t;
+        if (!double.IsFinite(v) || v < min || v > max) throw Error(Child(key), $"{v.ToString(CultureInfo.InvariantCulture)} is out of range: expected {Range(min, max)}");
+        return v;
+    }
+
+    public bool Bool(string key, bool defaultValue)
+    {
+        var t = Get(key);
+        if (t is null) return defaultValue;
+        if (t.Type != JTokenType.Boolean) throw Error(Child(key), $"expected true or false, got {Describe(t)}");
+        return (bool)t;
+    }
+
+    /// <summary>A duration: a string such as "5ms" or a number of seconds.</summary>
+    public SimTime? Duration(string key)
+    {
+        var t = Get(key);
+        if (t is null) return null;
+        if (t.Type is JTokenType.Integer or JTokenType.Float)
+        {
+            double s = (double)t;
+            if (!double.IsFinite(s) || s < 0 || s > 9e9) throw Error(Child(key), "expected a non-negative duration");
+            return SimTime.FromSeconds(s);
+        }
+        if (t.Type != JTokenType.String) throw Error(Child(key), $"expected a duration such as \"5ms\" or a number of seconds, got {Describe(t)}");
+        if (!SimTime.TryParse((string)t!, out var v, out string err)) throw Error(Child(key), err);
+        if (v < SimTime.Zero) throw Error(Child(key), "a duration cannot be negative");
+        return v;
+    }
+
+    public IReadOnlyList<JToken> Array(string key)
+    {
+        var t = Get(key);
+        if (t is null) return [];
+        if (t is not JArray a) throw Error(Child(key), $"expected an array, got {Describe(t)}");
+        return a.ToList();
+    }
+
+    public IReadOnlyList<string> StringArray(string key)
+    {
+        var items = Array(key);
+        var result = new List<string>();
+        for (int i = 0; i < items.Count; i++)
+        {
+            if (items[i].Type != JTokenType.String) throw Error($"{Child(key)}[{i}]", $"expected a string, got {Describe(items[i])}");
+            result.Add((string)items[i]!);
+        }
+        return result;
+    }
+
+    public IReadOnlyList<long> LongArray(string key, long min = long.MinValue, long max = long.MaxValue)
+    {
+        var items = Array(key);
+        var result = new List<long>();
+        for (int i = 0; i < items.Count; i++)
+        {
+            if (items[i].Type != JTokenType.Integer) throw Error($"{Child(key)}[{i}]", $"expected an integer, got {Describe(items[i])}");
+            long v = (long)items[i];
+            if (v < min || v > max) throw Error($"{Child(key)}[{i}]", $"{v} is out of range: expected {Range(min, max)}");
+            result.Add(v);
+        }
+        return result;
+    }
+
+    /// <summary>Rejects fields that no reader asked for, listing the allowed ones.</summary>
+    public void EnsureNoUnknown()
+    {
+        foreach (var prop in _obj.Properties())
+        {
+            if (!_known.Contains(prop.Name))
+            {
+                throw Error(Child(prop.Name), $"unknown field (allowed here: {string.Join(", ", _known.Order(StringComparer.Ordinal))})");
+            }
+        }
+    }
+
+    internal static string Describe(JToken? t) => t is null ? "nothing" : t.Type switch
+    {
+        JTokenType.String => $"the string \"{t}\"",
+        JTokenType.Integer or JTokenType.Float => $"the number {t.ToString(Newtonsoft.Json.Formatting.None)}",
+        JTokenType.Boolean => $"{t.ToString(Newtonsoft.Json.Formatting.None)}",
+        JTokenType.Null => "null",
+        JTokenType.Array => "an array",
+        JTokenType.Object => "an object",
+        _ => t.Type.ToString(),
+    };
+
+    private static string Range(double min, double max)
+    {
+        static string F(double x) => x.ToString(CultureInfo.InvariantCulture);
+        bool lo = min > -1e300 && min != long.MinValue, hi = max < 1e300 && max != long.MaxValue;
+        return (lo, hi) switch
+        {
+            (true, true) => $"[{F(min)}, {F(max)}]",
+            (true, false) => $"≥ {F(min)}",
+            (false, true) => $"≤ {F(max)}",
+            _ => "any",
+        };
+    }
+}

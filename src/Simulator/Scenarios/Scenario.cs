@@ -1,0 +1,126 @@
+using Newtonsoft.Json.Linq;
+using SimByz.Scheduler;
+using SimByz.Simulator.Engine;
+
+namespace SimByz.Simulator.Scenarios;
+
+/// <summary>
+/// One experiment, as a scenario JSON file describes it (docs/SCENARIOS.md): the task, the workers,
+/// which of them are Byzantine and how they attack, the protocol and optimizer, the defences to
+/// compare under identical seeds and timing, the budget and the evaluation cadence.
+/// </summary>
+/// <remarks>Immutable; validated on parsing (<see cref="ScenarioLoader"/>). <see cref="ToJson"/> gives
+/// the fully resolved form (every default filled in) that traces and summaries record.</remarks>
+public sealed record Scenario
+{
+    public required string Name { get; init; }
+    public string Description { get; init; } = "";
+    public ulong Seed { get; init; }
+    public required TaskSection Task { get; init; }
+    public required WorkersSection Workers { get; init; }
+    public required ByzantineSection Byzantine { get; init; }
+    public required ProtocolOptions Protocol { get; init; }
+    public required OptimizerOptions Optimizer { get; init; }
+    public required IReadOnlyList<string> Defences { get; init; }
+    public int ValidationBatch { get; init; } = 32;
+    public required BudgetOptions Budget { get; init; }
+    public required EvaluationOptions Evaluation { get; init; }
+
+    /// <summary>The fully resolved scenario as JSON (fields in a fixed order).</summary>
+    public JObject ToJson() => new(
+        new JProperty("name", Name),
+        new JProperty("description", Description),
+        new JProperty("seed", Seed),
+        new JProperty("task", new JObject(
+            new JProperty("data", Task.Data),
+            new JProperty("model", Task.Model),
+            new JProperty("partition", Task.Partition),
+            new JProperty("validationSize", Task.ValidationSize))),
+        new JProperty("workers", new JObject(
+            new JProperty("count", Workers.Count),
+            new JProperty("batchSize", Workers.BatchSize),
+            new JProperty("compute", Workers.Compute),
+            new JProperty("network", Workers.Network),
+            new JProperty("overrides", new JArray(Workers.Overrides.Select(o => new JObject(
+                new JProperty("workers", new JArray(o.Workers)),
+                new JProperty("compute", o.Compute),
+                new JProperty("network", o.Network))))),
+            new JProperty("availability", new JArray(Workers.Availability.Select(a => new JObject(
+                new JProperty("worker", a.Worker),
+                new JProperty("crash", a.Crash.ToString()),
+                new JProperty("recover", a.Recover?.ToString()))))))),
+        new JProperty("byzantine", new JObject(
+            new JProperty("count", Byzantine.Count),
+            new JProperty("select", Byzantine.Select),
+            new JProperty("ids", new JArray(Byzantine.Ids)),
+            new JProperty("attack", Byzantine.Attack),
+            new JProperty("dataAttack", Byzantine.DataAttack))),
+        new JProperty("protocol", new JObject(
+            new JProperty("kind", Protocol.Kind == ProtocolKind.Sync ? "sync" : "async"),
+            new JProperty("wait", Protocol.Wait switch { SyncWait.All => "all", SyncWait.FirstK => "first-k", _ => "deadline" }),
+            new JProperty("k", Protocol.K),
+            new JProperty("deadline", Protocol.Deadline.ToString()),
+            new JProperty("maxStaleness", Protocol.MaxStaleness),
+            new JProperty("asyncBuffer", Protocol.AsyncBuffer))),
+        new JProperty("optimizer", new JObject(
+            new JProperty("learningRate", Optimizer.LearningRate),
+            new JProperty("schedule", Optimizer.Schedule switch
+            {
+                LearningRateScheduleKind.Constant => "constant",
+                LearningRateScheduleKind.Step => "step",
+                _ => "inverse-sqrt",
+            }),
+            new JProperty("stepFactor", Optimizer.StepFactor),
+            new JProperty("milestones", new JArray(Optimizer.StepMilestones ?? [])),
+            new JProperty("momentum", Optimizer.Momentum),
+            new JProperty("weightDecay", Optimizer.WeightDecay),
+            new JProperty("workerMomentum", Optimizer.WorkerMomentum),
+            new JProperty("localSteps", Optimizer.LocalSteps))),
+        new JProperty("defences", new JArray(Defences)),
+        new JProperty("validationBatch", ValidationBatch),
+        new JProperty("budget", new JObject(
+            new JProperty("steps", Budget.Steps),
+            new JProperty("time", Budget.Time?.ToString()),
+            new JProperty("maxMessages", Budget.MaxMessages))),
+        new JProperty("evaluation", new JObject(
+            new JProperty("every", Evaluation.Every),
+            new JProperty("trainRows", Evaluation.TrainRows))));
+
+    /// <summary>The Byzantine flags for this scenario's workers (first q, seeded random q, or explicit ids).</summary>
+    public bool[] ResolveByzantine()
+    {
+        var flags = new bool[Workers.Count];
+        switch (Byzantine.Select)
+        {
+            case "first":
+                for (int i = 0; i < Byzantine.Count; i++) flags[i] = true;
+                break;
+            case "random":
+                var ids = new int[Workers.Count];
+                for (int i = 0; i < ids.Length; i++) ids[i] = i;
+                RandomStreams.Derive(Seed, StreamPurpose.ByzantineSelection, 0).Shuffle(ids.AsSpan());
+                for (int i = 0; i < Byzantine.Count; i++) flags[ids[i]] = true;
+                break;
+            default:
+                foreach (int id in Byzantine.Ids) flags[id] = true;
+                break;
+        }
+        return flags;
+    }
+}
+
+/// <summary>The learning task: data source spec, model spec, partition spec and validation-set size.</summary>
+public sealed record TaskSection(string Data, string Model, string Partition, int ValidationSize);
+
+/// <summary>The workers: count, minibatch size, default delay models and per-worker overrides, availability windows.</summary>
+public sealed record WorkersSection(int Count, int BatchSize, string Compute, string Network,
+    IReadOnlyList<WorkerOverride> Overrides, IReadOnlyList<AvailabilityWindow> Availability);
+
+/// <summary>Other delay models for some workers (null keeps the default).</summary>
+public sealed record WorkerOverride(IReadOnlyList<int> Workers, string? Compute, string? Network);
+
+/// <summary>Worker <paramref name="Worker"/> is down from <paramref name="Crash"/> until <paramref name="Recover"/> (for good when null).</summary>
+public sealed record AvailabilityWindow(int Worker, SimTime Crash, SimTime? Recover);
+
+/// <summary>Which workers are Byzantine (<c>first</c>, <c>random</c> by seed, or <c>explicit</c> ids) and what they do.</summary>
+public sealed record ByzantineSection(int Count, string Select, IReadOnlyList<int> Ids, string? Attack, string? DataAttack);

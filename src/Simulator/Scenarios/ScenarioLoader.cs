@@ -1,0 +1,245 @@
+using System.Globalization;
+using System.Reflection;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+using SimByz.Scheduler;
+using SimByz.Simulator.Engine;
+
+namespace SimByz.Simulator.Scenarios;
+
+/// <summary>
+/// Reads scenarios: built-in ones by name (embedded JSON), or files; applies <c>--set</c>
+/// overrides; validates strictly (unknown fields, wrong types and out-of-range values are rejected
+/// with the JSON path and what is allowed).
+/// </summary>
+public static class ScenarioLoader
+{
+    private const string ResourcePrefix = "SimByz.Simulator.Scenarios.Builtin.";
+
+    /// <summary>Names of the built-in scenarios, sorted.</summary>
+    public static IReadOnlyList<string> BuiltinNames { get; } = typeof(ScenarioLoader).Assembly.GetManifestResourceNames()
+        .Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal) && n.EndsWith(".json", StringComparison.Ordinal))
+        .Select(n => n[ResourcePrefix.Length..^".json".Length])
+        .Order(StringComparer.Ordinal)
+        .ToList();
+
+    /// <summary>The JSON text of a built-in scenario.</summary>
+    public static string BuiltinJson(string name)
+    {
+        using var stream = typeof(ScenarioLoader).Assembly.GetManifestResourceStream(ResourcePrefix + name + ".json")
+            ?? throw new SimByzException($"unknown scenario '{name}' (built-in: {string.Join(", ", BuiltinNames)}; or give a .json file path)");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>
+    /// Loads <paramref name="nameOrFile"/> (a built-in name, or a path to a JSON file), applies the
+    /// <c>key.path=value</c> overrides in order, and an explicit seed last.
+    /// </summary>
+    public static Scenario Load(string? nameOrFile, IEnumerable<string>? sets = null, ulong? seed = null)
+    {
+        nameOrFile ??= "default";
+        string source, json;
+        if (File.Exists(nameOrFile))
+        {
+            source = nameOrFile;
+            json = File.ReadAllText(nameOrFile);
+        }
+        else if (nameOrFile.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || nameOrFile.Contains('/', StringComparison.Ordinal))
+        {
+            throw new SimByzException($"scenario file '{nameOrFile}' does not exist");
+        }
+        else
+        {
+            source = "scenario '" + nameOrFile + "'";
+            json = BuiltinJson(nameOrFile);
+        }
+        JObject root = ParseJson(json, source);
+        foreach (string set in sets ?? []) ApplySet(root, set);
+        if (seed is not null) root["seed"] = seed.Value;
+        return Parse(root, source);
+    }
+
+    /// <summary>Parses scenario JSON text.</summary>
+    public static Scenario Parse(string json, string source = "scenario") => Parse(ParseJson(json, source), source);
+
+    private static JObject ParseJson(string json, string source)
+    {
+        try
+        {
+            using var reader = new JsonTextReader(new StringReader(json)) { DateParseHandling = DateParseHandling.None, FloatParseHandling = FloatParseHandling.Double };
+            var token = JToken.ReadFrom(reader, new JsonLoadSettings { DuplicatePropertyNameHandling = DuplicatePropertyNameHandling.Error, CommentHandling = CommentHandling.Ignore });
+            if (reader.Read() && reader.TokenType != JsonToken.Comment) throw new SimByzException($"{source}: line {reader.LineNumber}: unexpected text after the scenario object");
+            return token as JObject ?? throw new SimByzException($"{source}: the scenario must be a JSON object");
+        }
+        catch (JsonReaderException ex)
+        {
+            throw new SimByzException($"{source}: line {ex.LineNumber}, position {ex.LinePosition}: malformed JSON: {FirstSentence(ex.Message)}");
+        }
+    }
+
+    private static string FirstSentence(string message)
+    {
+        int i = message.IndexOf(". Path", StringComparison.Ordinal);
+        return i > 0 ? message[..i] : message;
+    }
+
+    /// <summary>Applies one <c>key.path=value</c> override; the value is read as JSON when it parses as JSON, else as a string.</summary>
+    public static void ApplySet(JObject root, string set)
+    {
+        int eq = set.IndexOf('=', StringComparison.Ordinal);
+        if (eq <= 0) throw new SimByzException($"--set '{set}': expected key.path=value");
+        string path = set[..eq].Trim(), raw = set[(eq + 1)..];
+        JToken value;
+        try { value = JToken.Parse(raw); }
+        catch (JsonReaderException) { value = new JValue(raw); }
+        string[] keys = path.Split('.');
+        JObject obj = root;
+        for (int i = 0; i < keys.Length - 1; i++)
+        {
+            if (keys[i].Length == 0) throw new SimByzException($"--set '{set}': empty key in '{path}'");
+            if (obj[keys[i]] is JObject child)
+            {
+                obj = child;
+            }
+            else if (obj[keys[i]] is null || obj[keys[i]]!.Type == JTokenType.Null)
+            {
+                child = new JObject();
+                obj[keys[i]] = child;
+                obj = child;
+            }
+            else
+            {
+                throw new SimByzException($"--set '{set}': '{string.Join('.', keys[..(i + 1)])}' is not an object");
+            }
+        }
+        obj[keys[^1]] = value;
+    }
+
+    /// <summary>Validates and binds a scenario object.</summary>
+    public static Scenario Parse(JObject root, string source)
+    {
+        var r = new JsonFields(root, source, "$");
+        string name = r.String("name", "unnamed");
+        string description = r.String("description", "");
+        ulong seed = r.ULong("seed", 1);
+
+        var t = r.Object("task");
+        var task = new TaskSection(
+            t.String("data", "gaussian-mixture"),
+            t.String("model", "softmax"),
+            t.String("partition", "iid"),
+            t.Int("validationSize", 1000, 1));
+        t.EnsureNoUnknown();
+
+        var w = r.Object("workers");
+        int n = w.Int("count", 10, 1, 100_000);
+        int batch = w.Int("batchSize", 32, 1);
+        string compute = w.String("compute", "constant:t=10ms");
+        string network = w.String("network", "constant:t=1ms");
+        var overrides = new List<WorkerOverride>();
+        var overrideTokens = w.Array("overrides");
+        for (int i = 0; i < overrideTokens.Count; i++)
+        {
+            var o = new JsonFields(overrideTokens[i], source, $"{w.Path}.overrides[{i}]");
+            var ids = o.LongArray("workers", 0, n - 1).Select(x => (int)x).ToList();
+            if (ids.Count == 0) throw o.Error($"{o.Path}.workers", "must list at least one worker id");
+            overrides.Add(new WorkerOverride(ids, o.String("compute"), o.String("network")));
+            o.EnsureNoUnknown();
+        }
+        var availability = new List<AvailabilityWindow>();
+        var availabilityTokens = w.Array("availability");
+        for (int i = 0; i < availabilityTokens.Count; i++)
+        {
+            var a = new JsonFields(availabilityTokens[i], source, $"{w.Path}.availability[{i}]");
+            int worker = a.Int("worker", -1, 0, n - 1);
+            if (worker < 0) throw a.Error($"{a.Path}.worker", "is required (a worker id)");
+            SimTime crash = a.Duration("crash") ?? throw a.Error($"{a.Path}.crash", "is required (a time such as \"2s\")");
+            SimTime? recover = a.Duration("recover");
+            if (recover is not null && recover <= crash) throw a.Error($"{a.Path}.recover", $"must be after crash ({crash})");
+            availability.Add(new AvailabilityWindow(worker, crash, recover));
+            a.EnsureNoUnknown();
+        }
+        w.EnsureNoUnknown();
+        var workers = new WorkersSection(n, batch, compute, network, overrides, availability);
+
+        var b = r.Object("byzantine");
+        int q = b.Int("count", 0, 0, n - 1);
+        string select = b.Choice("select", "first", "first", "random", "explicit");
+        var idList = b.LongArray("ids", 0, n - 1).Select(x => (int)x).ToList();
+        if (select == "explicit")
+        {
+            if (idList.Distinct().Count() != idList.Count) throw b.Error($"{b.Path}.ids", "lists a worker twice");
+            if (b.Has("count") && q != idList.Count) throw b.Error($"{b.Path}.count", $"is {q} but ids lists {idList.Count} workers");
+            q = idList.Count;
+            if (q > n - 1) throw b.Error($"{b.Path}.ids", $"{q} Byzantine workers of {n}: at least one must be honest");
+        }
+        else if (idList.Count > 0)
+        {
+            throw b.Error($"{b.Path}.ids", "is only used with select \"explicit\"");
+        }
+        var byzantine = new ByzantineSection(q, select, idList, b.String("attack"), b.String("dataAttack"));
+        b.EnsureNoUnknown();
+
+        var p = r.Object("protocol");
+        string kind = p.Choice("kind", "sync", "sync", "async");
+        string wait = p.Choice("wait", "all", "all", "first-k", "deadline");
+        var protocol = new ProtocolOptions(
+            kind == "sync" ? ProtocolKind.Sync : ProtocolKind.Async,
+            wait switch { "all" => SyncWait.All, "first-k" => SyncWait.FirstK, _ => SyncWait.Deadline },
+            p.Int("k", 0, 0, n),
+            p.Duration("deadline") ?? SimTime.Zero,
+            p.Long("maxStaleness", -1, -1),
+            p.Int("asyncBuffer", 0, 0, 100_000));
+        if (protocol.Wait == SyncWait.FirstK && protocol.K < 1) throw p.Error($"{p.Path}.k", "wait \"first-k\" needs k in [1, workers.count]");
+        if (protocol.Wait == SyncWait.Deadline && protocol.Deadline <= SimTime.Zero) throw p.Error($"{p.Path}.deadline", "wait \"deadline\" needs a positive deadline such as \"50ms\"");
+        p.EnsureNoUnknown();
+
+        var o2 = r.Object("optimizer");
+        string schedule = o2.Choice("schedule", "constant", "constant", "step", "inverse-sqrt");
+        var optimizer = new OptimizerOptions(
+            o2.Double("learningRate", 0.1, 0, 1e6),
+            schedule switch { "constant" => LearningRateScheduleKind.Constant, "step" => LearningRateScheduleKind.Step, _ => LearningRateScheduleKind.InverseSqrt },
+            o2.Double("stepFactor", 0.1, 0, 1e6),
+            o2.LongArray("milestones", 0).ToArray(),
+            o2.Double("momentum", 0, 0, 1),
+            o2.Double("weightDecay", 0, 0, 1e6),
+            o2.Double("workerMomentum", 0, 0, 1),
+            o2.Int("localSteps", 1, 1, 100_000));
+        if (optimizer.LearningRate <= 0) throw o2.Error($"{o2.Path}.learningRate", "must be > 0");
+        o2.EnsureNoUnknown();
+
+        var defences = r.StringArray("defences");
+        if (defences.Count == 0) defences = [protocol.Kind == ProtocolKind.Sync ? "mean" : "async-sgd"];
+        if (defences.Distinct(StringComparer.Ordinal).Count() != defences.Count) throw r.Error("$.defences", "lists a defence twice");
+        int validationBatch = r.Int("validationBatch", 32, 1);
+
+        var bu = r.Object("budget");
+        var budget = new BudgetOptions(bu.Long("steps", 100, 0), bu.Duration("time"), bu.Long("maxMessages", 0, 0));
+        if (budget.Steps == 0 && budget.Time is null) throw bu.Error(bu.Path, "give steps ≥ 1 or a time");
+        bu.EnsureNoUnknown();
+
+        var ev = r.Object("evaluation");
+        var evaluation = new EvaluationOptions(ev.Int("every", 10, 0), ev.Int("trainRows", 2000, 0));
+        ev.EnsureNoUnknown();
+        r.EnsureNoUnknown();
+
+        return new Scenario
+        {
+            Name = name,
+            Description = description,
+            Seed = seed,
+            Task = task,
+            Workers = workers,
+            Byzantine = byzantine,
+            Protocol = protocol,
+            Optimizer = optimizer,
+            Defences = defences,
+            ValidationBatch = validationBatch,
+            Budget = budget,
+            Evaluation = evaluation,
+        };
+    }
+
+    internal static string Invariant(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+}
