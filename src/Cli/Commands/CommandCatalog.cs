@@ -8,5 +8,6 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All(TextWriter output)
     {
         yield return VersionCommand.Create(output);
+        yield return RunCommand.Create(output);
     }
 }

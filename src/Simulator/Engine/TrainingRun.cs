@@ -148,7 +148,8 @@ public sealed class TrainingRun
     public long EventsProcessed => _sim.EventsProcessed;
 
     /// <summary>Runs to the budget; <paramref name="progress"/> gets the step count after each step.</summary>
-    public RunResult Run(Action<long>? progress = null)
+    /// <exception cref="OperationCanceledException">When <paramref name="cancellation"/> fires (checked every 1024 events).</exception>
+    public RunResult Run(Action<long>? progress = null, CancellationToken cancellation = default)
     {
         Evaluate();
         if (_setup.Protocol.Kind == ProtocolKind.Sync)
@@ -165,6 +166,7 @@ public sealed class TrainingRun
         while (!_finished && _sim.TryPeekTime(out var next) && next <= end)
         {
             if (_messagesSent > maxMessages) break;
+            if ((_sim.EventsProcessed & 1023) == 0) cancellation.ThrowIfCancellationRequested();
             _sim.Step(Handle);
             if (progress is not null && _step != lastReported)
             {

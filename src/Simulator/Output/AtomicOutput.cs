@@ -39,6 +39,14 @@ public sealed class AtomicOutput : IDisposable
         return new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None);
     }
 
+    /// <summary>A temporary path for <paramref name="name"/> that a library writes itself (a PNG, say);
+    /// renamed into place by <see cref="Commit"/> like the others.</summary>
+    public string ReservePath(string name)
+    {
+        Create(name).Dispose();
+        return _files[^1].Temp;
+    }
+
     /// <summary>Writes a whole text file.</summary>
     public void WriteAllText(string name, string text)
     {

@@ -1,0 +1,122 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+using SimByz.Cli.Plotting;
+using SimByz.Simulator.Engine;
+using SimByz.Simulator.Output;
+using SimByz.Simulator.Scenarios;
+
+namespace SimByz.Cli.Commands;
+
+/// <summary>
+/// <c>simbyz run [--scenario NAME|FILE] [--seed N] [--set key=value]... [--out DIR] [--threads N]</c>:
+/// runs every defence of a scenario under identical seeds and timing, shows progress and a final
+/// comparison table, and writes metrics.csv, summary.json and plot.png into the output folder.
+/// </summary>
+internal static class RunCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var scenarioOption = new Option<string>("--scenario") { Description = "Built-in scenario name (see `simbyz list scenarios`) or a scenario JSON file.", DefaultValueFactory = _ => "default" };
+        var seedOption = new Option<ulong?>("--seed") { Description = "Root seed (overrides the scenario's)." };
+        var setOption = new Option<string[]>("--set") { Description = "Override a scenario field: key.path=value (repeatable), e.g. --set byzantine.count=12.", AllowMultipleArgumentsPerToken = false };
+        var outOption = new Option<string?>("--out") { Description = "Output folder (default: a new folder under runs/)." };
+        var threadsOption = new Option<int>("--threads") { Description = "Defences run in parallel on this many threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var quietOption = new Option<bool>("--quiet") { Description = "No progress display." };
+        var command = new Command("run", "Run a scenario: every defence under identical seeds and timing.")
+        {
+            scenarioOption, seedOption, setOption, outOption, threadsOption, quietOption,
+        };
+        command.SetAction(parse =>
+        {
+            var scenario = ScenarioLoader.Load(parse.GetValue(scenarioOption), parse.GetValue(setOption) ?? [], parse.GetValue(seedOption));
+            string outDir = parse.GetValue(outOption) ?? NewRunFolder(scenario);
+            int threads = Math.Max(1, parse.GetValue(threadsOption));
+            return Execute(scenario, outDir, threads, parse.GetValue(quietOption), output);
+        });
+        return command;
+    }
+
+    internal static int Execute(Scenario scenario, string outDir, int threads, bool quiet, TextWriter output)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Interactive = InteractionSupport.No,
+            Ansi = output == Console.Out && !Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
+        });
+        console.MarkupLine($"[bold]SimByz[/] {VersionCommand.SimbyzVersionText()} · scenario [bold]{Markup.Escape(scenario.Name)}[/] · seed {scenario.Seed}");
+        if (scenario.Description.Length > 0) console.MarkupLine($"[grey]{Markup.Escape(scenario.Description)}[/]");
+        var setup = ScenarioBuilder.Build(scenario);
+        console.MarkupLine($"{scenario.Workers.Count} workers ({setup.ByzantineCount} Byzantine: {Markup.Escape(scenario.Byzantine.Attack ?? scenario.Byzantine.DataAttack ?? "none")}), " +
+            $"{(scenario.Protocol.Kind == ProtocolKind.Sync ? "synchronous" : "asynchronous")}, model {Markup.Escape(scenario.Task.Model)} (d = {setup.Model.ParameterCount}), " +
+            $"{scenario.Budget.Steps} steps");
+
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            using var files = new AtomicOutput(outDir);
+            IReadOnlyList<RunResult> results;
+            bool live = !quiet && output == Console.Out && !Console.IsOutputRedirected;
+            if (live)
+            {
+                results = AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                    .Start(ctx =>
+                    {
+                        var tasks = scenario.Defences.Select(d => ctx.AddTask(Markup.Escape(d), maxValue: Math.Max(1, scenario.Budget.Steps))).ToArray();
+                        return ExperimentRunner.RunAll(scenario, setup, threads, (i, steps) => tasks[i].Value = steps, cancellation: cts.Token);
+                    });
+            }
+            else
+            {
+                results = ExperimentRunner.RunAll(scenario, setup, threads, cancellation: cts.Token);
+            }
+            ExperimentRunner.Write(files, scenario, results, VersionCommand.SimbyzVersionText());
+            RunPlots.SaveAccuracyAndLoss(results, $"{scenario.Name}: {setup.ByzantineCount}/{scenario.Workers.Count} Byzantine", files.ReservePath("plot.png"));
+            files.Commit();
+            console.Write(ResultTable(results));
+            console.MarkupLine($"wrote [bold]{Markup.Escape(Path.Combine(outDir, "metrics.csv"))}[/], summary.json, plot.png");
+            return 0;
+        }
+        catch (OperationCanceledException)
+        {
+            console.MarkupLine("[red]cancelled[/]: no output written");
+            return 130;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static Table ResultTable(IReadOnlyList<RunResult> results)
+    {
+        var table = new Table().AddColumns("defence", "test acc", "test loss", "train loss", "honest applied", "honest rejected", "Byzantine applied", "Byzantine rejected", "dropped", "steps", "sim time");
+        foreach (var r in results)
+        {
+            var f = r.Final;
+            table.AddRow(
+                Markup.Escape(r.Defence), Pct(f.TestAccuracy), Num(f.TestLoss), Num(f.TrainLoss),
+                f.HonestApplied.ToString(CultureInfo.InvariantCulture), f.HonestRejected.ToString(CultureInfo.InvariantCulture),
+                f.ByzantineApplied.ToString(CultureInfo.InvariantCulture), f.ByzantineRejected.ToString(CultureInfo.InvariantCulture),
+                (f.HonestDropped + f.ByzantineDropped).ToString(CultureInfo.InvariantCulture),
+                r.Steps.ToString(CultureInfo.InvariantCulture), Markup.Escape(r.EndTime.ToString()));
+        }
+        return table;
+    }
+
+    private static string Pct(double v) => double.IsFinite(v) ? (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "n/a";
+
+    private static string Num(double v) => double.IsFinite(v) ? v.ToString("0.0000", CultureInfo.InvariantCulture) : Markup.Escape(v.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>runs/NAME-seedN, or runs/NAME-seedN-2, -3, … if taken.</summary>
+    private static string NewRunFolder(Scenario scenario)
+    {
+        string baseName = Path.Combine("runs", $"{scenario.Name}-seed{scenario.Seed}");
+        string dir = baseName;
+        for (int k = 2; Directory.Exists(dir); k++) dir = $"{baseName}-{k}";
+        return dir;
+    }
+}

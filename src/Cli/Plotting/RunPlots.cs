@@ -1,0 +1,48 @@
+using ScottPlot;
+using SimByz.Simulator.Engine;
+
+namespace SimByz.Cli.Plotting;
+
+/// <summary>
+/// The figure of a run, in the style of the Zeno papers: test accuracy (top) and training loss
+/// (bottom) against server steps, one line per defence.
+/// </summary>
+internal static class RunPlots
+{
+    private static readonly Color[] Palette =
+    [
+        Colors.Black, Colors.Red, Colors.Blue, Colors.Green, Colors.Orange, Colors.Purple, Colors.Brown, Colors.Magenta,
+        Colors.Teal, Colors.Gray,
+    ];
+
+    /// <summary>Renders <paramref name="results"/> to a PNG at <paramref name="path"/>.</summary>
+    public static void SaveAccuracyAndLoss(IReadOnlyList<RunResult> results, string title, string path, bool byTime = false)
+    {
+        var multiplot = new Multiplot();
+        multiplot.AddPlots(2);
+        Plot accuracy = multiplot.GetPlot(0), loss = multiplot.GetPlot(1);
+        for (int k = 0; k < results.Count; k++)
+        {
+            var rows = results[k].Rows;
+            double[] x = rows.Select(r => byTime ? r.TimeNs / 1e9 : r.Step).ToArray();
+            double[] acc = rows.Select(r => double.IsFinite(r.TestAccuracy) ? r.TestAccuracy : double.NaN).ToArray();
+            double[] trainLoss = rows.Select(r => double.IsFinite(r.TrainLoss) ? r.TrainLoss : double.NaN).ToArray();
+            var color = Palette[k % Palette.Length];
+            var a = accuracy.Add.Scatter(x, acc, color);
+            a.LegendText = results[k].Defence;
+            a.MarkerSize = 3;
+            var l = loss.Add.Scatter(x, trainLoss, color);
+            l.LegendText = results[k].Defence;
+            l.MarkerSize = 3;
+        }
+        string xLabel = byTime ? "simulated time (s)" : "server steps";
+        accuracy.Title(title);
+        accuracy.YLabel("test accuracy");
+        accuracy.XLabel(xLabel);
+        accuracy.ShowLegend(Alignment.LowerRight);
+        loss.YLabel("training loss");
+        loss.XLabel(xLabel);
+        loss.ShowLegend(Alignment.UpperRight);
+        multiplot.SavePng(path, 900, 900);
+    }
+}

@@ -1,0 +1,88 @@
+using System.Globalization;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+using SimByz.Simulator.Engine;
+using SimByz.Simulator.Scenarios;
+
+namespace SimByz.Simulator.Output;
+
+/// <summary>
+/// Runs every defence of a scenario from the same <see cref="RunSetup"/> (same seed, so identical
+/// data, timing and honest draws), optionally in parallel, and writes <c>metrics.csv</c> and
+/// <c>summary.json</c> atomically.
+/// </summary>
+/// <remarks>Results are collected in the scenario's defence order whatever the thread count, and each
+/// run is sequential and deterministic, so the files are byte-identical for any
+/// thread count.</remarks>
+public static class ExperimentRunner
+{
+    /// <summary>Runs all defences. <paramref name="progress"/> receives (defence index, steps done).</summary>
+    public static IReadOnlyList<RunResult> RunAll(Scenario scenario, RunSetup setup, int maxThreads = 1,
+        Action<int, long>? progress = null, Func<int, IReadOnlyList<ISimulationObserver>>? observers = null,
+        CancellationToken cancellation = default)
+    {
+        var results = new RunResult[scenario.Defences.Count];
+        // Build every run first so that bad defence specs fail before any work starts.
+        var runs = scenario.Defences.Select((d, i) => new TrainingRun(setup, d, observers?.Invoke(i))).ToArray();
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxThreads), CancellationToken = cancellation };
+        Parallel.For(0, runs.Length, options, i =>
+        {
+            results[i] = runs[i].Run(steps => progress?.Invoke(i, steps), cancellation);
+        });
+        return results;
+    }
+
+    /// <summary>The metrics.csv text: header, then every evaluation point of every defence, in defence order.</summary>
+    public static string MetricsCsv(IEnumerable<RunResult> results)
+    {
+        var sb = new System.Text.StringBuilder();
+        sb.Append(MetricsRow.CsvHeader).Append('\n');
+        foreach (var r in results)
+        {
+            foreach (var row in r.Rows) sb.Append(row.ToCsv()).Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The summary.json object: version, the resolved scenario, and each defence's final metrics.</summary>
+    public static JObject Summary(Scenario scenario, IEnumerable<RunResult> results, string simbyzVersion)
+    {
+        var defences = new JArray();
+        foreach (var r in results)
+        {
+            var f = r.Final;
+            defences.Add(new JObject(
+                new JProperty("defence", r.Defence),
+                new JProperty("steps", r.Steps),
+                new JProperty("endTimeNs", r.EndTime.Nanoseconds),
+                new JProperty("events", r.Events),
+                new JProperty("messages", r.Messages),
+                new JProperty("final", new JObject(
+                    new JProperty("trainLoss", Num(f.TrainLoss)),
+                    new JProperty("validationLoss", Num(f.ValidationLoss)),
+                    new JProperty("validationAccuracy", Num(f.ValidationAccuracy)),
+                    new JProperty("testLoss", Num(f.TestLoss)),
+                    new JProperty("testAccuracy", Num(f.TestAccuracy)),
+                    new JProperty("honestApplied", f.HonestApplied),
+                    new JProperty("honestRejected", f.HonestRejected),
+                    new JProperty("honestDropped", f.HonestDropped),
+                    new JProperty("byzantineApplied", f.ByzantineApplied),
+                    new JProperty("byzantineRejected", f.ByzantineRejected),
+                    new JProperty("byzantineDropped", f.ByzantineDropped)))));
+        }
+        return new JObject(
+            new JProperty("simbyzVersion", simbyzVersion),
+            new JProperty("scenario", scenario.ToJson()),
+            new JProperty("defences", defences));
+    }
+
+    /// <summary>Writes metrics.csv and summary.json into <paramref name="output"/> (committed by the caller).</summary>
+    public static void Write(AtomicOutput output, Scenario scenario, IReadOnlyList<RunResult> results, string simbyzVersion)
+    {
+        output.WriteAllText("metrics.csv", MetricsCsv(results));
+        output.WriteAllText("summary.json", Summary(scenario, results, simbyzVersion).ToString(Formatting.Indented) + "\n");
+    }
+
+    /// <summary>JSON has no NaN or infinity: non-finite numbers are written as strings ("NaN", "Infinity").</summary>
+    private static JToken Num(double v) => double.IsFinite(v) ? new JValue(v) : new JValue(v.ToString(CultureInfo.InvariantCulture));
+}
