@@ -45,7 +45,7 @@ internal static class RunCommand
             Interactive = InteractionSupport.No,
             Ansi = output == Console.Out && !Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
         });
-        console.MarkupLine($"[bold]SimByz[/] {VersionCommand.SimbyzVersionText()} · scenario [bold]{Markup.Escape(scenario.Name)}[/] · seed {scenario.Seed}");
+        console.MarkupLine($"[bold]SimByz[/] {VersionCommand.SimByzVersion} · scenario [bold]{Markup.Escape(scenario.Name)}[/] · seed {scenario.Seed}");
         if (scenario.Description.Length > 0) console.MarkupLine($"[grey]{Markup.Escape(scenario.Description)}[/]");
         var setup = ScenarioBuilder.Build(scenario);
         console.MarkupLine($"{scenario.Workers.Count} workers ({setup.ByzantineCount} Byzantine: {Markup.Escape(scenario.Byzantine.Attack ?? scenario.Byzantine.DataAttack ?? "none")}), " +
@@ -73,7 +73,7 @@ internal static class RunCommand
             {
                 results = ExperimentRunner.RunAll(scenario, setup, threads, cancellation: cts.Token);
             }
-            ExperimentRunner.Write(files, scenario, results, VersionCommand.SimbyzVersionText());
+            ExperimentRunner.Write(files, scenario, results, VersionCommand.SimByzVersion);
             RunPlots.SaveAccuracyAndLoss(results, $"{scenario.Name}: {setup.ByzantineCount}/{scenario.Workers.Count} Byzantine", files.ReservePath("plot.png"));
             files.Commit();
             console.Write(ResultTable(results));

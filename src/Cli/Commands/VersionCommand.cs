@@ -6,8 +6,6 @@ namespace SimByz.Cli.Commands;
 /// <summary><c>simbyz version</c>: the SimByz version that goes into every trace header.</summary>
 internal static class VersionCommand
 {
-    public static string SimbyzVersionText() => SimByzVersion;
-
     public static string SimByzVersion
         => typeof(SimByzException).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
