@@ -35,6 +35,19 @@ public sealed class RandomStream
         if ((_s0 | _s1 | _s2 | _s3) == 0) _s0 = 1; // the all-zero state is a fixed point
     }
 
+    private RandomStream(ulong s0, ulong s1, ulong s2, ulong s3)
+    {
+        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+    }
+
+    /// <summary>A stream with the given raw xoshiro256** state (not all zero), for known-answer tests
+    /// against the reference C implementation.</summary>
+    internal static RandomStream FromState(ulong s0, ulong s1, ulong s2, ulong s3)
+    {
+        if ((s0 | s1 | s2 | s3) == 0) throw new ArgumentException("the all-zero state is a fixed point of xoshiro256**");
+        return new RandomStream(s0, s1, s2, s3);
+    }
+
     /// <summary>The next 64 random bits (xoshiro256**).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong NextUInt64()

@@ -10,7 +10,7 @@ namespace SimByz.Scheduler;
 /// nanoseconds once, when drawn, by <see cref="FromSeconds(double)"/>. Text form is a decimal
 /// number followed by a unit (<c>ns</c>, <c>us</c>, <c>ms</c>, <c>s</c>, <c>min</c>, <c>h</c>), e.g.
 /// <c>1.5ms</c>; <see cref="ToString()"/> picks the largest unit in which the value is at least 1
-/// and prints it exactly, so <see cref="Parse"/> round-trips it. Immutable and thread-safe.
+/// and has at most 9 decimals, and prints it exactly, so <see cref="Parse"/> round-trips it. Immutable and thread-safe.
 /// </remarks>
 public readonly struct SimTime : IEquatable<SimTime>, IComparable<SimTime>
 {
@@ -70,7 +70,9 @@ public readonly struct SimTime : IEquatable<SimTime>, IComparable<SimTime>
         long abs = Nanoseconds == long.MinValue ? long.MaxValue : Math.Abs(Nanoseconds);
         foreach (var (unit, ns) in Units)
         {
-            if (abs >= ns || ns == 1)
+            // A unit is used only if the value is a whole number of 1e-9 units in it (printed exactly
+            // with at most 9 decimals): 123456789012 ns is 123.456789012s, not 2.0576131502min.
+            if ((abs >= ns && (Int128)Nanoseconds * 1_000_000_000 % ns == 0) || ns == 1)
             {
                 decimal value = (decimal)Nanoseconds / ns;
                 return value.ToString("0.#########", CultureInfo.InvariantCulture) + unit;

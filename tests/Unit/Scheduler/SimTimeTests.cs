@@ -20,6 +20,9 @@ public class SimTimeTests
     [InlineData(0L, "0ns")]
     [InlineData(999L, "999ns")]
     [InlineData(1_000_000_001L, "1.000000001s")]
+    [InlineData(90_000_000_000L, "1.5min")]
+    [InlineData(123_456_789_012L, "123.456789012s")]
+    [InlineData(5_400_000_000_000L, "1.5h")]
     public void ToString_PicksLargestUnit_AndRoundTrips(long ns, string text)
     {
         Assert.Equal(text, new SimTime(ns).ToString());
@@ -38,5 +41,43 @@ public class SimTimeTests
     {
         Assert.Equal(1_234_567_891L, SimTime.FromSeconds(1.2345678905).Nanoseconds);
         Assert.Throws<ArgumentOutOfRangeException>(() => SimTime.FromSeconds(double.NaN));
+    }
+
+    [Fact]
+    public void Arithmetic_AndComparisons_AreExactIntegerOperations()
+    {
+        var a = SimTime.FromMilliseconds(3);
+        var b = SimTime.FromMicroseconds(250);
+        Assert.Equal(3_250_000L, (a + b).Nanoseconds);
+        Assert.Equal(2_750_000L, (a - b).Nanoseconds);
+        Assert.Equal(9_000_000L, (a * 3).Nanoseconds);
+        Assert.True(b < a && a > b && a >= b && b <= a && a != b && a == SimTime.FromMilliseconds(3));
+        Assert.Equal(a, SimTime.Max(a, b));
+        Assert.Equal(b, SimTime.Min(a, b));
+        Assert.Equal(1, a.CompareTo(b));
+        Assert.Equal(0.003, a.TotalSeconds);
+    }
+
+    [Fact]
+    public void Addition_Overflow_Throws()
+        => Assert.Throws<OverflowException>(() => SimTime.MaxValue + new SimTime(1));
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(1e-9)]
+    [InlineData(0.0025)]
+    [InlineData(123.456789012)]
+    public void ToString_ThenParse_RoundTripsFromSeconds(double seconds)
+    {
+        var t = SimTime.FromSeconds(seconds);
+        Assert.Equal(t, SimTime.Parse(t.ToString()));
+    }
+
+    [Fact]
+    public void FromSeconds_TiesRoundAwayFromZero()
+    {
+        Assert.Equal(3L, SimTime.FromSeconds(2.5e-9).Nanoseconds);
+        Assert.Equal(-3L, SimTime.FromSeconds(-2.5e-9).Nanoseconds);
+        Assert.Throws<ArgumentOutOfRangeException>(() => SimTime.FromSeconds(1e10));
     }
 }

@@ -1,0 +1,97 @@
+namespace SimByz.Scheduler;
+
+/// <summary>What a trace-driven delay model does once its recorded durations are used up.</summary>
+public enum TraceEndBehavior
+{
+    /// <summary>Throw a <see cref="SimByzException"/> naming the trace length (the default: never invent data silently).</summary>
+    Error,
+
+    /// <summary>Start again from the first duration.</summary>
+    Loop,
+
+    /// <summary>Draw from the fallback model from then on.</summary>
+    Fallback,
+}
+
+/// <summary>
+/// Trace-driven delays: replays a recorded sequence of durations for one worker, in order,
+/// d_k = durations[k]; after the last one, <see cref="OnEnd"/> decides (error, loop, or a fallback model).
+/// Spec <c>trace:values=1ms;1.2ms;5ms,on-end=loop</c>, <c>trace:file=PATH</c>, and with a fallback the
+/// chain <c>trace:file=PATH,on-end=fallback+exponential:mean=2ms</c> (see <see cref="DelayModelRegistry"/>).
+/// </summary>
+/// <remarks>
+/// The replay draws nothing from the stream (the fallback draws what it draws). A built model is
+/// stateful (its position in the trace) and belongs to one worker: build one per worker. Durations:
+/// at least one, each finite and ≥ 0; a file holds one per line (see <see cref="EmpiricalDelayOptions"/>).
+/// Defaults: on-end = error. A fallback model is required exactly when on-end = fallback.
+/// </remarks>
+public sealed record TraceDelayOptions : DelayModelOptions
+{
+    private readonly double[] _durations;
+
+    /// <summary>Creates the options from durations in seconds (copied).</summary>
+    public TraceDelayOptions(IReadOnlyList<double> durationsSeconds, TraceEndBehavior onEnd = TraceEndBehavior.Error, DelayModelOptions? fallback = null)
+    {
+        ArgumentNullException.ThrowIfNull(durationsSeconds);
+        if (durationsSeconds.Count == 0) throw new SimByzException("trace delay model: the trace is empty: expected at least one duration");
+        _durations = new double[durationsSeconds.Count];
+        for (int i = 0; i < _durations.Length; i++) _durations[i] = CheckDuration("trace", $"durations[{i}]", durationsSeconds[i]);
+        if (!Enum.IsDefined(onEnd)) throw new SimByzException($"trace delay model: on-end = {(int)onEnd} is invalid: expected error, loop or fallback");
+        if (onEnd == TraceEndBehavior.Fallback && fallback is null)
+        {
+            throw new SimByzException("trace delay model: on-end = fallback needs a fallback model (in a spec: trace:...,on-end=fallback+MODEL)");
+        }
+        if (onEnd != TraceEndBehavior.Fallback && fallback is not null)
+        {
+            throw new SimByzException($"trace delay model: a fallback model is given but on-end = {onEnd.ToString().ToLowerInvariant()}: set on-end = fallback to use it");
+        }
+        OnEnd = onEnd;
+        Fallback = fallback;
+    }
+
+    /// <summary>Reads the durations from a file of one duration per line.</summary>
+    public static TraceDelayOptions FromFile(string path, TraceEndBehavior onEnd = TraceEndBehavior.Error, DelayModelOptions? fallback = null)
+        => new(DurationFile.Read(path, "trace"), onEnd, fallback);
+
+    /// <summary>The recorded durations, seconds, in replay order.</summary>
+    public IReadOnlyList<double> DurationsSeconds => _durations;
+
+    /// <summary>What happens after the last duration.</summary>
+    public TraceEndBehavior OnEnd { get; }
+
+    /// <summary>The model used after the trace when <see cref="OnEnd"/> is <see cref="TraceEndBehavior.Fallback"/>.</summary>
+    public DelayModelOptions? Fallback { get; }
+
+    public override string Name => "trace";
+
+    public override string ToSpec()
+    {
+        string head = $"trace:values={DurationFile.Join(_durations)},on-end={OnEnd.ToString().ToLowerInvariant()}";
+        return Fallback is null ? head : head + "+" + Fallback.ToSpec();
+    }
+
+    internal override DelaySampler CreateSampler() => new TraceDelay(this, _durations);
+}
+
+internal sealed class TraceDelay(TraceDelayOptions options, double[] durations) : DelaySampler(options.ToSpec())
+{
+    private readonly double[] _durations = durations;
+    private readonly TraceEndBehavior _onEnd = options.OnEnd;
+    private readonly DelaySampler? _fallback = options.Fallback?.CreateSampler();
+    private int _next;
+
+    internal override double SampleSeconds(RandomStream rng)
+    {
+        if (_next < _durations.Length) return _durations[_next++];
+        switch (_onEnd)
+        {
+            case TraceEndBehavior.Loop:
+                _next = 1;
+                return _durations[0];
+            case TraceEndBehavior.Fallback:
+                return _fallback!.SampleSeconds(rng);
+            default:
+                throw new SimByzException($"trace delay model: the trace of {_durations.Length} durations is exhausted (draw {_durations.Length + 1} requested, on-end = error); use on-end=loop or on-end=fallback+MODEL, or record a longer trace");
+        }
+    }
+}
