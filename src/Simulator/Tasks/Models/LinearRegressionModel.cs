@@ -58,7 +58,7 @@ internal sealed class LinearRegressionModel : IModel
             gb += dz;
         }
         gradient[_features] = gb;
-        return loss * inv;
+        return loss / rows.Length;
     }
 
     public double Loss(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows)

@@ -60,7 +60,7 @@ internal sealed class LogisticRegressionModel : IModel
             gb += dz;
         }
         gradient[_features] = gb;
-        return loss * inv;
+        return loss / rows.Length;
     }
 
     public double Loss(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows) => Evaluate(parameters, data, rows).Loss;

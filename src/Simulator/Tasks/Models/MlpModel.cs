@@ -151,7 +151,7 @@ internal sealed class MlpModel : IModel
                 }
             }
         }
-        return loss * inv;
+        return loss / rows.Length;
     }
 
     public double Loss(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows) => Evaluate(parameters, data, rows).Loss;

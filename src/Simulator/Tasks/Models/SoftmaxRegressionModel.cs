@@ -75,7 +75,7 @@ internal sealed class SoftmaxRegressionModel : IModel
                 gradient[bias + c] += dz;
             }
         }
-        return loss * inv;
+        return loss / rows.Length;
     }
 
     public double Loss(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows) => Evaluate(parameters, data, rows).Loss;
