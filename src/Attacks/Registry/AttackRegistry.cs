@@ -112,12 +112,11 @@ public static class AttackRegistry
 
     private static ComponentSpec Single(string spec, string what)
     {
-        var chain = ComponentSpec.ParseChain(spec, what);
-        if (chain.Count != 1)
+        if ((spec ?? "").Contains('+', StringComparison.Ordinal))
         {
-            throw new SimByzException($"{what} '{spec}': {what}s do not chain with '+' (give one {what}; only async behaviours chain)");
+            throw new SimByzException($"{what} '{spec}': {what}s do not chain with '+' (give one {what}; only async behaviours chain; Zeno++ is spelled 'zenopp')");
         }
-        return chain[0];
+        return ComponentSpec.Parse(spec!, what);
     }
 
     private static T Build<T>(List<Entry<T>> entries, ComponentSpec spec, AttackBuildContext context, string what)

@@ -107,7 +107,9 @@ internal sealed record AlieShape(double? Z, int Sign, bool SampleStd)
             string zText = p.GetString("z", preset.z);
             if (zText != "auto")
             {
-                double value = p.GetDouble("z", defaultValue: 0);
+                double value = p.Has("z")
+                    ? p.GetDouble("z", defaultValue: 0)
+                    : double.Parse(zText, System.Globalization.CultureInfo.InvariantCulture);
                 z = value;
                 zText = SpecText.Number(value);
             }

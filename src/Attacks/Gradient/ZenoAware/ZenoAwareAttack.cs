@@ -36,9 +36,9 @@ namespace SimByz.Attacks.Gradient;
 /// score below them: τ is the k-th smallest estimated honest score, k = min(b, h), with
 /// Ŝᵢ = γ⟨ĝ, vᵢ⟩ − ρ·P(vᵢ) (when b &gt; h some Byzantine rows are dropped whatever they send and the
 /// others must beat every honest row, hence k = h). b = 0 drops nothing: τ = −∞.</item>
-/// <item><c>target=zeno++ form=plain</c>: accept iff γ⟨g_r, u⟩ − ρ‖u‖² ≥ ε, so τ = ε (c = 1); only
+/// <item><c>target=zenopp form=plain</c>: accept iff γ⟨g_r, u⟩ − ρ‖u‖² ≥ ε, so τ = ε (c = 1); only
 /// ε ≤ 0 lets a reversed vector through (the talk's "trade-off: ε ≤ 0").</item>
-/// <item><c>target=zeno++ form=reference</c> (xcgoner/iclr2020_zeno_async): u' = u·‖g_r‖/‖u‖, accept
+/// <item><c>target=zenopp form=reference</c> (xcgoner/iclr2020_zeno_async): u' = u·‖g_r‖/‖u‖, accept
 /// iff γ⟨u', g_r⟩ − ρ‖u‖² + γε ≥ 0. With g_r ≈ ĝ, ⟨u', g_r⟩ = −G whatever s, so the test reads
 /// −γG − ρGs² + γε ≥ 0: it passes iff γ(ε − G) ≥ 0, for s ≤ √(γ(ε − G)/(ρG)), and the update applied
 /// is the rescaled u', whose harm does not depend on s. SimByz sends that largest s (times
@@ -46,7 +46,7 @@ namespace SimByz.Attacks.Gradient;
 /// </list>
 /// <para>When the threshold bounds nothing (τ = −∞, or γ = ρ = 0, or ρ = 0 in the reference form)
 /// s = <c>max-scale</c>; s never exceeds it. Defaults: target zeno, ρ = 0.0005 for zeno (the CLI
-/// default of <c>zeno</c>) and 0.001 for zeno++ (Zeno++ reference setting), penalty sum, b = the
+/// default of <c>zeno</c>) and 0.001 for zenopp (the Zeno++ rule's default; spec values cannot hold '+', so Zeno++ is spelled zenopp as the aggregator registry names it), penalty sum, b = the
 /// declared q (Zeno needs b ≥ q; else the rows requested), ε = 0.1, form reference, margin 1,
 /// max-scale 100. Colluding (identical rows), deterministic.</para>
 /// </remarks>
@@ -57,12 +57,12 @@ internal sealed class ZenoAwareAttack : IGradientAttack
         "against Zeno (Xie et al., ICML 2019) and Zeno++ (Xie et al., ICML 2020); derivation in the XML docs of ZenoAwareAttack",
         "any q ≤ n−1",
         [
-            new("target", "zeno|zeno++", "zeno", "the defence the attack evades: sorted Zeno or thresholded Zeno++"),
-            new("rho", "number ≥ 0", "0.0005 (zeno), 0.001 (zeno++)", "the defence's ρ"),
+            new("target", "zeno|zenopp", "zeno", "the defence the attack evades: sorted Zeno, or thresholded Zeno++ (registered as zenopp)"),
+            new("rho", "number ≥ 0", "0.0005 (zeno), 0.001 (zenopp)", "the defence's ρ"),
             new("b", "auto|integer ≥ 0", "auto", "zeno only: candidates Zeno drops; auto = declared q (else the rows requested)"),
             new("penalty", "sum|mean", "sum", "zeno only: ρ‖u‖² (paper) or ρ·mean_j u_j² (reference code)"),
-            new("eps", "number", "0.1", "zeno++ only: the acceptance threshold ε"),
-            new("form", "reference|plain", "reference", "zeno++ only: the score form (see zeno++)"),
+            new("eps", "number", "0.1", "zenopp only: the acceptance threshold ε"),
+            new("form", "reference|plain", "reference", "zenopp only: the score form, as the zenopp rule's form"),
             new("margin", "number in (0, 1]", "1", "safety factor applied to the computed scale"),
             new("max-scale", "number > 0", "100", "largest scale sent, used when the test bounds nothing"),
         ]);
@@ -94,8 +94,8 @@ internal sealed class ZenoAwareAttack : IGradientAttack
 
     public static IGradientAttack Create(SpecParameters p, AttackBuildContext context)
     {
-        bool plusPlus = p.GetChoice("target", "zeno", "zeno", "zeno++") == "zeno++";
-        var spec = new SpecText("zeno-aware").Add("target", plusPlus ? "zeno++" : "zeno");
+        bool plusPlus = p.GetChoice("target", "zeno", "zeno", "zenopp") == "zenopp";
+        var spec = new SpecText("zeno-aware").Add("target", plusPlus ? "zenopp" : "zeno");
         double rho = p.GetDouble("rho", plusPlus ? 0.001 : 0.0005, min: 0);
         spec.Add("rho", rho);
         int b = -1;
