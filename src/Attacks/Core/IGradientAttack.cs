@@ -21,6 +21,25 @@ public interface IGradientAttack
 
     /// <summary>Writes the Byzantine rows into <paramref name="output"/> (ByzantineCount × d).</summary>
     void Craft(AttackContext context, Span<float> output);
+
+    /// <summary>
+    /// True for the omission attack: the Byzantine workers never send. A protocol checks this flag
+    /// before asking for rows and sends nothing (a synchronous round then completes only by its
+    /// deadline or first-k rule); <see cref="Craft"/> of such an attack throws
+    /// <see cref="InvalidOperationException"/>, because calling it is a protocol bug.
+    /// </summary>
+    bool IsOmission => false;
+
+    /// <summary>
+    /// True when the attack reads <see cref="AttackContext.OwnGradients"/> (sign flip of the own
+    /// gradient, the Zeno "bitflip", the honest pass-through), so the protocol must let each
+    /// Byzantine worker compute the gradient of its shard first. Attacks that only read the honest
+    /// rows use own gradients at most as a fallback when no honest row exists.
+    /// </summary>
+    bool NeedsOwnGradients => false;
+
+    /// <summary>True when the rows depend on draws from <see cref="AttackContext.Rng"/>.</summary>
+    bool IsRandomized => false;
 }
 
 /// <summary>Everything an omniscient adversary sees when it crafts this round's messages.</summary>
@@ -47,10 +66,23 @@ public sealed class AttackContext
     /// <summary>Number of rows to produce (the Byzantine workers sending now).</summary>
     public int ByzantineCount { get; init; }
 
+    /// <summary>
+    /// The scenario's total number of Byzantine workers q, when it differs from
+    /// <see cref="ByzantineCount"/> (asynchronous protocols craft one or a few rows at a time);
+    /// 0 means "same as <see cref="ByzantineCount"/>". ALIE's z = auto reads it as f.
+    /// </summary>
+    public int TotalByzantine { get; init; }
+
     /// <summary>Total number of workers n.</summary>
     public int WorkerCount { get; init; }
 
     /// <summary>The defence in use, for adaptive attacks (may be null when unknown).</summary>
+    /// <remarks>
+    /// Adaptive attacks (optimal IPM/ALIE) aggregate trial batches many times per round. They
+    /// rebuild a private copy of this rule from its <see cref="IAggregator.Spec"/> through the
+    /// aggregator registry, so their trials never advance the server rule's state or streams; only
+    /// a rule the registry cannot rebuild (a test fake) is called directly, and then never reset.
+    /// </remarks>
     public IAggregator? Aggregator { get; init; }
 
     /// <summary>The context the defence will aggregate with (model, γ; the oracle is not the attacker's to use).</summary>
@@ -72,6 +104,7 @@ public sealed class AttackContext
 /// </summary>
 public interface IDataAttack
 {
+    /// <summary>Canonical spec, e.g. <c>label-flip</c>.</summary>
     string Spec { get; }
 
     /// <summary>The label the worker trains on in place of <paramref name="label"/> (0 ≤ label &lt; classCount).</summary>

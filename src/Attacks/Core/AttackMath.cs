@@ -1,0 +1,126 @@
+using System.Numerics.Tensors;
+using SimByz.Aggregation;
+
+namespace SimByz.Attacks;
+
+/// <summary>
+/// Shared checks and reductions of the attacks: shape validation, the rows that stand for "what
+/// the honest workers send", and coordinate-wise mean and standard deviation.
+/// </summary>
+/// <remarks>
+/// Reductions over rows run coordinate by coordinate in float64, rows in index order, with plain
+/// scalar additions, so the result is bit-identical on every machine and vector width. The single
+/// rounding to float32 happens when the statistic is stored.
+/// </remarks>
+internal static class AttackMath
+{
+    /// <summary>Checks the context against <paramref name="output"/> and returns d.</summary>
+    public static int CheckShape(AttackContext context, ReadOnlySpan<float> output, string attack)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        int q = context.ByzantineCount;
+        if (q < 0) throw new ArgumentException($"{attack}: ByzantineCount is {q}, expected ≥ 0", nameof(context));
+        int d = context.Dimension > 0 ? context.Dimension : context.Honest.Dimension;
+        if (context.Honest.Dimension != d)
+        {
+            throw new ArgumentException($"{attack}: honest rows have length {context.Honest.Dimension}, expected d = {d}", nameof(context));
+        }
+        if (context.OwnGradients is { } own && (own.Dimension != d || own.Count != q))
+        {
+            throw new ArgumentException($"{attack}: OwnGradients is {own.Count}×{own.Dimension}, expected {q}×{d} (one row per Byzantine row)", nameof(context));
+        }
+        if (output.Length != (long)q * d)
+        {
+            throw new ArgumentException($"{attack}: output has {output.Length} values, expected {q}×{d}", nameof(output));
+        }
+        return d;
+    }
+
+    /// <summary>
+    /// The rows an attack that needs honest information reads: the honest rows when there is at
+    /// least one, else the Byzantine workers' own gradients (the non-omniscient estimate of Baruch
+    /// et al.), else null (no information at all: such attacks send zero rows).
+    /// </summary>
+    public static GradientBatch? Reference(AttackContext context)
+    {
+        if (context.Honest.Count > 0) return context.Honest;
+        if (context.OwnGradients is { Count: > 0 } own) return own;
+        return null;
+    }
+
+    /// <summary>Coordinate-wise mean of <paramref name="rows"/> into <paramref name="mean"/>.</summary>
+    public static void Mean(GradientBatch rows, Span<float> mean, ref double[] scratch)
+    {
+        int h = rows.Count, d = rows.Dimension;
+        Span<double> acc = Grow(ref scratch, d);
+        Accumulate(rows, acc);
+        double inv = h;
+        for (int j = 0; j < d; j++) mean[j] = (float)(acc[j] / inv);
+    }
+
+    /// <summary>
+    /// Coordinate-wise mean and standard deviation of <paramref name="rows"/>: population
+    /// (divide by h) or sample (divide by h − 1; 0 when h = 1). Two passes in float64.
+    /// </summary>
+    public static void MeanAndStd(GradientBatch rows, bool sample, Span<float> mean, Span<float> std, ref double[] scratch)
+    {
+        int h = rows.Count, d = rows.Dimension;
+        Span<double> all = Grow(ref scratch, 2 * d);
+        Span<double> mu = all[..d], ss = all[d..(2 * d)];
+        Accumulate(rows, mu);
+        for (int j = 0; j < d; j++) mu[j] /= h;
+        ss.Clear();
+        ReadOnlySpan<float> data = rows.Data;
+        for (int i = 0; i < h; i++)
+        {
+            ReadOnlySpan<float> row = data.Slice(i * d, d);
+            for (int j = 0; j < d; j++)
+            {
+                double dev = row[j] - mu[j];
+                ss[j] += dev * dev;
+            }
+        }
+        double denominator = sample ? h - 1 : h;
+        for (int j = 0; j < d; j++)
+        {
+            mean[j] = (float)mu[j];
+            std[j] = denominator <= 0 ? 0f : (float)Math.Sqrt(ss[j] / denominator);
+        }
+    }
+
+    /// <summary>Writes <paramref name="row"/> into each of the <paramref name="count"/> rows of <paramref name="output"/>.</summary>
+    public static void FillRows(Span<float> output, ReadOnlySpan<float> row, int count)
+    {
+        int d = row.Length;
+        for (int k = 0; k < count; k++) row.CopyTo(output.Slice(k * d, d));
+    }
+
+    /// <summary>dst = factor · src, element-wise in float32 (no order, so any vector width agrees).</summary>
+    public static void Scale(ReadOnlySpan<float> src, float factor, Span<float> dst) => TensorPrimitives.Multiply(src, factor, dst);
+
+    /// <summary>A float buffer of at least <paramref name="length"/>, grown (never shrunk) on demand.</summary>
+    public static Span<float> Grow(ref float[] buffer, int length)
+    {
+        if (buffer.Length < length) buffer = new float[length];
+        return buffer.AsSpan(0, length);
+    }
+
+    /// <summary>A double buffer of at least <paramref name="length"/>, grown (never shrunk) on demand.</summary>
+    public static Span<double> Grow(ref double[] buffer, int length)
+    {
+        if (buffer.Length < length) buffer = new double[length];
+        return buffer.AsSpan(0, length);
+    }
+
+    private static void Accumulate(GradientBatch rows, Span<double> acc)
+    {
+        int h = rows.Count, d = rows.Dimension;
+        acc.Clear();
+        ReadOnlySpan<float> data = rows.Data;
+        for (int i = 0; i < h; i++)
+        {
+            ReadOnlySpan<float> row = data.Slice(i * d, d);
+            for (int j = 0; j < d; j++) acc[j] += row[j];
+        }
+    }
+}
