@@ -129,8 +129,7 @@ internal sealed class ZenoRule : IAggregator
         }
 
         Span<int> order = _order.AsSpan(0, n);
-        for (int i = 0; i < n; i++) order[i] = i;
-        order.Sort(new BestFirst(_scores));
+        RankBestFirst(scores, order);
 
         if (diagnostics is not null)
         {
@@ -202,13 +201,23 @@ internal sealed class ZenoRule : IAggregator
         return gamma;
     }
 
-    /// <summary>Orders input indices by score, highest first; equal scores by lower index first.</summary>
-    private readonly struct BestFirst(double[] scores) : IComparer<int>
+    /// <summary>
+    /// Fills <paramref name="order"/> with 0..n−1 ordered by score, highest first, equal scores by
+    /// lower index first. Insertion sort: n is small (workers), it is stable, and unlike
+    /// <c>Span.Sort</c> with a comparer it allocates nothing.
+    /// </summary>
+    private static void RankBestFirst(ReadOnlySpan<double> scores, Span<int> order)
     {
-        public int Compare(int x, int y)
+        for (int i = 0; i < order.Length; i++)
         {
-            int byScore = scores[y].CompareTo(scores[x]);
-            return byScore != 0 ? byScore : x.CompareTo(y);
+            int j = i;
+            // Strictly-better moves up; ties keep index order because i arrives after its equals.
+            while (j > 0 && scores[order[j - 1]] < scores[i])
+            {
+                order[j] = order[j - 1];
+                j--;
+            }
+            order[j] = i;
         }
     }
 }
