@@ -9,5 +9,7 @@ internal static class CommandCatalog
     {
         yield return VersionCommand.Create(output);
         yield return RunCommand.Create(output);
+        yield return AggregateCommand.Create(output);
+        yield return ListCommand.Create(output);
     }
 }
