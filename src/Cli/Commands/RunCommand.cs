@@ -45,6 +45,7 @@ internal static class RunCommand
             Interactive = InteractionSupport.No,
             Ansi = output == Console.Out && !Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
         });
+        if (output != Console.Out || Console.IsOutputRedirected) console.Profile.Width = 160;
         console.MarkupLine($"[bold]SimByz[/] {VersionCommand.SimByzVersion} · scenario [bold]{Markup.Escape(scenario.Name)}[/] · seed {scenario.Seed}");
         if (scenario.Description.Length > 0) console.MarkupLine($"[grey]{Markup.Escape(scenario.Description)}[/]");
         var setup = ScenarioBuilder.Build(scenario);
@@ -93,16 +94,15 @@ internal static class RunCommand
 
     private static Table ResultTable(IReadOnlyList<RunResult> results)
     {
-        var table = new Table().AddColumns("defence", "test acc", "test loss", "train loss", "honest applied", "honest rejected", "Byzantine applied", "Byzantine rejected", "dropped", "steps", "sim time");
+        var table = new Table().AddColumns("defence", "test acc", "test loss", "train loss", "honest applied/rejected/dropped", "Byzantine applied/rejected/dropped", "steps", "sim time");
         foreach (var r in results)
         {
             var f = r.Final;
             table.AddRow(
                 Markup.Escape(r.Defence), Pct(f.TestAccuracy), Num(f.TestLoss), Num(f.TrainLoss),
-                f.HonestApplied.ToString(CultureInfo.InvariantCulture), f.HonestRejected.ToString(CultureInfo.InvariantCulture),
-                f.ByzantineApplied.ToString(CultureInfo.InvariantCulture), f.ByzantineRejected.ToString(CultureInfo.InvariantCulture),
-                (f.HonestDropped + f.ByzantineDropped).ToString(CultureInfo.InvariantCulture),
-                r.Steps.ToString(CultureInfo.InvariantCulture), Markup.Escape(r.EndTime.ToString()));
+                $"{f.HonestApplied}/{f.HonestRejected}/{f.HonestDropped}",
+                $"{f.ByzantineApplied}/{f.ByzantineRejected}/{f.ByzantineDropped}",
+                r.Steps.ToString(CultureInfo.InvariantCulture), r.EndTime.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture) + " s");
         }
         return table;
     }

@@ -216,4 +216,5 @@ public static class StreamPurpose
     public const string ModelInit = "model.init";
     public const string ByzantineSelection = "byzantine.select";
     public const string PreAggregation = "aggregation.pre";
+    public const string AttackTiming = "attack.timing";
 }

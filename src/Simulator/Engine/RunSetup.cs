@@ -22,8 +22,8 @@ public sealed class RunSetup
 
     public required Dataset Train { get; init; }
 
-    /// <summary>The server's validation set (Zeno's), disjoint from the training shards.</summary>
-    public required Dataset Validation { get; init; }
+    /// <summary>Rows of <see cref="Train"/> held by the server as its validation set (Zeno's), disjoint from every shard.</summary>
+    public required int[] ValidationRows { get; init; }
 
     public required Dataset Test { get; init; }
 
@@ -46,8 +46,12 @@ public sealed class RunSetup
     /// <summary>The data-level attack applied to Byzantine workers' labels, or null.</summary>
     public IDataAttack? DataAttack { get; init; }
 
-    /// <summary>Byzantine workers that never send (the omission attack).</summary>
-    public bool ByzantineOmit { get; init; }
+    /// <summary>The asynchronous timing behaviour of Byzantine workers (stale replay, delay inflation,
+    /// bursts; fresh per run), or null.</summary>
+    public Func<IAsyncBehaviour>? AsyncBehaviour { get; init; }
+
+    /// <summary>Availability (crash/recover schedule) of worker i; null: always up.</summary>
+    public Func<int, IAvailabilityModel>? Availability { get; init; }
 
     public ProtocolOptions Protocol { get; init; } = new();
 
@@ -79,7 +83,7 @@ public sealed class RunSetup
         }
         if (BatchSize < 1) throw new SimByzException("batch size must be ≥ 1");
         if (ValidationBatchSize < 1) throw new SimByzException("validation batch size must be ≥ 1");
-        if (Validation.Count == 0) throw new SimByzException("the server's validation set is empty");
+        if (ValidationRows.Length == 0) throw new SimByzException("the server's validation set is empty");
         if (Budget.Steps < 1 && Budget.Time is null) throw new SimByzException("the budget needs steps ≥ 1 or a time");
         if (Optimizer.LocalSteps < 1) throw new SimByzException("local steps must be ≥ 1");
         if (Protocol.Kind == ProtocolKind.Sync && Protocol.Wait == SyncWait.FirstK && Protocol.K < 1)

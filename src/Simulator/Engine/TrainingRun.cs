@@ -3,6 +3,7 @@ using SimByz.Aggregation.Registry;
 using SimByz.Attacks;
 using SimByz.Scheduler;
 using SimByz.Simulator.Data;
+using SimByz.Simulator.Data.Sampling;
 using SimByz.Simulator.Tasks;
 
 namespace SimByz.Simulator.Engine;
@@ -38,6 +39,9 @@ public sealed class TrainingRun
         ComputeDone = 1,
         Arrival = 2,
         Deadline = 3,
+        RoundRetry = 4,
+        Restart = 5,
+        Crash = 0,
     }
 
     private readonly record struct SimEvent(EventKind Kind, long MessageId, long Round);
@@ -47,17 +51,27 @@ public sealed class TrainingRun
         public required MessageInfo Info;
         public float[]? Payload;
         public SimTime NetworkDelay;
+
+        /// <summary>Async: this message's completion starts its worker's next iteration (false for burst extras).</summary>
+        public bool Primary = true;
     }
 
     private readonly RunSetup _setup;
     private readonly string _defence;
     private readonly IAggregator? _rule;
+    private readonly IAggregator? _ruleAsAttackerSeesIt;
     private readonly IAsyncAggregator? _asyncRule;
     private readonly IGradientAttack? _attack;
+    private readonly bool _omit;
+    private readonly IAsyncBehaviour? _behaviour;
+    private readonly RandomStream?[] _behaviourRngs;
+    private readonly IAvailabilityModel[] _availability;
+    private readonly float[][] _history;
     private readonly IReadOnlyList<ISimulationObserver> _observers;
     private readonly Simulation<SimEvent> _sim = new(256);
     private readonly Worker[] _workers;
-    private readonly ServerValidation _validation;
+    private readonly ModelValidationOracle _validation;
+    private readonly MinibatchSampler _validationSampler;
     private readonly IModel _evalModel;
     private readonly int[] _trainRows, _validationRows, _testRows;
     private readonly float[] _x, _aggregate, _serverMomentum;
@@ -88,26 +102,26 @@ public sealed class TrainingRun
         _setup = setup;
         _defence = defenceSpec;
         _observers = observers ?? [];
-        var buildContext = new AggregatorBuildContext(setup.Seed, setup.ByzantineCount);
-        if (setup.Protocol.Kind == ProtocolKind.Async && AggregatorRegistry.AsyncRules.Any(r => r.Name == FirstName(defenceSpec)))
-        {
-            _asyncRule = AggregatorRegistry.CreateAsync(defenceSpec, buildContext);
-        }
-        else
-        {
-            _rule = AggregatorRegistry.Create(defenceSpec, buildContext);
-            if (setup.Protocol.Kind == ProtocolKind.Async && setup.Protocol.AsyncBuffer < 1)
-            {
-                throw new SimByzException($"defence '{defenceSpec}' is a synchronous rule: in an async scenario give protocol.asyncBuffer ≥ 1 (aggregate every m messages) or use an async rule");
-            }
-        }
+        (_rule, _asyncRule) = CreateDefence(setup, defenceSpec);
+        // Adaptive attacks probe the defence by running it: they get their own instance, so their
+        // trial aggregations never advance the server's stateful rules (centered clipping, bucketing).
+        _ruleAsAttackerSeesIt = _rule is null ? null : CreateDefence(setup, defenceSpec).Rule;
         _attack = setup.GradientAttack?.Invoke();
+        _omit = _attack?.IsOmission == true;
+        _behaviour = setup.Protocol.Kind == ProtocolKind.Async ? setup.AsyncBehaviour?.Invoke() : null;
+        _behaviourRngs = new RandomStream?[setup.WorkerCount];
+        _availability = new IAvailabilityModel[setup.WorkerCount];
+        for (int i = 0; i < _availability.Length; i++) _availability[i] = setup.Availability?.Invoke(i) ?? AvailabilitySchedule.AlwaysUp;
         _attackRng = RandomStreams.Derive(setup.Seed, StreamPurpose.Attack, 0);
         _d = setup.Model.ParameterCount;
         _x = new float[_d];
         _aggregate = new float[_d];
         _serverMomentum = new float[_d];
         setup.Model.Initialize(_x, RandomStreams.Derive(setup.Seed, StreamPurpose.ModelInit, 0));
+        int depth = Math.Max(0, _behaviour?.HistoryDepth ?? 0);
+        _history = new float[depth == 0 ? 0 : depth + 1][];
+        for (int k = 0; k < _history.Length; k++) _history[k] = new float[_d];
+        if (_history.Length > 0) _x.CopyTo(_history[0]);
 
         Dataset? poisoned = null;
         _workers = new Worker[setup.WorkerCount];
@@ -121,12 +135,32 @@ public sealed class TrainingRun
             }
             _workers[i] = new Worker(i, setup.Byzantine[i], setup, data);
         }
-        _validation = new ServerValidation(setup);
+        _validation = new ModelValidationOracle(setup.Model.Clone(), setup.Train);
+        _validationSampler = MinibatchSampler.ForServerValidation(setup.Seed, setup.ValidationRows, setup.ValidationBatchSize);
         _evalModel = setup.Model.Clone();
         _trainRows = Range(Math.Min(setup.Evaluation.TrainRows, setup.Train.Count));
-        _validationRows = Range(setup.Validation.Count);
+        _validationRows = setup.ValidationRows;
         _testRows = Range(setup.Test.Count);
     }
+
+    /// <summary>Builds the defence: an async rule for async scenarios when the name is one, else a
+    /// synchronous rule (in async scenarios it runs in buffered mode and needs protocol.asyncBuffer).</summary>
+    private static (IAggregator? Rule, IAsyncAggregator? AsyncRule) CreateDefence(RunSetup setup, string spec)
+    {
+        var buildContext = new AggregatorBuildContext(setup.Seed, setup.ByzantineCount);
+        bool isAsyncName = AggregatorRegistry.AsyncRules.Any(r => r.Name == FirstName(spec));
+        if (setup.Protocol.Kind == ProtocolKind.Async && isAsyncName) return (null, AggregatorRegistry.CreateAsync(spec, buildContext));
+        if (isAsyncName) throw new SimByzException($"defence '{spec}' is an asynchronous rule: it needs protocol.kind \"async\"");
+        var rule = AggregatorRegistry.Create(spec, buildContext);
+        if (setup.Protocol.Kind == ProtocolKind.Async && setup.Protocol.AsyncBuffer < 1)
+        {
+            throw new SimByzException($"defence '{spec}' is a synchronous rule: in an async scenario give protocol.asyncBuffer ≥ 1 (aggregate every m messages) or use an async rule");
+        }
+        return (rule, null);
+    }
+
+    /// <summary>Throws <see cref="SimByzException"/> if <paramref name="spec"/> is not a valid defence for <paramref name="setup"/>.</summary>
+    public static void CheckDefence(RunSetup setup, string spec) => CreateDefence(setup, spec);
 
     /// <summary>The defence spec this run uses.</summary>
     public string Defence => _defence;
@@ -196,6 +230,16 @@ public sealed class TrainingRun
             case EventKind.Deadline:
                 if (_roundOpen && e.Payload.Round == _round) CloseRound();
                 break;
+            case EventKind.RoundRetry:
+                if (!_roundOpen && !_finished) StartRound();
+                break;
+            case EventKind.Restart:
+                foreach (var o in _observers) o.AvailabilityChanged(e.Time, (int)e.Payload.MessageId, true);
+                StartIteration(_workers[(int)e.Payload.MessageId]);
+                break;
+            case EventKind.Crash:
+                OnCrash(e);
+                break;
         }
     }
 
@@ -209,21 +253,36 @@ public sealed class TrainingRun
         var sent = new List<Pending>();
         foreach (var w in _workers)
         {
-            if (w.Byzantine && _setup.ByzantineOmit) continue;
-            if (!w.HasData) continue;
+            if (!CanSend(w) || !_availability[w.Id].IsUp(_sim.Now)) continue;
             var p = NewMessage(w, _round);
-            w.ComputeMessage(_x, _setup.Optimizer, gamma, p.Payload!);
+            w.ComputeMessage(_x, _setup.Optimizer, gamma, p.Payload);
             sent.Add(p);
         }
         CraftByzantine(sent, gamma);
-        foreach (var p in sent) Dispatch(p);
         _roundExpected = sent.Count;
+        foreach (var p in sent) Dispatch(p, extraNetworkDelay: SimTime.Zero);
+        if (_roundExpected == 0)
+        {
+            // Nobody is up: wait for the first recovery (the round starts again then), or end.
+            _roundOpen = false;
+            SimTime next = SimTime.MaxValue;
+            foreach (var w in _workers)
+            {
+                if (CanSend(w)) next = SimTime.Min(next, _availability[w.Id].NextUp(_sim.Now));
+            }
+            if (next == SimTime.MaxValue) _finished = true;
+            else _sim.ScheduleAt(next, new SimEvent(EventKind.RoundRetry, -1, _round), (int)EventKind.RoundRetry);
+            return;
+        }
         if (_setup.Protocol.Wait == SyncWait.Deadline)
         {
             _sim.ScheduleAfter(_setup.Protocol.Deadline, new SimEvent(EventKind.Deadline, -1, _round), (int)EventKind.Deadline);
         }
-        if (_roundExpected == 0) _finished = true; // nobody can send: the run cannot progress
     }
+
+    private bool CanSend(Worker w) => w.HasData && !(w.Byzantine && _omit);
+
+    private int NeededReplies() => _setup.Protocol.Wait == SyncWait.FirstK ? Math.Min(_setup.Protocol.K, _roundExpected) : _roundExpected;
 
     private void CloseRound()
     {
@@ -244,14 +303,53 @@ public sealed class TrainingRun
 
     private void StartIteration(Worker w)
     {
-        if (_finished) return;
-        if (w.Byzantine && _setup.ByzantineOmit) return;
-        if (!w.HasData) return;
+        if (_finished || !CanSend(w)) return;
+        if (!_availability[w.Id].IsUp(_sim.Now))
+        {
+            ScheduleRestart(w.Id, _availability[w.Id].NextUp(_sim.Now));
+            return;
+        }
         double gamma = _setup.Optimizer.LearningRateAt(_step);
-        var p = NewMessage(w, _step);
-        w.ComputeMessage(_x, _setup.Optimizer, gamma, p.Payload!);
-        if (w.Byzantine) CraftByzantine([p], gamma);
-        Dispatch(p);
+        if (!w.Byzantine || _behaviour is null)
+        {
+            var p = NewMessage(w, _step);
+            w.ComputeMessage(_x, _setup.Optimizer, gamma, p.Payload!);
+            if (w.Byzantine) CraftByzantine([p], gamma);
+            Dispatch(p, SimTime.Zero);
+            return;
+        }
+        // A Byzantine worker with a timing behaviour: maybe an old model, maybe extra delay, maybe a burst.
+        var rng = _behaviourRngs[w.Id] ??= RandomStreams.Derive(_setup.Seed, StreamPurpose.AttackTiming, w.Id);
+        long oldest = Math.Max(0, _step - Math.Max(0, _history.Length - 1));
+        long version = Math.Clamp(_behaviour.ModelVersionToRead(_step, rng), oldest, _step);
+        ReadOnlySpan<float> model = version == _step || _history.Length == 0 ? _x : _history[(int)(version % _history.Length)];
+        SimTime extra = _behaviour.ExtraDelay(rng);
+        int burst = Math.Max(1, _behaviour.BurstSize);
+        var burstMessages = new List<Pending>(burst);
+        for (int k = 0; k < burst; k++)
+        {
+            var p = NewMessage(w, version);
+            p.Primary = k == 0;
+            if (k == 0) w.ComputeMessage(model, _setup.Optimizer, gamma, p.Payload!);
+            else burstMessages[0].Payload.AsSpan().CopyTo(p.Payload);
+            burstMessages.Add(p);
+        }
+        if (_behaviour.BurstMode == BurstMode.Distinct || burst == 1)
+        {
+            CraftByzantine(burstMessages, gamma);
+        }
+        else
+        {
+            CraftByzantine([burstMessages[0]], gamma);
+            for (int k = 1; k < burst; k++) burstMessages[0].Payload.AsSpan().CopyTo(burstMessages[k].Payload);
+        }
+        Dispatch(burstMessages[0], extra);
+        for (int k = 1; k < burst; k++) DispatchLike(burstMessages[k], burstMessages[0]);
+    }
+
+    private void ScheduleRestart(int worker, SimTime at)
+    {
+        if (at != SimTime.MaxValue) _sim.ScheduleAt(at, new SimEvent(EventKind.Restart, worker, -1), (int)EventKind.Restart);
     }
 
     private void OnAsyncArrival(Pending p)
@@ -266,7 +364,7 @@ public sealed class TrainingRun
         RecordStaleness(staleness);
         if (_asyncRule is not null)
         {
-            _validation.NextBatch();
+            _validation.DrawBatch(_validationSampler);
             var ctx = Context();
             var decision = _asyncRule.Decide(new AsyncMessage(p.Info.Worker, p.Info.ModelVersion, staleness, p.Payload), ctx, _aggregate);
             if (decision.Accepted)
@@ -305,16 +403,49 @@ public sealed class TrainingRun
         return p;
     }
 
-    private void Dispatch(Pending p)
+    private void Dispatch(Pending p, SimTime extraNetworkDelay)
     {
         var w = _workers[p.Info.Worker];
         SimTime compute = w.SampleCompute();
-        SimTime network = w.SampleNetwork();
+        SimTime network = w.SampleNetwork() + extraNetworkDelay;
+        Schedule(p, compute, network);
+    }
+
+    /// <summary>A burst's extra copies leave with the first one.</summary>
+    private void DispatchLike(Pending p, Pending first)
+        => Schedule(p, first.Info.ComputeDone - first.Info.Dispatched, first.NetworkDelay);
+
+    private void Schedule(Pending p, SimTime compute, SimTime network)
+    {
         p.NetworkDelay = network;
         p.Info.ComputeDone = _sim.Now + compute;
         p.Info.Arrival = _sim.Now + compute + network;
         foreach (var o in _observers) o.Dispatched(_sim.Now, _currentSequence, p.Info);
+        SimTime crash = _availability[p.Info.Worker].NextCrash(_sim.Now);
+        if (crash < p.Info.ComputeDone)
+        {
+            // The worker goes down before it finishes: the message is never sent.
+            _sim.ScheduleAt(crash, new SimEvent(EventKind.Crash, p.Info.Id, p.Info.ModelVersion), (int)EventKind.Crash);
+            return;
+        }
         _sim.ScheduleAfter(compute, new SimEvent(EventKind.ComputeDone, p.Info.Id, p.Info.ModelVersion), (int)EventKind.ComputeDone);
+    }
+
+    private void OnCrash(ScheduledEvent<SimEvent> e)
+    {
+        var p = _messages[(int)e.Payload.MessageId];
+        foreach (var o in _observers) o.AvailabilityChanged(e.Time, p.Info.Worker, false);
+        if (p.Info.Fate == MessageFate.Pending) Resolve(p, MessageFate.Dropped, double.NaN, "worker crashed before sending");
+        if (_setup.Protocol.Kind == ProtocolKind.Async)
+        {
+            if (p.Primary) ScheduleRestart(p.Info.Worker, _availability[p.Info.Worker].NextUp(e.Time));
+            return;
+        }
+        if (_roundOpen && p.Info.ModelVersion == _round)
+        {
+            _roundExpected--;
+            if (_roundInputs.Count >= NeededReplies() && (_roundInputs.Count > 0 || _roundExpected == 0)) CloseRound();
+        }
     }
 
     private void OnComputeDone(ScheduledEvent<SimEvent> e)
@@ -322,7 +453,7 @@ public sealed class TrainingRun
         var p = _messages[(int)e.Payload.MessageId];
         foreach (var o in _observers) o.ComputeCompleted(e.Time, e.Sequence, p.Info);
         _sim.ScheduleAfter(p.NetworkDelay, new SimEvent(EventKind.Arrival, p.Info.Id, p.Info.ModelVersion), (int)EventKind.Arrival);
-        if (_setup.Protocol.Kind == ProtocolKind.Async) StartIteration(_workers[p.Info.Worker]);
+        if (_setup.Protocol.Kind == ProtocolKind.Async && p.Primary) StartIteration(_workers[p.Info.Worker]);
     }
 
     private void OnArrival(ScheduledEvent<SimEvent> e)
@@ -348,8 +479,7 @@ public sealed class TrainingRun
         }
         RecordStaleness(0);
         _roundInputs.Add(p);
-        int needed = _setup.Protocol.Wait == SyncWait.FirstK ? Math.Min(_setup.Protocol.K, _roundExpected) : _roundExpected;
-        if (_roundInputs.Count >= needed) CloseRound();
+        if (_roundInputs.Count >= NeededReplies()) CloseRound();
     }
 
     /// <summary>Fills the Byzantine messages among <paramref name="sent"/> with the attack's rows.</summary>
@@ -380,7 +510,7 @@ public sealed class TrainingRun
             OwnGradients = own,
             ByzantineCount = byz.Count,
             WorkerCount = _setup.WorkerCount,
-            Aggregator = _rule,
+            Aggregator = _ruleAsAttackerSeesIt,
             AggregationContext = new AggregationContext { Model = _x.ToArray(), LearningRate = gamma, Round = _round },
             LearningRate = gamma,
             Asynchronous = _setup.Protocol.Kind == ProtocolKind.Async,
@@ -406,7 +536,7 @@ public sealed class TrainingRun
         var data = new float[inputs.Count * _d];
         for (int i = 0; i < inputs.Count; i++) inputs[i].Payload.AsSpan().CopyTo(data.AsSpan(i * _d, _d));
         var batch = new GradientBatch(data, inputs.Count, _d);
-        _validation.NextBatch();
+        _validation.DrawBatch(_validationSampler);
         _rule!.Aggregate(batch, _aggregate, Context(), _diagnostics);
         var infos = inputs.Select(p => p.Info).ToList();
         foreach (var o in _observers) o.Aggregated(_sim.Now, round, infos, _diagnostics);
@@ -435,6 +565,7 @@ public sealed class TrainingRun
             }
             _x[j] -= gamma * u;
         }
+        if (_history.Length > 0) _x.CopyTo(_history[(int)((_step + 1) % _history.Length)]);
         AdvanceStep(applied: true);
     }
 
@@ -489,7 +620,7 @@ public sealed class TrainingRun
     private void Evaluate()
     {
         var train = _evalModel.Evaluate(_x, _setup.Train, _trainRows);
-        var val = _evalModel.Evaluate(_x, _setup.Validation, _validationRows);
+        var val = _evalModel.Evaluate(_x, _setup.Train, _validationRows);
         var test = _evalModel.Evaluate(_x, _setup.Test, _testRows);
         var row = new MetricsRow
         {

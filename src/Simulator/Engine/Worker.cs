@@ -1,5 +1,6 @@
 using SimByz.Scheduler;
 using SimByz.Simulator.Data;
+using SimByz.Simulator.Data.Sampling;
 using SimByz.Simulator.Tasks;
 
 namespace SimByz.Simulator.Engine;
@@ -12,7 +13,6 @@ internal sealed class Worker
     private readonly IModel _model;
     private readonly Dataset _data;
     private readonly MinibatchSampler _sampler;
-    private readonly int[] _batch;
     private readonly float[] _local;
     private readonly float[] _grad;
     private readonly float[] _momentum;
@@ -28,8 +28,7 @@ internal sealed class Worker
         _model = setup.Model.Clone();
         _data = data;
         int d = _model.ParameterCount;
-        _sampler = new MinibatchSampler(setup.Shards[id], RandomStreams.Derive(setup.Seed, StreamPurpose.WorkerData, id));
-        _batch = new int[setup.BatchSize];
+        _sampler = MinibatchSampler.ForWorker(setup.Seed, id, setup.Shards[id], setup.BatchSize);
         _local = new float[d];
         _grad = new float[d];
         _momentum = new float[d];
@@ -64,8 +63,7 @@ internal sealed class Worker
     {
         if (opt.LocalSteps == 1)
         {
-            _sampler.Next(_batch);
-            _model.LossAndGradient(x, _data, _batch, _grad);
+            _model.LossAndGradient(x, _data, _sampler.Next(), _grad);
             if (opt.WorkerMomentum > 0)
             {
                 float beta = (float)opt.WorkerMomentum;
@@ -83,8 +81,7 @@ internal sealed class Worker
             float g = (float)gamma;
             for (int k = 0; k < opt.LocalSteps; k++)
             {
-                _sampler.Next(_batch);
-                _model.LossAndGradient(_local, _data, _batch, _grad);
+                _model.LossAndGradient(_local, _data, _sampler.Next(), _grad);
                 for (int j = 0; j < _local.Length; j++) _local[j] -= g * _grad[j];
             }
             float inv = (float)(1.0 / gamma);

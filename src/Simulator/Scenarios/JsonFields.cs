@@ -1,6 +1,7 @@
 using System.Globalization;
 using Newtonsoft.Json.Linq;
 using SimByz.Scheduler;
+using SimByz.Simulator.Data;
 
 namespace SimByz.Simulator.Scenarios;
 
@@ -92,6 +93,26 @@ internal sealed class JsonFields
         double v = (double)t;
         if (!double.IsFinite(v) || v < min || v > max) throw Error(Child(key), $"{v.ToString(CultureInfo.InvariantCulture)} is out of range: expected {Range(min, max)}");
         return v;
+    }
+
+    /// <summary>A split size: a count (integer ≥ 0) or a fraction (a number in (0, 1)).</summary>
+    public SplitSize Split(string key, SplitSize defaultValue)
+    {
+        var t = Get(key);
+        if (t is null) return defaultValue;
+        if (t.Type == JTokenType.Integer)
+        {
+            long v = (long)t;
+            if (v < 0 || v > int.MaxValue) throw Error(Child(key), $"{v} is out of range: expected a count ≥ 0 or a fraction in (0, 1)");
+            return v == 0 ? SplitSize.None : SplitSize.Of((int)v);
+        }
+        if (t.Type == JTokenType.Float)
+        {
+            double f = (double)t;
+            if (!(f > 0 && f < 1)) throw Error(Child(key), $"{f.ToString(CultureInfo.InvariantCulture)} is out of range: expected a count ≥ 0 or a fraction in (0, 1)");
+            return SplitSize.OfFraction(f);
+        }
+        throw Error(Child(key), $"expected a count or a fraction, got {Describe(t)}");
     }
 
     public bool Bool(string key, bool defaultValue)

@@ -1,5 +1,6 @@
 using Newtonsoft.Json.Linq;
 using SimByz.Scheduler;
+using SimByz.Simulator.Data;
 using SimByz.Simulator.Engine;
 
 namespace SimByz.Simulator.Scenarios;
@@ -35,7 +36,8 @@ public sealed record Scenario
             new JProperty("data", Task.Data),
             new JProperty("model", Task.Model),
             new JProperty("partition", Task.Partition),
-            new JProperty("validationSize", Task.ValidationSize))),
+            new JProperty("validation", SplitJson(Task.Validation)),
+            new JProperty("test", SplitJson(Task.Test)))),
         new JProperty("workers", new JObject(
             new JProperty("count", Workers.Count),
             new JProperty("batchSize", Workers.BatchSize),
@@ -54,7 +56,8 @@ public sealed record Scenario
             new JProperty("select", Byzantine.Select),
             new JProperty("ids", new JArray(Byzantine.Ids)),
             new JProperty("attack", Byzantine.Attack),
-            new JProperty("dataAttack", Byzantine.DataAttack))),
+            new JProperty("dataAttack", Byzantine.DataAttack),
+            new JProperty("behaviour", Byzantine.Behaviour))),
         new JProperty("protocol", new JObject(
             new JProperty("kind", Protocol.Kind == ProtocolKind.Sync ? "sync" : "async"),
             new JProperty("wait", Protocol.Wait switch { SyncWait.All => "all", SyncWait.FirstK => "first-k", _ => "deadline" }),
@@ -86,6 +89,8 @@ public sealed record Scenario
             new JProperty("every", Evaluation.Every),
             new JProperty("trainRows", Evaluation.TrainRows))));
 
+    private static JToken SplitJson(SplitSize s) => s.Fraction > 0 ? new JValue(s.Fraction) : new JValue(s.Count);
+
     /// <summary>The Byzantine flags for this scenario's workers (first q, seeded random q, or explicit ids).</summary>
     public bool[] ResolveByzantine()
     {
@@ -110,7 +115,9 @@ public sealed record Scenario
 }
 
 /// <summary>The learning task: data source spec, model spec, partition spec and validation-set size.</summary>
-public sealed record TaskSection(string Data, string Model, string Partition, int ValidationSize);
+/// <remarks>Split sizes are a count (integer) or a fraction of the training rows (a number in (0, 1));
+/// a zero test size means the data source's own test set.</remarks>
+public sealed record TaskSection(string Data, string Model, string Partition, SplitSize Validation, SplitSize Test);
 
 /// <summary>The workers: count, minibatch size, default delay models and per-worker overrides, availability windows.</summary>
 public sealed record WorkersSection(int Count, int BatchSize, string Compute, string Network,
@@ -123,4 +130,7 @@ public sealed record WorkerOverride(IReadOnlyList<int> Workers, string? Compute,
 public sealed record AvailabilityWindow(int Worker, SimTime Crash, SimTime? Recover);
 
 /// <summary>Which workers are Byzantine (<c>first</c>, <c>random</c> by seed, or <c>explicit</c> ids) and what they do.</summary>
-public sealed record ByzantineSection(int Count, string Select, IReadOnlyList<int> Ids, string? Attack, string? DataAttack);
+/// <remarks><c>Attack</c> is a gradient attack spec, <c>DataAttack</c> a data-level one (both may be given:
+/// the gradient attack then sees the poisoned gradients as the workers' own), <c>Behaviour</c> an
+/// asynchronous timing behaviour (stale replay, delay inflation, bursts).</remarks>
+public sealed record ByzantineSection(int Count, string Select, IReadOnlyList<int> Ids, string? Attack, string? DataAttack, string? Behaviour = null);

@@ -3,6 +3,7 @@ using System.Reflection;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using SimByz.Scheduler;
+using SimByz.Simulator.Data;
 using SimByz.Simulator.Engine;
 
 namespace SimByz.Simulator.Scenarios;
@@ -129,7 +130,8 @@ public static class ScenarioLoader
             t.String("data", "gaussian-mixture"),
             t.String("model", "softmax"),
             t.String("partition", "iid"),
-            t.Int("validationSize", 1000, 1));
+            t.Split("validation", SplitSize.Of(1000)),
+            t.Split("test", SplitSize.None));
         t.EnsureNoUnknown();
 
         var w = r.Object("workers");
@@ -178,7 +180,7 @@ public static class ScenarioLoader
         {
             throw b.Error($"{b.Path}.ids", "is only used with select \"explicit\"");
         }
-        var byzantine = new ByzantineSection(q, select, idList, b.String("attack"), b.String("dataAttack"));
+        var byzantine = new ByzantineSection(q, select, idList, b.String("attack"), b.String("dataAttack"), b.String("behaviour"));
         b.EnsureNoUnknown();
 
         var p = r.Object("protocol");

@@ -1,0 +1,113 @@
+using SimByz.Attacks;
+using SimByz.Scheduler;
+using SimByz.Simulator.Data;
+using SimByz.Simulator.Engine;
+using SimByz.Simulator.Tasks;
+
+namespace SimByz.Simulator.Scenarios;
+
+/// <summary>
+/// Resolves a <see cref="Scenario"/> into a <see cref="RunSetup"/>: builds the task (data, model,
+/// partition, validation and test sets) and checks every spec (delay models, attacks, defences)
+/// before anything runs, so a bad scenario fails at once with the JSON path of the bad field.
+/// </summary>
+public static class ScenarioBuilder
+{
+    public static RunSetup Build(Scenario s)
+    {
+        var definition = At("$.task", () => new TaskDefinition(s.Task.Data, s.Task.Model, s.Workers.Count, s.Task.Partition, s.Task.Validation, s.Task.Test, s.Seed));
+        var task = At("$.task", () => TaskBuilder.Build(definition));
+
+        var compute = new DelayModelOptions[s.Workers.Count];
+        var network = new DelayModelOptions[s.Workers.Count];
+        var defaultCompute = At("$.workers.compute", () => DelayModelRegistry.Parse(s.Workers.Compute));
+        var defaultNetwork = At("$.workers.network", () => DelayModelRegistry.Parse(s.Workers.Network));
+        Array.Fill(compute, defaultCompute);
+        Array.Fill(network, defaultNetwork);
+        for (int k = 0; k < s.Workers.Overrides.Count; k++)
+        {
+            var o = s.Workers.Overrides[k];
+            var c = o.Compute is null ? null : At($"$.workers.overrides[{k}].compute", () => DelayModelRegistry.Parse(o.Compute));
+            var n = o.Network is null ? null : At($"$.workers.overrides[{k}].network", () => DelayModelRegistry.Parse(o.Network));
+            foreach (int w in o.Workers)
+            {
+                if (c is not null) compute[w] = c;
+                if (n is not null) network[w] = n;
+            }
+        }
+
+        var byzantine = s.ResolveByzantine();
+        int q = byzantine.Count(b => b);
+        var attackContext = new AttackBuildContext(s.Seed, q);
+        Func<IGradientAttack>? attack = null;
+        if (s.Byzantine.Attack is { } attackSpec)
+        {
+            At("$.byzantine.attack", () => AttackRegistry.CreateGradientAttack(attackSpec, attackContext));
+            attack = () => AttackRegistry.CreateGradientAttack(attackSpec, attackContext);
+        }
+        IDataAttack? dataAttack = s.Byzantine.DataAttack is { } dataSpec
+            ? At("$.byzantine.dataAttack", () => AttackRegistry.CreateDataAttack(dataSpec, attackContext))
+            : null;
+        Func<IAsyncBehaviour>? behaviour = null;
+        if (s.Byzantine.Behaviour is { } behaviourSpec)
+        {
+            if (s.Protocol.Kind != ProtocolKind.Async) throw new SimByzException("$.byzantine.behaviour: timing behaviours (stale replay, delay inflation, bursts) need protocol.kind \"async\"");
+            At("$.byzantine.behaviour", () => AttackRegistry.CreateAsyncBehaviour(behaviourSpec, attackContext));
+            behaviour = () => AttackRegistry.CreateAsyncBehaviour(behaviourSpec, attackContext);
+        }
+        if (q > 0 && attack is null && dataAttack is null)
+        {
+            throw new SimByzException($"$.byzantine: {q} Byzantine workers but no attack or dataAttack (use \"attack\": \"honest\" for Byzantine workers that behave honestly)");
+        }
+
+        var outages = new List<AvailabilityWindow>[s.Workers.Count];
+        foreach (var a in s.Workers.Availability) (outages[a.Worker] ??= []).Add(a);
+
+        var setup = new RunSetup
+        {
+            Seed = s.Seed,
+            Model = task.Model,
+            Train = task.Train,
+            ValidationRows = task.ValidationRows.ToArray(),
+            Test = task.Test,
+            Shards = task.Shards.Select(r => r.ToArray()).ToArray(),
+            Byzantine = byzantine,
+            ComputeDelay = i => compute[i].Build(),
+            NetworkDelay = i => network[i].Build(),
+            GradientAttack = attack,
+            DataAttack = dataAttack,
+            AsyncBehaviour = behaviour,
+            Availability = i => outages[i] is { } list
+                ? new AvailabilitySchedule(list.Select(a => new Outage(a.Crash, a.Recover ?? SimTime.MaxValue)).ToList())
+                : AvailabilitySchedule.AlwaysUp,
+            Protocol = s.Protocol,
+            Optimizer = s.Optimizer,
+            Budget = s.Budget,
+            Evaluation = s.Evaluation,
+            BatchSize = s.Workers.BatchSize,
+            ValidationBatchSize = s.ValidationBatch,
+        };
+        setup.Validate();
+        for (int k = 0; k < s.Defences.Count; k++)
+        {
+            string spec = s.Defences[k];
+            At($"$.defences[{k}]", () => TrainingRun.CheckDefence(setup, spec));
+        }
+        return setup;
+    }
+
+    /// <summary>Runs <paramref name="build"/>, prefixing any user error with the JSON path it came from.</summary>
+    private static T At<T>(string path, Func<T> build)
+    {
+        try
+        {
+            return build();
+        }
+        catch (SimByzException ex) when (!ex.Message.StartsWith("$.", StringComparison.Ordinal))
+        {
+            throw new SimByzException($"{path}: {ex.Message}", ex);
+        }
+    }
+
+    private static void At(string path, Action build) => At(path, () => { build(); return 0; });
+}
