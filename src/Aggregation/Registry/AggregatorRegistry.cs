@@ -73,6 +73,15 @@ public static class AggregatorRegistry
         return rule;
     }
 
+    /// <summary>True if <paramref name="spec"/> names an asynchronous rule (including the alias <c>zeno++</c>).</summary>
+    public static bool IsAsyncRule(string spec)
+    {
+        string text = (spec ?? "").Trim();
+        int colon = text.IndexOf(':', StringComparison.Ordinal);
+        string name = colon < 0 ? text : text[..colon];
+        return name == ZenoPlusPlusRule.PaperName || AsyncEntries.Any(e => e.Info.Name == name);
+    }
+
     /// <summary>Builds an asynchronous rule (e.g. <c>async-sgd</c>, <c>zeno++:rho=0.001</c>).</summary>
     public static IAsyncAggregator CreateAsync(string spec, AggregatorBuildContext? context = null)
     {

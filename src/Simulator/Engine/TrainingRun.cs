@@ -148,7 +148,7 @@ public sealed class TrainingRun
     private static (IAggregator? Rule, IAsyncAggregator? AsyncRule) CreateDefence(RunSetup setup, string spec)
     {
         var buildContext = new AggregatorBuildContext(setup.Seed, setup.ByzantineCount);
-        bool isAsyncName = AggregatorRegistry.AsyncRules.Any(r => r.Name == FirstName(spec));
+        bool isAsyncName = AggregatorRegistry.IsAsyncRule(spec);
         if (setup.Protocol.Kind == ProtocolKind.Async && isAsyncName) return (null, AggregatorRegistry.CreateAsync(spec, buildContext));
         if (isAsyncName) throw new SimByzException($"defence '{spec}' is an asynchronous rule: it needs protocol.kind \"async\"");
         var rule = AggregatorRegistry.Create(spec, buildContext);
@@ -212,7 +212,9 @@ public sealed class TrainingRun
         {
             if (m.Info.Fate == MessageFate.Pending) Resolve(m, MessageFate.Dropped, double.NaN, "run ended");
         }
-        if (_rows.Count == 0 || _rows[^1].Step != _step) Evaluate();
+        // The last point must count the messages dropped at the end too.
+        if (_rows.Count > 0 && _rows[^1].Step == _step) _rows.RemoveAt(_rows.Count - 1);
+        Evaluate();
         return new RunResult(_defence, _rows.ToList(), _step, _sim.Now, _sim.EventsProcessed, _messages.Count);
     }
 
@@ -664,12 +666,6 @@ public sealed class TrainingRun
         var r = new int[n];
         for (int i = 0; i < n; i++) r[i] = i;
         return r;
-    }
-
-    private static string FirstName(string spec)
-    {
-        int colon = spec.IndexOf(':', StringComparison.Ordinal);
-        return (colon < 0 ? spec : spec[..colon]).Trim();
     }
 }
 

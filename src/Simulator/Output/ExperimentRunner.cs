@@ -25,10 +25,26 @@ public static class ExperimentRunner
         // Build every run first so that bad defence specs fail before any work starts.
         var runs = scenario.Defences.Select((d, i) => new TrainingRun(setup, d, observers?.Invoke(i))).ToArray();
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxThreads), CancellationToken = cancellation };
-        Parallel.For(0, runs.Length, options, i =>
+        try
         {
-            results[i] = runs[i].Run(steps => progress?.Invoke(i, steps), cancellation);
-        });
+            Parallel.For(0, runs.Length, options, i =>
+            {
+                try
+                {
+                    results[i] = runs[i].Run(steps => progress?.Invoke(i, steps), cancellation);
+                }
+                catch (SimByzException ex)
+                {
+                    throw new SimByzException($"defence '{scenario.Defences[i]}' at step {runs[i].Steps}: {ex.Message}", ex);
+                }
+            });
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.FirstOrDefault(e => e is SimByzException or OperationCanceledException) is { } first)
+        {
+            // Report the user error (of the lowest-numbered defence that failed) as itself.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+            throw;
+        }
         return results;
     }
 

@@ -135,7 +135,13 @@ internal sealed class JsonFields
             return SimTime.FromSeconds(s);
         }
         if (t.Type != JTokenType.String) throw Error(Child(key), $"expected a duration such as \"5ms\" or a number of seconds, got {Describe(t)}");
-        if (!SimTime.TryParse((string)t!, out var v, out string err)) throw Error(Child(key), err);
+        string text = (string)t!;
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds))
+        {
+            if (!double.IsFinite(seconds) || seconds < 0 || seconds > 9e9) throw Error(Child(key), "expected a non-negative duration");
+            return SimTime.FromSeconds(seconds);
+        }
+        if (!SimTime.TryParse(text, out var v, out string err)) throw Error(Child(key), err);
         if (v < SimTime.Zero) throw Error(Child(key), "a duration cannot be negative");
         return v;
     }
