@@ -116,3 +116,45 @@ public class ZenoAwareAttackTests
         Assert.Contains($"'{key}", ex.Message);
     }
 }
+
+/// <summary>The derivation checked on random inputs: the scale passes the estimated test and is the largest that does.</summary>
+public class ZenoAwareInvariantTests
+{
+    [Fact]
+    public void Scale_OnRandomInputs_MeetsThresholdAndIsMaximal()
+    {
+        var rng = new SimByz.Scheduler.RandomStream(77);
+        int checkedCases = 0;
+        for (int trial = 0; trial < 300; trial++)
+        {
+            int h = 1 + rng.NextInt(8), d = 1 + rng.NextInt(12), q = 1 + rng.NextInt(4);
+            var honest = new float[h][];
+            double bias = rng.NextDouble();
+            for (int i = 0; i < h; i++)
+            {
+                honest[i] = new float[d];
+                for (int j = 0; j < d; j++) honest[i][j] = (float)(bias + 2 * rng.NextNormal());
+            }
+            double rho = 0.5 * rng.NextDouble(), gamma = rng.NextDouble();
+            bool plusPlus = rng.NextInt(2) == 0, meanPenalty = rng.NextInt(2) == 0;
+            int b = rng.NextInt(h + 2);
+            double eps = -3 * rng.NextDouble();
+            string spec = plusPlus
+                ? FormattableString.Invariant($"zeno-aware:target=zenopp,form=plain,rho={rho:R},eps={eps:R},max-scale=1e9")
+                : FormattableString.Invariant($"zeno-aware:rho={rho:R},b={b},penalty={(meanPenalty ? "mean" : "sum")},max-scale=1e9");
+            var attack = (ZenoAwareAttack)Attack(spec);
+            var ctx = Context(honest, q, learningRate: gamma);
+            Craft(attack, ctx);
+            double s = attack.LastScale, tau = attack.LastThreshold;
+            if (s <= 0 || s >= 1e9) continue;
+            float[] g = Mean(honest);
+            double g2 = Dot(g, g), c = plusPlus || !meanPenalty ? 1 : 1.0 / d;
+            double Score(double x) => -gamma * g2 * x - rho * c * g2 * x * x;
+            double tolerance = 1e-9 * (1 + Math.Abs(tau));
+            Assert.True(Score(s) >= tau - tolerance, $"{spec}: Ŝ({s}) = {Score(s)} < τ = {tau}");
+            Assert.True(Score(s * 1.001) < tau, $"{spec}: a larger scale {s * 1.001} still passes");
+            checkedCases++;
+        }
+        Assert.True(checkedCases > 50, $"only {checkedCases} cases had an interior scale");
+    }
+}
