@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using SimByz.Aggregation;
 
 namespace SimByz.Attacks;
@@ -8,9 +9,12 @@ namespace SimByz.Attacks;
 /// the honest workers send", and coordinate-wise mean and standard deviation.
 /// </summary>
 /// <remarks>
-/// Reductions over rows run coordinate by coordinate in float64, rows in index order, with plain
-/// scalar additions, so the result is bit-identical on every machine and vector width. The single
-/// rounding to float32 happens when the statistic is stored.
+/// Reductions over rows run coordinate by coordinate in float64, rows in index order, so every
+/// coordinate's sum is the same sequence of IEEE additions whatever the machine. The loops process
+/// 8 coordinates at a time with <see cref="Vector256{T}"/> (per-lane IEEE operations, emulated
+/// identically when the hardware lacks them; multiply and add never fused), which changes which
+/// coordinates are computed together but not any coordinate's result. The single rounding to
+/// float32 happens when the statistic is stored.
 /// </remarks>
 internal static class AttackMath
 {
@@ -71,15 +75,7 @@ internal static class AttackMath
         for (int j = 0; j < d; j++) mu[j] /= h;
         ss.Clear();
         ReadOnlySpan<float> data = rows.Data;
-        for (int i = 0; i < h; i++)
-        {
-            ReadOnlySpan<float> row = data.Slice(i * d, d);
-            for (int j = 0; j < d; j++)
-            {
-                double dev = row[j] - mu[j];
-                ss[j] += dev * dev;
-            }
-        }
+        for (int i = 0; i < h; i++) AddSquaredDeviations(data.Slice(i * d, d), mu, ss);
         double denominator = sample ? h - 1 : h;
         for (int j = 0; j < d; j++)
         {
@@ -117,10 +113,41 @@ internal static class AttackMath
         int h = rows.Count, d = rows.Dimension;
         acc.Clear();
         ReadOnlySpan<float> data = rows.Data;
-        for (int i = 0; i < h; i++)
+        for (int i = 0; i < h; i++) AddRow(data.Slice(i * d, d), acc);
+    }
+
+    /// <summary>acc_j += (double)row_j for every j.</summary>
+    private static void AddRow(ReadOnlySpan<float> row, Span<double> acc)
+    {
+        int d = row.Length, blocks = d & ~7;
+        for (int j = 0; j < blocks; j += 8)
         {
-            ReadOnlySpan<float> row = data.Slice(i * d, d);
-            for (int j = 0; j < d; j++) acc[j] += row[j];
+            var (lo, hi) = Vector256.Widen(Vector256.Create(row.Slice(j, 8)));
+            (Vector256.Create((ReadOnlySpan<double>)acc.Slice(j, 4)) + lo).CopyTo(acc.Slice(j, 4));
+            (Vector256.Create((ReadOnlySpan<double>)acc.Slice(j + 4, 4)) + hi).CopyTo(acc.Slice(j + 4, 4));
+        }
+        for (int j = blocks; j < d; j++) acc[j] += row[j];
+    }
+
+    /// <summary>ss_j += ((double)row_j − mu_j)² for every j (square and sum as separate roundings).</summary>
+    private static void AddSquaredDeviations(ReadOnlySpan<float> row, ReadOnlySpan<double> mu, Span<double> ss)
+    {
+        int d = row.Length, blocks = d & ~7;
+        for (int j = 0; j < blocks; j += 8)
+        {
+            var (lo, hi) = Vector256.Widen(Vector256.Create(row.Slice(j, 8)));
+            var devLo = lo - Vector256.Create(mu.Slice(j, 4));
+            var devHi = hi - Vector256.Create(mu.Slice(j + 4, 4));
+            var sqLo = devLo * devLo;
+            var sqHi = devHi * devHi;
+            (Vector256.Create((ReadOnlySpan<double>)ss.Slice(j, 4)) + sqLo).CopyTo(ss.Slice(j, 4));
+            (Vector256.Create((ReadOnlySpan<double>)ss.Slice(j + 4, 4)) + sqHi).CopyTo(ss.Slice(j + 4, 4));
+        }
+        for (int j = blocks; j < d; j++)
+        {
+            double dev = row[j] - mu[j];
+            double sq = dev * dev;
+            ss[j] += sq;
         }
     }
 }

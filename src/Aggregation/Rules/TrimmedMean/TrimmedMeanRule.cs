@@ -31,7 +31,7 @@ internal sealed class TrimmedMeanRule : IAggregator
     public static IAggregator Create(SpecParameters p, AggregatorBuildContext context)
         => new TrimmedMeanRule(RuleParameters.ByzantineCount(p, context, "b"));
 
-    public string Spec => $"trimmed-mean:b={_b}";
+    public string Spec => field ??= $"trimmed-mean:b={_b}";
 
     public void Aggregate(GradientBatch input, Span<float> output, AggregationContext context, AggregationDiagnostics? diagnostics = null)
     {

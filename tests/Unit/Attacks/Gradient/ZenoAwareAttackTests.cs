@@ -116,3 +116,84 @@ public class ZenoAwareAttackTests
         Assert.Contains($"'{key}", ex.Message);
     }
 }
+
+/// <summary>The derivation checked on random inputs: the scale passes the estimated test and is the largest that does.</summary>
+public class ZenoAwareInvariantTests
+{
+    [Fact]
+    public void Scale_OnRandomInputs_MeetsThresholdAndIsMaximal()
+    {
+        var rng = new SimByz.Scheduler.RandomStream(77);
+        int checkedCases = 0;
+        for (int trial = 0; trial < 300; trial++)
+        {
+            int h = 1 + rng.NextInt(8), d = 1 + rng.NextInt(12), q = 1 + rng.NextInt(4);
+            var honest = new float[h][];
+            double bias = rng.NextDouble();
+            for (int i = 0; i < h; i++)
+            {
+                honest[i] = new float[d];
+                for (int j = 0; j < d; j++) honest[i][j] = (float)(bias + 2 * rng.NextNormal());
+            }
+            double rho = 0.5 * rng.NextDouble(), gamma = rng.NextDouble();
+            bool plusPlus = rng.NextInt(2) == 0, meanPenalty = rng.NextInt(2) == 0;
+            int b = rng.NextInt(h + 2);
+            double eps = -3 * rng.NextDouble();
+            string spec = plusPlus
+                ? FormattableString.Invariant($"zeno-aware:target=zenopp,form=plain,rho={rho:R},eps={eps:R},max-scale=1e9")
+                : FormattableString.Invariant($"zeno-aware:rho={rho:R},b={b},penalty={(meanPenalty ? "mean" : "sum")},max-scale=1e9");
+            var attack = (ZenoAwareAttack)Attack(spec);
+            var ctx = Context(honest, q, learningRate: gamma);
+            Craft(attack, ctx);
+            double s = attack.LastScale, tau = attack.LastThreshold;
+            if (s <= 0 || s >= 1e9) continue;
+            float[] g = Mean(honest);
+            double g2 = Dot(g, g), c = plusPlus || !meanPenalty ? 1 : 1.0 / d;
+            double Score(double x) => -gamma * g2 * x - rho * c * g2 * x * x;
+            double tolerance = 1e-9 * (1 + Math.Abs(tau));
+            Assert.True(Score(s) >= tau - tolerance, $"{spec}: Ŝ({s}) = {Score(s)} < τ = {tau}");
+            Assert.True(Score(s * 1.001) < tau, $"{spec}: a larger scale {s * 1.001} still passes");
+            checkedCases++;
+        }
+        Assert.True(checkedCases > 50, $"only {checkedCases} cases had an interior scale");
+    }
+}
+
+/// <summary>
+/// End to end against Zeno's true score on a quadratic validation loss whose gradient at x is the
+/// honest mean (the attacker's assumption) and whose curvature is the identity (what it ignores):
+/// with a safety margin the Byzantine rows survive Zeno's sorting, and 20% more scale would not.
+/// </summary>
+public class ZenoAwareAgainstTrueScoreTests
+{
+    [Fact]
+    public void Rows_WithMargin_SurviveZenoDropOfB_AndLargerScaleDoesNot()
+    {
+        var rng = new SimByz.Scheduler.RandomStream(5);
+        const double gamma = 0.001, rho = 0.0001;
+        const int h = 6, q = 2, b = 2, d = 10;
+        int interior = 0;
+        for (int trial = 0; trial < 80; trial++)
+        {
+            var honest = new float[h][];
+            for (int i = 0; i < h; i++)
+            {
+                honest[i] = new float[d];
+                for (int j = 0; j < d; j++) honest[i][j] = (float)(0.3 + rng.NextNormal());
+            }
+            float[] g = Mean(honest);
+            // f(y) = ½‖y − x + g‖²: f(x) − f(x − γu) = γ⟨g, u⟩ − ½γ²‖u‖².
+            double TrueScore(float[] u) => gamma * Dot(g, u) - 0.5 * gamma * gamma * Dot(u, u) - rho * Dot(u, u);
+            var attack = (ZenoAwareAttack)Attack(FormattableString.Invariant($"zeno-aware:rho={rho},b={b},margin=0.9"));
+            var rows = Craft(attack, Context(honest, q, learningRate: gamma));
+            if (attack.LastScale <= 0) continue;
+            interior++;
+            int below = honest.Count(v => TrueScore(v) < TrueScore(rows[0]));
+            Assert.True(below >= b, $"trial {trial}: only {below} honest rows score below the Byzantine rows");
+            float[] larger = g.Select(x => (float)(-attack.LastScale / 0.9 * 1.2 * x)).ToArray();
+            int belowLarger = honest.Count(v => TrueScore(v) < TrueScore(larger));
+            Assert.True(belowLarger < b, $"trial {trial}: a 20% larger scale would still pass");
+        }
+        Assert.True(interior >= 10, $"only {interior} trials had a positive scale");
+    }
+}
