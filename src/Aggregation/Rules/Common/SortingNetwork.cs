@@ -11,9 +11,8 @@ namespace SimByz.Aggregation.Rules;
 /// Restricting to n wires is exact: padding wires would hold +∞, and a comparator only moves the larger
 /// value to the higher wire, so padding never leaves its wire and every comparator touching it is a
 /// no-op. Comparisons use <c>Vector256.MinNative</c>/<c>MaxNative</c> (one instruction each), whose
-/// result differs between platforms only for NaN and for −0 against +0: callers load no NaN and add +0
-/// to every value first (turning −0 into +0, leaving every other value unchanged), so the network is
-/// bit-identical everywhere.
+/// result differs between platforms only for NaN and for −0 against +0: callers load no NaN and replace
+/// −0 by +0 first (<see cref="ColumnKernel{TReducer}"/>), so the network is bit-identical everywhere.
 /// </remarks>
 internal sealed class SortingNetwork
 {
