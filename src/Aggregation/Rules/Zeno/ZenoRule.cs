@@ -54,7 +54,7 @@ public sealed record ZenoOptions(int Dropped, double Rho = ZenoOptions.DefaultRh
 /// or mean_j uⱼ² (<c>penalty=mean</c>, the reference code xcgoner/icml2019_zeno). In the reference
 /// code γ = lr/batch size (Gluon sums per-sample gradients) and ρ = γ/rho_ratio; here γ is whatever
 /// step the server applies and ρ is given directly. The trial point x − γu is formed in float32
-/// (u scaled by (float)γ, then subtracted from x), P in float64 with <see cref="DetVec"/>.</para>
+/// (u times (float)γ rounded, then subtracted from x), P in float64 with <see cref="DetVec"/>.</para>
 /// <para>Selection: candidates ordered by score, highest first, ties broken by the lower input
 /// index ranking higher; the first n − b are kept and averaged (float32 sum in index order, then
 /// scaled by 1/(n − b), as <c>mean</c> does, so <c>zeno:b=0</c> on finite input equals <c>mean</c> bit for bit).</para>
@@ -120,6 +120,7 @@ internal sealed class ZenoRule : IAggregator
                 nonFinite++;
                 continue;
             }
+            // Two element-wise passes (no multiply-add helper: whether those fuse is not guaranteed).
             TensorPrimitives.Multiply(u, (float)gamma, trial);
             TensorPrimitives.Subtract(model, trial, trial);
             double squares = DetVec.SquaredNorm(u);
