@@ -13,7 +13,8 @@ namespace SimByz.Bench.Zeno;
 /// The validation oracle is an isotropic quadratic ½‖x − c‖², whose loss costs one pass over d
 /// values: Zeno evaluates it n + 1 times per call, so its cost is about 2× the floor plus n passes
 /// over d for the trial points; a real model's forward pass dominates in a simulation.
-/// Run: <c>dotnet run -c Release --project bench -- --filter '*Zeno*'</c>.
+/// Run: <c>dotnet run -c Release --project bench -- --filter '*Zeno*'</c> (on a loaded machine, where
+/// BenchmarkDotNet's 2-minute build timeout can expire, add <c>--inProcess</c>).
 /// </remarks>
 [MemoryDiagnoser]
 public class ZenoBenchmarks

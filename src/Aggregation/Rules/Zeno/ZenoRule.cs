@@ -117,7 +117,9 @@ internal sealed class ZenoRule : IAggregator
         for (int i = 0; i < n; i++)
         {
             ReadOnlySpan<float> u = input.Row(i);
-            if (!Guard.IsFinite(u))
+            double squares = DetVec.SquaredNorm(u);
+            // A finite sum of squares proves the row finite; otherwise the row is NaN/±∞ or its squares overflowed float32.
+            if (!double.IsFinite(squares) && !Guard.IsFinite(u))
             {
                 scores[i] = double.NegativeInfinity;
                 nonFinite++;
@@ -126,7 +128,6 @@ internal sealed class ZenoRule : IAggregator
             // Two element-wise passes (no multiply-add helper: whether those fuse is not guaranteed).
             TensorPrimitives.Multiply(u, (float)gamma, trial);
             TensorPrimitives.Subtract(model, trial, trial);
-            double squares = DetVec.SquaredNorm(u);
             double penalty = _options.Penalty == ZenoPenalty.Sum ? squares : squares / d;
             double score = baseLoss - oracle.Loss(trial) - _options.Rho * penalty;
             scores[i] = double.IsNaN(score) ? double.NegativeInfinity : score;
