@@ -20,7 +20,8 @@ internal interface IColumnReducer
 /// a NaN, and the last d mod 8 coordinates, go through the scalar path (NaN dropped, insertion sort).
 /// </summary>
 /// <remarks>Every coordinate is computed independently, so chunking cannot change a bit; which path a
-/// coordinate takes depends on the data only.</remarks>
+/// coordinate takes depends on the data only. Values are read as x + 0 (−0 becomes +0; nothing else
+/// changes), so results never depend on how a platform orders −0 and +0.</remarks>
 internal sealed class ColumnKernel<TReducer> : IChunkJob
     where TReducer : struct, IColumnReducer
 {
@@ -68,7 +69,7 @@ internal sealed class ColumnKernel<TReducer> : IChunkJob
             for (int k = 0; k < n; k++)
             {
                 var x = Vector256.LoadUnsafe(ref r0, (nuint)((long)rows[k] * d + j));
-                lanes[k] = x;
+                lanes[k] = x + Vector256<float>.Zero; // −0 → +0, see SortingNetwork
                 ok &= Vector256.Equals(x, x);
             }
             if (ok.ExtractMostSignificantBits() == 0xFFu)
@@ -92,7 +93,7 @@ internal sealed class ColumnKernel<TReducer> : IChunkJob
         foreach (int row in rows)
         {
             float x = data[row * d + c];
-            if (!float.IsNaN(x)) column[m++] = x;
+            if (!float.IsNaN(x)) column[m++] = x + 0f;
         }
         var values = column[..m];
         SortingNetwork.InsertionSort(values);

@@ -66,7 +66,7 @@ internal sealed class GeometricMedianRule : IAggregator
         return new GeometricMedianRule(fedlib, nu, iters, eps);
     }
 
-    public string Spec => _fedlib
+    public string Spec => field ??= _fedlib
         ? FormattableString.Invariant($"geometric-median:variant=fedlib,nu={_nu:R},iters={_iters},eps={_eps:R}")
         : FormattableString.Invariant($"geometric-median:variant=byzfl,nu={_nu:R},iters={_iters}");
 

@@ -31,7 +31,7 @@ internal sealed class MeaMedRule : IAggregator
 
     public static IAggregator Create(SpecParameters p, AggregatorBuildContext context) => new MeaMedRule(RuleParameters.ByzantineCount(p, context));
 
-    public string Spec => $"meamed:f={_f}";
+    public string Spec => field ??= $"meamed:f={_f}";
 
     public void Aggregate(GradientBatch input, Span<float> output, AggregationContext context, AggregationDiagnostics? diagnostics = null)
     {
