@@ -82,6 +82,30 @@ public sealed class AggregateCommandTests : IDisposable
         Assert.Equal(JsonValueKind.Null, mean.RootElement.GetProperty("output_norm").ValueKind);
     }
 
+    [Fact]
+    public void Aggregate_Krum_PrintsSelectionAndScores()
+    {
+        string input = Save(NpyBytes.Float64Matrix(Toy));
+        var (code, stdout, stderr) = Simbyz("aggregate", "--rule", "krum:f=1", "--input", input, "--output", PathOf("krum.npy"));
+
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        Assert.Equal([3], json.RootElement.GetProperty("selected").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(5, json.RootElement.GetProperty("scores").GetArrayLength());
+        Assert.Equal(NpyFile.EncodeVector([-0.9f]), File.ReadAllBytes(PathOf("krum.npy")));
+    }
+
+    [Fact]
+    public void Aggregate_SeededChain_IsReproducible()
+    {
+        string input = Save(NpyBytes.Float32Matrix([[1f, 0f], [2f, 1f], [3f, 0f], [4f, 1f], [100f, -50f], [5f, 0f]]));
+        string[] args = ["aggregate", "--rule", "bucketing:s=2+median", "--input", input, "--seed", "11"];
+        var first = Simbyz(args);
+        var second = Simbyz(args);
+        Assert.True(first.Code == 0, first.Err);
+        Assert.Equal(first.Out, second.Out);
+    }
+
     public static TheoryData<string, string[], byte[]?, string> BadRuns => new()
     {
         { "unknown rule", ["--rule", "krumm:f=1"], NpyBytes.Float64Matrix(Toy), "unknown rule 'krumm'" },

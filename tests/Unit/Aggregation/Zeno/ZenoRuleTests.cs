@@ -132,6 +132,14 @@ public class ZenoRuleTests
     }
 
     [Fact]
+    public void Aggregate_IdenticalRows_ReturnsThatRowExactly()
+    {
+        float[] row = [0.1f, 0.7f, -3.3f, 1e-7f];
+        var (output, _) = Run("zeno:b=1", [row, row, row, row], Context(QuadraticValidationOracle.Isotropic(0, 0, 0, 0), [1, 1, 1, 1]));
+        Assert.Equal(row, output);
+    }
+
+    [Fact]
     public void Aggregate_AnyBBelowN_Accepted_BAtLeastN_Rejected()
     {
         var context = Context(QuadraticValidationOracle.Isotropic(0, 0), [1, 2]);
