@@ -45,8 +45,8 @@ namespace SimByz.Attacks.Gradient;
 /// <c>margin</c>; a smaller margin keeps the harm and widens the slack), or 0 when ε &lt; G.</item>
 /// </list>
 /// <para>When the threshold bounds nothing (τ = −∞, or γ = ρ = 0, or ρ = 0 in the reference form)
-/// s = <c>max-scale</c>; s never exceeds it. Defaults: target zeno, ρ = 0.0005 for zeno (the CLI
-/// default of <c>zeno</c>) and 0.001 for zenopp (the Zeno++ rule's default; spec values cannot hold '+', so Zeno++ is spelled zenopp as the aggregator registry names it), penalty sum, b = the
+/// s = <c>max-scale</c>; s never exceeds it. Defaults: target zeno, ρ = 0.0005 for zeno (the zeno rule's
+/// default) and 0.001 for zenopp (the Zeno++ rule's default; spec values cannot hold '+', so Zeno++ is spelled zenopp as the aggregator registry names it), penalty sum, b = the
 /// declared q (Zeno needs b ≥ q; else the rows requested), ε = 0.1, form reference, margin 1,
 /// max-scale 100. Colluding (identical rows), deterministic.</para>
 /// </remarks>

@@ -46,6 +46,7 @@ public class AdaptiveAgainstRobustRulesTests
     [InlineData("trimmed-mean:b=4")]
     [InlineData("median")]
     [InlineData("geometric-median")]
+    [InlineData("nnm:f=4+krum:f=4")]
     public void OptimalIpm_DoesMoreDamageThanFixedEpsilon(string rule)
     {
         var honest = Honest(7, 200, 7);
@@ -54,6 +55,7 @@ public class AdaptiveAgainstRobustRulesTests
         double optimalDamage = Damage(rule, honest, Craft(attack, Context(honest, 4, aggregator: AggregatorRegistry.Create(rule))));
         Assert.True(optimalDamage > fixedDamage * 1.05, $"{rule}: optimal {optimalDamage} (ε* = {attack.LastScale}) vs fixed {fixedDamage}");
         Assert.Equal(optimalDamage, attack.LastDamage, 4);
+        Assert.Equal(AggregatorRegistry.Create(rule, new AggregatorBuildContext(0, 4)).Spec, attack.Probe.Current.Spec);
     }
 
     [Theory]
