@@ -3,6 +3,12 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using SimByz.Aggregation.Registry;
+using SimByz.Attacks;
+using SimByz.Scheduler;
+using SimByz.Simulator.Data;
+using SimByz.Simulator.Data.Partitioning;
+using SimByz.Simulator.Scenarios;
+using SimByz.Simulator.Tasks;
 using SimByz.Specs;
 
 namespace SimByz.Cli.Commands;
@@ -30,7 +36,25 @@ internal static class ListCommand
         new("aggregators", "Aggregation rules", () => AggregatorRegistry.Rules),
         new("aggregators", "Pre-aggregators (chain in front of a rule: pre+rule)", () => AggregatorRegistry.PreAggregators),
         new("aggregators", "Asynchronous rules", () => AggregatorRegistry.AsyncRules),
+        new("attacks", "Gradient attacks (byzantine.attack)", () => AttackRegistry.GradientAttacks),
+        new("attacks", "Data attacks (byzantine.dataAttack)", () => AttackRegistry.DataAttacks),
+        new("attacks", "Asynchronous behaviours (byzantine.behaviour, chain with +)", () => AttackRegistry.AsyncBehaviours),
+        new("delays", "Delay models (workers.compute, workers.network; wrappers chain with +)", () => DelayModelRegistry.Models),
+        new("tasks", "Data sources (task.data)", () => DataSourceRegistry.Sources),
+        new("tasks", "Models (task.model)", () => ModelRegistry.Models),
+        new("tasks", "Partitions (task.partition)", () => PartitionSpec.Schemes),
+        new("scenarios", "Built-in scenarios (simbyz run --scenario NAME)", BuiltinScenarios),
     ];
+
+    private static IReadOnlyList<ComponentInfo> BuiltinScenarios() => ScenarioLoader.BuiltinNames
+        .Select(name =>
+        {
+            var s = ScenarioLoader.Load(name);
+            string protocol = s.Protocol.Kind == SimByz.Simulator.Engine.ProtocolKind.Sync ? "sync" : "async";
+            return new ComponentInfo(name, s.Description, $"{s.Workers.Count} workers, {s.Byzantine.Count} Byzantine ({s.Byzantine.Attack ?? s.Byzantine.DataAttack ?? "none"}), {protocol}, {s.Budget.Steps} steps",
+                "defences: " + string.Join(" ", s.Defences), []);
+        })
+        .ToList();
 
     public static Command Create(TextWriter output)
     {

@@ -511,6 +511,7 @@ public sealed class TrainingRun
             Honest = honest,
             OwnGradients = own,
             ByzantineCount = byz.Count,
+            TotalByzantine = _setup.ByzantineCount,
             WorkerCount = _setup.WorkerCount,
             Aggregator = _ruleAsAttackerSeesIt,
             AggregationContext = new AggregationContext { Model = _x.ToArray(), LearningRate = gamma, Round = _round },

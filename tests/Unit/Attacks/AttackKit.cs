@@ -59,9 +59,18 @@ internal static class AttackKit
     {
         var rows = honest.Concat(byzantine).ToList();
         var output = new float[rows[0].Length];
-        rule.Aggregate(GradientBatch.FromRows(rows), output, AggregationContext.None);
+        rule.Aggregate(GradientBatch.FromRows(rows), output, ServerContext(output.Length));
         return output;
     }
+
+    /// <summary>A server context with a validation oracle (an isotropic quadratic centred at 1), so rules
+    /// that need validation data (Zeno) can run too.</summary>
+    public static AggregationContext ServerContext(int d) => new()
+    {
+        Model = new float[d],
+        LearningRate = 0.1,
+        Oracle = SimByz.Testing.Aggregation.QuadraticValidationOracle.Isotropic(Enumerable.Repeat(1.0, d).ToArray()),
+    };
 
     public static float[] Mean(float[][] rows)
     {
