@@ -171,18 +171,19 @@ public static class IdxReader
     {
         try
         {
+            // The trailer's ISIZE is the uncompressed length mod 2^32 (little-endian): it sizes the
+            // buffer, and a truncated stream (which can end without an exception) is caught by it.
+            uint size = content.Length >= 18 ? BinaryPrimitives.ReadUInt32LittleEndian(content.AsSpan(content.Length - 4)) : uint.MaxValue;
             using var input = new MemoryStream(content, writable: false);
             using var gz = new GZipStream(input, CompressionMode.Decompress);
-            using var output = new MemoryStream();
-            gz.CopyTo(output);
-            // A truncated stream can end without an exception: check the trailer's ISIZE (the
-            // uncompressed length mod 2^32, little-endian) against what was decompressed.
-            uint size = content.Length >= 18 ? BinaryPrimitives.ReadUInt32LittleEndian(content.AsSpan(content.Length - 4)) : uint.MaxValue;
+            // Deflate expands at most ~1032:1, so a lying trailer cannot make a huge allocation.
+            using var output = new MemoryStream((int)Math.Min(Math.Min(size, 1u << 30), (long)content.Length * 1032));
+            gz.CopyTo(output, 1 << 16);
             if (size != (uint)output.Length)
             {
                 throw Bad(name, $"corrupt or truncated gzip data (decompressed {output.Length} bytes, the gzip trailer says {size})");
             }
-            return output.ToArray();
+            return output.Length == output.Capacity ? output.GetBuffer() : output.ToArray();
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
         {

@@ -44,6 +44,15 @@ public class TaskBuilderTests
         => Assert.Contains(message, Assert.Throws<SimByzException>(() => new TaskDefinition(data, model, workers)).Message, StringComparison.Ordinal);
 
     [Fact]
+    public void Parse_TextSizes_SameAsTypedConstructor()
+    {
+        var parsed = TaskDefinition.Parse(Mixture, "softmax", 4, "shards:k=2", "0.05", "0", 9);
+        var typed = new TaskDefinition(Mixture, "softmax", 4, "shards:k=2", SplitSize.OfFraction(0.05), SplitSize.None, 9);
+        Assert.Equal(typed, parsed);
+        Assert.Contains("task validation size 'lots'", Assert.Throws<SimByzException>(() => TaskDefinition.Parse(Mixture, "softmax", 4, validation: "lots")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Constructor_BadPartition_Throws()
         => Assert.Contains("unknown partition", Assert.Throws<SimByzException>(() => new TaskDefinition(Mixture, "softmax", 2, "skewed")).Message, StringComparison.Ordinal);
 
