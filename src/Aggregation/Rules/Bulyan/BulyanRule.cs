@@ -15,8 +15,9 @@ namespace SimByz.Aggregation.Rules;
 /// <para>Selection: θ rounds; each round scores the r inputs still unselected with the Blanchard Krum score
 /// over the remaining set (Σ of the max(1, r−f−2) nearest squared distances) and moves the best (lowest
 /// index on a tie) to the selection. Second stage: per coordinate, the median of the θ selected values
-/// (even θ: mean of the two middle) and the mean of the β values closest to it (window grown from the
-/// middle, lower value on a tie), float64 sums in rank order, one rounding.</para>
+/// (even θ: mean of the two middle) and the mean of the β values closest to it (the window of β sorted
+/// values whose farthest member is nearest, the lowest on a tie, <see cref="ColumnMath.MeanClosestToMedian"/>),
+/// float64 sums in rank order, one rounding.</para>
 /// <para>Permutation invariance holds up to ties. A round with one neighbour (r−f−2 ≤ 1, e.g. the last
 /// flower round when f ≤ 3) scores each input by its nearest-neighbour distance, so mutual nearest
 /// neighbours tie exactly and the lower index wins: reordering the inputs can then change the selection.</para>

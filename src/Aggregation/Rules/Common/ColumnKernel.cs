@@ -122,9 +122,12 @@ internal static class ColumnMath
     }
 
     /// <summary>
-    /// Mean of the <paramref name="count"/> values closest to the median (greedy from the middle: at
-    /// each step the nearer of the two candidates is taken, the lower one on a tie); the chosen values
-    /// are a contiguous rank window, summed in rank order in float64.
+    /// Mean of the <paramref name="count"/> values closest to the median (even count of values: the
+    /// median is the mean of the two middle ones). The chosen values are the window of
+    /// <paramref name="count"/> consecutive sorted values whose farthest member is nearest to the median,
+    /// max(median − s[l], s[l+count−1] − median), the lowest window on a tie (without ties this is exactly
+    /// the set of the count values nearest the median); the window is summed in rank order in float64,
+    /// divided by its size and rounded once. Empty input gives 0.
     /// </summary>
     public static float MeanClosestToMedian(ReadOnlySpan<float> sorted, int count)
     {
@@ -132,14 +135,19 @@ internal static class ColumnMath
         if (m == 0) return 0f;
         count = Math.Min(count, m);
         double median = (m & 1) == 1 ? sorted[m / 2] : ((double)sorted[m / 2 - 1] + sorted[m / 2]) * 0.5;
-        int left = (m + 1) / 2 - 1, right = left + 1; // next candidates; window is (left, right)
-        for (int taken = 0; taken < count; taken++)
+        double best = double.PositiveInfinity;
+        int start = 0;
+        for (int l = 0; l + count <= m; l++)
         {
-            if (right >= m || (left >= 0 && median - sorted[left] <= sorted[right] - median)) left--;
-            else right++;
+            double cost = Math.Max(median - sorted[l], sorted[l + count - 1] - median);
+            if (cost < best)
+            {
+                best = cost;
+                start = l;
+            }
         }
         double s = 0;
-        for (int r = left + 1; r < right; r++) s += sorted[r];
+        for (int r = start; r < start + count; r++) s += sorted[r];
         return (float)(s / count);
     }
 

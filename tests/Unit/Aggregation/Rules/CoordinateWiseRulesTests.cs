@@ -76,6 +76,26 @@ public class CoordinateWiseRulesTests
         }
     }
 
+    [Theory]
+    [InlineData(5, 3)]
+    [InlineData(12, 4)]
+    [InlineData(20, 16)]
+    [InlineData(7, 7)]
+    public void ClosestToMedian_VectorPath_MatchesScalarBitForBit(int n, int count)
+    {
+        var rows = Normal(n, 8, (ulong)(n * 31 + count));
+        rows[0][2] = rows[1][2]; // ties inside a column
+        var lanes = new System.Runtime.Intrinsics.Vector256<float>[n];
+        for (int i = 0; i < n; i++) lanes[i] = System.Runtime.Intrinsics.Vector256.Create(rows[i]);
+        SortingNetwork.Create(n, 0, n - 1).Sort(lanes);
+        var vector = new ClosestToMedianReducer(count).Reduce8(lanes);
+        for (int lane = 0; lane < 8; lane++)
+        {
+            var sorted = rows.Select(r => r[lane]).OrderBy(x => x).ToArray();
+            Assert.Equal(ColumnMath.MeanClosestToMedian(sorted, count), System.Runtime.Intrinsics.Vector256.GetElement(vector, lane));
+        }
+    }
+
     [Fact]
     public void SignMajority_HandComputed_VotesPerCoordinate()
     {
