@@ -113,6 +113,8 @@ public sealed class AggregateCommandTests : IDisposable
         { "bad value", ["--rule", "zeno:b=-1"], NpyBytes.Float64Matrix(Toy), "'b=-1' is invalid" },
         { "malformed spec", ["--rule", "median:"], NpyBytes.Float64Matrix(Toy), "nothing after ':'" },
         { "zeno", ["--rule", "zeno:b=1"], NpyBytes.Float64Matrix(Toy), "validation data" },
+        { "zeno++", ["--rule", "zeno++:k=3"], NpyBytes.Float64Matrix(Toy), "zeno++ is an asynchronous rule" },
+        { "async-sgd", ["--rule", "async-sgd"], NpyBytes.Float64Matrix(Toy), "async-sgd is an asynchronous rule" },
         { "torch", ["--rule", "mean", "--backend", "torch"], NpyBytes.Float64Matrix(Toy), "--backend 'torch'" },
         { "missing file", ["--rule", "mean"], null, "file not found" },
         { "int64", ["--rule", "mean"], NpyBytes.Build(NpyBytes.Header("<i8", "(2, 1)"), new byte[16]), "unsupported dtype '<i8'" },
