@@ -1,0 +1,61 @@
+using SimByz.Aggregation;
+using SimByz.Scheduler;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SimByz.Gpu.Aggregation;
+
+/// <summary>
+/// An <see cref="IAggregator"/> running a chain of tensor pre-aggregators and a tensor rule on a torch
+/// device: the batch is moved to the device once per call, every temporary lives in one dispose
+/// scope, and only the d-vector result comes back.
+/// </summary>
+/// <remarks>
+/// Agrees with the managed rule of the same spec within the tolerance stated per rule (README, "Torch
+/// backend"); not bit-exact (torch's reduction order is its own). Diagnostics describe the rule's own
+/// inputs (after pre-aggregation). Not thread-safe, like every <see cref="IAggregator"/>.
+/// </remarks>
+internal sealed class TorchAggregator : IAggregator
+{
+    private readonly IReadOnlyList<ITensorPreAggregator> _pre;
+    private readonly ITensorRule _rule;
+    private readonly TorchDevice _device;
+
+    public TorchAggregator(IReadOnlyList<ITensorPreAggregator> pre, ITensorRule rule, TorchDevice device)
+    {
+        _pre = pre;
+        _rule = rule;
+        _device = device;
+        Spec = string.Join("+", pre.Select(p => p.Spec).Append(rule.Spec));
+    }
+
+    public string Spec { get; }
+
+    /// <summary>The device the rule runs on.</summary>
+    public TorchDevice Device => _device;
+
+    public void Aggregate(GradientBatch input, Span<float> output, AggregationContext context, AggregationDiagnostics? diagnostics = null)
+    {
+        if (input.Count == 0) throw new SimByzException($"{Spec}: no input vectors");
+        if (output.Length != input.Dimension)
+        {
+            throw new ArgumentException($"{Spec}: output has length {output.Length}, expected d = {input.Dimension}", nameof(output));
+        }
+        using var scope = torch.NewDisposeScope();
+        var x = ToDevice(input);
+        var call = new TensorCall(_pre.Count == 0 ? input : null, context, null, _device.Device);
+        foreach (var stage in _pre) x = stage.Transform(x, call);
+        diagnostics?.Reset((int)x.shape[0]);
+        var result = _rule.Aggregate(x, call with { Diagnostics = diagnostics });
+        result.to_type(ScalarType.Float32).cpu().contiguous().data<float>().CopyTo(output);
+    }
+
+    public void Reset() => _rule.Reset();
+
+    private Tensor ToDevice(GradientBatch input)
+    {
+        var host = empty([input.Count, input.Dimension], ScalarType.Float32);
+        host.data<float>().CopyFrom(input.Data);
+        return _device.IsCuda ? host.to(_device.Device) : host;
+    }
+}
