@@ -1,4 +1,5 @@
 using SimByz.Specs;
+using SimByz.Aggregation.PreAggregators;
 using SimByz.Aggregation.Rules;
 using SimByz.Scheduler;
 
@@ -23,10 +24,24 @@ public static class AggregatorRegistry
     [
         new(MeanRule.Info, (p, _) => MeanRule.Create(p)),
         new(CoordinateWiseMedianRule.Info, (p, _) => CoordinateWiseMedianRule.Create(p)),
+        new(TrimmedMeanRule.Info, TrimmedMeanRule.Create),
+        new(GeometricMedianRule.Info, GeometricMedianRule.Create),
+        new(KrumRule.Info, KrumRule.Create),
+        new(MultiKrumRule.Info, MultiKrumRule.Create),
+        new(BulyanRule.Info, BulyanRule.Create),
+        new(CenteredClippingRule.Info, CenteredClippingRule.Create),
+        new(MeaMedRule.Info, MeaMedRule.Create),
+        new(MdaRule.Info, MdaRule.Create),
+        new(MonnaRule.Info, MonnaRule.Create),
+        new(SignMajorityRule.Info, (p, _) => SignMajorityRule.Create(p)),
     ];
 
     private static readonly List<Entry<Func<IAggregator, IAggregator>>> PreAggregatorEntries =
     [
+        new(BucketingPreAggregator.Info, BucketingPreAggregator.Create),
+        new(NearestNeighborMixingPreAggregator.Info, NearestNeighborMixingPreAggregator.Create),
+        new(ClippingPreAggregator.Info, ClippingPreAggregator.Create),
+        new(AdaptiveRobustClippingPreAggregator.Info, AdaptiveRobustClippingPreAggregator.Create),
     ];
 
     private static readonly List<Entry<IAsyncAggregator>> AsyncEntries =

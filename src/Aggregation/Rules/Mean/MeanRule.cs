@@ -1,6 +1,4 @@
 using SimByz.Specs;
-using System.Numerics.Tensors;
-using SimByz.Aggregation.Registry;
 
 namespace SimByz.Aggregation.Rules;
 
@@ -9,14 +7,18 @@ namespace SimByz.Aggregation.Rules;
 /// </summary>
 /// <remarks>
 /// Non-finite input: propagates (a NaN row makes the result NaN in those coordinates): Mean is not
-/// robust and says so. Summation order is fixed (row 0, 1, …, n−1, coordinate-wise in float32), so
-/// the result is bit-identical whatever the hardware vector width.
+/// robust and says so. Arithmetic (<see cref="RowCombination"/>): per coordinate the values are summed
+/// in float64, rows in index order, divided by n and rounded once to float32, so the mean of n equal
+/// rows is that row exactly and the result does not depend on threads or vector width.
 /// </remarks>
 internal sealed class MeanRule : IAggregator
 {
     public static readonly ComponentInfo Info = new(
         "mean", "arithmetic mean of all inputs (not robust; non-finite inputs propagate)",
         "plain SGD", "any n ≥ 1 (q = 0)", []);
+
+    private readonly RowCombination _combination = new();
+    private double[] _ones = [];
 
     public static IAggregator Create(SpecParameters _) => new MeanRule();
 
@@ -25,16 +27,17 @@ internal sealed class MeanRule : IAggregator
     public void Aggregate(GradientBatch input, Span<float> output, AggregationContext context, AggregationDiagnostics? diagnostics = null)
     {
         Guard.Shape(input, output, "mean");
-        output.Clear();
-        for (int i = 0; i < input.Count; i++)
+        int n = input.Count;
+        if (_ones.Length < n)
         {
-            TensorPrimitives.Add(output, input.Row(i), output);
+            _ones = new double[n];
+            _ones.AsSpan().Fill(1.0);
         }
-        TensorPrimitives.Multiply(output, 1f / input.Count, output);
+        _combination.Compute(input, _ones.AsSpan(0, n), n, output);
         if (diagnostics is not null)
         {
-            diagnostics.Reset(input.Count);
-            diagnostics.Weights.Fill(1.0 / input.Count);
+            diagnostics.Reset(n);
+            diagnostics.Weights.Fill(1.0 / n);
             diagnostics.HasWeights = true;
         }
     }

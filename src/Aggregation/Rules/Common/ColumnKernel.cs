@@ -1,0 +1,152 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace SimByz.Aggregation.Rules;
+
+/// <summary>How a coordinate-wise rule reduces the sorted values of one coordinate.</summary>
+internal interface IColumnReducer
+{
+    /// <summary>Reduces 8 coordinates at once: <paramref name="sorted"/>[r] holds rank r of each lane (all n values, no NaN).</summary>
+    Vector256<float> Reduce8(ReadOnlySpan<Vector256<float>> sorted);
+
+    /// <summary>Reduces one coordinate from its sorted non-NaN values (possibly fewer than n, possibly none).</summary>
+    float Reduce(ReadOnlySpan<float> sorted);
+}
+
+/// <summary>
+/// Drives a coordinate-wise rule over a batch: 8 coordinates at a time, the n values of each lane are
+/// loaded from the n rows, sorted by a comparator network and reduced; coordinates whose 8-block holds
+/// a NaN, and the last d mod 8 coordinates, go through the scalar path (NaN dropped, insertion sort).
+/// </summary>
+/// <remarks>Every coordinate is computed independently, so chunking cannot change a bit; which path a
+/// coordinate takes depends on the data only.</remarks>
+internal sealed class ColumnKernel<TReducer> : IChunkJob
+    where TReducer : struct, IColumnReducer
+{
+    private const int ChunkLength = 8192;
+    private float[] _result = [];
+    private int[] _rows = [];
+    private int _rowCount;
+    private GradientBatch? _input;
+    private SortingNetwork? _network;
+    private TReducer _reducer;
+
+    /// <summary>Runs over the rows listed in <paramref name="rows"/> (all rows when empty).</summary>
+    public void Run(GradientBatch input, ReadOnlySpan<int> rows, SortingNetwork network, TReducer reducer, Span<float> output)
+    {
+        int d = input.Dimension;
+        _rowCount = rows.IsEmpty ? input.Count : rows.Length;
+        if (_rows.Length < _rowCount) _rows = new int[_rowCount];
+        for (int k = 0; k < _rowCount; k++) _rows[k] = rows.IsEmpty ? k : rows[k];
+        if (_result.Length < d) _result = new float[d];
+        if (network.Size != _rowCount) throw new InvalidOperationException("network size differs from the row count");
+        _input = input;
+        _network = network;
+        _reducer = reducer;
+        ChunkRunner.Run(this, (d + ChunkLength - 1) / ChunkLength);
+        _input = null;
+        _result.AsSpan(0, d).CopyTo(output);
+    }
+
+    public void RunChunk(int chunk)
+    {
+        var input = _input!;
+        int n = _rowCount, d = input.Dimension;
+        ReadOnlySpan<float> data = input.Data;
+        ref float r0 = ref MemoryMarshal.GetReference(data);
+        int start = chunk * ChunkLength, end = Math.Min(d, start + ChunkLength);
+        int vectorEnd = start + ((end - start) & ~7);
+        Vector256<float>[]? rentedV = null;
+        float[]? rentedF = null;
+        Span<Vector256<float>> lanes = n <= 256 ? stackalloc Vector256<float>[n] : (rentedV = ArrayPool<Vector256<float>>.Shared.Rent(n)).AsSpan(0, n);
+        Span<float> column = n <= 1024 ? stackalloc float[n] : (rentedF = ArrayPool<float>.Shared.Rent(n)).AsSpan(0, n);
+        ReadOnlySpan<int> rows = _rows.AsSpan(0, n);
+        for (int j = start; j < vectorEnd; j += 8)
+        {
+            var ok = Vector256<float>.AllBitsSet;
+            for (int k = 0; k < n; k++)
+            {
+                var x = Vector256.LoadUnsafe(ref r0, (nuint)((long)rows[k] * d + j));
+                lanes[k] = x;
+                ok &= Vector256.Equals(x, x);
+            }
+            if (ok.ExtractMostSignificantBits() == 0xFFu)
+            {
+                _network!.Sort(lanes);
+                _reducer.Reduce8(lanes).StoreUnsafe(ref _result[0], (nuint)j);
+            }
+            else
+            {
+                for (int c = j; c < j + 8; c++) _result[c] = Scalar(data, rows, d, c, column);
+            }
+        }
+        for (int c = vectorEnd; c < end; c++) _result[c] = Scalar(data, rows, d, c, column);
+        if (rentedV is not null) ArrayPool<Vector256<float>>.Shared.Return(rentedV);
+        if (rentedF is not null) ArrayPool<float>.Shared.Return(rentedF);
+    }
+
+    private float Scalar(ReadOnlySpan<float> data, ReadOnlySpan<int> rows, int d, int c, Span<float> column)
+    {
+        int m = 0;
+        foreach (int row in rows)
+        {
+            float x = data[row * d + c];
+            if (!float.IsNaN(x)) column[m++] = x;
+        }
+        var values = column[..m];
+        SortingNetwork.InsertionSort(values);
+        return _reducer.Reduce(values);
+    }
+}
+
+/// <summary>Shared reductions of sorted columns.</summary>
+internal static class ColumnMath
+{
+    /// <summary>Median of sorted values; even count: mean of the two middle values (in float64); empty: 0.</summary>
+    public static float Median(ReadOnlySpan<float> sorted)
+    {
+        int m = sorted.Length;
+        if (m == 0) return 0f;
+        if ((m & 1) == 1) return sorted[m / 2];
+        return (float)(((double)sorted[m / 2 - 1] + sorted[m / 2]) * 0.5);
+    }
+
+    /// <summary>Mean (float64 sum in rank order) of ranks <paramref name="from"/> … <paramref name="to"/>−1.</summary>
+    public static float MeanOfRanks(ReadOnlySpan<float> sorted, int from, int to)
+    {
+        double s = 0;
+        for (int r = from; r < to; r++) s += sorted[r];
+        return (float)(s / (to - from));
+    }
+
+    /// <summary>
+    /// Mean of the <paramref name="count"/> values closest to the median (greedy from the middle: at
+    /// each step the nearer of the two candidates is taken, the lower one on a tie); the chosen values
+    /// are a contiguous rank window, summed in rank order in float64.
+    /// </summary>
+    public static float MeanClosestToMedian(ReadOnlySpan<float> sorted, int count)
+    {
+        int m = sorted.Length;
+        if (m == 0) return 0f;
+        count = Math.Min(count, m);
+        double median = (m & 1) == 1 ? sorted[m / 2] : ((double)sorted[m / 2 - 1] + sorted[m / 2]) * 0.5;
+        int left = (m + 1) / 2 - 1, right = left + 1; // next candidates; window is (left, right)
+        for (int taken = 0; taken < count; taken++)
+        {
+            if (right >= m || (left >= 0 && median - sorted[left] <= sorted[right] - median)) left--;
+            else right++;
+        }
+        double s = 0;
+        for (int r = left + 1; r < right; r++) s += sorted[r];
+        return (float)(s / count);
+    }
+
+    public static Vector256<float> Average(Vector256<float> a, Vector256<float> b)
+    {
+        var (alo, ahi) = Vector256.Widen(a);
+        var (blo, bhi) = Vector256.Widen(b);
+        var half = Vector256.Create(0.5);
+        return Vector256.Narrow((alo + blo) * half, (ahi + bhi) * half);
+    }
+}

@@ -1,0 +1,163 @@
+using SimByz.Scheduler;
+
+namespace SimByz.Aggregation.Rules;
+
+/// <summary>
+/// The fixed cut of a d-dimensional reduction used by every distance computed by the rules, so that
+/// the result is the same whatever the number of threads.
+/// </summary>
+/// <remarks>
+/// Coordinates are cut into sub-blocks of <see cref="SubBlock"/> values and chunks of
+/// <see cref="ChunkLength"/> values (both fixed constants). A squared distance is
+/// Σ_chunks ( Σ_sub-blocks of the chunk DetVec.SquaredDistance(sub-block) ), every sum taken left to
+/// right in float64; chunks may run on different threads, their partial sums are added in chunk
+/// order. Sub-blocks keep the n rows' slices in cache while all pairs are formed.
+/// </remarks>
+internal static class Blocking
+{
+    public const int SubBlock = 512;
+    public const int ChunkLength = 32 * SubBlock;
+
+    public static int ChunkCount(int d) => (d + ChunkLength - 1) / ChunkLength;
+}
+
+/// <summary>
+/// All pairwise squared Euclidean distances and squared norms of a batch's rows, in one blocked pass
+/// over the data (<see cref="Blocking"/>). A row whose squared norm is not finite (it holds NaN or
+/// ±∞, or values so large that their square overflows) is flagged non-finite and is at distance +∞
+/// from every other row.
+/// </summary>
+internal sealed class PairwiseDistances : IChunkJob
+{
+    private double[] _partials = [];
+    private GradientBatch? _input;
+    private int _n;
+    private int _stride;
+
+    /// <summary>n×n squared distances, row-major; diagonal 0.</summary>
+    public double[] Squared { get; private set; } = [];
+
+    public double[] SquaredNorms { get; private set; } = [];
+
+    public bool[] NonFinite { get; private set; } = [];
+
+    public int Count => _n;
+
+    public double this[int i, int j] => Squared[i * _n + j];
+
+    /// <summary>Computes everything for <paramref name="input"/>; returns the number of non-finite rows.</summary>
+    public int Compute(GradientBatch input)
+    {
+        int n = input.Count, d = input.Dimension;
+        int chunks = Blocking.ChunkCount(d);
+        _n = n;
+        _stride = n * (n - 1) / 2 + n;
+        if (_partials.Length < chunks * _stride) _partials = new double[chunks * _stride];
+        if (Squared.Length < n * n)
+        {
+            Squared = new double[n * n];
+            SquaredNorms = new double[n];
+            NonFinite = new bool[n];
+        }
+        _input = input;
+        ChunkRunner.Run(this, chunks);
+        _input = null;
+
+        int bad = 0;
+        for (int k = 0; k < _stride; k++)
+        {
+            double s = 0;
+            for (int c = 0; c < chunks; c++) s += _partials[c * _stride + k];
+            _partials[k] = s;
+        }
+        for (int i = 0; i < n; i++)
+        {
+            double norm = _partials[i];
+            SquaredNorms[i] = norm;
+            NonFinite[i] = !double.IsFinite(norm);
+            if (NonFinite[i]) bad++;
+        }
+        int p = n;
+        for (int i = 0; i < n; i++)
+        {
+            Squared[i * n + i] = 0;
+            for (int j = i + 1; j < n; j++)
+            {
+                double s = _partials[p++];
+                if (NonFinite[i] || NonFinite[j] || !double.IsFinite(s)) s = double.PositiveInfinity;
+                Squared[i * n + j] = s;
+                Squared[j * n + i] = s;
+            }
+        }
+        return bad;
+    }
+
+    public void RunChunk(int chunk)
+    {
+        var input = _input!;
+        int n = _n, d = input.Dimension;
+        ReadOnlySpan<float> data = input.Data;
+        Span<double> slot = _partials.AsSpan(chunk * _stride, _stride);
+        slot.Clear();
+        int start = chunk * Blocking.ChunkLength, end = Math.Min(d, start + Blocking.ChunkLength);
+        for (int s = start; s < end; s += Blocking.SubBlock)
+        {
+            int len = Math.Min(Blocking.SubBlock, end - s);
+            for (int i = 0; i < n; i++) slot[i] += DetVec.SquaredNorm(data.Slice(i * d + s, len));
+            int p = n;
+            for (int i = 0; i < n; i++)
+            {
+                var a = data.Slice(i * d + s, len);
+                for (int j = i + 1; j < n; j++) slot[p++] += DetVec.SquaredDistance(a, data.Slice(j * d + s, len));
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Squared Euclidean distances from every row of a batch to one point, blocked as in
+/// <see cref="Blocking"/>. Non-finite results are reported as they are (NaN or +∞).
+/// </summary>
+internal sealed class PointDistances : IChunkJob
+{
+    private double[] _partials = [];
+    private GradientBatch? _input;
+    private ReadOnlyMemory<float> _point;
+
+    public double[] Squared { get; private set; } = [];
+
+    /// <summary>Fills <see cref="Squared"/>[i] = ‖row i − point‖².</summary>
+    public void Compute(GradientBatch input, ReadOnlyMemory<float> point)
+    {
+        int n = input.Count, chunks = Blocking.ChunkCount(input.Dimension);
+        if (_partials.Length < chunks * n) _partials = new double[chunks * n];
+        if (Squared.Length < n) Squared = new double[n];
+        _input = input;
+        _point = point;
+        ChunkRunner.Run(this, chunks);
+        _input = null;
+        _point = default;
+        for (int i = 0; i < n; i++)
+        {
+            double s = 0;
+            for (int c = 0; c < chunks; c++) s += _partials[c * n + i];
+            Squared[i] = s;
+        }
+    }
+
+    public void RunChunk(int chunk)
+    {
+        var input = _input!;
+        int n = input.Count, d = input.Dimension;
+        ReadOnlySpan<float> data = input.Data, point = _point.Span;
+        Span<double> slot = _partials.AsSpan(chunk * n, n);
+        slot.Clear();
+        int start = chunk * Blocking.ChunkLength, end = Math.Min(d, start + Blocking.ChunkLength);
+        for (int s = start; s < end; s += Blocking.SubBlock)
+        {
+            int len = Math.Min(Blocking.SubBlock, end - s);
+            var p = point.Slice(s, len);
+            for (int i = 0; i < n; i++) slot[i] += DetVec.SquaredDistance(data.Slice(i * d + s, len), p);
+        }
+    }
+}

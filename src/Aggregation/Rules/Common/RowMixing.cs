@@ -1,0 +1,137 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace SimByz.Aggregation.Rules;
+
+/// <summary>
+/// Forms m output rows at once, row o = (float)((Σ_k W[o,k]·v_k) / D[o]), in one blocked pass over the
+/// input: the common step of the pre-aggregators (bucket means, nearest-neighbour means, clipping).
+/// </summary>
+/// <remarks>Same arithmetic as <see cref="RowCombination"/> (float64 products and sums, rows in index
+/// order, zero weights skipped, one rounding), so it is exact on identical rows and independent of the
+/// chunking.</remarks>
+internal sealed class RowMixing : IChunkJob
+{
+    private GradientBatch? _input;
+    private float[] _destination = [];
+    private double[] _weights = [];
+    private double[] _denominators = [];
+    private int _outputs;
+    private int _n;
+
+    /// <summary>Weight matrix (m×n, row-major) to fill before <see cref="Compute"/>; sized by <see cref="Prepare"/>.</summary>
+    public Span<double> Weights => _weights.AsSpan(0, _outputs * _n);
+
+    public Span<double> Denominators => _denominators.AsSpan(0, _outputs);
+
+    /// <summary>Sizes and clears the weights for <paramref name="outputs"/> rows over <paramref name="n"/> inputs.</summary>
+    public void Prepare(int outputs, int n)
+    {
+        _outputs = outputs;
+        _n = n;
+        if (_weights.Length < outputs * n) _weights = new double[outputs * n];
+        if (_denominators.Length < outputs) _denominators = new double[outputs];
+        _weights.AsSpan(0, outputs * n).Clear();
+        _denominators.AsSpan(0, outputs).Fill(1.0);
+    }
+
+    /// <summary>Writes the m rows into <paramref name="destination"/> (m×d, row-major).</summary>
+    public void Compute(GradientBatch input, float[] destination)
+    {
+        if (input.Count != _n) throw new InvalidOperationException("prepared for another n");
+        _input = input;
+        _destination = destination;
+        ChunkRunner.Run(this, Blocking.ChunkCount(input.Dimension));
+        _input = null;
+        _destination = [];
+    }
+
+    public void RunChunk(int chunk)
+    {
+        var input = _input!;
+        int n = _n, d = input.Dimension;
+        ReadOnlySpan<float> data = input.Data;
+        int start = chunk * Blocking.ChunkLength, end = Math.Min(d, start + Blocking.ChunkLength);
+        Span<double> acc = stackalloc double[Blocking.SubBlock];
+        ref double ra = ref MemoryMarshal.GetReference(acc);
+        for (int s = start; s < end; s += Blocking.SubBlock)
+        {
+            int len = Math.Min(Blocking.SubBlock, end - s), blocks = len & ~7;
+            for (int o = 0; o < _outputs; o++)
+            {
+                acc.Clear();
+                for (int k = 0; k < n; k++)
+                {
+                    double w = _weights[o * n + k];
+                    if (w == 0) continue;
+                    var row = data.Slice(k * d + s, len);
+                    ref float rr = ref MemoryMarshal.GetReference(row);
+                    var wv = Vector256.Create(w);
+                    for (int t = 0; t < blocks; t += 8)
+                    {
+                        var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref rr, (nuint)t));
+                        (Vector256.LoadUnsafe(ref ra, (nuint)t) + wv * lo).StoreUnsafe(ref ra, (nuint)t);
+                        (Vector256.LoadUnsafe(ref ra, (nuint)(t + 4)) + wv * hi).StoreUnsafe(ref ra, (nuint)(t + 4));
+                    }
+                    for (int t = blocks; t < len; t++) acc[t] += w * row[t];
+                }
+                double den = _denominators[o];
+                var dv = Vector256.Create(den);
+                Span<float> dst = _destination.AsSpan(o * d + s, len);
+                ref float rd = ref MemoryMarshal.GetReference(dst);
+                for (int t = 0; t < blocks; t += 8)
+                {
+                    Vector256.Narrow(Vector256.LoadUnsafe(ref ra, (nuint)t) / dv, Vector256.LoadUnsafe(ref ra, (nuint)(t + 4)) / dv)
+                        .StoreUnsafe(ref rd, (nuint)t);
+                }
+                for (int t = blocks; t < len; t++) dst[t] = (float)(acc[t] / den);
+            }
+        }
+    }
+}
+
+/// <summary>Parameter helpers shared by the rule factories.</summary>
+internal static class RuleParameters
+{
+    /// <summary>
+    /// Reads the Byzantine count <paramref name="key"/>: given explicitly, or else the build context's
+    /// declared q, or else it is required.
+    /// </summary>
+    public static int ByzantineCount(Specs.SpecParameters p, Registry.AggregatorBuildContext context, string key = "f")
+    {
+        if (p.Has(key)) return p.GetInt(key, defaultValue: 0, min: 0);
+        if (context.DeclaredByzantine >= 0) return context.DeclaredByzantine;
+        return p.GetInt(key, min: 0);
+    }
+
+    /// <summary>The tolerance error every rule throws, naming the rule, the condition and the actual n.</summary>
+    public static SimByzException Tolerance(string spec, string condition, int n)
+        => new($"{spec}: tolerance condition {condition} does not hold for n = {n} inputs");
+
+    /// <summary>Insertion-sorts <paramref name="order"/> by (flag, key, index) ascending: flagged items last, ties by lower index.</summary>
+    public static void OrderBy(Span<int> order, ReadOnlySpan<double> key, ReadOnlySpan<bool> flagged)
+    {
+        for (int i = 0; i < order.Length; i++) order[i] = i;
+        for (int i = 1; i < order.Length; i++)
+        {
+            int x = order[i];
+            int j = i - 1;
+            while (j >= 0 && Before(x, order[j], key, flagged))
+            {
+                order[j + 1] = order[j];
+                j--;
+            }
+            order[j + 1] = x;
+        }
+    }
+
+    private static bool Before(int a, int b, ReadOnlySpan<double> key, ReadOnlySpan<bool> flagged)
+    {
+        bool fa = !flagged.IsEmpty && flagged[a], fb = !flagged.IsEmpty && flagged[b];
+        if (fa != fb) return fb;
+        double ka = double.IsNaN(key[a]) ? double.PositiveInfinity : key[a];
+        double kb = double.IsNaN(key[b]) ? double.PositiveInfinity : key[b];
+        if (ka != kb) return ka < kb;
+        return a < b;
+    }
+}

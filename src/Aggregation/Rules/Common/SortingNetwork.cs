@@ -1,0 +1,109 @@
+using System.Runtime.Intrinsics;
+
+namespace SimByz.Aggregation.Rules;
+
+/// <summary>
+/// A comparator network (Batcher's odd–even merge sort, generated for the next power of two and
+/// restricted to the first n wires) that sorts n values in each of 8 lanes at once; optionally pruned
+/// to the comparators that can affect a given range of output ranks.
+/// </summary>
+/// <remarks>
+/// Restricting to n wires is exact: padding wires would hold +∞, and a comparator only moves the larger
+/// value to the higher wire, so padding never leaves its wire and every comparator touching it is a
+/// no-op. Comparisons use <see cref="Vector256.Min{T}(Vector256{T}, Vector256{T})"/>/<c>Max</c> (IEEE 754
+/// minimum/maximum, −0 &lt; +0, the same on every platform); inputs must hold no NaN.
+/// </remarks>
+internal sealed class SortingNetwork
+{
+    private readonly int[] _low;
+    private readonly int[] _high;
+
+    private SortingNetwork(int size, int[] low, int[] high)
+    {
+        Size = size;
+        _low = low;
+        _high = high;
+    }
+
+    public int Size { get; }
+
+    public int ComparatorCount => _low.Length;
+
+    /// <summary>A network that places ranks <paramref name="firstRank"/> … <paramref name="lastRank"/> (inclusive) correctly.</summary>
+    public static SortingNetwork Create(int n, int firstRank, int lastRank)
+    {
+        int p = 1;
+        while (p < n) p <<= 1;
+        var low = new List<int>();
+        var high = new List<int>();
+        for (int size = 1; size < p; size <<= 1)
+        {
+            for (int k = size; k >= 1; k >>= 1)
+            {
+                for (int j = k % size; j + k < p; j += 2 * k)
+                {
+                    for (int i = 0; i < Math.Min(k, p - j - k); i++)
+                    {
+                        int a = i + j, b = i + j + k;
+                        if (a / (2 * size) == b / (2 * size) && b < n)
+                        {
+                            low.Add(a);
+                            high.Add(b);
+                        }
+                    }
+                }
+            }
+        }
+        // Prune backwards: keep a comparator only if one of its wires still matters downstream.
+        var needed = new bool[Math.Max(n, 1)];
+        for (int r = Math.Max(firstRank, 0); r <= Math.Min(lastRank, n - 1); r++) needed[r] = true;
+        var keep = new bool[low.Count];
+        for (int c = low.Count - 1; c >= 0; c--)
+        {
+            if (needed[low[c]] || needed[high[c]])
+            {
+                keep[c] = true;
+                needed[low[c]] = needed[high[c]] = true;
+            }
+        }
+        var kl = new List<int>();
+        var kh = new List<int>();
+        for (int c = 0; c < low.Count; c++)
+        {
+            if (!keep[c]) continue;
+            kl.Add(low[c]);
+            kh.Add(high[c]);
+        }
+        return new SortingNetwork(n, kl.ToArray(), kh.ToArray());
+    }
+
+    /// <summary>Sorts (the needed ranks of) each lane of <paramref name="values"/> ascending.</summary>
+    public void Sort(Span<Vector256<float>> values)
+    {
+        int[] low = _low, high = _high;
+        for (int c = 0; c < low.Length; c++)
+        {
+            int a = low[c], b = high[c];
+            var x = values[a];
+            var y = values[b];
+            values[a] = Vector256.Min(x, y);
+            values[b] = Vector256.Max(x, y);
+        }
+    }
+
+    /// <summary>Insertion sort of a short span (no NaN): the scalar fallback.</summary>
+    public static void InsertionSort(Span<float> values)
+    {
+        for (int i = 1; i < values.Length; i++)
+        {
+            float x = values[i];
+            int j = i - 1;
+            while (j >= 0 && values[j] > x)
+            {
+                values[j + 1] = values[j];
+                j--;
+            }
+            values[j + 1] = x;
+        }
+    }
+}
