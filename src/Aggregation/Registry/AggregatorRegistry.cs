@@ -34,6 +34,7 @@ public static class AggregatorRegistry
         new(MdaRule.Info, MdaRule.Create),
         new(MonnaRule.Info, MonnaRule.Create),
         new(SignMajorityRule.Info, (p, _) => SignMajorityRule.Create(p)),
+        new(ZenoRule.Info, ZenoRule.Create),
     ];
 
     private static readonly List<Entry<Func<IAggregator, IAggregator>>> PreAggregatorEntries =
@@ -46,6 +47,8 @@ public static class AggregatorRegistry
 
     private static readonly List<Entry<IAsyncAggregator>> AsyncEntries =
     [
+        new(AsyncSgdRule.Info, (p, _) => AsyncSgdRule.Create(p)),
+        new(ZenoPlusPlusRule.Info, (p, _) => ZenoPlusPlusRule.Create(p)),
     ];
 
     public static IReadOnlyList<ComponentInfo> Rules => RuleEntries.Select(e => e.Info).ToList();
@@ -74,7 +77,14 @@ public static class AggregatorRegistry
     public static IAsyncAggregator CreateAsync(string spec, AggregatorBuildContext? context = null)
     {
         context ??= new AggregatorBuildContext();
-        var chain = ComponentSpec.ParseChain(spec, "async rule");
+        // The paper's name "zeno++" contains the chain separator '+': read it as the registered name.
+        string text = (spec ?? "").Trim();
+        if (text.StartsWith(ZenoPlusPlusRule.PaperName, StringComparison.Ordinal)
+            && (text.Length == ZenoPlusPlusRule.PaperName.Length || text[ZenoPlusPlusRule.PaperName.Length] == ':'))
+        {
+            text = ZenoPlusPlusRule.CanonicalName + text[ZenoPlusPlusRule.PaperName.Length..];
+        }
+        var chain = ComponentSpec.ParseChain(text, "async rule");
         if (chain.Count != 1) throw new SimByzException($"async rule '{spec}': asynchronous rules take no pre-aggregators");
         return Build(AsyncEntries, chain[0], context, "async rule", Names(AsyncEntries));
     }

@@ -8,5 +8,7 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All(TextWriter output)
     {
         yield return VersionCommand.Create(output);
+        yield return AggregateCommand.Create(output);
+        yield return ListCommand.Create(output);
     }
 }
