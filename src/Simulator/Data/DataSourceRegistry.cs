@@ -1,0 +1,214 @@
+using SimByz.Scheduler;
+using SimByz.Simulator.Data.Readers;
+using SimByz.Simulator.Data.Synthetic;
+using SimByz.Specs;
+
+namespace SimByz.Simulator.Data;
+
+/// <summary>
+/// The data sources by stable name, built from a spec in the grammar of <see cref="ComponentSpec"/>,
+/// e.g. <c>gaussian-mixture:classes=10,features=20,train=20000,test=2000,separation=3</c>,
+/// <c>fashion-mnist:limit=10000</c>, <c>idx:images=PATH,labels=PATH</c>, <c>cifar10:path=DIR</c>.
+/// </summary>
+/// <remarks>
+/// <para>Synthetic sources draw from the stream (root seed, <see cref="StreamPurpose.DataGeneration"/>, 0).
+/// File sources share the parameters <c>limit</c> / <c>test-limit</c> (keep that many examples,
+/// 0 = all), <c>subset</c> (<c>first</c>, the default: the first N in file order; <c>seeded</c>: a
+/// uniformly random N, drawn from (seed, data.generate, 1) for training and (seed, data.generate, 2)
+/// for test, kept in file order) and <c>standardize</c> (default false: features stay in [0, 1];
+/// true: global standardization, (v − μ)/σ with μ, σ over every pixel of the kept training set,
+/// applied to both sets). File paths cannot contain ',', '+' or ':' (the spec grammar).</para>
+/// <para>Entries are listed in a fixed order. Thread-safe (immutable).</para>
+/// </remarks>
+public static class DataSourceRegistry
+{
+    private sealed record Entry(ComponentInfo Info, Func<SpecParameters, Func<ulong, LoadedData>> Parse);
+
+    private static readonly ParameterInfo[] FileParameters =
+    [
+        new("limit", "integer ≥ 0", "0", "keep this many training examples (0 = all)"),
+        new("test-limit", "integer ≥ 0", "0", "keep this many test examples (0 = all)"),
+        new("subset", "first | seeded", "first", "which examples a limit keeps: the first N, or a seeded random N (kept in file order)"),
+        new("standardize", "bool", "false", "false: features in [0,1]; true: (v − μ)/σ with global μ, σ of the kept training set"),
+    ];
+
+    private static readonly List<Entry> Entries =
+    [
+        new(new ComponentInfo("gaussian-mixture",
+            "classification: C class means uniform on a sphere of radius `separation`, features = mean + N(0, I), labels uniform",
+            "synthetic", "any",
+            [
+                new("classes", "integer in [2, 1000]", "10", "number of classes C"),
+                new("features", "integer ≥ 1", "20", "number of features d"),
+                new("train", "integer ≥ 1", "20000", "training examples"),
+                new("test", "integer ≥ 0", "2000", "test examples (0: split one off the training data)"),
+                new("separation", "number ≥ 0", "3", "radius of the sphere of class means"),
+            ]), ParseMixture),
+        new(new ComponentInfo("linear-teacher",
+            "regression: x ~ N(0, I), y = w*·x + b* + noise·N(0,1), w*_j ~ N(0, 1/d), b* ~ N(0,1)",
+            "synthetic", "any",
+            [
+                new("features", "integer ≥ 1", "20", "number of features d"),
+                new("train", "integer ≥ 1", "10000", "training examples"),
+                new("test", "integer ≥ 0", "1000", "test examples (0: split one off the training data)"),
+                new("noise", "number ≥ 0", "0.1", "standard deviation σ of the label noise"),
+            ]), ParseTeacher),
+        new(new ComponentInfo("quadratic",
+            "points z_i = c + spread·N(0, I) around a centre c ~ N(0, I), for the quadratic model (optimum: the mean point)",
+            "synthetic", "any",
+            [
+                new("features", "integer ≥ 1", "10", "dimension d"),
+                new("train", "integer ≥ 1", "1000", "training points"),
+                new("test", "integer ≥ 0", "100", "test points (0: split one off the training data)"),
+                new("spread", "number ≥ 0", "1", "standard deviation of the points around the centre"),
+            ]), ParseQuadratic),
+        new(new ComponentInfo("fashion-mnist",
+            "Fashion-MNIST, 28×28 grey images, 10 classes, 60000 train / 10000 test, pixels scaled to [0,1]",
+            "Xiao et al. 2017; Debian package dataset-fashion-mnist", "any",
+            [new("dir", "directory", FashionMnist.DefaultDirectory, "directory holding the four IDX files"), .. FileParameters]), ParseFashion),
+        new(new ComponentInfo("idx",
+            "any IDX image/label pair (MNIST format, raw or gzip); images ubyte scaled to [0,1], labels ubyte",
+            "LeCun et al., MNIST format", "any",
+            [
+                new("images", "path", "required", "training images"),
+                new("labels", "path", "required", "training labels"),
+                new("test-images", "path", "none", "test images (without them a test set is split off)"),
+                new("test-labels", "path", "none", "test labels"),
+                new("classes", "integer ≥ 0", "0", "number of classes (0: largest label + 1)"),
+                .. FileParameters,
+            ]), ParseIdx),
+        new(new ComponentInfo("cifar10",
+            "CIFAR-10 binary version: data_batch_1..5.bin and test_batch.bin, 3072 features (channel-major) scaled to [0,1], 10 classes",
+            "Krizhevsky 2009", "any",
+            [new("path", "directory", "required", "directory holding the binary batch files"), .. FileParameters]), ParseCifar),
+    ];
+
+    /// <summary>Every data source, in the order of <c>simbyz list</c>.</summary>
+    public static IReadOnlyList<ComponentInfo> Sources => Entries.Select(e => e.Info).ToList();
+
+    /// <summary>Checks <paramref name="spec"/> (name and parameters) without loading anything.</summary>
+    /// <exception cref="SimByzException">Unknown source or bad parameter.</exception>
+    public static void Validate(string spec) => Parse(spec);
+
+    /// <summary>The name of the source in <paramref name="spec"/>.</summary>
+    public static string NameOf(string spec) => ComponentSpec.Parse(spec, "data").Name;
+
+    /// <summary>Loads (or generates) the data of <paramref name="spec"/> with root seed <paramref name="seed"/>.</summary>
+    /// <exception cref="SimByzException">Bad spec, missing or malformed file.</exception>
+    public static LoadedData Load(string spec, ulong seed) => Parse(spec)(seed);
+
+    private static Func<ulong, LoadedData> Parse(string spec)
+    {
+        var parsed = ComponentSpec.Parse(spec, "data");
+        var entry = Entries.FirstOrDefault(e => e.Info.Name == parsed.Name)
+            ?? throw new SimByzException($"unknown data source '{parsed.Name}' (known: {string.Join(", ", Entries.Select(e => e.Info.Name))})");
+        var parameters = parsed.Read("data");
+        var loader = entry.Parse(parameters);
+        parameters.EnsureAllUsed();
+        return loader;
+    }
+
+    private static RandomStream Generator(ulong seed) => RandomStreams.Derive(seed, StreamPurpose.DataGeneration, 0);
+
+    private static Func<ulong, LoadedData> ParseMixture(SpecParameters p)
+    {
+        int classes = p.GetInt("classes", 10, 2, 1000);
+        int features = p.GetInt("features", 20, 1, 1_000_000);
+        int train = p.GetInt("train", 20000, 1, 100_000_000);
+        int test = p.GetInt("test", 2000, 0, 100_000_000);
+        double separation = p.GetDouble("separation", 3, 0, 1e6);
+        return seed => SyntheticData.GaussianMixture(classes, features, train, test, separation, Generator(seed), out _);
+    }
+
+    private static Func<ulong, LoadedData> ParseTeacher(SpecParameters p)
+    {
+        int features = p.GetInt("features", 20, 1, 1_000_000);
+        int train = p.GetInt("train", 10000, 1, 100_000_000);
+        int test = p.GetInt("test", 1000, 0, 100_000_000);
+        double noise = p.GetDouble("noise", 0.1, 0, 1e6);
+        return seed => SyntheticData.LinearTeacher(features, train, test, noise, Generator(seed), out _);
+    }
+
+    private static Func<ulong, LoadedData> ParseQuadratic(SpecParameters p)
+    {
+        int features = p.GetInt("features", 10, 1, 1_000_000);
+        int train = p.GetInt("train", 1000, 1, 100_000_000);
+        int test = p.GetInt("test", 100, 0, 100_000_000);
+        double spread = p.GetDouble("spread", 1, 0, 1e6);
+        return seed => SyntheticData.QuadraticPoints(features, train, test, spread, Generator(seed));
+    }
+
+    private sealed record FileOptions(int Limit, int TestLimit, bool Seeded, bool Standardize)
+    {
+        public static FileOptions Read(SpecParameters p) => new(
+            p.GetInt("limit", 0, 0),
+            p.GetInt("test-limit", 0, 0),
+            p.GetChoice("subset", "first", "first", "seeded") == "seeded",
+            p.GetBool("standardize", false));
+
+        public LoadedData Apply(LoadedData data, ulong seed)
+        {
+            var train = Keep(data.Train, Limit, RandomStreams.Derive(seed, StreamPurpose.DataGeneration, 1));
+            var test = data.Test is null ? null : Keep(data.Test, TestLimit, RandomStreams.Derive(seed, StreamPurpose.DataGeneration, 2));
+            string description = data.Description;
+            if (!ReferenceEquals(train, data.Train) || !ReferenceEquals(test, data.Test))
+            {
+                description += $"; kept {train.Count} train" + (test is null ? "" : $", {test.Count} test") + (Seeded ? " (seeded subset)" : " (first N)");
+            }
+            if (Standardize)
+            {
+                var (mean, sd) = DatasetOps.StandardizeInPlace(train, train, test);
+                description += $"; standardized with mean {mean:G6}, std {sd:G6}";
+            }
+            return new LoadedData(train, test, description);
+        }
+
+        private Dataset Keep(Dataset data, int limit, RandomStream rng)
+            => limit <= 0 || limit >= data.Count ? data : data.Select(DatasetOps.LimitRows(data.Count, limit, Seeded, rng));
+    }
+
+    private static Func<ulong, LoadedData> ParseFashion(SpecParameters p)
+    {
+        string dir = p.GetString("dir", FashionMnist.DefaultDirectory);
+        var options = FileOptions.Read(p);
+        return seed => options.Apply(FashionMnist.Load(dir), seed);
+    }
+
+    private static Func<ulong, LoadedData> ParseIdx(SpecParameters p)
+    {
+        if (!p.Has("images") || !p.Has("labels")) throw new SimByzException("data 'idx': parameters 'images' and 'labels' are required (paths of IDX files)");
+        string images = p.GetString("images", ""), labels = p.GetString("labels", "");
+        bool hasTest = p.Has("test-images"), hasTestLabels = p.Has("test-labels");
+        if (hasTest != hasTestLabels) throw new SimByzException("data 'idx': give both 'test-images' and 'test-labels', or neither");
+        string testImages = p.GetString("test-images", ""), testLabels = p.GetString("test-labels", "");
+        int classes = p.GetInt("classes", 0, 0, 1000);
+        var options = FileOptions.Read(p);
+        return seed =>
+        {
+            var train = IdxReader.LoadDataset(images, labels, classes);
+            Dataset? test = null;
+            if (hasTest)
+            {
+                test = IdxReader.LoadDataset(testImages, testLabels, classes);
+                if (test.FeatureCount != train.FeatureCount) throw new SimByzException($"data 'idx': {testImages} has {test.FeatureCount} pixels per image, {images} has {train.FeatureCount}");
+                if (test.ClassCount != train.ClassCount)
+                {
+                    // Labels decide the class count when not given: use the larger for both.
+                    int c = Math.Max(test.ClassCount, train.ClassCount);
+                    train = new Dataset(train.Features, train.Count, train.FeatureCount, train.Labels, c);
+                    test = new Dataset(test.Features, test.Count, test.FeatureCount, test.Labels, c);
+                }
+            }
+            var loaded = new LoadedData(train, test, $"idx: {train.Count} train" + (test is null ? "" : $", {test.Count} test") + $", {train.FeatureCount} features, {train.ClassCount} classes");
+            return options.Apply(loaded, seed);
+        };
+    }
+
+    private static Func<ulong, LoadedData> ParseCifar(SpecParameters p)
+    {
+        if (!p.Has("path")) throw new SimByzException("data 'cifar10': parameter 'path' is required (the directory of the binary batch files)");
+        string path = p.GetString("path", "");
+        var options = FileOptions.Read(p);
+        return seed => options.Apply(Cifar10Reader.ReadDirectory(path), seed);
+    }
+}

@@ -1,0 +1,187 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+
+namespace SimByz.Simulator.Data.Readers;
+
+/// <summary>The element types of the IDX format (the third byte of the magic number).</summary>
+public enum IdxDataType : byte
+{
+    UnsignedByte = 0x08,
+    SignedByte = 0x09,
+    Int16 = 0x0B,
+    Int32 = 0x0C,
+    Float32 = 0x0D,
+    Float64 = 0x0E,
+}
+
+/// <summary>An IDX array: its element type, dimensions and values (converted to float32, row-major).</summary>
+public sealed record IdxArray(IdxDataType Type, IReadOnlyList<int> Dimensions, float[] Values)
+{
+    /// <summary>The first dimension (the number of items).</summary>
+    public int Count => Dimensions[0];
+
+    /// <summary>Values per item: the product of the dimensions after the first (1 for a vector).</summary>
+    public int ItemSize => Values.Length == 0 ? ProductAfterFirst() : Values.Length / Count;
+
+    private int ProductAfterFirst()
+    {
+        int p = 1;
+        for (int i = 1; i < Dimensions.Count; i++) p *= Dimensions[i];
+        return p;
+    }
+}
+
+/// <summary>
+/// Reads the IDX format of MNIST and Fashion-MNIST (LeCun et al.; http://yann.lecun.com/exdb/mnist/),
+/// raw or gzip-compressed (detected by the gzip magic 1F 8B, whatever the file name).
+/// </summary>
+/// <remarks>
+/// <para>Layout: two zero bytes, a type byte (0x08 ubyte, 0x09 sbyte, 0x0B int16, 0x0C int32,
+/// 0x0D float32, 0x0E float64), a dimension count k ≥ 1, k big-endian int32 dimensions, then the
+/// values big-endian in row-major order. The file must hold exactly that many bytes.</para>
+/// <para>Every problem (missing file, bad gzip, bad magic, unknown type, negative or overflowing
+/// dimensions, truncated data, trailing bytes, label out of range) throws a
+/// <see cref="SimByzException"/> naming the file and the problem. Thread-safe (no state).</para>
+/// </remarks>
+public static class IdxReader
+{
+    /// <summary>Reads the IDX file at <paramref name="path"/>.</summary>
+    public static IdxArray Read(string path)
+    {
+        byte[] bytes = ReadAllBytes(path);
+        return Parse(bytes, path);
+    }
+
+    /// <summary>Parses IDX content (raw or gzip) already in memory; <paramref name="name"/> names it in errors.</summary>
+    public static IdxArray Parse(byte[] content, string name)
+    {
+        byte[] bytes = content.Length >= 2 && content[0] == 0x1F && content[1] == 0x8B ? Gunzip(content, name) : content;
+        if (bytes.Length < 4) throw Bad(name, $"file too short for an IDX header ({bytes.Length} bytes, need at least 4)");
+        if (bytes[0] != 0 || bytes[1] != 0)
+        {
+            throw Bad(name, $"bad magic number {bytes[0]:X2} {bytes[1]:X2} {bytes[2]:X2} {bytes[3]:X2}: an IDX file starts with 00 00, a type byte and a dimension count");
+        }
+        var type = (IdxDataType)bytes[2];
+        int size = type switch
+        {
+            IdxDataType.UnsignedByte or IdxDataType.SignedByte => 1,
+            IdxDataType.Int16 => 2,
+            IdxDataType.Int32 or IdxDataType.Float32 => 4,
+            IdxDataType.Float64 => 8,
+            _ => throw Bad(name, $"unknown data type byte 0x{bytes[2]:X2} (allowed: 08 ubyte, 09 sbyte, 0B int16, 0C int32, 0D float32, 0E float64)"),
+        };
+        int rank = bytes[3];
+        if (rank == 0) throw Bad(name, "dimension count is 0 (expected at least 1)");
+        int header = 4 + 4 * rank;
+        if (bytes.Length < header) throw Bad(name, $"file too short for {rank} dimensions ({bytes.Length} bytes, header needs {header})");
+        var dims = new int[rank];
+        long total = 1;
+        for (int i = 0; i < rank; i++)
+        {
+            int d = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4 + 4 * i));
+            if (d < 0) throw Bad(name, $"dimension {i} is negative ({d})");
+            dims[i] = d;
+            total *= d;
+            if (total > int.MaxValue / 2) throw Bad(name, $"dimensions {string.Join("×", dims[..(i + 1)])} hold too many values");
+        }
+        long expected = header + total * size;
+        if (bytes.Length < expected)
+        {
+            throw Bad(name, $"truncated: dimensions {string.Join("×", dims)} of {type} need {total * size} data bytes, the file has {bytes.Length - header}");
+        }
+        if (bytes.Length > expected)
+        {
+            throw Bad(name, $"{bytes.Length - expected} trailing bytes after the {total} values of dimensions {string.Join("×", dims)}");
+        }
+        var values = new float[total];
+        var data = bytes.AsSpan(header);
+        switch (type)
+        {
+            case IdxDataType.UnsignedByte:
+                for (int i = 0; i < values.Length; i++) values[i] = data[i];
+                break;
+            case IdxDataType.SignedByte:
+                for (int i = 0; i < values.Length; i++) values[i] = (sbyte)data[i];
+                break;
+            case IdxDataType.Int16:
+                for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadInt16BigEndian(data[(2 * i)..]);
+                break;
+            case IdxDataType.Int32:
+                for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadInt32BigEndian(data[(4 * i)..]);
+                break;
+            case IdxDataType.Float32:
+                for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadSingleBigEndian(data[(4 * i)..]);
+                break;
+            default:
+                for (int i = 0; i < values.Length; i++) values[i] = (float)BinaryPrimitives.ReadDoubleBigEndian(data[(8 * i)..]);
+                break;
+        }
+        return new IdxArray(type, dims, values);
+    }
+
+    /// <summary>
+    /// Loads an image file and a label file into a classification dataset: images must be unsigned
+    /// bytes with at least 2 dimensions (n × …, each image flattened row-major) and are scaled to
+    /// [0, 1] by 1/255; labels must be a 1-dimensional unsigned-byte array of the same n, each below
+    /// <paramref name="classCount"/> (0: the largest label + 1, at least 2).
+    /// </summary>
+    public static Dataset LoadDataset(string imagesPath, string labelsPath, int classCount = 0)
+    {
+        var images = Read(imagesPath);
+        if (images.Type != IdxDataType.UnsignedByte) throw Bad(imagesPath, $"images must be unsigned bytes (type 08), found {images.Type}");
+        if (images.Dimensions.Count < 2) throw Bad(imagesPath, $"images need at least 2 dimensions (count × pixels), found {images.Dimensions.Count}");
+        var labels = Read(labelsPath);
+        if (labels.Type != IdxDataType.UnsignedByte) throw Bad(labelsPath, $"labels must be unsigned bytes (type 08), found {labels.Type}");
+        if (labels.Dimensions.Count != 1) throw Bad(labelsPath, $"labels must have 1 dimension, found {labels.Dimensions.Count}");
+        if (labels.Count != images.Count)
+        {
+            throw new SimByzException($"IDX files {imagesPath} and {labelsPath}: {images.Count} images but {labels.Count} labels");
+        }
+        int n = images.Count, f = images.ItemSize;
+        if (n == 0) throw Bad(imagesPath, "no images");
+        if (f == 0) throw Bad(imagesPath, "images have no pixels");
+        var y = new int[n];
+        int max = 0;
+        for (int i = 0; i < n; i++)
+        {
+            y[i] = (int)labels.Values[i];
+            if (y[i] > max) max = y[i];
+        }
+        int classes = classCount > 0 ? classCount : Math.Max(2, max + 1);
+        if (max >= classes) throw Bad(labelsPath, $"label {max} is out of range: expected 0..{classes - 1}");
+        float[] x = images.Values;
+        const float inv255 = 1f / 255f;
+        for (int i = 0; i < x.Length; i++) x[i] *= inv255;
+        return new Dataset(x, n, f, y, classes);
+    }
+
+    internal static byte[] ReadAllBytes(string path)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new SimByzException($"cannot read {path}: {e.Message}", e);
+        }
+    }
+
+    private static byte[] Gunzip(byte[] content, string name)
+    {
+        try
+        {
+            using var input = new MemoryStream(content, writable: false);
+            using var gz = new GZipStream(input, CompressionMode.Decompress);
+            using var output = new MemoryStream();
+            gz.CopyTo(output);
+            return output.ToArray();
+        }
+        catch (InvalidDataException e)
+        {
+            throw Bad(name, $"corrupt gzip data ({e.Message})");
+        }
+    }
+
+    private static SimByzException Bad(string name, string problem) => new($"IDX file {name}: {problem}");
+}
