@@ -24,10 +24,17 @@ internal interface ITensorRule
     void Reset() { }
 }
 
-/// <summary>A pre-aggregator: maps the n×d input to an n'×d tensor fed to the next stage.</summary>
+/// <summary>A pre-aggregator: maps the n×d input to an m×d tensor fed to the next stage.</summary>
 internal interface ITensorPreAggregator
 {
     string Spec { get; }
 
-    Tensor Transform(Tensor x, TensorCall call);
+    /// <summary>
+    /// Transforms <paramref name="x"/>; for every input i, <paramref name="origin"/>[i] is the output row
+    /// it feeds and <paramref name="share"/>[i] its weight in it (as the managed pre-aggregators report).
+    /// </summary>
+    Tensor Transform(Tensor x, TensorCall call, Span<int> origin, Span<double> share);
+
+    /// <summary>Forgets state (re-derives the random stream of seeded pre-aggregators).</summary>
+    void Reset() { }
 }

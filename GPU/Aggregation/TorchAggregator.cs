@@ -20,6 +20,7 @@ internal sealed class TorchAggregator : IAggregator
     private readonly IReadOnlyList<ITensorPreAggregator> _pre;
     private readonly ITensorRule _rule;
     private readonly TorchDevice _device;
+    private AggregationDiagnostics? _inner;
 
     public TorchAggregator(IReadOnlyList<ITensorPreAggregator> pre, ITensorRule rule, TorchDevice device)
     {
@@ -44,13 +45,56 @@ internal sealed class TorchAggregator : IAggregator
         using var scope = torch.NewDisposeScope();
         var x = ToDevice(input);
         var call = new TensorCall(_pre.Count == 0 ? input : null, context, null, _device.Device);
-        foreach (var stage in _pre) x = stage.Transform(x, call);
-        diagnostics?.Reset((int)x.shape[0]);
-        var result = _rule.Aggregate(x, call with { Diagnostics = diagnostics });
+        int n = input.Count;
+        var origin = new int[n];
+        var share = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            origin[i] = i;
+            share[i] = 1.0;
+        }
+        foreach (var stage in _pre)
+        {
+            int rows = (int)x.shape[0];
+            var stageOrigin = new int[rows];
+            var stageShare = new double[rows];
+            x = stage.Transform(x, call, stageOrigin, stageShare);
+            for (int i = 0; i < n; i++)
+            {
+                share[i] *= stageShare[origin[i]];
+                origin[i] = stageOrigin[origin[i]];
+            }
+        }
+        AggregationDiagnostics? inner = null;
+        if (diagnostics is not null)
+        {
+            inner = _pre.Count == 0 ? diagnostics : (_inner ??= new AggregationDiagnostics());
+            inner.Reset((int)x.shape[0]);
+        }
+        var result = _rule.Aggregate(x, call with { Diagnostics = inner });
         result.to_type(ScalarType.Float32).cpu().contiguous().data<float>().CopyTo(output);
+        if (diagnostics is null || inner is null || ReferenceEquals(inner, diagnostics)) return;
+        // Per original input, as the managed PreAggregatedRule reports.
+        diagnostics.Reset(n);
+        diagnostics.HasScores = inner.HasScores;
+        diagnostics.HasWeights = inner.HasWeights;
+        diagnostics.HasSelection = inner.HasSelection;
+        diagnostics.Iterations = inner.Iterations;
+        diagnostics.NonFiniteRows = inner.NonFiniteRows;
+        for (int i = 0; i < n; i++)
+        {
+            int o = origin[i];
+            if (inner.HasScores) diagnostics.Scores[i] = inner.Scores[o];
+            if (inner.HasWeights) diagnostics.Weights[i] = inner.Weights[o] * share[i];
+            if (inner.HasSelection) diagnostics.Selected[i] = inner.Selected[o];
+        }
     }
 
-    public void Reset() => _rule.Reset();
+    public void Reset()
+    {
+        foreach (var stage in _pre) stage.Reset();
+        _rule.Reset();
+    }
 
     private Tensor ToDevice(GradientBatch input)
     {

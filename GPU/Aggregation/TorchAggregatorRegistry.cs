@@ -13,8 +13,8 @@ namespace SimByz.Gpu.Aggregation;
 /// that runs on a <see cref="TorchDevice"/>.
 /// </summary>
 /// <remarks>
-/// Rules: mean, median, trimmed-mean, geomed, krum, multi-krum, bulyan, cc, meamed, mda, monna,
-/// signsgd, zeno. Pre-aggregators: bucketing, nnm, clipping, arc. Each twin documents its agreement
+/// Rules: mean, median, trimmed-mean, geometric-median, krum, multi-krum, bulyan, cc, meamed, mda, monna,
+/// sign-majority, zeno. Pre-aggregators: bucketing, nnm, clipping, arc. Each twin documents its agreement
 /// tolerance with the managed rule. Thread-safe (immutable).
 /// </remarks>
 public static class TorchAggregatorRegistry
@@ -24,7 +24,7 @@ public static class TorchAggregatorRegistry
         ("mean", (_, _) => new TorchMean()),
         ("median", (_, _) => new TorchMedian()),
         ("trimmed-mean", TorchTrimmedMean.Create),
-        ("geomed", (p, _) => TorchGeometricMedian.Create(p)),
+        ("geometric-median", (p, _) => TorchGeometricMedian.Create(p)),
         ("krum", TorchKrum.CreateKrum),
         ("multi-krum", TorchKrum.CreateMultiKrum),
         ("bulyan", TorchBulyan.Create),
@@ -32,7 +32,7 @@ public static class TorchAggregatorRegistry
         ("meamed", TorchMeaMed.Create),
         ("mda", TorchMda.Create),
         ("monna", TorchMonna.Create),
-        ("signsgd", (_, _) => new TorchSignSgd()),
+        ("sign-majority", (_, _) => new TorchSignMajority()),
         ("zeno", TorchZeno.Create),
     ];
 

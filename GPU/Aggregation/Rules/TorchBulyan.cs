@@ -13,8 +13,9 @@ namespace SimByz.Gpu.Aggregation.Rules;
 /// <para><c>variant=flower</c> (default): θ = n−2f, β = θ−2f, needs n ≥ 4f+3.
 /// <c>variant=aggregathor</c> (AggregaThor/Garfield): θ = n−2f−2, β = θ−2f, needs n ≥ 4f+3 as well
 /// (so that β ≥ 1 and every Krum step has n' &gt; 2f+2).</para>
-/// <para>Closeness ties are broken by the position in the selection order. Agreement: same selection
-/// except near ties (relative 1e-6), then relative 1e-5.</para>
+/// <para>Second stage as MeaMed: the window of β values grown from the float64 median, the lower
+/// value on a tie; NaN values dropped per coordinate. Non-finite rows score +∞ and are selected last.
+/// Agreement: same selection except near ties, then relative 1e-5.</para>
 /// </remarks>
 internal sealed class TorchBulyan(int f, bool aggregathor) : ITensorRule
 {
@@ -40,7 +41,7 @@ internal sealed class TorchBulyan(int f, bool aggregathor) : ITensorRule
         for (int step = 0; step < theta; step++)
         {
             int remaining = n - step;
-            double[] scores = distances.KrumScores(active, Math.Max(remaining - f - 2, 0), mean: false);
+            double[] scores = distances.KrumScores(active, Math.Max(remaining - f - 2, 1), mean: false);
             int best = distances.OrderByScore(scores, active)[0];
             chosen.Add(best);
             active[best] = false;
@@ -51,11 +52,8 @@ internal sealed class TorchBulyan(int f, bool aggregathor) : ITensorRule
             diag.HasSelection = true;
             diag.NonFiniteRows = distances.NonFiniteCount;
         }
+        chosen.Sort();
         var rows = x.index_select(0, tensor(chosen.Select(i => (long)i).ToArray(), device: call.Device));
-        var median = TorchMedian.ColumnMedian(rows);
-        var distance = (rows - median.unsqueeze(0)).abs().nan_to_num(double.PositiveInfinity, double.PositiveInfinity, double.PositiveInfinity);
-        var (_, order) = distance.sort(0, stable: true);
-        var closest = rows.gather(0, order.narrow(0, 0, beta));
-        return (closest.sum(0, type: ScalarType.Float64) / beta).to_type(ScalarType.Float32);
+        return TorchMedian.MeanClosestToMedian(rows, beta);
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using SimByz.Scheduler;
 using SimByz.Specs;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -11,9 +12,10 @@ namespace SimByz.Gpu.Aggregation.Rules;
 /// carried across rounds (starting at 0; <see cref="Reset"/> clears it).
 /// </summary>
 /// <remarks>
-/// Defaults τ = 100, iters = 1 (the paper's CIFAR runs). Non-finite rows are left out of the mean
-/// (the mean is over the finite rows; v is unchanged when there are none). The state lives on the
-/// device, outside the per-call dispose scope. Agreement: relative 1e-5 per round.
+/// Defaults τ = 100, iters = 1 (the paper's CIFAR runs). As the managed rule: a row at non-finite
+/// distance from v contributes nothing (factor 0) but still counts in 1/n, so v stays finite; the
+/// update v + (Σ cᵢ(vᵢ − v))/n is formed in float64 and rounded once. The state lives on the device,
+/// outside the per-call dispose scope. Agreement: relative 1e-5 per round.
 /// </remarks>
 internal sealed class TorchCenteredClipping(double tau, int iterations) : ITensorRule, IDisposable
 {
@@ -27,29 +29,35 @@ internal sealed class TorchCenteredClipping(double tau, int iterations) : ITenso
     public Tensor Aggregate(Tensor x, TensorCall call)
     {
         long d = x.shape[1];
-        if (_state is null || _state.shape[0] != d || _state.device != x.device)
+        if (_state is null)
         {
-            _state?.Dispose();
             _state = zeros(d, dtype: ScalarType.Float32, device: x.device).DetachFromDisposeScope();
         }
-        var finite = TensorOps.FiniteRows(x);
-        double count = finite.sum(type: ScalarType.Float64).item<double>();
-        var v = _state.clone();
-        if (count > 0)
+        else if (_state.shape[0] != d)
         {
-            for (int t = 0; t < iterations; t++)
-            {
-                var diff = x - v.unsqueeze(0);
-                var norm = diff.square().sum(1, type: ScalarType.Float64).sqrt();
-                var scale = (tau / norm).clamp(max: 1.0).masked_fill(finite.logical_not(), 0.0);
-                v = v + TensorOps.WeightedSum(diff, scale, count);
-            }
+            throw new SimByzException($"{Spec}: input dimension changed from {_state.shape[0]} to {d} without a reset");
+        }
+        long n = x.shape[0];
+        var v = _state.clone();
+        Tensor distance = zeros(n, dtype: ScalarType.Float64, device: x.device);
+        Tensor factor = distance;
+        for (int t = 0; t < iterations; t++)
+        {
+            distance = (x - v.unsqueeze(0)).square().sum(1, type: ScalarType.Float64).sqrt();
+            factor = (tau / distance).clamp(max: 1.0).masked_fill(distance.isfinite().logical_not(), 0.0);
+            var keep = factor.ne(0.0).unsqueeze(1);
+            var x64 = x.masked_fill(keep.logical_not(), 0f).to_type(ScalarType.Float64);
+            var sum = factor.matmul(x64);
+            var v64 = v.to_type(ScalarType.Float64);
+            v = (v64 + (sum - factor.sum() * v64) / n).to_type(ScalarType.Float32);
         }
         _state.copy_(v);
         if (call.Diagnostics is { } diag)
         {
+            TensorOps.ToHost(distance).CopyTo(diag.Scores);
+            TensorOps.ToHost(factor / n).CopyTo(diag.Weights);
+            diag.HasScores = diag.HasWeights = true;
             diag.Iterations = iterations;
-            diag.NonFiniteRows = diag.InputCount - (int)count;
         }
         return v;
     }

@@ -13,7 +13,7 @@ namespace SimByz.Gpu.Aggregation.Rules;
 /// <remarks>
 /// <para><c>variant=blanchard</c> (default): score = Σ of the squared distances to the n−f−2 nearest
 /// other rows. <c>variant=byzfl</c>: the mean over the n−f−1 nearest. Ties by lowest index; non-finite
-/// rows are ordered last and never selected while finite rows remain. Needs n &gt; 2f+2.</para>
+/// rows are ordered last and never selected while finite rows remain (all non-finite: the zero vector). Needs n &gt; 2f+2.</para>
 /// <para>Multi-Krum's m defaults to n−f−2 (blanchard, AggregaThor/Garfield) or n−f (byzfl).</para>
 /// <para>Agreement: the same selection unless two scores are within relative 1e-6 (a near tie), then
 /// the average at relative 1e-5.</para>
@@ -59,12 +59,12 @@ internal sealed class TorchKrum : ITensorRule
         int n = (int)x.shape[0];
         if (n <= 2 * _f + 2) throw RuleParameters.Tolerance(Spec, n, "n > 2f+2");
         int m = _name == "krum" ? 1 : _m > 0 ? _m : _byzfl ? n - _f : n - _f - 2;
-        if (m > n) throw new SimByzException($"{Spec}: m = {m} exceeds n = {n}");
+        if (m > n) throw RuleParameters.Tolerance(Spec, n, "m ≤ n");
         var distances = HostDistances.Compute(x);
         var all = new bool[n];
         Array.Fill(all, true);
         int k = _byzfl ? n - _f - 1 : n - _f - 2;
-        double[] scores = distances.KrumScores(all, k, _byzfl);
+        double[] scores = distances.KrumScores(all, Math.Max(1, k), _byzfl);
         int[] order = distances.OrderByScore(scores, all);
         var selected = new bool[n];
         for (int t = 0; t < m; t++) selected[order[t]] = true;
@@ -76,6 +76,7 @@ internal sealed class TorchKrum : ITensorRule
             diag.HasSelection = true;
             diag.NonFiniteRows = distances.NonFiniteCount;
         }
+        if (distances.NonFiniteCount == n) return zeros(x.shape[1], dtype: ScalarType.Float32, device: x.device);
         return TensorOps.MeanOfRows(x, selected, call.Device);
     }
 }

@@ -11,7 +11,8 @@ namespace SimByz.Gpu.Aggregation.Rules;
 /// distance; ties: the lexicographically first subset) is averaged. Needs n &gt; 2f.
 /// </summary>
 /// <remarks>Distances on the device, the exhaustive branch-and-bound search on the host (C(n, f)
-/// subsets at most). Non-finite rows are infinitely far. Agreement: same subset except near ties.</remarks>
+/// subsets at most). Non-finite rows are infinitely far: with more than f of them the result is
+/// non-finite, with all of them the zero vector. Agreement: same subset except near ties.</remarks>
 internal sealed class TorchMda(int f) : ITensorRule
 {
     public static TorchMda Create(SpecParameters p, AggregatorBuildContext ctx)
@@ -60,6 +61,7 @@ internal sealed class TorchMda(int f) : ITensorRule
             diag.HasSelection = true;
             diag.NonFiniteRows = distances.NonFiniteCount;
         }
+        if (distances.NonFiniteCount == n) return zeros(x.shape[1], dtype: ScalarType.Float32, device: x.device);
         return TensorOps.MeanOfRows(x, selected, call.Device);
     }
 }

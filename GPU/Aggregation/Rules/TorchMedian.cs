@@ -7,23 +7,55 @@ namespace SimByz.Gpu.Aggregation.Rules;
 /// values (even count: the mean of the two middle ones, in float64, rounded once); a coordinate with
 /// no non-NaN value gives 0; ±∞ order as extremes.
 /// </summary>
-/// <remarks>Agreement: bit-identical in practice (same selection, same rounding); tested at relative 1e-5.</remarks>
+/// <remarks>Agreement: the same selection and rounding as the managed rule, so equal in practice; tested at relative 1e-5.</remarks>
 internal sealed class TorchMedian : ITensorRule
 {
     public string Spec => "median";
 
     public Tensor Aggregate(Tensor x, TensorCall call) => ColumnMedian(x);
 
-    /// <summary>Per-column median of the non-NaN values (0 where none).</summary>
+    /// <summary>Per-column median of the non-NaN values, rounded to float32 (0 where none).</summary>
     internal static Tensor ColumnMedian(Tensor x)
     {
-        var (sorted, _) = x.sort(0); // NaN sorts last
+        var (sorted, _) = x.sort(0);
         var count = x.isnan().logical_not().sum(0, type: ScalarType.Int64);
+        return SortedMedian64(sorted, count).to_type(ScalarType.Float32).masked_fill(count.eq(0), 0f);
+    }
+
+    /// <summary>
+    /// Per-column median in float64 of the first <paramref name="count"/> rows of the column-sorted
+    /// <paramref name="sorted"/> (NaN sorted last): odd count the middle value, even count the mean of the
+    /// two middle values (not rounded). Columns with count 0 give an unspecified value.
+    /// </summary>
+    internal static Tensor SortedMedian64(Tensor sorted, Tensor count)
+    {
         var lo = (count - 1).clamp(min: 0).div(2, rounding_mode: RoundingMode.floor).unsqueeze(0);
-        var hi = count.div(2, rounding_mode: RoundingMode.floor).clamp(max: x.shape[0] - 1).unsqueeze(0);
+        var hi = count.div(2, rounding_mode: RoundingMode.floor).clamp(max: sorted.shape[0] - 1).unsqueeze(0);
         var a = sorted.gather(0, lo).squeeze(0).to_type(ScalarType.Float64);
         var b = sorted.gather(0, hi).squeeze(0).to_type(ScalarType.Float64);
-        var median = ((a + b) * 0.5).to_type(ScalarType.Float32);
-        return median.masked_fill(count.eq(0), 0f);
+        return (a + b) * 0.5;
+    }
+
+    /// <summary>
+    /// Per column, the mean of the min(<paramref name="keep"/>, m) non-NaN values closest to their
+    /// float64 median, m the column's non-NaN count: the window grown from the middle of the sorted
+    /// values, the lower value on a distance tie (MeaMed, Bulyan's second stage). 0 where m = 0.
+    /// </summary>
+    internal static Tensor MeanClosestToMedian(Tensor x, int keep)
+    {
+        long n = x.shape[0];
+        var (sorted, _) = x.sort(0);
+        var count = x.isnan().logical_not().sum(0, type: ScalarType.Int64);
+        var median = SortedMedian64(sorted, count);
+        var values = sorted.to_type(ScalarType.Float64);
+        var rank = arange(n, dtype: ScalarType.Int64, device: x.device).unsqueeze(1);
+        var valid = rank.lt(count.unsqueeze(0));
+        var distance = (values - median.unsqueeze(0)).abs().masked_fill(valid.logical_not(), double.PositiveInfinity);
+        // Stable sort: equal distances keep rank order, so the lower value goes first, as the window rule.
+        var (_, byDistance) = distance.sort(0, stable: true);
+        var taken = count.clamp(max: keep);
+        var chosen = byDistance.argsort(0).lt(taken.unsqueeze(0));
+        var sum = values.masked_fill(chosen.logical_not(), 0.0).sum(0);
+        return (sum / taken.clamp(min: 1)).to_type(ScalarType.Float32).masked_fill(count.eq(0), 0f);
     }
 }

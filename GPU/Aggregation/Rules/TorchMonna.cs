@@ -6,25 +6,34 @@ using static TorchSharp.torch;
 namespace SimByz.Gpu.Aggregation.Rules;
 
 /// <summary>
-/// Tensor twin of <c>monna:f,pivot</c> (Farhadkhani et al., 2023; ByzFL's MoNNA): the mean of the
-/// n−f rows nearest to the trusted row <c>pivot</c> (default 0, itself included; ties by index).
+/// Tensor twin of <c>monna:f,idx</c> (Farhadkhani et al., 2023; ByzFL's MoNNA): the mean of the
+/// n−f rows nearest to the trusted row <c>idx</c> (default 0, itself included; ties by index).
 /// </summary>
-/// <remarks>Needs n &gt; 2f and a finite pivot row. Agreement: same neighbours except near ties.</remarks>
+/// <remarks>Needs n &gt; 2f and idx &lt; n. Rows at non-finite distance from the pivot rank after the
+/// finite ones; a non-finite pivot makes every distance non-finite, and then the n−f lowest-index rows
+/// are averaged (as the managed rule). Agreement: same neighbours except near ties.</remarks>
 internal sealed class TorchMonna(int f, int pivot) : ITensorRule
 {
     public static TorchMonna Create(SpecParameters p, AggregatorBuildContext ctx)
-        => new(RuleParameters.ByzantineCount(p, ctx, "f", "monna"), p.GetInt("pivot", 0, 0));
+        => new(RuleParameters.ByzantineCount(p, ctx, "f", "monna"), p.GetInt("idx", 0, 0));
 
-    public string Spec => $"monna:f={f},pivot={pivot}";
+    public string Spec => $"monna:f={f},idx={pivot}";
 
     public Tensor Aggregate(Tensor x, TensorCall call)
     {
         int n = (int)x.shape[0];
         if (n <= 2 * f) throw RuleParameters.Tolerance(Spec, n, "n > 2f");
-        if (pivot >= n) throw new SimByzException($"{Spec}: pivot {pivot} is not a row (n = {n})");
+        if (pivot >= n) throw new SimByzException($"{Spec}: idx {pivot} is not a row (n = {n})");
         var distances = HostDistances.Compute(x);
         var selected = new bool[n];
-        foreach (int i in distances.Nearest(pivot, n - f)) selected[i] = true;
+        if (distances.NonFinite[pivot])
+        {
+            for (int i = 0; i < n - f; i++) selected[i] = true;
+        }
+        else
+        {
+            foreach (int i in distances.Nearest(pivot, n - f)) selected[i] = true;
+        }
         if (call.Diagnostics is { } diag)
         {
             selected.CopyTo(diag.Selected);
