@@ -10,11 +10,11 @@ internal static class RuleParameters
     /// <summary>f (or b): given, else the scenario's declared q, else an error naming the rule.</summary>
     public static int ByzantineCount(SpecParameters p, AggregatorBuildContext ctx, string key, string rule)
     {
-        if (p.Has(key)) return p.GetInt(key, 0, 0);
+        if (p.Has(key)) return p.GetInt(key, defaultValue: 0, min: 0);
         if (ctx.DeclaredByzantine >= 0) return ctx.DeclaredByzantine;
-        throw new SimByzException($"{rule}: parameter '{key}' is required (an integer ≥ 0; it defaults to the scenario's number of Byzantine workers when one is known)");
+        return p.GetInt(key, min: 0); // throws "parameter is required", as the managed rules do
     }
 
     public static SimByzException Tolerance(string spec, int n, string condition)
-        => new($"{spec}: needs {condition}, got n = {n}");
+        => new($"{spec}: tolerance condition {condition} does not hold for n = {n} inputs");
 }

@@ -19,7 +19,7 @@ internal sealed class TorchBucketing(int s, ulong seed) : ITensorPreAggregator
 {
     private RandomStream _stream = RandomStreams.Derive(seed, StreamPurpose.PreAggregation, 0);
 
-    public static TorchBucketing Create(SpecParameters p, AggregatorBuildContext ctx) => new(p.GetInt("s", 2, 1), ctx.Seed);
+    public static TorchBucketing Create(SpecParameters p, AggregatorBuildContext ctx) => new(p.GetInt("s", defaultValue: 2, min: 1), ctx.Seed);
 
     public string Spec => $"bucketing:s={s}";
 

@@ -23,10 +23,10 @@ internal sealed class TorchGeometricMedian(bool fedlib, double nu, int iteration
     public static TorchGeometricMedian Create(SpecParameters p)
     {
         bool fedlib = p.GetChoice("variant", "byzfl", "byzfl", "fedlib") == "fedlib";
-        double nu = p.GetDouble("nu", 0.1, double.Epsilon);
-        int iters = p.GetInt("iters", fedlib ? 100 : 3, 1);
+        double nu = p.GetDouble("nu", defaultValue: 0.1, min: double.Epsilon);
+        int iters = p.GetInt("iters", defaultValue: fedlib ? 100 : 3, min: 1);
         if (!fedlib && p.Has("eps")) throw new SimByzException("geometric-median: parameter 'eps' applies to variant=fedlib only");
-        double eps = p.GetDouble("eps", 1e-6, double.Epsilon);
+        double eps = p.GetDouble("eps", defaultValue: 1e-6, min: double.Epsilon);
         return new(fedlib, nu, iters, eps);
     }
 

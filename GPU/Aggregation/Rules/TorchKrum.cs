@@ -43,7 +43,7 @@ internal sealed class TorchKrum : ITensorRule
     public static TorchKrum CreateMultiKrum(SpecParameters p, AggregatorBuildContext ctx)
     {
         int f = RuleParameters.ByzantineCount(p, ctx, "f", "multi-krum");
-        int m = p.GetInt("m", 0, 1);
+        int m = p.GetInt("m", defaultValue: 0, min: 1);
         string variant = p.GetChoice("variant", "blanchard", "blanchard", "byzfl");
         return new("multi-krum", f, m, variant == "byzfl");
     }

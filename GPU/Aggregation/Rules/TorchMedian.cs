@@ -55,7 +55,7 @@ internal sealed class TorchMedian : ITensorRule
         var (_, byDistance) = distance.sort(0, stable: true);
         var taken = count.clamp(max: keep);
         var chosen = byDistance.argsort(0).lt(taken.unsqueeze(0));
-        var sum = values.masked_fill(chosen.logical_not(), 0.0).sum(0);
+        var sum = values.masked_fill(chosen.logical_not(), 0.0).sum(0L);
         return (sum / taken.clamp(min: 1)).to_type(ScalarType.Float32).masked_fill(count.eq(0), 0f);
     }
 }

@@ -15,7 +15,7 @@ namespace SimByz.Gpu.Aggregation.Rules;
 internal sealed class TorchMonna(int f, int pivot) : ITensorRule
 {
     public static TorchMonna Create(SpecParameters p, AggregatorBuildContext ctx)
-        => new(RuleParameters.ByzantineCount(p, ctx, "f", "monna"), p.GetInt("idx", 0, 0));
+        => new(RuleParameters.ByzantineCount(p, ctx, "f", "monna"), p.GetInt("idx", defaultValue: 0, min: 0));
 
     public string Spec => $"monna:f={f},idx={pivot}";
 

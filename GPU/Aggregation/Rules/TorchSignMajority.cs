@@ -12,5 +12,5 @@ internal sealed class TorchSignMajority : ITensorRule
     public string Spec => "sign-majority";
 
     public Tensor Aggregate(Tensor x, TensorCall call)
-        => x.sign().nan_to_num(0.0).sum(0).sign().to_type(ScalarType.Float32);
+        => x.sign().nan_to_num(0.0).sum(0L).sign().to_type(ScalarType.Float32);
 }

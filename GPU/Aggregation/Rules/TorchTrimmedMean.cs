@@ -27,7 +27,7 @@ internal sealed class TorchTrimmedMean(int b) : ITensorRule
         var rank = arange(n, dtype: ScalarType.Int64, device: x.device).unsqueeze(1);
         var keep = rank.ge(trim).logical_and(rank.lt(count.unsqueeze(0) - trim));
         var kept = keep.sum(0, type: ScalarType.Int64);
-        var sum = sorted.to_type(ScalarType.Float64).masked_fill(keep.logical_not(), 0.0).sum(0);
+        var sum = sorted.to_type(ScalarType.Float64).masked_fill(keep.logical_not(), 0.0).sum(0L);
         return (sum / kept.clamp(min: 1)).to_type(ScalarType.Float32).masked_fill(count.eq(0), 0f);
     }
 }

@@ -28,7 +28,7 @@ internal sealed class TorchZeno(int b, double rho, bool meanPenalty) : ITensorRu
     public static TorchZeno Create(SpecParameters p, AggregatorBuildContext ctx)
     {
         int b = RuleParameters.ByzantineCount(p, ctx, "b", "zeno");
-        double rho = p.GetDouble("rho", 0.0005, 0);
+        double rho = p.GetDouble("rho", defaultValue: 0.0005, min: 0);
         string penalty = p.GetChoice("penalty", "sum", "sum", "mean");
         return new(b, rho, penalty == "mean");
     }
