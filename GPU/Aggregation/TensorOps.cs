@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -59,6 +60,21 @@ internal static class TensorOps
             count++;
         }
         return WeightedSum(x, tensor(w, device: device), count);
+    }
+
+    /// <summary>A new CPU float32 tensor of the given shape holding <paramref name="values"/> (one memcpy).</summary>
+    public static Tensor FromHost(ReadOnlySpan<float> values, long[] shape)
+    {
+        var t = empty(shape, ScalarType.Float32);
+        values.CopyTo(MemoryMarshal.Cast<byte, float>(t.bytes));
+        return t;
+    }
+
+    /// <summary>Copies a float32 tensor (any device) into <paramref name="destination"/> (one memcpy from host memory).</summary>
+    public static void ToHost(Tensor t, Span<float> destination)
+    {
+        var host = t.to_type(ScalarType.Float32).cpu().contiguous();
+        MemoryMarshal.Cast<byte, float>(host.bytes).CopyTo(destination);
     }
 
     /// <summary>A host copy of a small float64 tensor.</summary>

@@ -72,7 +72,7 @@ internal sealed class TorchAggregator : IAggregator
             inner.Reset((int)x.shape[0]);
         }
         var result = _rule.Aggregate(x, call with { Diagnostics = inner });
-        result.to_type(ScalarType.Float32).cpu().contiguous().data<float>().CopyTo(output);
+        TensorOps.ToHost(result, output);
         if (diagnostics is null || inner is null || ReferenceEquals(inner, diagnostics)) return;
         // Per original input, as the managed PreAggregatedRule reports.
         diagnostics.Reset(n);
@@ -98,8 +98,7 @@ internal sealed class TorchAggregator : IAggregator
 
     private Tensor ToDevice(GradientBatch input)
     {
-        var host = empty([input.Count, input.Dimension], ScalarType.Float32);
-        host.data<float>().CopyFrom(input.Data);
+        var host = TensorOps.FromHost(input.Data, [input.Count, input.Dimension]);
         return _device.IsCuda ? host.to(_device.Device) : host;
     }
 }

@@ -1,3 +1,4 @@
+using SimByz.Gpu.Aggregation;
 using SimByz.Scheduler;
 using SimByz.Simulator.Data;
 using SimByz.Simulator.Tasks;
@@ -131,7 +132,7 @@ internal sealed class TorchClassifier : IModel, IDisposable
             int size = (int)p.numel();
             var g = p.grad;
             if (g is null) gradient.Slice(offset, size).Clear();
-            else g.cpu().contiguous().data<float>().CopyTo(gradient.Slice(offset, size));
+            else TensorOps.ToHost(g, gradient.Slice(offset, size));
             offset += size;
         }
         return loss.item<float>();
@@ -175,8 +176,7 @@ internal sealed class TorchClassifier : IModel, IDisposable
 
     private void Load(ReadOnlySpan<float> parameters)
     {
-        var host = empty(parameters.Length, ScalarType.Float32);
-        host.data<float>().CopyFrom(parameters);
+        var host = TensorOps.FromHost(parameters, [parameters.Length]);
         var flat = _device.IsCuda ? host.to(_device.Device) : host;
         using var noGrad = torch.no_grad();
         long offset = 0;
@@ -208,8 +208,7 @@ internal sealed class TorchClassifier : IModel, IDisposable
         var shape = new long[_inputShape.Length + 1];
         shape[0] = b;
         _inputShape.CopyTo(shape, 1);
-        var x = empty(shape, ScalarType.Float32);
-        x.data<float>().CopyFrom(_features.AsSpan(0, b * _featureCount));
+        var x = TensorOps.FromHost(_features.AsSpan(0, b * _featureCount), shape);
         var labelsTensor = tensor(y);
         return _device.IsCuda ? (x.to(_device.Device), labelsTensor.to(_device.Device)) : (x, labelsTensor);
     }

@@ -47,7 +47,12 @@ internal sealed class TorchZeno(int b, double rho, bool meanPenalty) : ITensorRu
         }
         if (model.Length != d) throw new SimByzException($"{Spec}: model has {model.Length} parameters but the gradients have d = {d}");
         if (_trial.Length < d) _trial = new float[d];
-        float[] host = call.Host is { } batch ? [] : x.cpu().contiguous().data<float>().ToArray();
+        float[] host = [];
+        if (call.Host is null)
+        {
+            host = new float[n * d];
+            TensorOps.ToHost(x, host);
+        }
         double gamma = call.Context.LearningRate;
         if (!double.IsFinite(gamma) || gamma <= 0)
         {
