@@ -101,7 +101,7 @@ internal sealed class TorchClipping(double tau) : ITensorPreAggregator
         Identity(origin, share);
         var norm = TensorOps.SquaredNorms(x).sqrt();
         var scale = (tau / norm).clamp(max: 1.0).masked_fill(norm.isfinite().logical_not(), 1.0);
-        return (x.to_type(ScalarType.Float64) * scale.unsqueeze(1)).to_type(ScalarType.Float32);
+        return TensorOps.ScaleRows(x, scale);
     }
 
     internal static void Identity(Span<int> origin, Span<double> share)
@@ -155,7 +155,6 @@ internal sealed class TorchArc(int f) : ITensorPreAggregator
                 if (double.IsFinite(norms[i]) && norms[i] > threshold) scale[i] = threshold / norms[i];
             }
         }
-        var s = tensor(scale, device: call.Device);
-        return (x.to_type(ScalarType.Float64) * s.unsqueeze(1)).to_type(ScalarType.Float32);
+        return TensorOps.ScaleRows(x, tensor(scale, device: call.Device));
     }
 }

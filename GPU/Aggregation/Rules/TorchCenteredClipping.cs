@@ -43,11 +43,9 @@ internal sealed class TorchCenteredClipping(double tau, int iterations) : ITenso
         Tensor factor = distance;
         for (int t = 0; t < iterations; t++)
         {
-            distance = (x - v.unsqueeze(0)).square().sum(1, type: ScalarType.Float64).sqrt();
+            distance = TensorOps.SquaredDistancesTo(x, v).sqrt();
             factor = (tau / distance).clamp(max: 1.0).masked_fill(distance.isfinite().logical_not(), 0.0);
-            var keep = factor.ne(0.0).unsqueeze(1);
-            var x64 = x.masked_fill(keep.logical_not(), 0f).to_type(ScalarType.Float64);
-            var sum = factor.matmul(x64);
+            var sum = TensorOps.WeightedSum64(x, factor);
             var v64 = v.to_type(ScalarType.Float64);
             v = (v64 + (sum - factor.sum() * v64) / n).to_type(ScalarType.Float32);
         }

@@ -74,5 +74,5 @@ internal sealed class TorchGeometricMedian(bool fedlib, double nu, int iteration
         return z;
     }
 
-    private static Tensor DistancesTo(Tensor x, Tensor z) => (x - z.unsqueeze(0)).square().sum(1, type: ScalarType.Float64).sqrt();
+    private static Tensor DistancesTo(Tensor x, Tensor z) => TensorOps.SquaredDistancesTo(x, z).sqrt();
 }

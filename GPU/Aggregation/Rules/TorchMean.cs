@@ -16,6 +16,7 @@ internal sealed class TorchMean : ITensorRule
             diag.Weights.Fill(1.0 / n);
             diag.HasWeights = true;
         }
-        return (x.sum(0, type: ScalarType.Float64) / n).to_type(ScalarType.Float32);
+        // All weights 1: non-finite rows contribute, so NaN/±∞ propagate as in the managed mean.
+        return TensorOps.WeightedSum(x, ones(n, dtype: ScalarType.Float64, device: x.device), n);
     }
 }
