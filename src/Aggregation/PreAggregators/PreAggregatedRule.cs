@@ -44,7 +44,7 @@ internal sealed class PreAggregatedRule(IPreAggregator pre, IAggregator inner) :
     private double[] _share = [];
     private AggregationDiagnostics? _innerDiagnostics;
 
-    public string Spec => pre.Spec + "+" + inner.Spec;
+    public string Spec => field ??= pre.Spec + "+" + inner.Spec;
 
     public void Reset()
     {

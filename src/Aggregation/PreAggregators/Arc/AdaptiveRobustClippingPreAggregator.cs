@@ -39,7 +39,7 @@ internal sealed class AdaptiveRobustClippingPreAggregator : IPreAggregator
         return inner => new PreAggregatedRule(new AdaptiveRobustClippingPreAggregator(f), inner);
     }
 
-    public string Spec => $"arc:f={_f}";
+    public string Spec => field ??= $"arc:f={_f}";
 
     public int OutputCount(int n) => n;
 

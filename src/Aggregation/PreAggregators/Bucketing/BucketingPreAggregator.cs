@@ -46,7 +46,7 @@ internal sealed class BucketingPreAggregator : IPreAggregator
         return inner => new PreAggregatedRule(new BucketingPreAggregator(s, context.Seed), inner);
     }
 
-    public string Spec => $"bucketing:s={_s}";
+    public string Spec => field ??= $"bucketing:s={_s}";
 
     public int OutputCount(int n) => (n + _s - 1) / _s;
 

@@ -32,7 +32,7 @@ internal sealed class ClippingPreAggregator : IPreAggregator
         return inner => new PreAggregatedRule(new ClippingPreAggregator(tau), inner);
     }
 
-    public string Spec => FormattableString.Invariant($"clipping:tau={_tau:R}");
+    public string Spec => field ??= FormattableString.Invariant($"clipping:tau={_tau:R}");
 
     public int OutputCount(int n) => n;
 

@@ -38,7 +38,7 @@ internal sealed class NearestNeighborMixingPreAggregator : IPreAggregator
         return inner => new PreAggregatedRule(new NearestNeighborMixingPreAggregator(f), inner);
     }
 
-    public string Spec => $"nnm:f={_f}";
+    public string Spec => field ??= $"nnm:f={_f}";
 
     public int OutputCount(int n) => n;
 

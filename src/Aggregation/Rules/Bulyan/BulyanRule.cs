@@ -15,8 +15,12 @@ namespace SimByz.Aggregation.Rules;
 /// <para>Selection: θ rounds; each round scores the r inputs still unselected with the Blanchard Krum score
 /// over the remaining set (Σ of the max(1, r−f−2) nearest squared distances) and moves the best (lowest
 /// index on a tie) to the selection. Second stage: per coordinate, the median of the θ selected values
-/// (even θ: mean of the two middle) and the mean of the β values closest to it (window grown from the
-/// middle, lower value on a tie), float64 sums in rank order, one rounding.</para>
+/// (even θ: mean of the two middle) and the mean of the β values closest to it (the window of β sorted
+/// values whose farthest member is nearest, the lowest on a tie, <see cref="ColumnMath.MeanClosestToMedian"/>),
+/// float64 sums in rank order, one rounding.</para>
+/// <para>Permutation invariance holds up to ties. A round with one neighbour (r−f−2 ≤ 1, e.g. the last
+/// flower round when f ≤ 3) scores each input by its nearest-neighbour distance, so mutual nearest
+/// neighbours tie exactly and the lower index wins: reordering the inputs can then change the selection.</para>
 /// <para>Non-finite input: non-finite rows score +∞ and are selected last; NaN values reaching the second
 /// stage are dropped per coordinate as in MeaMed.</para>
 /// <para>Diagnostics: first-round Krum scores, selection (θ rows), non-finite rows.</para>
@@ -52,7 +56,7 @@ internal sealed class BulyanRule : IAggregator
     public static IAggregator Create(SpecParameters p, AggregatorBuildContext context)
         => new BulyanRule(RuleParameters.ByzantineCount(p, context), p.GetChoice("variant", "flower", "flower", "aggregathor") == "aggregathor");
 
-    public string Spec => $"bulyan:f={_f},variant={(_aggregathor ? "aggregathor" : "flower")}";
+    public string Spec => field ??= $"bulyan:f={_f},variant={(_aggregathor ? "aggregathor" : "flower")}";
 
     /// <summary>θ for <paramref name="n"/> inputs.</summary>
     public int Theta(int n) => _aggregathor ? n - 2 * _f - 2 : n - 2 * _f;

@@ -50,7 +50,7 @@ internal sealed class CenteredClippingRule : IAggregator, IChunkJob
     public static IAggregator Create(SpecParameters p, AggregatorBuildContext _)
         => new CenteredClippingRule(p.GetDouble("tau", 100, min: double.Epsilon), p.GetInt("iters", defaultValue: 1, min: 1));
 
-    public string Spec => FormattableString.Invariant($"cc:tau={_tau:R},iters={_iters}");
+    public string Spec => field ??= FormattableString.Invariant($"cc:tau={_tau:R},iters={_iters}");
 
     public void Reset()
     {

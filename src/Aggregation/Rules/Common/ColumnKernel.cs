@@ -20,7 +20,8 @@ internal interface IColumnReducer
 /// a NaN, and the last d mod 8 coordinates, go through the scalar path (NaN dropped, insertion sort).
 /// </summary>
 /// <remarks>Every coordinate is computed independently, so chunking cannot change a bit; which path a
-/// coordinate takes depends on the data only.</remarks>
+/// coordinate takes depends on the data only. −0 is read as +0 (nothing else changes), so results
+/// never depend on how a platform orders −0 and +0.</remarks>
 internal sealed class ColumnKernel<TReducer> : IChunkJob
     where TReducer : struct, IColumnReducer
 {
@@ -68,7 +69,7 @@ internal sealed class ColumnKernel<TReducer> : IChunkJob
             for (int k = 0; k < n; k++)
             {
                 var x = Vector256.LoadUnsafe(ref r0, (nuint)((long)rows[k] * d + j));
-                lanes[k] = x;
+                lanes[k] = Vector256.ConditionalSelect(Vector256.Equals(x, Vector256<float>.Zero), Vector256<float>.Zero, x); // −0 → +0, see SortingNetwork
                 ok &= Vector256.Equals(x, x);
             }
             if (ok.ExtractMostSignificantBits() == 0xFFu)
@@ -92,7 +93,7 @@ internal sealed class ColumnKernel<TReducer> : IChunkJob
         foreach (int row in rows)
         {
             float x = data[row * d + c];
-            if (!float.IsNaN(x)) column[m++] = x;
+            if (!float.IsNaN(x)) column[m++] = x == 0f ? 0f : x;
         }
         var values = column[..m];
         SortingNetwork.InsertionSort(values);
@@ -121,9 +122,12 @@ internal static class ColumnMath
     }
 
     /// <summary>
-    /// Mean of the <paramref name="count"/> values closest to the median (greedy from the middle: at
-    /// each step the nearer of the two candidates is taken, the lower one on a tie); the chosen values
-    /// are a contiguous rank window, summed in rank order in float64.
+    /// Mean of the <paramref name="count"/> values closest to the median (even count of values: the
+    /// median is the mean of the two middle ones). The chosen values are the window of
+    /// <paramref name="count"/> consecutive sorted values whose farthest member is nearest to the median,
+    /// max(median − s[l], s[l+count−1] − median), the lowest window on a tie (without ties this is exactly
+    /// the set of the count values nearest the median); the window is summed in rank order in float64,
+    /// divided by its size and rounded once. Empty input gives 0.
     /// </summary>
     public static float MeanClosestToMedian(ReadOnlySpan<float> sorted, int count)
     {
@@ -131,14 +135,19 @@ internal static class ColumnMath
         if (m == 0) return 0f;
         count = Math.Min(count, m);
         double median = (m & 1) == 1 ? sorted[m / 2] : ((double)sorted[m / 2 - 1] + sorted[m / 2]) * 0.5;
-        int left = (m + 1) / 2 - 1, right = left + 1; // next candidates; window is (left, right)
-        for (int taken = 0; taken < count; taken++)
+        double best = double.PositiveInfinity;
+        int start = 0;
+        for (int l = 0; l + count <= m; l++)
         {
-            if (right >= m || (left >= 0 && median - sorted[left] <= sorted[right] - median)) left--;
-            else right++;
+            double cost = Math.Max(median - sorted[l], sorted[l + count - 1] - median);
+            if (cost < best)
+            {
+                best = cost;
+                start = l;
+            }
         }
         double s = 0;
-        for (int r = left + 1; r < right; r++) s += sorted[r];
+        for (int r = start; r < start + count; r++) s += sorted[r];
         return (float)(s / count);
     }
 

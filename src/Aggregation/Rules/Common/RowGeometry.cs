@@ -1,5 +1,3 @@
-using SimByz.Scheduler;
-
 namespace SimByz.Aggregation.Rules;
 
 /// <summary>
@@ -9,14 +7,14 @@ namespace SimByz.Aggregation.Rules;
 /// <remarks>
 /// Coordinates are cut into sub-blocks of <see cref="SubBlock"/> values and chunks of
 /// <see cref="ChunkLength"/> values (both fixed constants). A squared distance is
-/// Σ_chunks ( Σ_sub-blocks of the chunk DetVec.SquaredDistance(sub-block) ), every sum taken left to
-/// right in float64; chunks may run on different threads, their partial sums are added in chunk
-/// order. Sub-blocks keep the n rows' slices in cache while all pairs are formed.
+/// Σ_chunks ( Σ_sub-blocks of the chunk <see cref="LaneKernels.SquaredDistance"/>(sub-block) ), every
+/// sum taken left to right in float64; chunks may run on different threads, their partial sums are
+/// added in chunk order. Sub-blocks keep the n rows' slices in L1 while all pairs are formed.
 /// </remarks>
 internal static class Blocking
 {
-    public const int SubBlock = 512;
-    public const int ChunkLength = 32 * SubBlock;
+    public const int SubBlock = 128;
+    public const int ChunkLength = 128 * SubBlock;
 
     public static int ChunkCount(int d) => (d + ChunkLength - 1) / ChunkLength;
 }
@@ -103,12 +101,18 @@ internal sealed class PairwiseDistances : IChunkJob
         for (int s = start; s < end; s += Blocking.SubBlock)
         {
             int len = Math.Min(Blocking.SubBlock, end - s);
-            for (int i = 0; i < n; i++) slot[i] += DetVec.SquaredNorm(data.Slice(i * d + s, len));
+            for (int i = 0; i < n; i++) slot[i] += LaneKernels.SquaredNorm(data.Slice(i * d + s, len));
             int p = n;
             for (int i = 0; i < n; i++)
             {
                 var a = data.Slice(i * d + s, len);
-                for (int j = i + 1; j < n; j++) slot[p++] += DetVec.SquaredDistance(a, data.Slice(j * d + s, len));
+                int j = i + 1;
+                for (; j + 4 <= n; j += 4, p += 4)
+                {
+                    LaneKernels.SquaredDistance4(a, data.Slice(j * d + s, len), data.Slice((j + 1) * d + s, len),
+                        data.Slice((j + 2) * d + s, len), data.Slice((j + 3) * d + s, len), slot.Slice(p, 4));
+                }
+                for (; j < n; j++) slot[p++] += LaneKernels.SquaredDistance(a, data.Slice(j * d + s, len));
             }
         }
     }
@@ -157,7 +161,7 @@ internal sealed class PointDistances : IChunkJob
         {
             int len = Math.Min(Blocking.SubBlock, end - s);
             var p = point.Slice(s, len);
-            for (int i = 0; i < n; i++) slot[i] += DetVec.SquaredDistance(data.Slice(i * d + s, len), p);
+            for (int i = 0; i < n; i++) slot[i] += LaneKernels.SquaredDistance(data.Slice(i * d + s, len), p);
         }
     }
 }

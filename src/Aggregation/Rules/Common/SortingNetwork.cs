@@ -5,13 +5,14 @@ namespace SimByz.Aggregation.Rules;
 /// <summary>
 /// A comparator network (Batcher's odd–even merge sort, generated for the next power of two and
 /// restricted to the first n wires) that sorts n values in each of 8 lanes at once; optionally pruned
-/// to the comparators that can affect a given range of output ranks.
+/// to the comparators that can affect given output ranks.
 /// </summary>
 /// <remarks>
 /// Restricting to n wires is exact: padding wires would hold +∞, and a comparator only moves the larger
 /// value to the higher wire, so padding never leaves its wire and every comparator touching it is a
-/// no-op. Comparisons use <see cref="Vector256.Min{T}(Vector256{T}, Vector256{T})"/>/<c>Max</c> (IEEE 754
-/// minimum/maximum, −0 &lt; +0, the same on every platform); inputs must hold no NaN.
+/// no-op. Comparisons use <c>Vector256.MinNative</c>/<c>MaxNative</c> (one instruction each), whose
+/// result differs between platforms only for NaN and for −0 against +0: callers load no NaN and replace
+/// −0 by +0 first (<see cref="ColumnKernel{TReducer}"/>), so the network is bit-identical everywhere.
 /// </remarks>
 internal sealed class SortingNetwork
 {
@@ -31,6 +32,13 @@ internal sealed class SortingNetwork
 
     /// <summary>A network that places ranks <paramref name="firstRank"/> … <paramref name="lastRank"/> (inclusive) correctly.</summary>
     public static SortingNetwork Create(int n, int firstRank, int lastRank)
+        => Create(n, r => r >= firstRank && r <= lastRank);
+
+    /// <summary>
+    /// A network that places every rank r with <paramref name="needed"/>(r) correctly; the other wires
+    /// then hold the other values in an unspecified (but input-determined) order.
+    /// </summary>
+    public static SortingNetwork Create(int n, Func<int, bool> needed)
     {
         int p = 1;
         while (p < n) p <<= 1;
@@ -55,15 +63,15 @@ internal sealed class SortingNetwork
             }
         }
         // Prune backwards: keep a comparator only if one of its wires still matters downstream.
-        var needed = new bool[Math.Max(n, 1)];
-        for (int r = Math.Max(firstRank, 0); r <= Math.Min(lastRank, n - 1); r++) needed[r] = true;
+        var wire = new bool[Math.Max(n, 1)];
+        for (int r = 0; r < n; r++) wire[r] = needed(r);
         var keep = new bool[low.Count];
         for (int c = low.Count - 1; c >= 0; c--)
         {
-            if (needed[low[c]] || needed[high[c]])
+            if (wire[low[c]] || wire[high[c]])
             {
                 keep[c] = true;
-                needed[low[c]] = needed[high[c]] = true;
+                wire[low[c]] = wire[high[c]] = true;
             }
         }
         var kl = new List<int>();
@@ -86,8 +94,8 @@ internal sealed class SortingNetwork
             int a = low[c], b = high[c];
             var x = values[a];
             var y = values[b];
-            values[a] = Vector256.Min(x, y);
-            values[b] = Vector256.Max(x, y);
+            values[a] = Vector256.MinNative(x, y);
+            values[b] = Vector256.MaxNative(x, y);
         }
     }
 

@@ -47,6 +47,7 @@ internal sealed class GeometricMedianRule : IAggregator
     private double[] _w = [];
     private double[] _beta = [];
     private double[] _dist = [];
+    private double[] _delta = [];
 
     private GeometricMedianRule(bool fedlib, double nu, int iters, double eps)
     {
@@ -66,7 +67,7 @@ internal sealed class GeometricMedianRule : IAggregator
         return new GeometricMedianRule(fedlib, nu, iters, eps);
     }
 
-    public string Spec => _fedlib
+    public string Spec => field ??= _fedlib
         ? FormattableString.Invariant($"geometric-median:variant=fedlib,nu={_nu:R},iters={_iters},eps={_eps:R}")
         : FormattableString.Invariant($"geometric-median:variant=byzfl,nu={_nu:R},iters={_iters}");
 
@@ -79,6 +80,7 @@ internal sealed class GeometricMedianRule : IAggregator
             _w = new double[n];
             _beta = new double[n];
             _dist = new double[n];
+            _delta = new double[n];
         }
         int bad = _distances.Compute(input);
         var w = _w.AsSpan(0, n);
@@ -187,7 +189,7 @@ internal sealed class GeometricMedianRule : IAggregator
     private double RelativeChange(ReadOnlySpan<double> w, ReadOnlySpan<double> beta, double betaSum)
     {
         int n = w.Length;
-        Span<double> delta = n <= 256 ? stackalloc double[n] : new double[n];
+        Span<double> delta = _delta.AsSpan(0, n);
         for (int i = 0; i < n; i++) delta[i] = beta[i] / betaSum - w[i];
         double change = Math.Sqrt(Math.Max(0, -HalfQuadratic(delta, delta)));
         double norm2 = -HalfQuadratic(w, w);

@@ -46,7 +46,7 @@ internal sealed class KrumRule : IAggregator
     public static IAggregator Create(SpecParameters p, AggregatorBuildContext context)
         => new KrumRule(RuleParameters.ByzantineCount(p, context), KrumScoring.Parse(p.GetChoice("variant", "blanchard", "blanchard", "byzfl")));
 
-    public string Spec => $"krum:f={_f},variant={KrumScoring.Name(_variant)}";
+    public string Spec => field ??= $"krum:f={_f},variant={KrumScoring.Name(_variant)}";
 
     public void Aggregate(GradientBatch input, Span<float> output, AggregationContext context, AggregationDiagnostics? diagnostics = null)
     {

@@ -53,7 +53,7 @@ internal sealed class MultiKrumRule : IAggregator
         return new MultiKrumRule(f, m, KrumScoring.Parse(p.GetChoice("variant", "blanchard", "blanchard", "byzfl")));
     }
 
-    public string Spec => $"multi-krum:f={_f}," + (_m > 0 ? $"m={_m}," : "") + $"variant={KrumScoring.Name(_variant)}";
+    public string Spec => field ??= $"multi-krum:f={_f}," + (_m > 0 ? $"m={_m}," : "") + $"variant={KrumScoring.Name(_variant)}";
 
     /// <summary>The m used for <paramref name="n"/> inputs.</summary>
     public int SelectionSize(int n) => _m > 0 ? _m : _variant == KrumVariant.ByzFL ? n - _f : n - _f - 2;

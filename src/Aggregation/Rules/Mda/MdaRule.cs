@@ -43,7 +43,7 @@ internal sealed class MdaRule : IAggregator
 
     public static IAggregator Create(SpecParameters p, AggregatorBuildContext context) => new MdaRule(RuleParameters.ByzantineCount(p, context));
 
-    public string Spec => $"mda:f={_f}";
+    public string Spec => field ??= $"mda:f={_f}";
 
     /// <summary>C(n, k), saturating at <see cref="long.MaxValue"/>.</summary>
     public static long Binomial(int n, int k)

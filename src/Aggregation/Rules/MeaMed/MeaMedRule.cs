@@ -8,9 +8,9 @@ namespace SimByz.Aggregation.Rules;
 /// per coordinate, the mean of the n−f values closest to the coordinate-wise median.
 /// </summary>
 /// <remarks>
-/// <para>The n−f closest values form a contiguous window of the sorted coordinate; it is grown from the
-/// middle, taking the nearer neighbour each step and the lower one on a tie (public code leaves ties to
-/// argpartition). Sums in float64 in rank order, one rounding. <c>f</c> defaults to the declared q.</para>
+/// <para>The n−f closest values form a contiguous window of the sorted coordinate: the window whose
+/// farthest member is nearest to the median, the lowest such window on a tie (public code leaves ties to
+/// argpartition; see <see cref="ColumnMath.MeanClosestToMedian"/>). Sums in float64 in rank order, one rounding. <c>f</c> defaults to the declared q.</para>
 /// <para>Tolerance: n &gt; 2f, checked per call.</para>
 /// <para>Non-finite input: NaN values are dropped per coordinate; of the m values left, min(n−f, m)
 /// closest to their median are averaged (a dropped NaN is a Byzantine value already discarded); none
@@ -31,7 +31,7 @@ internal sealed class MeaMedRule : IAggregator
 
     public static IAggregator Create(SpecParameters p, AggregatorBuildContext context) => new MeaMedRule(RuleParameters.ByzantineCount(p, context));
 
-    public string Spec => $"meamed:f={_f}";
+    public string Spec => field ??= $"meamed:f={_f}";
 
     public void Aggregate(GradientBatch input, Span<float> output, AggregationContext context, AggregationDiagnostics? diagnostics = null)
     {

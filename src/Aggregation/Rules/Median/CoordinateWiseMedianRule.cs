@@ -13,7 +13,7 @@ namespace SimByz.Aggregation.Rules;
 /// so they move the median by at most one rank; a coordinate with no non-NaN value gives 0.
 /// Speed: 8 coordinates at a time through a comparator network pruned to the middle rank(s)
 /// (<see cref="ColumnKernel{TReducer}"/>); coordinates are independent, so the result does not depend
-/// on threads. −0 and +0 are ordered −0 &lt; +0.
+/// on threads. −0 is read as +0.
 /// </remarks>
 internal sealed class CoordinateWiseMedianRule : IAggregator
 {

@@ -44,7 +44,7 @@ internal sealed class MonnaRule : IAggregator
     public static IAggregator Create(SpecParameters p, AggregatorBuildContext context)
         => new MonnaRule(RuleParameters.ByzantineCount(p, context), p.GetInt("idx", defaultValue: 0, min: 0));
 
-    public string Spec => $"monna:f={_f},idx={_idx}";
+    public string Spec => field ??= $"monna:f={_f},idx={_idx}";
 
     public void Aggregate(GradientBatch input, Span<float> output, AggregationContext context, AggregationDiagnostics? diagnostics = null)
     {

@@ -11,6 +11,9 @@ namespace SimByz.Aggregation.Rules;
 /// <remarks>
 /// <para>Parameter <c>b</c>: defaults to the build context's declared q (as ByzFL and fedlib use b = f);
 /// required when no q is declared. Tolerance: n &gt; 2b, checked per call (SimByzException).</para>
+/// <para>Arithmetic: the kept values are summed in float64 and divided by their count, rounded once; in
+/// the 8-coordinate path the order of the sum is the network's wire order, in the scalar path (blocks
+/// holding NaN, the last d mod 8 coordinates) rank order. −0 is read as +0.</para>
 /// <para>Non-finite input: NaN values are dropped per coordinate; with m values left, t = min(b, ⌊(m−1)/2⌋)
 /// are trimmed from each side (so at least one value remains); no value left gives 0. ±∞ are extremes
 /// and are trimmed first; they reach the result only if more than b of them share a side.</para>
@@ -31,17 +34,20 @@ internal sealed class TrimmedMeanRule : IAggregator
     public static IAggregator Create(SpecParameters p, AggregatorBuildContext context)
         => new TrimmedMeanRule(RuleParameters.ByzantineCount(p, context, "b"));
 
-    public string Spec => $"trimmed-mean:b={_b}";
+    public string Spec => field ??= $"trimmed-mean:b={_b}";
 
     public void Aggregate(GradientBatch input, Span<float> output, AggregationContext context, AggregationDiagnostics? diagnostics = null)
     {
         Guard.Shape(input, output, Spec);
         int n = input.Count;
         if (n <= 2 * _b) throw RuleParameters.Tolerance(Spec, "n > 2b", n);
-        if (_network is null || _network.Size != n) _network = SortingNetwork.Create(n, _b, n - _b - 1);
+        if (_network is null || _network.Size != n) _network = ExtremesNetwork(n, _b);
         _kernel.Run(input, [], _network, new TrimReducer(_b), output);
         diagnostics?.Reset(n);
     }
+
+    /// <summary>Only the b smallest and b largest need placing: the wires between then hold the kept values.</summary>
+    private static SortingNetwork ExtremesNetwork(int n, int b) => SortingNetwork.Create(n, r => r < b || r >= n - b);
 
     private readonly struct TrimReducer(int b) : IColumnReducer
     {
