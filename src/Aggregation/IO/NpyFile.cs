@@ -77,8 +77,14 @@ public static class NpyFile
         }
         int itemSize = header.DType[2] == '4' ? 4 : 8;
         bool swap = (header.DType[0] == '>') == BitConverter.IsLittleEndian;
-        var data = new float[count];
         long expected = count * itemSize;
+        if (stream.CanSeek)
+        {
+            // Check the size before allocating: a corrupt header must not make us allocate gigabytes.
+            long remaining = stream.Length - stream.Position;
+            if (remaining < expected) throw Truncated(name, header, expected, remaining);
+        }
+        var data = new float[count];
         if (itemSize == 4)
         {
             Span<byte> bytes = MemoryMarshal.AsBytes(data.AsSpan());

@@ -55,6 +55,7 @@ internal static class AggregateCommand
         {
             throw new SimByzException($"--backend '{backend}' is not available in this build (allowed: cpu)");
         }
+        RejectAsynchronousRule(ruleSpec);
         var aggregator = AggregatorRegistry.Create(ruleSpec, new AggregatorBuildContext(seed));
         var matrix = NpyFile.ReadMatrix(inputPath);
         if (matrix.Rows == 0 || matrix.Columns == 0)
@@ -67,6 +68,24 @@ internal static class AggregateCommand
         aggregator.Aggregate(batch, result, AggregationContext.None, diagnostics);
         if (outputPath is not null) NpyFile.WriteVector(outputPath, result);
         WriteJson(output, aggregator.Spec, inputPath, outputPath, matrix, result, diagnostics);
+    }
+
+    /// <summary>An asynchronous rule (zeno++, async-sgd) decides per message: say so rather than fail on its name.</summary>
+    private static void RejectAsynchronousRule(string ruleSpec)
+    {
+        string text = ruleSpec.Trim();
+        foreach (var info in AggregatorRegistry.AsyncRules)
+        {
+            foreach (string name in new[] { info.Name, info.Name == "zenopp" ? "zeno++" : info.Name })
+            {
+                if (text == name || text.StartsWith(name + ":", StringComparison.Ordinal))
+                {
+                    throw new SimByzException(
+                        $"rule '{ruleSpec}': {name} is an asynchronous rule (it decides on one message at a time, inside a simulation); " +
+                        "simbyz aggregate takes a synchronous rule (see `simbyz list aggregators`)");
+                }
+            }
+        }
     }
 
     private static void WriteJson(TextWriter output, string spec, string inputPath, string? outputPath, NpyMatrix matrix, float[] result, AggregationDiagnostics diagnostics)

@@ -82,6 +82,30 @@ public sealed class AggregateCommandTests : IDisposable
         Assert.Equal(JsonValueKind.Null, mean.RootElement.GetProperty("output_norm").ValueKind);
     }
 
+    [Fact]
+    public void Aggregate_Krum_PrintsSelectionAndScores()
+    {
+        string input = Save(NpyBytes.Float64Matrix(Toy));
+        var (code, stdout, stderr) = Simbyz("aggregate", "--rule", "krum:f=1", "--input", input, "--output", PathOf("krum.npy"));
+
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        Assert.Equal([3], json.RootElement.GetProperty("selected").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(5, json.RootElement.GetProperty("scores").GetArrayLength());
+        Assert.Equal(NpyFile.EncodeVector([-0.9f]), File.ReadAllBytes(PathOf("krum.npy")));
+    }
+
+    [Fact]
+    public void Aggregate_SeededChain_IsReproducible()
+    {
+        string input = Save(NpyBytes.Float32Matrix([[1f, 0f], [2f, 1f], [3f, 0f], [4f, 1f], [100f, -50f], [5f, 0f]]));
+        string[] args = ["aggregate", "--rule", "bucketing:s=2+median", "--input", input, "--seed", "11"];
+        var first = Simbyz(args);
+        var second = Simbyz(args);
+        Assert.True(first.Code == 0, first.Err);
+        Assert.Equal(first.Out, second.Out);
+    }
+
     public static TheoryData<string, string[], byte[]?, string> BadRuns => new()
     {
         { "unknown rule", ["--rule", "krumm:f=1"], NpyBytes.Float64Matrix(Toy), "unknown rule 'krumm'" },
@@ -89,6 +113,8 @@ public sealed class AggregateCommandTests : IDisposable
         { "bad value", ["--rule", "zeno:b=-1"], NpyBytes.Float64Matrix(Toy), "'b=-1' is invalid" },
         { "malformed spec", ["--rule", "median:"], NpyBytes.Float64Matrix(Toy), "nothing after ':'" },
         { "zeno", ["--rule", "zeno:b=1"], NpyBytes.Float64Matrix(Toy), "validation data" },
+        { "zeno++", ["--rule", "zeno++:k=3"], NpyBytes.Float64Matrix(Toy), "zeno++ is an asynchronous rule" },
+        { "async-sgd", ["--rule", "async-sgd"], NpyBytes.Float64Matrix(Toy), "async-sgd is an asynchronous rule" },
         { "torch", ["--rule", "mean", "--backend", "torch"], NpyBytes.Float64Matrix(Toy), "--backend 'torch'" },
         { "missing file", ["--rule", "mean"], null, "file not found" },
         { "int64", ["--rule", "mean"], NpyBytes.Build(NpyBytes.Header("<i8", "(2, 1)"), new byte[16]), "unsupported dtype '<i8'" },

@@ -54,10 +54,11 @@ public sealed record ZenoOptions(int Dropped, double Rho = ZenoOptions.DefaultRh
 /// or mean_j uⱼ² (<c>penalty=mean</c>, the reference code xcgoner/icml2019_zeno). In the reference
 /// code γ = lr/batch size (Gluon sums per-sample gradients) and ρ = γ/rho_ratio; here γ is whatever
 /// step the server applies and ρ is given directly. The trial point x − γu is formed in float32
-/// (u scaled by (float)γ, then subtracted from x), P in float64 with <see cref="DetVec"/>.</para>
+/// (u times (float)γ rounded, then subtracted from x), P in float64 with <see cref="DetVec"/>.</para>
 /// <para>Selection: candidates ordered by score, highest first, ties broken by the lower input
-/// index ranking higher; the first n − b are kept and averaged (float32 sum in index order, then
-/// scaled by 1/(n − b), as <c>mean</c> does, so <c>zeno:b=0</c> on finite input equals <c>mean</c> bit for bit).</para>
+/// index ranking higher; the first n − b are kept and averaged with the arithmetic of <c>mean</c>
+/// (float64 sums in index order, divided by the count, rounded once to float32), so n identical rows
+/// give that row back exactly and <c>zeno:b=0</c> on finite input equals <c>mean</c> bit for bit.</para>
 /// <para>Tolerance: any 0 ≤ b &lt; n; the guarantee (bounded-score lemma) needs b ≥ q.</para>
 /// <para>Non-finite input: a row with NaN or ±∞ in any coordinate scores −∞ and so is dropped
 /// first; a NaN score (the oracle's loss overflowed) also counts as −∞. Non-finite rows are never
@@ -84,6 +85,8 @@ internal sealed class ZenoRule : IAggregator
     private float[] _trial = [];
     private double[] _scores = [];
     private int[] _order = [];
+    private bool[] _averaged = [];
+    private readonly RowCombination _combination = new();
 
     public ZenoRule(ZenoOptions options) => _options = options;
 
@@ -114,15 +117,17 @@ internal sealed class ZenoRule : IAggregator
         for (int i = 0; i < n; i++)
         {
             ReadOnlySpan<float> u = input.Row(i);
-            if (!Guard.IsFinite(u))
+            double squares = DetVec.SquaredNorm(u);
+            // A finite sum of squares proves the row finite; otherwise the row is NaN/±∞ or its squares overflowed float32.
+            if (!double.IsFinite(squares) && !Guard.IsFinite(u))
             {
                 scores[i] = double.NegativeInfinity;
                 nonFinite++;
                 continue;
             }
+            // Two element-wise passes (no multiply-add helper: whether those fuse is not guaranteed).
             TensorPrimitives.Multiply(u, (float)gamma, trial);
             TensorPrimitives.Subtract(model, trial, trial);
-            double squares = DetVec.SquaredNorm(u);
             double penalty = _options.Penalty == ZenoPenalty.Sum ? squares : squares / d;
             double score = baseLoss - oracle.Loss(trial) - _options.Rho * penalty;
             scores[i] = double.IsNaN(score) ? double.NegativeInfinity : score;
@@ -141,25 +146,22 @@ internal sealed class ZenoRule : IAggregator
             diagnostics.NonFiniteRows = nonFinite;
         }
 
-        // Mark the kept rows in order[0..n-b); average the finite ones in index order.
-        int kept = n - b, averaged = 0;
-        Span<int> keep = order[..kept];
-        keep.Sort();
-        output.Clear();
-        foreach (int i in keep)
+        // Keep order[0..n−b); average the finite ones among them.
+        Span<bool> averaged = _averaged.AsSpan(0, n);
+        averaged.Clear();
+        int count = 0;
+        foreach (int i in order[..(n - b)])
         {
             if (double.IsNegativeInfinity(scores[i]) && !Guard.IsFinite(input.Row(i))) continue;
-            TensorPrimitives.Add(output, input.Row(i), output);
-            averaged++;
-            if (diagnostics is not null) diagnostics.Selected[i] = true;
+            averaged[i] = true;
+            count++;
         }
-        if (averaged > 0) TensorPrimitives.Multiply(output, 1f / averaged, output);
-        if (diagnostics is not null && averaged > 0)
+        if (count > 0) _combination.MeanOf(input, averaged, output);
+        else output.Clear();
+        if (diagnostics is not null)
         {
-            foreach (int i in keep)
-            {
-                if (diagnostics.Selected[i]) diagnostics.Weights[i] = 1.0 / averaged;
-            }
+            averaged.CopyTo(diagnostics.Selected);
+            for (int i = 0; i < n; i++) diagnostics.Weights[i] = averaged[i] ? 1.0 / count : 0.0;
         }
     }
 
@@ -170,6 +172,7 @@ internal sealed class ZenoRule : IAggregator
         {
             _scores = new double[n];
             _order = new int[n];
+            _averaged = new bool[n];
         }
     }
 

@@ -98,6 +98,7 @@ public sealed class NpyFileTests : IDisposable
         { "rank 0", NpyBytes.Build(NpyBytes.Header("<f4", "()"), new byte[4]), "rank 0" },
         { "truncated f4", NpyBytes.Build(NpyBytes.Header("<f4", "(2, 3)"), new byte[23]), "truncated" },
         { "truncated f8", NpyBytes.Build(NpyBytes.Header("<f8", "(2, 3)"), new byte[40]), "truncated" },
+        { "huge shape", NpyBytes.Build(NpyBytes.Header("<f8", "(20000, 50000)"), new byte[64]), "truncated" },
         { "trailing", NpyBytes.Build(NpyBytes.Header("<f4", "(1, 1)"), new byte[5]), "unexpected bytes" },
         { "magic", Encoding.ASCII.GetBytes("PK\u0003\u0004 definitely a zip"), "not a .npy file" },
         { "empty", [], "not a .npy file" },

@@ -132,6 +132,14 @@ public class ZenoRuleTests
     }
 
     [Fact]
+    public void Aggregate_IdenticalRows_ReturnsThatRowExactly()
+    {
+        float[] row = [0.1f, 0.7f, -3.3f, 1e-7f];
+        var (output, _) = Run("zeno:b=1", [row, row, row, row], Context(QuadraticValidationOracle.Isotropic(0, 0, 0, 0), [1, 1, 1, 1]));
+        Assert.Equal(row, output);
+    }
+
+    [Fact]
     public void Aggregate_AnyBBelowN_Accepted_BAtLeastN_Rejected()
     {
         var context = Context(QuadraticValidationOracle.Isotropic(0, 0), [1, 2]);
@@ -161,6 +169,38 @@ public class ZenoRuleTests
         Assert.Contains("'b' is required", Assert.Throws<SimByzException>(() => AggregatorRegistry.Create("zeno")).Message, StringComparison.Ordinal);
         Assert.Throws<SimByzException>(() => AggregatorRegistry.Create("zeno:b=1,penalty=max"));
         Assert.Throws<SimByzException>(() => AggregatorRegistry.Create("zeno:b=1,rho=-1"));
+    }
+
+    [Theory]
+    [InlineData("sum", 1)]
+    [InlineData("mean", 2)]
+    [InlineData("sum", 3)]
+    public void Aggregate_SeededRandomInputs_MatchesDirectComputationOfTheDefinition(string penalty, ulong seed)
+    {
+        const int n = 9, d = 13, b = 3;
+        const double gamma = 0.3, rho = 0.02;
+        var random = new SimByz.Scheduler.RandomStream(seed);
+        float Draw() => (float)(4 * random.NextDouble() - 2);
+        var curvature = Enumerable.Range(0, d).Select(_ => 0.1 + 2 * random.NextDouble()).ToArray();
+        var center = Enumerable.Range(0, d).Select(_ => (double)Draw()).ToArray();
+        var oracle = new QuadraticValidationOracle(curvature, center);
+        float[] model = Enumerable.Range(0, d).Select(_ => Draw()).ToArray();
+        float[][] rows = Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, d).Select(_ => Draw()).ToArray()).ToArray();
+
+        var (output, diagnostics) = Run($"zeno:b={b},rho=0.02,penalty={penalty}", rows, Context(oracle, model, gamma));
+
+        double Loss(float[] x) => Enumerable.Range(0, d).Sum(j => 0.5 * curvature[j] * (x[j] - center[j]) * (x[j] - center[j]));
+        var expected = rows.Select(u =>
+        {
+            float[] trial = Enumerable.Range(0, d).Select(j => model[j] - (float)gamma * u[j]).ToArray();
+            double squares = u.Sum(v => (double)v * v);
+            return Loss(model) - Loss(trial) - rho * (penalty == "sum" ? squares : squares / d);
+        }).ToArray();
+        for (int i = 0; i < n; i++) Assert.Equal(expected[i], diagnostics.Scores[i], 1e-6); // DetVec squares in float32
+
+        int[] kept = Enumerable.Range(0, n).OrderByDescending(i => expected[i]).ThenBy(i => i).Take(n - b).Order().ToArray();
+        Assert.Equal(kept, SelectedIndices(diagnostics));
+        for (int j = 0; j < d; j++) Assert.Equal(kept.Average(i => (double)rows[i][j]), output[j], 1e-6);
     }
 
     [Fact]
