@@ -141,8 +141,8 @@ public static class DataSourceRegistry
     private sealed record FileOptions(int Limit, int TestLimit, bool Seeded, bool Standardize)
     {
         public static FileOptions Read(SpecParameters p) => new(
-            p.GetInt("limit", 0, 0),
-            p.GetInt("test-limit", 0, 0),
+            p.GetInt("limit", 0, 0, int.MaxValue),
+            p.GetInt("test-limit", 0, 0, int.MaxValue),
             p.GetChoice("subset", "first", "first", "seeded") == "seeded",
             p.GetBool("standardize", false));
 

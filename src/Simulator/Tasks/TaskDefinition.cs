@@ -41,6 +41,14 @@ public sealed record TaskDefinition
         Seed = seed;
     }
 
+    /// <summary>
+    /// The definition from scenario text: <paramref name="validation"/> and <paramref name="test"/> as
+    /// a count (<c>500</c>) or a fraction (<c>0.05</c>), <c>"0"</c> for none (see <see cref="SplitSize.Parse"/>).
+    /// </summary>
+    /// <exception cref="SimByzException">Any field invalid; the message names it.</exception>
+    public static TaskDefinition Parse(string data, string model, int workers, string partition = "iid", string validation = "0", string test = "0", ulong seed = 0)
+        => new(data, model, workers, partition, SplitSize.Parse(validation, "task validation size"), SplitSize.Parse(test, "task test size"), seed);
+
     /// <summary>The data source spec.</summary>
     public string Data { get; }
 

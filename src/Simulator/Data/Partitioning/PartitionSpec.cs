@@ -100,7 +100,7 @@ public sealed record PartitionSpec
                 PartitionScheme.Dirichlet,
                 p.GetDouble("alpha", double.Epsilon, 1e9),
                 p.GetChoice("variant", "hsu", "hsu", "per-class") == "hsu" ? DirichletVariant.Hsu : DirichletVariant.PerClass,
-                p.GetInt("min-size", 1, 1)),
+                p.GetInt("min-size", 1, 1, int.MaxValue)),
             "shards" => new PartitionSpec(PartitionScheme.Shards, shardsPerWorker: p.GetInt("k", 2, 1, 1_000_000)),
             _ => throw new SimByzException($"unknown partition '{parsed.Name}' (known: {string.Join(", ", Schemes.Select(s => s.Name))})"),
         };

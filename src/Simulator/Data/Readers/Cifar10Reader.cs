@@ -48,14 +48,13 @@ public static class Cifar10Reader
         var x = new float[(long)n * PixelCount];
         var y = new int[n];
         int i = 0;
-        const float inv255 = 1f / 255f;
         foreach (byte[] bytes in contents)
         {
             for (int r = 0; r < bytes.Length; r += RecordSize, i++)
             {
                 y[i] = bytes[r];
                 var row = x.AsSpan(i * PixelCount, PixelCount);
-                for (int j = 0; j < PixelCount; j++) row[j] = bytes[r + 1 + j] * inv255;
+                for (int j = 0; j < PixelCount; j++) row[j] = bytes[r + 1 + j] / 255f;
             }
         }
         return new Dataset(x, n, PixelCount, y, 10);

@@ -33,7 +33,8 @@ public sealed record IdxArray(IdxDataType Type, IReadOnlyList<int> Dimensions, f
 
 /// <summary>
 /// Reads the IDX format of MNIST and Fashion-MNIST (LeCun et al.; http://yann.lecun.com/exdb/mnist/),
-/// raw or gzip-compressed (detected by the gzip magic 1F 8B, whatever the file name).
+/// raw or gzip-compressed (single-member gzip, detected by the magic 1F 8B whatever the file name;
+/// its trailer length is checked so a truncated download is reported).
 /// </summary>
 /// <remarks>
 /// <para>Layout: two zero bytes, a type byte (0x08 ubyte, 0x09 sbyte, 0x0B int16, 0x0C int32,
@@ -150,8 +151,7 @@ public static class IdxReader
         int classes = classCount > 0 ? classCount : Math.Max(2, max + 1);
         if (max >= classes) throw Bad(labelsPath, $"label {max} is out of range: expected 0..{classes - 1}");
         float[] x = images.Values;
-        const float inv255 = 1f / 255f;
-        for (int i = 0; i < x.Length; i++) x[i] *= inv255;
+        for (int i = 0; i < x.Length; i++) x[i] /= 255f;
         return new Dataset(x, n, f, y, classes);
     }
 
@@ -171,15 +171,23 @@ public static class IdxReader
     {
         try
         {
+            // The trailer's ISIZE is the uncompressed length mod 2^32 (little-endian): it sizes the
+            // buffer, and a truncated stream (which can end without an exception) is caught by it.
+            uint size = content.Length >= 18 ? BinaryPrimitives.ReadUInt32LittleEndian(content.AsSpan(content.Length - 4)) : uint.MaxValue;
             using var input = new MemoryStream(content, writable: false);
             using var gz = new GZipStream(input, CompressionMode.Decompress);
-            using var output = new MemoryStream();
-            gz.CopyTo(output);
-            return output.ToArray();
+            // Deflate expands at most ~1032:1, so a lying trailer cannot make a huge allocation.
+            using var output = new MemoryStream((int)Math.Min(Math.Min(size, 1u << 30), (long)content.Length * 1032));
+            gz.CopyTo(output, 1 << 16);
+            if (size != (uint)output.Length)
+            {
+                throw Bad(name, $"corrupt or truncated gzip data (decompressed {output.Length} bytes, the gzip trailer says {size})");
+            }
+            return output.Length == output.Capacity ? output.GetBuffer() : output.ToArray();
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
         {
-            throw Bad(name, $"corrupt gzip data ({e.Message})");
+            throw Bad(name, $"corrupt or truncated gzip data ({e.Message})");
         }
     }
 

@@ -1,4 +1,5 @@
-using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using SimByz.Scheduler;
 using SimByz.Simulator.Data;
 
@@ -9,17 +10,171 @@ namespace SimByz.Simulator.Tasks.Models;
 /// </summary>
 /// <remarks>
 /// Every reduction goes through <see cref="DetVec"/> (fixed order, float64 accumulation); updates of
-/// the form y ← y + a·x are done as two element-wise passes (<c>TensorPrimitives.Multiply</c> into a
-/// scratch span, then <c>TensorPrimitives.Add</c>) so multiply and add round separately (no FMA)
-/// whatever the vector width; exp/log come from <see cref="DetMath"/>.
+/// the form y ← y + a·x round the product and then the sum in float32 (never fused: the JIT does not
+/// contract separate multiply and add, and no FMA API is called), element by element, so the result is
+/// the same on every vector width (checked by the golden-hash tests run with
+/// <c>DOTNET_EnableHWIntrinsic=0</c>); exp/log come from <see cref="DetMath"/>.
 /// </remarks>
 internal static class Kernels
 {
-    /// <summary>y ← y + a·x (float32, multiply then add, element-wise). <paramref name="scratch"/> has x's length.</summary>
-    public static void AddScaled(Span<float> y, ReadOnlySpan<float> x, float a, Span<float> scratch)
+    /// <summary>
+    /// y ← y + a·x element-wise in float32: the product is rounded, then the sum (two roundings,
+    /// never fused). Fixed-width <see cref="Vector256{T}"/> lanes and a scalar tail compute the same
+    /// per-element operations, so the result does not depend on the hardware.
+    /// </summary>
+    public static void AddScaled(Span<float> y, ReadOnlySpan<float> x, float a)
     {
-        TensorPrimitives.Multiply(x, a, scratch);
-        TensorPrimitives.Add(y, scratch, y);
+        if (x.Length != y.Length) throw new ArgumentException("lengths differ");
+        int n = y.Length, i = 0;
+        ref float ry = ref MemoryMarshal.GetReference(y);
+        ref float rx = ref MemoryMarshal.GetReference(x);
+        var va = Vector256.Create(a);
+        for (; i <= n - 8; i += 8)
+        {
+            var product = Vector256.LoadUnsafe(ref rx, (nuint)i) * va;
+            (Vector256.LoadUnsafe(ref ry, (nuint)i) + product).StoreUnsafe(ref ry, (nuint)i);
+        }
+        for (; i < n; i++)
+        {
+            float product = x[i] * a;
+            y[i] += product;
+        }
+    }
+
+    /// <summary>
+    /// y ← (((y + a₀x₀) + a₁x₁) + a₂x₂) + a₃x₃ element-wise, each product and each sum rounded to
+    /// float32: bit-identical to four successive <see cref="AddScaled(Span{float}, ReadOnlySpan{float}, float)"/>
+    /// calls, with one load and store of y instead of four.
+    /// </summary>
+    public static void AddScaled4(Span<float> y, ReadOnlySpan<float> x0, ReadOnlySpan<float> x1, ReadOnlySpan<float> x2, ReadOnlySpan<float> x3,
+        float a0, float a1, float a2, float a3)
+    {
+        int n = y.Length, i = 0;
+        if (x0.Length != n || x1.Length != n || x2.Length != n || x3.Length != n) throw new ArgumentException("lengths differ");
+        ref float ry = ref MemoryMarshal.GetReference(y);
+        ref float r0 = ref MemoryMarshal.GetReference(x0);
+        ref float r1 = ref MemoryMarshal.GetReference(x1);
+        ref float r2 = ref MemoryMarshal.GetReference(x2);
+        ref float r3 = ref MemoryMarshal.GetReference(x3);
+        Vector256<float> v0 = Vector256.Create(a0), v1 = Vector256.Create(a1), v2 = Vector256.Create(a2), v3 = Vector256.Create(a3);
+        for (; i <= n - 8; i += 8)
+        {
+            var acc = Vector256.LoadUnsafe(ref ry, (nuint)i);
+            var p0 = Vector256.LoadUnsafe(ref r0, (nuint)i) * v0;
+            acc += p0;
+            var p1 = Vector256.LoadUnsafe(ref r1, (nuint)i) * v1;
+            acc += p1;
+            var p2 = Vector256.LoadUnsafe(ref r2, (nuint)i) * v2;
+            acc += p2;
+            var p3 = Vector256.LoadUnsafe(ref r3, (nuint)i) * v3;
+            acc += p3;
+            acc.StoreUnsafe(ref ry, (nuint)i);
+        }
+        for (; i < n; i++)
+        {
+            float acc = y[i];
+            float p0 = x0[i] * a0;
+            acc += p0;
+            float p1 = x1[i] * a1;
+            acc += p1;
+            float p2 = x2[i] * a2;
+            acc += p2;
+            float p3 = x3[i] * a3;
+            acc += p3;
+            y[i] = acc;
+        }
+    }
+
+    /// <summary>
+    /// y ← y + Σ_k c_k · M[row_k] over k = 0, 1, … in order, skipping zero coefficients, each term
+    /// added as by <see cref="AddScaled(Span{float}, ReadOnlySpan{float}, float)"/> (blocks of four
+    /// share one pass over y, same roundings). M is row-major with rows of y's length.
+    /// <paramref name="rowScratch"/> and <paramref name="coefficientScratch"/> hold at least rows.Length entries.
+    /// </summary>
+    public static void AccumulateRows(Span<float> y, ReadOnlySpan<float> matrix, ReadOnlySpan<int> rows, ReadOnlySpan<float> coefficients,
+        Span<int> rowScratch, Span<float> coefficientScratch)
+    {
+        int stride = y.Length, m = 0;
+        for (int k = 0; k < rows.Length; k++)
+        {
+            if (coefficients[k] == 0f) continue;
+            rowScratch[m] = rows[k];
+            coefficientScratch[m++] = coefficients[k];
+        }
+        int t = 0;
+        for (; t + 4 <= m; t += 4)
+        {
+            AddScaled4(y,
+                matrix.Slice(rowScratch[t] * stride, stride), matrix.Slice(rowScratch[t + 1] * stride, stride),
+                matrix.Slice(rowScratch[t + 2] * stride, stride), matrix.Slice(rowScratch[t + 3] * stride, stride),
+                coefficientScratch[t], coefficientScratch[t + 1], coefficientScratch[t + 2], coefficientScratch[t + 3]);
+        }
+        for (; t < m; t++) AddScaled(y, matrix.Slice(rowScratch[t] * stride, stride), coefficientScratch[t]);
+    }
+
+    /// <summary>
+    /// result[i] = W[i]·x + bias[i] for the <paramref name="result"/>.Length rows of W (row-major,
+    /// rows of x's length), each dot product bit-identical to <see cref="DetVec.Dot"/>: four rows
+    /// share each load of x and keep their own accumulators in DetVec's order (8 float64 lanes, lanes
+    /// summed 0..7, then the tail in index order), which only removes the dependency chain.
+    /// </summary>
+    public static void MatVec(ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, ReadOnlySpan<float> x, Span<double> result)
+    {
+        int n = x.Length, rows = result.Length, i = 0;
+        if (weights.Length < rows * n || bias.Length < rows) throw new ArgumentException("weights or bias too short");
+        for (; i + 4 <= rows; i += 4)
+        {
+            Dot4(weights.Slice(i * n, n), weights.Slice((i + 1) * n, n), weights.Slice((i + 2) * n, n), weights.Slice((i + 3) * n, n), x, result.Slice(i, 4));
+            for (int k = 0; k < 4; k++) result[i + k] += bias[i + k];
+        }
+        for (; i < rows; i++) result[i] = DetVec.Dot(weights.Slice(i * n, n), x) + bias[i];
+    }
+
+    private static void Dot4(ReadOnlySpan<float> w0, ReadOnlySpan<float> w1, ReadOnlySpan<float> w2, ReadOnlySpan<float> w3, ReadOnlySpan<float> x, Span<double> result)
+    {
+        int n = x.Length, blocks = n & ~7;
+        Vector256<double> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
+        ref float rx = ref MemoryMarshal.GetReference(x);
+        ref float r0 = ref MemoryMarshal.GetReference(w0);
+        ref float r1 = ref MemoryMarshal.GetReference(w1);
+        ref float r2 = ref MemoryMarshal.GetReference(w2);
+        ref float r3 = ref MemoryMarshal.GetReference(w3);
+        for (int i = 0; i < blocks; i += 8)
+        {
+            var vx = Vector256.LoadUnsafe(ref rx, (nuint)i);
+            var (lo0, hi0) = Vector256.Widen(Vector256.LoadUnsafe(ref r0, (nuint)i) * vx);
+            a0 += lo0;
+            b0 += hi0;
+            var (lo1, hi1) = Vector256.Widen(Vector256.LoadUnsafe(ref r1, (nuint)i) * vx);
+            a1 += lo1;
+            b1 += hi1;
+            var (lo2, hi2) = Vector256.Widen(Vector256.LoadUnsafe(ref r2, (nuint)i) * vx);
+            a2 += lo2;
+            b2 += hi2;
+            var (lo3, hi3) = Vector256.Widen(Vector256.LoadUnsafe(ref r3, (nuint)i) * vx);
+            a3 += lo3;
+            b3 += hi3;
+        }
+        result[0] = Finish(a0, b0, w0, x, blocks);
+        result[1] = Finish(a1, b1, w1, x, blocks);
+        result[2] = Finish(a2, b2, w2, x, blocks);
+        result[3] = Finish(a3, b3, w3, x, blocks);
+    }
+
+    private static double Finish(Vector256<double> lanes0to3, Vector256<double> lanes4to7, ReadOnlySpan<float> w, ReadOnlySpan<float> x, int blocks)
+    {
+        double s = 0;
+        for (int k = 0; k < 4; k++) s += lanes0to3.GetElement(k);
+        for (int k = 0; k < 4; k++) s += lanes4to7.GetElement(k);
+        for (int i = blocks; i < x.Length; i++) s += (double)(w[i] * x[i]);
+        return s;
+    }
+
+    /// <summary>Grows <paramref name="buffer"/> to at least <paramref name="length"/> (scratch kept across calls).</summary>
+    public static T[] Ensure<T>(ref T[] buffer, int length)
+    {
+        if (buffer.Length < length) buffer = new T[Math.Max(length, 2 * buffer.Length)];
+        return buffer;
     }
 
     /// <summary>

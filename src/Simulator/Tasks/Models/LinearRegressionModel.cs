@@ -12,19 +12,17 @@ namespace SimByz.Simulator.Tasks.Models;
 /// symmetry to break). Spec <c>linear</c>; needs a regression dataset (targets).</para>
 /// <para>Deterministic bit for bit: w·x by <see cref="DetVec.Dot"/>, residuals in float64, the
 /// gradient accumulated in float32 in row order with multiply and add rounded separately, the loss
-/// summed in float64 in row order. Accuracy is NaN. Not thread-safe (scratch buffers).</para>
+/// summed in float64 in row order. Accuracy is NaN. Not thread-safe by contract (stateless today).</para>
 /// </remarks>
 internal sealed class LinearRegressionModel : IModel
 {
     private const string Name = "linear";
     private readonly int _features;
-    private readonly float[] _scratch;
 
     public LinearRegressionModel(int featureCount)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(featureCount);
         _features = featureCount;
-        _scratch = new float[featureCount];
     }
 
     public string Spec => Name;
@@ -54,7 +52,7 @@ internal sealed class LinearRegressionModel : IModel
             double residual = DetVec.Dot(w, x) + b - targets[r];
             loss += 0.5 * residual * residual;
             float dz = (float)(residual * inv);
-            Kernels.AddScaled(gw, x, dz, _scratch);
+            Kernels.AddScaled(gw, x, dz);
             gb += dz;
         }
         gradient[_features] = gb;

@@ -13,19 +13,17 @@ namespace SimByz.Simulator.Tasks.Models;
 /// z &gt; 0.</para>
 /// <para>The loss uses <see cref="DetMath.Softplus"/> (softplus(−z) for y = 1, softplus(z) for
 /// y = 0), finite for any finite z; ∂/∂z = σ(z) − y by <see cref="DetMath.Sigmoid"/>. Deterministic
-/// as <see cref="LinearRegressionModel"/>. Not thread-safe (scratch buffers).</para>
+/// as <see cref="LinearRegressionModel"/>. Not thread-safe by contract (stateless today).</para>
 /// </remarks>
 internal sealed class LogisticRegressionModel : IModel
 {
     private const string Name = "logistic";
     private readonly int _features;
-    private readonly float[] _scratch;
 
     public LogisticRegressionModel(int featureCount)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(featureCount);
         _features = featureCount;
-        _scratch = new float[featureCount];
     }
 
     public string Spec => Name;
@@ -56,7 +54,7 @@ internal sealed class LogisticRegressionModel : IModel
             int y = labels[r];
             loss += y == 1 ? DetMath.Softplus(-z) : DetMath.Softplus(z);
             float dz = (float)((DetMath.Sigmoid(z) - y) * inv);
-            Kernels.AddScaled(gw, x, dz, _scratch);
+            Kernels.AddScaled(gw, x, dz);
             gb += dz;
         }
         gradient[_features] = gb;

@@ -16,10 +16,11 @@ namespace SimByz.Simulator.Tasks.Models;
 /// U(±√(6/(fan_in + fan_out))) (Glorot and Bengio 2010); every bias zero. Spec
 /// <c>mlp:hidden=64</c> or <c>mlp:hidden=128;64</c>.</para>
 /// <para>Hidden pre-activations are rounded to float32 (a float32 network); ReLU'(0) = 0. Output
-/// logits and the softmax are float64 with the stable log-sum-exp. Backpropagation runs example by
-/// example in row order, accumulating every gradient in float32 with multiply and add rounded
-/// separately; units whose back-propagated delta is exactly zero are skipped (adding zero would
-/// not change a finite sum). Deterministic bit for bit; not thread-safe (scratch buffers).</para>
+/// logits and the softmax are float64 with the stable log-sum-exp. Backpropagation computes each
+/// example's deltas in row order (δ_{l−1} = W_lᵀδ_l ⊙ ReLU', rows of W_l added in unit order), then
+/// each weight row accumulates δ·input over the batch in row order, in float32 with multiply and add
+/// rounded separately; exactly-zero deltas are skipped (adding zero would not change a finite sum).
+/// Deterministic bit for bit; not thread-safe (scratch buffers, grown to the largest batch seen).</para>
 /// </remarks>
 internal sealed class MlpModel : IModel
 {
@@ -27,12 +28,19 @@ internal sealed class MlpModel : IModel
     private readonly int[] _sizes; // d, h1, [h2], C
     private readonly int[] _weightOffset;
     private readonly int[] _biasOffset;
-    private readonly float[][] _pre;   // pre-activations of hidden layers (index 1..L)
-    private readonly float[][] _act;   // activations of hidden layers (index 1..L); index 0 unused (input)
-    private readonly float[][] _delta; // ∂L/∂pre-activation per layer (1..L+1)
+    private readonly float[][] _pre;   // one example's hidden pre-activations (layers 1..L−1), for evaluation
+    private readonly float[][] _act;   // one example's hidden activations (layers 1..L−1), for evaluation
+    private readonly float[][] _delta; // one example's ∂L/∂pre-activation per layer (1..L)
+    private readonly float[][] _batchPre = [[], [], []];   // per hidden layer: batch × width, row-major
+    private readonly float[][] _batchAct = [[], [], []];   // per hidden layer: batch × width, row-major
+    private readonly float[][] _batchDelta = [[], [], [], []]; // per layer: width × batch (unit-major)
     private readonly double[] _logits;
     private readonly double[] _probabilities;
-    private readonly float[] _scratch;
+    private readonly double[] _hidden;  // one layer's pre-activations in float64, before rounding
+    private readonly int[] _units;     // 0, 1, …, widest − 1
+    private int[] _batchIndex = [];    // 0, 1, …, batch − 1
+    private int[] _rowScratch = [];
+    private float[] _coefficientScratch = [];
 
     public MlpModel(int featureCount, IReadOnlyList<int> hidden, int classCount)
     {
@@ -54,7 +62,7 @@ internal sealed class MlpModel : IModel
         _act = new float[layers + 1][];
         _delta = new float[layers + 1][];
         long offset = 0;
-        int widest = 0;
+        int widest = 1;
         for (int l = 1; l <= layers; l++)
         {
             _weightOffset[l] = checked((int)offset);
@@ -64,12 +72,14 @@ internal sealed class MlpModel : IModel
             _pre[l] = new float[_sizes[l]];
             _act[l] = new float[_sizes[l]];
             _delta[l] = new float[_sizes[l]];
-            widest = Math.Max(widest, _sizes[l - 1]);
+            widest = Math.Max(widest, _sizes[l]);
         }
         ParameterCount = checked((int)offset);
         _logits = new double[classCount];
         _probabilities = new double[classCount];
-        _scratch = new float[widest];
+        _hidden = new double[widest];
+        _units = new int[widest];
+        for (int i = 0; i < widest; i++) _units[i] = i;
         Spec = Name + ":hidden=" + string.Join(";", hidden);
     }
 
@@ -91,27 +101,30 @@ internal sealed class MlpModel : IModel
         }
     }
 
-    /// <summary>Forward pass of one example; leaves hidden activations in _pre/_act and logits in _logits.</summary>
-    private void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> x)
+    /// <summary>
+    /// Forward pass of one example: hidden pre-activations and activations into
+    /// <paramref name="pre"/>/<paramref name="act"/> (per layer, at row <paramref name="example"/>), logits into _logits.
+    /// </summary>
+    private void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> x, float[][] pre, float[][] act, int example)
     {
         ReadOnlySpan<float> input = x;
         for (int l = 1; l < Layers; l++)
         {
-            int fanIn = _sizes[l - 1];
-            float[] pre = _pre[l], act = _act[l];
-            for (int j = 0; j < pre.Length; j++)
+            int fanIn = _sizes[l - 1], width = _sizes[l];
+            var p = pre[l].AsSpan(example * width, width);
+            var a = act[l].AsSpan(example * width, width);
+            Span<double> z = _hidden.AsSpan(0, width);
+            Kernels.MatVec(parameters.Slice(_weightOffset[l], width * fanIn), parameters.Slice(_biasOffset[l], width), input, z);
+            for (int j = 0; j < width; j++)
             {
-                float z = (float)(DetVec.Dot(parameters.Slice(_weightOffset[l] + j * fanIn, fanIn), input) + parameters[_biasOffset[l] + j]);
-                pre[j] = z;
-                act[j] = z > 0 ? z : 0f;
+                float zj = (float)z[j];
+                p[j] = zj;
+                a[j] = zj > 0 ? zj : 0f;
             }
-            input = act;
+            input = a;
         }
         int last = Layers, inLast = _sizes[last - 1];
-        for (int c = 0; c < _logits.Length; c++)
-        {
-            _logits[c] = DetVec.Dot(parameters.Slice(_weightOffset[last] + c * inLast, inLast), input) + parameters[_biasOffset[last] + c];
-        }
+        Kernels.MatVec(parameters.Slice(_weightOffset[last], _logits.Length * inLast), parameters.Slice(_biasOffset[last], _logits.Length), input, _logits);
     }
 
     public double LossAndGradient(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows, Span<float> gradient)
@@ -120,38 +133,69 @@ internal sealed class MlpModel : IModel
         Kernels.CheckGradient(Name, ParameterCount, gradient);
         int[] labels = Kernels.RequireLabels(Name, data);
         gradient.Clear();
-        double inv = 1.0 / rows.Length, loss = 0;
-        foreach (int r in rows)
+        int n = rows.Length;
+        EnsureBatch(n);
+        double inv = 1.0 / n, loss = 0;
+        // Pass 1, example by example: forward, loss, and the deltas of every layer.
+        for (int b = 0; b < n; b++)
         {
-            var x = data.Example(r);
-            Forward(parameters, x);
+            int r = rows[b];
+            Forward(parameters, data.Example(r), _batchPre, _batchAct, b);
             int y = labels[r];
             loss += Kernels.SoftmaxCrossEntropy(_logits, y, _probabilities);
             float[] top = _delta[Layers];
             for (int c = 0; c < top.Length; c++) top[c] = (float)((_probabilities[c] - (c == y ? 1.0 : 0.0)) * inv);
             for (int l = Layers; l >= 1; l--)
             {
-                ReadOnlySpan<float> input = l == 1 ? x : _act[l - 1];
+                float[] delta = _delta[l], unitMajor = _batchDelta[l];
+                for (int j = 0; j < delta.Length; j++) unitMajor[j * n + b] = delta[j];
+                if (l == 1) break;
+                // δ_{l−1} = (W_lᵀ δ_l) ⊙ ReLU'(z_{l−1}): rows of W_l added in unit order, zero deltas skipped.
                 int fanIn = _sizes[l - 1];
-                float[] delta = _delta[l];
-                Span<float> below = l > 1 ? _delta[l - 1] : default;
+                Span<float> below = _delta[l - 1];
                 below.Clear();
-                for (int j = 0; j < delta.Length; j++)
-                {
-                    float dj = delta[j];
-                    if (dj == 0f) continue;
-                    Kernels.AddScaled(gradient.Slice(_weightOffset[l] + j * fanIn, fanIn), input, dj, _scratch.AsSpan(0, fanIn));
-                    gradient[_biasOffset[l] + j] += dj;
-                    if (l > 1) Kernels.AddScaled(below, parameters.Slice(_weightOffset[l] + j * fanIn, fanIn), dj, _scratch.AsSpan(0, fanIn));
-                }
-                if (l > 1)
-                {
-                    float[] pre = _pre[l - 1];
-                    for (int k = 0; k < below.Length; k++) if (!(pre[k] > 0)) below[k] = 0f;
-                }
+                Kernels.AccumulateRows(below, parameters.Slice(_weightOffset[l], delta.Length * fanIn), _units.AsSpan(0, delta.Length), delta,
+                    _rowScratch, _coefficientScratch);
+                var pre = _batchPre[l - 1].AsSpan(b * fanIn, fanIn);
+                for (int k = 0; k < below.Length; k++) if (!(pre[k] > 0)) below[k] = 0f;
             }
         }
-        return loss / rows.Length;
+        // Pass 2, unit by unit: row j of W_l accumulates δ_l[b, j]·input_b over the batch in row order.
+        for (int l = 1; l <= Layers; l++)
+        {
+            int fanIn = _sizes[l - 1], width = _sizes[l];
+            ReadOnlySpan<float> inputs = l == 1 ? data.Features : _batchAct[l - 1].AsSpan(0, n * fanIn);
+            ReadOnlySpan<int> inputRows = l == 1 ? rows : _batchIndex.AsSpan(0, n);
+            for (int j = 0; j < width; j++)
+            {
+                var coefficients = _batchDelta[l].AsSpan(j * n, n);
+                Kernels.AccumulateRows(gradient.Slice(_weightOffset[l] + j * fanIn, fanIn), inputs, inputRows, coefficients, _rowScratch, _coefficientScratch);
+                float gb = 0;
+                foreach (float v in coefficients) gb += v;
+                gradient[_biasOffset[l] + j] = gb;
+            }
+        }
+        return loss / n;
+    }
+
+    private void EnsureBatch(int n)
+    {
+        if (_batchIndex.Length < n)
+        {
+            _batchIndex = new int[Math.Max(n, 2 * _batchIndex.Length)];
+            for (int i = 0; i < _batchIndex.Length; i++) _batchIndex[i] = i;
+        }
+        Kernels.Ensure(ref _rowScratch, Math.Max(n, _units.Length));
+        Kernels.Ensure(ref _coefficientScratch, Math.Max(n, _units.Length));
+        for (int l = 1; l <= Layers; l++)
+        {
+            Kernels.Ensure(ref _batchDelta[l], _sizes[l] * n);
+            if (l < Layers)
+            {
+                Kernels.Ensure(ref _batchPre[l], _sizes[l] * n);
+                Kernels.Ensure(ref _batchAct[l], _sizes[l] * n);
+            }
+        }
     }
 
     public double Loss(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows) => Evaluate(parameters, data, rows).Loss;
@@ -164,7 +208,7 @@ internal sealed class MlpModel : IModel
         int correct = 0;
         foreach (int r in rows)
         {
-            Forward(parameters, data.Example(r));
+            Forward(parameters, data.Example(r), _pre, _act, 0);
             int y = labels[r];
             loss += Kernels.SoftmaxCrossEntropy(_logits, y, default);
             if (Kernels.ArgMax(_logits) == y) correct++;

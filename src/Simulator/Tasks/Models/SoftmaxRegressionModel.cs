@@ -13,7 +13,8 @@ namespace SimByz.Simulator.Tasks.Models;
 /// the arg max of z, lowest class on ties.</para>
 /// <para>Logits are float64 (<see cref="DetVec.Dot"/> plus the bias); softmax and its log use
 /// <see cref="DetMath"/> after subtracting the largest logit, so huge logits stay finite. Gradient
-/// rows accumulate (p_c − [c = y])/|B| · x in float32 in row order. Not thread-safe (scratch buffers).</para>
+/// row c accumulates (p_c − [c = y])/|B| · x in float32 over the batch in row order (zero
+/// coefficients skipped; four rows share a pass, same roundings). Not thread-safe (scratch buffers).</para>
 /// </remarks>
 internal sealed class SoftmaxRegressionModel : IModel
 {
@@ -22,7 +23,9 @@ internal sealed class SoftmaxRegressionModel : IModel
     private readonly int _classes;
     private readonly double[] _logits;
     private readonly double[] _probabilities;
-    private readonly float[] _scratch;
+    private float[] _dz = [];
+    private int[] _rowScratch = [];
+    private float[] _coefficientScratch = [];
 
     public SoftmaxRegressionModel(int featureCount, int classCount)
     {
@@ -32,7 +35,6 @@ internal sealed class SoftmaxRegressionModel : IModel
         _classes = classCount;
         _logits = new double[classCount];
         _probabilities = new double[classCount];
-        _scratch = new float[featureCount];
     }
 
     public string Spec => Name;
@@ -48,10 +50,7 @@ internal sealed class SoftmaxRegressionModel : IModel
     private void Logits(ReadOnlySpan<float> parameters, ReadOnlySpan<float> x)
     {
         int bias = _classes * _features;
-        for (int c = 0; c < _classes; c++)
-        {
-            _logits[c] = DetVec.Dot(parameters.Slice(c * _features, _features), x) + parameters[bias + c];
-        }
+        Kernels.MatVec(parameters[..bias], parameters.Slice(bias, _classes), x, _logits);
     }
 
     public double LossAndGradient(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows, Span<float> gradient)
@@ -60,22 +59,29 @@ internal sealed class SoftmaxRegressionModel : IModel
         Kernels.CheckGradient(Name, ParameterCount, gradient);
         int[] labels = Kernels.RequireLabels(Name, data);
         gradient.Clear();
-        int bias = _classes * _features;
-        double inv = 1.0 / rows.Length, loss = 0;
-        foreach (int r in rows)
+        int bias = _classes * _features, n = rows.Length;
+        float[] dz = Kernels.Ensure(ref _dz, _classes * n);
+        Kernels.Ensure(ref _rowScratch, n);
+        Kernels.Ensure(ref _coefficientScratch, n);
+        double inv = 1.0 / n, loss = 0;
+        for (int b = 0; b < n; b++)
         {
-            var x = data.Example(r);
-            Logits(parameters, x);
+            int r = rows[b];
+            Logits(parameters, data.Example(r));
             int y = labels[r];
             loss += Kernels.SoftmaxCrossEntropy(_logits, y, _probabilities);
-            for (int c = 0; c < _classes; c++)
-            {
-                float dz = (float)((_probabilities[c] - (c == y ? 1.0 : 0.0)) * inv);
-                Kernels.AddScaled(gradient.Slice(c * _features, _features), x, dz, _scratch);
-                gradient[bias + c] += dz;
-            }
+            for (int c = 0; c < _classes; c++) dz[c * n + b] = (float)((_probabilities[c] - (c == y ? 1.0 : 0.0)) * inv);
         }
-        return loss / rows.Length;
+        // Class by class: row c of the gradient accumulates dz[b,c]·x_b over the batch in row order.
+        for (int c = 0; c < _classes; c++)
+        {
+            var coefficients = dz.AsSpan(c * n, n);
+            Kernels.AccumulateRows(gradient.Slice(c * _features, _features), data.Features, rows, coefficients, _rowScratch, _coefficientScratch);
+            float gb = 0;
+            foreach (float v in coefficients) gb += v;
+            gradient[bias + c] = gb;
+        }
+        return loss / n;
     }
 
     public double Loss(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows) => Evaluate(parameters, data, rows).Loss;
