@@ -6,8 +6,8 @@ namespace SimByz.Gpu.Aggregation.Rules;
 
 /// <summary>
 /// Tensor twin of <c>meamed:f</c> (mean around the median; Xie, Koyejo, Gupta 2018): per coordinate,
-/// the mean of the n−f values closest to the coordinate-wise median (window grown from the middle,
-/// the lower value on a tie). NaN values are dropped per coordinate: of the m left, min(n−f, m) are
+/// the mean of the n−f values closest to the coordinate-wise median (the window of sorted values whose
+/// farthest member is nearest to the median, the lowest window on a tie). NaN values are dropped per coordinate: of the m left, min(n−f, m) are
 /// averaged; none left gives 0. Needs n &gt; 2f.
 /// </summary>
 /// <remarks>Agreement: relative 1e-5.</remarks>
