@@ -23,21 +23,38 @@ internal static class RunCommand
         var outOption = new Option<string?>("--out") { Description = "Output folder (default: a new folder under runs/)." };
         var threadsOption = new Option<int>("--threads") { Description = "Defences run in parallel on this many threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var quietOption = new Option<bool>("--quiet") { Description = "No progress display." };
+        var deviceOption = new Option<string>("--device") { Description = "Device for torch models (cnn, zeno-cnn, torch-mlp): auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var command = new Command("run", "Run a scenario: every defence under identical seeds and timing.")
         {
-            scenarioOption, seedOption, setOption, outOption, threadsOption, quietOption,
+            scenarioOption, seedOption, setOption, outOption, threadsOption, quietOption, deviceOption,
         };
         command.SetAction(parse =>
         {
             var scenario = ScenarioLoader.Load(parse.GetValue(scenarioOption), parse.GetValue(setOption) ?? [], parse.GetValue(seedOption));
             string outDir = parse.GetValue(outOption) ?? NewRunFolder(scenario);
             int threads = Math.Max(1, parse.GetValue(threadsOption));
-            return Execute(scenario, outDir, threads, parse.GetValue(quietOption), output);
+            string? device = UsesTorchModel(scenario) ? RegisterTorchModels(parse.GetValue(deviceOption) ?? "auto") : null;
+            return Execute(scenario, outDir, threads, parse.GetValue(quietOption), output, device);
         });
         return command;
     }
 
-    internal static int Execute(Scenario scenario, string outDir, int threads, bool quiet, TextWriter output)
+    /// <summary>True if the scenario's model is one of the TorchSharp models.</summary>
+    internal static bool UsesTorchModel(Scenario scenario)
+    {
+        string name = scenario.Task.Model.Split(':')[0].Trim();
+        return SimByz.Gpu.Models.TorchModels.Models.Any(m => m.Name == name);
+    }
+
+    /// <summary>Makes the torch models available to task specs on the chosen device; returns its description.</summary>
+    internal static string RegisterTorchModels(string deviceChoice)
+    {
+        var device = SimByz.Gpu.TorchDevice.Select(deviceChoice);
+        SimByz.Gpu.Models.TorchModels.Register(device);
+        return device.Description;
+    }
+
+    internal static int Execute(Scenario scenario, string outDir, int threads, bool quiet, TextWriter output, string? torchDevice = null)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
@@ -48,6 +65,7 @@ internal static class RunCommand
         if (output != Console.Out || Console.IsOutputRedirected) console.Profile.Width = 160;
         console.MarkupLine($"[bold]SimByz[/] {VersionCommand.SimByzVersion} · scenario [bold]{Markup.Escape(scenario.Name)}[/] · seed {scenario.Seed}");
         if (scenario.Description.Length > 0) console.MarkupLine($"[grey]{Markup.Escape(scenario.Description)}[/]");
+        if (torchDevice is not null) console.MarkupLine($"backend: {Markup.Escape(torchDevice)}");
         var setup = ScenarioBuilder.Build(scenario);
         console.MarkupLine($"{scenario.Workers.Count} workers ({setup.ByzantineCount} Byzantine: {Markup.Escape(scenario.Byzantine.Attack ?? scenario.Byzantine.DataAttack ?? "none")}), " +
             $"{(scenario.Protocol.Kind == ProtocolKind.Sync ? "synchronous" : "asynchronous")}, model {Markup.Escape(scenario.Task.Model)} (d = {setup.Model.ParameterCount}), " +
