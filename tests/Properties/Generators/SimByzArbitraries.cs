@@ -285,7 +285,7 @@ public static class SimByzArbitraries
     [
         "constant:t=2ms", "uniform:min=1ms,max=3ms", "exponential:mean=2ms", "lognormal:mu=-6.2,sigma=0.5",
         "pareto:scale=1ms,alpha=2.5", "empirical:values=1ms;2ms;5ms", "shifted:offset=1ms+exponential:mean=2ms",
-        "straggler:p=0.2,factor=10+uniform:min=1ms,max=2ms",
+        "straggler:p=0.2,factor=10+uniform:min=1ms,max=2ms", "trace:values=1ms;3ms;2ms,on-end=loop",
     ];
 
     /// <summary>Attacks used in generated scenarios (every one runs in sync and async protocols).</summary>
