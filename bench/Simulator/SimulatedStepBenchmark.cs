@@ -8,7 +8,8 @@ namespace SimByz.Bench.Simulator;
 /// A whole simulated synchronous step: 20 workers (8 Byzantine, sign flip) each compute a minibatch
 /// gradient (batch 32) of softmax regression (784×10) or the MLP 784-64-10 on Fashion-MNIST-shaped
 /// synthetic data, the messages go through the event queue, the defence aggregates, the server
-/// updates. Reported per step (<c>OperationsPerInvoke</c>); steps/s = 1 / mean. Evaluation is off.
+/// updates. Reported per step (<c>OperationsPerInvoke</c>); steps/s = 1 / mean. Evaluation is reduced to the
+/// two unavoidable points (start, end) on 100 validation and 100 test rows, spread over the 20 steps.
 /// Floor: the 20 worker gradients alone (<see cref="GradientsOnly"/>), the part no protocol can avoid.
 /// </summary>
 [MemoryDiagnoser]
@@ -31,7 +32,7 @@ public class SimulatedStepBenchmark
     public void Setup()
     {
         var scenario = ScenarioLoader.Load("default", [
-            "task.data=gaussian-mixture:classes=10,features=784,train=12000,test=500,separation=3",
+            "task.data=gaussian-mixture:classes=10,features=784,train=12000,test=100,separation=3", "task.validation=100",
             $"task.model={Model}", $"defences=[\"{Defence}\"]", $"budget.steps={Steps}", "evaluation.every=0",
             "evaluation.trainRows=0",
         ]);

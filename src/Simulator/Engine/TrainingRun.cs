@@ -641,7 +641,8 @@ public sealed class TrainingRun
 
     private void Evaluate()
     {
-        var train = _evalModel.Evaluate(_x, _setup.Train, _trainRows);
+        // evaluation.trainRows = 0 turns the training-loss estimate off (NaN in the metrics).
+        var train = _trainRows.Length > 0 ? _evalModel.Evaluate(_x, _setup.Train, _trainRows) : new Evaluation(double.NaN, double.NaN);
         var val = _evalModel.Evaluate(_x, _setup.Train, _validationRows);
         var test = _evalModel.Evaluate(_x, _setup.Test, _testRows);
         var row = new MetricsRow
