@@ -33,7 +33,7 @@ internal static class RunCommand
         };
         command.SetAction(parse =>
         {
-            var scenario = ScenarioLoader.Load(parse.GetValue(scenarioOption), parse.GetValue(setOption) ?? [], parse.GetValue(seedOption));
+            var scenario = TimingCsv.LoadScenario(parse.GetValue(scenarioOption), parse.GetValue(setOption) ?? [], parse.GetValue(seedOption));
             string outDir = parse.GetValue(outOption) ?? NewRunFolder(scenario);
             int threads = Math.Max(1, parse.GetValue(threadsOption));
             if (parse.GetValue(noTraceOption) && parse.GetValue(payloadsOption)) throw new SimByzException("--record-payloads needs the trace: drop --no-trace");
