@@ -18,8 +18,6 @@ public sealed record TraceSection(int Index, string Defence, int RunLine, int Fi
 /// which is reported by <see cref="HashMatches"/> so a caller may locate the edited line by a re-run.</remarks>
 public sealed class TraceDocument
 {
-    private readonly JObject?[] _parsed;
-
     private TraceDocument(string source, string[] lines, JObject header, Scenario scenario, IReadOnlyList<TraceSection> sections, bool hashMatches)
     {
         Source = source;
@@ -28,7 +26,6 @@ public sealed class TraceDocument
         Scenario = scenario;
         Sections = sections;
         HashMatches = hashMatches;
-        _parsed = new JObject?[lines.Length];
     }
 
     /// <summary>Where the trace came from (its path).</summary>
@@ -52,8 +49,9 @@ public sealed class TraceDocument
     /// <summary>Whether the trace was recorded with the payload sidecar.</summary>
     public bool HasPayloads => Header.Value<bool?>("payloads") == true;
 
-    /// <summary>The record on 0-based line index <paramref name="index"/>, parsed (cached).</summary>
-    public JObject Record(int index) => _parsed[index] ??= ParseLine(Source, Lines[index], index + 1);
+    /// <summary>The record on 0-based line index <paramref name="index"/>, parsed (not cached: a large trace
+    /// would not fit in memory as objects).</summary>
+    public JObject Record(int index) => ParseLine(Source, Lines[index], index + 1);
 
     /// <summary>Reads and checks <paramref name="path"/>.</summary>
     public static TraceDocument Load(string path)
