@@ -139,6 +139,20 @@ public class ReplayCommandTests
     }
 
     [Fact]
+    public void Replay_Attack_EveryRecordedDefenceReRunUnderTheNewAttack()
+    {
+        using var tmp = TraceFixtures.Temp();
+        string trace = RunGolden(tmp, "golden-sync");
+        string outDir = tmp.File("cf");
+        var (code, output, err) = Cli("replay", trace, "--attack", "sign-flip:s=1", "--out", outDir);
+        Assert.True(code == 0, err);
+        Assert.Contains("attack sign-flip:s=1", output, StringComparison.Ordinal);
+        string[] comparison = File.ReadAllLines(Path.Combine(outDir, "comparison.csv"));
+        Assert.Equal(1 + 3 + 3, comparison.Length);
+        Assert.Equal(3, comparison.Count(l => l.Contains(",counterfactual,", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void Replay_Messages_WritesCsvAndSummary()
     {
         using var tmp = TraceFixtures.Temp();
