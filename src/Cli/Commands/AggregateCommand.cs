@@ -4,6 +4,8 @@ using System.Text.Json;
 using SimByz.Aggregation;
 using SimByz.Aggregation.IO;
 using SimByz.Aggregation.Registry;
+using SimByz.Gpu.Aggregation;
+using SimByz.Gpu;
 using SimByz.Scheduler;
 
 namespace SimByz.Cli.Commands;
@@ -23,8 +25,8 @@ namespace SimByz.Cli.Commands;
 /// (indices of the selected rows), <c>weights</c> and <c>scores</c>. Non-finite numbers (a NaN
 /// norm, a −∞ score) are written as <c>null</c>, as JSON has no infinities.</para>
 /// <para>Zeno needs the server's validation data (loss and model), which a gradient file does not
-/// carry: <c>zeno</c> is rejected here with a message saying so. Only <c>--backend cpu</c> is
-/// available in this build.</para>
+/// carry: <c>zeno</c> is rejected here with a message saying so. <c>--backend torch</c> runs the rule's tensor twin on <c>--device</c>
+/// (JSON field <c>backend</c> says which device was chosen).</para>
 /// </remarks>
 internal static class AggregateCommand
 {
@@ -34,29 +36,42 @@ internal static class AggregateCommand
         var input = new Option<string>("--input") { Description = "Input .npy: float32 or float64, shape (n, d), C order.", Required = true };
         var outputPath = new Option<string?>("--output") { Description = "Where to write the aggregate (float32, 1-D, length d) as .npy." };
         var seed = new Option<ulong>("--seed") { Description = "Root seed for seeded pre-aggregators (bucketing).", DefaultValueFactory = _ => 0UL };
-        var backend = new Option<string>("--backend") { Description = "Compute backend: cpu.", DefaultValueFactory = _ => "cpu" };
+        var backend = new Option<string>("--backend") { Description = "Compute backend: cpu (managed, bit-reproducible) or torch (TorchSharp; agrees within the documented tolerance).", DefaultValueFactory = _ => "cpu" };
+        var device = new Option<string>("--device") { Description = "Torch device: auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var command = new Command("aggregate", "Aggregate the rows of a .npy gradient matrix with a rule; print diagnostics as JSON.");
         command.Options.Add(rule);
         command.Options.Add(input);
         command.Options.Add(outputPath);
         command.Options.Add(seed);
         command.Options.Add(backend);
+        command.Options.Add(device);
         command.SetAction(parse =>
         {
-            Run(parse.GetValue(rule)!, parse.GetValue(input)!, parse.GetValue(outputPath), parse.GetValue(seed), parse.GetValue(backend) ?? "cpu", output);
+            Run(parse.GetValue(rule)!, parse.GetValue(input)!, parse.GetValue(outputPath), parse.GetValue(seed), parse.GetValue(backend) ?? "cpu", output, parse.GetValue(device) ?? "auto");
             return 0;
         });
         return command;
     }
 
-    internal static void Run(string ruleSpec, string inputPath, string? outputPath, ulong seed, string backend, TextWriter output)
+    internal static void Run(string ruleSpec, string inputPath, string? outputPath, ulong seed, string backend, TextWriter output, string device = "auto")
     {
-        if (backend != "cpu")
+        if (backend is not ("cpu" or "torch"))
         {
-            throw new SimByzException($"--backend '{backend}' is not available in this build (allowed: cpu)");
+            throw new SimByzException($"--backend '{backend}' is unknown (allowed: cpu, torch)");
         }
         RejectAsynchronousRule(ruleSpec);
-        var aggregator = AggregatorRegistry.Create(ruleSpec, new AggregatorBuildContext(seed));
+        string backendDescription = "cpu (managed)";
+        IAggregator aggregator;
+        if (backend == "torch")
+        {
+            var torchDevice = TorchDevice.Select(device);
+            backendDescription = torchDevice.Description;
+            aggregator = TorchAggregatorRegistry.Create(ruleSpec, torchDevice, new AggregatorBuildContext(seed));
+        }
+        else
+        {
+            aggregator = AggregatorRegistry.Create(ruleSpec, new AggregatorBuildContext(seed));
+        }
         var matrix = NpyFile.ReadMatrix(inputPath);
         if (matrix.Rows == 0 || matrix.Columns == 0)
         {
@@ -67,7 +82,7 @@ internal static class AggregateCommand
         var diagnostics = new AggregationDiagnostics();
         aggregator.Aggregate(batch, result, AggregationContext.None, diagnostics);
         if (outputPath is not null) NpyFile.WriteVector(outputPath, result);
-        WriteJson(output, aggregator.Spec, inputPath, outputPath, matrix, result, diagnostics);
+        WriteJson(output, aggregator.Spec, backendDescription, inputPath, outputPath, matrix, result, diagnostics);
     }
 
     /// <summary>An asynchronous rule (zeno++, async-sgd) decides per message: say so rather than fail on its name.</summary>
@@ -88,13 +103,14 @@ internal static class AggregateCommand
         }
     }
 
-    private static void WriteJson(TextWriter output, string spec, string inputPath, string? outputPath, NpyMatrix matrix, float[] result, AggregationDiagnostics diagnostics)
+    private static void WriteJson(TextWriter output, string spec, string backend, string inputPath, string? outputPath, NpyMatrix matrix, float[] result, AggregationDiagnostics diagnostics)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("rule", spec);
+            json.WriteString("backend", backend);
             json.WriteString("input", inputPath);
             json.WriteString("dtype", matrix.DType);
             json.WriteNumber("n", matrix.Rows);

@@ -27,9 +27,10 @@ internal static class RunCommand
         var quietOption = new Option<bool>("--quiet") { Description = "No progress display." };
         var noTraceOption = new Option<bool>("--no-trace") { Description = "Do not write trace.jsonl." };
         var payloadsOption = new Option<bool>("--record-payloads") { Description = "Also write the payload sidecar (payloads.bin, payloads.index.jsonl) for `simbyz replay --messages`." };
+        var deviceOption = new Option<string>("--device") { Description = "Device for torch models (cnn, zeno-cnn, torch-mlp): auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var command = new Command("run", "Run a scenario: every defence under identical seeds and timing.")
         {
-            scenarioOption, seedOption, setOption, outOption, threadsOption, quietOption, noTraceOption, payloadsOption,
+            scenarioOption, seedOption, setOption, outOption, threadsOption, quietOption, noTraceOption, payloadsOption, deviceOption,
         };
         command.SetAction(parse =>
         {
@@ -37,12 +38,29 @@ internal static class RunCommand
             string outDir = parse.GetValue(outOption) ?? NewRunFolder(scenario);
             int threads = Math.Max(1, parse.GetValue(threadsOption));
             if (parse.GetValue(noTraceOption) && parse.GetValue(payloadsOption)) throw new SimByzException("--record-payloads needs the trace: drop --no-trace");
-            return Execute(scenario, outDir, threads, parse.GetValue(quietOption), output, !parse.GetValue(noTraceOption), parse.GetValue(payloadsOption));
+            string? device = UsesTorchModel(scenario) ? RegisterTorchModels(parse.GetValue(deviceOption) ?? "auto") : null;
+            return Execute(scenario, outDir, threads, parse.GetValue(quietOption), output, device, !parse.GetValue(noTraceOption), parse.GetValue(payloadsOption));
         });
         return command;
     }
 
-    internal static int Execute(Scenario scenario, string outDir, int threads, bool quiet, TextWriter output, bool trace = true, bool recordPayloads = false)
+    /// <summary>True if the scenario's model is one of the TorchSharp models.</summary>
+    internal static bool UsesTorchModel(Scenario scenario)
+    {
+        string name = scenario.Task.Model.Split(':')[0].Trim();
+        return SimByz.Gpu.Models.TorchModels.Models.Any(m => m.Name == name);
+    }
+
+    /// <summary>Makes the torch models available to task specs on the chosen device; returns its description.</summary>
+    internal static string RegisterTorchModels(string deviceChoice)
+    {
+        var device = SimByz.Gpu.TorchDevice.Select(deviceChoice);
+        SimByz.Gpu.Models.TorchModels.Register(device);
+        return device.Description;
+    }
+
+    internal static int Execute(Scenario scenario, string outDir, int threads, bool quiet, TextWriter output, string? torchDevice = null,
+        bool trace = true, bool recordPayloads = false)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
@@ -53,6 +71,7 @@ internal static class RunCommand
         if (output != Console.Out || Console.IsOutputRedirected) console.Profile.Width = 160;
         console.MarkupLine($"[bold]SimByz[/] {VersionCommand.SimByzVersion} · scenario [bold]{Markup.Escape(scenario.Name)}[/] · seed {scenario.Seed}");
         if (scenario.Description.Length > 0) console.MarkupLine($"[grey]{Markup.Escape(scenario.Description)}[/]");
+        if (torchDevice is not null) console.MarkupLine($"backend: {Markup.Escape(torchDevice)}");
         var setup = ScenarioBuilder.Build(scenario);
         console.MarkupLine($"{scenario.Workers.Count} workers ({setup.ByzantineCount} Byzantine: {Markup.Escape(scenario.Byzantine.Attack ?? scenario.Byzantine.DataAttack ?? "none")}), " +
             $"{(scenario.Protocol.Kind == ProtocolKind.Sync ? "synchronous" : "asynchronous")}, model {Markup.Escape(scenario.Task.Model)} (d = {setup.Model.ParameterCount}), " +

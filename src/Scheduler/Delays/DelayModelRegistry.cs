@@ -64,13 +64,13 @@ public static class DelayModelRegistry
             InnerUse.None, (_, p, _) => new ParetoDelayOptions(Duration(p, "scale"), p.GetDouble("alpha"))),
         new(new ComponentInfo("empirical", "one of the given values, uniformly at random", "resampling of measured delays", "n/a",
                 [ValuesParameter, FileParameter]),
-            InnerUse.None, (c, p, _) => new EmpiricalDelayOptions(Durations(c, p, "empirical"))),
+            InnerUse.None, (_, p, _) => new EmpiricalDelayOptions(Durations(p, "empirical"))),
         new(new ComponentInfo("trace", "replays a recorded sequence of durations in order (one model per worker)", "trace-driven simulation of measured timings", "n/a",
                 [ValuesParameter, FileParameter,
                  new("on-end", "error | loop | fallback", "error", "after the last duration: fail, start over, or draw from the rest of the chain")]),
-            InnerUse.Optional, (c, p, inner) =>
+            InnerUse.Optional, (_, p, inner) =>
             {
-                double[] durations = Durations(c, p, "trace");
+                double[] durations = Durations(p, "trace");
                 var onEnd = p.GetChoice("on-end", "error", "error", "loop", "fallback") switch
                 {
                     "loop" => TraceEndBehavior.Loop,
@@ -150,7 +150,7 @@ public static class DelayModelRegistry
         return seconds;
     }
 
-    private static double[] Durations(ComponentSpec c, SpecParameters p, string model)
+    private static double[] Durations(SpecParameters p, string model)
     {
         bool hasValues = p.Has("values"), hasFile = p.Has("file");
         if (hasValues == hasFile) throw new SimByzException("give exactly one of 'values' (durations separated by ';') or 'file' (a path)");

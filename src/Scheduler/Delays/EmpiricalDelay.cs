@@ -34,6 +34,11 @@ public sealed record EmpiricalDelayOptions : DelayModelOptions
 
     public override string ToSpec() => "empirical:values=" + DurationFile.Join(_values);
 
+    /// <summary>Equal when the values are equal, in order.</summary>
+    public bool Equals(EmpiricalDelayOptions? other) => other is not null && _values.AsSpan().SequenceEqual(other._values);
+
+    public override int GetHashCode() => DurationFile.Hash(_values);
+
     internal override DelaySampler CreateSampler() => new EmpiricalDelay(this, _values);
 }
 
@@ -47,6 +52,13 @@ internal sealed class EmpiricalDelay(EmpiricalDelayOptions options, double[] val
 /// <summary>Reading and writing lists of durations (empirical values, trace replays).</summary>
 internal static class DurationFile
 {
+    internal static int Hash(double[] values)
+    {
+        var hash = new HashCode();
+        foreach (double v in values) hash.Add(v);
+        return hash.ToHashCode();
+    }
+
     internal static string Join(double[] values) => string.Join(";", values.Select(DelayText.Format));
 
     /// <summary>Parses <c>1ms;2ms;0.003</c>; <paramref name="context"/> prefixes errors.</summary>

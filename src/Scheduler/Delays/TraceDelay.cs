@@ -70,6 +70,12 @@ public sealed record TraceDelayOptions : DelayModelOptions
         return Fallback is null ? head : head + "+" + Fallback.ToSpec();
     }
 
+    /// <summary>Equal when the durations (in order), the end behaviour and the fallback are equal.</summary>
+    public bool Equals(TraceDelayOptions? other)
+        => other is not null && _durations.AsSpan().SequenceEqual(other._durations) && OnEnd == other.OnEnd && Equals(Fallback, other.Fallback);
+
+    public override int GetHashCode() => HashCode.Combine(DurationFile.Hash(_durations), OnEnd, Fallback);
+
     internal override DelaySampler CreateSampler() => new TraceDelay(this, _durations);
 }
 

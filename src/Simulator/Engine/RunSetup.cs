@@ -79,7 +79,7 @@ public sealed class RunSetup
         if (ByzantineCount >= Shards.Length) throw new SimByzException($"q = {ByzantineCount} Byzantine workers of n = {Shards.Length}: at least one worker must be honest (q ≤ n−1)");
         for (int i = 0; i < Shards.Length; i++)
         {
-            if (Shards[i].Length == 0 && !Byzantine[i]) throw new SimByzException($"worker {i} has an empty data shard");
+            if (Shards[i].Length == 0) throw new SimByzException($"worker {i} has an empty data shard (more workers than the partition can feed)");
         }
         if (BatchSize < 1) throw new SimByzException("batch size must be ≥ 1");
         if (ValidationBatchSize < 1) throw new SimByzException("validation batch size must be ≥ 1");

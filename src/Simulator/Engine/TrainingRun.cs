@@ -174,7 +174,8 @@ public sealed class TrainingRun
     /// <summary>Every message sent so far, in sending order.</summary>
     public IEnumerable<MessageInfo> Messages => _messages.Select(m => m.Info);
 
-    /// <summary>Server steps (sync rounds that aggregated, async applied updates) so far.</summary>
+    /// <summary>Server steps so far: sync rounds closed (a round whose replies all missed the deadline or
+    /// were lost to crashes leaves the model unchanged but still counts), async applied updates.</summary>
     public long Steps => _step;
 
     public SimTime Now => _sim.Now;
@@ -196,10 +197,17 @@ public sealed class TrainingRun
         }
         long lastReported = -1;
         SimTime end = _setup.Budget.Time ?? SimTime.MaxValue;
-        long maxMessages = _setup.Budget.MaxMessages > 0 ? _setup.Budget.MaxMessages : Math.Max(1, _setup.Budget.Steps) * _setup.WorkerCount * 50;
-        while (!_finished && _sim.TryPeekTime(out var next) && next <= end)
+        // Without an explicit cap, a step budget alone bounds the messages at 50 per worker per step,
+        // so an async rule that rejects everything cannot loop forever; a time budget needs no cap.
+        long maxMessages = _setup.Budget.MaxMessages > 0 ? _setup.Budget.MaxMessages
+            : _setup.Budget.Time is null ? Math.Max(1, _setup.Budget.Steps) * _setup.WorkerCount * 50 : long.MaxValue;
+        string stop = "no worker can send";
+        while (true)
         {
-            if (_messagesSent > maxMessages) break;
+            if (_finished) { stop = _setup.Budget.Steps > 0 && _step >= _setup.Budget.Steps ? "steps" : stop; break; }
+            if (!_sim.TryPeekTime(out var next)) { stop = "no pending event"; break; }
+            if (next > end) { stop = "time"; break; }
+            if (_messagesSent > maxMessages) { stop = "message cap"; break; }
             if ((_sim.EventsProcessed & 1023) == 0) cancellation.ThrowIfCancellationRequested();
             _sim.Step(Handle);
             if (progress is not null && _step != lastReported)
@@ -212,10 +220,27 @@ public sealed class TrainingRun
         {
             if (m.Info.Fate == MessageFate.Pending) Resolve(m, MessageFate.Dropped, double.NaN, "run ended");
         }
-        // The last point must count the messages dropped at the end too.
-        if (_rows.Count > 0 && _rows[^1].Step == _step) _rows.RemoveAt(_rows.Count - 1);
-        Evaluate();
-        return new RunResult(_defence, _rows.ToList(), _step, _sim.Now, _sim.EventsProcessed, _messages.Count);
+        // The last point must count the messages dropped at the end too; if the model has not changed
+        // since the last evaluation, only its counters are brought up to date.
+        if (_rows.Count > 0 && _rows[^1].Step == _step)
+        {
+            var updated = _rows[^1] with
+            {
+                HonestApplied = _honestApplied, HonestRejected = _honestRejected, HonestDropped = _honestDropped,
+                ByzantineApplied = _byzApplied, ByzantineRejected = _byzRejected, ByzantineDropped = _byzDropped,
+            };
+            if (updated != _rows[^1])
+            {
+                _rows[^1] = updated;
+                // Observers (traces) see the final row as it ends up in metrics.csv.
+                foreach (var o in _observers) o.Evaluated(_sim.Now, updated);
+            }
+        }
+        else
+        {
+            Evaluate();
+        }
+        return new RunResult(_defence, _rows.ToList(), _step, _sim.Now, _sim.EventsProcessed, _messages.Count, stop);
     }
 
     private void Handle(ScheduledEvent<SimEvent> e)
@@ -514,7 +539,7 @@ public sealed class TrainingRun
             TotalByzantine = _setup.ByzantineCount,
             WorkerCount = _setup.WorkerCount,
             Aggregator = _ruleAsAttackerSeesIt,
-            AggregationContext = new AggregationContext { Model = _x.ToArray(), LearningRate = gamma, Round = _round },
+            AggregationContext = new AggregationContext { Model = _x.ToArray(), LearningRate = gamma, Round = _setup.Protocol.Kind == ProtocolKind.Sync ? _round : _step },
             LearningRate = gamma,
             Asynchronous = _setup.Protocol.Kind == ProtocolKind.Async,
             Rng = _attackRng,
@@ -671,7 +696,14 @@ public sealed class TrainingRun
 }
 
 /// <summary>What one defence's run produced.</summary>
-public sealed record RunResult(string Defence, IReadOnlyList<MetricsRow> Rows, long Steps, SimTime EndTime, long Events, long Messages)
+/// <param name="Defence">The defence spec.</param>
+/// <param name="Rows">Every evaluation point.</param>
+/// <param name="Steps">Server steps taken.</param>
+/// <param name="EndTime">Simulated time of the last event handled.</param>
+/// <param name="Events">Events handled.</param>
+/// <param name="Messages">Messages sent.</param>
+/// <param name="StopReason">Why the run ended: <c>steps</c>, <c>time</c>, <c>message cap</c>, <c>no pending event</c>, or <c>no worker can send</c>.</param>
+public sealed record RunResult(string Defence, IReadOnlyList<MetricsRow> Rows, long Steps, SimTime EndTime, long Events, long Messages, string StopReason)
 {
     public MetricsRow Final => Rows[^1];
 }

@@ -25,6 +25,7 @@ public static class ExperimentRunner
         // Build every run first so that bad defence specs fail before any work starts.
         var runs = scenario.Defences.Select((d, i) => new TrainingRun(setup, d, observers?.Invoke(i))).ToArray();
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxThreads), CancellationToken = cancellation };
+        var errors = new Exception?[runs.Length];
         try
         {
             Parallel.For(0, runs.Length, options, i =>
@@ -35,16 +36,20 @@ public static class ExperimentRunner
                 }
                 catch (SimByzException ex)
                 {
-                    throw new SimByzException($"defence '{scenario.Defences[i]}' at step {runs[i].Steps}: {ex.Message}", ex);
+                    errors[i] = new SimByzException($"defence '{scenario.Defences[i]}' at step {runs[i].Steps}: {ex.Message}", ex);
+                }
+                catch (OperationCanceledException ex)
+                {
+                    errors[i] = ex;
                 }
             });
         }
-        catch (AggregateException ex) when (ex.InnerExceptions.FirstOrDefault(e => e is SimByzException or OperationCanceledException) is { } first)
+        catch (OperationCanceledException)
         {
-            // Report the user error (of the lowest-numbered defence that failed) as itself.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
             throw;
         }
+        // Report the user error of the lowest-numbered defence that failed, whatever the thread timing.
+        if (errors.FirstOrDefault(e => e is not null) is { } first) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
         return results;
     }
 
@@ -73,6 +78,7 @@ public static class ExperimentRunner
                 new JProperty("endTimeNs", r.EndTime.Nanoseconds),
                 new JProperty("events", r.Events),
                 new JProperty("messages", r.Messages),
+                new JProperty("stopReason", r.StopReason),
                 new JProperty("final", new JObject(
                     new JProperty("trainLoss", Num(f.TrainLoss)),
                     new JProperty("validationLoss", Num(f.ValidationLoss)),

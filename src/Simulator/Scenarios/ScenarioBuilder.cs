@@ -62,6 +62,13 @@ public static class ScenarioBuilder
 
         var outages = new List<AvailabilityWindow>[s.Workers.Count];
         foreach (var a in s.Workers.Availability) (outages[a.Worker] ??= []).Add(a);
+        var schedules = new AvailabilitySchedule[s.Workers.Count];
+        for (int i = 0; i < schedules.Length; i++)
+        {
+            schedules[i] = outages[i] is { } list
+                ? At($"$.workers.availability (worker {i})", () => new AvailabilitySchedule(list.OrderBy(a => a.Crash).Select(a => new Outage(a.Crash, a.Recover ?? SimTime.MaxValue)).ToList()))
+                : AvailabilitySchedule.AlwaysUp;
+        }
 
         var setup = new RunSetup
         {
@@ -77,9 +84,7 @@ public static class ScenarioBuilder
             GradientAttack = attack,
             DataAttack = dataAttack,
             AsyncBehaviour = behaviour,
-            Availability = i => outages[i] is { } list
-                ? new AvailabilitySchedule(list.Select(a => new Outage(a.Crash, a.Recover ?? SimTime.MaxValue)).ToList())
-                : AvailabilitySchedule.AlwaysUp,
+            Availability = i => schedules[i],
             Protocol = s.Protocol,
             Optimizer = s.Optimizer,
             Budget = s.Budget,

@@ -12,7 +12,8 @@ namespace SimByz.Simulator.Tasks;
 /// <para>Specs: <c>linear</c>, <c>logistic</c>, <c>softmax</c>, <c>mlp:hidden=64</c>,
 /// <c>mlp:hidden=128;64</c> (hidden sizes separated by ';' since values cannot contain ','),
 /// <c>quadratic</c>, <c>quadratic:mu=2</c>. Every model is deterministic bit for bit (see
-/// <see cref="IModel"/>). Entries are listed in a fixed order. Thread-safe (immutable).</para>
+/// <see cref="IModel"/>). Entries are listed in a fixed order. Other assemblies add models with
+/// <see cref="Register"/> (the torch backend). Thread-safe.</para>
 /// </remarks>
 public static class ModelRegistry
 {
@@ -34,12 +35,35 @@ public static class ModelRegistry
             [new ParameterInfo("mu", "number > 0", "1", "curvature μ")]), ParseQuadratic),
     ];
 
-    /// <summary>Every model, in the order of <c>simbyz list</c>.</summary>
-    public static IReadOnlyList<ComponentInfo> Models => Entries.Select(e => e.Info).ToList();
+    private static (ComponentInfo Info, Func<string, int, int, IModel> Create)[] s_external = [];
 
-    /// <summary>Checks <paramref name="spec"/> (name and parameters) without a dataset.</summary>
+    /// <summary>Every model, in the order of <c>simbyz list</c> (built-in first, then registered ones).</summary>
+    public static IReadOnlyList<ComponentInfo> Models => Entries.Select(e => e.Info).Concat(Volatile.Read(ref s_external).Select(e => e.Info)).ToList();
+
+    /// <summary>
+    /// Adds a model implemented in another assembly (the torch backend's <c>cnn</c>, <c>zeno-cnn</c>,
+    /// <c>torch-mlp</c>: SimByz.Gpu's <c>TorchModels.Register</c>); <paramref name="create"/> gets the
+    /// whole spec and the data shape and validates its parameters itself. Registering a name again
+    /// replaces the earlier registration; built-in names cannot be registered. Thread-safe.
+    /// </summary>
+    public static void Register(ComponentInfo info, Func<string, int, int, IModel> create)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        ArgumentNullException.ThrowIfNull(create);
+        if (Entries.Any(e => e.Info.Name == info.Name)) throw new ArgumentException($"model '{info.Name}' is built in", nameof(info));
+        lock (Entries)
+        {
+            var current = Volatile.Read(ref s_external);
+            Volatile.Write(ref s_external, current.Where(e => e.Info.Name != info.Name).Append((info, create)).ToArray());
+        }
+    }
+
+    /// <summary>Checks <paramref name="spec"/> (name and parameters) without a dataset; registered models' parameters are checked when built.</summary>
     /// <exception cref="SimByzException">Unknown model or bad parameter.</exception>
-    public static void Validate(string spec) => Parse(spec);
+    public static void Validate(string spec)
+    {
+        if (External(spec) is null) Parse(spec);
+    }
 
     /// <summary>Builds the model of <paramref name="spec"/> for data with <paramref name="featureCount"/>
     /// features and <paramref name="classCount"/> classes (0 = regression).</summary>
@@ -47,14 +71,22 @@ public static class ModelRegistry
     public static IModel Create(string spec, int featureCount, int classCount)
     {
         if (featureCount <= 0) throw new SimByzException($"model '{spec}': the data has no features");
+        if (External(spec) is { } create) return create(spec, featureCount, classCount);
         return Parse(spec)(featureCount, classCount);
+    }
+
+    private static Func<string, int, int, IModel>? External(string spec)
+    {
+        string name = ComponentSpec.Parse(spec, "model").Name;
+        foreach (var e in Volatile.Read(ref s_external)) if (e.Info.Name == name) return e.Create;
+        return null;
     }
 
     private static Func<int, int, IModel> Parse(string spec)
     {
         var parsed = ComponentSpec.Parse(spec, "model");
         var entry = Entries.FirstOrDefault(e => e.Info.Name == parsed.Name)
-            ?? throw new SimByzException($"unknown model '{parsed.Name}' (known: {string.Join(", ", Entries.Select(e => e.Info.Name))})");
+            ?? throw new SimByzException($"unknown model '{parsed.Name}' (known: {string.Join(", ", Models.Select(m => m.Name))})");
         var parameters = parsed.Read("model");
         var factory = entry.Parse(parameters);
         parameters.EnsureAllUsed();

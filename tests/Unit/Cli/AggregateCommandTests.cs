@@ -106,6 +106,17 @@ public sealed class AggregateCommandTests : IDisposable
         Assert.Equal(first.Out, second.Out);
     }
 
+    [Fact]
+    public void Aggregate_TorchBackend_AgreesWithManaged_AndNamesTheDevice()
+    {
+        string input = Save(NpyBytes.Float64Matrix(Toy));
+        var (code, stdout, stderr) = Simbyz("aggregate", "--rule", "median", "--input", input, "--output", PathOf("torch.npy"), "--backend", "torch", "--device", "cpu");
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        Assert.StartsWith("torch:cpu", json.RootElement.GetProperty("backend").GetString(), StringComparison.Ordinal);
+        Assert.Equal(NpyFile.EncodeVector([-0.3f]), File.ReadAllBytes(PathOf("torch.npy")));
+    }
+
     public static TheoryData<string, string[], byte[]?, string> BadRuns => new()
     {
         { "unknown rule", ["--rule", "krumm:f=1"], NpyBytes.Float64Matrix(Toy), "unknown rule 'krumm'" },
@@ -115,7 +126,8 @@ public sealed class AggregateCommandTests : IDisposable
         { "zeno", ["--rule", "zeno:b=1"], NpyBytes.Float64Matrix(Toy), "validation data" },
         { "zeno++", ["--rule", "zeno++:k=3"], NpyBytes.Float64Matrix(Toy), "zeno++ is an asynchronous rule" },
         { "async-sgd", ["--rule", "async-sgd"], NpyBytes.Float64Matrix(Toy), "async-sgd is an asynchronous rule" },
-        { "torch", ["--rule", "mean", "--backend", "torch"], NpyBytes.Float64Matrix(Toy), "--backend 'torch'" },
+        { "unknown backend", ["--rule", "mean", "--backend", "tpu"], NpyBytes.Float64Matrix(Toy), "--backend 'tpu' is unknown" },
+        { "unknown device", ["--rule", "mean", "--backend", "torch", "--device", "npu"], NpyBytes.Float64Matrix(Toy), "npu" },
         { "missing file", ["--rule", "mean"], null, "file not found" },
         { "int64", ["--rule", "mean"], NpyBytes.Build(NpyBytes.Header("<i8", "(2, 1)"), new byte[16]), "unsupported dtype '<i8'" },
         { "fortran", ["--rule", "mean"], NpyBytes.Build(NpyBytes.Header("<f4", "(2, 2)", fortranOrder: true), new byte[16]), "Fortran" },

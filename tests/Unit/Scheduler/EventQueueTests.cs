@@ -163,4 +163,29 @@ public class EventQueueTests
             return new WeakReference(payload);
         }
     }
+
+    [Fact]
+    public void Cancel_TiedEventsAmongLiveOnes_KeepsSchedulingOrderOfTheRest()
+    {
+        var q = new EventQueue<int>(initialCapacity: 1);
+        var handles = new List<EventHandle>();
+        for (int i = 0; i < 200; i++) handles.Add(q.Schedule(new SimTime(5), i % 2, i));
+        for (int i = 0; i < 200; i += 3) Assert.True(q.Cancel(handles[i]));
+        for (int i = 200; i < 260; i++) q.Schedule(new SimTime(5), i % 2, i);
+        var expected = Enumerable.Range(0, 260).Where(i => i >= 200 || i % 3 != 0).OrderBy(i => i % 2).ThenBy(i => i);
+        Assert.Equal(expected, Drain(q).Select(e => e.Payload));
+    }
+
+    [Fact]
+    public void Cancel_ManyThenScheduleMore_SlotsOfCancelledEventsAreReusedOnlyAfterDiscard()
+    {
+        var q = new EventQueue<int>(4);
+        var first = q.Schedule(new SimTime(1), 0, 1);
+        Assert.True(q.Cancel(first));
+        var second = q.Schedule(new SimTime(2), 0, 2);
+        Assert.NotEqual(first.Slot, second.Slot);
+        Assert.True(q.TryDequeue(out var e));
+        Assert.Equal(2, e.Payload);
+        Assert.Equal(0, q.Count);
+    }
 }

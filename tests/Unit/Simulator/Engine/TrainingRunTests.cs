@@ -158,4 +158,24 @@ public class TrainingRunTests
         var other = scenario.With("seed=8");
         Assert.NotEqual(one, ExperimentRunner.MetricsCsv(ExperimentRunner.RunAll(other, ScenarioBuilder.Build(other), 1)));
     }
+
+    [Fact]
+    public void FinalRow_KeepsItsStalenessStatistics_AndCountsEndDrops()
+    {
+        var (result, _, run) = RunOne(Small("protocol.kind=async", "defences=[\"median\"]", "protocol.asyncBuffer=5", "budget.steps=30"));
+        Assert.Equal(30, result.Final.Step);
+        Assert.True(double.IsFinite(result.Final.StalenessMean), "final staleness statistics lost");
+        Assert.Single(result.Rows, r => r.Step == 30);
+        Assert.Equal(run.Messages.Count(m => m.Fate == MessageFate.Dropped), result.Final.HonestDropped + result.Final.ByzantineDropped);
+        Assert.Equal("steps", result.StopReason);
+    }
+
+    [Fact]
+    public void TimeBudget_RunsToTheGivenTime_NotCutByAMessageCap()
+    {
+        var (result, _, _) = RunOne(Small("budget.steps=0", "budget.time=\"2s\""));
+        Assert.Equal("time", result.StopReason);
+        Assert.True(result.EndTime > SimByz.Scheduler.SimTime.FromMilliseconds(1900), $"stopped at {result.EndTime}");
+        Assert.True(result.Steps > 100);
+    }
 }

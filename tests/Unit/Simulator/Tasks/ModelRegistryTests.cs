@@ -39,5 +39,6 @@ public class ModelRegistryTests
 
     [Fact]
     public void Models_ListsEveryName()
-        => Assert.Equal(["linear", "logistic", "softmax", "mlp", "quadratic"], ModelRegistry.Models.Select(m => m.Name));
+        // Built-in models first; models registered by other assemblies (the torch backend) may follow.
+        => Assert.Equal(["linear", "logistic", "softmax", "mlp", "quadratic"], ModelRegistry.Models.Select(m => m.Name).Take(5));
 }

@@ -1,0 +1,81 @@
+using SimByz.Aggregation.Rules;
+using Xunit;
+using static SimByz.Tests.Unit.Aggregation.AggregationTestData;
+
+namespace SimByz.Tests.Unit.Aggregation.Rules;
+
+/// <summary>
+/// The vector kernels compute exactly the documented scalar order (what a machine without SIMD, or
+/// with other vector widths, computes too): checked bit for bit against plain scalar code.
+/// </summary>
+public class DocumentedOrderTests
+{
+    private static double ScalarSquaredDistance(float[] a, float[] b)
+    {
+        var lanes = new float[8];
+        int blocks = a.Length & ~7;
+        for (int t = 0; t < blocks; t++)
+        {
+            float diff = a[t] - b[t];
+            lanes[t % 8] += diff * diff;
+        }
+        double s = 0;
+        for (int k = 0; k < 8; k++) s += lanes[k];
+        for (int t = blocks; t < a.Length; t++)
+        {
+            float diff = a[t] - b[t];
+            s += diff * diff;
+        }
+        return s;
+    }
+
+    [Theory]
+    [InlineData(128)]
+    [InlineData(77)]
+    [InlineData(5)]
+    public void LaneKernels_SquaredDistance_IsTheDocumentedScalarOrder(int length)
+    {
+        var rows = Normal(5, length, (ulong)length);
+        Assert.Equal(ScalarSquaredDistance(rows[0], rows[1]), LaneKernels.SquaredDistance(rows[0], rows[1]));
+        Assert.Equal(ScalarSquaredDistance(rows[0], new float[length]), LaneKernels.SquaredNorm(rows[0]));
+        var four = new double[4];
+        LaneKernels.SquaredDistance4(rows[0], rows[1], rows[2], rows[3], rows[4], four);
+        for (int k = 0; k < 4; k++) Assert.Equal(ScalarSquaredDistance(rows[0], rows[k + 1]), four[k]);
+    }
+
+    [Fact]
+    public void PairwiseDistances_SumsSubBlocksThenChunksInOrder()
+    {
+        int d = Blocking.ChunkLength + 300;
+        var rows = Normal(3, d, 4);
+        var distances = new PairwiseDistances();
+        distances.Compute(SimByz.Aggregation.GradientBatch.FromRows(rows));
+        double expected = 0;
+        for (int chunk = 0; chunk * Blocking.ChunkLength < d; chunk++)
+        {
+            double partial = 0;
+            int end = Math.Min(d, (chunk + 1) * Blocking.ChunkLength);
+            for (int s = chunk * Blocking.ChunkLength; s < end; s += Blocking.SubBlock)
+            {
+                int len = Math.Min(Blocking.SubBlock, end - s);
+                partial += ScalarSquaredDistance(rows[0][s..(s + len)], rows[2][s..(s + len)]);
+            }
+            expected += partial;
+        }
+        Assert.Equal(expected, distances[0, 2]);
+        Assert.Equal(expected, distances[2, 0]);
+    }
+
+    [Fact]
+    public void Mean_IsTheFloat64RowOrderSumDividedByN()
+    {
+        var rows = Normal(7, 45, 6);
+        var output = Run("mean", rows);
+        for (int j = 0; j < 45; j++)
+        {
+            double s = 0;
+            foreach (var r in rows) s += r[j];
+            Assert.Equal((float)(s / 7), output[j]);
+        }
+    }
+}

@@ -1,0 +1,164 @@
+using SimByz.Gpu;
+using SimByz.Gpu.Models;
+using SimByz.Scheduler;
+using SimByz.Simulator.Data;
+using SimByz.Simulator.Tasks;
+using SimByz.Tests.Unit.Simulator.Tasks;
+using Xunit;
+
+namespace SimByz.Tests.Unit.Gpu.Models;
+
+[Collection(TorchCollection.Name)]
+public sealed class TorchModelTests
+{
+    private static readonly TorchDevice Cpu = TorchDevice.Cpu;
+
+    [Fact]
+    public void TorchMlp_SameSeedAsManagedMlp_SameInitialVectorAndGradientWithin1e5()
+    {
+        var data = ModelTestData.Classification(40, 6, 3, seed: 11);
+        var managed = ModelRegistry.Create("mlp:hidden=5", data.FeatureCount, data.ClassCount);
+        var torch = TorchModels.Create("torch-mlp:hidden=5", data.FeatureCount, data.ClassCount, Cpu);
+        Assert.Equal(managed.ParameterCount, torch.ParameterCount);
+        var a = new float[managed.ParameterCount];
+        var b = new float[torch.ParameterCount];
+        managed.Initialize(a, new RandomStream(5));
+        torch.Initialize(b, new RandomStream(5));
+        Assert.Equal(a, b);
+
+        int[] rows = [0, 3, 4, 9, 17, 22, 31, 39];
+        var ga = new float[a.Length];
+        var gb = new float[b.Length];
+        double la = managed.LossAndGradient(a, data, rows, ga);
+        double lb = torch.LossAndGradient(b, data, rows, gb);
+        Assert.Equal(la, lb, 1e-5);
+        for (int i = 0; i < ga.Length; i++) Assert.True(Math.Abs(ga[i] - gb[i]) <= 1e-5 * (1 + Math.Abs(ga[i])), $"gradient {i}: managed {ga[i]}, torch {gb[i]}");
+        var ea = managed.Evaluate(a, data, rows);
+        var eb = torch.Evaluate(b, data, rows);
+        Assert.Equal(ea.Loss, eb.Loss, 1e-5);
+        Assert.Equal(ea.Accuracy, eb.Accuracy);
+    }
+
+    [Fact]
+    public void Cnn_FewSgdSteps_LossDecreases()
+    {
+        var data = Images(64, channels: 1, side: 8, seed: 3);
+        var model = TorchModels.Create("cnn:c1=4,c2=4,fc=8", data.FeatureCount, data.ClassCount, Cpu);
+        var x = new float[model.ParameterCount];
+        model.Initialize(x, new RandomStream(1));
+        var all = Enumerable.Range(0, data.Count).ToArray();
+        double before = model.Loss(x, data, all);
+        var g = new float[x.Length];
+        for (int step = 0; step < 30; step++)
+        {
+            model.LossAndGradient(x, data, all.AsSpan(step % 4 * 16, 16), g);
+            for (int i = 0; i < x.Length; i++) x[i] -= 0.1f * g[i];
+        }
+        var after = model.Evaluate(x, data, all);
+        Assert.True(after.Loss < before * 0.7, $"loss {before} → {after.Loss}");
+        Assert.True(after.Accuracy > 0.8, $"accuracy {after.Accuracy}");
+    }
+
+    [Fact]
+    public void Cnn_GradientOfOneCoordinate_MatchesFiniteDifference()
+    {
+        var data = Images(8, channels: 1, side: 4, seed: 9);
+        var model = TorchModels.Create("cnn:c1=2,c2=2,fc=4", data.FeatureCount, data.ClassCount, Cpu);
+        var x = new float[model.ParameterCount];
+        model.Initialize(x, new RandomStream(2));
+        int[] rows = [0, 1, 2, 3, 4, 5, 6, 7];
+        var g = new float[x.Length];
+        model.LossAndGradient(x, data, rows, g);
+        // Coordinates of the fully connected layers (smooth in their own weights; the convolutions'
+        // ReLU/max-pool kinks would make a finite difference unreliable).
+        foreach (int i in new[] { x.Length - 20, x.Length - 7, x.Length - 1 })
+        {
+            const float h = 1e-3f;
+            float saved = x[i];
+            x[i] = saved + h;
+            double up = model.Loss(x, data, rows);
+            x[i] = saved - h;
+            double down = model.Loss(x, data, rows);
+            x[i] = saved;
+            Assert.True(Math.Abs((up - down) / (2 * h) - g[i]) <= 2e-3 + 0.02 * Math.Abs(g[i]), $"coordinate {i}: autograd {g[i]}, finite difference {(up - down) / (2 * h)}");
+        }
+    }
+
+    [Fact]
+    public void ZenoCnn_CifarShape_HasReferenceLayersAndSharesBatchNormStatisticsWithClones()
+    {
+        var model = TorchModels.Create("zeno-cnn", 3072, 10, Cpu);
+        // conv 3→64, 64→64, 64→128, 128→128 (3×3, with bias), 4 BN (γ, β), FC 8192→128, FC 128→10.
+        int expected = (3 * 64 * 9 + 64) + (64 * 64 * 9 + 64) + (64 * 128 * 9 + 128) + (128 * 128 * 9 + 128)
+            + 2 * (64 + 64 + 128 + 128) + (8192 * 128 + 128) + (128 * 10 + 10);
+        Assert.Equal(expected, model.ParameterCount);
+
+        var small = TorchModels.Create("zeno-cnn:channels=3", 3 * 8 * 8, 10, Cpu);
+        var data = Images(16, channels: 3, side: 8, seed: 4, classes: 10);
+        var x = new float[small.ParameterCount];
+        small.Initialize(x, new RandomStream(8));
+        var server = small.Clone();
+        int[] rows = Enumerable.Range(0, 16).ToArray();
+        double first = server.Loss(x, data, rows);
+        Assert.Equal(first, server.Loss(x, data, rows)); // inference mode: no dropout, no statistics update
+        var g = new float[x.Length];
+        double trainLoss = small.LossAndGradient(x, data, rows, g);
+        Assert.True(double.IsFinite(trainLoss));
+        Assert.Contains(g, v => v != 0);
+        // The worker's training call moved the running statistics; the server clone sees them.
+        Assert.NotEqual(first, server.Loss(x, data, rows));
+        Assert.Equal(small.Loss(x, data, rows), server.Loss(x, data, rows));
+    }
+
+    [Fact]
+    public void Initialize_SameStream_SameVectorWhateverTorchSeed()
+    {
+        var model = TorchModels.Create("cnn", 784, 10, Cpu);
+        var a = new float[model.ParameterCount];
+        var b = new float[model.ParameterCount];
+        TorchSharp.torch.random.manual_seed(1);
+        model.Initialize(a, RandomStreams.Derive(42, StreamPurpose.ModelInit));
+        TorchSharp.torch.random.manual_seed(2);
+        model.Clone().Initialize(b, RandomStreams.Derive(42, StreamPurpose.ModelInit));
+        Assert.Equal(a, b);
+        Assert.Contains(a, v => v != 0);
+    }
+
+    [Fact]
+    public void ModelRegistry_AfterRegister_BuildsTorchModels()
+    {
+        TorchModels.Register(Cpu);
+        var model = ModelRegistry.Create("torch-mlp:hidden=4;3", 5, 2);
+        Assert.Equal("torch-mlp:hidden=4;3", model.Spec);
+        Assert.Equal((5 * 4 + 4) + (4 * 3 + 3) + (3 * 2 + 2), model.ParameterCount);
+        Assert.Contains(ModelRegistry.Models, m => m.Name == "zeno-cnn");
+        var error = Assert.Throws<SimByzException>(() => ModelRegistry.Create("cnn", 100, 10));
+        Assert.Contains("not divisible by 4", error.Message);
+    }
+
+    /// <summary>Two-class images: class 1 is brighter in the left half, class 0 in the right half, plus noise.</summary>
+    private static Dataset Images(int count, int channels, int side, ulong seed, int classes = 2)
+    {
+        var rng = new RandomStream(seed);
+        int f = channels * side * side;
+        var features = new float[count * f];
+        var labels = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            labels[i] = i % classes;
+            for (int c = 0; c < channels; c++)
+            {
+                for (int r = 0; r < side; r++)
+                {
+                    for (int col = 0; col < side; col++)
+                    {
+                        bool left = col < side / 2;
+                        double signal = (labels[i] % 2 == 1) == left ? 1.0 : 0.0;
+                        features[i * f + (c * side + r) * side + col] = (float)(signal + 0.3 * rng.NextNormal());
+                    }
+                }
+            }
+        }
+        return new Dataset(features, count, f, labels, classes);
+    }
+}

@@ -1,0 +1,20 @@
+using SimByz.Gpu;
+using TorchSharp;
+using Xunit;
+
+namespace SimByz.Tests.Unit.Gpu;
+
+[Collection(TorchCollection.Name)]
+public sealed class TorchLoadingTests
+{
+    [Fact]
+    public void TensorOperation_OnCpu_ComputesMatrixProduct()
+    {
+        var device = TorchDevice.Cpu;
+        using var scope = torch.NewDisposeScope();
+        var a = torch.tensor(new float[] { 1, 2, 3, 4 }, [2, 2], device: device.Device);
+        var b = torch.tensor(new float[] { 5, 6, 7, 8 }, [2, 2], device: device.Device);
+        float[] product = a.matmul(b).cpu().data<float>().ToArray();
+        Assert.Equal(new float[] { 19, 22, 43, 50 }, product);
+    }
+}
