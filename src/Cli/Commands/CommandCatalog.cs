@@ -11,5 +11,7 @@ internal static class CommandCatalog
         yield return RunCommand.Create(output);
         yield return AggregateCommand.Create(output);
         yield return ListCommand.Create(output);
+        yield return ReplayCommand.Create(output);
+        yield return ExportCommand.Create(output);
     }
 }

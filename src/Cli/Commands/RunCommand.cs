@@ -5,13 +5,15 @@ using SimByz.Cli.Plotting;
 using SimByz.Simulator.Engine;
 using SimByz.Simulator.Output;
 using SimByz.Simulator.Scenarios;
+using SimByz.Simulator.Traces;
 
 namespace SimByz.Cli.Commands;
 
 /// <summary>
 /// <c>simbyz run [--scenario NAME|FILE] [--seed N] [--set key=value]... [--out DIR] [--threads N]</c>:
 /// runs every defence of a scenario under identical seeds and timing, shows progress and a final
-/// comparison table, and writes metrics.csv, summary.json and plot.png into the output folder.
+/// comparison table, and writes trace.jsonl (unless --no-trace; with --record-payloads also the payload
+/// sidecar), metrics.csv, summary.json and plot.png into the output folder, atomically.
 /// </summary>
 internal static class RunCommand
 {
@@ -23,18 +25,21 @@ internal static class RunCommand
         var outOption = new Option<string?>("--out") { Description = "Output folder (default: a new folder under runs/)." };
         var threadsOption = new Option<int>("--threads") { Description = "Defences run in parallel on this many threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var quietOption = new Option<bool>("--quiet") { Description = "No progress display." };
+        var noTraceOption = new Option<bool>("--no-trace") { Description = "Do not write trace.jsonl." };
+        var payloadsOption = new Option<bool>("--record-payloads") { Description = "Also write the payload sidecar (payloads.bin, payloads.index.jsonl) for `simbyz replay --messages`." };
         var deviceOption = new Option<string>("--device") { Description = "Device for torch models (cnn, zeno-cnn, torch-mlp): auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var command = new Command("run", "Run a scenario: every defence under identical seeds and timing.")
         {
-            scenarioOption, seedOption, setOption, outOption, threadsOption, quietOption, deviceOption,
+            scenarioOption, seedOption, setOption, outOption, threadsOption, quietOption, noTraceOption, payloadsOption, deviceOption,
         };
         command.SetAction(parse =>
         {
-            var scenario = ScenarioLoader.Load(parse.GetValue(scenarioOption), parse.GetValue(setOption) ?? [], parse.GetValue(seedOption));
+            var scenario = TimingCsv.LoadScenario(parse.GetValue(scenarioOption), parse.GetValue(setOption) ?? [], parse.GetValue(seedOption));
             string outDir = parse.GetValue(outOption) ?? NewRunFolder(scenario);
             int threads = Math.Max(1, parse.GetValue(threadsOption));
+            if (parse.GetValue(noTraceOption) && parse.GetValue(payloadsOption)) throw new SimByzException("--record-payloads needs the trace: drop --no-trace");
             string? device = UsesTorchModel(scenario) ? RegisterTorchModels(parse.GetValue(deviceOption) ?? "auto") : null;
-            return Execute(scenario, outDir, threads, parse.GetValue(quietOption), output, device);
+            return Execute(scenario, outDir, threads, parse.GetValue(quietOption), output, device, !parse.GetValue(noTraceOption), parse.GetValue(payloadsOption));
         });
         return command;
     }
@@ -54,7 +59,8 @@ internal static class RunCommand
         return device.Description;
     }
 
-    internal static int Execute(Scenario scenario, string outDir, int threads, bool quiet, TextWriter output, string? torchDevice = null)
+    internal static int Execute(Scenario scenario, string outDir, int threads, bool quiet, TextWriter output, string? torchDevice = null,
+        bool trace = true, bool recordPayloads = false)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
@@ -78,25 +84,27 @@ internal static class RunCommand
         {
             using var files = new AtomicOutput(outDir);
             IReadOnlyList<RunResult> results;
+            TraceContent? traceContent;
             bool live = !quiet && output == Console.Out && !Console.IsOutputRedirected;
             if (live)
             {
-                results = AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                (results, traceContent) = AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                     .Start(ctx =>
                     {
                         var tasks = scenario.Defences.Select(d => ctx.AddTask(Markup.Escape(d), maxValue: Math.Max(1, scenario.Budget.Steps))).ToArray();
-                        return ExperimentRunner.RunAll(scenario, setup, threads, (i, steps) => tasks[i].Value = steps, cancellation: cts.Token);
+                        return TracedExperiment.Run(scenario, setup, VersionCommand.SimByzVersion, trace, recordPayloads, threads, (i, steps) => tasks[i].Value = steps, cts.Token);
                     });
             }
             else
             {
-                results = ExperimentRunner.RunAll(scenario, setup, threads, cancellation: cts.Token);
+                (results, traceContent) = TracedExperiment.Run(scenario, setup, VersionCommand.SimByzVersion, trace, recordPayloads, threads, cancellation: cts.Token);
             }
             ExperimentRunner.Write(files, scenario, results, VersionCommand.SimByzVersion);
+            traceContent?.WriteTo(files);
             RunPlots.SaveAccuracyAndLoss(results, $"{scenario.Name}: {setup.ByzantineCount}/{scenario.Workers.Count} Byzantine", files.ReservePath("plot.png"));
             files.Commit();
             console.Write(ResultTable(results));
-            console.MarkupLine($"wrote [bold]{Markup.Escape(Path.Combine(outDir, "metrics.csv"))}[/], summary.json, plot.png");
+            console.MarkupLine($"wrote [bold]{Markup.Escape(Path.Combine(outDir, "metrics.csv"))}[/], summary.json, plot.png{(traceContent is null ? "" : ", trace.jsonl")}{(recordPayloads ? ", payloads.bin" : "")}");
             return 0;
         }
         catch (OperationCanceledException)

@@ -68,7 +68,8 @@ public interface ISimulationObserver
     /// <summary>The server model changed to <paramref name="version"/>.</summary>
     void ModelUpdated(SimTime time, long version, ReadOnlySpan<float> parameters) { }
 
-    /// <summary>An evaluation point.</summary>
+    /// <summary>An evaluation point. At the end of a run the last point may be reported again, same step,
+    /// with its counters brought up to date (messages dropped when the run ended).</summary>
     void Evaluated(SimTime time, MetricsRow row) { }
 
     /// <summary>A worker crashed (<paramref name="up"/> false) or recovered.</summary>

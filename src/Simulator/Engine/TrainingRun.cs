@@ -224,11 +224,17 @@ public sealed class TrainingRun
         // since the last evaluation, only its counters are brought up to date.
         if (_rows.Count > 0 && _rows[^1].Step == _step)
         {
-            _rows[^1] = _rows[^1] with
+            var updated = _rows[^1] with
             {
                 HonestApplied = _honestApplied, HonestRejected = _honestRejected, HonestDropped = _honestDropped,
                 ByzantineApplied = _byzApplied, ByzantineRejected = _byzRejected, ByzantineDropped = _byzDropped,
             };
+            if (updated != _rows[^1])
+            {
+                _rows[^1] = updated;
+                // Observers (traces) see the final row as it ends up in metrics.csv.
+                foreach (var o in _observers) o.Evaluated(_sim.Now, updated);
+            }
         }
         else
         {

@@ -1,0 +1,37 @@
+using System.CommandLine;
+using SimByz.Simulator.Output;
+using SimByz.Simulator.Traces;
+
+namespace SimByz.Cli.Commands;
+
+/// <summary><c>simbyz export perfetto TRACE [-o FILE]</c>: Chrome trace-event JSON for Perfetto (docs/TRACE_FORMAT.md).</summary>
+internal static class ExportCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var traceArgument = new Argument<string>("TRACE") { Description = "A trace.jsonl written by `simbyz run`." };
+        var outOption = new Option<string?>("--output", "-o") { Description = "The JSON file to write (default: TRACE with .perfetto.json)." };
+        var perfetto = new Command("perfetto", "Chrome trace-event JSON (open in ui.perfetto.dev): worker compute slices, server track, messages as flows.")
+        {
+            traceArgument, outOption,
+        };
+        perfetto.SetAction(parse =>
+        {
+            string path = parse.GetValue(traceArgument)!;
+            var doc = TraceDocument.Load(path);
+            doc.RequireHash();
+            string file = Path.GetFullPath(parse.GetValue(outOption) ?? Path.ChangeExtension(path, ".perfetto.json"));
+            using (var files = new AtomicOutput(Path.GetDirectoryName(file)!))
+            {
+                using (var w = files.CreateText(Path.GetFileName(file)))
+                {
+                    PerfettoExport.Write(doc, w);
+                }
+                files.Commit();
+            }
+            output.WriteLine($"wrote {file} ({doc.Sections.Count} defence(s); open it in https://ui.perfetto.dev)");
+            return 0;
+        });
+        return new Command("export", "Export a trace to another format.") { perfetto };
+    }
+}

@@ -1,0 +1,153 @@
+using System.CommandLine;
+using System.Globalization;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+using SimByz.Simulator.Output;
+using SimByz.Simulator.Scenarios;
+using SimByz.Simulator.Traces;
+
+namespace SimByz.Cli.Commands;
+
+/// <summary>
+/// <c>simbyz replay TRACE [--out DIR] [--aggregator SPEC] [--attack SPEC] [--messages] [--from DEFENCE] [--buffer M]</c>
+/// (docs/TRACE_FORMAT.md, Replay). Without options: exact replay — checks the trace, re-runs its scenario
+/// and compares every record; prints OK and exits 0, or the first divergence and exits 1. A malformed
+/// or edited trace exits 2 naming the line. <c>--aggregator</c>/<c>--attack</c>: counterfactual re-run with
+/// another defence or attack under the recorded timing. <c>--messages</c>: the recorded payloads through
+/// another rule, round by round, without re-training.
+/// </summary>
+internal static class ReplayCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var traceArgument = new Argument<string>("TRACE") { Description = "A trace.jsonl written by `simbyz run`." };
+        var outOption = new Option<string?>("--out") { Description = "Write the replay's files here (exact: the re-run's trace/metrics; counterfactual: metrics, comparison; --messages: messages.csv)." };
+        var aggregatorOption = new Option<string?>("--aggregator") { Description = "Counterfactual: re-run (or with --messages, replay the payloads) with this defence spec." };
+        var attackOption = new Option<string?>("--attack") { Description = "Counterfactual: re-run with this gradient attack spec (\"none\" or \"honest\": Byzantine workers behave honestly)." };
+        var messagesOption = new Option<bool>("--messages") { Description = "Feed the recorded payloads (needs --record-payloads) to --aggregator round by round, without re-training." };
+        var fromOption = new Option<string?>("--from") { Description = "--messages: the recorded defence whose rounds are replayed (default: the first)." };
+        var bufferOption = new Option<int>("--buffer") { Description = "--messages on async traces: messages per aggregation (default protocol.asyncBuffer, else the worker count)." };
+        var threadsOption = new Option<int>("--threads") { Description = "Defences re-run in parallel on this many threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var command = new Command("replay", "Replay a trace: exactly (verify every record), or counterfactually with another defence, attack, or the recorded messages.")
+        {
+            traceArgument, outOption, aggregatorOption, attackOption, messagesOption, fromOption, bufferOption, threadsOption,
+        };
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(traceArgument)!;
+            var doc = TraceDocument.Load(path);
+            string? outDir = parse.GetValue(outOption);
+            int threads = Math.Max(1, parse.GetValue(threadsOption));
+            string? aggregator = parse.GetValue(aggregatorOption);
+            string? attack = parse.GetValue(attackOption);
+            if (parse.GetValue(messagesOption))
+            {
+                if (aggregator is null) throw new SimByzException("--messages needs --aggregator SPEC: the rule to feed the recorded messages to");
+                if (attack is not null) throw new SimByzException("--messages replays recorded payloads: --attack cannot change them (use --attack without --messages)");
+                return Messages(doc, path, aggregator, parse.GetValue(fromOption), parse.GetValue(bufferOption), outDir, output);
+            }
+            if (aggregator is not null || attack is not null) return Counterfactual(doc, aggregator, attack, threads, outDir, output);
+            return Exact(doc, threads, outDir, output);
+        });
+        return command;
+    }
+
+    private static int Exact(TraceDocument doc, int threads, string? outDir, TextWriter output)
+    {
+        string recordedVersion = doc.Header.Value<string>("simbyz") ?? "";
+        var setup = ScenarioBuilder.Build(doc.Scenario);
+        // The header records the SimByz that wrote it; the re-run writes the same so that only behaviour is compared.
+        var (results, trace) = TracedExperiment.Run(doc.Scenario, setup, recordedVersion, trace: true, recordPayloads: doc.HasPayloads, maxThreads: threads);
+        var divergence = TraceComparison.FirstDivergence(doc, trace!.Lines);
+        if (!doc.HashMatches)
+        {
+            // Only an edit breaks the hash; the re-run shows which line.
+            string where = divergence is null || divergence.Line == doc.Lines.Count
+                ? $"line {doc.Lines.Count}: the end record's hash was edited"
+                : $"line {divergence.Line}: this record was edited ({divergence})";
+            throw new SimByzException($"trace '{doc.Source}' {where}; the whole-trace hash does not match");
+        }
+        if (outDir is not null)
+        {
+            using var files = new AtomicOutput(outDir);
+            ExperimentRunner.Write(files, doc.Scenario, results, recordedVersion);
+            trace.WriteTo(files);
+            files.Commit();
+        }
+        if (recordedVersion != VersionCommand.SimByzVersion)
+        {
+            output.WriteLine($"note: trace written by SimByz {recordedVersion}, replayed with {VersionCommand.SimByzVersion}");
+        }
+        if (divergence is not null)
+        {
+            output.WriteLine($"DIVERGED at {divergence}");
+            return 1;
+        }
+        output.WriteLine($"OK: {doc.Lines.Count.ToString(CultureInfo.InvariantCulture)} records compared, {doc.Sections.Count} defence(s), every record identical");
+        return 0;
+    }
+
+    private static int Counterfactual(TraceDocument doc, string? aggregator, string? attack, int threads, string? outDir, TextWriter output)
+    {
+        doc.RequireHash();
+        if (aggregator is not null) SimByz.Simulator.Engine.TrainingRun.CheckDefence(ScenarioBuilder.Build(doc.Scenario), aggregator);
+        var result = CounterfactualReplay.Run(doc, aggregator, attack, VersionCommand.SimByzVersion, threads);
+        string dir = outDir ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(doc.Source))!, "counterfactual");
+        using (var files = new AtomicOutput(dir))
+        {
+            ExperimentRunner.Write(files, result.Scenario, result.Results, VersionCommand.SimByzVersion);
+            files.WriteAllText("comparison.csv", CounterfactualReplay.ComparisonCsv(result.Comparison));
+            result.Trace.WriteTo(files);
+            files.Commit();
+        }
+        output.WriteLine($"counterfactual: defence {string.Join(", ", result.Scenario.Defences)}, attack {result.Scenario.Byzantine.Attack ?? "none"}");
+        output.WriteLine(result.TimingMismatch is null
+            ? $"timing: {result.ArrivalsCompared} arrivals identical to the recorded run (time, message, worker)"
+            : $"timing: differs after {result.ArrivalsCompared} arrivals: {result.TimingMismatch}");
+        output.WriteLine($"{"defence",-28} {"source",-15} {"step",6} {"test acc",9} {"test loss",10} {"byz applied/rejected/dropped",30}");
+        foreach (var r in result.Comparison)
+        {
+            output.WriteLine($"{r.Defence,-28} {r.Source,-15} {r.Step,6} {Pct(r.TestAccuracy),9} {r.TestLoss.ToString("0.0000", CultureInfo.InvariantCulture),10} {$"{r.ByzantineApplied}/{r.ByzantineRejected}/{r.ByzantineDropped}",30}");
+        }
+        output.WriteLine($"wrote {Path.Combine(dir, "comparison.csv")}, metrics.csv, summary.json, trace.jsonl");
+        return 0;
+    }
+
+    private static int Messages(TraceDocument doc, string path, string aggregator, string? from, int buffer, string? outDir, TextWriter output)
+    {
+        doc.RequireHash();
+        if (!doc.HasPayloads) throw new SimByzException($"trace '{doc.Source}' line 1: recorded without payloads; --messages needs `simbyz run --record-payloads`");
+        var section = from is null ? doc.Sections[0] : doc.Sections.FirstOrDefault(s => s.Defence == from)
+            ?? throw new SimByzException($"--from '{from}': the trace has defences {string.Join(", ", doc.Sections.Select(s => "'" + s.Defence + "'"))}");
+        var sidecar = PayloadSidecar.Load(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var rows = MessageReplay.Run(doc, sidecar, section, aggregator, buffer);
+        long byzInputs = rows.Sum(r => r.Byzantine.Count(b => b));
+        long letIn = rows.Sum(r => r.ByzantineLetIn.Count);
+        long recordedApplied = rows.Sum(r => (long)r.RecordedByzantineApplied);
+        var finite = rows.Where(r => double.IsFinite(r.DistanceToHonestMean)).Select(r => r.DistanceToHonestMean).ToList();
+        double meanDistance = finite.Count > 0 ? finite.Sum() / finite.Count : double.NaN;
+        var summary = new JObject(
+            new JProperty("trace", doc.Source),
+            new JProperty("recordedDefence", section.Defence),
+            new JProperty("rule", aggregator),
+            new JProperty("rounds", rows.Count),
+            new JProperty("byzantineInputs", byzInputs),
+            new JProperty("byzantineLetIn", letIn),
+            new JProperty("recordedByzantineApplied", recordedApplied),
+            new JProperty("meanDistanceToHonestMean", double.IsFinite(meanDistance) ? meanDistance : null));
+        string dir = outDir ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(doc.Source))!, "messages");
+        using (var files = new AtomicOutput(dir))
+        {
+            files.WriteAllText("messages.csv", MessageReplay.Csv(rows));
+            files.WriteAllText("messages-summary.json", summary.ToString(Formatting.Indented) + "\n");
+            files.Commit();
+        }
+        output.WriteLine($"replayed {rows.Count} rounds of '{section.Defence}' through '{aggregator}': " +
+            $"{letIn}/{byzInputs} Byzantine messages let in (recorded defence applied {recordedApplied}), " +
+            $"mean distance to the honest mean {meanDistance.ToString("0.######", CultureInfo.InvariantCulture)}");
+        output.WriteLine($"wrote {Path.Combine(dir, "messages.csv")}, messages-summary.json");
+        return 0;
+    }
+
+    private static string Pct(double v) => double.IsFinite(v) ? (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "n/a";
+}

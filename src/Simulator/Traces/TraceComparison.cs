@@ -1,0 +1,78 @@
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+
+namespace SimByz.Simulator.Traces;
+
+/// <summary>The first place where a re-run differs from a recorded trace.</summary>
+/// <param name="Line">1-based line number in the recorded trace.</param>
+/// <param name="Defence">The defence section the line belongs to (null for the header and end records).</param>
+/// <param name="Record">The recorded record's type and number, e.g. <c>arrive n=37</c>.</param>
+/// <param name="Field">The first differing field (or <c>(record)</c> when a record is missing or extra).</param>
+/// <param name="Expected">The recorded value.</param>
+/// <param name="Got">The re-run's value.</param>
+public sealed record TraceDivergence(int Line, string? Defence, string Record, string Field, string Expected, string Got)
+{
+    /// <inheritdoc />
+    public override string ToString()
+        => $"line {Line}{(Defence is null ? "" : $" (defence '{Defence}')")}, record {Record}, field '{Field}': expected {Expected}, got {Got}";
+}
+
+/// <summary>Compares a recorded trace with a re-run's lines, record by record (exact replay).</summary>
+public static class TraceComparison
+{
+    /// <summary>The first divergence of <paramref name="rerun"/> from <paramref name="recorded"/>, or null when
+    /// every record (end record included) is identical.</summary>
+    public static TraceDivergence? FirstDivergence(TraceDocument recorded, IReadOnlyList<string> rerun)
+    {
+        int count = Math.Max(recorded.Lines.Count, rerun.Count);
+        for (int i = 0; i < count; i++)
+        {
+            string? a = i < recorded.Lines.Count ? recorded.Lines[i] : null;
+            string? b = i < rerun.Count ? rerun[i] : null;
+            if (a == b) continue;
+            string? defence = DefenceAt(recorded, i);
+            if (a is null) return new TraceDivergence(i + 1, defence, "(none)", "(record)", "end of trace", Describe(b!));
+            var expected = recorded.Record(i);
+            string recordName = RecordName(expected);
+            if (b is null) return new TraceDivergence(i + 1, defence, recordName, "(record)", recordName, "end of re-run");
+            var got = TraceDocument.ParseLine("re-run", b, i + 1);
+            foreach (var prop in expected.Properties())
+            {
+                var other = got[prop.Name];
+                if (other is null) return new TraceDivergence(i + 1, defence, recordName, prop.Name, prop.Value.ToString(Formatting.None), "(missing)");
+                if (!JToken.DeepEquals(prop.Value, other))
+                {
+                    return new TraceDivergence(i + 1, defence, recordName, prop.Name, prop.Value.ToString(Formatting.None), other.ToString(Formatting.None));
+                }
+            }
+            foreach (var prop in got.Properties())
+            {
+                if (expected[prop.Name] is null) return new TraceDivergence(i + 1, defence, recordName, prop.Name, "(missing)", prop.Value.ToString(Formatting.None));
+            }
+            // Same values, different bytes (spacing, number spelling).
+            return new TraceDivergence(i + 1, defence, recordName, "(text)", a, b!);
+        }
+        return null;
+    }
+
+    private static string Describe(string line)
+    {
+        var rec = TraceDocument.ParseLine("re-run", line, 0);
+        return RecordName(rec);
+    }
+
+    private static string RecordName(JObject rec)
+    {
+        string type = rec.Value<string>("type") ?? "?";
+        return rec["n"] is { } n ? $"{type} n={n}" : type;
+    }
+
+    private static string? DefenceAt(TraceDocument doc, int index)
+    {
+        foreach (var s in doc.Sections)
+        {
+            if (index >= s.RunLine && index <= s.LastLine) return s.Defence;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Newtonsoft.Json;
+using SimByz.Simulator.Output;
+using SimByz.Simulator.Scenarios;
+
+namespace SimByz.Simulator.Traces;
+
+/// <summary>
+/// A whole trace in memory: the header, every defence's section in defence order, and the end
+/// record with counts and the whole-trace hash (docs/TRACE_FORMAT.md); optionally the payload sidecar.
+/// </summary>
+public sealed class TraceContent
+{
+    /// <summary>The format name written in the header.</summary>
+    public const string FormatName = "simbyz-trace";
+
+    /// <summary>The format version this build writes and reads.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>The trace file name <c>simbyz run</c> writes.</summary>
+    public const string FileName = "trace.jsonl";
+
+    /// <summary>Payload sidecar data file (float32 little-endian vectors, each stored once).</summary>
+    public const string PayloadFileName = "payloads.bin";
+
+    /// <summary>Payload sidecar index (one JSON line per stored vector: hash, offset, length).</summary>
+    public const string PayloadIndexFileName = "payloads.index.jsonl";
+
+    /// <summary>Record types in the order the end record counts them.</summary>
+    public static readonly IReadOnlyList<string> EventTypes = ["dispatch", "compute", "arrive", "resolve", "aggregate", "update", "eval", "crash", "recover"];
+
+    private readonly IReadOnlyList<PayloadStore>? _payloads;
+
+    private TraceContent(IReadOnlyList<string> lines, IReadOnlyList<PayloadStore>? payloads)
+    {
+        Lines = lines;
+        _payloads = payloads;
+    }
+
+    /// <summary>Every line of the trace (without line ends), end record included.</summary>
+    public IReadOnlyList<string> Lines { get; }
+
+    /// <summary>The canonical text of a scenario: its resolved JSON, compact, fields in fixed order.</summary>
+    public static string CanonicalScenario(Scenario scenario) => scenario.ToJson().ToString(Formatting.None);
+
+    /// <summary>The header line for <paramref name="scenario"/>.</summary>
+    public static string Header(Scenario scenario, string simbyzVersion, bool payloads)
+    {
+        string canonical = CanonicalScenario(scenario);
+        var line = new TraceLine("header").Str("format", FormatName).Int("version", FormatVersion).Str("simbyz", simbyzVersion)
+            .Str("seed", scenario.Seed.ToString(CultureInfo.InvariantCulture)).Str("configHash", TraceHash.OfText(canonical))
+            .Bool("payloads", payloads);
+        var sb = new StringBuilder("[");
+        for (int i = 0; i < scenario.Defences.Count; i++)
+        {
+            if (i > 0) sb.Append(',');
+            TraceLine.AppendString(sb, scenario.Defences[i]);
+        }
+        line.Raw("defences", sb.Append(']').ToString());
+        return line.Raw("scenario", canonical).ToString();
+    }
+
+    /// <summary>Assembles the trace from the recorders of every defence, in defence order.</summary>
+    public static TraceContent Build(Scenario scenario, string simbyzVersion, IReadOnlyList<TraceRecorder> sections, IReadOnlyList<PayloadStore>? payloads = null)
+    {
+        var lines = new List<string>(1 + sections.Sum(s => s.Lines.Count) + 1) { Header(scenario, simbyzVersion, payloads is not null) };
+        foreach (var s in sections) lines.AddRange(s.Lines);
+        lines.Add(EndRecord(lines, sections.Count));
+        return new TraceContent(lines, payloads);
+    }
+
+    /// <summary>The end record closing <paramref name="lines"/>: record counts and the SHA-256 of their bytes (each line + "\n").</summary>
+    internal static string EndRecord(IReadOnlyList<string> lines, int runs)
+    {
+        var counts = new long[EventTypes.Count];
+        foreach (string l in lines)
+        {
+            // Every record starts {"type":"NAME", so the type is read without parsing.
+            int start = 9, end = l.IndexOf('"', start);
+            if (end < 0) continue;
+            var type = l.AsSpan(start, end - start);
+            for (int k = 0; k < counts.Length; k++)
+            {
+                if (type.SequenceEqual(EventTypes[k])) counts[k]++;
+            }
+        }
+        var sb = new StringBuilder("{");
+        for (int k = 0; k < counts.Length; k++)
+        {
+            if (k > 0) sb.Append(',');
+            TraceLine.AppendString(sb, EventTypes[k]);
+            sb.Append(':').Append(counts[k].ToString(CultureInfo.InvariantCulture));
+        }
+        return new TraceLine("end").Int("records", lines.Count).Int("runs", runs).Raw("counts", sb.Append('}').ToString())
+            .Str("hash", HashLines(lines, lines.Count)).ToString();
+    }
+
+    /// <summary>SHA-256 (hex) of the UTF-8 bytes of the first <paramref name="count"/> lines, each followed by "\n".</summary>
+    internal static string HashLines(IReadOnlyList<string> lines, int count)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var newline = "\n"u8;
+        byte[] buffer = new byte[1024];
+        for (int i = 0; i < count; i++)
+        {
+            int max = Encoding.UTF8.GetMaxByteCount(lines[i].Length);
+            if (buffer.Length < max) buffer = new byte[Math.Max(max, buffer.Length * 2)];
+            int n = Encoding.UTF8.GetBytes(lines[i], buffer);
+            hash.AppendData(buffer, 0, n);
+            hash.AppendData(newline);
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>The trace text: every line followed by "\n".</summary>
+    public string Text()
+    {
+        var sb = new StringBuilder();
+        foreach (string l in Lines) sb.Append(l).Append('\n');
+        return sb.ToString();
+    }
+
+    /// <summary>Writes trace.jsonl (and the payload sidecar when recorded) into <paramref name="output"/> (committed by the caller).</summary>
+    public void WriteTo(AtomicOutput output)
+    {
+        using (var w = output.CreateText(FileName))
+        {
+            foreach (string l in Lines)
+            {
+                w.Write(l);
+                w.Write('\n');
+            }
+        }
+        if (_payloads is null) return;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        using var data = output.Create(PayloadFileName);
+        using var index = output.CreateText(PayloadIndexFileName);
+        long offset = 0;
+        foreach (var store in _payloads)
+        {
+            foreach (string hash in store.Hashes)
+            {
+                if (!seen.Add(hash)) continue;
+                float[] v = store.Get(hash);
+                var bytes = new byte[v.Length * 4];
+                for (int i = 0; i < v.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(4 * i), v[i]);
+                data.Write(bytes);
+                index.Write(new TraceLine("payload").Str("hash", hash).Int("offset", offset).Int("length", v.Length).ToString());
+                index.Write('\n');
+                offset += bytes.Length;
+            }
+        }
+    }
+}

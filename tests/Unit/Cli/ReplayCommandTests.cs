@@ -1,0 +1,177 @@
+using SimByz.Cli;
+using SimByz.Tests.Unit.Simulator.Traces;
+using Xunit;
+
+namespace SimByz.Tests.Unit.Cli;
+
+public class ReplayCommandTests
+{
+    private static (int Code, string Out, string Err) Cli(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = Program.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>`simbyz run` of a golden scenario into a temp folder; returns the trace path.</summary>
+    private static string RunGolden(TraceFixtures.TempDir tmp, string name, params string[] extra)
+    {
+        string dir = tmp.File("run");
+        var (code, _, err) = Cli(["run", "--scenario", TraceFixtures.ScenarioPath(name), "--out", dir, "--quiet", "--threads", "2", .. extra]);
+        Assert.True(code == 0, err);
+        return Path.Combine(dir, "trace.jsonl");
+    }
+
+    private static void AssertCleanError(string err, string expected)
+    {
+        Assert.Contains(expected, err, StringComparison.Ordinal);
+        Assert.StartsWith("simbyz: error: ", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("golden-sync")]
+    [InlineData("golden-async")]
+    public void Replay_RunTrace_OkExit0(string name)
+    {
+        using var tmp = TraceFixtures.Temp();
+        string trace = RunGolden(tmp, name);
+        var (code, output, err) = Cli("replay", trace);
+        Assert.True(code == 0, output + err);
+        Assert.Contains("OK: ", output, StringComparison.Ordinal);
+        Assert.Contains("records compared", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_NoTrace_WritesNoTraceFile()
+    {
+        using var tmp = TraceFixtures.Temp();
+        string dir = tmp.File("run");
+        var (code, _, err) = Cli("run", "--scenario", TraceFixtures.ScenarioPath("golden-sync"), "--out", dir, "--quiet", "--no-trace");
+        Assert.True(code == 0, err);
+        Assert.False(File.Exists(Path.Combine(dir, "trace.jsonl")));
+        Assert.True(File.Exists(Path.Combine(dir, "metrics.csv")));
+    }
+
+    [Fact]
+    public void Replay_EditedField_Exit2NamingEditedLine()
+    {
+        using var tmp = TraceFixtures.Temp();
+        string trace = RunGolden(tmp, "golden-sync");
+        string[] lines = File.ReadAllLines(trace);
+        int i = Array.FindIndex(lines, l => l.StartsWith("{\"type\":\"arrive\"", StringComparison.Ordinal) && l.Contains("\"msg\":9,", StringComparison.Ordinal));
+        lines[i] = lines[i].Replace("\"worker\":", "\"worker\":1", StringComparison.Ordinal);
+        File.WriteAllText(trace, string.Join("\n", lines) + "\n");
+        string outDir = tmp.File("replay-out");
+        var (code, _, err) = Cli("replay", trace, "--out", outDir);
+        Assert.Equal(2, code);
+        AssertCleanError(err, $"line {i + 1}: this record was edited");
+        Assert.Contains("field 'worker'", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(outDir), "replay left output behind");
+    }
+
+    [Theory]
+    [InlineData("truncate", "the trace is truncated")]
+    [InlineData("reorder", "reordered")]
+    [InlineData("version", "trace format version 2 is not supported")]
+    [InlineData("missing", "file not found")]
+    public void Replay_BadTrace_Exit2OneClearLineNoOutput(string damage, string expected)
+    {
+        using var tmp = TraceFixtures.Temp();
+        string trace = RunGolden(tmp, "golden-sync");
+        string text = File.ReadAllText(trace);
+        string[] lines = text.Split('\n');
+        switch (damage)
+        {
+            case "truncate":
+                File.WriteAllText(trace, text[..(text.Length * 2 / 3)]);
+                break;
+            case "reorder":
+                (lines[20], lines[30]) = (lines[30], lines[20]);
+                File.WriteAllText(trace, string.Join("\n", lines));
+                break;
+            case "version":
+                File.WriteAllText(trace, text.Replace("\"version\":1,", "\"version\":2,", StringComparison.Ordinal));
+                break;
+            default:
+                File.Delete(trace);
+                break;
+        }
+        string outDir = tmp.File("replay-out");
+        var (code, _, err) = Cli("replay", trace, "--out", outDir);
+        Assert.Equal(2, code);
+        AssertCleanError(err, expected);
+        if (damage != "missing") Assert.Matches("line [0-9]+", err);
+        Assert.False(Directory.Exists(outDir), "replay left output behind");
+    }
+
+    [Fact]
+    public void Replay_ConsistentButDifferentTrace_Exit1WithFirstDivergence()
+    {
+        using var tmp = TraceFixtures.Temp();
+        string trace = RunGolden(tmp, "golden-sync");
+        var lines = File.ReadAllLines(trace).ToList();
+        lines.RemoveAt(lines.Count - 1);
+        int i = lines.FindIndex(l => l.StartsWith("{\"type\":\"eval\"", StringComparison.Ordinal) && !l.Contains("\"n\":0,", StringComparison.Ordinal));
+        lines[i] = lines[i].Replace("\"step\":", "\"step\":9", StringComparison.Ordinal);
+        lines.Add(SimByz.Simulator.Traces.TraceContent.EndRecord(lines, 3));
+        File.WriteAllText(trace, string.Join("\n", lines) + "\n");
+        var (code, output, _) = Cli("replay", trace);
+        Assert.Equal(1, code);
+        Assert.Contains($"DIVERGED at line {i + 1}", output, StringComparison.Ordinal);
+        Assert.Contains("field 'step'", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Replay_Aggregator_WritesMetricsAndComparison()
+    {
+        using var tmp = TraceFixtures.Temp();
+        string trace = RunGolden(tmp, "golden-async");
+        string outDir = tmp.File("cf");
+        var (code, output, err) = Cli("replay", trace, "--aggregator", "async-sgd", "--out", outDir);
+        Assert.True(code == 0, err);
+        Assert.Contains("arrivals identical to the recorded run", output, StringComparison.Ordinal);
+        string[] comparison = File.ReadAllLines(Path.Combine(outDir, "comparison.csv"));
+        Assert.Equal(1 + 2 + 1, comparison.Length);
+        Assert.StartsWith("async-sgd,counterfactual,", comparison[^1], StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(outDir, "metrics.csv")));
+    }
+
+    [Fact]
+    public void Replay_Attack_EveryRecordedDefenceReRunUnderTheNewAttack()
+    {
+        using var tmp = TraceFixtures.Temp();
+        string trace = RunGolden(tmp, "golden-sync");
+        string outDir = tmp.File("cf");
+        var (code, output, err) = Cli("replay", trace, "--attack", "sign-flip:s=1", "--out", outDir);
+        Assert.True(code == 0, err);
+        Assert.Contains("attack sign-flip:s=1", output, StringComparison.Ordinal);
+        string[] comparison = File.ReadAllLines(Path.Combine(outDir, "comparison.csv"));
+        Assert.Equal(1 + 3 + 3, comparison.Length);
+        Assert.Equal(3, comparison.Count(l => l.Contains(",counterfactual,", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Replay_Messages_WritesCsvAndSummary()
+    {
+        using var tmp = TraceFixtures.Temp();
+        string trace = RunGolden(tmp, "golden-sync", "--record-payloads");
+        string outDir = tmp.File("msg");
+        var (code, output, err) = Cli("replay", trace, "--messages", "--aggregator", "krum:f=2", "--from", "mean", "--out", outDir);
+        Assert.True(code == 0, err);
+        Assert.Contains("Byzantine messages let in", output, StringComparison.Ordinal);
+        Assert.True(File.ReadAllLines(Path.Combine(outDir, "messages.csv")).Length > 1);
+        Assert.Contains("\"byzantineLetIn\": 0", File.ReadAllText(Path.Combine(outDir, "messages-summary.json")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Replay_MessagesWithoutPayloads_Exit2()
+    {
+        using var tmp = TraceFixtures.Temp();
+        string trace = RunGolden(tmp, "golden-sync");
+        var (code, _, err) = Cli("replay", trace, "--messages", "--aggregator", "krum:f=2");
+        Assert.Equal(2, code);
+        AssertCleanError(err, "--record-payloads");
+    }
+}
