@@ -1,3 +1,5 @@
+using SimByz.Aggregation.Registry;
+using SimByz.Aggregation;
 using System.CommandLine;
 using System.Globalization;
 using Newtonsoft.Json;
@@ -27,10 +29,12 @@ internal static class ReplayCommand
         var messagesOption = new Option<bool>("--messages") { Description = "Feed the recorded payloads (needs --record-payloads) to --aggregator round by round, without re-training." };
         var fromOption = new Option<string?>("--from") { Description = "--messages: the recorded defence whose rounds are replayed (default: the first)." };
         var bufferOption = new Option<int>("--buffer") { Description = "--messages on async traces: messages per aggregation (default protocol.asyncBuffer, else the worker count)." };
+        var backendOption = new Option<string>("--backend") { Description = "--messages: cpu (managed rules) or torch (their tensor twins).", DefaultValueFactory = _ => "cpu" };
+        var deviceOption = new Option<string>("--device") { Description = "--backend torch: auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var threadsOption = new Option<int>("--threads") { Description = "Defences re-run in parallel on this many threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var command = new Command("replay", "Replay a trace: exactly (verify every record), or counterfactually with another defence, attack, or the recorded messages.")
         {
-            traceArgument, outOption, aggregatorOption, attackOption, messagesOption, fromOption, bufferOption, threadsOption,
+            traceArgument, outOption, aggregatorOption, attackOption, messagesOption, fromOption, bufferOption, threadsOption, backendOption, deviceOption,
         };
         command.SetAction(parse =>
         {
@@ -40,11 +44,21 @@ internal static class ReplayCommand
             int threads = Math.Max(1, parse.GetValue(threadsOption));
             string? aggregator = parse.GetValue(aggregatorOption);
             string? attack = parse.GetValue(attackOption);
+            string backend = parse.GetValue(backendOption) ?? "cpu";
+            if (backend is not ("cpu" or "torch")) throw new SimByzException($"--backend '{backend}' is unknown (allowed: cpu, torch)");
+            if (backend == "torch" && !parse.GetValue(messagesOption)) throw new SimByzException("--backend torch applies to --messages (re-runs use the managed, bit-reproducible backend)");
             if (parse.GetValue(messagesOption))
             {
                 if (aggregator is null) throw new SimByzException("--messages needs --aggregator SPEC: the rule to feed the recorded messages to");
                 if (attack is not null) throw new SimByzException("--messages replays recorded payloads: --attack cannot change them (use --attack without --messages)");
-                return Messages(doc, path, aggregator, parse.GetValue(fromOption), parse.GetValue(bufferOption), outDir, output);
+                Func<string, AggregatorBuildContext, IAggregator>? create = null;
+                if (backend == "torch")
+                {
+                    var device = SimByz.Gpu.TorchDevice.Select(parse.GetValue(deviceOption) ?? "auto");
+                    output.WriteLine($"backend: {device.Description}");
+                    create = (spec, ctx) => SimByz.Gpu.Aggregation.TorchAggregatorRegistry.Create(spec, device, ctx);
+                }
+                return Messages(doc, path, aggregator, parse.GetValue(fromOption), parse.GetValue(bufferOption), outDir, output, create);
             }
             if (aggregator is not null || attack is not null) return Counterfactual(doc, aggregator, attack, threads, outDir, output);
             return Exact(doc, threads, outDir, output);
@@ -113,14 +127,15 @@ internal static class ReplayCommand
         return 0;
     }
 
-    private static int Messages(TraceDocument doc, string path, string aggregator, string? from, int buffer, string? outDir, TextWriter output)
+    private static int Messages(TraceDocument doc, string path, string aggregator, string? from, int buffer, string? outDir, TextWriter output,
+        Func<string, AggregatorBuildContext, IAggregator>? createRule = null)
     {
         doc.RequireHash();
         if (!doc.HasPayloads) throw new SimByzException($"trace '{doc.Source}' line 1: recorded without payloads; --messages needs `simbyz run --record-payloads`");
         var section = from is null ? doc.Sections[0] : doc.Sections.FirstOrDefault(s => s.Defence == from)
             ?? throw new SimByzException($"--from '{from}': the trace has defences {string.Join(", ", doc.Sections.Select(s => "'" + s.Defence + "'"))}");
         var sidecar = PayloadSidecar.Load(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var rows = MessageReplay.Run(doc, sidecar, section, aggregator, buffer);
+        var rows = MessageReplay.Run(doc, sidecar, section, aggregator, buffer, createRule);
         long byzInputs = rows.Sum(r => r.Byzantine.Count(b => b));
         long letIn = rows.Sum(r => r.ByzantineLetIn.Count);
         long recordedApplied = rows.Sum(r => (long)r.RecordedByzantineApplied);

@@ -36,7 +36,15 @@ public sealed record MessageReplayRow(long Round, long TimeNs, IReadOnlyList<lon
 public static class MessageReplay
 {
     /// <summary>Replays section <paramref name="section"/> of <paramref name="doc"/> through <paramref name="ruleSpec"/>.</summary>
-    public static IReadOnlyList<MessageReplayRow> Run(TraceDocument doc, PayloadSidecar payloads, TraceSection section, string ruleSpec, int buffer = 0)
+    /// <param name="doc">The trace.</param>
+    /// <param name="payloads">Its payload sidecar.</param>
+    /// <param name="section">The recorded defence whose rounds are replayed.</param>
+    /// <param name="ruleSpec">The rule to feed the messages to.</param>
+    /// <param name="buffer">Async traces: messages per aggregation (0: the default).</param>
+    /// <param name="createRule">Builds the rule from (spec, build context); default the managed
+    /// <see cref="AggregatorRegistry.Create"/> (the CLI passes the torch twins for <c>--backend torch</c>).</param>
+    public static IReadOnlyList<MessageReplayRow> Run(TraceDocument doc, PayloadSidecar payloads, TraceSection section, string ruleSpec, int buffer = 0,
+        Func<string, AggregatorBuildContext, IAggregator>? createRule = null)
     {
         var scenario = doc.Scenario;
         int byzCount = scenario.ResolveByzantine().Count(b => b);
@@ -44,7 +52,7 @@ public static class MessageReplay
         {
             throw new SimByzException($"--messages replays through a synchronous rule; '{ruleSpec}' is an asynchronous rule (use --aggregator to re-run with it)");
         }
-        var rule = AggregatorRegistry.Create(ruleSpec, new AggregatorBuildContext(scenario.Seed, byzCount));
+        var rule = (createRule ?? ((spec, ctx) => AggregatorRegistry.Create(spec, ctx)))(ruleSpec, new AggregatorBuildContext(scenario.Seed, byzCount));
         var hashes = new Dictionary<long, (string Hash, bool Byzantine)>();
         var fates = new Dictionary<long, string>();
         var groups = new List<(long Round, long Time, List<long> Ids)>();

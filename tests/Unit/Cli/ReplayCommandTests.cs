@@ -166,6 +166,21 @@ public class ReplayCommandTests
     }
 
     [Fact]
+    public void Replay_MessagesOnTorchBackend_SelectsLikeTheManagedRule()
+    {
+        using var tmp = TraceFixtures.Temp();
+        string trace = RunGolden(tmp, "golden-sync", "--record-payloads");
+        var (code, output, err) = Cli("replay", trace, "--messages", "--aggregator", "krum:f=2", "--from", "mean", "--out", tmp.File("cpu"));
+        Assert.True(code == 0, err);
+        (code, output, err) = Cli("replay", trace, "--messages", "--aggregator", "krum:f=2", "--from", "mean", "--out", tmp.File("torch"), "--backend", "torch", "--device", "cpu");
+        Assert.True(code == 0, err);
+        Assert.Contains("backend: torch:cpu", output, StringComparison.Ordinal);
+        // Selections agree (Krum is a selection rule; the golden rounds have no near ties); distances within float tolerance.
+        string Selected(string dir) => string.Join("\n", File.ReadAllLines(Path.Combine(dir, "messages.csv")).Select(l => string.Join(",", l.Split(',').Where((_, k) => k != 5))));
+        Assert.Equal(Selected(tmp.File("cpu")), Selected(tmp.File("torch")));
+    }
+
+    [Fact]
     public void Replay_MessagesWithoutPayloads_Exit2()
     {
         using var tmp = TraceFixtures.Temp();
