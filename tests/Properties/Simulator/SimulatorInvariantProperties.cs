@@ -1,3 +1,4 @@
+using SimByz.Simulator.Traces;
 using SimByz.Scheduler;
 using SimByz.Simulator.Engine;
 using SimByz.Simulator.Output;
@@ -141,5 +142,28 @@ public class SimulatorInvariantProperties
         scenario = scenario with { Defences = defences.Distinct().ToList() };
         string Csv(int threads) => ExperimentRunner.MetricsCsv(ExperimentRunner.RunAll(scenario, ScenarioBuilder.Build(scenario), threads));
         Assert.Equal(Csv(1), Csv(3));
+    }
+
+    /// <summary>Same scenario and seed ⇒ the same trace, byte for byte (so the same whole-trace hash).</summary>
+    [BudgetedProperty(Divisor = 2, Arbitrary = new[] { typeof(SimByzArbitraries) })]
+    public void Trace_SameSeed_IdenticalBytesAndHash(ScenarioCase c)
+    {
+        var scenario = ScenarioOf(c);
+        string Trace() => TracedExperiment.Run(scenario, ScenarioBuilder.Build(scenario), "property", trace: true).Trace!.Text();
+        string first = Trace();
+        Assert.Equal(first, Trace());
+        Assert.EndsWith("}", first.TrimEnd(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Exact replay of a generated run (parse the recorded trace, re-run its header's scenario)
+    /// reports no divergence.</summary>
+    [BudgetedProperty(Divisor = 2, Arbitrary = new[] { typeof(SimByzArbitraries) })]
+    public void Trace_GeneratedRun_ReplaysWithoutDivergence(ScenarioCase c)
+    {
+        var scenario = ScenarioOf(c);
+        var recorded = TraceDocument.Parse(TracedExperiment.Run(scenario, ScenarioBuilder.Build(scenario), "property", trace: true).Trace!.Text(), "generated");
+        var rerun = TracedExperiment.Run(recorded.Scenario, ScenarioBuilder.Build(recorded.Scenario), "property", trace: true).Trace!;
+        var divergence = TraceComparison.FirstDivergence(recorded, rerun.Lines);
+        Assert.True(divergence is null, divergence?.ToString());
     }
 }
