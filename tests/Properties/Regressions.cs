@@ -1,3 +1,4 @@
+using SimByz.Tests.Properties.Scheduler;
 using SimByz.Tests.Properties.Aggregation;
 using SimByz.Tests.Properties.Generators;
 using SimByz.Tests.Properties.Simulator;
@@ -13,6 +14,11 @@ namespace SimByz.Tests.Properties;
 public class Regressions
 {
     private readonly AggregatorContractProperties _contract = new();
+
+    /// <summary>Empirical delay over two values (a symmetric two-point law): the sample variance's
+    /// deviation is second order (σ²·χ²₁/n), which a normal bound on Var(s²) undercut (CI, session 1).</summary>
+    [BudgetedProperty(Divisor = 1000, Replay = "75678161682411,18350568588445446069,2", Arbitrary = new[] { typeof(SchedulerArbitraries) })]
+    public void Distribution_EmpiricalTwoPointVariance(EmpiricalCase c) => new DistributionProperties().Empirical_SampleMoments_WithinBounds(c);
 
     /// <summary>Bulyan's late one-neighbour Krum round breaks a mutual-nearest-neighbour tie by index (d = 1, f = 1).</summary>
     [BudgetedProperty(Divisor = 1000, Replay = "12273210032718919831,15403623565322363807,8", Arbitrary = new[] { typeof(SimByzArbitraries) })]
