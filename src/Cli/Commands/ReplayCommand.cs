@@ -40,6 +40,9 @@ internal static class ReplayCommand
         {
             string path = parse.GetValue(traceArgument)!;
             var doc = TraceDocument.Load(path);
+            // A run of a TorchSharp model (cnn, zeno-cnn, torch-mlp) needs those models registered to re-run.
+            string? torchDevice = RunCommand.UsesTorchModel(doc.Scenario) ? RunCommand.RegisterTorchModels(parse.GetValue(deviceOption) ?? "auto") : null;
+            if (torchDevice is not null) output.WriteLine($"backend: {torchDevice}");
             string? outDir = parse.GetValue(outOption);
             int threads = Math.Max(1, parse.GetValue(threadsOption));
             string? aggregator = parse.GetValue(aggregatorOption);
@@ -61,17 +64,17 @@ internal static class ReplayCommand
                 return Messages(doc, path, aggregator, parse.GetValue(fromOption), parse.GetValue(bufferOption), outDir, output, create);
             }
             if (aggregator is not null || attack is not null) return Counterfactual(doc, aggregator, attack, threads, outDir, output);
-            return Exact(doc, threads, outDir, output);
+            return Exact(doc, threads, outDir, output, torchDevice);
         });
         return command;
     }
 
-    private static int Exact(TraceDocument doc, int threads, string? outDir, TextWriter output)
+    private static int Exact(TraceDocument doc, int threads, string? outDir, TextWriter output, string? torchDevice = null)
     {
         string recordedVersion = doc.Header.Value<string>("simbyz") ?? "";
         var setup = ScenarioBuilder.Build(doc.Scenario);
         // The header records the SimByz that wrote it; the re-run writes the same so that only behaviour is compared.
-        var (results, trace) = TracedExperiment.Run(doc.Scenario, setup, recordedVersion, trace: true, recordPayloads: doc.HasPayloads, maxThreads: threads);
+        var (results, trace) = TracedExperiment.Run(doc.Scenario, setup, recordedVersion, trace: true, recordPayloads: doc.HasPayloads, maxThreads: threads, device: torchDevice);
         var divergence = TraceComparison.FirstDivergence(doc, trace!.Lines);
         if (!doc.HashMatches)
         {

@@ -92,12 +92,12 @@ internal static class RunCommand
                     .Start(ctx =>
                     {
                         var tasks = scenario.Defences.Select(d => ctx.AddTask(Markup.Escape(d), maxValue: Math.Max(1, scenario.Budget.Steps))).ToArray();
-                        return TracedExperiment.Run(scenario, setup, VersionCommand.SimByzVersion, trace, recordPayloads, threads, (i, steps) => tasks[i].Value = steps, cts.Token);
+                        return TracedExperiment.Run(scenario, setup, VersionCommand.SimByzVersion, trace, recordPayloads, threads, (i, steps) => tasks[i].Value = steps, cts.Token, torchDevice);
                     });
             }
             else
             {
-                (results, traceContent) = TracedExperiment.Run(scenario, setup, VersionCommand.SimByzVersion, trace, recordPayloads, threads, cancellation: cts.Token);
+                (results, traceContent) = TracedExperiment.Run(scenario, setup, VersionCommand.SimByzVersion, trace, recordPayloads, threads, cancellation: cts.Token, device: torchDevice);
             }
             ExperimentRunner.Write(files, scenario, results, VersionCommand.SimByzVersion);
             traceContent?.WriteTo(files);

@@ -181,6 +181,22 @@ public class ReplayCommandTests
     }
 
     [Fact]
+    public void Run_TorchModel_RecordsTheDevice_AndReplaysExactly()
+    {
+        using var tmp = TraceFixtures.Temp();
+        string dir = tmp.File("torch-run");
+        var (code, _, err) = Cli("run", "--set", "task.model=torch-mlp:hidden=8", "--set", "task.data=\"gaussian-mixture:classes=3,features=4,train=800,test=100\"",
+            "--set", "budget.steps=3", "--set", "workers.count=4", "--set", "byzantine.count=1", "--set", "defences=[\"mean\"]", "--set", "task.validation=40",
+            "--out", dir, "--device", "cpu", "--quiet");
+        Assert.True(code == 0, err);
+        string trace = Path.Combine(dir, "trace.jsonl");
+        Assert.Contains("\"device\":\"torch:cpu", File.ReadLines(trace).First(), StringComparison.Ordinal);
+        (code, var output, err) = Cli("replay", trace, "--device", "cpu");
+        Assert.True(code == 0, err + output);
+        Assert.Contains("OK:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Replay_MessagesWithoutPayloads_Exit2()
     {
         using var tmp = TraceFixtures.Temp();
