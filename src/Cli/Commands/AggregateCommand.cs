@@ -88,19 +88,11 @@ internal static class AggregateCommand
     /// <summary>An asynchronous rule (zeno++, async-sgd) decides per message: say so rather than fail on its name.</summary>
     private static void RejectAsynchronousRule(string ruleSpec)
     {
-        string text = ruleSpec.Trim();
-        foreach (var info in AggregatorRegistry.AsyncRules)
-        {
-            foreach (string name in new[] { info.Name, info.Name == "zenopp" ? "zeno++" : info.Name })
-            {
-                if (text == name || text.StartsWith(name + ":", StringComparison.Ordinal))
-                {
-                    throw new SimByzException(
-                        $"rule '{ruleSpec}': {name} is an asynchronous rule (it decides on one message at a time, inside a simulation); " +
-                        "simbyz aggregate takes a synchronous rule (see `simbyz list aggregators`)");
-                }
-            }
-        }
+        if (!AggregatorRegistry.IsAsyncRule(ruleSpec)) return;
+        string name = ruleSpec.Trim().Split(':')[0];
+        throw new SimByzException(
+            $"rule '{ruleSpec}': {name} is an asynchronous rule (it decides on one message at a time, inside a simulation); " +
+            "simbyz aggregate takes a synchronous rule (see `simbyz list aggregators`)");
     }
 
     private static void WriteJson(TextWriter output, string spec, string backend, string inputPath, string? outputPath, NpyMatrix matrix, float[] result, AggregationDiagnostics diagnostics)

@@ -46,10 +46,7 @@ internal static class RunCommand
 
     /// <summary>True if the scenario's model is one of the TorchSharp models.</summary>
     internal static bool UsesTorchModel(Scenario scenario)
-    {
-        string name = scenario.Task.Model.Split(':')[0].Trim();
-        return SimByz.Gpu.Models.TorchModels.Models.Any(m => m.Name == name);
-    }
+        => SimByz.Gpu.Models.TorchModels.IsTorchModel(scenario.Task.Model.Split(':')[0].Trim());
 
     /// <summary>Makes the torch models available to task specs on the chosen device; returns its description.</summary>
     internal static string RegisterTorchModels(string deviceChoice)
