@@ -21,6 +21,10 @@ namespace SimByz.Bench.Scheduler;
 /// <see cref="ExponentialDelayOptions"/>, i.e. with a logarithm and the rounding to ns, as a worker's
 /// latency model would. Targets on the project's 2-core machine: ≥ 20 M events/s with 1 000
 /// pending and ≥ 10 M events/s with 100 000 pending, 0 B per event.</para>
+/// <para>Measured in the same run for scale: <see cref="DrawOnly"/>, the floor (the loop's own
+/// delay draws and additions without any queue), and <see cref="BclPriorityQueue"/>, the same hold
+/// loop on .NET's <see cref="PriorityQueue{TElement, TPriority}"/> (a 4-ary array heap) keyed by
+/// (time, sequence), i.e. a standard library queue with the same FIFO tie order.</para>
 /// <para>Run: <c>dotnet run -c Release --project bench -- --filter '*HoldModel*'</c>.</para>
 /// </remarks>
 [MemoryDiagnoser]
@@ -33,6 +37,8 @@ public class HoldModelBenchmark
     private EventQueue<int> _queue = null!;
     private RandomStream _rng = null!;
     private IDelayModel _exponential = null!;
+    private PriorityQueue<int, (long Time, long Sequence)> _bcl = null!;
+    private long _bclSequence;
 
     /// <summary>Events pending in the queue throughout.</summary>
     [Params(10, 1_000, 100_000)]
@@ -45,8 +51,39 @@ public class HoldModelBenchmark
         _exponential = new ExponentialDelayOptions(0.001).Build();
         _queue = new EventQueue<int>(Pending);
         for (int i = 0; i < Pending; i++) _queue.Schedule(new SimTime((long)(_rng.NextUInt64() >> 44)), 0, i);
-        // Warm the queue into its steady state (random ages of pending events).
+        _bcl = new PriorityQueue<int, (long Time, long Sequence)>(Pending);
+        for (int i = 0; i < Pending; i++) _bcl.Enqueue(i, ((long)(_rng.NextUInt64() >> 44), ++_bclSequence));
+        // Warm the queues into their steady state (random ages of pending events).
         HoldUniform();
+        BclPriorityQueue();
+    }
+
+    /// <summary>The floor: the hold loop's delay draws and time arithmetic alone, no queue.</summary>
+    [Benchmark(OperationsPerInvoke = HoldsPerInvoke)]
+    public long DrawOnly()
+    {
+        var rng = _rng;
+        long time = 0;
+        for (int i = 0; i < HoldsPerInvoke; i++) time += (long)(rng.NextUInt64() >> 44);
+        return time;
+    }
+
+    /// <summary>The same hold loop on .NET's PriorityQueue with a (time, sequence) key.</summary>
+    [Benchmark(OperationsPerInvoke = HoldsPerInvoke)]
+    public long BclPriorityQueue()
+    {
+        var queue = _bcl;
+        var rng = _rng;
+        long checksum = 0;
+        long sequence = _bclSequence;
+        for (int i = 0; i < HoldsPerInvoke; i++)
+        {
+            queue.TryDequeue(out int payload, out var key);
+            queue.Enqueue(payload, (key.Time + (long)(rng.NextUInt64() >> 44), ++sequence));
+            checksum += payload;
+        }
+        _bclSequence = sequence;
+        return checksum;
     }
 
     [Benchmark(OperationsPerInvoke = HoldsPerInvoke)]

@@ -1,5 +1,5 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 
 namespace SimByz.Scheduler;
@@ -19,51 +19,78 @@ public readonly record struct ScheduledEvent<T>(SimTime Time, int Priority, long
 /// </summary>
 /// <remarks>
 /// <para>The sequence number is a counter assigned once, when the event is scheduled, and never
-/// reassigned (not on growth either: SimSharp's renumbering on resize loses FIFO order), so events
-/// with equal (time, priority) leave in scheduling order (DESIGN.md, Event order). Lower priority
-/// values fire first.</para>
-/// <para>Implementation: an implicit 4-ary min-heap of 16-byte keys (time, priority, slot), so the
-/// four children of a node span one or two cache lines; each event's payload and sequence number
-/// live together in a slot, recycled through a LIFO free list, so steady-state scheduling allocates
-/// nothing. The sequence is read from the slot only to break (time, priority) ties. Removal of the
-/// root is Floyd's bottom-up deletion (the hole goes down along the smallest children, chosen with
-/// branch-free selects on the times, then the last key sifts up from the leaf), with bounds checks
-/// elided and the next level prefetched. None of this changes the order: it is (time, priority,
-/// sequence) exactly, whatever the growth history.</para>
-/// <para>Cancellation is lazy: the slot is marked cancelled (its sequence stored complemented, so
-/// tie order is unchanged) and the payload released at once; the key is discarded, and the slot
-/// freed, when it reaches the top. A slot therefore belongs to at most one key at any time.</para>
+/// reassigned (not on growth or re-bucketing either: SimSharp's renumbering on resize loses FIFO
+/// order), so events with equal (time, priority) leave in scheduling order (DESIGN.md, Event order).
+/// Lower priority values fire first.</para>
+/// <para>Implementation: a calendar queue (R. Brown, "Calendar queues: a fast O(1) priority queue
+/// implementation for the simulation event set problem", CACM 31(10), 1988). Time is cut into
+/// buckets of width 2^shift ns; bucket number <c>time &gt;&gt; shift</c> lives in array slot
+/// <c>number &amp; (buckets − 1)</c>, so one pass over the array (a "year") visits the buckets of
+/// the next <c>buckets · width</c> ns. Each array slot holds a singly linked list of events sorted by
+/// the full key (time, priority, sequence), so ties keep their exact order whatever the bucket
+/// width; appending a later event is O(1) (the tail's time and priority are kept in the slot).
+/// Dequeue scans forward from the bucket of the last minimum and takes the first list head that
+/// belongs to the bucket being visited; if a whole year is empty it takes the minimum of all list
+/// heads directly. The invariant "no pending event is in a bucket before the scan position" makes
+/// this exact: it holds after every dequeue (the minimum was taken) and scheduling an event before
+/// the scan position (allowed: the queue does not require monotone times) moves the position back.</para>
+/// <para>Resizing follows Brown: the bucket count doubles when the queue holds more than two events
+/// per bucket and halves below one half, and the width is recomputed at each resize as about three
+/// times the mean gap between event times (measured on the middle half of the pending times, so a
+/// few far-future events do not stretch it), rounded up to a power of two. Every 2·Count operations
+/// the queue also checks how many list steps and empty buckets its operations visited; above 6 per
+/// operation (the time distribution drifted) it recomputes the width. All of this depends only on
+/// the sequence of operations, never on a clock, so the queue is deterministic; none of it changes
+/// the order, which is (time, priority, sequence) exactly.</para>
+/// <para>Event nodes (time, sequence, priority, next, payload) live in one array recycled through a
+/// LIFO free list, so steady-state scheduling allocates nothing. Cancellation unlinks the event from
+/// its bucket's list at once (lists are short) and releases its payload; a handle stays unique
+/// because its sequence number is checked, so a stale handle never reaches a recycled node.</para>
 /// <para>Not thread-safe; one queue belongs to one simulation.</para>
 /// </remarks>
 public sealed class EventQueue<T>
 {
-    private struct Key
+    private struct Node
     {
         public long Time;
+        public long Sequence; // > 0: pending; 0: free
         public int Priority;
-        public int Slot;
-    }
-
-    private struct Slot
-    {
-        public long Sequence; // > 0: pending event's sequence; < 0: ~sequence of a cancelled event; 0: free
+        public int Next;      // next node in the bucket list, or in the free list; -1: none
         public T Payload;
     }
 
-    private Key[] _heap;
-    private int _heapCount; // live and cancelled keys
-    private Slot[] _slots;
-    private int[] _freeSlots;
-    private int _freeCount;
-    private int _slotCount;
+    private struct Bucket
+    {
+        public long TailTime;
+        public int Head;      // -1: empty
+        public int Tail;
+        public int TailPriority;
+    }
+
+    private const int MinBuckets = 16;
+    private const int InitialShift = 10; // 1.024 µs until the first resize measures the real gaps
+    private const int RecalibrateWorkPerOperation = 6;
+
+    private Node[] _nodes;
+    private int _nodeCount;   // nodes ever used (high-water mark)
+    private int _free = -1;   // head of the free list
+    private Bucket[] _buckets;
+    private int _mask;
+    private int _shift;
+    private long _scan;       // bucket number at or before every pending event's bucket
     private long _nextSequence = 1;
+    private long _work;       // list steps and empty buckets visited in this epoch
+    private long _epochOperations;
+    private long[] _times = [];
+    private int[] _order = [];
 
     public EventQueue(int initialCapacity = 64)
     {
         initialCapacity = Math.Max(4, initialCapacity);
-        _heap = new Key[initialCapacity];
-        _slots = new Slot[initialCapacity];
-        _freeSlots = new int[initialCapacity];
+        _nodes = new Node[initialCapacity];
+        _buckets = NewBuckets(MinBuckets);
+        _mask = MinBuckets - 1;
+        _shift = InitialShift;
     }
 
     /// <summary>Number of pending (scheduled, not cancelled, not yet dequeued) events.</summary>
@@ -75,191 +102,265 @@ public sealed class EventQueue<T>
     /// <summary>Schedules <paramref name="payload"/> at <paramref name="time"/> with <paramref name="priority"/>.</summary>
     public EventHandle Schedule(SimTime time, int priority, T payload)
     {
-        int slot = AllocateSlot();
+        int n = AllocateNode();
         long seq = _nextSequence++;
-        ref Slot s = ref _slots[slot];
-        s.Payload = payload;
-        s.Sequence = seq;
-        if (_heapCount == _heap.Length) Array.Resize(ref _heap, _heap.Length * 2);
-        var key = new Key { Time = time.Nanoseconds, Priority = priority, Slot = slot };
-        SiftUp(ref MemoryMarshal.GetArrayDataReference(_heap), ref MemoryMarshal.GetArrayDataReference(_slots), _heapCount++, key);
+        ref Node node = ref _nodes[n];
+        node.Time = time.Nanoseconds;
+        node.Sequence = seq;
+        node.Priority = priority;
+        node.Payload = payload;
+        if (Count >= 2 * _buckets.Length) Rebuild(_buckets.Length * 2);
+        Insert(n, newest: true);
         Count++;
-        return new EventHandle(slot, seq);
+        Tick();
+        return new EventHandle(n, seq);
     }
 
     /// <summary>Cancels a pending event. Returns false if it already fired, was cancelled, or the handle is invalid.</summary>
     public bool Cancel(EventHandle handle)
     {
         if (!IsPending(handle)) return false;
-        ref Slot s = ref _slots[handle.Slot];
-        s.Sequence = ~handle.Sequence;
-        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>()) s.Payload = default!;
+        int n = handle.Slot;
+        ref Bucket b = ref _buckets[(int)((_nodes[n].Time >> _shift) & _mask)];
+        int prev = -1;
+        for (int cur = b.Head; cur != n; cur = _nodes[cur].Next) prev = cur;
+        int next = _nodes[n].Next;
+        if (prev < 0) b.Head = next;
+        else _nodes[prev].Next = next;
+        if (b.Tail == n)
+        {
+            b.Tail = prev;
+            if (prev >= 0)
+            {
+                b.TailTime = _nodes[prev].Time;
+                b.TailPriority = _nodes[prev].Priority;
+            }
+        }
+        Release(n);
         Count--;
         return true;
     }
 
     /// <summary>True if <paramref name="handle"/> is still pending.</summary>
     public bool IsPending(EventHandle handle)
-        => handle.IsValid && (uint)handle.Slot < (uint)_slotCount && _slots[handle.Slot].Sequence == handle.Sequence;
+        => handle.IsValid && (uint)handle.Slot < (uint)_nodeCount && _nodes[handle.Slot].Sequence == handle.Sequence;
 
     /// <summary>The earliest pending event's time, or false when empty.</summary>
     public bool TryPeekTime(out SimTime time)
     {
-        DiscardCancelledTop();
-        if (_heapCount == 0)
+        if (Count == 0)
         {
             time = default;
             return false;
         }
-        time = new SimTime(_heap[0].Time);
+        time = new SimTime(_nodes[_buckets[FindMinimumBucket()].Head].Time);
         return true;
     }
 
     /// <summary>Removes and returns the earliest pending event.</summary>
     public bool TryDequeue(out ScheduledEvent<T> evt)
     {
-        DiscardCancelledTop();
-        if (_heapCount == 0)
+        if (Count == 0)
         {
             evt = default;
             return false;
         }
-        Key top = _heap[0];
-        RemoveTop();
-        int slot = top.Slot;
-        ref Slot s = ref _slots[slot];
-        evt = new ScheduledEvent<T>(new SimTime(top.Time), top.Priority, s.Sequence, s.Payload);
-        ReleaseSlot(slot);
+        ref Bucket b = ref _buckets[FindMinimumBucket()];
+        int n = b.Head;
+        ref Node node = ref _nodes[n];
+        b.Head = node.Next;
+        if (b.Head < 0)
+        {
+            b.Tail = -1;
+        }
+        else if (Sse.IsSupported)
+        {
+            // The bucket's next event is likely the next minimum: start loading it now.
+            unsafe { Sse.Prefetch0(Unsafe.AsPointer(ref _nodes[b.Head])); }
+        }
+        evt = new ScheduledEvent<T>(new SimTime(node.Time), node.Priority, node.Sequence, node.Payload);
+        Release(n);
         Count--;
+        if (Count < _buckets.Length / 2 && _buckets.Length > MinBuckets) Rebuild(_buckets.Length / 2);
+        Tick();
         return true;
     }
 
     /// <summary>Removes every pending event (sequence numbering continues).</summary>
     public void Clear()
     {
-        Array.Clear(_slots, 0, _slotCount);
-        _heapCount = 0;
-        _slotCount = 0;
-        _freeCount = 0;
+        Array.Clear(_nodes, 0, _nodeCount);
+        _nodeCount = 0;
+        _free = -1;
+        _buckets.AsSpan().Fill(EmptyBucket);
+        _scan = 0;
+        _work = 0;
+        _epochOperations = 0;
         Count = 0;
     }
 
-    private void DiscardCancelledTop()
-    {
-        while (_heapCount > 0)
-        {
-            int slot = _heap[0].Slot;
-            if (_slots[slot].Sequence > 0) return;
-            RemoveTop();
-            ReleaseSlot(slot);
-        }
-    }
+    private static Bucket EmptyBucket => new() { Head = -1, Tail = -1 };
 
-    private int AllocateSlot()
-    {
-        if (_freeCount > 0) return _freeSlots[--_freeCount];
-        if (_slotCount == _slots.Length)
-        {
-            int size = _slots.Length * 2;
-            Array.Resize(ref _slots, size);
-            Array.Resize(ref _freeSlots, size);
-        }
-        return _slotCount++;
-    }
-
-    private void ReleaseSlot(int slot)
-    {
-        ref Slot s = ref _slots[slot];
-        s.Sequence = 0;
-        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>()) s.Payload = default!;
-        _freeSlots[_freeCount++] = slot;
-    }
-
-    /// <summary>(time, priority, sequence) order; the sequence (from the slot, uncomplemented if cancelled) only on ties.</summary>
+    /// <summary>(time, priority, sequence) order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Less(in Key a, in Key b, ref Slot slots)
-    {
-        if (a.Time != b.Time) return a.Time < b.Time;
-        if (a.Priority != b.Priority) return a.Priority < b.Priority;
-        long sa = Unsafe.Add(ref slots, a.Slot).Sequence, sb = Unsafe.Add(ref slots, b.Slot).Sequence;
-        return (sa < 0 ? ~sa : sa) < (sb < 0 ? ~sb : sb);
-    }
+    private static bool Less(in Node a, in Node b)
+        => a.Time != b.Time ? a.Time < b.Time : a.Priority != b.Priority ? a.Priority < b.Priority : a.Sequence < b.Sequence;
 
-    /// <summary>The index of the smaller of heap[x] and heap[y] (x &lt; y): a select on the times, the full
-    /// comparison only on a time tie (rare with continuous delays, frequent in lock-step rounds).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Smaller(ref Key heap, ref Slot slots, int x, int y)
+    /// <summary>Links node <paramref name="n"/> into its bucket's sorted list. <paramref name="newest"/>:
+    /// it has the largest sequence number of all pending events, so it goes after every event with the
+    /// same (time, priority) and the tail check needs only the tail's time and priority.</summary>
+    private void Insert(int n, bool newest)
     {
-        long tx = Unsafe.Add(ref heap, x).Time, ty = Unsafe.Add(ref heap, y).Time;
-        if (tx == ty) return Less(Unsafe.Add(ref heap, y), Unsafe.Add(ref heap, x), ref slots) ? y : x;
-        // The JIT does not turn branches inside loops into conditional moves: select arithmetically.
-        int mask = -Unsafe.BitCast<bool, byte>(ty < tx);
-        return x ^ ((x ^ y) & mask);
-    }
-
-    /// <summary>Moves the hole at <paramref name="i"/> up until <paramref name="key"/> fits, then stores it.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SiftUp(ref Key heap, ref Slot slots, int i, Key key)
-    {
-        while (i > 0)
+        ref Node node = ref _nodes[n];
+        node.Next = -1;
+        long number = node.Time >> _shift;
+        if (number < _scan) _scan = number;
+        ref Bucket b = ref _buckets[(int)(number & _mask)];
+        if (b.Head < 0)
         {
-            int parent = (i - 1) >> 2;
-            ref Key p = ref Unsafe.Add(ref heap, parent);
-            if (!Less(key, p, ref slots)) break;
-            Unsafe.Add(ref heap, i) = p;
-            i = parent;
+            b.Head = n;
+            SetTail(ref b, n, in node);
+            return;
         }
-        Unsafe.Add(ref heap, i) = key;
+        bool afterTail = newest
+            ? node.Time > b.TailTime || (node.Time == b.TailTime && node.Priority >= b.TailPriority)
+            : !Less(node, _nodes[b.Tail]);
+        if (afterTail)
+        {
+            _nodes[b.Tail].Next = n;
+            SetTail(ref b, n, in node);
+            return;
+        }
+        int prev = -1, cur = b.Head;
+        while (!Less(node, _nodes[cur]))
+        {
+            prev = cur;
+            cur = _nodes[cur].Next;
+            _work++;
+        }
+        node.Next = cur;
+        if (prev < 0) b.Head = n;
+        else _nodes[prev].Next = n;
     }
 
-    /// <summary>
-    /// Removes the root: Floyd's bottom-up deletion. The hole left by the root moves down along the
-    /// smallest child to a leaf (3 comparisons per level, none against the moved key), then the last
-    /// key fills it and sifts up, which is short because the last key is usually among the largest.
-    /// </summary>
-    private unsafe void RemoveTop()
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SetTail(ref Bucket b, int n, in Node node)
     {
-        int n = --_heapCount;
-        if (n == 0) return;
-        ref Key heap = ref MemoryMarshal.GetArrayDataReference(_heap);
-        ref Slot slots = ref MemoryMarshal.GetArrayDataReference(_slots);
-        int i = 0;
-        int first = 1;
-        // Levels where all four children exist: a tournament of three comparisons on the times,
-        // written as conditional selects so the CPU does not mispredict on random times.
-        while (first + 3 < n)
+        b.Tail = n;
+        b.TailTime = node.Time;
+        b.TailPriority = node.Priority;
+    }
+
+    /// <summary>The array slot whose list head is the earliest pending event (Count &gt; 0); moves the scan position to it.</summary>
+    private int FindMinimumBucket()
+    {
+        Bucket[] buckets = _buckets;
+        long number = _scan;
+        for (int k = 0; k < buckets.Length; k++)
         {
-            // The grandchildren of this level are the 16 keys (4 cache lines) from 4·first+1: start
-            // loading them while the children are compared (pays off on heaps larger than the cache).
-            int grand = (first << 2) + 1;
-            if (Sse.IsSupported && grand < n)
+            int i = (int)(number & _mask);
+            int head = buckets[i].Head;
+            if (head >= 0 && _nodes[head].Time >> _shift == number)
             {
-                byte* g = (byte*)Unsafe.AsPointer(ref Unsafe.Add(ref heap, grand));
-                Sse.Prefetch0(g);
-                Sse.Prefetch0(g + 64);
-                Sse.Prefetch0(g + 128);
-                Sse.Prefetch0(g + 192);
+                _scan = number;
+                return i;
             }
-            int a = Smaller(ref heap, ref slots, first, first + 1);
-            int b = Smaller(ref heap, ref slots, first + 2, first + 3);
-            int best = Smaller(ref heap, ref slots, a, b);
-            Unsafe.Add(ref heap, i) = Unsafe.Add(ref heap, best);
-            i = best;
-            first = (i << 2) + 1;
+            _work++;
+            if (number == long.MaxValue) break;
+            number++;
         }
-        // The last, partial level.
-        if (first < n)
+        // A whole year without an event: the minimum of the list heads.
+        int best = -1;
+        for (int i = 0; i < buckets.Length; i++)
         {
-            int best = first;
-            for (int c = first + 1; c < n; c++)
-            {
-                if (Less(Unsafe.Add(ref heap, c), Unsafe.Add(ref heap, best), ref slots)) best = c;
-            }
-            Unsafe.Add(ref heap, i) = Unsafe.Add(ref heap, best);
-            i = best;
+            int head = buckets[i].Head;
+            if (head >= 0 && (best < 0 || Less(_nodes[head], _nodes[buckets[best].Head]))) best = i;
         }
-        SiftUp(ref heap, ref slots, i, Unsafe.Add(ref heap, n));
-        // The new root's slot is read by the next dequeue: start loading it now.
-        if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref slots, heap.Slot)));
+        _work += buckets.Length;
+        _scan = _nodes[buckets[best].Head].Time >> _shift;
+        return best;
+    }
+
+    /// <summary>Recomputes the bucket width when operations cost more than a few steps each.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Tick()
+    {
+        if (++_epochOperations < 2L * Count + 64) return;
+        if (_work > RecalibrateWorkPerOperation * _epochOperations) Rebuild(_buckets.Length);
+        _work = 0;
+        _epochOperations = 0;
+    }
+
+    /// <summary>Re-buckets every pending event into <paramref name="bucketCount"/> buckets of a freshly measured width.</summary>
+    private void Rebuild(int bucketCount)
+    {
+        int count = Count;
+        if (_order.Length < count)
+        {
+            int size = Math.Max(count, 2 * _order.Length);
+            _order = new int[size];
+            _times = new long[size];
+        }
+        int k = 0;
+        foreach (ref Bucket b in _buckets.AsSpan())
+        {
+            for (int cur = b.Head; cur >= 0; cur = _nodes[cur].Next)
+            {
+                _order[k] = cur;
+                _times[k] = _nodes[cur].Time;
+                k++;
+            }
+        }
+        _shift = WidthShift(_times.AsSpan(0, count), _shift);
+        if (bucketCount == _buckets.Length) _buckets.AsSpan().Fill(EmptyBucket);
+        else _buckets = NewBuckets(bucketCount);
+        _mask = bucketCount - 1;
+        _scan = long.MaxValue;
+        // Lists are visited in order, so events of one old list stay in order and mostly append.
+        for (int i = 0; i < count; i++) Insert(_order[i], newest: false);
+        _work = 0;
+        _epochOperations = 0;
+    }
+
+    /// <summary>log2 of the bucket width: about 3 mean gaps of the middle half of <paramref name="times"/>
+    /// (sorted in place); <paramref name="current"/> when there are fewer than two times.</summary>
+    private static int WidthShift(Span<long> times, int current)
+    {
+        int n = times.Length;
+        if (n < 2) return current;
+        times.Sort();
+        int lo = n >= 8 ? n / 4 : 0, hi = n >= 8 ? 3 * n / 4 : n - 1;
+        ulong spread = unchecked((ulong)(times[hi] - times[lo])); // times[hi] ≥ times[lo]: exact as unsigned
+        ulong gap = spread / (ulong)(hi - lo);
+        ulong width = gap > ulong.MaxValue / 3 ? ulong.MaxValue : Math.Max(1, 3 * gap);
+        return Math.Min(62, 64 - BitOperations.LeadingZeroCount(width - 1));
+    }
+
+    private static Bucket[] NewBuckets(int count)
+    {
+        var buckets = new Bucket[count];
+        buckets.AsSpan().Fill(EmptyBucket);
+        return buckets;
+    }
+
+    private int AllocateNode()
+    {
+        if (_free >= 0)
+        {
+            int f = _free;
+            _free = _nodes[f].Next;
+            return f;
+        }
+        if (_nodeCount == _nodes.Length) Array.Resize(ref _nodes, _nodes.Length * 2);
+        return _nodeCount++;
+    }
+
+    private void Release(int n)
+    {
+        ref Node node = ref _nodes[n];
+        node.Sequence = 0;
+        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>()) node.Payload = default!;
+        node.Next = _free;
+        _free = n;
     }
 }

@@ -177,15 +177,74 @@ public class EventQueueTests
     }
 
     [Fact]
-    public void Cancel_ManyThenScheduleMore_SlotsOfCancelledEventsAreReusedOnlyAfterDiscard()
+    public void Cancel_ThenScheduleMore_StaleHandleNeverReachesTheRecycledNode()
     {
         var q = new EventQueue<int>(4);
         var first = q.Schedule(new SimTime(1), 0, 1);
         Assert.True(q.Cancel(first));
         var second = q.Schedule(new SimTime(2), 0, 2);
-        Assert.NotEqual(first.Slot, second.Slot);
+        Assert.False(q.IsPending(first));
+        Assert.False(q.Cancel(first));
+        Assert.True(q.IsPending(second));
         Assert.True(q.TryDequeue(out var e));
         Assert.Equal(2, e.Payload);
         Assert.Equal(0, q.Count);
+    }
+
+    [Fact]
+    public void Schedule_BeforeThePeekedMinimum_IsDequeuedFirst()
+    {
+        // A peek moves the calendar's scan position to the minimum; an earlier event scheduled
+        // afterwards (allowed: the simulation's clock may be before the next event) must still come first.
+        var q = new EventQueue<int>();
+        for (int i = 0; i < 100; i++) q.Schedule(new SimTime(1_000_000 + i * 1000), 0, i);
+        Assert.True(q.TryPeekTime(out var t));
+        Assert.Equal(new SimTime(1_000_000), t);
+        q.Schedule(new SimTime(500), 0, -1);
+        Assert.True(q.TryDequeue(out var e));
+        Assert.Equal((-1, 500L), (e.Payload, e.Time.Nanoseconds));
+        Assert.Equal(Enumerable.Range(0, 100), Drain(q).Select(x => x.Payload));
+    }
+
+    [Fact]
+    public void Dequeue_WidelySpreadAndShiftingTimes_MatchesSortedOrder()
+    {
+        // Times from nanoseconds to centuries, negative ones, and a distribution that drifts (forcing
+        // re-bucketing and width recalibration) must not change the order.
+        var rng = new RandomStream(3);
+        var q = new EventQueue<int>(1);
+        var expected = new List<(long Time, int Priority, int Index)>();
+        int id = 0;
+        void Add(long t)
+        {
+            int p = rng.NextInt(2);
+            q.Schedule(new SimTime(t), p, id);
+            expected.Add((t, p, id++));
+        }
+        for (int i = 0; i < 3000; i++) Add(rng.NextLong(0, 1000));
+        for (int i = 0; i < 3000; i++) Add(rng.NextLong(-1_000_000_000, 1_000_000_000_000));
+        Add(long.MaxValue);
+        Add(long.MinValue);
+        Add(long.MaxValue);
+        expected.Sort();
+        var got = new List<int>();
+        // Interleave: drain half, then add later events around the current minimum.
+        for (int i = 0; i < 3000; i++)
+        {
+            Assert.True(q.TryDequeue(out var e));
+            got.Add(e.Payload);
+        }
+        long now = expected[2999].Time;
+        var later = new List<(long Time, int Priority, int Index)>();
+        for (int i = 0; i < 2000; i++)
+        {
+            long t = now + rng.NextLong(0, 50);
+            int p = rng.NextInt(2);
+            q.Schedule(new SimTime(t), p, id);
+            later.Add((t, p, id++));
+        }
+        var rest = expected.Skip(3000).Concat(later).OrderBy(x => x.Time).ThenBy(x => x.Priority).ThenBy(x => x.Index);
+        Assert.Equal(expected.Take(3000).Select(x => x.Index), got);
+        Assert.Equal(rest.Select(x => x.Index), Drain(q).Select(x => x.Payload));
     }
 }
