@@ -19,6 +19,27 @@ public enum ZenoPlusPlusForm
     Plain,
 }
 
+/// <summary>What the refresh interval k of Zeno++ counts.</summary>
+public enum ZenoPlusPlusRefresh
+{
+    /// <summary>
+    /// Server versions (accepted updates): g_r is recomputed when the version has advanced by ≥ k since
+    /// the last refresh — the paper's wording, "every k server updates". The default. Liveness caveat:
+    /// the version advances only on accepted messages, so if every message fails against a stale g_r
+    /// (honest ones computed at a newer model included), g_r is never refreshed and the server stalls;
+    /// seen with 8/10 sign-flipping workers on Fashion-MNIST (docs/RESULTS.md, zenopp-async).
+    /// </summary>
+    Versions,
+
+    /// <summary>
+    /// Messages: g_r is recomputed after every k messages the rule has scored, accepted or not — the
+    /// reference code (xcgoner/iclr2020_zeno_async refreshes when its iteration counter, which counts
+    /// every received message, is a multiple of k). Cannot stall: rejected messages also bring the
+    /// next refresh.
+    /// </summary>
+    Messages,
+}
+
 /// <summary>Options of <c>zeno++</c> (canonical name <c>zenopp</c>): <c>zenopp:rho=0.001,eps=0.1,k=10,form=reference</c>.</summary>
 /// <param name="Rho">ρ ≥ 0, weight of the ‖u‖² penalty. Spec key <c>rho</c>, default 0.001 (the reference runs use 0.001 and 0.002).</param>
 /// <param name="Epsilon">ε. Spec key <c>eps</c>, default 0.1 (reference runs: 0, 0.05, 0.1, 0.15). In the reference form the
@@ -26,7 +47,10 @@ public enum ZenoPlusPlusForm
 /// <param name="RefreshInterval">k ≥ 1: the validation gradient is recomputed when the server version has advanced by at least k
 /// since the last refresh. Spec key <c>k</c>, default 10 (the reference's <c>--zeno-delay</c>).</param>
 /// <param name="Form">Which test; see <see cref="ZenoPlusPlusForm"/>. Spec key <c>form=reference|plain</c>, default reference.</param>
-public sealed record ZenoPlusPlusOptions(double Rho = 0.001, double Epsilon = 0.1, int RefreshInterval = 10, ZenoPlusPlusForm Form = ZenoPlusPlusForm.Reference)
+/// <param name="Refresh">What k counts; see <see cref="ZenoPlusPlusRefresh"/>. Spec key <c>refresh=versions|messages</c>, default versions
+/// (written in the canonical spec only when not the default, so existing specs and traces keep their text).</param>
+public sealed record ZenoPlusPlusOptions(double Rho = 0.001, double Epsilon = 0.1, int RefreshInterval = 10, ZenoPlusPlusForm Form = ZenoPlusPlusForm.Reference,
+    ZenoPlusPlusRefresh Refresh = ZenoPlusPlusRefresh.Versions)
 {
     /// <summary>ρ.</summary>
     public double Rho { get; } = double.IsFinite(Rho) && Rho >= 0 ? Rho : throw new SimByzException($"zeno++: rho must be a finite number ≥ 0 (got {Rho})");
@@ -40,7 +64,7 @@ public sealed record ZenoPlusPlusOptions(double Rho = 0.001, double Epsilon = 0.
     /// <summary>The canonical spec.</summary>
     public string ToSpec()
         => string.Create(CultureInfo.InvariantCulture,
-            $"{ZenoPlusPlusRule.CanonicalName}:rho={Rho:R},eps={Epsilon:R},k={RefreshInterval},form={(Form == ZenoPlusPlusForm.Reference ? "reference" : "plain")}");
+            $"{ZenoPlusPlusRule.CanonicalName}:rho={Rho:R},eps={Epsilon:R},k={RefreshInterval},form={(Form == ZenoPlusPlusForm.Reference ? "reference" : "plain")}{(Refresh == ZenoPlusPlusRefresh.Messages ? ",refresh=messages" : "")}");
 }
 
 /// <summary>
@@ -54,11 +78,12 @@ public sealed record ZenoPlusPlusOptions(double Rho = 0.001, double Epsilon = 0.
 /// the paper's name <c>zeno++</c> (the grammar reads '+' as the chain separator, so it cannot be the
 /// registered name).</para>
 /// <para>Validation gradient: g_r = ∇f_r(x) at the server model <see cref="AggregationContext.Model"/>,
-/// from <see cref="AggregationContext.Oracle"/>, computed at the first call and again whenever
-/// <see cref="AggregationContext.Round"/> (the server version) − version of the last refresh ≥ k.
-/// The reference code instead refreshes when its per-epoch iteration counter (which counts every
-/// message, accepted or not) is a multiple of k; counting server versions is the paper's "every k
-/// server updates".</para>
+/// from <see cref="AggregationContext.Oracle"/>, computed at the first call and again, with
+/// <c>refresh=versions</c> (default), whenever <see cref="AggregationContext.Round"/> (the server
+/// version) − version of the last refresh ≥ k — the paper's "every k server updates"; with
+/// <c>refresh=messages</c>, after every k scored messages, accepted or not — the reference code, whose
+/// refresh is driven by an iteration counter that counts every message. The two differ in liveness:
+/// see <see cref="ZenoPlusPlusRefresh.Versions"/>.</para>
 /// <para>Forms (<c>form=</c>), with γ = <see cref="AggregationContext.LearningRate"/>:
 /// <list type="bullet">
 /// <item><c>reference</c> (default; xcgoner/iclr2020_zeno_async): u' = u·(‖g_r‖/‖u‖) (the scale
@@ -92,12 +117,14 @@ internal sealed class ZenoPlusPlusRule : IAsyncAggregator
             new("eps", "number", "0.1", "ε: reference accepts iff γ⟨u',g_r⟩ − ρ‖u‖² + γε ≥ 0; plain iff γ⟨g_r,u⟩ − ρ‖u‖² ≥ ε"),
             new("k", "int ≥ 1", "10", "refresh g_r when the server version advanced by ≥ k since the last refresh"),
             new("form", "reference|plain", "reference", "reference: rescale u to ‖g_r‖ and apply the rescaled u'; plain: no rescaling"),
+            new("refresh", "versions|messages", "versions", "what k counts: server versions (paper; can stall when every message is rejected) or scored messages (reference code)"),
         ]);
 
     private readonly ZenoPlusPlusOptions _options;
     private float[] _validationGradient = [];
     private double _validationSquaredNorm;
     private long _refreshedAt;
+    private long _messagesSinceRefresh;
     private bool _hasGradient;
 
     public ZenoPlusPlusRule(ZenoPlusPlusOptions options) => _options = options;
@@ -108,7 +135,8 @@ internal sealed class ZenoPlusPlusRule : IAsyncAggregator
         double eps = p.GetDouble("eps", 0.1, double.NegativeInfinity, double.PositiveInfinity);
         int k = p.GetInt("k", 10, min: 1);
         var form = p.GetChoice("form", "reference", "reference", "plain") == "reference" ? ZenoPlusPlusForm.Reference : ZenoPlusPlusForm.Plain;
-        return new ZenoPlusPlusRule(new ZenoPlusPlusOptions(rho, eps, k, form));
+        var refresh = p.GetChoice("refresh", "versions", "versions", "messages") == "versions" ? ZenoPlusPlusRefresh.Versions : ZenoPlusPlusRefresh.Messages;
+        return new ZenoPlusPlusRule(new ZenoPlusPlusOptions(rho, eps, k, form, refresh));
     }
 
     public string Spec => _options.ToSpec();
@@ -120,6 +148,7 @@ internal sealed class ZenoPlusPlusRule : IAsyncAggregator
     {
         _hasGradient = false;
         _refreshedAt = 0;
+        _messagesSinceRefresh = 0;
         _validationSquaredNorm = 0;
     }
 
@@ -181,7 +210,14 @@ internal sealed class ZenoPlusPlusRule : IAsyncAggregator
     private void Refresh(IValidationOracle oracle, AggregationContext context)
     {
         long version = context.Round;
-        if (_hasGradient && version - _refreshedAt < _options.RefreshInterval) return;
+        if (_hasGradient)
+        {
+            bool due = _options.Refresh == ZenoPlusPlusRefresh.Messages
+                ? ++_messagesSinceRefresh >= _options.RefreshInterval
+                : version - _refreshedAt >= _options.RefreshInterval;
+            if (!due) return;
+        }
+        _messagesSinceRefresh = 0;
         int d = context.Model.Length;
         if (_validationGradient.Length != d) _validationGradient = new float[d];
         oracle.LossAndGradient(context.Model.Span, _validationGradient);

@@ -75,6 +75,35 @@ public class ZenoPlusPlusRuleTests
     }
 
     [Fact]
+    public void Decide_RefreshByVersions_AllRejectedAtAFixedVersion_NeverRefreshes()
+    {
+        // The liveness caveat of refresh=versions: the version advances only on accepted messages, so a
+        // stale g_r that rejects every message is never replaced.
+        var oracle = QuadraticValidationOracle.Isotropic(0, 0);
+        var rule = AggregatorRegistry.CreateAsync("zeno++:k=3,rho=0,eps=0,form=plain");
+        Assert.True(Decide(rule, [3, 4], Context(oracle, [3, 4], version: 0)).Decision.Accepted);
+        oracle.SetCenter(6, 8); // the fresh gradient is now (−3, −4): only messages pointing away from the origin descend
+        for (int i = 0; i < 20; i++) Assert.False(Decide(rule, [-3, -4], Context(oracle, [3, 4], version: 1)).Decision.Accepted);
+        Assert.Equal(1, oracle.GradientCalls);
+    }
+
+    [Fact]
+    public void Decide_RefreshByMessages_RefreshesEveryKScoredMessagesAcceptedOrNot()
+    {
+        var oracle = QuadraticValidationOracle.Isotropic(0, 0);
+        var rule = (SimByz.Aggregation.Rules.ZenoPlusPlusRule)AggregatorRegistry.CreateAsync("zeno++:k=3,rho=0,eps=0,form=plain,refresh=messages");
+        Assert.Equal("zenopp:rho=0,eps=0,k=3,form=plain,refresh=messages", rule.Spec);
+        Assert.True(Decide(rule, [3, 4], Context(oracle, [3, 4], version: 0)).Decision.Accepted);
+        oracle.SetCenter(6, 8);
+        // Messages 2 and 3 are scored against the stale g_r = (3, 4) and rejected; message 4 brings the
+        // refresh (g_r = (−3, −4)), after which the same message is accepted, at the same version.
+        var accepted = new List<bool>();
+        for (int i = 0; i < 4; i++) accepted.Add(Decide(rule, [-3, -4], Context(oracle, [3, 4], version: 1)).Decision.Accepted);
+        Assert.Equal([false, false, true, true], accepted);
+        Assert.Equal(2, oracle.GradientCalls);
+    }
+
+    [Fact]
     public void Decide_BetweenRefreshes_UsesTheStaleValidationGradient()
     {
         var oracle = QuadraticValidationOracle.Isotropic(0, 0);
