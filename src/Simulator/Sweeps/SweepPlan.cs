@@ -3,6 +3,7 @@ using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using SimByz.Aggregation;
 using SimByz.Aggregation.Registry;
+using SimByz.Attacks;
 using SimByz.Scheduler;
 using SimByz.Simulator.Data;
 using SimByz.Simulator.Engine;
@@ -168,34 +169,80 @@ public sealed class SweepPlan
     }
 
     /// <summary>
-    /// Aggregates a small made-up batch of as many inputs as a round gives the rule (n workers; k with
-    /// wait first-k; the buffer size of a synchronous rule in an async scenario), so that a rule whose
-    /// tolerance condition fails at this q (Krum's n &gt; 2f+2, Zeno's b &lt; n, …: checked per call)
-    /// fails before any run starts instead of in the middle of the sweep.
+    /// Tolerance conditions that are checked per call rather than when a component is built (Krum's
+    /// n &gt; 2f+2, Zeno's b &lt; n, ALIE's z = auto needing f &lt; ⌊n/2+1⌋, …) would otherwise stop a sweep in
+    /// the middle: this crafts one round of the attack on made-up gradients (d = 2) against the defence,
+    /// then aggregates a batch of as many inputs as a round gives the rule (n workers; k with wait
+    /// first-k; the buffer size of a synchronous rule in an async scenario).
     /// </summary>
     private static void ProbeDefence(Scenario s, RunSetup setup, int k)
     {
         string spec = s.Defences[k];
-        if (AggregatorRegistry.IsAsyncRule(spec)) return;
-        int n = s.Protocol.Kind == ProtocolKind.Async ? s.Protocol.AsyncBuffer
-            : s.Protocol.Wait == SyncWait.FirstK ? s.Protocol.K : s.Workers.Count;
-        if (n < 1) return;
         const int d = 2;
-        var rows = new float[n * d];
-        for (int i = 0; i < n; i++)
+        int q = setup.ByzantineCount, n = setup.WorkerCount;
+        var honest = new float[(n - q) * d];
+        for (int i = 0; i < n - q; i++)
         {
-            rows[d * i] = i + 1;
-            rows[(d * i) + 1] = (i % 3) - 1;
+            honest[d * i] = 1 + (0.1f * (i % 5));
+            honest[(d * i) + 1] = (0.2f * (i % 3)) - 0.2f;
         }
+        bool async = AggregatorRegistry.IsAsyncRule(spec);
+        IAggregator? rule = null;
         try
         {
-            var rule = AggregatorRegistry.Create(spec, new AggregatorBuildContext(setup.Seed, setup.ByzantineCount));
-            var context = new AggregationContext { Model = new float[d], LearningRate = 0.1, Oracle = new ProbeOracle() };
-            rule.Aggregate(new GradientBatch(rows, n, d), new float[d], context);
+            if (!async) rule = AggregatorRegistry.Create(spec, new AggregatorBuildContext(setup.Seed, q));
         }
         catch (SimByzException ex)
         {
-            throw new SimByzException($"$.defences[{k}]: {ex.Message} (a round gives it {n} inputs)", ex);
+            throw new SimByzException($"$.defences[{k}]: {ex.Message}", ex);
+        }
+        var own = new float[q * d];
+        for (int i = 0; i < q; i++) honest.AsSpan((i % (n - q)) * d, d).CopyTo(own.AsSpan(i * d, d));
+        var byzantine = new float[q * d];
+        if (q > 0 && setup.GradientAttack?.Invoke() is { IsOmission: false } attack)
+        {
+            try
+            {
+                attack.Craft(new AttackContext
+                {
+                    Model = new float[d],
+                    Dimension = d,
+                    Honest = new GradientBatch(honest, n - q, d),
+                    OwnGradients = new GradientBatch(own, q, d),
+                    ByzantineCount = q,
+                    TotalByzantine = q,
+                    WorkerCount = n,
+                    Aggregator = rule,
+                    AggregationContext = new AggregationContext { Model = new float[d], LearningRate = 0.1 },
+                    LearningRate = 0.1,
+                    Asynchronous = s.Protocol.Kind == ProtocolKind.Async,
+                    Rng = RandomStreams.Derive(setup.Seed, StreamPurpose.Attack, 0),
+                }, byzantine);
+            }
+            catch (SimByzException ex)
+            {
+                throw new SimByzException($"$.byzantine.attack: {ex.Message} (with n = {n}, q = {q})", ex);
+            }
+        }
+        if (rule is null) return;
+        int m = s.Protocol.Kind == ProtocolKind.Async ? s.Protocol.AsyncBuffer
+            : s.Protocol.Wait == SyncWait.FirstK ? s.Protocol.K : n;
+        if (m < 1) return;
+        var rows = new float[m * d];
+        for (int i = 0; i < m; i++)
+        {
+            int j = i % n;
+            (j < q ? byzantine.AsSpan(j * d, d) : honest.AsSpan((j - q) * d, d)).CopyTo(rows.AsSpan(i * d, d));
+            rows[d * i] += 0.01f * i; // distinct rows
+        }
+        try
+        {
+            var context = new AggregationContext { Model = new float[d], LearningRate = 0.1, Oracle = new ProbeOracle() };
+            rule.Aggregate(new GradientBatch(rows, m, d), new float[d], context);
+        }
+        catch (SimByzException ex)
+        {
+            throw new SimByzException($"$.defences[{k}]: {ex.Message} (a round gives it {m} inputs)", ex);
         }
     }
 

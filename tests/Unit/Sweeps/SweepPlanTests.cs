@@ -61,6 +61,17 @@ public class SweepPlanTests
     }
 
     [Fact]
+    public void Create_AttackUndefinedAtOneQ_FailsBeforeAnyRunNamingTheAttackAxis()
+    {
+        // ALIE's z = auto needs f < ⌊n/2+1⌋ = 5 with n = 8: checked when the attack crafts, probed at planning.
+        var ex = Assert.Throws<SimByzException>(() => Plan("\"defences\": [\"median\"], \"attacks\": [\"none\", \"alie\"], \"q\": [2, 5], \"seeds\": [1]"));
+        Assert.StartsWith("grid.json: $.axes.attacks[1]: ", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("z=auto is undefined for n=8, f=5", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("q = 5", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(4, Plan("\"defences\": [\"median\"], \"attacks\": [\"none\", \"alie:z=1.5\"], \"q\": [2, 5], \"seeds\": [1]").Runs.Count);
+    }
+
+    [Fact]
     public void Create_AsyncRuleInSyncBase_NamesTheDefenceAxis()
     {
         var ex = Assert.Throws<SimByzException>(() => Plan("\"defences\": [\"zenopp\"], \"seeds\": [1]"));
