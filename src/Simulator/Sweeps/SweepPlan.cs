@@ -242,7 +242,7 @@ public sealed class SweepPlan
         }
         catch (SimByzException ex)
         {
-            throw new SimByzException($"$.defences[{k}]: {ex.Message} (a round gives it {m} inputs)", ex);
+            throw new SimByzException($"$.defences[{k}]: {ex.Message}", ex);
         }
     }
 
