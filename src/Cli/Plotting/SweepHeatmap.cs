@@ -21,9 +21,14 @@ internal static class SweepHeatmap
             var panel = panels[p];
             Plot plot = multiplot.GetPlot(p);
             int rows = panel.Defences.Count, cols = panel.Attacks.Count;
-            var heatmap = plot.Add.Heatmap(panel.Mean);
+            var percent = new double[rows, cols];
+            for (int r = 0; r < rows; r++)
+            {
+                for (int c = 0; c < cols; c++) percent[r, c] = 100 * panel.Mean[r, c];
+            }
+            var heatmap = plot.Add.Heatmap(percent);
             heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
-            heatmap.ManualRange = new ScottPlot.Range(0, 1);
+            heatmap.ManualRange = new ScottPlot.Range(0, 100);
             heatmap.NaNCellColor = Colors.LightGray;
             // Cell (row r, column c) covers x in [c, c+1] and y in [rows-1-r, rows-r]: row 0 on top.
             heatmap.Rectangle = new CoordinateRect(0, cols, 0, rows);
