@@ -106,6 +106,29 @@ public class SweepRunnerTests
     }
 
     [Fact]
+    public void Execute_CancelledMidway_KeepsTheFinishedRuns_RerunComputesOnlyTheRest()
+    {
+        using var dir = new TempDir();
+        using var reference = new TempDir();
+        var plan = Plan(SmallAxes);
+        var store = new RunStore(Path.Combine(dir.Path, "runs"));
+        using var cts = new CancellationTokenSource();
+        var finished = new List<int>();
+        Assert.ThrowsAny<OperationCanceledException>(() => SweepRunner.Execute(plan, store, SweepRunner.Inspect(plan, store), 1, (run, _) =>
+        {
+            finished.Add(run.Index);
+            if (finished.Count == 3) cts.Cancel(); // Ctrl-C after the third run
+        }, cts.Token));
+        Assert.Equal([0, 1, 2], finished);
+        Assert.Equal(3, Directory.GetFiles(store.Directory).Length); // nothing of the runs that did not finish
+
+        var (resumed, computed, status) = Sweep(plan, dir.Path, threads: 2);
+        Assert.Equal(3, status.Cached);
+        Assert.Equal([3, 4, 5, 6, 7], computed.Order());
+        Assert.Equal(Sweep(plan, reference.Path, threads: 2).Csv, resumed);
+    }
+
+    [Fact]
     public void Panels_MeanAndSampleStdOverSeeds_DefenceByAttack()
     {
         using var dir = new TempDir();
