@@ -13,10 +13,12 @@ namespace SimByz.Simulator.Scenarios;
 /// </summary>
 public static class ScenarioBuilder
 {
-    public static RunSetup Build(Scenario s)
+    /// <summary>Builds and checks the run setup of <paramref name="s"/>; <paramref name="loadData"/> as in
+    /// <see cref="TaskBuilder.Build(TaskDefinition, Func{string, ulong, LoadedData})"/>.</summary>
+    public static RunSetup Build(Scenario s, Func<string, ulong, LoadedData>? loadData = null)
     {
         var definition = At("$.task", () => new TaskDefinition(s.Task.Data, s.Task.Model, s.Workers.Count, s.Task.Partition, s.Task.Validation, s.Task.Test, s.Seed));
-        var task = At("$.task", () => TaskBuilder.Build(definition));
+        var task = At("$.task", () => TaskBuilder.Build(definition, loadData));
 
         var compute = new DelayModelOptions[s.Workers.Count];
         var network = new DelayModelOptions[s.Workers.Count];

@@ -77,11 +77,14 @@ public sealed class BuiltTask
 public static class TaskBuilder
 {
     /// <summary>Loads the data, builds the model, splits the data and draws x₀.</summary>
+    /// <param name="definition">The task.</param>
+    /// <param name="loadData">Loads (data spec, seed); default <see cref="DataSourceRegistry.Load"/>. A caller
+    /// building many tasks over the same data (a sweep) passes a memoizing loader: datasets are immutable.</param>
     /// <exception cref="SimByzException">Missing or malformed data, a model that does not fit the data, impossible sizes.</exception>
-    public static BuiltTask Build(TaskDefinition definition)
+    public static BuiltTask Build(TaskDefinition definition, Func<string, ulong, LoadedData>? loadData = null)
     {
         ArgumentNullException.ThrowIfNull(definition);
-        var loaded = DataSourceRegistry.Load(definition.Data, definition.Seed);
+        var loaded = (loadData ?? DataSourceRegistry.Load)(definition.Data, definition.Seed);
         var train = loaded.Train;
         if (loaded.Test is not null && !definition.Test.IsZero)
         {

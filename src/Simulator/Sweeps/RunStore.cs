@@ -1,0 +1,183 @@
+using System.Globalization;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+using SimByz.Scheduler;
+using SimByz.Simulator.Engine;
+using SimByz.Simulator.Output;
+using SimByz.Simulator.Traces;
+
+namespace SimByz.Simulator.Sweeps;
+
+/// <summary>
+/// The finished runs of a sweep, one file per run: <c>DIR/runs/KEY.json</c>, written atomically
+/// (temporary sibling, then rename), so a file is either complete or absent.
+/// </summary>
+/// <remarks>
+/// <para>A stored run is <c>{"format", "key", "sha256", "run": {...}}</c>: <c>run</c> holds the SimByz
+/// version, the device, the defence, the axis values, the resolved scenario and the result (steps,
+/// simulated end time, events, messages, stop reason and every evaluation point); <c>sha256</c> is the
+/// SHA-256 of <c>run</c> as compact JSON. Non-finite numbers are written as strings ("NaN").</para>
+/// <para>A stored run is trusted only if it parses, has this format, carries the expected key, its
+/// checksum matches, and its scenario hashes to that key again; anything else (a file from another
+/// version or grid, a hand-edited or damaged file) is reported and recomputed.</para>
+/// <para>Distinct keys are distinct files: runs may be saved from several threads at once.</para>
+/// </remarks>
+public sealed class RunStore
+{
+    public RunStore(string directory) => Directory = directory;
+
+    /// <summary>The folder of the stored runs (DIR/runs).</summary>
+    public string Directory { get; }
+
+    /// <summary>The file of run key <paramref name="key"/>.</summary>
+    public string PathOf(string key) => Path.Combine(Directory, key + ".json");
+
+    /// <summary>Loads the stored result of <paramref name="run"/>.</summary>
+    /// <returns><see cref="StoredRun.Missing"/>, <see cref="StoredRun.Valid"/> with the result, or
+    /// <see cref="StoredRun.Invalid"/> with the reason it is not trusted.</returns>
+    public StoredRun TryLoad(SweepRun run)
+    {
+        string path = PathOf(run.Key);
+        if (!File.Exists(path)) return StoredRun.Missing;
+        try
+        {
+            string text = File.ReadAllText(path);
+            using var reader = new JsonTextReader(new StringReader(text)) { DateParseHandling = DateParseHandling.None, FloatParseHandling = FloatParseHandling.Double };
+            var root = JToken.ReadFrom(reader) as JObject ?? throw new FormatException("not a JSON object");
+            if ((string?)root["format"] != SweepPlan.Format) return StoredRun.Invalid($"format is not {SweepPlan.Format}");
+            if ((string?)root["key"] != run.Key) return StoredRun.Invalid("stored under another key");
+            var body = root["run"] as JObject ?? throw new FormatException("no run object");
+            if ((string?)root["sha256"] != TraceHash.OfText(body.ToString(Formatting.None))) return StoredRun.Invalid("checksum mismatch");
+            var scenario = Scenarios.ScenarioLoader.Parse((JObject)(body["scenario"] ?? throw new FormatException("no scenario")), path);
+            if (SweepPlan.Key(scenario, (string?)body["simbyzVersion"] ?? "", (string?)body["device"]) != run.Key)
+            {
+                return StoredRun.Invalid("its scenario does not hash to its key");
+            }
+            return StoredRun.Valid(ReadResult(body["result"] as JObject ?? throw new FormatException("no result"), run.Defence));
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidCastException or SimByzException or ArgumentException or OverflowException)
+        {
+            return StoredRun.Invalid("unreadable: " + ex.Message.Split('\n')[0]);
+        }
+    }
+
+    /// <summary>Stores <paramref name="result"/> of <paramref name="run"/> atomically.</summary>
+    public void Save(SweepRun run, SweepPlan plan, RunResult result)
+    {
+        var body = new JObject(
+            new JProperty("simbyzVersion", plan.SimByzVersion),
+            new JProperty("device", plan.Device),
+            new JProperty("defence", run.Defence),
+            new JProperty("axes", new JObject(
+                new JProperty("q", run.Cell.Q),
+                new JProperty("delay", run.Cell.Delay),
+                new JProperty("attack", run.Cell.Attack.Label),
+                new JProperty("seed", run.Cell.Seed))),
+            new JProperty("scenario", run.Scenario.ToJson()),
+            new JProperty("result", WriteResult(result)));
+        var root = new JObject(
+            new JProperty("format", SweepPlan.Format),
+            new JProperty("key", run.Key),
+            new JProperty("sha256", TraceHash.OfText(body.ToString(Formatting.None))),
+            new JProperty("run", body));
+        using var files = new AtomicOutput(Directory);
+        files.WriteAllText(run.Key + ".json", root.ToString(Formatting.Indented) + "\n");
+        files.Commit();
+    }
+
+    /// <summary>The result as stored; <see cref="ReadResult"/> gives back an equal one, bit for bit.</summary>
+    internal static JObject WriteResult(RunResult r) => new(
+        new JProperty("steps", r.Steps),
+        new JProperty("endTimeNs", r.EndTime.Nanoseconds),
+        new JProperty("events", r.Events),
+        new JProperty("messages", r.Messages),
+        new JProperty("stopReason", r.StopReason),
+        new JProperty("rows", new JArray(r.Rows.Select(WriteRow))));
+
+    internal static RunResult ReadResult(JObject o, string defence)
+    {
+        var rows = (o["rows"] as JArray ?? throw new FormatException("no rows")).Select(t => ReadRow(t as JObject ?? throw new FormatException("a row is not an object"), defence)).ToList();
+        if (rows.Count == 0) throw new FormatException("no evaluation point");
+        long steps = Long(o, "steps");
+        if (rows[^1].Step != steps) throw new FormatException($"the last evaluation point is at step {rows[^1].Step}, not {steps}");
+        return new RunResult(defence, rows, steps, SimTime.FromNanoseconds(Long(o, "endTimeNs")), Long(o, "events"), Long(o, "messages"),
+            (string?)o["stopReason"] ?? throw new FormatException("no stopReason"));
+    }
+
+    private static JObject WriteRow(MetricsRow m) => new(
+        new JProperty("timeNs", m.TimeNs),
+        new JProperty("step", m.Step),
+        new JProperty("learningRate", Num(m.LearningRate)),
+        new JProperty("trainLoss", Num(m.TrainLoss)),
+        new JProperty("validationLoss", Num(m.ValidationLoss)),
+        new JProperty("validationAccuracy", Num(m.ValidationAccuracy)),
+        new JProperty("testLoss", Num(m.TestLoss)),
+        new JProperty("testAccuracy", Num(m.TestAccuracy)),
+        new JProperty("honestApplied", m.HonestApplied),
+        new JProperty("honestRejected", m.HonestRejected),
+        new JProperty("honestDropped", m.HonestDropped),
+        new JProperty("byzantineApplied", m.ByzantineApplied),
+        new JProperty("byzantineRejected", m.ByzantineRejected),
+        new JProperty("byzantineDropped", m.ByzantineDropped),
+        new JProperty("stalenessMin", Num(m.StalenessMin)),
+        new JProperty("stalenessMean", Num(m.StalenessMean)),
+        new JProperty("stalenessMax", Num(m.StalenessMax)));
+
+    private static MetricsRow ReadRow(JObject o, string defence) => new()
+    {
+        Defence = defence,
+        TimeNs = Long(o, "timeNs"),
+        Step = Long(o, "step"),
+        LearningRate = Double(o, "learningRate"),
+        TrainLoss = Double(o, "trainLoss"),
+        ValidationLoss = Double(o, "validationLoss"),
+        ValidationAccuracy = Double(o, "validationAccuracy"),
+        TestLoss = Double(o, "testLoss"),
+        TestAccuracy = Double(o, "testAccuracy"),
+        HonestApplied = Long(o, "honestApplied"),
+        HonestRejected = Long(o, "honestRejected"),
+        HonestDropped = Long(o, "honestDropped"),
+        ByzantineApplied = Long(o, "byzantineApplied"),
+        ByzantineRejected = Long(o, "byzantineRejected"),
+        ByzantineDropped = Long(o, "byzantineDropped"),
+        StalenessMin = Double(o, "stalenessMin"),
+        StalenessMean = Double(o, "stalenessMean"),
+        StalenessMax = Double(o, "stalenessMax"),
+    };
+
+    /// <summary>JSON has no NaN or infinity: those are written as strings ("NaN", "Infinity", "-Infinity").</summary>
+    private static JToken Num(double v) => double.IsFinite(v) ? new JValue(v) : new JValue(v.ToString(CultureInfo.InvariantCulture));
+
+    private static long Long(JObject o, string key)
+    {
+        var t = o[key] ?? throw new FormatException($"no {key}");
+        if (t.Type != JTokenType.Integer) throw new FormatException($"{key} is not an integer");
+        return (long)t;
+    }
+
+    private static double Double(JObject o, string key)
+    {
+        var t = o[key] ?? throw new FormatException($"no {key}");
+        return t.Type switch
+        {
+            JTokenType.Float or JTokenType.Integer => (double)t,
+            JTokenType.String => double.Parse((string)t!, NumberStyles.Float, CultureInfo.InvariantCulture) is var v && !double.IsFinite(v) ? v
+                : throw new FormatException($"{key}: a finite number written as a string"),
+            _ => throw new FormatException($"{key} is not a number"),
+        };
+    }
+}
+
+/// <summary>What the store holds for a run: nothing, a trusted result, or a file it does not trust (and why).</summary>
+public sealed record StoredRun(RunResult? Result, string? Problem)
+{
+    public static StoredRun Missing { get; } = new(null, null);
+
+    public static StoredRun Valid(RunResult result) => new(result, null);
+
+    public static StoredRun Invalid(string reason) => new(null, reason);
+
+    public bool IsValid => Result is not null;
+
+    public bool IsInvalid => Problem is not null;
+}

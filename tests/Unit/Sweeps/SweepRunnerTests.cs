@@ -1,0 +1,149 @@
+using SimByz.Simulator.Engine;
+using SimByz.Simulator.Sweeps;
+using Xunit;
+using static SimByz.Tests.Unit.Sweeps.SweepFixtures;
+
+namespace SimByz.Tests.Unit.Sweeps;
+
+public class SweepRunnerTests
+{
+    private static (string Csv, List<int> Computed, SweepStatus Status) Sweep(SweepPlan plan, string dir, int threads)
+    {
+        var store = new RunStore(Path.Combine(dir, "runs"));
+        var status = SweepRunner.Inspect(plan, store);
+        var computed = new List<int>();
+        var results = SweepRunner.Execute(plan, store, status, threads, (run, _) => computed.Add(run.Index));
+        return (SweepResults.Csv(plan, results), computed, status);
+    }
+
+    [Fact]
+    public void Execute_Rerun_ComputesExactlyTheMissingOrCorruptRuns_SameResults()
+    {
+        using var dir = new TempDir();
+        var plan = Plan(SmallAxes);
+        var (first, computed, _) = Sweep(plan, dir.Path, threads: 2);
+        Assert.Equal(Enumerable.Range(0, 8), computed.Order());
+        Assert.Equal(9, first.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+
+        var (again, none, status) = Sweep(plan, dir.Path, threads: 2);
+        Assert.Empty(none);
+        Assert.Equal(8, status.Cached);
+        Assert.Equal(first, again);
+
+        var store = new RunStore(Path.Combine(dir.Path, "runs"));
+        File.Delete(store.PathOf(plan.Runs[5].Key));
+        var (resumed, recomputed, _) = Sweep(plan, dir.Path, threads: 2);
+        Assert.Equal([5], recomputed);
+        Assert.Equal(first, resumed);
+
+        // A damaged file (truncated) and an edited one (a changed value, valid JSON) are not trusted.
+        string truncated = store.PathOf(plan.Runs[2].Key), edited = store.PathOf(plan.Runs[6].Key);
+        File.WriteAllText(truncated, File.ReadAllText(truncated)[..200]);
+        File.WriteAllText(edited, File.ReadAllText(edited).Replace("\"steps\": 4", "\"steps\": 5", StringComparison.Ordinal));
+        var (repaired, again2, status2) = Sweep(plan, dir.Path, threads: 1);
+        Assert.Equal([2, 6], again2);
+        Assert.Equal([2, 6], status2.Invalid.Select(i => i.Run.Index));
+        Assert.Equal(first, repaired);
+    }
+
+    [Fact]
+    public void Execute_StoredRunOfAnotherVersion_IsRecomputed()
+    {
+        using var dir = new TempDir();
+        var plan = Plan(SmallAxes);
+        Sweep(plan, dir.Path, threads: 2);
+        var store = new RunStore(Path.Combine(dir.Path, "runs"));
+        // Another SimByz version gives other keys: nothing stored is reused.
+        var newer = SweepPlan.Create(plan.Grid, "other-version");
+        Assert.All(newer.Runs, r => Assert.False(store.TryLoad(r).IsValid));
+        // A file that claims another key under this key's name is not trusted.
+        File.Copy(store.PathOf(plan.Runs[1].Key), store.PathOf(plan.Runs[0].Key), overwrite: true);
+        Assert.Contains("another key", store.TryLoad(plan.Runs[0]).Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Execute_OneOrTwoThreads_ByteIdenticalResults()
+    {
+        using var one = new TempDir();
+        using var two = new TempDir();
+        var plan = Plan(SmallAxes);
+        var (a, _, _) = Sweep(plan, one.Path, threads: 1);
+        var (b, _, _) = Sweep(plan, two.Path, threads: 2);
+        Assert.Equal(a, b);
+        var names = Directory.GetFiles(Path.Combine(one.Path, "runs")).Select(Path.GetFileName).Order(StringComparer.Ordinal);
+        foreach (string? name in names)
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(one.Path, "runs", name!)), File.ReadAllBytes(Path.Combine(two.Path, "runs", name!)));
+        }
+    }
+
+    [Fact]
+    public void Execute_EachRun_EqualsItsScenarioRunAlone()
+    {
+        using var dir = new TempDir();
+        var plan = Plan(SmallAxes);
+        var store = new RunStore(Path.Combine(dir.Path, "runs"));
+        var results = SweepRunner.Execute(plan, store, SweepRunner.Inspect(plan, store), 2);
+        foreach (int i in new[] { 0, 7 })
+        {
+            var alone = new TrainingRun(SimByz.Simulator.Scenarios.ScenarioBuilder.Build(plan.Runs[i].Scenario), plan.Runs[i].Defence).Run();
+            Assert.Equal(alone.Rows, results[i].Rows);
+            // The stored copy reads back equal, bit for bit.
+            Assert.Equal(alone.Rows, store.TryLoad(plan.Runs[i]).Result!.Rows);
+        }
+    }
+
+    [Fact]
+    public void Execute_Cancelled_StoresNothingHalfWritten()
+    {
+        using var dir = new TempDir();
+        var plan = Plan(SmallAxes);
+        var store = new RunStore(Path.Combine(dir.Path, "runs"));
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => SweepRunner.Execute(plan, store, SweepRunner.Inspect(plan, store), 2, cancellation: cts.Token));
+        Assert.False(Directory.Exists(store.Directory) && Directory.EnumerateFileSystemEntries(store.Directory).Any());
+    }
+
+    [Fact]
+    public void Execute_CancelledMidway_KeepsTheFinishedRuns_RerunComputesOnlyTheRest()
+    {
+        using var dir = new TempDir();
+        using var reference = new TempDir();
+        var plan = Plan(SmallAxes);
+        var store = new RunStore(Path.Combine(dir.Path, "runs"));
+        using var cts = new CancellationTokenSource();
+        var finished = new List<int>();
+        Assert.ThrowsAny<OperationCanceledException>(() => SweepRunner.Execute(plan, store, SweepRunner.Inspect(plan, store), 1, (run, _) =>
+        {
+            finished.Add(run.Index);
+            if (finished.Count == 3) cts.Cancel(); // Ctrl-C after the third run
+        }, cts.Token));
+        Assert.Equal([0, 1, 2], finished);
+        Assert.Equal(3, Directory.GetFiles(store.Directory).Length); // nothing of the runs that did not finish
+
+        var (resumed, computed, status) = Sweep(plan, dir.Path, threads: 2);
+        Assert.Equal(3, status.Cached);
+        Assert.Equal([3, 4, 5, 6, 7], computed.Order());
+        Assert.Equal(Sweep(plan, reference.Path, threads: 2).Csv, resumed);
+    }
+
+    [Fact]
+    public void Panels_MeanAndSampleStdOverSeeds_DefenceByAttack()
+    {
+        using var dir = new TempDir();
+        var plan = Plan(SmallAxes);
+        var store = new RunStore(Path.Combine(dir.Path, "runs"));
+        var results = SweepRunner.Execute(plan, store, SweepRunner.Inspect(plan, store), 2);
+        var panel = Assert.Single(SweepResults.Panels(plan, results));
+        Assert.Equal(["mean", "median"], panel.Defences);
+        Assert.Equal(["sign-flip:s=4", "label-flip"], panel.Attacks);
+        // median (row 1) × label-flip (column 1): runs 6 (seed 1) and 7 (seed 2).
+        double a = results[6].Final.TestAccuracy, b = results[7].Final.TestAccuracy;
+        Assert.Equal((a + b) / 2, panel.Mean[1, 1], 12);
+        Assert.Equal(Math.Abs(a - b) / Math.Sqrt(2), panel.Std[1, 1], 12);
+        string md = SweepResults.Markdown(plan, results);
+        Assert.Contains("| defence | `sign-flip:s=4` | `label-flip` |", md, StringComparison.Ordinal);
+        Assert.Contains("| `median` |", md, StringComparison.Ordinal);
+    }
+}
