@@ -163,6 +163,14 @@ internal sealed class TorchClassifier : IModel, IDisposable
         return new Evaluation(lossSum / rows.Length, (double)correct / rows.Length);
     }
 
+    /// <summary>A fresh family for one training run: new module, batch-norm statistics at their initial
+    /// values (not shared with this instance), clone numbering from zero, the same seed. So a run's
+    /// results do not depend on the runs built from the same setup before it.</summary>
+    public IModel CloneForRun() => new TorchClassifier(Spec, _factory, _inputShape, _classCount, _device, _seed, shared: null);
+
+    /// <summary>Clones share batch-norm statistics and torch's global generator: runs go one at a time.</summary>
+    public bool SupportsParallelRuns => false;
+
     /// <summary>A model of the same architecture on the same device, sharing the batch-norm statistics.</summary>
     public IModel Clone()
         => new TorchClassifier(Spec, _factory, _inputShape, _classCount, _device, SplitMix64.Mix(_seed + (ulong)++_clones * 0x9E3779B97F4A7C15UL), _shared);

@@ -124,6 +124,7 @@ public sealed class TrainingRun
         if (_history.Length > 0) _x.CopyTo(_history[0]);
 
         Dataset? poisoned = null;
+        IModel prototype = setup.Model.CloneForRun();
         _workers = new Worker[setup.WorkerCount];
         for (int i = 0; i < _workers.Length; i++)
         {
@@ -133,11 +134,11 @@ public sealed class TrainingRun
                 poisoned ??= Poison(setup.Train, setup.DataAttack);
                 data = poisoned;
             }
-            _workers[i] = new Worker(i, setup.Byzantine[i], setup, data);
+            _workers[i] = new Worker(i, setup.Byzantine[i], setup, data, prototype);
         }
-        _validation = new ModelValidationOracle(setup.Model.Clone(), setup.Train);
+        _validation = new ModelValidationOracle(prototype.Clone(), setup.Train);
         _validationSampler = MinibatchSampler.ForServerValidation(setup.Seed, setup.ValidationRows, setup.ValidationBatchSize);
-        _evalModel = setup.Model.Clone();
+        _evalModel = prototype.Clone();
         _trainRows = Range(Math.Min(setup.Evaluation.TrainRows, setup.Train.Count));
         _validationRows = setup.ValidationRows;
         _testRows = Range(setup.Test.Count);

@@ -21,11 +21,11 @@ internal sealed class Worker
     private readonly IDelayModel _compute;
     private readonly IDelayModel _network;
 
-    public Worker(int id, bool byzantine, RunSetup setup, Dataset data)
+    public Worker(int id, bool byzantine, RunSetup setup, Dataset data, IModel prototype)
     {
         Id = id;
         Byzantine = byzantine;
-        _model = setup.Model.Clone();
+        _model = prototype.Clone();
         _data = data;
         int d = _model.ParameterCount;
         _sampler = MinibatchSampler.ForWorker(setup.Seed, id, setup.Shards[id], setup.BatchSize);

@@ -24,7 +24,9 @@ public static class ExperimentRunner
         var results = new RunResult[scenario.Defences.Count];
         // Build every run first so that bad defence specs fail before any work starts.
         var runs = scenario.Defences.Select((d, i) => new TrainingRun(setup, d, observers?.Invoke(i))).ToArray();
-        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxThreads), CancellationToken = cancellation };
+        // Models sharing process-wide state (torch) run one defence at a time.
+        int threads = setup.Model.SupportsParallelRuns ? Math.Max(1, maxThreads) : 1;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellation };
         var errors = new Exception?[runs.Length];
         try
         {

@@ -57,7 +57,9 @@ public static class SweepRunner
         var errors = new Exception?[plan.Runs.Count];
         var cellLocks = plan.Cells.Select(_ => new object()).ToArray();
         var callbackLock = new object();
-        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) };
+        // Models sharing process-wide state (torch's global generator) run one at a time.
+        bool parallel = plan.Cells.All(c => plan.SetupOf(c).Model.SupportsParallelRuns);
+        var options = new ParallelOptions { MaxDegreeOfParallelism = parallel ? Math.Max(1, threads) : 1 };
         // NoBuffering: workers take the pending runs one at a time in grid order.
         var source = Partitioner.Create(status.Pending, EnumerablePartitionerOptions.NoBuffering);
         Parallel.ForEach(source, options, (run, loop) =>

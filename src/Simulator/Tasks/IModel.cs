@@ -37,6 +37,22 @@ public interface IModel
 
     /// <summary>A model of the same architecture with its own scratch buffers.</summary>
     IModel Clone();
+
+    /// <summary>
+    /// The prototype of one training run: the run clones its workers', validation and evaluation models
+    /// from it, so nothing a run does (e.g. the batch-norm statistics and clone seeds of torch models,
+    /// which an instance shares with its clones) reaches another run of the same setup. A run's results
+    /// then do not depend on which other defences ran beside it or in which order. Default:
+    /// <see cref="Clone"/> (managed models keep no shared state).
+    /// </summary>
+    IModel CloneForRun() => Clone();
+
+    /// <summary>
+    /// False when runs using this model must not execute concurrently because instances share
+    /// process-wide state (torch's global random generator): the experiment and sweep runners then use
+    /// one thread, so results stay independent of the thread count. Default true.
+    /// </summary>
+    bool SupportsParallelRuns => true;
 }
 
 /// <summary>Loss and accuracy on a set of examples.</summary>

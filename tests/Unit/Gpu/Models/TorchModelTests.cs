@@ -111,6 +111,30 @@ public sealed class TorchModelTests
     }
 
     [Fact]
+    public void CloneForRun_ZenoCnn_StartsFromInitialStatistics_AndIsolatesRuns()
+    {
+        // Two runs built from one setup model: what run A's workers do to the batch-norm statistics must
+        // not reach run B (else a defence's result depends on the defences run before it).
+        var setupModel = TorchModels.Create("zeno-cnn:channels=3", 3 * 8 * 8, 10, Cpu);
+        Assert.False(setupModel.SupportsParallelRuns);
+        var data = Images(16, channels: 3, side: 8, seed: 4, classes: 10);
+        var x = new float[setupModel.ParameterCount];
+        setupModel.Initialize(x, new RandomStream(8));
+        int[] rows = Enumerable.Range(0, 16).ToArray();
+
+        var runA = setupModel.CloneForRun();
+        var runB = setupModel.CloneForRun();
+        var serverA = runA.Clone();
+        var serverB = runB.Clone();
+        double before = serverB.Loss(x, data, rows);
+        var g = new float[x.Length];
+        runA.Clone().LossAndGradient(x, data, rows, g); // a worker of run A trains: A's statistics move
+        Assert.NotEqual(before, serverA.Loss(x, data, rows));
+        Assert.Equal(before, serverB.Loss(x, data, rows));
+        Assert.Equal(before, setupModel.CloneForRun().Loss(x, data, rows));
+    }
+
+    [Fact]
     public void Initialize_SameStream_SameVectorWhateverTorchSeed()
     {
         var model = TorchModels.Create("cnn", 784, 10, Cpu);
