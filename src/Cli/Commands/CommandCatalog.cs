@@ -13,5 +13,6 @@ internal static class CommandCatalog
         yield return ListCommand.Create(output);
         yield return ReplayCommand.Create(output);
         yield return ExportCommand.Create(output);
+        yield return ReproduceCommand.Create(output);
     }
 }
