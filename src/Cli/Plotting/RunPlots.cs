@@ -16,7 +16,13 @@ internal static class RunPlots
     ];
 
     /// <summary>Renders <paramref name="results"/> to a PNG at <paramref name="path"/>.</summary>
-    public static void SaveAccuracyAndLoss(IReadOnlyList<RunResult> results, string title, string path, bool byTime = false)
+    /// <param name="results">One run per defence.</param>
+    /// <param name="title">Figure title.</param>
+    /// <param name="path">PNG path.</param>
+    /// <param name="byTime">Simulated time on the x axis instead of server steps.</param>
+    /// <param name="lossCeiling">When given, the accuracy axis spans [0, 1] and the loss axis [0, ceiling], so that a
+    /// diverging defence leaves the frame instead of flattening every other line.</param>
+    public static void SaveAccuracyAndLoss(IReadOnlyList<RunResult> results, string title, string path, bool byTime = false, double? lossCeiling = null)
     {
         var multiplot = new Multiplot();
         multiplot.AddPlots(2);
@@ -43,6 +49,12 @@ internal static class RunPlots
         loss.YLabel("training loss");
         loss.XLabel(xLabel);
         loss.ShowLegend(Alignment.UpperRight);
+        if (lossCeiling is { } ceiling)
+        {
+            accuracy.Axes.SetLimitsY(0, 1);
+            loss.Axes.SetLimitsY(0, ceiling);
+            loss.YLabel($"training loss (axis clipped at {ceiling:0.##})");
+        }
         multiplot.SavePng(path, 900, 900);
     }
 }

@@ -69,7 +69,13 @@ public abstract record Figure(string File, string Title);
 
 /// <summary>Test accuracy and training loss against server steps (or simulated time), one line per defence:
 /// the papers' figure, drawn by the CLI's RunPlots.</summary>
-public sealed record TrainingFigure(string File, string Title, IReadOnlyList<RunResult> Results, bool ByTime = false) : Figure(File, Title);
+/// <param name="File">PNG file name.</param>
+/// <param name="Title">Figure title.</param>
+/// <param name="Results">One run per defence.</param>
+/// <param name="ByTime">Simulated time on the x axis instead of server steps.</param>
+/// <param name="LossCeiling">Top of the loss axis (null: automatic); diverging defences leave the frame.</param>
+public sealed record TrainingFigure(string File, string Title, IReadOnlyList<RunResult> Results, bool ByTime = false, double? LossCeiling = null)
+    : Figure(File, Title);
 
 /// <summary>A figure of one or more panels of plain series.</summary>
 public sealed record ChartFigure(string File, string Title, IReadOnlyList<ChartPanel> Panels) : Figure(File, Title);

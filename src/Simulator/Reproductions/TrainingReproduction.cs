@@ -67,7 +67,7 @@ internal sealed class TrainingReproduction : IReproduction
             string stem = $"{Name}-{setting.Key}";
             files.Add(new($"{stem}.csv", ExperimentRunner.MetricsCsv(results)));
             files.Add(new($"{stem}.scenario.json", s.ToJson().ToString(Formatting.Indented) + "\n"));
-            figures.Add(new TrainingFigure($"{stem}.png", $"{Name}: {setting.Title}", results, setting.ByTime));
+            figures.Add(new TrainingFigure($"{stem}.png", $"{Name}: {setting.Title}", results, setting.ByTime, LossCeiling(results)));
 
             md.Append("## ").Append(setting.Title).Append("\n\n");
             md.Append("![").Append(stem).Append("](").Append(stem).Append(".png)\n\n");
@@ -84,6 +84,13 @@ internal sealed class TrainingReproduction : IReproduction
             }
         }
         return new ReproductionOutput(md.ToString(), files, figures, checks);
+    }
+
+    /// <summary>2.5 × the largest finite initial training loss: room for every converging line, diverging ones leave the frame.</summary>
+    private static double? LossCeiling(IReadOnlyList<RunResult> results)
+    {
+        double start = results.Select(r => r.Rows[0].TrainLoss).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
+        return double.IsFinite(start) && start > 0 ? 2.5 * start : null;
     }
 
     private static string[] Row(RunResult r)
