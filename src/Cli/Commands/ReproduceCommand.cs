@@ -90,7 +90,7 @@ internal static class ReproduceCommand
             switch (figure)
             {
                 case TrainingFigure t:
-                    RunPlots.SaveAccuracyAndLoss(t.Results, t.Title, path, t.ByTime, t.LossCeiling);
+                    RunPlots.SaveAccuracyAndLoss(t.Results, t.Title, path, t.ByTime, t.LossCeiling, legendOutside: true);
                     break;
                 case ChartFigure c:
                     ChartPlots.Save(c, path);

@@ -45,8 +45,8 @@ internal static class ChartPlots
             plot.Title(p == 0 ? $"{figure.Title}\n{panel.Title}" : panel.Title);
             plot.XLabel(panel.XLabel);
             plot.YLabel(panel.YLabel);
-            plot.ShowLegend(Alignment.LowerLeft);
+            plot.ShowLegend(Edge.Right);
         }
-        multiplot.SavePng(path, 900, Math.Max(450, 380 * figure.Panels.Count));
+        multiplot.SavePng(path, 1100, Math.Max(450, 380 * figure.Panels.Count));
     }
 }
