@@ -45,21 +45,7 @@ public interface IReproduction
 /// <param name="Markdown">The NAME.md page (tables, the command, the settings, links to the figures).</param>
 /// <param name="Files">Text files by name (CSV, scenario JSON), in a fixed order.</param>
 /// <param name="Figures">Figures to draw, each named by its PNG file.</param>
-/// <param name="Checks">Named headline numbers (e.g. a defence's final test accuracy) for tests and reports, in a fixed order.</param>
-public sealed record ReproductionOutput(string Markdown, IReadOnlyList<OutputFile> Files, IReadOnlyList<Figure> Figures,
-    IReadOnlyList<KeyValuePair<string, double>> Checks)
-{
-    /// <summary>The headline number <paramref name="key"/>.</summary>
-    /// <exception cref="KeyNotFoundException">No such number.</exception>
-    public double Check(string key)
-    {
-        foreach (var (k, v) in Checks)
-        {
-            if (k == key) return v;
-        }
-        throw new KeyNotFoundException($"no check '{key}' (have: {string.Join(", ", Checks.Select(c => c.Key))})");
-    }
-}
+public sealed record ReproductionOutput(string Markdown, IReadOnlyList<OutputFile> Files, IReadOnlyList<Figure> Figures);
 
 /// <summary>A text file of a reproduction's output.</summary>
 public sealed record OutputFile(string Name, string Text);

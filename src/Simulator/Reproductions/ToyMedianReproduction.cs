@@ -99,17 +99,9 @@ internal sealed class ToyMedianReproduction : IReproduction
             panels.Add(new ChartPanel(title, "worker", "gradient value", series));
         }
 
-        var checks = new List<KeyValuePair<string, double>>();
-        foreach (var (rule, clean, bad) in rows)
-        {
-            checks.Add(new($"{rule}/honest", clean));
-            checks.Add(new($"{rule}/attacked", bad));
-        }
-        for (int i = 0; i < attacked.Length; i++) checks.Add(new($"attacked[{i}]", attacked[i]));
         return new ReproductionOutput(md.ToString(),
             [new("toy-median.csv", aggCsv.ToString()), new("toy-median-values.csv", csv.ToString())],
-            [new ChartFigure("toy-median.png", "Toy example: Median flips sign, Mean does not", panels)],
-            checks);
+            [new ChartFigure("toy-median.png", "Toy example: Median flips sign, Mean does not", panels)]);
     }
 
     private static float AggregateOne(string spec, float[] values, ulong seed)

@@ -43,9 +43,6 @@ internal sealed class TrainingReproduction : IReproduction
 
     public bool Trains => true;
 
-    /// <summary>The settings this reproduction would run with <paramref name="options"/> (nothing is run).</summary>
-    public IReadOnlyList<TrainingSetting> Settings(ReproductionOptions options) => _settings(options);
-
     public ReproductionOutput Run(ReproductionOptions options, Action<string>? progress = null, CancellationToken cancellation = default)
     {
         var settings = _settings(options);
@@ -56,7 +53,6 @@ internal sealed class TrainingReproduction : IReproduction
         md.Append('\n');
         var files = new List<OutputFile>();
         var figures = new List<Figure>();
-        var checks = new List<KeyValuePair<string, double>>();
         foreach (var setting in settings)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -75,15 +71,8 @@ internal sealed class TrainingReproduction : IReproduction
                 results.Select(r => (IReadOnlyList<string>)Row(r))));
             md.Append("\nData: `").Append(stem).Append(".csv` (metrics.csv format, every evaluation point); scenario: `").Append(stem)
                 .Append(".scenario.json` (runs with `simbyz run --scenario ").Append(stem).Append(".scenario.json`).\n\n");
-            foreach (var r in results)
-            {
-                checks.Add(new($"{setting.Key}/{r.Defence}/test_accuracy", r.Final.TestAccuracy));
-                checks.Add(new($"{setting.Key}/{r.Defence}/train_loss", r.Final.TrainLoss));
-                checks.Add(new($"{setting.Key}/{r.Defence}/byzantine_applied", r.Final.ByzantineApplied));
-                checks.Add(new($"{setting.Key}/{r.Defence}/byzantine_rejected", r.Final.ByzantineRejected));
-            }
         }
-        return new ReproductionOutput(md.ToString(), files, figures, checks);
+        return new ReproductionOutput(md.ToString(), files, figures);
     }
 
     /// <summary>2.5 × the largest finite initial training loss: room for every converging line, diverging ones leave the frame.</summary>
