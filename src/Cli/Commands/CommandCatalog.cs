@@ -13,6 +13,7 @@ internal static class CommandCatalog
         yield return ListCommand.Create(output);
         yield return ReplayCommand.Create(output);
         yield return ExportCommand.Create(output);
+        yield return ReproduceCommand.Create(output);
         yield return SweepCommand.Create(output);
     }
 }

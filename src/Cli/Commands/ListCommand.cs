@@ -44,7 +44,12 @@ internal static class ListCommand
         new("tasks", "Models (task.model)", () => ModelRegistry.Models),
         new("tasks", "Partitions (task.partition)", () => PartitionSpec.Schemes),
         new("scenarios", "Built-in scenarios (simbyz run --scenario NAME)", BuiltinScenarios),
+        new("reproductions", "Reproductions (simbyz reproduce NAME [--quick])", Reproductions),
     ];
+
+    private static IReadOnlyList<ComponentInfo> Reproductions() => SimByz.Simulator.Reproductions.ReproductionCatalog.Reproductions
+        .Select(r => new ComponentInfo(r.Name, r.Summary, r.Follows, r.Trains ? "trains on Fashion-MNIST (--model mlp|cnn)" : "no training", []))
+        .ToList();
 
     private static IReadOnlyList<ComponentInfo> BuiltinScenarios() => ScenarioLoader.BuiltinNames
         .Select(name =>

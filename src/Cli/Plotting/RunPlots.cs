@@ -16,7 +16,15 @@ internal static class RunPlots
     ];
 
     /// <summary>Renders <paramref name="results"/> to a PNG at <paramref name="path"/>.</summary>
-    public static void SaveAccuracyAndLoss(IReadOnlyList<RunResult> results, string title, string path, bool byTime = false)
+    /// <param name="results">One run per defence.</param>
+    /// <param name="title">Figure title.</param>
+    /// <param name="path">PNG path.</param>
+    /// <param name="byTime">Simulated time on the x axis instead of server steps.</param>
+    /// <param name="lossCeiling">When given, the accuracy axis spans [0, 1] and the loss axis [0, ceiling], so that a
+    /// diverging defence leaves the frame instead of flattening every other line.</param>
+    /// <param name="legendOutside">Legends to the right of the panels (many or long defence names) instead of inside.</param>
+    public static void SaveAccuracyAndLoss(IReadOnlyList<RunResult> results, string title, string path, bool byTime = false, double? lossCeiling = null,
+        bool legendOutside = false)
     {
         var multiplot = new Multiplot();
         multiplot.AddPlots(2);
@@ -39,10 +47,18 @@ internal static class RunPlots
         accuracy.Title(title);
         accuracy.YLabel("test accuracy");
         accuracy.XLabel(xLabel);
-        accuracy.ShowLegend(Alignment.LowerRight);
+        if (legendOutside) accuracy.ShowLegend(Edge.Right);
+        else accuracy.ShowLegend(Alignment.LowerRight);
         loss.YLabel("training loss");
         loss.XLabel(xLabel);
-        loss.ShowLegend(Alignment.UpperRight);
-        multiplot.SavePng(path, 900, 900);
+        if (legendOutside) loss.ShowLegend(Edge.Right);
+        else loss.ShowLegend(Alignment.UpperRight);
+        if (lossCeiling is { } ceiling)
+        {
+            accuracy.Axes.SetLimitsY(0, 1);
+            loss.Axes.SetLimitsY(0, ceiling);
+            loss.YLabel($"training loss (axis clipped at {ceiling:0.##})");
+        }
+        multiplot.SavePng(path, legendOutside ? 1250 : 900, 900);
     }
 }

@@ -1,0 +1,104 @@
+using System.CommandLine;
+using SimByz.Cli.Plotting;
+using SimByz.Simulator.Output;
+using SimByz.Simulator.Reproductions;
+
+namespace SimByz.Cli.Commands;
+
+/// <summary>
+/// <c>simbyz reproduce NAME|all [--quick] [--model mlp|cnn] [--seed N] [--out DIR] [--threads N] [--device auto|cpu|cuda]</c>:
+/// runs a reproduction of the library's <see cref="ReproductionCatalog"/> and writes NAME.md, its
+/// figures (PNG) and the CSV behind each figure into the output folder, atomically (one folder per
+/// reproduction; <c>all</c> writes one sub-folder each).
+/// </summary>
+internal static class ReproduceCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var name = new Argument<string>("name") { Description = "Reproduction to run: " + string.Join(", ", ReproductionCatalog.Names) + ", or all." };
+        var quick = new Option<bool>("--quick") { Description = "Reduced version (fewer steps, a Fashion-MNIST subset): seconds instead of minutes." };
+        var model = new Option<string>("--model") { Description = "mlp (managed MLP, 64 hidden units; default) or cnn (TorchSharp CNN).", DefaultValueFactory = _ => "mlp" };
+        var seed = new Option<ulong>("--seed") { Description = "Root seed.", DefaultValueFactory = _ => 1 };
+        var outDir = new Option<string?>("--out") { Description = "Output folder (default: results/NAME, or results/ for all)." };
+        var threads = new Option<int>("--threads") { Description = "Defences run in parallel on this many threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var device = new Option<string>("--device") { Description = "Device for --model cnn: auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
+        var command = new Command("reproduce", "Reproduce a published experiment (figures, CSV, Markdown table); `simbyz list reproductions` lists them.")
+        {
+            name, quick, model, seed, outDir, threads, device,
+        };
+        command.SetAction(parse =>
+        {
+            string which = parse.GetValue(name) ?? "";
+            var reproductions = ReproductionCatalog.Resolve(which);
+            string modelChoice = parse.GetValue(model) ?? "mlp";
+            string modelSpec = modelChoice switch
+            {
+                "mlp" => ReproductionOptions.DefaultModel,
+                "cnn" => "cnn",
+                _ => throw new SimByzException($"--model '{modelChoice}': expected mlp or cnn"),
+            };
+            string? torchDevice = modelChoice == "cnn" ? RunCommand.RegisterTorchModels(parse.GetValue(device) ?? "auto") : null;
+            bool isQuick = parse.GetValue(quick);
+            ulong seedValue = parse.GetValue(seed);
+            string commandLine = "simbyz reproduce " + which + (isQuick ? " --quick" : "") + (modelChoice == "mlp" ? "" : " --model " + modelChoice)
+                                 + (seedValue == 1 ? "" : " --seed " + seedValue.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var options = new ReproductionOptions(isQuick, modelSpec, seedValue, Math.Max(1, parse.GetValue(threads)), commandLine);
+            string root = parse.GetValue(outDir) ?? (which == ReproductionCatalog.All ? "results" : Path.Combine("results", which));
+            return Execute(reproductions, options, root, which == ReproductionCatalog.All, output, torchDevice);
+        });
+        return command;
+    }
+
+    private static int Execute(IReadOnlyList<IReproduction> reproductions, ReproductionOptions options, string root, bool subFolders, TextWriter output, string? torchDevice)
+    {
+        if (torchDevice is not null) output.WriteLine($"backend: {torchDevice}");
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            foreach (var reproduction in reproductions)
+            {
+                string dir = subFolders ? Path.Combine(root, reproduction.Name) : root;
+                output.WriteLine($"reproduce {reproduction.Name}{(options.Quick ? " (quick)" : "")}: {reproduction.Summary}");
+                var result = reproduction.Run(options, line => output.WriteLine("  " + line), cts.Token);
+                Write(result, reproduction.Name, dir);
+                output.WriteLine($"  wrote {Path.Combine(dir, reproduction.Name + ".md")}, {result.Figures.Count} figure(s), {result.Files.Count(f => f.Name.EndsWith(".csv", StringComparison.Ordinal))} CSV file(s)");
+            }
+            return 0;
+        }
+        catch (OperationCanceledException)
+        {
+            output.WriteLine("cancelled: the reproduction in progress wrote nothing");
+            return 130;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    /// <summary>Writes a reproduction's page, files and figures into <paramref name="dir"/>, all or nothing.</summary>
+    internal static void Write(ReproductionOutput result, string name, string dir)
+    {
+        using var files = new AtomicOutput(dir);
+        files.WriteAllText(name + ".md", result.Markdown);
+        foreach (var file in result.Files) files.WriteAllText(file.Name, file.Text);
+        foreach (var figure in result.Figures)
+        {
+            string path = files.ReservePath(figure.File);
+            switch (figure)
+            {
+                case TrainingFigure t:
+                    RunPlots.SaveAccuracyAndLoss(t.Results, t.Title, path, t.ByTime, t.LossCeiling, legendOutside: true);
+                    break;
+                case ChartFigure c:
+                    ChartPlots.Save(c, path);
+                    break;
+                default:
+                    throw new InvalidOperationException($"no renderer for figure type {figure.GetType().Name}");
+            }
+        }
+        files.Commit();
+    }
+}

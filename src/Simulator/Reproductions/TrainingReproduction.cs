@@ -1,0 +1,99 @@
+using System.Text;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+using SimByz.Simulator.Engine;
+using SimByz.Simulator.Output;
+using SimByz.Simulator.Scenarios;
+using static SimByz.Simulator.Reproductions.MarkdownText;
+
+namespace SimByz.Simulator.Reproductions;
+
+/// <summary>One setting of a training reproduction (e.g. q = 12): a scenario whose defences are compared in one figure.</summary>
+/// <param name="Key">Short file-name part, e.g. <c>q12</c>.</param>
+/// <param name="Title">Figure and table title.</param>
+/// <param name="Scenario">The scenario (every defence runs under identical seeds and timing).</param>
+/// <param name="ByTime">Plot against simulated time rather than server steps (asynchronous settings).</param>
+public sealed record TrainingSetting(string Key, string Title, Scenario Scenario, bool ByTime = false);
+
+/// <summary>
+/// A reproduction made of training runs: each setting is a <see cref="Scenario"/> run with
+/// <see cref="ExperimentRunner.RunAll"/>; it yields per setting a figure (test accuracy and training
+/// loss, one line per defence), the metrics CSV behind it, the scenario JSON, and a summary table.
+/// </summary>
+internal sealed class TrainingReproduction : IReproduction
+{
+    private readonly Func<ReproductionOptions, IReadOnlyList<TrainingSetting>> _settings;
+    private readonly Func<ReproductionOptions, IReadOnlyList<string>> _choices;
+
+    public TrainingReproduction(string name, string summary, string follows,
+        Func<ReproductionOptions, IReadOnlyList<TrainingSetting>> settings, Func<ReproductionOptions, IReadOnlyList<string>> choices)
+    {
+        Name = name;
+        Summary = summary;
+        Follows = follows;
+        _settings = settings;
+        _choices = choices;
+    }
+
+    public string Name { get; }
+
+    public string Summary { get; }
+
+    public string Follows { get; }
+
+    public bool Trains => true;
+
+    public ReproductionOutput Run(ReproductionOptions options, Action<string>? progress = null, CancellationToken cancellation = default)
+    {
+        var settings = _settings(options);
+        var md = new StringBuilder();
+        Header(md, this, options);
+        md.Append("## Settings and choices\n\n");
+        foreach (string c in _choices(options)) md.Append("- ").Append(c).Append('\n');
+        md.Append('\n');
+        var files = new List<OutputFile>();
+        var figures = new List<Figure>();
+        foreach (var setting in settings)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var s = setting.Scenario;
+            progress?.Invoke($"{Name} {setting.Key}: {s.Defences.Count} defences × {(s.Budget.Steps > 0 ? $"{s.Budget.Steps} steps" : $"{s.Budget.Time} simulated")}");
+            var setup = ScenarioBuilder.Build(s);
+            var results = ExperimentRunner.RunAll(s, setup, options.Threads, cancellation: cancellation);
+            string stem = $"{Name}-{setting.Key}";
+            files.Add(new($"{stem}.csv", ExperimentRunner.MetricsCsv(results)));
+            files.Add(new($"{stem}.scenario.json", s.ToJson().ToString(Formatting.Indented) + "\n"));
+            figures.Add(new TrainingFigure($"{stem}.png", $"{Name}: {setting.Title}", results, setting.ByTime, LossCeiling(results)));
+
+            md.Append("## ").Append(setting.Title).Append("\n\n");
+            md.Append("![").Append(stem).Append("](").Append(stem).Append(".png)\n\n");
+            md.Append(Table(["defence", "final test acc", "best test acc", "test loss", "train loss", "honest applied/rejected/dropped", "Byzantine applied/rejected/dropped", "steps", "sim time"],
+                results.Select(r => (IReadOnlyList<string>)Row(r))));
+            md.Append("\nData: `").Append(stem).Append(".csv` (metrics.csv format, every evaluation point); scenario: `").Append(stem)
+                .Append(".scenario.json` (runs with `simbyz run --scenario ").Append(stem).Append(".scenario.json`).\n\n");
+        }
+        return new ReproductionOutput(md.ToString(), files, figures);
+    }
+
+    /// <summary>2.5 × the largest finite initial training loss: room for every converging line, diverging ones leave the frame.</summary>
+    private static double? LossCeiling(IReadOnlyList<RunResult> results)
+    {
+        double start = results.Select(r => r.Rows[0].TrainLoss).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
+        return double.IsFinite(start) && start > 0 ? 2.5 * start : null;
+    }
+
+    private static string[] Row(RunResult r)
+    {
+        var f = r.Final;
+        double best = r.Rows.Select(x => x.TestAccuracy).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
+        return
+        [
+            "`" + r.Defence + "`", Pct(f.TestAccuracy), Pct(best), Num(f.TestLoss), Num(f.TrainLoss),
+            $"{f.HonestApplied}/{f.HonestRejected}/{f.HonestDropped}", $"{f.ByzantineApplied}/{f.ByzantineRejected}/{f.ByzantineDropped}",
+            I(r.Steps), Num(r.EndTime.TotalSeconds, "0.000") + " s",
+        ];
+    }
+
+    /// <summary>Builds a scenario from JSON object text fields, validated like a file (paths name the bad field).</summary>
+    internal static Scenario Scenario(JObject json, string source) => ScenarioLoader.Parse(json, source);
+}
