@@ -57,6 +57,8 @@ internal static class ReproduceCommand
         Console.CancelKeyPress += onCancel;
         try
         {
+            // Before hours of work: every output folder must be writable.
+            foreach (var reproduction in reproductions) AtomicOutput.EnsureWritable(subFolders ? Path.Combine(root, reproduction.Name) : root);
             foreach (var reproduction in reproductions)
             {
                 string dir = subFolders ? Path.Combine(root, reproduction.Name) : root;

@@ -54,6 +54,25 @@ public sealed class AtomicOutput : IDisposable
         w.Write(text);
     }
 
+    /// <summary>
+    /// Creates <paramref name="directory"/> if needed and checks that a file can be written in it, so a
+    /// long computation does not end in an unwritable folder. Throws <see cref="SimByzException"/> naming it.
+    /// </summary>
+    public static void EnsureWritable(string directory)
+    {
+        try
+        {
+            System.IO.Directory.CreateDirectory(directory);
+            string probe = Path.Combine(directory, ".simbyz-write-probe");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new SimByzException($"cannot write to the output folder '{directory}': {ex.Message}", ex);
+        }
+    }
+
     /// <summary>Renames every temporary into place.</summary>
     public void Commit()
     {

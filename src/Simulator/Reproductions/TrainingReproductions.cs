@@ -140,7 +140,7 @@ internal static class TrainingReproductions
                     new JProperty("kind", "async"), new JProperty("maxStaleness", 20), new JProperty("asyncBuffer", 10))),
                 new JProperty("optimizer", new JObject(new JProperty("learningRate", 0.1), new JProperty("weightDecay", 1e-4))),
                 new JProperty("defences", new JArray(
-                    "async-sgd:variant=plain", ZenoPlusPlus(10), ZenoPlusPlus(1), "median", "krum:f=3", Zeno(8))),
+                    "async-sgd:variant=plain", ZenoPlusPlus(10, byMessages: true), ZenoPlusPlus(10, byMessages: false), "median", "krum:f=3", Zeno(8))),
                 new JProperty("validationBatch", Batch),
                 new JProperty("budget", new JObject(new JProperty("steps", 0), new JProperty("time", o.Quick ? "0.6s" : "4s"))),
                 new JProperty("evaluation", new JObject(new JProperty("every", o.Quick ? 10 : 20), new JProperty("trainRows", o.Quick ? 500 : 1000)))),
@@ -153,14 +153,16 @@ internal static class TrainingReproductions
             "10 workers, the first 8 Byzantine; every worker loops read → compute (lognormal, median 10 ms, σ 0.5) → send (exponential network delay, mean 2 ms), so about 80% of the messages are Byzantine, like the reference code's per-message probability nbyz/n.",
             "Bounded staleness: messages staler than 20 server versions are dropped (`protocol.maxStaleness` 20, the reference's max delay 20). The reference draws each message's model version uniformly from the last 21; here staleness comes from the simulated latencies.",
             $"lr 0.1 constant, server weight decay 1e-4 (reference; its lr decay at epochs 100 and 150 is beyond this budget); batch {Batch} (reference 128); validation split 5% of the training data; validation gradient on {Batch} rows.",
-            $"Zeno++: `{ZenoPlusPlus(10)}` (the reference code's test: the message is rescaled to the validation gradient's norm; accepted iff γ⟨u', g_r⟩ − ρ‖u‖² + γε ≥ 0; k = 10 as in the reference).",
-            $"Zeno++ twice: SimByz's rule refreshes g_r when the server version has advanced by k since the last refresh, and the version advances only on accepted messages; the reference code's counter advances on every message, accepted or not (see the rule's documentation). With k = 10, once every message fails the test against a stale g_r nothing is accepted and g_r is never refreshed again. `{ZenoPlusPlus(1)}` (refresh at every server version) is shown beside it as the closest SimByz setting to the reference's message-counted refresh; it is not a tuned value.",
+            $"Zeno++: `{ZenoPlusPlus(10, byMessages: true)}` (the reference code's test: the message is rescaled to the validation gradient's norm; accepted iff γ⟨u', g_r⟩ − ρ‖u‖² + γε ≥ 0; k = 10 as in the reference, counting every scored message as the reference's iteration counter does).",
+            $"Zeno++ twice, with the two named refresh variants: `refresh=messages` (the reference code) and `refresh=versions` (`{ZenoPlusPlus(10, byMessages: false)}`, the paper's wording \"every k server updates\", SimByz's default). The server version advances only on accepted messages, so with `refresh=versions` once every message fails the test against a stale g_r nothing is accepted and g_r is never refreshed again: the run stalls.",
             $"Staleness-unaware rules (`median`, `krum:f=3` — the largest f with 10 > 2f + 2 — and Zeno `{Zeno(8)}`) aggregate every 10 arrived messages (`protocol.asyncBuffer` 10); `async-sgd:variant=plain` applies every message.",
             $"Every defence gets the same simulated time ({(o.Quick ? "0.6" : "4")} s), so the figure's x axis is simulated time: a buffered rule makes one server step per 10 messages, async SGD one per message, Zeno++ one per accepted message.",
         ]);
 
-    /// <summary>Zeno++ with the reference settings and refresh interval <paramref name="k"/>.</summary>
-    internal static string ZenoPlusPlus(int k) => $"zenopp:rho=0.001,eps=0.1,k={k},form=reference";
+    /// <summary>Zeno++ with the reference settings and refresh interval <paramref name="k"/>, counting
+    /// scored messages (<c>refresh=messages</c>, the reference code) or server versions (the default).</summary>
+    internal static string ZenoPlusPlus(int k, bool byMessages)
+        => $"zenopp:rho=0.001,eps=0.1,k={k},form=reference{(byMessages ? ",refresh=messages" : "")}";
 
     /// <summary>Karimireddy et al.'s defences at n = 25, f = 5, each without and with bucketing s = 2.</summary>
     internal static readonly string[] BucketingDefences =

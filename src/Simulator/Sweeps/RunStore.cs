@@ -55,7 +55,8 @@ public sealed class RunStore
             }
             return StoredRun.Valid(ReadResult(body["result"] as JObject ?? throw new FormatException("no result"), run.Defence));
         }
-        catch (Exception ex) when (ex is JsonException or FormatException or InvalidCastException or SimByzException or ArgumentException or OverflowException)
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidCastException or SimByzException or ArgumentException or OverflowException
+            or IOException or UnauthorizedAccessException)
         {
             return StoredRun.Invalid("unreadable: " + ex.Message.Split('\n')[0]);
         }

@@ -28,7 +28,10 @@ namespace SimByz.Simulator.Sweeps;
 /// <c>{"format":"simbyz-sweep-run/1","simbyzVersion":V,"device":D,"scenario":S}</c>, where S is the
 /// run's fully resolved scenario (<see cref="Scenario.ToJson"/>, its one defence in <c>defences</c>) with
 /// name and description blanked (they do not change results), V the SimByz version and D the torch
-/// device kind (cpu or cuda) for TorchSharp models, null for managed ones. Same key ⇒ same result.</para>
+/// device kind (cpu or cuda) for TorchSharp models, null for managed ones. Same key ⇒ same result for
+/// one build of SimByz. Limit: V is the release version without the commit, so a code change between
+/// two commits of one version does not change the key (delete DIR/runs after upgrading SimByz; see
+/// docs/SWEEPS.md). Two grid points with the same key are rejected at planning.</para>
 /// </remarks>
 public sealed class SweepPlan
 {
@@ -112,6 +115,18 @@ public sealed class SweepPlan
                     }
                 }
             }
+        }
+        // Two grid points that resolve to the same run (e.g. attacks "none" and "honest", or a delay equal
+        // to the base's written differently) would store into one file: reject them by name.
+        var seen = new Dictionary<string, SweepRun>(StringComparer.Ordinal);
+        foreach (var run in runs)
+        {
+            if (seen.TryGetValue(run.Key, out var earlier))
+            {
+                throw new SimByzException($"{grid.Source}: runs {earlier.Index} ({earlier.Cell}, defence = {earlier.Defence}) and {run.Index} " +
+                    $"({run.Cell}, defence = {run.Defence}) are the same run (same resolved scenario): remove one of the equivalent axis values");
+            }
+            seen.Add(run.Key, run);
         }
         return new SweepPlan(grid, runs, cells, setups.ToArray(), simbyzVersion, device);
     }

@@ -88,6 +88,11 @@ public static class SweepRunner
                 errors[run.Index] = new SimByzException($"run {run.Index} ({run.Cell}, defence = {run.Defence}): {ex.Message}", ex);
                 loop.Stop();
             }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                errors[run.Index] = new SimByzException($"run {run.Index}: cannot store it under {store.Directory}: {ex.Message}", ex);
+                loop.Stop();
+            }
         });
         cancellation.ThrowIfCancellationRequested();
         if (errors.FirstOrDefault(e => e is not null) is { } first) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
