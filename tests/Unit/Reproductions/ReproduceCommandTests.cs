@@ -225,6 +225,24 @@ public sealed class ReproduceCommandTests
     }
 
     [Fact]
+    public void Reproduce_OutIsAFile_Exit2BeforeComputing()
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            var (code, output, err) = Run("reproduce", "fall-of-empires", "--quick", "--out", file);
+            Assert.Equal(2, code);
+            Assert.StartsWith("simbyz: error: cannot write to the output folder '" + file + "'", err, StringComparison.Ordinal);
+            Assert.Single(err.Trim().Split('\n'));
+            Assert.DoesNotContain("wrote", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void Reproduce_UnknownName_OneLineListingValidNames_Exit2_NothingWritten()
     {
         string dir = TempDir();

@@ -72,6 +72,17 @@ public class SweepPlanTests
     }
 
     [Fact]
+    public void Create_TwoAxisValuesGivingTheSameRun_RejectedNamingBoth()
+    {
+        // "none" is run as the honest attack (so f/b defaults stay tied to q): with "honest" beside it the
+        // two grid points would store into one file.
+        var ex = Assert.Throws<SimByzException>(() => Plan("\"defences\": [\"median\"], \"attacks\": [\"none\", \"honest\"], \"q\": [2], \"seeds\": [1]"));
+        Assert.Contains("runs 0 (", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("and 1 (", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("same run", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Create_AsyncRuleInSyncBase_NamesTheDefenceAxis()
     {
         var ex = Assert.Throws<SimByzException>(() => Plan("\"defences\": [\"zenopp\"], \"seeds\": [1]"));
