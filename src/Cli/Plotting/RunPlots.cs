@@ -57,7 +57,7 @@ internal static class RunPlots
         {
             accuracy.Axes.SetLimitsY(0, 1);
             loss.Axes.SetLimitsY(0, ceiling);
-            loss.YLabel($"training loss (axis clipped at {ceiling:0.##})");
+            loss.YLabel(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"training loss (axis clipped at {ceiling:0.##})"));
         }
         multiplot.SavePng(path, legendOutside ? 1250 : 900, 900);
     }

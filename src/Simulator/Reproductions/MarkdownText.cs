@@ -47,7 +47,7 @@ internal static class MarkdownText
         sb.Append(r.Summary).Append("\n\n");
         sb.Append("Follows: ").Append(r.Follows).Append("\n\n");
         sb.Append("Command:\n\n```\n").Append(o.Command.Length > 0 ? o.Command : $"simbyz reproduce {r.Name}{(o.Quick ? " --quick" : "")}").Append("\n```\n\n");
-        sb.Append("Seed ").Append(I((long)o.Seed));
+        sb.Append("Seed ").Append(o.Seed.ToString(CultureInfo.InvariantCulture));
         if (r.Trains) sb.Append(", model `").Append(o.Model).Append('`');
         sb.Append(o.Quick ? ", quick (reduced) settings" : ", full settings").Append(".\n\n");
     }

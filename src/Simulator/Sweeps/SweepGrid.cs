@@ -65,7 +65,15 @@ public sealed record SweepGrid
     public static SweepGrid Load(string path)
     {
         if (!File.Exists(path)) throw new SimByzException($"grid file '{path}' does not exist");
-        string json = File.ReadAllText(path);
+        string json;
+        try
+        {
+            json = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new SimByzException($"grid file '{path}' cannot be read: {ex.Message}", ex);
+        }
         string name = Path.GetFileNameWithoutExtension(path);
         return Parse(json, path, Path.GetDirectoryName(Path.GetFullPath(path))!, name);
     }
