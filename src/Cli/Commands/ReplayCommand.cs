@@ -124,7 +124,7 @@ internal static class ReplayCommand
         output.WriteLine($"{"defence",-28} {"source",-15} {"step",6} {"test acc",9} {"test loss",10} {"byz applied/rejected/dropped",30}");
         foreach (var r in result.Comparison)
         {
-            output.WriteLine($"{r.Defence,-28} {r.Source,-15} {r.Step,6} {Pct(r.TestAccuracy),9} {r.TestLoss.ToString("0.0000", CultureInfo.InvariantCulture),10} {$"{r.ByzantineApplied}/{r.ByzantineRejected}/{r.ByzantineDropped}",30}");
+            output.WriteLine($"{r.Defence,-28} {r.Source,-15} {r.Step,6} {NumberText.Percent(r.TestAccuracy),9} {r.TestLoss.ToString("0.0000", CultureInfo.InvariantCulture),10} {$"{r.ByzantineApplied}/{r.ByzantineRejected}/{r.ByzantineDropped}",30}");
         }
         output.WriteLine($"wrote {Path.Combine(dir, "comparison.csv")}, metrics.csv, summary.json, trace.jsonl");
         return 0;
@@ -167,5 +167,4 @@ internal static class ReplayCommand
         return 0;
     }
 
-    private static string Pct(double v) => double.IsFinite(v) ? (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "n/a";
 }

@@ -52,9 +52,7 @@ internal static class ReproduceCommand
     private static int Execute(IReadOnlyList<IReproduction> reproductions, ReproductionOptions options, string root, bool subFolders, TextWriter output, string? torchDevice)
     {
         if (torchDevice is not null) output.WriteLine($"backend: {torchDevice}");
-        using var cts = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-        Console.CancelKeyPress += onCancel;
+        using var cancellation = new ConsoleCancellation();
         try
         {
             // Before hours of work: every output folder must be writable.
@@ -63,7 +61,7 @@ internal static class ReproduceCommand
             {
                 string dir = subFolders ? Path.Combine(root, reproduction.Name) : root;
                 output.WriteLine($"reproduce {reproduction.Name}{(options.Quick ? " (quick)" : "")}: {reproduction.Summary}");
-                var result = reproduction.Run(options, line => output.WriteLine("  " + line), cts.Token);
+                var result = reproduction.Run(options, line => output.WriteLine("  " + line), cancellation.Token);
                 Write(result, reproduction.Name, dir);
                 output.WriteLine($"  wrote {Path.Combine(dir, reproduction.Name + ".md")}, {result.Figures.Count} figure(s), {result.Files.Count(f => f.Name.EndsWith(".csv", StringComparison.Ordinal))} CSV file(s)");
             }
@@ -73,10 +71,6 @@ internal static class ReproduceCommand
         {
             output.WriteLine("cancelled: the reproduction in progress wrote nothing");
             return 130;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
         }
     }
 

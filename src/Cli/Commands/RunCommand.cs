@@ -74,9 +74,7 @@ internal static class RunCommand
             $"{(scenario.Protocol.Kind == ProtocolKind.Sync ? "synchronous" : "asynchronous")}, model {Markup.Escape(scenario.Task.Model)} (d = {setup.Model.ParameterCount}), " +
             $"{scenario.Budget.Steps} steps");
 
-        using var cts = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-        Console.CancelKeyPress += onCancel;
+        using var cancellation = new ConsoleCancellation();
         try
         {
             using var files = new AtomicOutput(outDir);
@@ -89,12 +87,12 @@ internal static class RunCommand
                     .Start(ctx =>
                     {
                         var tasks = scenario.Defences.Select(d => ctx.AddTask(Markup.Escape(d), maxValue: Math.Max(1, scenario.Budget.Steps))).ToArray();
-                        return TracedExperiment.Run(scenario, setup, VersionCommand.SimByzVersion, trace, recordPayloads, threads, (i, steps) => tasks[i].Value = steps, cts.Token, torchDevice);
+                        return TracedExperiment.Run(scenario, setup, VersionCommand.SimByzVersion, trace, recordPayloads, threads, (i, steps) => tasks[i].Value = steps, cancellation.Token, torchDevice);
                     });
             }
             else
             {
-                (results, traceContent) = TracedExperiment.Run(scenario, setup, VersionCommand.SimByzVersion, trace, recordPayloads, threads, cancellation: cts.Token, device: torchDevice);
+                (results, traceContent) = TracedExperiment.Run(scenario, setup, VersionCommand.SimByzVersion, trace, recordPayloads, threads, cancellation: cancellation.Token, device: torchDevice);
             }
             ExperimentRunner.Write(files, scenario, results, VersionCommand.SimByzVersion);
             traceContent?.WriteTo(files);
@@ -109,10 +107,6 @@ internal static class RunCommand
             console.MarkupLine("[red]cancelled[/]: no output written");
             return 130;
         }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
     }
 
     private static Table ResultTable(IReadOnlyList<RunResult> results)
@@ -122,7 +116,7 @@ internal static class RunCommand
         {
             var f = r.Final;
             table.AddRow(
-                Markup.Escape(r.Defence), Pct(f.TestAccuracy), Num(f.TestLoss), Num(f.TrainLoss),
+                Markup.Escape(r.Defence), NumberText.Percent(f.TestAccuracy), Num(f.TestLoss), Num(f.TrainLoss),
                 $"{f.HonestApplied}/{f.HonestRejected}/{f.HonestDropped}",
                 $"{f.ByzantineApplied}/{f.ByzantineRejected}/{f.ByzantineDropped}",
                 r.Steps.ToString(CultureInfo.InvariantCulture), r.EndTime.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture) + " s");
@@ -130,7 +124,6 @@ internal static class RunCommand
         return table;
     }
 
-    private static string Pct(double v) => double.IsFinite(v) ? (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "n/a";
 
     private static string Num(double v) => double.IsFinite(v) ? v.ToString("0.0000", CultureInfo.InvariantCulture) : Markup.Escape(v.ToString(CultureInfo.InvariantCulture));
 

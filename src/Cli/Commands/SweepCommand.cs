@@ -59,9 +59,7 @@ internal static class SweepCommand
         }
         output.WriteLine($"{status.Cached} cached, {status.Pending.Count} to run");
 
-        using var cts = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-        Console.CancelKeyPress += onCancel;
+        using var cancellation = new ConsoleCancellation();
         int done = 0;
         try
         {
@@ -69,8 +67,8 @@ internal static class SweepCommand
             {
                 done++;
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"[{done}/{status.Pending.Count}] run {run.Index}: {run.Cell}, defence = {run.Defence}: test accuracy {Pct(result.Final.TestAccuracy)}"));
-            }, cts.Token);
+                    $"[{done}/{status.Pending.Count}] run {run.Index}: {run.Cell}, defence = {run.Defence}: test accuracy {NumberText.Percent(result.Final.TestAccuracy)}"));
+            }, cancellation.Token);
             using (var files = new AtomicOutput(outDir))
             {
                 SweepResults.Write(files, plan, results);
@@ -86,11 +84,6 @@ internal static class SweepCommand
             output.WriteLine($"cancelled: {done} runs finished and stored; rerun the same command to resume");
             return 130;
         }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
     }
 
-    private static string Pct(double v) => double.IsFinite(v) ? (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "n/a";
 }

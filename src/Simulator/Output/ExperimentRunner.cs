@@ -82,11 +82,11 @@ public static class ExperimentRunner
                 new JProperty("messages", r.Messages),
                 new JProperty("stopReason", r.StopReason),
                 new JProperty("final", new JObject(
-                    new JProperty("trainLoss", Num(f.TrainLoss)),
-                    new JProperty("validationLoss", Num(f.ValidationLoss)),
-                    new JProperty("validationAccuracy", Num(f.ValidationAccuracy)),
-                    new JProperty("testLoss", Num(f.TestLoss)),
-                    new JProperty("testAccuracy", Num(f.TestAccuracy)),
+                    new JProperty("trainLoss", NumberText.Json(f.TrainLoss)),
+                    new JProperty("validationLoss", NumberText.Json(f.ValidationLoss)),
+                    new JProperty("validationAccuracy", NumberText.Json(f.ValidationAccuracy)),
+                    new JProperty("testLoss", NumberText.Json(f.TestLoss)),
+                    new JProperty("testAccuracy", NumberText.Json(f.TestAccuracy)),
                     new JProperty("honestApplied", f.HonestApplied),
                     new JProperty("honestRejected", f.HonestRejected),
                     new JProperty("honestDropped", f.HonestDropped),
@@ -107,6 +107,4 @@ public static class ExperimentRunner
         output.WriteAllText("summary.json", Summary(scenario, results, simbyzVersion).ToString(Formatting.Indented) + "\n");
     }
 
-    /// <summary>JSON has no NaN or infinity: non-finite numbers are written as strings ("NaN", "Infinity").</summary>
-    private static JToken Num(double v) => double.IsFinite(v) ? new JValue(v) : new JValue(v.ToString(CultureInfo.InvariantCulture));
 }

@@ -18,9 +18,6 @@ internal static class MarkdownText
 
     private static string Cell(string s) => s.Replace("|", "\\|", StringComparison.Ordinal);
 
-    /// <summary>A percentage with one decimal, or "n/a".</summary>
-    public static string Pct(double v) => double.IsFinite(v) ? (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "n/a";
-
     /// <summary>A number with four significant decimals, or its non-finite name.</summary>
     public static string Num(double v, string format = "0.0000")
     {

@@ -88,7 +88,7 @@ internal sealed class TrainingReproduction : IReproduction
         double best = r.Rows.Select(x => x.TestAccuracy).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
         return
         [
-            "`" + r.Defence + "`", Pct(f.TestAccuracy), Pct(best), Num(f.TestLoss), Num(f.TrainLoss),
+            "`" + r.Defence + "`", NumberText.Percent(f.TestAccuracy), NumberText.Percent(best), Num(f.TestLoss), Num(f.TrainLoss),
             $"{f.HonestApplied}/{f.HonestRejected}/{f.HonestDropped}", $"{f.ByzantineApplied}/{f.ByzantineRejected}/{f.ByzantineDropped}",
             I(r.Steps), Num(r.EndTime.TotalSeconds, "0.000") + " s",
         ];

@@ -108,21 +108,21 @@ public sealed class RunStore
     private static JObject WriteRow(MetricsRow m) => new(
         new JProperty("timeNs", m.TimeNs),
         new JProperty("step", m.Step),
-        new JProperty("learningRate", Num(m.LearningRate)),
-        new JProperty("trainLoss", Num(m.TrainLoss)),
-        new JProperty("validationLoss", Num(m.ValidationLoss)),
-        new JProperty("validationAccuracy", Num(m.ValidationAccuracy)),
-        new JProperty("testLoss", Num(m.TestLoss)),
-        new JProperty("testAccuracy", Num(m.TestAccuracy)),
+        new JProperty("learningRate", NumberText.Json(m.LearningRate)),
+        new JProperty("trainLoss", NumberText.Json(m.TrainLoss)),
+        new JProperty("validationLoss", NumberText.Json(m.ValidationLoss)),
+        new JProperty("validationAccuracy", NumberText.Json(m.ValidationAccuracy)),
+        new JProperty("testLoss", NumberText.Json(m.TestLoss)),
+        new JProperty("testAccuracy", NumberText.Json(m.TestAccuracy)),
         new JProperty("honestApplied", m.HonestApplied),
         new JProperty("honestRejected", m.HonestRejected),
         new JProperty("honestDropped", m.HonestDropped),
         new JProperty("byzantineApplied", m.ByzantineApplied),
         new JProperty("byzantineRejected", m.ByzantineRejected),
         new JProperty("byzantineDropped", m.ByzantineDropped),
-        new JProperty("stalenessMin", Num(m.StalenessMin)),
-        new JProperty("stalenessMean", Num(m.StalenessMean)),
-        new JProperty("stalenessMax", Num(m.StalenessMax)));
+        new JProperty("stalenessMin", NumberText.Json(m.StalenessMin)),
+        new JProperty("stalenessMean", NumberText.Json(m.StalenessMean)),
+        new JProperty("stalenessMax", NumberText.Json(m.StalenessMax)));
 
     private static MetricsRow ReadRow(JObject o, string defence) => new()
     {
@@ -146,8 +146,6 @@ public sealed class RunStore
         StalenessMax = Double(o, "stalenessMax"),
     };
 
-    /// <summary>JSON has no NaN or infinity: those are written as strings ("NaN", "Infinity", "-Infinity").</summary>
-    private static JToken Num(double v) => double.IsFinite(v) ? new JValue(v) : new JValue(v.ToString(CultureInfo.InvariantCulture));
 
     private static long Long(JObject o, string key)
     {
