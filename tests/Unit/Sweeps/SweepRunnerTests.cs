@@ -94,7 +94,7 @@ public class SweepRunnerTests
     }
 
     [Fact]
-    public void Execute_Cancelled_StoresNothingHalfWritten()
+    public void Execute_CancelledBeforeStart_StoresNothing()
     {
         using var dir = new TempDir();
         var plan = Plan(SmallAxes);
