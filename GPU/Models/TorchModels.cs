@@ -115,19 +115,6 @@ public static class TorchModels
         return new TorchClassifier(parsed.ToString(), factory, shape, classCount, device);
     }
 
-    /// <summary>
-    /// Adds the torch models to <see cref="ModelRegistry"/> (idempotent), so task specs can name
-    /// <c>cnn</c>, <c>zeno-cnn</c> or <c>torch-mlp</c>; they run on <paramref name="device"/>.
-    /// </summary>
-    public static void Register(TorchDevice device)
-    {
-        ArgumentNullException.ThrowIfNull(device);
-        foreach (var info in Models)
-        {
-            ModelRegistry.Register(info, (spec, features, classes) => Create(spec, features, classes, device));
-        }
-    }
-
     private static Module<Tensor, Tensor> Mlp(int featureCount, int[] hidden, int classCount)
     {
         var layers = new List<(string, Module<Tensor, Tensor>)>();

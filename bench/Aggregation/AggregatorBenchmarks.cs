@@ -1,7 +1,6 @@
 using System.Numerics.Tensors;
 using BenchmarkDotNet.Attributes;
 using SimByz.Aggregation;
-using SimByz.Aggregation.Registry;
 using SimByz.Scheduler;
 
 namespace SimByz.Bench.Aggregation;
@@ -47,7 +46,7 @@ public class AggregatorBenchmarks
         for (int k = 0; k < data.Length; k++) data[k] = (float)stream.NextNormal(0.01, 1.0);
         _batch = new GradientBatch(data, n, d);
         _output = new float[d];
-        _rule = Rule == "floor" ? null : AggregatorRegistry.Create(Rule, new AggregatorBuildContext(Seed: 1, DeclaredByzantine: 4));
+        _rule = Rule == "floor" ? null : AggregatorCatalog.BuiltIn.Create(Rule, new AggregatorBuildContext(Seed: 1, DeclaredByzantine: 4));
     }
 
     [Benchmark]

@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using SimByz.Aggregation;
-using SimByz.Aggregation.Registry;
 using SimByz.Attacks;
 using SimByz.Scheduler;
 
@@ -32,14 +31,14 @@ public class AttackCraftBenchmarks
         _honest = new float[Honest * Dimension];
         for (int i = 0; i < _honest.Length; i++) _honest[i] = (float)(0.01 + rng.NextNormal());
         _output = new float[Byzantine * Dimension];
-        _attack = AttackRegistry.CreateGradientAttack(Spec, new AttackBuildContext(1, Byzantine));
+        _attack = AttackCatalog.BuiltIn.CreateGradientAttack(Spec, new AttackBuildContext(1, Byzantine));
         _context = new AttackContext
         {
             Honest = new GradientBatch(_honest, Honest, Dimension),
             ByzantineCount = Byzantine,
             WorkerCount = Honest + Byzantine,
             Dimension = Dimension,
-            Aggregator = AggregatorRegistry.Create("median"),
+            Aggregator = AggregatorCatalog.BuiltIn.Create("median"),
             LearningRate = 0.1,
             Rng = RandomStreams.Derive(1, StreamPurpose.Attack),
         };

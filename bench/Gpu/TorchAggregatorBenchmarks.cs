@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using SimByz.Aggregation;
-using SimByz.Aggregation.Registry;
 using SimByz.Gpu;
 using SimByz.Gpu.Aggregation;
 using SimByz.Scheduler;
@@ -38,8 +37,8 @@ public class TorchAggregatorBenchmarks
         _batch = new GradientBatch(data, N, D);
         _output = new float[D];
         var build = new AggregatorBuildContext(Seed: 7, DeclaredByzantine: 4);
-        _managed = AggregatorRegistry.Create(Rule, build);
-        _torch = TorchAggregatorRegistry.Create(Rule, TorchDevice.Cpu, build);
+        _managed = AggregatorCatalog.BuiltIn.Create(Rule, build);
+        _torch = SimByz.Gpu.Composition.TorchComponents.CreateRule(Rule, TorchDevice.Cpu, build);
         var model = new float[D];
         _context = new AggregationContext { Model = model, LearningRate = 0.1, Oracle = new CenteredQuadraticOracle(D) };
     }

@@ -29,8 +29,8 @@ public class ModelBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _data = DataSourceRegistry.Load("gaussian-mixture:classes=10,features=784,train=1024,test=0,separation=3", 1).Train;
-        _model = ModelRegistry.Create(Model, 784, 10);
+        _data = DataSourceCatalog.Load("gaussian-mixture:classes=10,features=784,train=1024,test=0,separation=3", 1).Train;
+        _model = ModelCatalog.Create(Model, 784, 10);
         _parameters = new float[_model.ParameterCount];
         _model.Initialize(_parameters, new RandomStream(2));
         _gradient = new float[_model.ParameterCount];

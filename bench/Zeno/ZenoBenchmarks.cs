@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using SimByz.Aggregation;
-using SimByz.Aggregation.Registry;
 using SimByz.Scheduler;
 
 namespace SimByz.Bench.Zeno;
@@ -53,8 +52,8 @@ public class ZenoBenchmarks
             center[j] = (float)random.NextDouble();
         }
         _context = new AggregationContext { Model = model, Oracle = new IsotropicQuadratic(center), LearningRate = 0.1 };
-        _zeno = AggregatorRegistry.Create($"zeno:b={N / 5}");
-        _zenoPlusPlus = AggregatorRegistry.CreateAsync("zeno++:k=10");
+        _zeno = AggregatorCatalog.BuiltIn.Create($"zeno:b={N / 5}");
+        _zenoPlusPlus = AggregatorCatalog.BuiltIn.CreateAsync("zeno++:k=10");
     }
 
     [Benchmark(Baseline = true, Description = "floor: read n×d once")]

@@ -1,5 +1,5 @@
 using System.Globalization;
-using SimByz.Aggregation.Registry;
+using SimByz.Aggregation;
 using SimByz.Scheduler;
 using SimByz.Specs;
 using static TorchSharp.torch;

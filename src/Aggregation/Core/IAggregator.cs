@@ -23,6 +23,14 @@ public interface IAggregator
     /// </summary>
     void Aggregate(GradientBatch input, Span<float> output, AggregationContext context, AggregationDiagnostics? diagnostics = null);
 
+    /// <summary>
+    /// Throws <see cref="SimByzException"/> naming the rule and its tolerance condition unless it can
+    /// aggregate <paramref name="n"/> inputs (e.g. Krum needs n &gt; 2f+2): the condition as data, so a
+    /// scenario or sweep is checked before anything runs. <see cref="Aggregate"/> checks the same.
+    /// The default accepts any n ≥ 1.
+    /// </summary>
+    void CheckTolerance(int n) { }
+
     /// <summary>Forgets state carried across rounds (no-op for stateless rules).</summary>
     void Reset() { }
 }

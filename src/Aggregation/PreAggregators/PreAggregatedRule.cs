@@ -21,6 +21,9 @@ internal interface IPreAggregator
     /// </summary>
     void Apply(GradientBatch input, float[] destination, Span<int> origin, Span<double> share);
 
+    /// <summary>Throws <see cref="SimByzException"/> naming the condition unless <paramref name="n"/> inputs are tolerated.</summary>
+    void CheckTolerance(int n) { }
+
     /// <summary>Forgets state (re-derives the random stream of seeded pre-aggregators).</summary>
     void Reset();
 }
@@ -45,6 +48,13 @@ internal sealed class PreAggregatedRule(IPreAggregator pre, IAggregator inner) :
     private AggregationDiagnostics? _innerDiagnostics;
 
     public string Spec => field ??= pre.Spec + "+" + inner.Spec;
+
+    /// <summary>The pre-aggregator's condition on n, then the rule's on the m vectors it produces.</summary>
+    public void CheckTolerance(int n)
+    {
+        pre.CheckTolerance(n);
+        inner.CheckTolerance(pre.OutputCount(n));
+    }
 
     public void Reset()
     {

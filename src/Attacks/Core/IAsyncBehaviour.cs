@@ -27,7 +27,7 @@ namespace SimByz.Attacks;
 /// another consumer's draws. Draws happen only in randomized modes, in the order the protocol
 /// calls the methods. Behaviours are immutable and thread-safe; the stream is not.</para>
 /// <para>Several behaviours compose as a chain <c>stale:versions=10+delay:extra=50ms</c>, each
-/// name at most once; see <see cref="AttackRegistry.CreateAsyncBehaviour"/>.</para>
+/// name at most once; see <see cref="AttackCatalog.CreateAsyncBehaviour"/>.</para>
 /// </remarks>
 public interface IAsyncBehaviour
 {

@@ -40,6 +40,14 @@ public interface IGradientAttack
 
     /// <summary>True when the rows depend on draws from <see cref="AttackContext.Rng"/>.</summary>
     bool IsRandomized => false;
+
+    /// <summary>
+    /// Throws <see cref="SimByzException"/> naming the attack and its condition unless it can craft
+    /// messages with <paramref name="n"/> workers of which <paramref name="q"/> are Byzantine (e.g.
+    /// ALIE's z = auto needs q &lt; ⌊n/2+1⌋): the condition as data, checked before a run or sweep
+    /// starts. The default accepts any 0 ≤ q &lt; n.
+    /// </summary>
+    void CheckTolerance(int n, int q) { }
 }
 
 /// <summary>Everything an omniscient adversary sees when it crafts this round's messages.</summary>

@@ -3,9 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using SimByz.Aggregation;
 using SimByz.Aggregation.IO;
-using SimByz.Aggregation.Registry;
-using SimByz.Gpu.Aggregation;
-using SimByz.Gpu;
+using SimByz.Cli.Composition;
 using SimByz.Scheduler;
 
 namespace SimByz.Cli.Commands;
@@ -38,7 +36,9 @@ internal static class AggregateCommand
         var seed = new Option<ulong>("--seed") { Description = "Root seed for seeded pre-aggregators (bucketing).", DefaultValueFactory = _ => 0UL };
         var backend = new Option<string>("--backend") { Description = "Compute backend: cpu (managed, bit-reproducible) or torch (TorchSharp; agrees within the documented tolerance).", DefaultValueFactory = _ => "cpu" };
         var device = new Option<string>("--device") { Description = "Torch device: auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
+        var plugins = CliComposition.PluginOption();
         var command = new Command("aggregate", "Aggregate the rows of a .npy gradient matrix with a rule; print diagnostics as JSON.");
+        command.Options.Add(plugins);
         command.Options.Add(rule);
         command.Options.Add(input);
         command.Options.Add(outputPath);
@@ -47,31 +47,24 @@ internal static class AggregateCommand
         command.Options.Add(device);
         command.SetAction(parse =>
         {
-            Run(parse.GetValue(rule)!, parse.GetValue(input)!, parse.GetValue(outputPath), parse.GetValue(seed), parse.GetValue(backend) ?? "cpu", output, parse.GetValue(device) ?? "auto");
+            Run(parse.GetValue(rule)!, parse.GetValue(input)!, parse.GetValue(outputPath), parse.GetValue(seed), parse.GetValue(backend) ?? "cpu", output, parse.GetValue(device) ?? "auto",
+                parse.GetValue(plugins) ?? []);
             return 0;
         });
         return command;
     }
 
-    internal static void Run(string ruleSpec, string inputPath, string? outputPath, ulong seed, string backend, TextWriter output, string device = "auto")
+    internal static void Run(string ruleSpec, string inputPath, string? outputPath, ulong seed, string backend, TextWriter output, string device = "auto",
+        IReadOnlyList<string>? plugins = null)
     {
         if (backend is not ("cpu" or "torch"))
         {
             throw new SimByzException($"--backend '{backend}' is unknown (allowed: cpu, torch)");
         }
-        RejectAsynchronousRule(ruleSpec);
-        string backendDescription = "cpu (managed)";
-        IAggregator aggregator;
-        if (backend == "torch")
-        {
-            var torchDevice = TorchDevice.Select(device);
-            backendDescription = torchDevice.Description;
-            aggregator = TorchAggregatorRegistry.Create(ruleSpec, torchDevice, new AggregatorBuildContext(seed));
-        }
-        else
-        {
-            aggregator = AggregatorRegistry.Create(ruleSpec, new AggregatorBuildContext(seed));
-        }
+        var root = CliComposition.Create(plugins, device, torchBackend: backend == "torch").Root;
+        RejectAsynchronousRule(root.Catalogs.Aggregators, ruleSpec);
+        string backendDescription = root.Backend.Device ?? "cpu (managed)";
+        IAggregator aggregator = root.Backend.CreateRule(root.Catalogs.Aggregators, ruleSpec, new AggregatorBuildContext(seed));
         var matrix = NpyFile.ReadMatrix(inputPath);
         if (matrix.Rows == 0 || matrix.Columns == 0)
         {
@@ -86,9 +79,9 @@ internal static class AggregateCommand
     }
 
     /// <summary>An asynchronous rule (zeno++, async-sgd) decides per message: say so rather than fail on its name.</summary>
-    private static void RejectAsynchronousRule(string ruleSpec)
+    private static void RejectAsynchronousRule(AggregatorCatalog catalog, string ruleSpec)
     {
-        if (!AggregatorRegistry.IsAsyncRule(ruleSpec)) return;
+        if (!catalog.IsAsyncRule(ruleSpec)) return;
         string name = ruleSpec.Trim().Split(':')[0];
         throw new SimByzException(
             $"rule '{ruleSpec}': {name} is an asynchronous rule (it decides on one message at a time, inside a simulation); " +

@@ -2,50 +2,57 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using SimByz.Aggregation.Registry;
-using SimByz.Attacks;
-using SimByz.Scheduler;
-using SimByz.Simulator.Data;
+using SimByz.Cli.Composition;
+using SimByz.Simulator.Composition;
 using SimByz.Simulator.Data.Partitioning;
 using SimByz.Simulator.Scenarios;
-using SimByz.Simulator.Tasks;
 using SimByz.Specs;
 
 namespace SimByz.Cli.Commands;
 
 /// <summary>
-/// <c>simbyz list [CATEGORY] [--json]</c>: every registered component (name, summary, source,
+/// <c>simbyz list [CATEGORY] [--json] [--plugin PATH.dll]</c>: every catalogued component (built-in and plug-in) (name, summary, source,
 /// tolerance, parameters with type, default and meaning), grouped in sections, as plain text or JSON.
 /// </summary>
 /// <remarks>
 /// <para>Each section is one line of <see cref="Sections"/>: a category (what the user types), a
-/// title, and the registry list it shows. A new kind of component (attacks, delay models,
+/// title, and the catalogue it shows. A new kind of component (attacks, delay models,
 /// scenarios) is listed by adding one line there; the category becomes valid with it.</para>
 /// <para>Output is plain text always (stable, pipe-friendly, identical in a terminal and in a
 /// file); <c>--json</c> gives <c>[{"category", "title", "components": [{"name", "summary",
-/// "source", "tolerance", "parameters": [{"name", "type", "default", "description"}]}]}]</c>.
-/// Order is the registries' fixed order.</para>
+/// "source", "tolerance", ["tensorTwin",] "origin", "parameters": [{"name", "type", "default", "description"}]}]}]</c>.
+/// Order is the catalogues' fixed order (built-ins, then plug-ins in loading order).</para>
 /// </remarks>
 internal static class ListCommand
 {
+    /// <summary>One listed component: its info, where it comes from, and (aggregation rules and
+    /// pre-aggregators) whether it has a tensor twin on the torch backend.</summary>
+    internal sealed record Listed(ComponentInfo Info, ComponentOrigin Origin, bool? HasTwin = null);
+
     /// <summary>One section of the listing.</summary>
-    internal sealed record Section(string Category, string Title, Func<IReadOnlyList<ComponentInfo>> Components);
+    internal sealed record Section(string Category, string Title, Func<ComponentCatalogs, IReadOnlyList<Listed>> Components);
 
     internal static readonly IReadOnlyList<Section> Sections =
     [
-        new("aggregators", "Aggregation rules", () => AggregatorRegistry.Rules),
-        new("aggregators", "Pre-aggregators (chain in front of a rule: pre+rule)", () => AggregatorRegistry.PreAggregators),
-        new("aggregators", "Asynchronous rules", () => AggregatorRegistry.AsyncRules),
-        new("attacks", "Gradient attacks (byzantine.attack)", () => AttackRegistry.GradientAttacks),
-        new("attacks", "Data attacks (byzantine.dataAttack)", () => AttackRegistry.DataAttacks),
-        new("attacks", "Asynchronous behaviours (byzantine.behaviour, chain with +)", () => AttackRegistry.AsyncBehaviours),
-        new("delays", "Delay models (workers.compute, workers.network; wrappers chain with +)", () => DelayModelRegistry.Models),
-        new("tasks", "Data sources (task.data)", () => DataSourceRegistry.Sources),
-        new("tasks", "Models (task.model)", () => ModelRegistry.Models),
-        new("tasks", "Partitions (task.partition)", () => PartitionSpec.Schemes),
-        new("scenarios", "Built-in scenarios (simbyz run --scenario NAME)", BuiltinScenarios),
-        new("reproductions", "Reproductions (simbyz reproduce NAME [--quick])", Reproductions),
+        new("aggregators", "Aggregation rules", c => WithTwins(c.Aggregators.Rules)),
+        new("aggregators", "Pre-aggregators (chain in front of a rule: pre+rule)", c => WithTwins(c.Aggregators.PreAggregators)),
+        new("aggregators", "Asynchronous rules", c => Of(c.Aggregators.AsyncRules)),
+        new("attacks", "Gradient attacks (byzantine.attack)", c => Of(c.Attacks.Gradient)),
+        new("attacks", "Data attacks (byzantine.dataAttack)", c => Of(c.Attacks.Data)),
+        new("attacks", "Asynchronous behaviours (byzantine.behaviour, chain with +)", c => Of(c.Attacks.AsyncBehaviours)),
+        new("delays", "Delay models (workers.compute, workers.network; wrappers chain with +)", c => Of(c.Delays)),
+        new("tasks", "Data sources (task.data)", c => Of(c.DataSources)),
+        new("tasks", "Models (task.model)", c => Of(c.Models)),
+        new("tasks", "Partitions (task.partition)", _ => BuiltIn(PartitionSpec.Schemes)),
+        new("scenarios", "Built-in scenarios (simbyz run --scenario NAME)", _ => BuiltIn(BuiltinScenarios())),
+        new("reproductions", "Reproductions (simbyz reproduce NAME [--quick])", _ => BuiltIn(Reproductions())),
     ];
+
+    private static List<Listed> Of<TContext, T>(ComponentCatalog<TContext, T> catalog) => catalog.Entries.Select(e => new Listed(e.Info, e.Origin)).ToList();
+
+    private static List<Listed> WithTwins<TContext, T>(ComponentCatalog<TContext, T> catalog) => catalog.Entries.Select(e => new Listed(e.Info, e.Origin, e.Twin is not null)).ToList();
+
+    private static List<Listed> BuiltIn(IReadOnlyList<ComponentInfo> infos) => infos.Select(i => new Listed(i, ComponentOrigin.BuiltIn)).ToList();
 
     private static IReadOnlyList<ComponentInfo> Reproductions() => SimByz.Simulator.Reproductions.ReproductionCatalog.Reproductions
         .Select(r => new ComponentInfo(r.Name, r.Summary, r.Follows, r.Trains ? "trains on Fashion-MNIST (--model mlp|cnn)" : "no training", []))
@@ -69,19 +76,22 @@ internal static class ListCommand
             Arity = ArgumentArity.ZeroOrOne,
         };
         var json = new Option<bool>("--json") { Description = "Machine-readable JSON output." };
-        var command = new Command("list", "List the registered components with their parameters and defaults.");
+        var plugins = CliComposition.PluginOption();
+        var command = new Command("list", "List the catalogued components (built-in and plug-in) with their parameters and defaults.");
         command.Arguments.Add(category);
         command.Options.Add(json);
+        command.Options.Add(plugins);
         command.SetAction(parse =>
         {
-            Run(parse.GetValue(category), parse.GetValue(json), output);
+            Run(parse.GetValue(category), parse.GetValue(json), output, CliComposition.Create(parse.GetValue(plugins)).Root.Catalogs);
             return 0;
         });
         return command;
     }
 
-    internal static void Run(string? category, bool json, TextWriter output)
+    internal static void Run(string? category, bool json, TextWriter output, ComponentCatalogs? catalogs = null)
     {
+        catalogs ??= CliComposition.Create([]).Root.Catalogs;
         var chosen = new List<Section>();
         foreach (var section in Sections)
         {
@@ -91,8 +101,8 @@ internal static class ListCommand
         {
             throw new SimByzException($"list: unknown category '{category}' (known: {string.Join(", ", Categories())})");
         }
-        if (json) WriteJson(chosen, output);
-        else WriteText(chosen, output);
+        if (json) WriteJson(chosen, catalogs, output);
+        else WriteText(chosen, catalogs, output);
     }
 
     private static List<string> Categories()
@@ -105,19 +115,22 @@ internal static class ListCommand
         return names;
     }
 
-    private static void WriteText(List<Section> sections, TextWriter output)
+    private static void WriteText(List<Section> sections, ComponentCatalogs catalogs, TextWriter output)
     {
         var text = new StringBuilder();
         foreach (var section in sections)
         {
-            var components = section.Components();
+            var components = section.Components(catalogs);
             text.Append(section.Title).Append(" [").Append(section.Category).Append(']').Append('\n');
             if (components.Count == 0) text.Append("  (none registered)\n");
-            foreach (var c in components)
+            foreach (var listed in components)
             {
+                var c = listed.Info;
                 text.Append("  ").Append(c.Name).Append(" — ").Append(c.Summary).Append('\n');
                 text.Append("      source:    ").Append(c.Source).Append('\n');
                 text.Append("      tolerance: ").Append(c.Tolerance).Append('\n');
+                if (listed.HasTwin is { } twin) text.Append("      torch twin: ").Append(twin ? "yes" : "no (managed backend only)").Append('\n');
+                if (!listed.Origin.IsBuiltIn) text.Append("      from:      ").Append(listed.Origin.ToString()).Append('\n');
                 if (c.Parameters.Count == 0)
                 {
                     text.Append("      parameters: none\n");
@@ -144,7 +157,7 @@ internal static class ListCommand
         output.Write(text.ToString());
     }
 
-    private static void WriteJson(List<Section> sections, TextWriter output)
+    private static void WriteJson(List<Section> sections, ComponentCatalogs catalogs, TextWriter output)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -156,13 +169,28 @@ internal static class ListCommand
                 json.WriteString("category", section.Category);
                 json.WriteString("title", section.Title);
                 json.WriteStartArray("components");
-                foreach (var c in section.Components())
+                foreach (var listed in section.Components(catalogs))
                 {
+                    var c = listed.Info;
                     json.WriteStartObject();
                     json.WriteString("name", c.Name);
                     json.WriteString("summary", c.Summary);
                     json.WriteString("source", c.Source);
                     json.WriteString("tolerance", c.Tolerance);
+                    if (listed.HasTwin is { } twin) json.WriteBoolean("tensorTwin", twin);
+                    if (listed.Origin.IsBuiltIn)
+                    {
+                        json.WriteString("origin", "built-in");
+                    }
+                    else
+                    {
+                        json.WriteStartObject("origin");
+                        json.WriteString("plugin", listed.Origin.Assembly);
+                        json.WriteString("version", listed.Origin.Version);
+                        json.WriteString("sha256", listed.Origin.Sha256);
+                        json.WriteString("path", listed.Origin.Path);
+                        json.WriteEndObject();
+                    }
                     json.WriteStartArray("parameters");
                     foreach (var p in c.Parameters)
                     {

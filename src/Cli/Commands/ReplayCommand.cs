@@ -1,9 +1,10 @@
-using SimByz.Aggregation.Registry;
 using SimByz.Aggregation;
 using System.CommandLine;
 using System.Globalization;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
+using SimByz.Cli.Composition;
+using SimByz.Simulator.Composition;
 using SimByz.Simulator.Output;
 using SimByz.Simulator.Scenarios;
 using SimByz.Simulator.Traces;
@@ -32,17 +33,15 @@ internal static class ReplayCommand
         var backendOption = new Option<string>("--backend") { Description = "--messages: cpu (managed rules) or torch (their tensor twins).", DefaultValueFactory = _ => "cpu" };
         var deviceOption = new Option<string>("--device") { Description = "--backend torch: auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var threadsOption = new Option<int>("--threads") { Description = "Defences re-run in parallel on this many threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var pluginOption = CliComposition.PluginOption();
         var command = new Command("replay", "Replay a trace: exactly (verify every record), or counterfactually with another defence, attack, or the recorded messages.")
         {
-            traceArgument, outOption, aggregatorOption, attackOption, messagesOption, fromOption, bufferOption, threadsOption, backendOption, deviceOption,
+            traceArgument, outOption, aggregatorOption, attackOption, messagesOption, fromOption, bufferOption, threadsOption, backendOption, deviceOption, pluginOption,
         };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(traceArgument)!;
             var doc = TraceDocument.Load(path);
-            // A run of a TorchSharp model (cnn, zeno-cnn, torch-mlp) needs those models registered to re-run.
-            string? torchDevice = RunCommand.UsesTorchModel(doc.Scenario) ? RunCommand.RegisterTorchModels(parse.GetValue(deviceOption) ?? "auto") : null;
-            if (torchDevice is not null) output.WriteLine($"backend: {torchDevice}");
             string? outDir = parse.GetValue(outOption);
             int threads = Math.Max(1, parse.GetValue(threadsOption));
             string? aggregator = parse.GetValue(aggregatorOption);
@@ -50,29 +49,47 @@ internal static class ReplayCommand
             string backend = parse.GetValue(backendOption) ?? "cpu";
             if (backend is not ("cpu" or "torch")) throw new SimByzException($"--backend '{backend}' is unknown (allowed: cpu, torch)");
             if (backend == "torch" && !parse.GetValue(messagesOption)) throw new SimByzException("--backend torch applies to --messages (re-runs use the managed, bit-reproducible backend)");
+            var composition = Compose(doc, parse.GetValue(pluginOption), parse.GetValue(deviceOption) ?? "auto", backend == "torch");
+            // A run of a TorchSharp model (cnn, zeno-cnn, torch-mlp) re-runs on the chosen device.
+            string? torchDevice = composition.TorchDeviceFor(doc.Scenario);
+            if (torchDevice is not null) output.WriteLine($"backend: {torchDevice}");
             if (parse.GetValue(messagesOption))
             {
                 if (aggregator is null) throw new SimByzException("--messages needs --aggregator SPEC: the rule to feed the recorded messages to");
                 if (attack is not null) throw new SimByzException("--messages replays recorded payloads: --attack cannot change them (use --attack without --messages)");
-                Func<string, AggregatorBuildContext, IAggregator>? create = null;
-                if (backend == "torch")
-                {
-                    var device = SimByz.Gpu.TorchDevice.Select(parse.GetValue(deviceOption) ?? "auto");
-                    output.WriteLine($"backend: {device.Description}");
-                    create = (spec, ctx) => SimByz.Gpu.Aggregation.TorchAggregatorRegistry.Create(spec, device, ctx);
-                }
-                return Messages(doc, path, aggregator, parse.GetValue(fromOption), parse.GetValue(bufferOption), outDir, output, create);
+                if (composition.Root.Backend.Device is { } device) output.WriteLine($"backend: {device}");
+                return Messages(doc, path, aggregator, parse.GetValue(fromOption), parse.GetValue(bufferOption), outDir, output, composition.Root);
             }
-            if (aggregator is not null || attack is not null) return Counterfactual(doc, aggregator, attack, threads, outDir, output);
-            return Exact(doc, threads, outDir, output, torchDevice);
+            if (aggregator is not null || attack is not null) return Counterfactual(doc, aggregator, attack, threads, outDir, output, composition.Root);
+            return Exact(doc, threads, outDir, output, composition.Root, torchDevice);
         });
         return command;
     }
 
-    private static int Exact(TraceDocument doc, int threads, string? outDir, TextWriter output, string? torchDevice = null)
+    /// <summary>
+    /// The composition a replay needs: <c>--plugin</c> first, then each plug-in the trace recorded (from its
+    /// recorded path) unless the same build is already loaded; then every recorded plug-in must be loaded
+    /// in the same build (same SHA-256), else one message says which differs.
+    /// </summary>
+    private static CliComposition Compose(TraceDocument doc, string[]? plugins, string device, bool torchBackend)
+    {
+        var composition = CliComposition.Create(plugins, device, torchBackend);
+        var recorded = doc.Plugins;
+        var missing = doc.Scenario.Plugins.Where(path =>
+        {
+            var record = recorded.FirstOrDefault(r => r.Origin.Path == path);
+            bool sameBuildLoaded = composition.Root.Plugins.Any(l => record is not null ? l.Origin.Sha256 == record.Origin.Sha256 : l.Origin.Path == path);
+            return !sameBuildLoaded && (File.Exists(path) || record is null);
+        }).ToList();
+        var withScenario = composition.WithScenarioPlugins(doc.Scenario with { Plugins = missing });
+        PluginInfo.RequireSameBuilds(recorded, withScenario.Root.Plugins, $"trace '{doc.Source}'");
+        return withScenario;
+    }
+
+    private static int Exact(TraceDocument doc, int threads, string? outDir, TextWriter output, CompositionRoot composition, string? torchDevice = null)
     {
         string recordedVersion = doc.Header.Value<string>("simbyz") ?? "";
-        var setup = ScenarioBuilder.Build(doc.Scenario);
+        var setup = composition.Resolve(doc.Scenario);
         // The header records the SimByz that wrote it; the re-run writes the same so that only behaviour is compared.
         var (results, trace) = TracedExperiment.Run(doc.Scenario, setup, recordedVersion, trace: true, recordPayloads: doc.HasPayloads, maxThreads: threads, device: torchDevice);
         var divergence = TraceComparison.FirstDivergence(doc, trace!.Lines);
@@ -87,7 +104,7 @@ internal static class ReplayCommand
         if (outDir is not null)
         {
             using var files = new AtomicOutput(outDir);
-            ExperimentRunner.Write(files, doc.Scenario, results, recordedVersion);
+            ExperimentRunner.Write(files, doc.Scenario, results, recordedVersion, setup.Plugins);
             trace.WriteTo(files);
             files.Commit();
         }
@@ -104,15 +121,15 @@ internal static class ReplayCommand
         return 0;
     }
 
-    private static int Counterfactual(TraceDocument doc, string? aggregator, string? attack, int threads, string? outDir, TextWriter output)
+    private static int Counterfactual(TraceDocument doc, string? aggregator, string? attack, int threads, string? outDir, TextWriter output, CompositionRoot composition)
     {
         doc.RequireHash();
-        if (aggregator is not null) SimByz.Simulator.Engine.TrainingRun.CheckDefence(ScenarioBuilder.Build(doc.Scenario), aggregator);
-        var result = CounterfactualReplay.Run(doc, aggregator, attack, VersionCommand.SimByzVersion, threads);
+        if (aggregator is not null) composition.Resolve(doc.Scenario).Defences.Check(aggregator);
+        var result = CounterfactualReplay.Run(doc, aggregator, attack, VersionCommand.SimByzVersion, threads, composition: composition);
         string dir = outDir ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(doc.Source))!, "counterfactual");
         using (var files = new AtomicOutput(dir))
         {
-            ExperimentRunner.Write(files, result.Scenario, result.Results, VersionCommand.SimByzVersion);
+            ExperimentRunner.Write(files, result.Scenario, result.Results, VersionCommand.SimByzVersion, composition.Plugins);
             files.WriteAllText("comparison.csv", CounterfactualReplay.ComparisonCsv(result.Comparison));
             result.Trace.WriteTo(files);
             files.Commit();
@@ -131,14 +148,14 @@ internal static class ReplayCommand
     }
 
     private static int Messages(TraceDocument doc, string path, string aggregator, string? from, int buffer, string? outDir, TextWriter output,
-        Func<string, AggregatorBuildContext, IAggregator>? createRule = null)
+        CompositionRoot composition)
     {
         doc.RequireHash();
         if (!doc.HasPayloads) throw new SimByzException($"trace '{doc.Source}' line 1: recorded without payloads; --messages needs `simbyz run --record-payloads`");
         var section = from is null ? doc.Sections[0] : doc.Sections.FirstOrDefault(s => s.Defence == from)
             ?? throw new SimByzException($"--from '{from}': the trace has defences {string.Join(", ", doc.Sections.Select(s => "'" + s.Defence + "'"))}");
         var sidecar = PayloadSidecar.Load(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var rows = MessageReplay.Run(doc, sidecar, section, aggregator, buffer, createRule);
+        var rows = MessageReplay.Run(doc, sidecar, section, aggregator, buffer, composition);
         long byzInputs = rows.Sum(r => r.Byzantine.Count(b => b));
         long letIn = rows.Sum(r => r.ByzantineLetIn.Count);
         long recordedApplied = rows.Sum(r => (long)r.RecordedByzantineApplied);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SimByz.Cli.Composition;
 using SimByz.Cli.Plotting;
 using SimByz.Simulator.Output;
 using SimByz.Simulator.Reproductions;
@@ -22,9 +23,10 @@ internal static class ReproduceCommand
         var outDir = new Option<string?>("--out") { Description = "Output folder (default: results/NAME, or results/ for all)." };
         var threads = new Option<int>("--threads") { Description = "Defences run in parallel on this many threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var device = new Option<string>("--device") { Description = "Device for --model cnn: auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
+        var plugins = CliComposition.PluginOption();
         var command = new Command("reproduce", "Reproduce a published experiment (figures, CSV, Markdown table); `simbyz list reproductions` lists them.")
         {
-            name, quick, model, seed, outDir, threads, device,
+            name, quick, model, seed, outDir, threads, device, plugins,
         };
         command.SetAction(parse =>
         {
@@ -37,12 +39,13 @@ internal static class ReproduceCommand
                 "cnn" => "cnn",
                 _ => throw new SimByzException($"--model '{modelChoice}': expected mlp or cnn"),
             };
-            string? torchDevice = modelChoice == "cnn" ? RunCommand.RegisterTorchModels(parse.GetValue(device) ?? "auto") : null;
+            var composition = CliComposition.Create(parse.GetValue(plugins), parse.GetValue(device) ?? "auto");
+            string? torchDevice = modelChoice == "cnn" ? composition.Device.Description : null;
             bool isQuick = parse.GetValue(quick);
             ulong seedValue = parse.GetValue(seed);
             string commandLine = "simbyz reproduce " + which + (isQuick ? " --quick" : "") + (modelChoice == "mlp" ? "" : " --model " + modelChoice)
                                  + (seedValue == 1 ? "" : " --seed " + seedValue.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            var options = new ReproductionOptions(isQuick, modelSpec, seedValue, Math.Max(1, parse.GetValue(threads)), commandLine);
+            var options = new ReproductionOptions(isQuick, modelSpec, seedValue, Math.Max(1, parse.GetValue(threads)), commandLine) { Composition = composition.Root };
             string root = parse.GetValue(outDir) ?? (which == ReproductionCatalog.All ? "results" : Path.Combine("results", which));
             return Execute(reproductions, options, root, which == ReproductionCatalog.All, output, torchDevice);
         });

@@ -1,11 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
-using Spectre.Console;
+using SimByz.Cli.Composition;
 using SimByz.Cli.Plotting;
+using SimByz.Simulator.Composition;
 using SimByz.Simulator.Engine;
 using SimByz.Simulator.Output;
 using SimByz.Simulator.Scenarios;
 using SimByz.Simulator.Traces;
+using Spectre.Console;
 
 namespace SimByz.Cli.Commands;
 
@@ -28,9 +30,11 @@ internal static class RunCommand
         var noTraceOption = new Option<bool>("--no-trace") { Description = "Do not write trace.jsonl." };
         var payloadsOption = new Option<bool>("--record-payloads") { Description = "Also write the payload sidecar (payloads.bin, payloads.index.jsonl) for `simbyz replay --messages`." };
         var deviceOption = new Option<string>("--device") { Description = "Device for torch models (cnn, zeno-cnn, torch-mlp): auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
+        var backendOption = new Option<string>("--backend") { Description = "Where the defences aggregate: cpu (managed, bit-reproducible) or torch (their tensor twins on --device).", DefaultValueFactory = _ => "cpu" };
+        var pluginOption = CliComposition.PluginOption();
         var command = new Command("run", "Run a scenario: every defence under identical seeds and timing.")
         {
-            scenarioOption, seedOption, setOption, outOption, threadsOption, quietOption, noTraceOption, payloadsOption, deviceOption,
+            scenarioOption, seedOption, setOption, outOption, threadsOption, quietOption, noTraceOption, payloadsOption, deviceOption, backendOption, pluginOption,
         };
         command.SetAction(parse =>
         {
@@ -38,27 +42,20 @@ internal static class RunCommand
             string outDir = parse.GetValue(outOption) ?? NewRunFolder(scenario);
             int threads = Math.Max(1, parse.GetValue(threadsOption));
             if (parse.GetValue(noTraceOption) && parse.GetValue(payloadsOption)) throw new SimByzException("--record-payloads needs the trace: drop --no-trace");
-            string? device = UsesTorchModel(scenario) ? RegisterTorchModels(parse.GetValue(deviceOption) ?? "auto") : null;
-            return Execute(scenario, outDir, threads, parse.GetValue(quietOption), output, device, !parse.GetValue(noTraceOption), parse.GetValue(payloadsOption));
+            string backend = parse.GetValue(backendOption) ?? "cpu";
+            if (backend is not ("cpu" or "torch")) throw new SimByzException($"--backend '{backend}' is unknown (allowed: cpu, torch)");
+            var composition = CliComposition.Create(parse.GetValue(pluginOption), parse.GetValue(deviceOption) ?? "auto", backend == "torch").WithScenarioPlugins(scenario);
+            scenario = composition.Record(scenario);
+            string? device = composition.TorchDeviceFor(scenario) ?? composition.Root.Backend.Device;
+            return Execute(scenario, outDir, threads, parse.GetValue(quietOption), output, device, !parse.GetValue(noTraceOption), parse.GetValue(payloadsOption), composition.Root);
         });
         return command;
     }
 
-    /// <summary>True if the scenario's model is one of the TorchSharp models.</summary>
-    internal static bool UsesTorchModel(Scenario scenario)
-        => SimByz.Gpu.Models.TorchModels.IsTorchModel(scenario.Task.Model.Split(':')[0].Trim());
-
-    /// <summary>Makes the torch models available to task specs on the chosen device; returns its description.</summary>
-    internal static string RegisterTorchModels(string deviceChoice)
-    {
-        var device = SimByz.Gpu.TorchDevice.Select(deviceChoice);
-        SimByz.Gpu.Models.TorchModels.Register(device);
-        return device.Description;
-    }
-
     internal static int Execute(Scenario scenario, string outDir, int threads, bool quiet, TextWriter output, string? torchDevice = null,
-        bool trace = true, bool recordPayloads = false)
+        bool trace = true, bool recordPayloads = false, CompositionRoot? composition = null)
     {
+        composition ??= CliComposition.Create(scenario.Plugins).Root;
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(output),
@@ -69,7 +66,7 @@ internal static class RunCommand
         console.MarkupLine($"[bold]SimByz[/] {VersionCommand.SimByzVersion} · scenario [bold]{Markup.Escape(scenario.Name)}[/] · seed {scenario.Seed}");
         if (scenario.Description.Length > 0) console.MarkupLine($"[grey]{Markup.Escape(scenario.Description)}[/]");
         if (torchDevice is not null) console.MarkupLine($"backend: {Markup.Escape(torchDevice)}");
-        var setup = ScenarioBuilder.Build(scenario);
+        var setup = composition.Resolve(scenario);
         console.MarkupLine($"{scenario.Workers.Count} workers ({setup.ByzantineCount} Byzantine: {Markup.Escape(scenario.Byzantine.Attack ?? scenario.Byzantine.DataAttack ?? "none")}), " +
             $"{(scenario.Protocol.Kind == ProtocolKind.Sync ? "synchronous" : "asynchronous")}, model {Markup.Escape(scenario.Task.Model)} (d = {setup.Model.ParameterCount}), " +
             $"{scenario.Budget.Steps} steps");
@@ -94,7 +91,7 @@ internal static class RunCommand
             {
                 (results, traceContent) = TracedExperiment.Run(scenario, setup, VersionCommand.SimByzVersion, trace, recordPayloads, threads, cancellation: cancellation.Token, device: torchDevice);
             }
-            ExperimentRunner.Write(files, scenario, results, VersionCommand.SimByzVersion);
+            ExperimentRunner.Write(files, scenario, results, VersionCommand.SimByzVersion, setup.Plugins);
             traceContent?.WriteTo(files);
             RunPlots.SaveAccuracyAndLoss(results, $"{scenario.Name}: {setup.ByzantineCount}/{scenario.Workers.Count} Byzantine", files.ReservePath("plot.png"));
             files.Commit();

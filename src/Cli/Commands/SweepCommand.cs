@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
+using SimByz.Cli.Composition;
+using SimByz.Cli.Plotting;
 using SimByz.Simulator.Engine;
 using SimByz.Simulator.Output;
 using SimByz.Simulator.Sweeps;
-using SimByz.Cli.Plotting;
 
 namespace SimByz.Cli.Commands;
 
@@ -20,23 +21,20 @@ internal static class SweepCommand
         var outOption = new Option<string?>("--out") { Description = "Output folder (default: runs/sweep-NAME). Rerunning into the same folder resumes." };
         var threadsOption = new Option<int>("--threads") { Description = "Runs in parallel (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var deviceOption = new Option<string>("--device") { Description = "Device for torch models (cnn, zeno-cnn, torch-mlp): auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
+        var pluginOption = CliComposition.PluginOption();
         var command = new Command("sweep", "Run a grid of scenarios (defences × attacks × q × delays × seeds), resumable; write results.csv, summary.md, heatmap.png.")
         {
-            gridArgument, outOption, threadsOption, deviceOption,
+            gridArgument, outOption, threadsOption, deviceOption, pluginOption,
         };
         command.SetAction(parse =>
         {
-            var grid = SweepGrid.Load(parse.GetValue(gridArgument)!);
+            var composition = CliComposition.Create(parse.GetValue(pluginOption), parse.GetValue(deviceOption) ?? "auto");
+            var grid = SweepGrid.Load(parse.GetValue(gridArgument)!, composition.Root);
             string outDir = parse.GetValue(outOption) ?? Path.Combine("runs", "sweep-" + grid.Name);
             int threads = Math.Max(1, parse.GetValue(threadsOption));
-            string? device = null, deviceDescription = null;
-            if (RunCommand.UsesTorchModel(grid.Base))
-            {
-                var chosen = SimByz.Gpu.TorchDevice.Select(parse.GetValue(deviceOption) ?? "auto");
-                SimByz.Gpu.Models.TorchModels.Register(chosen);
-                device = chosen.IsCuda ? "cuda" : "cpu";
-                deviceDescription = chosen.Description;
-            }
+            string? device = null;
+            string? deviceDescription = composition.TorchDeviceFor(grid.Base);
+            if (deviceDescription is not null) device = composition.Device.IsCuda ? "cuda" : "cpu";
             return Execute(grid, outDir, threads, output, device, deviceDescription);
         });
         return command;

@@ -1,3 +1,4 @@
+using SimByz.Specs;
 namespace SimByz.Scheduler;
 
 /// <summary>
@@ -6,6 +7,10 @@ namespace SimByz.Scheduler;
 /// <remarks>Draws nothing from the stream. <c>t</c> ≥ 0 (required). Deterministic and exact.</remarks>
 public sealed record ConstantDelayOptions : DelayModelOptions
 {
+    /// <summary>How <c>simbyz list</c> describes this model.</summary>
+    public static ComponentInfo Info { get; } = new ComponentInfo("constant", "always the same delay t", "deterministic baseline", "n/a",
+                [new("t", "duration ≥ 0", "required", "the delay")]);
+
     /// <summary>Creates the options; <paramref name="seconds"/> must be a finite duration ≥ 0.</summary>
     public ConstantDelayOptions(double seconds) => Seconds = CheckDuration("constant", "t", seconds);
 
@@ -23,5 +28,5 @@ internal sealed class ConstantDelay(ConstantDelayOptions options) : DelaySampler
 {
     private readonly double _seconds = options.Seconds;
 
-    internal override double SampleSeconds(RandomStream rng) => _seconds;
+    public override double SampleSeconds(RandomStream rng) => _seconds;
 }

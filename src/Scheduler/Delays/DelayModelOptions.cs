@@ -30,7 +30,7 @@ public abstract record DelayModelOptions
     /// <summary>The model's spec name, e.g. <c>lognormal</c>.</summary>
     public abstract string Name { get; }
 
-    /// <summary>The canonical spec that <see cref="DelayModelRegistry.Parse"/> turns back into equal options,
+    /// <summary>The canonical spec that <see cref="DelayModelCatalog.Parse"/> turns back into equal options,
     /// e.g. <c>straggler:p=0.1,factor=10+lognormal:mu=-6,sigma=0.5</c>.</summary>
     public abstract string ToSpec();
 
@@ -70,7 +70,7 @@ public abstract record DelayModelOptions
 }
 
 /// <summary>The sampling side of every built-in model: a sample in seconds, rounded once.</summary>
-internal abstract class DelaySampler : IDelayModel
+internal abstract class DelaySampler : IDelayModel, IDelaySampler
 {
     protected DelaySampler(string spec) => Spec = spec;
 
@@ -79,7 +79,7 @@ internal abstract class DelaySampler : IDelayModel
     public SimTime Sample(RandomStream rng) => DelayText.ToSimTime(SampleSeconds(rng));
 
     /// <summary>The unrounded sample in seconds (composite models combine these before rounding).</summary>
-    internal abstract double SampleSeconds(RandomStream rng);
+    public abstract double SampleSeconds(RandomStream rng);
 }
 
 /// <summary>Duration text and rounding shared by the delay models and their registry.</summary>

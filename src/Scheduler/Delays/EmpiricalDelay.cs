@@ -1,3 +1,4 @@
+using SimByz.Specs;
 namespace SimByz.Scheduler;
 
 /// <summary>
@@ -13,6 +14,10 @@ namespace SimByz.Scheduler;
 /// </remarks>
 public sealed record EmpiricalDelayOptions : DelayModelOptions
 {
+    /// <summary>How <c>simbyz list</c> describes this model.</summary>
+    public static ComponentInfo Info { get; } = new ComponentInfo("empirical", "one of the given values, uniformly at random", "resampling of measured delays", "n/a",
+                [DelayModelCatalog.ValuesParameter, DelayModelCatalog.FileParameter]);
+
     private readonly double[] _values;
 
     /// <summary>Creates the options from durations in seconds (copied).</summary>
@@ -46,7 +51,7 @@ internal sealed class EmpiricalDelay(EmpiricalDelayOptions options, double[] val
 {
     private readonly double[] _values = values;
 
-    internal override double SampleSeconds(RandomStream rng) => _values[rng.NextInt(_values.Length)];
+    public override double SampleSeconds(RandomStream rng) => _values[rng.NextInt(_values.Length)];
 }
 
 /// <summary>Reading and writing lists of durations (empirical values, trace replays).</summary>

@@ -1,3 +1,4 @@
+using SimByz.Specs;
 namespace SimByz.Scheduler;
 
 /// <summary>
@@ -11,6 +12,10 @@ namespace SimByz.Scheduler;
 /// </remarks>
 public sealed record ExponentialDelayOptions : DelayModelOptions
 {
+    /// <summary>How <c>simbyz list</c> describes this model.</summary>
+    public static ComponentInfo Info { get; } = new ComponentInfo("exponential", "exponential with the given mean (memoryless)", "inversion −mean·ln U", "n/a",
+                [new("mean", "duration > 0", "required", "mean delay")]);
+
     /// <summary>Creates the options; <paramref name="meanSeconds"/> must be &gt; 0.</summary>
     public ExponentialDelayOptions(double meanSeconds)
     {
@@ -32,5 +37,5 @@ internal sealed class ExponentialDelay(ExponentialDelayOptions options) : DelayS
 {
     private readonly double _mean = options.MeanSeconds;
 
-    internal override double SampleSeconds(RandomStream rng) => -_mean * DetMath.Log(rng.NextDoubleNonZero());
+    public override double SampleSeconds(RandomStream rng) => -_mean * DetMath.Log(rng.NextDoubleNonZero());
 }

@@ -1,3 +1,4 @@
+using SimByz.Specs;
 namespace SimByz.Scheduler;
 
 /// <summary>
@@ -13,6 +14,11 @@ namespace SimByz.Scheduler;
 /// </remarks>
 public sealed record LognormalDelayOptions : DelayModelOptions
 {
+    /// <summary>How <c>simbyz list</c> describes this model.</summary>
+    public static ComponentInfo Info { get; } = new ComponentInfo("lognormal", "exp(mu + sigma·Z) seconds, Z standard normal", "log-normal latency model; Z by Marsaglia's polar method", "n/a",
+                [new("mu", "number in [-50, 20]", "required", "mean of ln(delay in seconds); median = e^mu s"),
+                 new("sigma", "number in [0, 10]", "required", "standard deviation of ln(delay)")]);
+
     /// <summary>Creates the options; requires −50 ≤ <paramref name="mu"/> ≤ 20 and 0 ≤ <paramref name="sigma"/> ≤ 10.</summary>
     public LognormalDelayOptions(double mu, double sigma)
     {
@@ -38,5 +44,5 @@ internal sealed class LognormalDelay(LognormalDelayOptions options) : DelaySampl
     private readonly double _mu = options.Mu;
     private readonly double _sigma = options.Sigma;
 
-    internal override double SampleSeconds(RandomStream rng) => DetMath.Exp(_mu + _sigma * rng.NextNormal());
+    public override double SampleSeconds(RandomStream rng) => DetMath.Exp(_mu + _sigma * rng.NextNormal());
 }

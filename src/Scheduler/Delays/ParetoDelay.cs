@@ -1,3 +1,4 @@
+using SimByz.Specs;
 namespace SimByz.Scheduler;
 
 /// <summary>
@@ -13,6 +14,11 @@ namespace SimByz.Scheduler;
 /// </remarks>
 public sealed record ParetoDelayOptions : DelayModelOptions
 {
+    /// <summary>How <c>simbyz list</c> describes this model.</summary>
+    public static ComponentInfo Info { get; } = new ComponentInfo("pareto", "Pareto type I: P(d > x) = (scale/x)^alpha for x ≥ scale (heavy tail)", "inversion scale·U^(−1/alpha)", "n/a",
+                [new("scale", "duration > 0", "required", "minimum delay x_m"),
+                 new("alpha", "number in (0, 1000]", "required", "tail index; mean finite for alpha > 1, variance for alpha > 2")]);
+
     /// <summary>Creates the options; <paramref name="scaleSeconds"/> &gt; 0 and 0 &lt; <paramref name="alpha"/> ≤ 1000.</summary>
     public ParetoDelayOptions(double scaleSeconds, double alpha)
     {
@@ -39,5 +45,5 @@ internal sealed class ParetoDelay(ParetoDelayOptions options) : DelaySampler(opt
     private readonly double _scale = options.ScaleSeconds;
     private readonly double _alpha = options.Alpha;
 
-    internal override double SampleSeconds(RandomStream rng) => _scale * DetMath.Exp(-DetMath.Log(rng.NextDoubleNonZero()) / _alpha);
+    public override double SampleSeconds(RandomStream rng) => _scale * DetMath.Exp(-DetMath.Log(rng.NextDoubleNonZero()) / _alpha);
 }

@@ -1,8 +1,9 @@
+using SimByz.Specs;
 namespace SimByz.Scheduler;
 
 /// <summary>
 /// A constant offset plus another model's sample: d = offset + inner. Spec: the chain prefix
-/// <c>shifted:offset=1ms+exponential:mean=2ms</c> (see <see cref="DelayModelRegistry"/>).
+/// <c>shifted:offset=1ms+exponential:mean=2ms</c> (see <see cref="DelayModelCatalog"/>).
 /// </summary>
 /// <remarks>
 /// Draws exactly what the inner model draws. The sum is formed in seconds and rounded once.
@@ -11,6 +12,10 @@ namespace SimByz.Scheduler;
 /// </remarks>
 public sealed record ShiftedDelayOptions : DelayModelOptions
 {
+    /// <summary>How <c>simbyz list</c> describes this model.</summary>
+    public static ComponentInfo Info { get; } = new ComponentInfo("shifted", "chain prefix: offset + the sample of the model after it", "shifted (delayed) distributions: a latency floor plus a random part", "n/a",
+                [new("offset", "duration ≥ 0", "required", "constant added to every sample")]);
+
     /// <summary>Creates the options; <paramref name="offsetSeconds"/> ≥ 0 and <paramref name="inner"/> non-null.</summary>
     public ShiftedDelayOptions(double offsetSeconds, DelayModelOptions inner)
     {
@@ -36,5 +41,5 @@ internal sealed class ShiftedDelay(ShiftedDelayOptions options) : DelaySampler(o
     private readonly double _offset = options.OffsetSeconds;
     private readonly DelaySampler _inner = options.Inner.CreateSampler();
 
-    internal override double SampleSeconds(RandomStream rng) => _offset + _inner.SampleSeconds(rng);
+    public override double SampleSeconds(RandomStream rng) => _offset + _inner.SampleSeconds(rng);
 }

@@ -1,9 +1,10 @@
+using SimByz.Specs;
 namespace SimByz.Scheduler;
 
 /// <summary>
 /// A straggler mixture: with probability p the base model's sample is multiplied by a factor,
 /// d = base·(factor if U &lt; p else 1). Spec: the chain prefix
-/// <c>straggler:p=0.1,factor=10+lognormal:mu=-6,sigma=0.5</c> (see <see cref="DelayModelRegistry"/>).
+/// <c>straggler:p=0.1,factor=10+lognormal:mu=-6,sigma=0.5</c> (see <see cref="DelayModelCatalog"/>).
 /// </summary>
 /// <remarks>
 /// Each sample first draws the base sample, then one uniform U on [0, 1) — always, even for p = 0
@@ -14,6 +15,11 @@ namespace SimByz.Scheduler;
 /// </remarks>
 public sealed record StragglerDelayOptions : DelayModelOptions
 {
+    /// <summary>How <c>simbyz list</c> describes this model.</summary>
+    public static ComponentInfo Info { get; } = new ComponentInfo("straggler", "chain prefix: with probability p, multiply the sample of the model after it by factor", "straggler mixture (Dean and Barroso, The Tail at Scale, 2013)", "n/a",
+                [new("p", "number in [0, 1]", "required", "probability that a sample is a straggler"),
+                 new("factor", "number in [1, 1000000]", "required", "slow-down of a straggler")]);
+
     /// <summary>Creates the options; 0 ≤ <paramref name="probability"/> ≤ 1, 1 ≤ <paramref name="factor"/> ≤ 10⁶.</summary>
     public StragglerDelayOptions(double probability, double factor, DelayModelOptions inner)
     {
@@ -44,7 +50,7 @@ internal sealed class StragglerDelay(StragglerDelayOptions options) : DelaySampl
     private readonly double _factor = options.Factor;
     private readonly DelaySampler _inner = options.Inner.CreateSampler();
 
-    internal override double SampleSeconds(RandomStream rng)
+    public override double SampleSeconds(RandomStream rng)
     {
         double d = _inner.SampleSeconds(rng);
         return rng.NextDouble() < _p ? d * _factor : d;

@@ -1,3 +1,4 @@
+using SimByz.Specs;
 namespace SimByz.Scheduler;
 
 /// <summary>What a trace-driven delay model does once its recorded durations are used up.</summary>
@@ -17,7 +18,7 @@ public enum TraceEndBehavior
 /// Trace-driven delays: replays a recorded sequence of durations for one worker, in order,
 /// d_k = durations[k]; after the last one, <see cref="OnEnd"/> decides (error, loop, or a fallback model).
 /// Spec <c>trace:values=1ms;1.2ms;5ms,on-end=loop</c>, <c>trace:file=PATH</c>, and with a fallback the
-/// chain <c>trace:file=PATH,on-end=fallback+exponential:mean=2ms</c> (see <see cref="DelayModelRegistry"/>).
+/// chain <c>trace:file=PATH,on-end=fallback+exponential:mean=2ms</c> (see <see cref="DelayModelCatalog"/>).
 /// </summary>
 /// <remarks>
 /// The replay draws nothing from the stream (the fallback draws what it draws). A built model is
@@ -27,6 +28,11 @@ public enum TraceEndBehavior
 /// </remarks>
 public sealed record TraceDelayOptions : DelayModelOptions
 {
+    /// <summary>How <c>simbyz list</c> describes this model.</summary>
+    public static ComponentInfo Info { get; } = new ComponentInfo("trace", "replays a recorded sequence of durations in order (one model per worker)", "trace-driven simulation of measured timings", "n/a",
+                [DelayModelCatalog.ValuesParameter, DelayModelCatalog.FileParameter,
+                 new("on-end", "error | loop | fallback", "error", "after the last duration: fail, start over, or draw from the rest of the chain")]);
+
     private readonly double[] _durations;
 
     /// <summary>Creates the options from durations in seconds (copied).</summary>
@@ -86,7 +92,7 @@ internal sealed class TraceDelay(TraceDelayOptions options, double[] durations) 
     private readonly DelaySampler? _fallback = options.Fallback?.CreateSampler();
     private int _next;
 
-    internal override double SampleSeconds(RandomStream rng)
+    public override double SampleSeconds(RandomStream rng)
     {
         if (_next < _durations.Length) return _durations[_next++];
         switch (_onEnd)

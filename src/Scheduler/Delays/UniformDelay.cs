@@ -1,3 +1,4 @@
+using SimByz.Specs;
 namespace SimByz.Scheduler;
 
 /// <summary>
@@ -10,6 +11,10 @@ namespace SimByz.Scheduler;
 /// </remarks>
 public sealed record UniformDelayOptions : DelayModelOptions
 {
+    /// <summary>How <c>simbyz list</c> describes this model.</summary>
+    public static ComponentInfo Info { get; } = new ComponentInfo("uniform", "uniform on [min, max)", "min + (max−min)·U", "n/a",
+                [new("min", "duration ≥ 0", "required", "lower bound"), new("max", "duration ≥ min", "required", "upper bound")]);
+
     /// <summary>Creates the options; requires 0 ≤ <paramref name="minSeconds"/> ≤ <paramref name="maxSeconds"/>.</summary>
     public UniformDelayOptions(double minSeconds, double maxSeconds)
     {
@@ -39,5 +44,5 @@ internal sealed class UniformDelay(UniformDelayOptions options) : DelaySampler(o
     private readonly double _min = options.MinSeconds;
     private readonly double _width = options.MaxSeconds - options.MinSeconds;
 
-    internal override double SampleSeconds(RandomStream rng) => _min + _width * rng.NextDouble();
+    public override double SampleSeconds(RandomStream rng) => _min + _width * rng.NextDouble();
 }

@@ -97,6 +97,9 @@ public sealed class SpecParameters
     private SimByzException Bad(string key, string value, string expected)
         => new($"{_what} '{_spec}': parameter '{key}={value}' is invalid: expected {expected}");
 
+    /// <summary>The component spec these parameters belong to.</summary>
+    public ComponentSpec Spec => _spec;
+
     /// <summary>True if the key was given.</summary>
     public bool Has(string key) => Raw(key) is not null;
 

@@ -6,7 +6,9 @@ using SimByz.Simulator.Tasks;
 namespace SimByz.Simulator.Engine;
 
 /// <summary>
-/// Everything one simulated training run needs, already built: the task, the workers' shards and
+/// Everything one simulated training run needs, already built or as factories (what a scenario
+/// resolves into through the <see cref="Composition.CompositionRoot"/>; the engine calls no catalogue
+/// or registry itself): the task, the workers' shards and
 /// roles, delay models, the attack, the protocol and optimizer settings. A scenario resolves into
 /// one of these; every defence of the scenario runs from the same setup (same seed, so the same
 /// data, timing and worker draws: every consumer's stream is derived from the seed alone).
@@ -16,6 +18,12 @@ namespace SimByz.Simulator.Engine;
 public sealed class RunSetup
 {
     public required ulong Seed { get; init; }
+
+    /// <summary>Builds the defences of this run (rules from the composition root's catalogue, on its backend).</summary>
+    public required Composition.DefenceResolver Defences { get; init; }
+
+    /// <summary>The plug-ins the composition root loaded (recorded in traces and summaries).</summary>
+    public IReadOnlyList<Composition.PluginInfo> Plugins { get; init; } = [];
 
     /// <summary>Prototype model; each worker and the server get a <see cref="IModel.Clone"/>.</summary>
     public required IModel Model { get; init; }

@@ -1,5 +1,4 @@
 using SimByz.Aggregation;
-using SimByz.Aggregation.Registry;
 using SimByz.Attacks;
 using SimByz.Scheduler;
 using SimByz.Simulator.Data;
@@ -144,24 +143,15 @@ public sealed class TrainingRun
         _testRows = Range(setup.Test.Count);
     }
 
-    /// <summary>Builds the defence: an async rule for async scenarios when the name is one, else a
-    /// synchronous rule (in async scenarios it runs in buffered mode and needs protocol.asyncBuffer).</summary>
+    /// <summary>Builds the defence through the setup's resolver (the composition root's catalogue and backend).</summary>
     private static (IAggregator? Rule, IAsyncAggregator? AsyncRule) CreateDefence(RunSetup setup, string spec)
     {
-        var buildContext = new AggregatorBuildContext(setup.Seed, setup.ByzantineCount);
-        bool isAsyncName = AggregatorRegistry.IsAsyncRule(spec);
-        if (setup.Protocol.Kind == ProtocolKind.Async && isAsyncName) return (null, AggregatorRegistry.CreateAsync(spec, buildContext));
-        if (isAsyncName) throw new SimByzException($"defence '{spec}' is an asynchronous rule: it needs protocol.kind \"async\"");
-        var rule = AggregatorRegistry.Create(spec, buildContext);
-        if (setup.Protocol.Kind == ProtocolKind.Async && setup.Protocol.AsyncBuffer < 1)
-        {
-            throw new SimByzException($"defence '{spec}' is a synchronous rule: in an async scenario give protocol.asyncBuffer ≥ 1 (aggregate every m messages) or use an async rule");
-        }
-        return (rule, null);
+        var defence = setup.Defences.Create(spec);
+        return (defence.Rule, defence.AsyncRule);
     }
 
     /// <summary>Throws <see cref="SimByzException"/> if <paramref name="spec"/> is not a valid defence for <paramref name="setup"/>.</summary>
-    public static void CheckDefence(RunSetup setup, string spec) => CreateDefence(setup, spec);
+    public static void CheckDefence(RunSetup setup, string spec) => setup.Defences.Check(spec);
 
     /// <summary>The defence spec this run uses.</summary>
     public string Defence => _defence;

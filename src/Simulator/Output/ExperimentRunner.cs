@@ -68,7 +68,8 @@ public static class ExperimentRunner
     }
 
     /// <summary>The summary.json object: version, the resolved scenario, and each defence's final metrics.</summary>
-    public static JObject Summary(Scenario scenario, IEnumerable<RunResult> results, string simbyzVersion)
+    /// <remarks>With <paramref name="plugins"/>, a <c>"plugins"</c> array records each one's identity and components.</remarks>
+    public static JObject Summary(Scenario scenario, IEnumerable<RunResult> results, string simbyzVersion, IReadOnlyList<Composition.PluginInfo>? plugins = null)
     {
         var defences = new JArray();
         foreach (var r in results)
@@ -94,17 +95,19 @@ public static class ExperimentRunner
                     new JProperty("byzantineRejected", f.ByzantineRejected),
                     new JProperty("byzantineDropped", f.ByzantineDropped)))));
         }
-        return new JObject(
+        var summary = new JObject(
             new JProperty("simbyzVersion", simbyzVersion),
             new JProperty("scenario", scenario.ToJson()),
             new JProperty("defences", defences));
+        if (plugins is { Count: > 0 }) summary.Add(new JProperty("plugins", new JArray(plugins.Select(p => p.ToJson()))));
+        return summary;
     }
 
     /// <summary>Writes metrics.csv and summary.json into <paramref name="output"/> (committed by the caller).</summary>
-    public static void Write(AtomicOutput output, Scenario scenario, IReadOnlyList<RunResult> results, string simbyzVersion)
+    public static void Write(AtomicOutput output, Scenario scenario, IReadOnlyList<RunResult> results, string simbyzVersion, IReadOnlyList<Composition.PluginInfo>? plugins = null)
     {
         output.WriteAllText("metrics.csv", MetricsCsv(results));
-        output.WriteAllText("summary.json", Summary(scenario, results, simbyzVersion).ToString(Formatting.Indented) + "\n");
+        output.WriteAllText("summary.json", Summary(scenario, results, simbyzVersion, plugins).ToString(Formatting.Indented) + "\n");
     }
 
 }

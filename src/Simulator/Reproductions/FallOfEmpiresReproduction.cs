@@ -1,6 +1,5 @@
 using System.Text;
 using SimByz.Aggregation;
-using SimByz.Aggregation.Registry;
 using SimByz.Attacks;
 using SimByz.Scheduler;
 using SimByz.Simulator.Data;
@@ -90,13 +89,13 @@ internal sealed class FallOfEmpiresReproduction : IReproduction
         {
             int q = Qs[qi];
             string[] specs = Rules(q);
-            var rules = specs.Select(s => AggregatorRegistry.Create(s, new AggregatorBuildContext(options.Seed, q))).ToArray();
+            var rules = specs.Select(s => options.Composition.Catalogs.Aggregators.Create(s, new AggregatorBuildContext(options.Seed, q))).ToArray();
             values[qi] = specs.Select(_ => Epsilons.Select(_ => new double[repeats]).ToArray()).ToArray();
             var input = new float[Workers * d];
             var output = new float[d];
             for (int ei = 0; ei < Epsilons.Length; ei++)
             {
-                var attack = AttackRegistry.CreateGradientAttack(FormattableString.Invariant($"ipm:eps={Epsilons[ei]}"), new AttackBuildContext(options.Seed, q));
+                var attack = options.Composition.Catalogs.Attacks.CreateGradientAttack(FormattableString.Invariant($"ipm:eps={Epsilons[ei]}"), new AttackBuildContext(options.Seed, q, options.Composition.Catalogs.Aggregators));
                 for (int r = 0; r < repeats; r++)
                 {
                     // Byzantine rows first (workers 0..q−1, as select "first"), then the honest rows q..n−1.

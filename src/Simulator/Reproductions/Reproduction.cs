@@ -13,12 +13,15 @@ namespace SimByz.Simulator.Reproductions;
 public sealed record ReproductionOptions(bool Quick, string Model = ReproductionOptions.DefaultModel, ulong Seed = 1, int Threads = 1,
     string Command = "")
 {
+    /// <summary>Where component names resolve (the CLI's composition: plug-ins, torch models); default the built-ins.</summary>
+    public Composition.CompositionRoot Composition { get; init; } = Simulator.Composition.CompositionRoot.Default;
+
     /// <summary>The managed MLP of the reproductions: one hidden layer of 64 units.</summary>
     public const string DefaultModel = "mlp:hidden=64";
 }
 
 /// <summary>
-/// One reproduction of a published experiment (issue 9): it runs on the real registered components
+/// One reproduction of a published experiment: it runs on the real catalogued components
 /// and returns its tables, CSV files and figure data; the CLI draws the figures and writes the files.
 /// </summary>
 /// <remarks>Implementations are deterministic: the same options give byte-identical CSV and Markdown,

@@ -1,6 +1,5 @@
 using System.Text;
 using SimByz.Aggregation;
-using SimByz.Aggregation.Registry;
 using SimByz.Attacks;
 using SimByz.Scheduler;
 using static SimByz.Simulator.Reproductions.MarkdownText;
@@ -41,7 +40,7 @@ internal sealed class ToyMedianReproduction : IReproduction
         int kept = Honest.Length - Replaced;
         var honestRows = Honest.Select(v => new[] { v }).ToList();
         var keptBatch = GradientBatch.FromRows(honestRows.Take(kept).ToList());
-        var attack = AttackRegistry.CreateGradientAttack(Attack, new AttackBuildContext(options.Seed, Replaced));
+        var attack = options.Composition.Catalogs.Attacks.CreateGradientAttack(Attack, new AttackBuildContext(options.Seed, Replaced));
         var crafted = new float[Replaced];
         attack.Craft(new AttackContext
         {
@@ -57,8 +56,8 @@ internal sealed class ToyMedianReproduction : IReproduction
         var rows = new List<(string Rule, float Clean, float Attacked)>();
         foreach (string spec in Rules)
         {
-            float clean = AggregateOne(spec, Honest, options.Seed);
-            float bad = AggregateOne(spec, attacked, options.Seed);
+            float clean = AggregateOne(options.Composition.Catalogs.Aggregators, spec, Honest, options.Seed);
+            float bad = AggregateOne(options.Composition.Catalogs.Aggregators, spec, attacked, options.Seed);
             rows.Add((spec, clean, bad));
         }
 
@@ -104,9 +103,9 @@ internal sealed class ToyMedianReproduction : IReproduction
             [new ChartFigure("toy-median.png", "Toy example: Median flips sign, Mean does not", panels)]);
     }
 
-    private static float AggregateOne(string spec, float[] values, ulong seed)
+    private static float AggregateOne(AggregatorCatalog catalog, string spec, float[] values, ulong seed)
     {
-        var rule = AggregatorRegistry.Create(spec, new AggregatorBuildContext(seed, Replaced));
+        var rule = catalog.Create(spec, new AggregatorBuildContext(seed, Replaced));
         var output = new float[1];
         rule.Aggregate(GradientBatch.FromRows(values.Select(v => new[] { v }).ToList()), output, AggregationContext.None);
         return output[0];

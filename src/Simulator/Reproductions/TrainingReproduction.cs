@@ -58,7 +58,7 @@ internal sealed class TrainingReproduction : IReproduction
             cancellation.ThrowIfCancellationRequested();
             var s = setting.Scenario;
             progress?.Invoke($"{Name} {setting.Key}: {s.Defences.Count} defences × {(s.Budget.Steps > 0 ? $"{s.Budget.Steps} steps" : $"{s.Budget.Time} simulated")}");
-            var setup = ScenarioBuilder.Build(s);
+            var setup = ScenarioBuilder.Build(s, options.Composition);
             var results = ExperimentRunner.RunAll(s, setup, options.Threads, cancellation: cancellation);
             string stem = $"{Name}-{setting.Key}";
             files.Add(new($"{stem}.csv", ExperimentRunner.MetricsCsv(results)));

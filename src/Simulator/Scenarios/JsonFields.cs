@@ -24,7 +24,7 @@ internal sealed class JsonFields
 
     public string Path { get; }
 
-    public SimByzException Error(string path, string message) => new($"{_source}: {path}: {message}");
+    public SimByzException Error(string path, string message) => SimByzException.At(_source, path, message);
 
     private string Child(string key) => Path + "." + key;
 

@@ -27,8 +27,19 @@ public sealed record Scenario
     public required BudgetOptions Budget { get; init; }
     public required EvaluationOptions Evaluation { get; init; }
 
-    /// <summary>The fully resolved scenario as JSON (fields in a fixed order).</summary>
-    public JObject ToJson() => new(
+    /// <summary>Plug-in assemblies whose components the scenario uses (absolute paths; <c>"plugins"</c>,
+    /// relative to the scenario file). Empty for most scenarios, and then absent from <see cref="ToJson"/>.</summary>
+    public IReadOnlyList<string> Plugins { get; init; } = [];
+
+    /// <summary>The fully resolved scenario as JSON (fields in a fixed order; <c>plugins</c> last and only when there are any).</summary>
+    public JObject ToJson()
+    {
+        var json = CoreJson();
+        if (Plugins.Count > 0) json.Add(new JProperty("plugins", new JArray(Plugins)));
+        return json;
+    }
+
+    private JObject CoreJson() => new(
         new JProperty("name", Name),
         new JProperty("description", Description),
         new JProperty("seed", Seed),

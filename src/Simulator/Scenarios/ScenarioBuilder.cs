@@ -1,5 +1,6 @@
 using SimByz.Attacks;
 using SimByz.Scheduler;
+using SimByz.Simulator.Composition;
 using SimByz.Simulator.Data;
 using SimByz.Simulator.Engine;
 using SimByz.Simulator.Tasks;
@@ -13,24 +14,30 @@ namespace SimByz.Simulator.Scenarios;
 /// </summary>
 public static class ScenarioBuilder
 {
-    /// <summary>Builds and checks the run setup of <paramref name="s"/>; <paramref name="loadData"/> as in
-    /// <see cref="TaskBuilder.Build(TaskDefinition, Func{string, ulong, LoadedData})"/>.</summary>
-    public static RunSetup Build(Scenario s, Func<string, ulong, LoadedData>? loadData = null)
+    /// <summary>Builds and checks the run setup of <paramref name="s"/> with the built-in components on the managed backend.</summary>
+    public static RunSetup Build(Scenario s, Func<string, ulong, LoadedData>? loadData = null) => Build(s, CompositionRoot.Default, loadData);
+
+    /// <summary>Builds and checks the run setup of <paramref name="s"/>, resolving every name in
+    /// <paramref name="root"/>'s catalogues; <paramref name="loadData"/> as in <see cref="TaskBuilder.Build"/>.</summary>
+    /// <exception cref="SimByzException">The first bad field, with its JSON path (<see cref="SimByzException.JsonPath"/>).</exception>
+    public static RunSetup Build(Scenario s, CompositionRoot root, Func<string, ulong, LoadedData>? loadData = null)
     {
-        var definition = At("$.task", () => new TaskDefinition(s.Task.Data, s.Task.Model, s.Workers.Count, s.Task.Partition, s.Task.Validation, s.Task.Test, s.Seed));
-        var task = At("$.task", () => TaskBuilder.Build(definition, loadData));
+        ArgumentNullException.ThrowIfNull(root);
+        var catalogs = root.Catalogs;
+        var definition = At("$.task", () => new TaskDefinition(s.Task.Data, s.Task.Model, s.Workers.Count, s.Task.Partition, s.Task.Validation, s.Task.Test, s.Seed, catalogs));
+        var task = At("$.task", () => TaskBuilder.Build(definition, loadData, catalogs));
 
         var compute = new DelayModelOptions[s.Workers.Count];
         var network = new DelayModelOptions[s.Workers.Count];
-        var defaultCompute = At("$.workers.compute", () => DelayModelRegistry.Parse(s.Workers.Compute));
-        var defaultNetwork = At("$.workers.network", () => DelayModelRegistry.Parse(s.Workers.Network));
+        var defaultCompute = At("$.workers.compute", () => DelayModelCatalog.Parse(s.Workers.Compute, catalogs.Delays));
+        var defaultNetwork = At("$.workers.network", () => DelayModelCatalog.Parse(s.Workers.Network, catalogs.Delays));
         Array.Fill(compute, defaultCompute);
         Array.Fill(network, defaultNetwork);
         for (int k = 0; k < s.Workers.Overrides.Count; k++)
         {
             var o = s.Workers.Overrides[k];
-            var c = o.Compute is null ? null : At($"$.workers.overrides[{k}].compute", () => DelayModelRegistry.Parse(o.Compute));
-            var n = o.Network is null ? null : At($"$.workers.overrides[{k}].network", () => DelayModelRegistry.Parse(o.Network));
+            var c = o.Compute is null ? null : At($"$.workers.overrides[{k}].compute", () => DelayModelCatalog.Parse(o.Compute, catalogs.Delays));
+            var n = o.Network is null ? null : At($"$.workers.overrides[{k}].network", () => DelayModelCatalog.Parse(o.Network, catalogs.Delays));
             foreach (int w in o.Workers)
             {
                 if (c is not null) compute[w] = c;
@@ -40,26 +47,27 @@ public static class ScenarioBuilder
 
         var byzantine = s.ResolveByzantine();
         int q = byzantine.Count(b => b);
-        var attackContext = new AttackBuildContext(s.Seed, q);
+        var attackContext = new AttackBuildContext(s.Seed, q, catalogs.Aggregators);
+        var attacks = catalogs.Attacks;
         Func<IGradientAttack>? attack = null;
         if (s.Byzantine.Attack is { } attackSpec)
         {
-            At("$.byzantine.attack", () => AttackRegistry.CreateGradientAttack(attackSpec, attackContext));
-            attack = () => AttackRegistry.CreateGradientAttack(attackSpec, attackContext);
+            At("$.byzantine.attack", () => attacks.CreateGradientAttack(attackSpec, attackContext).CheckTolerance(s.Workers.Count, q));
+            attack = () => attacks.CreateGradientAttack(attackSpec, attackContext);
         }
         IDataAttack? dataAttack = s.Byzantine.DataAttack is { } dataSpec
-            ? At("$.byzantine.dataAttack", () => AttackRegistry.CreateDataAttack(dataSpec, attackContext))
+            ? At("$.byzantine.dataAttack", () => attacks.CreateDataAttack(dataSpec, attackContext))
             : null;
         Func<IAsyncBehaviour>? behaviour = null;
         if (s.Byzantine.Behaviour is { } behaviourSpec)
         {
-            if (s.Protocol.Kind != ProtocolKind.Async) throw new SimByzException("$.byzantine.behaviour: timing behaviours (stale replay, delay inflation, bursts) need protocol.kind \"async\"");
-            At("$.byzantine.behaviour", () => AttackRegistry.CreateAsyncBehaviour(behaviourSpec, attackContext));
-            behaviour = () => AttackRegistry.CreateAsyncBehaviour(behaviourSpec, attackContext);
+            if (s.Protocol.Kind != ProtocolKind.Async) throw SimByzException.At(null, "$.byzantine.behaviour", "timing behaviours (stale replay, delay inflation, bursts) need protocol.kind \"async\"");
+            At("$.byzantine.behaviour", () => attacks.CreateAsyncBehaviour(behaviourSpec, attackContext));
+            behaviour = () => attacks.CreateAsyncBehaviour(behaviourSpec, attackContext);
         }
         if (q > 0 && attack is null && dataAttack is null)
         {
-            throw new SimByzException($"$.byzantine: {q} Byzantine workers but no attack or dataAttack (use \"attack\": \"honest\" for Byzantine workers that behave honestly)");
+            throw SimByzException.At(null, "$.byzantine", $"{q} Byzantine workers but no attack or dataAttack (use \"attack\": \"honest\" for Byzantine workers that behave honestly)");
         }
 
         var outages = new List<AvailabilityWindow>[s.Workers.Count];
@@ -81,6 +89,8 @@ public static class ScenarioBuilder
             Test = task.Test,
             Shards = task.Shards.Select(r => r.ToArray()).ToArray(),
             Byzantine = byzantine,
+            Plugins = root.Plugins,
+            Defences = new DefenceResolver(catalogs.Aggregators, root.Backend, s.Protocol, s.Seed, s.Workers.Count, q),
             ComputeDelay = i => compute[i].Build(),
             NetworkDelay = i => network[i].Build(),
             GradientAttack = attack,
@@ -98,21 +108,21 @@ public static class ScenarioBuilder
         for (int k = 0; k < s.Defences.Count; k++)
         {
             string spec = s.Defences[k];
-            At($"$.defences[{k}]", () => TrainingRun.CheckDefence(setup, spec));
+            At($"$.defences[{k}]", () => setup.Defences.Check(spec));
         }
         return setup;
     }
 
-    /// <summary>Runs <paramref name="build"/>, prefixing any user error with the JSON path it came from.</summary>
+    /// <summary>Runs <paramref name="build"/>, locating any user error at the JSON path it came from (a more precise inner path wins).</summary>
     private static T At<T>(string path, Func<T> build)
     {
         try
         {
             return build();
         }
-        catch (SimByzException ex) when (!ex.Message.StartsWith("$.", StringComparison.Ordinal))
+        catch (SimByzException ex) when (ex.JsonPath is null)
         {
-            throw new SimByzException($"{path}: {ex.Message}", ex);
+            throw ex.AtPath(path);
         }
     }
 

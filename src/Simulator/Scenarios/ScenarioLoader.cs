@@ -58,7 +58,7 @@ public static class ScenarioLoader
         JObject root = ParseJson(json, source);
         foreach (string set in sets ?? []) ApplySet(root, set);
         if (seed is not null) root["seed"] = seed.Value;
-        return Parse(root, source);
+        return Parse(root, source, File.Exists(nameOrFile) ? Path.GetDirectoryName(Path.GetFullPath(nameOrFile)) : null);
     }
 
     /// <summary>Parses scenario JSON text.</summary>
@@ -117,10 +117,19 @@ public static class ScenarioLoader
         obj[keys[^1]] = value;
     }
 
-    /// <summary>Validates and binds a scenario object.</summary>
-    public static Scenario Parse(JObject root, string source)
+    /// <summary>Validates and binds a scenario object; relative <c>plugins</c> paths resolve against
+    /// <paramref name="baseDirectory"/> (the scenario file's folder; default: the current directory).</summary>
+    public static Scenario Parse(JObject root, string source, string? baseDirectory = null)
     {
         var r = new JsonFields(root, source, "$");
+        var plugins = r.StringArray("plugins");
+        var pluginPaths = new List<string>(plugins.Count);
+        for (int i = 0; i < plugins.Count; i++)
+        {
+            if (plugins[i].Trim().Length == 0) throw r.Error($"$.plugins[{i}]", "is empty: expected the path of a plug-in .dll");
+            string full = Path.GetFullPath(plugins[i], baseDirectory ?? Directory.GetCurrentDirectory());
+            if (!pluginPaths.Contains(full, StringComparer.Ordinal)) pluginPaths.Add(full);
+        }
         string name = r.String("name", "unnamed");
         string description = r.String("description", "");
         ulong seed = r.ULong("seed", 1);
@@ -240,6 +249,7 @@ public static class ScenarioLoader
             ValidationBatch = validationBatch,
             Budget = budget,
             Evaluation = evaluation,
+            Plugins = pluginPaths,
         };
     }
 

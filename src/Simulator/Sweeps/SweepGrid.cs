@@ -2,6 +2,7 @@ using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using SimByz.Attacks;
 using SimByz.Scheduler;
+using SimByz.Simulator.Composition;
 using SimByz.Simulator.Scenarios;
 using SimByz.Simulator.Traces;
 using SimByz.Specs;
@@ -57,12 +58,16 @@ public sealed record SweepGrid
 
     public required SweepAxis<ulong> Seeds { get; init; }
 
+    /// <summary>The composition the grid's names resolve in: the caller's, plus the plug-ins of the grid
+    /// (<c>"plugins"</c>, relative to the grid file) and of its base scenario.</summary>
+    public required CompositionRoot Composition { get; init; }
+
     /// <summary>Number of runs: the product of the axis lengths.</summary>
     public int RunCount => Defences.Count * Attacks.Count * Q.Count * Delays.Count * Seeds.Count;
 
     /// <summary>Reads and checks a grid file; a file base is resolved relative to the grid's folder.</summary>
     /// <exception cref="SimByzException">Missing or malformed file, unknown field, bad axis value (with its JSON path).</exception>
-    public static SweepGrid Load(string path)
+    public static SweepGrid Load(string path, CompositionRoot? composition = null)
     {
         if (!File.Exists(path)) throw new SimByzException($"grid file '{path}' does not exist");
         string json;
@@ -75,11 +80,16 @@ public sealed record SweepGrid
             throw new SimByzException($"grid file '{path}' cannot be read: {ex.Message}", ex);
         }
         string name = Path.GetFileNameWithoutExtension(path);
-        return Parse(json, path, Path.GetDirectoryName(Path.GetFullPath(path))!, name);
+        return Parse(json, path, Path.GetDirectoryName(Path.GetFullPath(path))!, name, composition);
     }
 
     /// <summary>Parses grid JSON text; <paramref name="baseDirectory"/> resolves a base given as a file path.</summary>
-    public static SweepGrid Parse(string json, string source, string baseDirectory, string defaultName = "sweep")
+    /// <param name="json">The grid text.</param>
+    /// <param name="source">Its name in messages.</param>
+    /// <param name="baseDirectory">Resolves a base given as a file path and relative plug-in paths.</param>
+    /// <param name="defaultName">The name when the grid gives none.</param>
+    /// <param name="composition">Catalogues and backend to resolve names in (default: the built-ins); the grid's plug-ins are added to it.</param>
+    public static SweepGrid Parse(string json, string source, string baseDirectory, string defaultName = "sweep", CompositionRoot? composition = null)
     {
         var root = ReadJson(json, source);
         var r = new JsonFields(root, source, "$");
@@ -91,6 +101,18 @@ public sealed record SweepGrid
         string description = r.String("description", "");
 
         var (baseJson, baseLabel, baseSource) = ReadBase(root, r, source, baseDirectory);
+        var gridPlugins = r.StringArray("plugins");
+        if (gridPlugins.Count > 0)
+        {
+            var merged = baseJson["plugins"] as JArray ?? [];
+            for (int i = 0; i < gridPlugins.Count; i++)
+            {
+                if (gridPlugins[i].Trim().Length == 0) throw r.Error($"$.plugins[{i}]", "is empty: expected the path of a plug-in .dll");
+                string full = Path.GetFullPath(gridPlugins[i], baseDirectory);
+                if (!merged.Any(t => (string?)t == full)) merged.Add(full);
+            }
+            baseJson["plugins"] = merged;
+        }
         var sets = r.StringArray("set");
         for (int i = 0; i < sets.Count; i++)
         {
@@ -103,13 +125,23 @@ public sealed record SweepGrid
                 throw r.Error($"$.set[{i}]", ex.Message);
             }
         }
-        Scenario baseScenario = ScenarioLoader.Parse((JObject)baseJson.DeepClone(), baseSource);
+        Scenario baseScenario = ScenarioLoader.Parse((JObject)baseJson.DeepClone(), baseSource, baseDirectory);
+        CompositionRoot resolved;
+        try
+        {
+            resolved = PluginLoader.Load(composition ?? CompositionRoot.Default, baseScenario.Plugins);
+        }
+        catch (SimByzException ex) when (ex.JsonPath is null)
+        {
+            throw r.Error("$.plugins", ex.Message);
+        }
+        var catalogs = resolved.Catalogs;
 
         var a = r.Object("axes");
         var defences = StringAxis(a, "defences", baseScenario.Defences, _ => { });
-        var attacks = AttackAxis(a, baseScenario);
+        var attacks = AttackAxis(a, baseScenario, catalogs);
         var q = QAxis(a, baseScenario);
-        var delays = StringAxis(a, "delays", [baseScenario.Workers.Compute], spec => DelayModelRegistry.Parse(spec));
+        var delays = StringAxis(a, "delays", [baseScenario.Workers.Compute], spec => DelayModelCatalog.Parse(spec, catalogs.Delays));
         var seeds = SeedAxis(a, baseScenario);
         a.EnsureNoUnknown();
         r.EnsureNoUnknown();
@@ -128,6 +160,7 @@ public sealed record SweepGrid
             Q = q,
             Delays = delays,
             Seeds = seeds,
+            Composition = resolved,
         };
     }
 
@@ -175,6 +208,15 @@ public sealed record SweepGrid
             {
                 throw r.Error("$.base", ex.Message);
             }
+            // Plug-in paths in a base scenario file are relative to that file, not to the grid.
+            if (json["plugins"] is JArray filePlugins)
+            {
+                string fileDirectory = Path.GetDirectoryName(Path.GetFullPath(file))!;
+                for (int i = 0; i < filePlugins.Count; i++)
+                {
+                    if (filePlugins[i].Type == JTokenType.String) filePlugins[i] = Path.GetFullPath((string)filePlugins[i]!, fileDirectory);
+                }
+            }
             // A scenario file may take its workers' latencies from a timing CSV beside it.
             if (json["timings"] is not null) TimingCsv.Expand(json, Path.GetDirectoryName(Path.GetFullPath(file))!, file);
             return (json, value, file);
@@ -205,7 +247,7 @@ public sealed record SweepGrid
         return new SweepAxis<string>(key, values.Select(v => v.Trim()).ToList(), true);
     }
 
-    private static SweepAxis<SweepAttack> AttackAxis(JsonFields a, Scenario b)
+    private static SweepAxis<SweepAttack> AttackAxis(JsonFields a, Scenario b, ComponentCatalogs catalogs)
     {
         if (!a.Has("attacks"))
         {
@@ -221,8 +263,8 @@ public sealed record SweepGrid
         var values = a.StringArray("attacks");
         RequireNonEmptyDistinct(a, "attacks", values.Select(v => v.Trim()).ToList());
         var result = new List<SweepAttack>();
-        var gradientNames = AttackRegistry.GradientAttacks.Select(i => i.Name).ToList();
-        var dataNames = AttackRegistry.DataAttacks.Select(i => i.Name).ToList();
+        var gradientNames = catalogs.Attacks.GradientAttacks.Select(i => i.Name).ToList();
+        var dataNames = catalogs.Attacks.DataAttacks.Select(i => i.Name).ToList();
         for (int i = 0; i < values.Count; i++)
         {
             string spec = values[i].Trim();
@@ -237,12 +279,12 @@ public sealed record SweepGrid
                 string attackName = ComponentSpec.Parse(spec, "attack").Name;
                 if (dataNames.Contains(attackName, StringComparer.Ordinal))
                 {
-                    AttackRegistry.CreateDataAttack(spec, new AttackBuildContext(b.Seed, b.Byzantine.Count));
+                    catalogs.Attacks.CreateDataAttack(spec, new AttackBuildContext(b.Seed, b.Byzantine.Count, catalogs.Aggregators));
                     result.Add(new SweepAttack(spec, null, spec, FromBase: false));
                 }
                 else if (gradientNames.Contains(attackName, StringComparer.Ordinal))
                 {
-                    AttackRegistry.CreateGradientAttack(spec, new AttackBuildContext(b.Seed, b.Byzantine.Count));
+                    catalogs.Attacks.CreateGradientAttack(spec, new AttackBuildContext(b.Seed, b.Byzantine.Count, catalogs.Aggregators));
                     result.Add(new SweepAttack(spec, spec, null, FromBase: false));
                 }
                 else

@@ -2,7 +2,6 @@ using System.Globalization;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using SimByz.Aggregation;
-using SimByz.Aggregation.Registry;
 using SimByz.Attacks;
 using SimByz.Scheduler;
 using SimByz.Simulator.Data;
@@ -81,7 +80,7 @@ public sealed class SweepPlan
         {
             if (!cache.TryGetValue((spec, seed), out var data))
             {
-                data = DataSourceRegistry.Load(spec, seed);
+                data = DataSourceCatalog.Load(spec, seed, grid.Composition.Catalogs.DataSources);
                 cache[(spec, seed)] = data;
             }
             return data;
@@ -173,134 +172,44 @@ public sealed class SweepPlan
         try
         {
             scenario = ScenarioLoader.Parse(root, "scenario");
-            setup = ScenarioBuilder.Build(scenario, load);
-            for (int k = 0; k < scenario.Defences.Count; k++) ProbeDefence(scenario, setup, k);
+            // The builder checks every defence's and the attack's declared tolerance condition at this
+            // cell's n, q and protocol, so a condition that fails stops the sweep before any run.
+            setup = ScenarioBuilder.Build(scenario, grid.Composition, load);
         }
         catch (SimByzException ex)
         {
-            throw new SimByzException($"{grid.Source}: {GridPath(ex.Message, grid, qi, di, ai, si)} (in the run with {where})", ex);
+            throw new SimByzException($"{grid.Source}: {GridPath(ex, grid, qi, di, ai, si)} (in the run with {where})", ex);
         }
         return (new SweepCell(index, qi, di, ai, si, q, grid.Delays[di], attack, grid.Seeds[si], scenario), setup);
     }
 
-    /// <summary>
-    /// Tolerance conditions that are checked per call rather than when a component is built (Krum's
-    /// n &gt; 2f+2, Zeno's b &lt; n, ALIE's z = auto needing f &lt; ⌊n/2+1⌋, …) would otherwise stop a sweep in
-    /// the middle: this crafts one round of the attack on made-up gradients (d = 2) against the defence,
-    /// then aggregates a batch of as many inputs as a round gives the rule (n workers; k with wait
-    /// first-k; the buffer size of a synchronous rule in an async scenario).
-    /// </summary>
-    private static void ProbeDefence(Scenario s, RunSetup setup, int k)
+    /// <summary>The error located in the grid: a scenario path (<see cref="SimByzException.JsonPath"/>) maps to
+    /// the axis value it came from when that field is an axis, else to the base.</summary>
+    private static string GridPath(SimByzException ex, SweepGrid grid, int qi, int di, int ai, int si)
     {
-        string spec = s.Defences[k];
-        const int d = 2;
-        int q = setup.ByzantineCount, n = setup.WorkerCount;
-        var honest = new float[(n - q) * d];
-        for (int i = 0; i < n - q; i++)
+        if (ex.JsonPath is not { } path) return "$.base: " + ex.Detail;
+        string detail = ex.Detail;
+        if (path.StartsWith("$.defences[", StringComparison.Ordinal) && grid.Defences.Given)
         {
-            honest[d * i] = 1 + (0.1f * (i % 5));
-            honest[(d * i) + 1] = (0.2f * (i % 3)) - 0.2f;
+            return "$.axes.defences[" + path["$.defences[".Length..] + ": " + detail;
         }
-        bool async = AggregatorRegistry.IsAsyncRule(spec);
-        IAggregator? rule = null;
-        try
+        if (path.StartsWith("$.workers.compute", StringComparison.Ordinal) && grid.Delays.Given)
         {
-            if (!async) rule = AggregatorRegistry.Create(spec, new AggregatorBuildContext(setup.Seed, q));
+            return $"$.axes.delays[{di}]{path["$.workers.compute".Length..]}: {detail}";
         }
-        catch (SimByzException ex)
+        if ((path.StartsWith("$.byzantine.attack", StringComparison.Ordinal) || path.StartsWith("$.byzantine.dataAttack", StringComparison.Ordinal)) && grid.Attacks.Given)
         {
-            throw new SimByzException($"$.defences[{k}]: {ex.Message}", ex);
+            return $"$.axes.attacks[{ai}]: {detail}";
         }
-        var own = new float[q * d];
-        for (int i = 0; i < q; i++) honest.AsSpan((i % (n - q)) * d, d).CopyTo(own.AsSpan(i * d, d));
-        var byzantine = new float[q * d];
-        if (q > 0 && setup.GradientAttack?.Invoke() is { IsOmission: false } attack)
+        if (path.StartsWith("$.byzantine.count", StringComparison.Ordinal) && grid.Q.Given)
         {
-            try
-            {
-                attack.Craft(new AttackContext
-                {
-                    Model = new float[d],
-                    Dimension = d,
-                    Honest = new GradientBatch(honest, n - q, d),
-                    OwnGradients = new GradientBatch(own, q, d),
-                    ByzantineCount = q,
-                    TotalByzantine = q,
-                    WorkerCount = n,
-                    Aggregator = rule,
-                    AggregationContext = new AggregationContext { Model = new float[d], LearningRate = 0.1 },
-                    LearningRate = 0.1,
-                    Asynchronous = s.Protocol.Kind == ProtocolKind.Async,
-                    Rng = RandomStreams.Derive(setup.Seed, StreamPurpose.Attack, 0),
-                }, byzantine);
-            }
-            catch (SimByzException ex)
-            {
-                throw new SimByzException($"$.byzantine.attack: {ex.Message} (with n = {n}, q = {q})", ex);
-            }
+            return $"$.axes.q[{qi}]{path["$.byzantine.count".Length..]}: {detail}";
         }
-        if (rule is null) return;
-        int m = s.Protocol.Kind == ProtocolKind.Async ? s.Protocol.AsyncBuffer
-            : s.Protocol.Wait == SyncWait.FirstK ? s.Protocol.K : n;
-        if (m < 1) return;
-        var rows = new float[m * d];
-        for (int i = 0; i < m; i++)
+        if (path.StartsWith("$.seed", StringComparison.Ordinal) && grid.Seeds.Given)
         {
-            int j = i % n;
-            (j < q ? byzantine.AsSpan(j * d, d) : honest.AsSpan((j - q) * d, d)).CopyTo(rows.AsSpan(i * d, d));
-            rows[d * i] += 0.01f * i; // distinct rows
+            return $"$.axes.seeds[{si}]{path["$.seed".Length..]}: {detail}";
         }
-        try
-        {
-            var context = new AggregationContext { Model = new float[d], LearningRate = 0.1, Oracle = new ProbeOracle() };
-            rule.Aggregate(new GradientBatch(rows, m, d), new float[d], context);
-        }
-        catch (SimByzException ex)
-        {
-            throw new SimByzException($"$.defences[{k}]: {ex.Message}", ex);
-        }
-    }
-
-    /// <summary>f(x) = ½‖x‖² for the probe batch.</summary>
-    private sealed class ProbeOracle : IValidationOracle
-    {
-        public int Dimension => 2;
-
-        public double Loss(ReadOnlySpan<float> parameters) => 0.5 * ((parameters[0] * (double)parameters[0]) + (parameters[1] * (double)parameters[1]));
-
-        public double LossAndGradient(ReadOnlySpan<float> parameters, Span<float> gradient)
-        {
-            parameters.CopyTo(gradient);
-            return Loss(parameters);
-        }
-    }
-
-    /// <summary>Rewrites a scenario path in <paramref name="message"/> into the grid path it came from.</summary>
-    private static string GridPath(string message, SweepGrid grid, int qi, int di, int ai, int si)
-    {
-        string m = message.StartsWith("scenario: ", StringComparison.Ordinal) ? message["scenario: ".Length..] : message;
-        if (m.StartsWith("$.defences[", StringComparison.Ordinal) && grid.Defences.Given)
-        {
-            return "$.axes.defences[" + m["$.defences[".Length..];
-        }
-        if (m.StartsWith("$.workers.compute", StringComparison.Ordinal) && grid.Delays.Given)
-        {
-            return $"$.axes.delays[{di}]{m["$.workers.compute".Length..]}";
-        }
-        if ((m.StartsWith("$.byzantine.attack", StringComparison.Ordinal) || m.StartsWith("$.byzantine.dataAttack", StringComparison.Ordinal)) && grid.Attacks.Given)
-        {
-            int colon = m.IndexOf(':', StringComparison.Ordinal);
-            return $"$.axes.attacks[{ai}]{m[colon..]}";
-        }
-        if (m.StartsWith("$.byzantine.count", StringComparison.Ordinal) && grid.Q.Given)
-        {
-            return $"$.axes.q[{qi}]{m["$.byzantine.count".Length..]}";
-        }
-        if (m.StartsWith("$.seed", StringComparison.Ordinal) && grid.Seeds.Given)
-        {
-            return $"$.axes.seeds[{si}]{m["$.seed".Length..]}";
-        }
-        return "$.base: " + m;
+        return $"$.base: {path}: {detail}";
     }
 }
 

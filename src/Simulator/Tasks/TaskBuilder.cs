@@ -78,13 +78,15 @@ public static class TaskBuilder
 {
     /// <summary>Loads the data, builds the model, splits the data and draws x₀.</summary>
     /// <param name="definition">The task.</param>
-    /// <param name="loadData">Loads (data spec, seed); default <see cref="DataSourceRegistry.Load"/>. A caller
+    /// <param name="loadData">Loads (data spec, seed); default <see cref="DataSourceCatalog.Load"/>. A caller
     /// building many tasks over the same data (a sweep) passes a memoizing loader: datasets are immutable.</param>
     /// <exception cref="SimByzException">Missing or malformed data, a model that does not fit the data, impossible sizes.</exception>
-    public static BuiltTask Build(TaskDefinition definition, Func<string, ulong, LoadedData>? loadData = null)
+    /// <param name="catalogs">Where data source and model names resolve (default: the built-ins).</param>
+    public static BuiltTask Build(TaskDefinition definition, Func<string, ulong, LoadedData>? loadData = null, Composition.ComponentCatalogs? catalogs = null)
     {
         ArgumentNullException.ThrowIfNull(definition);
-        var loaded = (loadData ?? DataSourceRegistry.Load)(definition.Data, definition.Seed);
+        catalogs ??= Composition.ComponentCatalogs.BuiltIn;
+        var loaded = loadData is null ? DataSourceCatalog.Load(definition.Data, definition.Seed, catalogs.DataSources) : loadData(definition.Data, definition.Seed);
         var train = loaded.Train;
         if (loaded.Test is not null && !definition.Test.IsZero)
         {
@@ -94,7 +96,7 @@ public static class TaskBuilder
         {
             throw new SimByzException($"task: data '{definition.Data}' has no test set; give a test split (count or fraction of the training rows, e.g. 0.1)");
         }
-        var model = ModelRegistry.Create(definition.Model, train.FeatureCount, train.ClassCount);
+        var model = ModelCatalog.Create(definition.Model, train.FeatureCount, train.ClassCount, catalogs.Models);
         var partition = Partitioner.Split(train, definition.Workers, definition.Partition, definition.Validation, definition.Test,
             RandomStreams.Derive(definition.Seed, StreamPurpose.Partition, 0));
         var test = loaded.Test ?? train.Select(partition.Test.Span);

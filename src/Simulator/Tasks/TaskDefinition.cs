@@ -13,8 +13,8 @@ namespace SimByz.Simulator.Tasks;
 /// <para>Examples: data <c>gaussian-mixture:classes=10,features=20,train=20000,test=2000,separation=3</c>,
 /// <c>linear-teacher:features=20,noise=0.1</c>, <c>quadratic:features=10</c>,
 /// <c>fashion-mnist:limit=10000</c>, <c>idx:images=PATH,labels=PATH</c>, <c>cifar10:path=DIR</c>
-/// (<see cref="DataSourceRegistry"/>); model <c>softmax</c>, <c>mlp:hidden=128;64</c>
-/// (<see cref="ModelRegistry"/>); partition <c>iid</c>, <c>dirichlet:alpha=0.5</c>, <c>shards:k=2</c>
+/// (<see cref="DataSourceCatalog"/>); model <c>softmax</c>, <c>mlp:hidden=128;64</c>
+/// (<see cref="ModelCatalog"/>); partition <c>iid</c>, <c>dirichlet:alpha=0.5</c>, <c>shards:k=2</c>
 /// (<see cref="PartitionSpec"/>).</para>
 /// <para>Defaults: partition <c>iid</c>, validation none, test none (the source's own test set).
 /// <see cref="Test"/> is a split off the training data for sources without a test set (an
@@ -24,13 +24,15 @@ namespace SimByz.Simulator.Tasks;
 /// </remarks>
 public sealed record TaskDefinition
 {
-    public TaskDefinition(string data, string model, int workers, string partition = "iid", SplitSize validation = default, SplitSize test = default, ulong seed = 0)
+    public TaskDefinition(string data, string model, int workers, string partition = "iid", SplitSize validation = default, SplitSize test = default, ulong seed = 0,
+        Composition.ComponentCatalogs? catalogs = null)
     {
+        catalogs ??= Composition.ComponentCatalogs.BuiltIn;
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(partition);
-        DataSourceRegistry.Validate(data);
-        ModelRegistry.Validate(model);
+        DataSourceCatalog.Validate(data, catalogs.DataSources);
+        ModelCatalog.Validate(model, catalogs.Models);
         if (workers < 1) throw new SimByzException($"task: workers={workers} is invalid: expected an integer ≥ 1");
         Data = data.Trim();
         Model = model.Trim();

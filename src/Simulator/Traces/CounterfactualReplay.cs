@@ -4,6 +4,8 @@ using Newtonsoft.Json.Linq;
 using SimByz.Simulator.Engine;
 using SimByz.Simulator.Scenarios;
 
+using SimByz.Simulator.Composition;
+
 namespace SimByz.Simulator.Traces;
 
 /// <summary>One line of the counterfactual comparison: a defence's final metrics, recorded or re-run.</summary>
@@ -32,7 +34,9 @@ public static class CounterfactualReplay
 {
     /// <summary>Re-runs <paramref name="doc"/>'s scenario with <paramref name="aggregator"/> (null: the
     /// recorded defences) and <paramref name="attack"/> (null: the recorded attack; "none" is read as "honest": Byzantine workers behave honestly).</summary>
-    public static CounterfactualResult Run(TraceDocument doc, string? aggregator, string? attack, string simbyzVersion, int threads = 1, CancellationToken cancellation = default)
+    /// <remarks>Names resolve in <paramref name="composition"/> (default: the built-ins on the managed backend).</remarks>
+    public static CounterfactualResult Run(TraceDocument doc, string? aggregator, string? attack, string simbyzVersion, int threads = 1, CancellationToken cancellation = default,
+        CompositionRoot? composition = null)
     {
         var s = doc.Scenario;
         var scenario = s with
@@ -40,7 +44,7 @@ public static class CounterfactualReplay
             Defences = aggregator is null ? s.Defences : [aggregator],
             Byzantine = attack is null ? s.Byzantine : s.Byzantine with { Attack = attack == "none" ? "honest" : attack },
         };
-        var setup = ScenarioBuilder.Build(scenario);
+        var setup = ScenarioBuilder.Build(scenario, composition ?? CompositionRoot.Default);
         var (results, trace) = TracedExperiment.Run(scenario, setup, simbyzVersion, trace: true, maxThreads: threads, cancellation: cancellation);
         var comparison = new List<ComparisonRow>();
         foreach (var section in doc.Sections)

@@ -2,10 +2,11 @@ using System.Globalization;
 using System.Text;
 using Newtonsoft.Json.Linq;
 using SimByz.Aggregation;
-using SimByz.Aggregation.Registry;
 using SimByz.Simulator.Engine;
 using SimByz.Scheduler;
 using SimByz.Simulator.Scenarios;
+
+using SimByz.Simulator.Composition;
 
 namespace SimByz.Simulator.Traces;
 
@@ -41,18 +42,20 @@ public static class MessageReplay
     /// <param name="section">The recorded defence whose rounds are replayed.</param>
     /// <param name="ruleSpec">The rule to feed the messages to.</param>
     /// <param name="buffer">Async traces: messages per aggregation (0: the default).</param>
-    /// <param name="createRule">Builds the rule from (spec, build context); default the managed
-    /// <see cref="AggregatorRegistry.Create"/> (the CLI passes the torch twins for <c>--backend torch</c>).</param>
+    /// <param name="composition">Where the rule's name resolves and which backend builds it (default: the
+    /// built-ins, managed; the CLI passes the torch backend for <c>--backend torch</c>).</param>
     public static IReadOnlyList<MessageReplayRow> Run(TraceDocument doc, PayloadSidecar payloads, TraceSection section, string ruleSpec, int buffer = 0,
-        Func<string, AggregatorBuildContext, IAggregator>? createRule = null)
+        CompositionRoot? composition = null)
     {
+        composition ??= CompositionRoot.Default;
+        var catalog = composition.Catalogs.Aggregators;
         var scenario = doc.Scenario;
         int byzCount = scenario.ResolveByzantine().Count(b => b);
-        if (AggregatorRegistry.IsAsyncRule(ruleSpec))
+        if (catalog.IsAsyncRule(ruleSpec))
         {
             throw new SimByzException($"--messages replays through a synchronous rule; '{ruleSpec}' is an asynchronous rule (use --aggregator to re-run with it)");
         }
-        var rule = (createRule ?? ((spec, ctx) => AggregatorRegistry.Create(spec, ctx)))(ruleSpec, new AggregatorBuildContext(scenario.Seed, byzCount));
+        var rule = composition.Backend.CreateRule(catalog, ruleSpec, new AggregatorBuildContext(scenario.Seed, byzCount));
         var hashes = new Dictionary<long, (string Hash, bool Byzantine)>();
         var fates = new Dictionary<long, string>();
         var groups = new List<(long Round, long Time, List<long> Ids)>();

@@ -145,6 +145,6 @@ public static class TimingCsv
         TimingCsv.Expand(root, Path.GetDirectoryName(Path.GetFullPath(nameOrFile))!, nameOrFile);
         foreach (string set in sets ?? []) ScenarioLoader.ApplySet(root, set);
         if (seed is not null) root["seed"] = seed.Value;
-        return ScenarioLoader.Parse(root, nameOrFile);
+        return ScenarioLoader.Parse(root, nameOrFile, Path.GetDirectoryName(Path.GetFullPath(nameOrFile)));
     }
 }

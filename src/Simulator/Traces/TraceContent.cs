@@ -48,13 +48,15 @@ public sealed class TraceContent
     /// <summary>The header line for <paramref name="scenario"/>.</summary>
     /// <remarks><paramref name="device"/>: the torch device description when the run used TorchSharp models
     /// (written as <c>"device"</c>; absent for managed runs).</remarks>
-    public static string Header(Scenario scenario, string simbyzVersion, bool payloads, string? device = null)
+    /// <remarks><paramref name="plugins"/>: the plug-ins loaded (written as <c>"plugins"</c>; absent when none).</remarks>
+    public static string Header(Scenario scenario, string simbyzVersion, bool payloads, string? device = null, IReadOnlyList<Composition.PluginInfo>? plugins = null)
     {
         string canonical = CanonicalScenario(scenario);
         var line = new TraceLine("header").Str("format", FormatName).Int("version", FormatVersion).Str("simbyz", simbyzVersion)
             .Str("seed", scenario.Seed.ToString(CultureInfo.InvariantCulture)).Str("configHash", TraceHash.OfText(canonical))
             .Bool("payloads", payloads);
         if (device is not null) line.Str("device", device);
+        if (plugins is { Count: > 0 }) line.Raw("plugins", new Newtonsoft.Json.Linq.JArray(plugins.Select(p => p.ToJson(includePath: false))).ToString(Formatting.None));
         var sb = new StringBuilder("[");
         for (int i = 0; i < scenario.Defences.Count; i++)
         {
@@ -66,9 +68,10 @@ public sealed class TraceContent
     }
 
     /// <summary>Assembles the trace from the recorders of every defence, in defence order.</summary>
-    public static TraceContent Build(Scenario scenario, string simbyzVersion, IReadOnlyList<TraceRecorder> sections, IReadOnlyList<PayloadStore>? payloads = null, string? device = null)
+    public static TraceContent Build(Scenario scenario, string simbyzVersion, IReadOnlyList<TraceRecorder> sections, IReadOnlyList<PayloadStore>? payloads = null, string? device = null,
+        IReadOnlyList<Composition.PluginInfo>? plugins = null)
     {
-        var lines = new List<string>(1 + sections.Sum(s => s.Lines.Count) + 1) { Header(scenario, simbyzVersion, payloads is not null, device) };
+        var lines = new List<string>(1 + sections.Sum(s => s.Lines.Count) + 1) { Header(scenario, simbyzVersion, payloads is not null, device, plugins) };
         foreach (var s in sections) lines.AddRange(s.Lines);
         lines.Add(EndRecord(lines, sections.Count));
         return new TraceContent(lines, payloads);

@@ -46,6 +46,11 @@ public sealed class TraceDocument
     /// <summary>Whether the end record's whole-trace hash matches the preceding lines.</summary>
     public bool HashMatches { get; }
 
+    /// <summary>The plug-ins the run loaded (header <c>"plugins"</c>; empty when none).</summary>
+    public IReadOnlyList<Composition.PluginInfo> Plugins => Header["plugins"] is JArray a
+        ? a.Select((t, i) => Composition.PluginInfo.FromJson(t, $"trace '{Source}' line 1: plugins[{i}]")).ToList()
+        : [];
+
     /// <summary>Whether the trace was recorded with the payload sidecar.</summary>
     public bool HasPayloads => Header.Value<bool?>("payloads") == true;
 
@@ -105,6 +110,11 @@ public sealed class TraceDocument
         if (TraceContent.CanonicalScenario(scenario) != canonical)
         {
             throw new SimByzException($"{Where(1)}: the recorded scenario does not round-trip (written by an incompatible SimByz?)");
+        }
+        if (header["plugins"] is { } pluginsJson)
+        {
+            if (pluginsJson is not JArray pluginArray) throw new SimByzException($"{Where(1)}: 'plugins' is not an array");
+            for (int i = 0; i < pluginArray.Count; i++) Composition.PluginInfo.FromJson(pluginArray[i], $"{Where(1)}: plugins[{i}]");
         }
         if (header["defences"] is not JArray defencesJson || defencesJson.Count != scenario.Defences.Count)
         {

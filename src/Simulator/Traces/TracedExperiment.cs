@@ -16,6 +16,6 @@ public static class TracedExperiment
         var payloads = recordPayloads ? scenario.Defences.Select(_ => new PayloadStore()).ToArray() : null;
         var recorders = scenario.Defences.Select((d, i) => new TraceRecorder(d, i, payloads?[i])).ToArray();
         var results = ExperimentRunner.RunAll(scenario, setup, maxThreads, progress, i => [recorders[i]], cancellation);
-        return (results, TraceContent.Build(scenario, simbyzVersion, recorders, payloads, device));
+        return (results, TraceContent.Build(scenario, simbyzVersion, recorders, payloads, device, setup.Plugins));
     }
 }

@@ -1,5 +1,4 @@
 using SimByz.Aggregation;
-using SimByz.Aggregation.Registry;
 using SimByz.Testing.Aggregation;
 
 namespace SimByz.Tests.Properties.Aggregation;
@@ -21,7 +20,7 @@ internal static class RuleHarness
     };
 
     /// <summary>Every registered synchronous rule.</summary>
-    public static IEnumerable<string> Names => AggregatorRegistry.Rules.Select(r => r.Name);
+    public static IEnumerable<string> Names => AggregatorCatalog.BuiltIn.Rules.Infos.Select(r => r.Name);
 
     /// <summary>A context for Zeno: model 0, γ = 0.1, oracle ½‖x − c‖² with c = 1.</summary>
     public static AggregationContext Context(int d) => new()
@@ -48,7 +47,7 @@ internal static class RuleHarness
     /// <summary>Runs <paramref name="spec"/> on <paramref name="rows"/>, or null if the rule rejects n (a tolerance <see cref="SimByzException"/>).</summary>
     public static (float[] Output, AggregationDiagnostics Diagnostics)? TryRun(string spec, float[][] rows)
     {
-        var rule = AggregatorRegistry.Create(spec);
+        var rule = AggregatorCatalog.BuiltIn.Create(spec);
         var batch = GradientBatch.FromRows(rows);
         var output = new float[batch.Dimension];
         var diagnostics = new AggregationDiagnostics();

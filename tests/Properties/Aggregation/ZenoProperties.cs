@@ -1,5 +1,4 @@
 using SimByz.Aggregation;
-using SimByz.Aggregation.Registry;
 using SimByz.Scheduler;
 using SimByz.Testing.Aggregation;
 using SimByz.Tests.Properties.Generators;
@@ -29,7 +28,7 @@ public class ZenoProperties
     {
         var batch = GradientBatch.FromRows(rows);
         var diagnostics = new AggregationDiagnostics();
-        AggregatorRegistry.Create(spec).Aggregate(batch, new float[batch.Dimension], context, diagnostics);
+        AggregatorCatalog.BuiltIn.Create(spec).Aggregate(batch, new float[batch.Dimension], context, diagnostics);
         Assert.True(diagnostics.HasScores);
         return diagnostics.Scores.ToArray();
     }
@@ -78,7 +77,7 @@ public class ZenoProperties
         var batch = c.Batch;
         var output = new float[c.Dimension];
         var diagnostics = new AggregationDiagnostics();
-        AggregatorRegistry.Create($"zeno:b={q}").Aggregate(batch, output, context, diagnostics);
+        AggregatorCatalog.BuiltIn.Create($"zeno:b={q}").Aggregate(batch, output, context, diagnostics);
         var scores = diagnostics.Scores.ToArray();
         var kept = Enumerable.Range(0, c.Count).OrderByDescending(i => scores[i]).ThenBy(i => i).Take(c.Count - q)
             .Where(i => c.Rows[i].All(float.IsFinite)).ToArray();
@@ -97,7 +96,7 @@ public class ZenoProperties
         bool reference = rng.NextDouble() < 0.5;
         int k = new[] { 1, 2, 5 }[rng.NextInt(3)];
         double rho = new[] { 0.0, 0.001, 0.01 }[rng.NextInt(3)], eps = new[] { 0.0, 0.1, -0.05 }[rng.NextInt(3)], gamma = 0.1;
-        var rule = AggregatorRegistry.CreateAsync($"zenopp:rho={rho},eps={eps},k={k},form={(reference ? "reference" : "plain")}");
+        var rule = AggregatorCatalog.BuiltIn.CreateAsync($"zenopp:rho={rho},eps={eps},k={k},form={(reference ? "reference" : "plain")}");
         int d = c.Dimension;
         var x = new float[d];
         var g = new float[d];

@@ -1,5 +1,4 @@
 using SimByz.Aggregation;
-using SimByz.Aggregation.Registry;
 using SimByz.Attacks;
 using SimByz.Scheduler;
 using SimByz.Tests.Properties.Generators;
@@ -34,8 +33,8 @@ public class FallOfEmpiresProperties
     /// <summary>Mean and standard error of ⟨g, Aggr⟩ over <see cref="Rounds"/> rounds.</summary>
     private static (double Mean, double StandardError) InnerProducts(string rule, string attack, int n, int q, int d, double gj, ulong seed)
     {
-        var aggregator = AggregatorRegistry.Create(rule);
-        var ipm = AttackRegistry.CreateGradientAttack(attack);
+        var aggregator = AggregatorCatalog.BuiltIn.Create(rule);
+        var ipm = AttackCatalog.BuiltIn.CreateGradientAttack(attack);
         var rng = RandomStreams.Derive(seed, StreamPurpose.WorkerData, 0);
         var data = new float[n * d];
         var output = new float[d];

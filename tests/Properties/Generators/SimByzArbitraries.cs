@@ -186,7 +186,7 @@ public static class SimByzArbitraries
     public static float[] Craft(string spec, GradientBatch honest, int q, ulong seed)
     {
         int d = honest.Dimension;
-        var attack = AttackRegistry.CreateGradientAttack(spec, new AttackBuildContext(seed, q));
+        var attack = AttackCatalog.BuiltIn.CreateGradientAttack(spec, new AttackBuildContext(seed, q));
         var model = new float[d];
         var output = new float[q * d];
         attack.Craft(new AttackContext

@@ -1,7 +1,7 @@
 using FsCheck.Xunit;
 using SimByz.Aggregation;
-using SimByz.Aggregation.Registry;
 using SimByz.Gpu;
+using SimByz.Gpu.Composition;
 using SimByz.Gpu.Aggregation;
 using SimByz.Testing.Aggregation;
 using Xunit;
@@ -94,18 +94,20 @@ public sealed class TorchAgreementProperties
     public void ArcThenTrimmedMean_RandomBatch_AgreesWithManaged(BatchCase c) => Check($"arc:f={c.F}+trimmed-mean:b={c.F}", c);
 
     [Fact]
-    public void Registry_EveryManagedRuleAndPreAggregator_HasTensorTwin()
+    public void Catalogue_EveryManagedRuleAndPreAggregator_HasTensorTwin()
     {
-        foreach (var info in AggregatorRegistry.Rules) Assert.Contains(info.Name, TorchAggregatorRegistry.RuleNames);
-        foreach (var info in AggregatorRegistry.PreAggregators) Assert.Contains(info.Name, TorchAggregatorRegistry.PreAggregatorNames);
+        var catalogs = TorchComponents.BuiltIn(Device);
+        foreach (var entry in catalogs.Aggregators.Rules.Entries) Assert.True(entry.Twin is not null, $"rule {entry.Info.Name} has no tensor twin");
+        foreach (var entry in catalogs.Aggregators.PreAggregators.Entries) Assert.True(entry.Twin is not null, $"pre-aggregator {entry.Info.Name} has no tensor twin");
+        Assert.Equal(AggregatorCatalog.BuiltIn.Rules.Names, TorchComponents.RuleNames);
     }
 
     private static void Check(string spec, BatchCase c, bool selection = false, int rounds = 1, double tolerance = Tolerance)
     {
         var batch = c.Build();
         var build = new AggregatorBuildContext(Seed: c.Seed);
-        var managed = AggregatorRegistry.Create(spec, build);
-        var torch = TorchAggregatorRegistry.Create(spec, Device, build);
+        var managed = AggregatorCatalog.BuiltIn.Create(spec, build);
+        var torch = TorchComponents.CreateRule(spec, Device, build);
         Assert.Equal(managed.Spec, torch.Spec);
         var context = ZenoContext(batch, c.Seed);
         var managedDiag = new AggregationDiagnostics();

@@ -1,5 +1,4 @@
 using SimByz.Aggregation;
-using SimByz.Aggregation.Registry;
 using SimByz.Scheduler;
 
 namespace SimByz.Tests.Unit.Aggregation;
@@ -9,7 +8,7 @@ internal static class AggregationTestData
 {
     public static float[] Run(string spec, float[][] rows, int q = -1, ulong seed = 0, AggregationDiagnostics? diagnostics = null)
     {
-        var rule = AggregatorRegistry.Create(spec, new AggregatorBuildContext(seed, q));
+        var rule = AggregatorCatalog.BuiltIn.Create(spec, new AggregatorBuildContext(seed, q));
         return Run(rule, rows, diagnostics);
     }
 

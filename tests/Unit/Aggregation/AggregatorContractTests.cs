@@ -1,5 +1,4 @@
 using SimByz.Aggregation;
-using SimByz.Aggregation.Registry;
 using SimByz.Aggregation.Rules;
 using Xunit;
 using static SimByz.Tests.Unit.Aggregation.AggregationTestData;
@@ -41,23 +40,23 @@ public class AggregatorContractTests
 
     public static TheoryData<string> AllSpecs() => [.. Specs];
 
-    private static IAggregator Build(string spec) => AggregatorRegistry.Create(spec, new AggregatorBuildContext(Seed: 5, DeclaredByzantine: Q));
+    private static IAggregator Build(string spec) => AggregatorCatalog.BuiltIn.Create(spec, new AggregatorBuildContext(Seed: 5, DeclaredByzantine: Q));
 
     [Fact]
     public void Registry_EveryRuleAndPreAggregator_IsCoveredHere()
     {
         var names = Specs.SelectMany(s => s.Split('+')).Select(s => s.Split(':')[0]).ToHashSet();
-        foreach (var info in AggregatorRegistry.Rules.Where(r => !r.Name.StartsWith("zeno", StringComparison.Ordinal)))
+        foreach (var info in AggregatorCatalog.BuiltIn.Rules.Infos.Where(r => !r.Name.StartsWith("zeno", StringComparison.Ordinal)))
         {
             Assert.Contains(info.Name, names);
         }
-        foreach (var info in AggregatorRegistry.PreAggregators) Assert.Contains(info.Name, names);
+        foreach (var info in AggregatorCatalog.BuiltIn.PreAggregators.Infos) Assert.Contains(info.Name, names);
     }
 
     [Fact]
     public void Registry_EveryEntry_HasSourceToleranceAndDocumentedParameters()
     {
-        foreach (var info in AggregatorRegistry.Rules.Concat(AggregatorRegistry.PreAggregators))
+        foreach (var info in AggregatorCatalog.BuiltIn.Rules.Infos.Concat(AggregatorCatalog.BuiltIn.PreAggregators.Infos))
         {
             Assert.False(string.IsNullOrWhiteSpace(info.Summary), info.Name);
             Assert.False(string.IsNullOrWhiteSpace(info.Source), info.Name);

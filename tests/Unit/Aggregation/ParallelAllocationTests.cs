@@ -1,5 +1,4 @@
 using SimByz.Aggregation;
-using SimByz.Aggregation.Registry;
 using SimByz.Aggregation.Rules;
 using Xunit;
 using static SimByz.Tests.Unit.Aggregation.AggregationTestData;
@@ -35,7 +34,7 @@ public class ParallelAllocationTests
         try
         {
             ChunkRunner.MaxThreads = 2;
-            var rule = AggregatorRegistry.Create(spec);
+            var rule = AggregatorCatalog.BuiltIn.Create(spec);
             var batch = GradientBatch.FromRows(Normal(11, 70_001, 21));
             var output = new float[batch.Dimension];
             var diagnostics = new AggregationDiagnostics();

@@ -40,7 +40,7 @@ internal static class AttackKit
         return rows;
     }
 
-    public static IGradientAttack Attack(string spec, AttackBuildContext? build = null) => AttackRegistry.CreateGradientAttack(spec, build);
+    public static IGradientAttack Attack(string spec, AttackBuildContext? build = null) => AttackCatalog.BuiltIn.CreateGradientAttack(spec, build);
 
     /// <summary>Asserts every row equals <paramref name="expected"/> within <paramref name="tolerance"/>.</summary>
     public static void AllRowsEqual(float[][] rows, float[] expected, double tolerance = 1e-6)

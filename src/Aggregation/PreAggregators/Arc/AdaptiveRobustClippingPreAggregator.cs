@@ -1,4 +1,4 @@
-using SimByz.Aggregation.Registry;
+using SimByz.Aggregation;
 using SimByz.Aggregation.Rules;
 using SimByz.Specs;
 
@@ -48,10 +48,15 @@ internal sealed class AdaptiveRobustClippingPreAggregator : IPreAggregator
     /// <summary>k = ⌊2f(n−f)/n⌋, the number of inputs clipped.</summary>
     public static int ClippedCount(int n, int f) => (int)(2L * f * (n - f) / n);
 
+    public void CheckTolerance(int n)
+    {
+        if (n <= 2 * _f) throw RuleParameters.Tolerance(Spec, "n > 2f", n);
+    }
+
     public void Apply(GradientBatch input, float[] destination, Span<int> origin, Span<double> share)
     {
         int n = input.Count;
-        if (n <= 2 * _f) throw RuleParameters.Tolerance(Spec, "n > 2f", n);
+        CheckTolerance(n);
         if (_zero.Length != input.Dimension) _zero = new float[input.Dimension];
         if (_negNorm.Length < n)
         {

@@ -1,4 +1,4 @@
-using SimByz.Aggregation.Registry;
+using SimByz.Aggregation;
 using SimByz.Aggregation.Rules;
 using SimByz.Specs;
 
@@ -44,10 +44,15 @@ internal sealed class NearestNeighborMixingPreAggregator : IPreAggregator
 
     public void Reset() { }
 
+    public void CheckTolerance(int n)
+    {
+        if (n <= _f) throw RuleParameters.Tolerance(Spec, "n > f", n);
+    }
+
     public void Apply(GradientBatch input, float[] destination, Span<int> origin, Span<double> share)
     {
         int n = input.Count;
-        if (n <= _f) throw RuleParameters.Tolerance(Spec, "n > f", n);
+        CheckTolerance(n);
         if (_row.Length < n)
         {
             _row = new double[n];

@@ -1,4 +1,4 @@
-using SimByz.Aggregation.Registry;
+using SimByz.Aggregation;
 using SimByz.Specs;
 
 namespace SimByz.Aggregation.Rules;
@@ -61,11 +61,17 @@ internal sealed class BulyanRule : IAggregator
     /// <summary>θ for <paramref name="n"/> inputs.</summary>
     public int Theta(int n) => _aggregathor ? n - 2 * _f - 2 : n - 2 * _f;
 
+    /// <summary>Throws <see cref="SimByzException"/> naming the condition unless this rule tolerates <paramref name="n"/> inputs.</summary>
+    public void CheckTolerance(int n)
+    {
+        if (n < 4 * _f + 3) throw RuleParameters.Tolerance(Spec, "n ≥ 4f+3", n);
+    }
+
     public void Aggregate(GradientBatch input, Span<float> output, AggregationContext context, AggregationDiagnostics? diagnostics = null)
     {
         Guard.Shape(input, output, Spec);
         int n = input.Count;
-        if (n < 4 * _f + 3) throw RuleParameters.Tolerance(Spec, "n ≥ 4f+3", n);
+        CheckTolerance(n);
         int theta = Theta(n), beta = theta - 2 * _f;
         if (_scores.Length < n)
         {

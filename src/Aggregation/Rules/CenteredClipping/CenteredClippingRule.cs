@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using SimByz.Aggregation.Registry;
+using SimByz.Aggregation;
 using SimByz.Specs;
 
 namespace SimByz.Aggregation.Rules;

@@ -97,7 +97,7 @@ internal static class RuleParameters
     /// Reads the Byzantine count <paramref name="key"/>: given explicitly, or else the build context's
     /// declared q, or else it is required.
     /// </summary>
-    public static int ByzantineCount(Specs.SpecParameters p, Registry.AggregatorBuildContext context, string key = "f")
+    public static int ByzantineCount(Specs.SpecParameters p, AggregatorBuildContext context, string key = "f")
     {
         if (p.Has(key)) return p.GetInt(key, defaultValue: 0, min: 0);
         if (context.DeclaredByzantine >= 0) return context.DeclaredByzantine;

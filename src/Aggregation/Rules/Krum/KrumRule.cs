@@ -1,4 +1,4 @@
-using SimByz.Aggregation.Registry;
+using SimByz.Aggregation;
 using SimByz.Specs;
 
 namespace SimByz.Aggregation.Rules;
@@ -48,11 +48,17 @@ internal sealed class KrumRule : IAggregator
 
     public string Spec => field ??= $"krum:f={_f},variant={KrumScoring.Name(_variant)}";
 
+    /// <summary>Throws <see cref="SimByzException"/> naming the condition unless this rule tolerates <paramref name="n"/> inputs.</summary>
+    public void CheckTolerance(int n)
+    {
+        if (n <= 2 * _f + 2) throw RuleParameters.Tolerance(Spec, "n > 2f+2", n);
+    }
+
     public void Aggregate(GradientBatch input, Span<float> output, AggregationContext context, AggregationDiagnostics? diagnostics = null)
     {
         Guard.Shape(input, output, Spec);
         int n = input.Count;
-        if (n <= 2 * _f + 2) throw RuleParameters.Tolerance(Spec, "n > 2f+2", n);
+        CheckTolerance(n);
         if (_scores.Length < n)
         {
             _scores = new double[n];

@@ -1,4 +1,4 @@
-using SimByz.Aggregation.Registry;
+using SimByz.Aggregation;
 using SimByz.Specs;
 
 namespace SimByz.Aggregation.Rules;
@@ -58,13 +58,19 @@ internal sealed class MultiKrumRule : IAggregator
     /// <summary>The m used for <paramref name="n"/> inputs.</summary>
     public int SelectionSize(int n) => _m > 0 ? _m : _variant == KrumVariant.ByzFL ? n - _f : n - _f - 2;
 
+    /// <summary>Throws <see cref="SimByzException"/> naming the condition unless this rule tolerates <paramref name="n"/> inputs.</summary>
+    public void CheckTolerance(int n)
+    {
+        if (n <= 2 * _f + 2) throw RuleParameters.Tolerance(Spec, "n > 2f+2", n);
+        if (SelectionSize(n) > n) throw RuleParameters.Tolerance(Spec, "m ≤ n", n);
+    }
+
     public void Aggregate(GradientBatch input, Span<float> output, AggregationContext context, AggregationDiagnostics? diagnostics = null)
     {
         Guard.Shape(input, output, Spec);
         int n = input.Count;
-        if (n <= 2 * _f + 2) throw RuleParameters.Tolerance(Spec, "n > 2f+2", n);
+        CheckTolerance(n);
         int m = SelectionSize(n);
-        if (m > n) throw RuleParameters.Tolerance(Spec, "m ≤ n", n);
         if (_scores.Length < n)
         {
             _scores = new double[n];

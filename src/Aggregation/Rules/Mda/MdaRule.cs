@@ -1,4 +1,4 @@
-using SimByz.Aggregation.Registry;
+using SimByz.Aggregation;
 using SimByz.Specs;
 
 namespace SimByz.Aggregation.Rules;
@@ -59,13 +59,20 @@ internal sealed class MdaRule : IAggregator
         return c;
     }
 
+    /// <summary>Throws <see cref="SimByzException"/> naming the condition unless this rule tolerates <paramref name="n"/> inputs
+    /// (n &gt; 2f, and at most the exact-search limit of subsets).</summary>
+    public void CheckTolerance(int n)
+    {
+        if (n <= 2 * _f) throw RuleParameters.Tolerance(Spec, "n > 2f", n);
+        long subsets = Binomial(n, _f);
+        if (subsets > MaxSubsets) throw new SimByzException($"{Spec}: C({n}, {_f}) = {subsets} subsets exceeds the exact-search limit {MaxSubsets}");
+    }
+
     public void Aggregate(GradientBatch input, Span<float> output, AggregationContext context, AggregationDiagnostics? diagnostics = null)
     {
         Guard.Shape(input, output, Spec);
         int n = input.Count, f = _f;
-        if (n <= 2 * f) throw RuleParameters.Tolerance(Spec, "n > 2f", n);
-        long subsets = Binomial(n, f);
-        if (subsets > MaxSubsets) throw new SimByzException($"{Spec}: C({n}, {f}) = {subsets} subsets exceeds the exact-search limit {MaxSubsets}");
+        CheckTolerance(n);
         int pairCount = n * (n - 1) / 2;
         if (_removed.Length < n)
         {

@@ -1,4 +1,4 @@
-using SimByz.Aggregation.Registry;
+using SimByz.Aggregation;
 using SimByz.Specs;
 
 namespace SimByz.Aggregation.Rules;
@@ -33,11 +33,17 @@ internal sealed class MeaMedRule : IAggregator
 
     public string Spec => field ??= $"meamed:f={_f}";
 
+    /// <summary>Throws <see cref="SimByzException"/> naming the condition unless this rule tolerates <paramref name="n"/> inputs.</summary>
+    public void CheckTolerance(int n)
+    {
+        if (n <= 2 * _f) throw RuleParameters.Tolerance(Spec, "n > 2f", n);
+    }
+
     public void Aggregate(GradientBatch input, Span<float> output, AggregationContext context, AggregationDiagnostics? diagnostics = null)
     {
         Guard.Shape(input, output, Spec);
         int n = input.Count;
-        if (n <= 2 * _f) throw RuleParameters.Tolerance(Spec, "n > 2f", n);
+        CheckTolerance(n);
         if (_network is null || _network.Size != n) _network = SortingNetwork.Create(n, 0, n - 1);
         _kernel.Run(input, [], _network, new ClosestToMedianReducer(n - _f), output);
         diagnostics?.Reset(n);

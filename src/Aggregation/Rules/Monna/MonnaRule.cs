@@ -1,4 +1,4 @@
-using SimByz.Aggregation.Registry;
+using SimByz.Aggregation;
 using SimByz.Specs;
 
 namespace SimByz.Aggregation.Rules;
@@ -46,12 +46,18 @@ internal sealed class MonnaRule : IAggregator
 
     public string Spec => field ??= $"monna:f={_f},idx={_idx}";
 
+    /// <summary>Throws <see cref="SimByzException"/> naming the condition unless this rule tolerates <paramref name="n"/> inputs.</summary>
+    public void CheckTolerance(int n)
+    {
+        if (n <= 2 * _f) throw RuleParameters.Tolerance(Spec, "n > 2f", n);
+        if (_idx >= n) throw RuleParameters.Tolerance(Spec, $"idx = {_idx} < n", n);
+    }
+
     public void Aggregate(GradientBatch input, Span<float> output, AggregationContext context, AggregationDiagnostics? diagnostics = null)
     {
         Guard.Shape(input, output, Spec);
         int n = input.Count;
-        if (n <= 2 * _f) throw RuleParameters.Tolerance(Spec, "n > 2f", n);
-        if (_idx >= n) throw RuleParameters.Tolerance(Spec, $"idx = {_idx} < n", n);
+        CheckTolerance(n);
         if (_selected.Length < n)
         {
             _selected = new bool[n];

@@ -1,5 +1,5 @@
 using System.Runtime.Intrinsics;
-using SimByz.Aggregation.Registry;
+using SimByz.Aggregation;
 using SimByz.Specs;
 
 namespace SimByz.Aggregation.Rules;
@@ -36,11 +36,17 @@ internal sealed class TrimmedMeanRule : IAggregator
 
     public string Spec => field ??= $"trimmed-mean:b={_b}";
 
+    /// <summary>Throws <see cref="SimByzException"/> naming the condition unless this rule tolerates <paramref name="n"/> inputs.</summary>
+    public void CheckTolerance(int n)
+    {
+        if (n <= 2 * _b) throw RuleParameters.Tolerance(Spec, "n > 2b", n);
+    }
+
     public void Aggregate(GradientBatch input, Span<float> output, AggregationContext context, AggregationDiagnostics? diagnostics = null)
     {
         Guard.Shape(input, output, Spec);
         int n = input.Count;
-        if (n <= 2 * _b) throw RuleParameters.Tolerance(Spec, "n > 2b", n);
+        CheckTolerance(n);
         if (_network is null || _network.Size != n) _network = ExtremesNetwork(n, _b);
         _kernel.Run(input, [], _network, new TrimReducer(_b), output);
         diagnostics?.Reset(n);

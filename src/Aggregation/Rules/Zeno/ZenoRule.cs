@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Numerics.Tensors;
-using SimByz.Aggregation.Registry;
+using SimByz.Aggregation;
 using SimByz.Scheduler;
 using SimByz.Specs;
 
@@ -100,12 +100,19 @@ internal sealed class ZenoRule : IAggregator
 
     public string Spec => _options.ToSpec();
 
+    /// <summary>Throws <see cref="SimByzException"/> unless b &lt; n: Zeno keeps the n − b best-scored inputs.</summary>
+    public void CheckTolerance(int n)
+    {
+        int b = _options.Dropped;
+        if (b >= n) throw new SimByzException($"zeno:b={b} needs b < n, but only n = {n} inputs were given");
+    }
+
     public void Aggregate(GradientBatch input, Span<float> output, AggregationContext context, AggregationDiagnostics? diagnostics = null)
     {
         Guard.Shape(input, output, "zeno");
         int n = input.Count, d = input.Dimension, b = _options.Dropped;
         var oracle = RequireOracle(context, d, "zeno");
-        if (b >= n) throw new SimByzException($"zeno:b={b} needs b < n, but only n = {n} inputs were given");
+        CheckTolerance(n);
         double gamma = RequireLearningRate(context, "zeno");
         EnsureCapacity(n, d);
 

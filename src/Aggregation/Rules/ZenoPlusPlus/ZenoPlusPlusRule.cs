@@ -74,7 +74,7 @@ public sealed record ZenoPlusPlusOptions(double Rho = 0.001, double Epsilon = 0.
 /// only every k server updates (so it may be stale, like the messages).
 /// </summary>
 /// <remarks>
-/// <para>Spec name: <c>zenopp</c>; <see cref="Registry.AggregatorRegistry.CreateAsync"/> also accepts
+/// <para>Spec name: <c>zenopp</c>; <see cref="AggregatorCatalog.CreateAsync"/> also accepts
 /// the paper's name <c>zeno++</c> (the grammar reads '+' as the chain separator, so it cannot be the
 /// registered name).</para>
 /// <para>Validation gradient: g_r = ∇f_r(x) at the server model <see cref="AggregationContext.Model"/>,

@@ -66,6 +66,12 @@ internal sealed class AlieAttack : IGradientAttack
     /// <summary>The z used by the last <see cref="Craft"/> (resolved when auto).</summary>
     internal double LastZ { get; private set; }
 
+    /// <summary>z = auto needs z_max to exist for (n, q); an explicit z works for any n and q.</summary>
+    public void CheckTolerance(int n, int q)
+    {
+        if (_shape.Z is null && q > 0) AlieShape.ZMax(n, q, Spec);
+    }
+
     public void Craft(AttackContext context, Span<float> output)
     {
         int d = AttackMath.CheckShape(context, output, Spec);

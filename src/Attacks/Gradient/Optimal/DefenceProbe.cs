@@ -1,5 +1,4 @@
 using SimByz.Aggregation;
-using SimByz.Aggregation.Registry;
 using SimByz.Scheduler;
 
 namespace SimByz.Attacks.Gradient;
@@ -13,7 +12,7 @@ namespace SimByz.Attacks.Gradient;
 /// <para>The trial batch holds the h honest rows first, then the q Byzantine rows (the order
 /// ByzFL concatenates them); rules that break ties by index may order the real round differently.</para>
 /// <para>The defence: a private copy of <see cref="AttackContext.Aggregator"/>, rebuilt from its
-/// spec through <see cref="AggregatorRegistry"/> (so trials never touch the server rule's state or
+/// spec through <see cref="AggregatorCatalog"/> (so trials never touch the server rule's state or
 /// streams), reset before every trial so every trial sees the same state; stateful rules (centered
 /// clipping) are thus modelled from a fresh state. A rule the registry cannot rebuild is called
 /// directly and never reset. The proxy rule (default median) stands in when the context has no
@@ -27,6 +26,7 @@ internal sealed class DefenceProbe
 {
     private readonly IAggregator _proxy;
     private readonly AggregatorBuildContext _buildContext;
+    private readonly AggregatorCatalog _catalog;
     private IAggregator? _source;
     private IAggregator? _copy;
     private bool _sourceUnusable;
@@ -47,6 +47,7 @@ internal sealed class DefenceProbe
         _proxy = proxy;
         _current = proxy;
         _buildContext = new AggregatorBuildContext(build.Seed, build.DeclaredByzantine);
+        _catalog = build.AggregatorsOrBuiltIn;
     }
 
     /// <summary>The rule the last trials ran against (for tests and diagnostics).</summary>
@@ -129,7 +130,7 @@ internal sealed class DefenceProbe
     {
         try
         {
-            return AggregatorRegistry.Create(given.Spec, _buildContext);
+            return _catalog.Create(given.Spec, _buildContext);
         }
         catch (SimByzException)
         {

@@ -58,7 +58,7 @@ internal sealed class OptimalIpmAttack : IGradientAttack, IScaleObjective
         string name = p.GetString("proxy", "median");
         try
         {
-            return (Aggregation.Registry.AggregatorRegistry.Create(name, new Aggregation.Registry.AggregatorBuildContext(context.Seed, context.DeclaredByzantine)), name);
+            return (context.AggregatorsOrBuiltIn.Create(name, new Aggregation.AggregatorBuildContext(context.Seed, context.DeclaredByzantine)), name);
         }
         catch (SimByzException e)
         {

@@ -1,3 +1,4 @@
+using SimByz.Specs;
 using SimByz.Simulator.Data;
 
 namespace SimByz.Simulator.Tasks.Models;
@@ -10,6 +11,10 @@ namespace SimByz.Simulator.Tasks.Models;
 /// determinism: <see cref="LinearPredictorModel{TLabel}"/>. Accuracy is NaN.</remarks>
 internal sealed class LinearRegressionModel(int featureCount) : LinearPredictorModel<float>("linear", featureCount)
 {
+    /// <summary>How <c>simbyz list</c> describes this model.</summary>
+    public static ComponentInfo Info { get; } = new ComponentInfo("linear", "linear regression ŷ = w·x + b, loss ½·mean (ŷ − y)²; layout w then b; zero init",
+            "least squares", "regression data (targets)", []);
+
     protected override bool HasAccuracy => false;
 
     protected override float[] Labels(Dataset data) => Kernels.RequireTargets(Spec, data);

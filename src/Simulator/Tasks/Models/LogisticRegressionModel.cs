@@ -1,3 +1,4 @@
+using SimByz.Specs;
 using SimByz.Scheduler;
 using SimByz.Simulator.Data;
 
@@ -15,6 +16,10 @@ namespace SimByz.Simulator.Tasks.Models;
 /// </remarks>
 internal sealed class LogisticRegressionModel(int featureCount) : LinearPredictorModel<int>("logistic", featureCount)
 {
+    /// <summary>How <c>simbyz list</c> describes this model.</summary>
+    public static ComponentInfo Info { get; } = new ComponentInfo("logistic", "binary logistic regression, mean cross-entropy, labels 0/1; layout w then b; zero init",
+            "logistic regression", "classification data with 2 classes", []);
+
     protected override bool HasAccuracy => true;
 
     protected override int[] Labels(Dataset data) => Kernels.RequireLabels(Spec, data);

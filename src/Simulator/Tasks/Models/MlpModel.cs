@@ -1,3 +1,4 @@
+using SimByz.Specs;
 using SimByz.Scheduler;
 using SimByz.Simulator.Data;
 
@@ -24,6 +25,11 @@ namespace SimByz.Simulator.Tasks.Models;
 /// </remarks>
 internal sealed class MlpModel : IModel
 {
+    /// <summary>How <c>simbyz list</c> describes this model.</summary>
+    public static ComponentInfo Info { get; } = new ComponentInfo("mlp", "MLP with 1 or 2 ReLU hidden layers and softmax cross-entropy output; per layer W (out×in row-major) then b; He-uniform hidden, Glorot-uniform output, zero biases",
+            "He et al. 2015 (init), Glorot and Bengio 2010 (init)", "classification data, C ≥ 2",
+            [new ParameterInfo("hidden", "1 or 2 sizes separated by ';'", "64", "hidden layer widths, e.g. 128;64")]);
+
     private const string Name = "mlp";
     private readonly int[] _sizes; // d, h1, [h2], C
     private readonly int[] _weightOffset;

@@ -1,3 +1,4 @@
+using SimByz.Specs;
 using SimByz.Scheduler;
 using SimByz.Simulator.Data;
 
@@ -17,6 +18,11 @@ namespace SimByz.Simulator.Tasks.Models;
 /// </remarks>
 internal sealed class QuadraticModel : IModel
 {
+    /// <summary>How <c>simbyz list</c> describes this model.</summary>
+    public static ComponentInfo Info { get; } = new ComponentInfo("quadratic", "strongly convex quadratic f(x) = (μ/2)·mean ‖x − z_i‖² over the examples' feature vectors; optimum = their mean; zero init",
+            "theory check (μ-strongly convex, μ-smooth)", "any data",
+            [new ParameterInfo("mu", "number > 0", "1", "curvature μ")]);
+
     private const string Name = "quadratic";
     private readonly int _features;
     private readonly double _mu;

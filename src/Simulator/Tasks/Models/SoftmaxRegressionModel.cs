@@ -1,3 +1,4 @@
+using SimByz.Specs;
 using SimByz.Scheduler;
 using SimByz.Simulator.Data;
 
@@ -18,6 +19,10 @@ namespace SimByz.Simulator.Tasks.Models;
 /// </remarks>
 internal sealed class SoftmaxRegressionModel : IModel
 {
+    /// <summary>How <c>simbyz list</c> describes this model.</summary>
+    public static ComponentInfo Info { get; } = new ComponentInfo("softmax", "softmax regression, mean cross-entropy (stable log-sum-exp); layout W (C×d row-major) then b; zero init",
+            "multinomial logistic regression", "classification data, C ≥ 2", []);
+
     private const string Name = "softmax";
     private readonly int _features;
     private readonly int _classes;

@@ -1,5 +1,4 @@
 using SimByz.Aggregation;
-using SimByz.Aggregation.Registry;
 using Xunit;
 
 namespace SimByz.Tests.Unit.Aggregation.AsyncSgd;
@@ -9,7 +8,7 @@ public class AsyncSgdRuleTests
     private static (AsyncDecision Decision, float[] Update) Decide(string spec, float[] u, long staleness)
     {
         var update = new float[u.Length];
-        var decision = AggregatorRegistry.CreateAsync(spec).Decide(new AsyncMessage(1, 10, staleness, u), AggregationContext.None, update);
+        var decision = AggregatorCatalog.BuiltIn.CreateAsync(spec).Decide(new AsyncMessage(1, 10, staleness, u), AggregationContext.None, update);
         return (decision, update);
     }
 
@@ -38,8 +37,8 @@ public class AsyncSgdRuleTests
     [Fact]
     public void CreateAsync_Spec_IsCanonical()
     {
-        Assert.Equal("async-sgd:variant=plain", AggregatorRegistry.CreateAsync("async-sgd").Spec);
-        Assert.Throws<SimByzException>(() => AggregatorRegistry.CreateAsync("async-sgd:max-staleness=3"));
-        Assert.Throws<SimByzException>(() => AggregatorRegistry.CreateAsync("bucketing:s=2+async-sgd"));
+        Assert.Equal("async-sgd:variant=plain", AggregatorCatalog.BuiltIn.CreateAsync("async-sgd").Spec);
+        Assert.Throws<SimByzException>(() => AggregatorCatalog.BuiltIn.CreateAsync("async-sgd:max-staleness=3"));
+        Assert.Throws<SimByzException>(() => AggregatorCatalog.BuiltIn.CreateAsync("bucketing:s=2+async-sgd"));
     }
 }

@@ -1,5 +1,4 @@
 using SimByz.Aggregation;
-using SimByz.Aggregation.Registry;
 using Xunit;
 using static SimByz.Tests.Unit.Aggregation.AggregationTestData;
 
@@ -35,8 +34,8 @@ public class PreAggregatorTests
     public void Bucketing_SameSeed_SamePermutationsAndResetReplays()
     {
         var rows = Normal(9, 4, 5);
-        var a = AggregatorRegistry.Create("bucketing:s=3+median", new AggregatorBuildContext(Seed: 42));
-        var b = AggregatorRegistry.Create("bucketing:s=3+median", new AggregatorBuildContext(Seed: 42));
+        var a = AggregatorCatalog.BuiltIn.Create("bucketing:s=3+median", new AggregatorBuildContext(Seed: 42));
+        var b = AggregatorCatalog.BuiltIn.Create("bucketing:s=3+median", new AggregatorBuildContext(Seed: 42));
         var first = Run(a, rows);
         Assert.Equal(first, Run(b, rows));
         var calls = Enumerable.Range(0, 5).Select(_ => Run(a, rows)).ToList();
@@ -67,7 +66,7 @@ public class PreAggregatorTests
 
     [Fact]
     public void Clipping_MissingTau_Throws()
-        => Assert.Throws<SimByzException>(() => AggregatorRegistry.Create("clipping+mean"));
+        => Assert.Throws<SimByzException>(() => AggregatorCatalog.BuiltIn.Create("clipping+mean"));
 
     [Fact]
     public void Arc_OneByzantineOfFive_ClipsTheLargestToTheNextNorm()
@@ -77,12 +76,12 @@ public class PreAggregatorTests
     [Fact]
     public void Chain_TwoPreAggregators_ApplyInOrderAndKeepTheirSpec()
     {
-        var rule = AggregatorRegistry.Create("clipping:tau=1+arc:f=1+mean");
+        var rule = AggregatorCatalog.BuiltIn.Create("clipping:tau=1+arc:f=1+mean");
         Assert.Equal("clipping:tau=1+arc:f=1+mean", rule.Spec);
         Assert.Equal(0.5f, Run(rule, Scalars(1f, -2f, 3f, 10f, 0.5f))[0], 5); // clipped to {1, −1, 1, 1, 0.5}; ARC then clips nothing
     }
 
     [Fact]
     public void PreAggregatorInRulePosition_IsRejected()
-        => Assert.Throws<SimByzException>(() => AggregatorRegistry.Create("bucketing:s=2"));
+        => Assert.Throws<SimByzException>(() => AggregatorCatalog.BuiltIn.Create("bucketing:s=2"));
 }

@@ -1,5 +1,4 @@
 using SimByz.Aggregation;
-using SimByz.Aggregation.Registry;
 using Xunit;
 using static SimByz.Tests.Unit.Aggregation.AggregationTestData;
 
@@ -139,7 +138,7 @@ public class DistanceRulesTests
 
     [Fact]
     public void GeometricMedian_EpsWithByzFLVariant_IsRejected()
-        => Assert.Throws<SimByzException>(() => AggregatorRegistry.Create("geometric-median:eps=0.1"));
+        => Assert.Throws<SimByzException>(() => AggregatorCatalog.BuiltIn.Create("geometric-median:eps=0.1"));
 
     [Fact]
     public void GeometricMedian_NaNRow_IsExcluded()
@@ -151,7 +150,7 @@ public class DistanceRulesTests
     [Fact]
     public void CenteredClipping_HandComputed_KeepsStateAcrossRoundsUntilReset()
     {
-        var rule = AggregatorRegistry.Create("cc:tau=1,iters=1");
+        var rule = AggregatorCatalog.BuiltIn.Create("cc:tau=1,iters=1");
         var rows = Scalars(0.5f, 3f, -2f);
         // v₁ = 0 + (0.5 + 3·(1/3) − 2·(1/2)) / 3 = 1/6.
         Assert.Equal(1.0 / 6, Run(rule, rows)[0], 6);

@@ -1,5 +1,4 @@
 using SimByz.Aggregation;
-using SimByz.Aggregation.Registry;
 using SimByz.Testing.Aggregation;
 using Xunit;
 
@@ -22,7 +21,7 @@ public class ZenoRuleTests
 
     private static (float[] Output, AggregationDiagnostics Diagnostics) Run(string spec, float[][] rows, AggregationContext context)
     {
-        var rule = AggregatorRegistry.Create(spec);
+        var rule = AggregatorCatalog.BuiltIn.Create(spec);
         var output = new float[rows[0].Length];
         var diagnostics = new AggregationDiagnostics();
         rule.Aggregate(GradientBatch.FromRows(rows), output, context, diagnostics);
@@ -164,11 +163,11 @@ public class ZenoRuleTests
     [Fact]
     public void Create_Spec_IsCanonicalAndBDefaultsToDeclaredQ()
     {
-        Assert.Equal("zeno:b=2,rho=0.5,penalty=mean", AggregatorRegistry.Create("zeno:penalty=mean,rho=0.5,b=2").Spec);
-        Assert.Equal("zeno:b=3,rho=0.0005,penalty=sum", AggregatorRegistry.Create("zeno", new AggregatorBuildContext(DeclaredByzantine: 3)).Spec);
-        Assert.Contains("'b' is required", Assert.Throws<SimByzException>(() => AggregatorRegistry.Create("zeno")).Message, StringComparison.Ordinal);
-        Assert.Throws<SimByzException>(() => AggregatorRegistry.Create("zeno:b=1,penalty=max"));
-        Assert.Throws<SimByzException>(() => AggregatorRegistry.Create("zeno:b=1,rho=-1"));
+        Assert.Equal("zeno:b=2,rho=0.5,penalty=mean", AggregatorCatalog.BuiltIn.Create("zeno:penalty=mean,rho=0.5,b=2").Spec);
+        Assert.Equal("zeno:b=3,rho=0.0005,penalty=sum", AggregatorCatalog.BuiltIn.Create("zeno", new AggregatorBuildContext(DeclaredByzantine: 3)).Spec);
+        Assert.Contains("'b' is required", Assert.Throws<SimByzException>(() => AggregatorCatalog.BuiltIn.Create("zeno")).Message, StringComparison.Ordinal);
+        Assert.Throws<SimByzException>(() => AggregatorCatalog.BuiltIn.Create("zeno:b=1,penalty=max"));
+        Assert.Throws<SimByzException>(() => AggregatorCatalog.BuiltIn.Create("zeno:b=1,rho=-1"));
     }
 
     [Theory]
@@ -206,7 +205,7 @@ public class ZenoRuleTests
     [Fact]
     public void Aggregate_AfterWarmUp_AllocatesNothing()
     {
-        var rule = AggregatorRegistry.Create("zeno:b=2");
+        var rule = AggregatorCatalog.BuiltIn.Create("zeno:b=2");
         var batch = GradientBatch.FromRows(Candidates);
         var output = new float[2];
         var diagnostics = new AggregationDiagnostics();

@@ -1,5 +1,4 @@
 using SimByz.Aggregation;
-using SimByz.Aggregation.Registry;
 using SimByz.Testing.Aggregation;
 using Xunit;
 
@@ -25,7 +24,7 @@ public class ZenoPlusPlusRuleTests
     [InlineData(0.03f, 0.04f, false, 0.024975)]  // positive but below ε: plain needs score ≥ ε
     public void Decide_PlainForm_AcceptsIffScoreAtLeastEpsilon(float u0, float u1, bool accepted, double score)
     {
-        var rule = AggregatorRegistry.CreateAsync("zeno++:rho=0.01,eps=0.1,form=plain");
+        var rule = AggregatorCatalog.BuiltIn.CreateAsync("zeno++:rho=0.01,eps=0.1,form=plain");
         var (decision, update) = Decide(rule, [u0, u1], Context(QuadraticValidationOracle.Isotropic(0, 0), [3, 4]));
         Assert.Equal(accepted, decision.Accepted);
         Assert.Equal(score, decision.Score, 1e-6);
@@ -42,7 +41,7 @@ public class ZenoPlusPlusRuleTests
     [InlineData(4f, -3f, 0.0, true, 0.01)]               // ρ = 0: the γε tolerance admits it
     public void Decide_ReferenceForm_RescalesToValidationNormAndTestsAgainstZero(float u0, float u1, double rho, bool accepted, double score)
     {
-        var rule = AggregatorRegistry.CreateAsync(FormattableString.Invariant($"zeno++:rho={rho},eps=0.1,form=reference"));
+        var rule = AggregatorCatalog.BuiltIn.CreateAsync(FormattableString.Invariant($"zeno++:rho={rho},eps=0.1,form=reference"));
         var (decision, update) = Decide(rule, [u0, u1], Context(QuadraticValidationOracle.Isotropic(0, 0), [3, 4]));
         Assert.Equal(accepted, decision.Accepted);
         Assert.Equal(score, decision.Score, 1e-5);
@@ -62,7 +61,7 @@ public class ZenoPlusPlusRuleTests
     public void Decide_RefreshesValidationGradientEveryKVersions()
     {
         var oracle = QuadraticValidationOracle.Isotropic(0, 0);
-        var rule = (SimByz.Aggregation.Rules.ZenoPlusPlusRule)AggregatorRegistry.CreateAsync("zeno++:k=3,rho=0,eps=0,form=plain");
+        var rule = (SimByz.Aggregation.Rules.ZenoPlusPlusRule)AggregatorCatalog.BuiltIn.CreateAsync("zeno++:k=3,rho=0,eps=0,form=plain");
         float[] towardsOrigin = [3, 4];
         var refreshedAt = new List<long>();
         for (long version = 0; version <= 7; version++)
@@ -80,7 +79,7 @@ public class ZenoPlusPlusRuleTests
         // The liveness caveat of refresh=versions: the version advances only on accepted messages, so a
         // stale g_r that rejects every message is never replaced.
         var oracle = QuadraticValidationOracle.Isotropic(0, 0);
-        var rule = AggregatorRegistry.CreateAsync("zeno++:k=3,rho=0,eps=0,form=plain");
+        var rule = AggregatorCatalog.BuiltIn.CreateAsync("zeno++:k=3,rho=0,eps=0,form=plain");
         Assert.True(Decide(rule, [3, 4], Context(oracle, [3, 4], version: 0)).Decision.Accepted);
         oracle.SetCenter(6, 8); // the fresh gradient is now (−3, −4): only messages pointing away from the origin descend
         for (int i = 0; i < 20; i++) Assert.False(Decide(rule, [-3, -4], Context(oracle, [3, 4], version: 1)).Decision.Accepted);
@@ -91,7 +90,7 @@ public class ZenoPlusPlusRuleTests
     public void Decide_RefreshByMessages_RefreshesEveryKScoredMessagesAcceptedOrNot()
     {
         var oracle = QuadraticValidationOracle.Isotropic(0, 0);
-        var rule = (SimByz.Aggregation.Rules.ZenoPlusPlusRule)AggregatorRegistry.CreateAsync("zeno++:k=3,rho=0,eps=0,form=plain,refresh=messages");
+        var rule = (SimByz.Aggregation.Rules.ZenoPlusPlusRule)AggregatorCatalog.BuiltIn.CreateAsync("zeno++:k=3,rho=0,eps=0,form=plain,refresh=messages");
         Assert.Equal("zenopp:rho=0,eps=0,k=3,form=plain,refresh=messages", rule.Spec);
         Assert.True(Decide(rule, [3, 4], Context(oracle, [3, 4], version: 0)).Decision.Accepted);
         oracle.SetCenter(6, 8);
@@ -107,7 +106,7 @@ public class ZenoPlusPlusRuleTests
     public void Decide_BetweenRefreshes_UsesTheStaleValidationGradient()
     {
         var oracle = QuadraticValidationOracle.Isotropic(0, 0);
-        var rule = AggregatorRegistry.CreateAsync("zeno++:k=10,rho=0,eps=0,form=plain");
+        var rule = AggregatorCatalog.BuiltIn.CreateAsync("zeno++:k=10,rho=0,eps=0,form=plain");
         float[] u = [3, 4];
         Assert.True(Decide(rule, u, Context(oracle, [3, 4], version: 5)).Decision.Accepted);
 
@@ -122,7 +121,7 @@ public class ZenoPlusPlusRuleTests
     public void Reset_ForgetsTheValidationGradient()
     {
         var oracle = QuadraticValidationOracle.Isotropic(0, 0);
-        var rule = AggregatorRegistry.CreateAsync("zeno++:k=10");
+        var rule = AggregatorCatalog.BuiltIn.CreateAsync("zeno++:k=10");
         Decide(rule, [3, 4], Context(oracle, [3, 4], version: 1));
         rule.Reset();
         Decide(rule, [3, 4], Context(oracle, [3, 4], version: 2));
@@ -134,7 +133,7 @@ public class ZenoPlusPlusRuleTests
     [InlineData("plain")]
     public void Decide_NonFiniteMessage_RejectedWithReason(string form)
     {
-        var rule = AggregatorRegistry.CreateAsync($"zeno++:rho=0,eps=1000,form={form}");
+        var rule = AggregatorCatalog.BuiltIn.CreateAsync($"zeno++:rho=0,eps=1000,form={form}");
         foreach (float bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
         {
             var (decision, update) = Decide(rule, [3, bad], Context(QuadraticValidationOracle.Isotropic(0, 0), [3, 4]));
@@ -149,7 +148,7 @@ public class ZenoPlusPlusRuleTests
     public void Decide_PlainForm_OverflowingInnerProduct_Rejected()
     {
         // (3e38)·3 overflows float32: the score would be +∞ and a naive test would accept the largest possible update.
-        var rule = AggregatorRegistry.CreateAsync("zeno++:rho=0.001,form=plain");
+        var rule = AggregatorCatalog.BuiltIn.CreateAsync("zeno++:rho=0.001,form=plain");
         var (decision, _) = Decide(rule, [3e38f, 3e38f], Context(QuadraticValidationOracle.Isotropic(0, 0), [3, 4]));
         Assert.False(decision.Accepted);
         Assert.Contains("overflow", decision.Reason, StringComparison.Ordinal);
@@ -158,7 +157,7 @@ public class ZenoPlusPlusRuleTests
     [Fact]
     public void Decide_ZeroMessage_ReferenceForm_ScoresGammaEpsilon()
     {
-        var rule = AggregatorRegistry.CreateAsync("zeno++:eps=0.1");
+        var rule = AggregatorCatalog.BuiltIn.CreateAsync("zeno++:eps=0.1");
         var (decision, update) = Decide(rule, [0, 0], Context(QuadraticValidationOracle.Isotropic(0, 0), [3, 4]));
         Assert.True(decision.Accepted);
         Assert.Equal(0.1 * 0.1, decision.Score, 1e-12);
@@ -168,7 +167,7 @@ public class ZenoPlusPlusRuleTests
     [Fact]
     public void Decide_WithoutOracle_ThrowsSayingItNeedsValidationData()
     {
-        var rule = AggregatorRegistry.CreateAsync("zeno++");
+        var rule = AggregatorCatalog.BuiltIn.CreateAsync("zeno++");
         var ex = Assert.Throws<SimByzException>(() => Decide(rule, [1, 2], AggregationContext.None));
         Assert.Contains("validation data", ex.Message, StringComparison.Ordinal);
     }
@@ -177,17 +176,17 @@ public class ZenoPlusPlusRuleTests
     public void CreateAsync_PaperNameAndCanonicalName_GiveTheSameCanonicalSpec()
     {
         const string canonical = "zenopp:rho=0.002,eps=0.1,k=5,form=reference";
-        Assert.Equal(canonical, AggregatorRegistry.CreateAsync("zeno++:rho=0.002,k=5").Spec);
-        Assert.Equal(canonical, AggregatorRegistry.CreateAsync(canonical).Spec);
-        Assert.Equal("zenopp:rho=0.001,eps=0.1,k=10,form=reference", AggregatorRegistry.CreateAsync(" zeno++ ").Spec);
-        Assert.Throws<SimByzException>(() => AggregatorRegistry.CreateAsync("zeno++:k=0"));
-        Assert.Throws<SimByzException>(() => AggregatorRegistry.CreateAsync("zeno++:form=fancy"));
+        Assert.Equal(canonical, AggregatorCatalog.BuiltIn.CreateAsync("zeno++:rho=0.002,k=5").Spec);
+        Assert.Equal(canonical, AggregatorCatalog.BuiltIn.CreateAsync(canonical).Spec);
+        Assert.Equal("zenopp:rho=0.001,eps=0.1,k=10,form=reference", AggregatorCatalog.BuiltIn.CreateAsync(" zeno++ ").Spec);
+        Assert.Throws<SimByzException>(() => AggregatorCatalog.BuiltIn.CreateAsync("zeno++:k=0"));
+        Assert.Throws<SimByzException>(() => AggregatorCatalog.BuiltIn.CreateAsync("zeno++:form=fancy"));
     }
 
     [Fact]
     public void Decide_AfterWarmUp_AllocatesNothing()
     {
-        var rule = AggregatorRegistry.CreateAsync("zeno++:k=1");
+        var rule = AggregatorCatalog.BuiltIn.CreateAsync("zeno++:k=1");
         var oracle = QuadraticValidationOracle.Isotropic(0, 0);
         var update = new float[2];
         var message = new AsyncMessage(0, 0, 0, new float[] { 3, 4 });

@@ -14,7 +14,7 @@ public class AsyncBehaviourTests
     [InlineData(4, 0)]
     public void StaleFixed_ReadsVersionSOldClampedAtZero(long current, long expected)
     {
-        var stale = AttackRegistry.CreateAsyncBehaviour("stale");
+        var stale = AttackCatalog.BuiltIn.CreateAsyncBehaviour("stale");
         Assert.Equal("stale:versions=10,mode=fixed", stale.Spec);
         Assert.Equal(10, stale.HistoryDepth);
         Assert.Equal(expected, stale.ModelVersionToRead(current, Stream()));
@@ -23,7 +23,7 @@ public class AsyncBehaviourTests
     [Fact]
     public void StaleUniform_DrawsFromTheStreamWithinTheWindow()
     {
-        var stale = AttackRegistry.CreateAsyncBehaviour("stale:versions=5,mode=uniform");
+        var stale = AttackCatalog.BuiltIn.CreateAsyncBehaviour("stale:versions=5,mode=uniform");
         var rng = Stream(4);
         var replay = Stream(4);
         var seen = new HashSet<long>();
@@ -39,7 +39,7 @@ public class AsyncBehaviourTests
     [Fact]
     public void DelayConstant_AddsExactlyExtra_WithoutDrawing()
     {
-        var delay = AttackRegistry.CreateAsyncBehaviour("delay");
+        var delay = AttackCatalog.BuiltIn.CreateAsyncBehaviour("delay");
         Assert.Equal("delay:extra=50ms,dist=constant", delay.Spec);
         var rng = Stream();
         Assert.Equal(SimTime.FromMilliseconds(50), delay.ExtraDelay(rng));
@@ -49,7 +49,7 @@ public class AsyncBehaviourTests
     [Fact]
     public void DelayUniform_IsTwiceExtraTimesUniformRoundedToNanoseconds()
     {
-        var delay = AttackRegistry.CreateAsyncBehaviour("delay:extra=1.5ms,dist=uniform");
+        var delay = AttackCatalog.BuiltIn.CreateAsyncBehaviour("delay:extra=1.5ms,dist=uniform");
         var rng = Stream(8);
         var replay = Stream(8);
         for (int i = 0; i < 50; i++)
@@ -62,7 +62,7 @@ public class AsyncBehaviourTests
     [Fact]
     public void DelayExponential_HasTheRequestedMean()
     {
-        var delay = AttackRegistry.CreateAsyncBehaviour("delay:extra=2ms,dist=exponential");
+        var delay = AttackCatalog.BuiltIn.CreateAsyncBehaviour("delay:extra=2ms,dist=exponential");
         var rng = Stream(12);
         double sum = 0;
         const int draws = 20_000;
@@ -75,7 +75,7 @@ public class AsyncBehaviourTests
     [InlineData("burst:k=3,mode=distinct", 3, BurstMode.Distinct)]
     public void Burst_ReportsSizeAndMode(string spec, int k, BurstMode mode)
     {
-        var burst = AttackRegistry.CreateAsyncBehaviour(spec);
+        var burst = AttackCatalog.BuiltIn.CreateAsyncBehaviour(spec);
         Assert.Equal(k, burst.BurstSize);
         Assert.Equal(mode, burst.BurstMode);
         Assert.Equal(SimTime.Zero, burst.ExtraDelay(Stream()));
@@ -85,7 +85,7 @@ public class AsyncBehaviourTests
     [Fact]
     public void Chain_CombinesEachAspectFromItsMember()
     {
-        var chain = AttackRegistry.CreateAsyncBehaviour("stale:versions=3+delay:extra=1ms+burst:k=2,mode=distinct");
+        var chain = AttackCatalog.BuiltIn.CreateAsyncBehaviour("stale:versions=3+delay:extra=1ms+burst:k=2,mode=distinct");
         Assert.Equal("stale:versions=3,mode=fixed+delay:extra=1ms,dist=constant+burst:k=2,mode=distinct", chain.Spec);
         Assert.Equal(3, chain.HistoryDepth);
         Assert.Equal(47, chain.ModelVersionToRead(50, Stream()));
@@ -104,7 +104,7 @@ public class AsyncBehaviourTests
     [InlineData("ipm", "is a gradient attack")]
     public void Create_BadSpec_ThrowsClearMessage(string spec, string expected)
     {
-        var ex = Assert.Throws<SimByzException>(() => AttackRegistry.CreateAsyncBehaviour(spec));
+        var ex = Assert.Throws<SimByzException>(() => AttackCatalog.BuiltIn.CreateAsyncBehaviour(spec));
         Assert.Contains(expected, ex.Message);
     }
 }

@@ -13,16 +13,16 @@ public class DataAttackTests
     [InlineData(1, 2, 0)]
     [InlineData(2, 5, 2)]
     public void LabelFlip_MapsYToCMinusOneMinusY(int label, int classes, int expected)
-        => Assert.Equal(expected, AttackRegistry.CreateDataAttack("label-flip").PoisonLabel(label, classes));
+        => Assert.Equal(expected, AttackCatalog.BuiltIn.CreateDataAttack("label-flip").PoisonLabel(label, classes));
 
     [Fact]
     public void LabelFlip_LabelOutOfRange_Throws()
-        => Assert.Throws<ArgumentOutOfRangeException>(() => AttackRegistry.CreateDataAttack("label-flip").PoisonLabel(10, 10));
+        => Assert.Throws<ArgumentOutOfRangeException>(() => AttackCatalog.BuiltIn.CreateDataAttack("label-flip").PoisonLabel(10, 10));
 
     [Fact]
     public void LabelPermutation_ExplicitPermutation_MapsEachClass()
     {
-        var attack = AttackRegistry.CreateDataAttack("label-perm:perm=2;0;3;1");
+        var attack = AttackCatalog.BuiltIn.CreateDataAttack("label-perm:perm=2;0;3;1");
         Assert.Equal("label-perm:perm=2;0;3;1", attack.Spec);
         Assert.Equal([2, 0, 3, 1], Enumerable.Range(0, 4).Select(y => attack.PoisonLabel(y, 4)));
     }
@@ -30,7 +30,7 @@ public class DataAttackTests
     [Fact]
     public void LabelPermutation_ExplicitPermutationWithWrongClassCount_ThrowsSimByzException()
     {
-        var ex = Assert.Throws<SimByzException>(() => AttackRegistry.CreateDataAttack("label-perm:perm=1;0").PoisonLabel(0, 10));
+        var ex = Assert.Throws<SimByzException>(() => AttackCatalog.BuiltIn.CreateDataAttack("label-perm:perm=1;0").PoisonLabel(0, 10));
         Assert.Contains("lists 2 classes but the task has 10", ex.Message);
     }
 
@@ -42,17 +42,17 @@ public class DataAttackTests
     [InlineData("label-perm:perm=1;0,seed=3", "unknown parameter 'seed'")]
     public void LabelPermutation_BadSpec_ThrowsClearMessage(string spec, string expected)
     {
-        var ex = Assert.Throws<SimByzException>(() => AttackRegistry.CreateDataAttack(spec));
+        var ex = Assert.Throws<SimByzException>(() => AttackCatalog.BuiltIn.CreateDataAttack(spec));
         Assert.Contains(expected, ex.Message);
     }
 
     [Fact]
     public void LabelPermutation_Random_IsADerangementFixedBySeeds()
     {
-        var a = (LabelPermutationAttack)AttackRegistry.CreateDataAttack("label-perm:seed=4", new AttackBuildContext(Seed: 99));
-        var b = (LabelPermutationAttack)AttackRegistry.CreateDataAttack("label-perm:perm=random,seed=4", new AttackBuildContext(Seed: 99));
-        var c = (LabelPermutationAttack)AttackRegistry.CreateDataAttack("label-perm:seed=5", new AttackBuildContext(Seed: 99));
-        var d = (LabelPermutationAttack)AttackRegistry.CreateDataAttack("label-perm:seed=4", new AttackBuildContext(Seed: 100));
+        var a = (LabelPermutationAttack)AttackCatalog.BuiltIn.CreateDataAttack("label-perm:seed=4", new AttackBuildContext(Seed: 99));
+        var b = (LabelPermutationAttack)AttackCatalog.BuiltIn.CreateDataAttack("label-perm:perm=random,seed=4", new AttackBuildContext(Seed: 99));
+        var c = (LabelPermutationAttack)AttackCatalog.BuiltIn.CreateDataAttack("label-perm:seed=5", new AttackBuildContext(Seed: 99));
+        var d = (LabelPermutationAttack)AttackCatalog.BuiltIn.CreateDataAttack("label-perm:seed=4", new AttackBuildContext(Seed: 100));
         Assert.Equal("label-perm:perm=random,seed=4", a.Spec);
         int[] map = a.RandomPermutation(10);
         Assert.Equal(Enumerable.Range(0, 10), map.Order());
@@ -68,13 +68,13 @@ public class DataAttackTests
 
     [Fact]
     public void LabelPermutation_RandomWithOneClass_ThrowsSimByzException()
-        => Assert.Throws<SimByzException>(() => AttackRegistry.CreateDataAttack("label-perm").PoisonLabel(0, 1));
+        => Assert.Throws<SimByzException>(() => AttackCatalog.BuiltIn.CreateDataAttack("label-perm").PoisonLabel(0, 1));
 
     [Fact]
     public void LabelPermutation_ReversalPermutation_EqualsLabelFlip()
     {
-        var perm = AttackRegistry.CreateDataAttack("label-perm:perm=9;8;7;6;5;4;3;2;1;0");
-        var flip = AttackRegistry.CreateDataAttack("label-flip");
+        var perm = AttackCatalog.BuiltIn.CreateDataAttack("label-perm:perm=9;8;7;6;5;4;3;2;1;0");
+        var flip = AttackCatalog.BuiltIn.CreateDataAttack("label-flip");
         for (int y = 0; y < 10; y++) Assert.Equal(flip.PoisonLabel(y, 10), perm.PoisonLabel(y, 10));
     }
 }

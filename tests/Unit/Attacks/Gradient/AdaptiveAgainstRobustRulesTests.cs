@@ -1,4 +1,4 @@
-using SimByz.Aggregation.Registry;
+using SimByz.Aggregation;
 using SimByz.Attacks.Gradient;
 using SimByz.Scheduler;
 using Xunit;
@@ -26,7 +26,7 @@ public class AdaptiveAgainstRobustRulesTests
     }
 
     private static double Damage(string rule, float[][] honest, float[][] byzantine)
-        => Distance(Aggregate(AggregatorRegistry.Create(rule), honest, byzantine), Mean(honest));
+        => Distance(Aggregate(AggregatorCatalog.BuiltIn.Create(rule), honest, byzantine), Mean(honest));
 
     [Theory]
     [InlineData(0.1)]
@@ -37,8 +37,8 @@ public class AdaptiveAgainstRobustRulesTests
         var honest = Honest(7, 1000, 2019);
         var rows = Craft(Attack(FormattableString.Invariant($"ipm:eps={eps}")), Context(honest, 4));
         var mean = Mean(honest);
-        Assert.True(Dot(mean, Aggregate(AggregatorRegistry.Create("krum:f=4"), honest, rows)) < 0);
-        Assert.True(Dot(mean, Aggregate(AggregatorRegistry.Create("mean"), honest, rows)) > 0);
+        Assert.True(Dot(mean, Aggregate(AggregatorCatalog.BuiltIn.Create("krum:f=4"), honest, rows)) < 0);
+        Assert.True(Dot(mean, Aggregate(AggregatorCatalog.BuiltIn.Create("mean"), honest, rows)) > 0);
     }
 
     [Theory]
@@ -52,10 +52,10 @@ public class AdaptiveAgainstRobustRulesTests
         var honest = Honest(7, 200, 7);
         double fixedDamage = Damage(rule, honest, Craft(Attack("ipm:eps=0.1"), Context(honest, 4)));
         var attack = (OptimalIpmAttack)Attack("optimal-ipm", new SimByz.Attacks.AttackBuildContext(DeclaredByzantine: 4));
-        double optimalDamage = Damage(rule, honest, Craft(attack, Context(honest, 4, aggregator: AggregatorRegistry.Create(rule))));
+        double optimalDamage = Damage(rule, honest, Craft(attack, Context(honest, 4, aggregator: AggregatorCatalog.BuiltIn.Create(rule))));
         Assert.True(optimalDamage > fixedDamage * 1.05, $"{rule}: optimal {optimalDamage} (ε* = {attack.LastScale}) vs fixed {fixedDamage}");
         Assert.Equal(optimalDamage, attack.LastDamage, 4);
-        Assert.Equal(AggregatorRegistry.Create(rule, new AggregatorBuildContext(0, 4)).Spec, attack.Probe.Current.Spec);
+        Assert.Equal(AggregatorCatalog.BuiltIn.Create(rule, new AggregatorBuildContext(0, 4)).Spec, attack.Probe.Current.Spec);
     }
 
     [Theory]
@@ -67,7 +67,7 @@ public class AdaptiveAgainstRobustRulesTests
         var honest = Honest(7, 200, 8);
         double fixedDamage = Damage(rule, honest, Craft(Attack("alie:variant=byzfl"), Context(honest, 4)));
         var attack = (OptimalAlieAttack)Attack("optimal-alie");
-        double optimalDamage = Damage(rule, honest, Craft(attack, Context(honest, 4, aggregator: AggregatorRegistry.Create(rule))));
+        double optimalDamage = Damage(rule, honest, Craft(attack, Context(honest, 4, aggregator: AggregatorCatalog.BuiltIn.Create(rule))));
         Assert.True(optimalDamage >= factor * fixedDamage, $"{rule}: optimal {optimalDamage} (z* = {attack.LastScale}) vs fixed {fixedDamage}");
         Assert.True(optimalDamage > 0);
     }

@@ -1,5 +1,4 @@
 using SimByz.Aggregation;
-using SimByz.Aggregation.Registry;
 using SimByz.Attacks.Gradient;
 using SimByz.Specs;
 using Xunit;
@@ -15,7 +14,7 @@ public class OptimalAttackTests
     // Wide spread: ALIE's fixed z = 1.5 falls short of the largest honest value 10.
     private static readonly float[][] Spread = [[-1f], [0f], [0.1f], [0.2f], [10f]];
 
-    private static IAggregator Rule(string spec) => AggregatorRegistry.Create(spec);
+    private static IAggregator Rule(string spec) => AggregatorCatalog.BuiltIn.Create(spec);
 
     private static double Damage(IAggregator rule, float[][] honest, float[][] byzantine)
         => Distance(Aggregate(rule, honest, byzantine), Mean(honest));
@@ -153,7 +152,7 @@ public class OptimalAttackTests
     /// <summary>A mean the registry does not know (so the probe cannot rebuild it).</summary>
     private sealed class CountingMean : IAggregator
     {
-        private readonly IAggregator _mean = AggregatorRegistry.Create("mean");
+        private readonly IAggregator _mean = AggregatorCatalog.BuiltIn.Create("mean");
 
         public int Calls { get; private set; }
 

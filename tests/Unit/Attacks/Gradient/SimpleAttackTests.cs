@@ -67,8 +67,8 @@ public class SimpleAttackTests
         float[][] honest = [[-0.3f], [1f], [2f]];
         var rows = Craft(Attack("ipm:eps=1"), Context(honest, 2));
         AllRowsEqual(rows, [-0.9f]);
-        var median = Aggregate(SimByz.Aggregation.Registry.AggregatorRegistry.Create("median"), honest, rows);
-        var mean = Aggregate(SimByz.Aggregation.Registry.AggregatorRegistry.Create("mean"), honest, rows);
+        var median = Aggregate(SimByz.Aggregation.AggregatorCatalog.BuiltIn.Create("median"), honest, rows);
+        var mean = Aggregate(SimByz.Aggregation.AggregatorCatalog.BuiltIn.Create("mean"), honest, rows);
         Assert.Equal(-0.3f, median[0], 1e-6);
         Assert.Equal(0.18f, mean[0], 1e-6);
     }
@@ -81,7 +81,7 @@ public class SimpleAttackTests
     {
         float[][] honest = [[-0.3f], [1f], [2f]];
         var rows = Craft(Attack($"ipm:eps={eps.ToString(System.Globalization.CultureInfo.InvariantCulture)}"), Context(honest, 2));
-        var median = Aggregate(SimByz.Aggregation.Registry.AggregatorRegistry.Create("median"), honest, rows);
+        var median = Aggregate(SimByz.Aggregation.AggregatorCatalog.BuiltIn.Create("median"), honest, rows);
         Assert.True(Dot(Mean(honest), median) < 0, $"⟨honest mean, Median⟩ = {Dot(Mean(honest), median)}");
     }
 
@@ -99,8 +99,8 @@ public class SimpleAttackTests
         }
         var rows = Craft(Attack("ipm:eps=0.1"), Context(honest, q));
         var mean = Mean(honest);
-        var median = Aggregate(SimByz.Aggregation.Registry.AggregatorRegistry.Create("median"), honest, rows);
-        var average = Aggregate(SimByz.Aggregation.Registry.AggregatorRegistry.Create("mean"), honest, rows);
+        var median = Aggregate(SimByz.Aggregation.AggregatorCatalog.BuiltIn.Create("median"), honest, rows);
+        var average = Aggregate(SimByz.Aggregation.AggregatorCatalog.BuiltIn.Create("mean"), honest, rows);
         Assert.True(Dot(mean, median) < 0, $"⟨mean, Median⟩ = {Dot(mean, median)}");
         Assert.True(Dot(mean, average) > 0, $"⟨mean, Mean⟩ = {Dot(mean, average)}");
     }
@@ -167,7 +167,7 @@ public class SimpleAttackTests
     [Fact]
     public void Craft_ZeroByzantineRows_WritesNothing()
     {
-        foreach (var info in AttackRegistry.GradientAttacks)
+        foreach (var info in AttackCatalog.BuiltIn.GradientAttacks)
         {
             var attack = Attack(info.Name);
             if (attack.IsOmission) continue;

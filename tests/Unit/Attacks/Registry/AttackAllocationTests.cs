@@ -1,4 +1,4 @@
-using SimByz.Aggregation.Registry;
+using SimByz.Aggregation;
 using SimByz.Attacks;
 using Xunit;
 using static SimByz.Tests.Unit.Attacks.AttackKit;
@@ -11,7 +11,7 @@ public class AttackAllocationTests
     public static TheoryData<string> Specs()
     {
         var data = new TheoryData<string>();
-        foreach (var info in AttackRegistry.GradientAttacks)
+        foreach (var info in AttackCatalog.BuiltIn.GradientAttacks)
         {
             if (info.Name != "omission") data.Add(info.Name);
         }
@@ -34,7 +34,7 @@ public class AttackAllocationTests
             for (int j = 0; j < 64; j++) honest[i][j] = (float)(0.2 + rng.NextNormal());
         }
         var attack = Attack(spec, new AttackBuildContext(DeclaredByzantine: 3));
-        var context = Context(honest, 3, own: [honest[0], honest[1], honest[2]], aggregator: AggregatorRegistry.Create("median"), workers: 12, learningRate: 0.1);
+        var context = Context(honest, 3, own: [honest[0], honest[1], honest[2]], aggregator: AggregatorCatalog.BuiltIn.Create("median"), workers: 12, learningRate: 0.1);
         var output = new float[3 * 64];
         attack.Craft(context, output);
         long before = GC.GetAllocatedBytesForCurrentThread();

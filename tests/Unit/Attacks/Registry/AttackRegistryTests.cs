@@ -1,4 +1,4 @@
-using SimByz.Aggregation.Registry;
+using SimByz.Aggregation;
 using SimByz.Attacks;
 using Xunit;
 using static SimByz.Tests.Unit.Attacks.AttackKit;
@@ -11,7 +11,7 @@ public class AttackRegistryTests
     public static TheoryData<string> GradientNames()
     {
         var data = new TheoryData<string>();
-        foreach (var info in AttackRegistry.GradientAttacks) data.Add(info.Name);
+        foreach (var info in AttackCatalog.BuiltIn.GradientAttacks) data.Add(info.Name);
         return data;
     }
 
@@ -31,10 +31,10 @@ public class AttackRegistryTests
     public void Lists_HoldEveryBehaviourOfTheIssue()
     {
         string[] gradient = ["sign-flip", "bitflip", "gaussian", "ipm", "alie", "optimal-ipm", "optimal-alie", "zeno-aware", "mimic", "nonfinite", "large-norm", "zero", "omission", "honest"];
-        Assert.Equal(gradient, AttackRegistry.GradientAttacks.Select(i => i.Name));
-        Assert.Equal(["label-flip", "label-perm"], AttackRegistry.DataAttacks.Select(i => i.Name));
-        Assert.Equal(["stale", "delay", "burst"], AttackRegistry.AsyncBehaviours.Select(i => i.Name));
-        foreach (var info in AttackRegistry.GradientAttacks.Concat(AttackRegistry.DataAttacks).Concat(AttackRegistry.AsyncBehaviours))
+        Assert.Equal(gradient, AttackCatalog.BuiltIn.GradientAttacks.Select(i => i.Name));
+        Assert.Equal(["label-flip", "label-perm"], AttackCatalog.BuiltIn.DataAttacks.Select(i => i.Name));
+        Assert.Equal(["stale", "delay", "burst"], AttackCatalog.BuiltIn.AsyncBehaviours.Infos.Select(i => i.Name));
+        foreach (var info in AttackCatalog.BuiltIn.GradientAttacks.Concat(AttackCatalog.BuiltIn.DataAttacks).Concat(AttackCatalog.BuiltIn.AsyncBehaviours.Infos))
         {
             Assert.False(string.IsNullOrWhiteSpace(info.Summary), info.Name);
             Assert.False(string.IsNullOrWhiteSpace(info.Source), info.Name);
@@ -59,7 +59,7 @@ public class AttackRegistryTests
         if (a.IsOmission) return;
         var honest = HonestRows(7, 16, 42);
         float[][] own = HonestRows(3, 16, 43);
-        var median = AggregatorRegistry.Create("median");
+        var median = AggregatorCatalog.BuiltIn.Create("median");
         var first = Craft(a, Context(honest, 3, own: own, aggregator: median, seed: 10, workers: 10, learningRate: 0.1));
         var again = Craft(Attack(name), Context(honest, 3, own: own, aggregator: median, seed: 10, workers: 10, learningRate: 0.1));
         var other = Craft(Attack(name), Context(honest, 3, own: own, aggregator: median, seed: 11, workers: 10, learningRate: 0.1));
@@ -79,9 +79,9 @@ public class AttackRegistryTests
         if (attack.IsOmission) return;
         const int q = 3;
         var honest = HonestRows(12, 8, 5);
-        foreach (var info in AggregatorRegistry.Rules)
+        foreach (var info in AggregatorCatalog.BuiltIn.Rules.Infos)
         {
-            var rule = AggregatorRegistry.Create(info.Name, new AggregatorBuildContext(1, q));
+            var rule = AggregatorCatalog.BuiltIn.Create(info.Name, new AggregatorBuildContext(1, q));
             var rows = Craft(attack, Context(honest, q, own: HonestRows(q, 8, 6), aggregator: rule, workers: 15, learningRate: 0.1));
             var output = Aggregate(rule, honest, rows);
             Assert.Equal(8, output.Length);
@@ -107,7 +107,7 @@ public class AttackRegistryTests
     [InlineData("optimal-alie:z=1", "unknown parameter 'z'")]
     public void CreateGradientAttack_BadSpec_ThrowsOneClearMessage(string spec, string expected)
     {
-        var ex = Assert.Throws<SimByzException>(() => AttackRegistry.CreateGradientAttack(spec));
+        var ex = Assert.Throws<SimByzException>(() => AttackCatalog.BuiltIn.CreateGradientAttack(spec));
         Assert.Contains(expected, ex.Message);
         Assert.DoesNotContain("\n", ex.Message);
     }
@@ -115,11 +115,11 @@ public class AttackRegistryTests
     [Fact]
     public void CreateDataAttack_GradientAttackName_PointsToTheRightKind()
     {
-        var ex = Assert.Throws<SimByzException>(() => AttackRegistry.CreateDataAttack("ipm"));
+        var ex = Assert.Throws<SimByzException>(() => AttackCatalog.BuiltIn.CreateDataAttack("ipm"));
         Assert.Contains("unknown data attack 'ipm': 'ipm' is a gradient attack (known: label-flip, label-perm)", ex.Message);
     }
 
     [Fact]
     public void Create_EachCallBuildsANewInstance()
-        => Assert.NotSame(AttackRegistry.CreateGradientAttack("optimal-ipm"), AttackRegistry.CreateGradientAttack("optimal-ipm"));
+        => Assert.NotSame(AttackCatalog.BuiltIn.CreateGradientAttack("optimal-ipm"), AttackCatalog.BuiltIn.CreateGradientAttack("optimal-ipm"));
 }

@@ -17,7 +17,7 @@ public sealed class TorchModelTests
     public void TorchMlp_SameSeedAsManagedMlp_SameInitialVectorAndGradientWithin1e5()
     {
         var data = ModelTestData.Classification(40, 6, 3, seed: 11);
-        var managed = ModelRegistry.Create("mlp:hidden=5", data.FeatureCount, data.ClassCount);
+        var managed = ModelCatalog.Create("mlp:hidden=5", data.FeatureCount, data.ClassCount);
         var torch = TorchModels.Create("torch-mlp:hidden=5", data.FeatureCount, data.ClassCount, Cpu);
         Assert.Equal(managed.ParameterCount, torch.ParameterCount);
         var a = new float[managed.ParameterCount];
@@ -149,15 +149,18 @@ public sealed class TorchModelTests
     }
 
     [Fact]
-    public void ModelRegistry_AfterRegister_BuildsTorchModels()
+    public void ModelCatalog_WithTorchComponents_BuildsTorchModels()
     {
-        TorchModels.Register(Cpu);
-        var model = ModelRegistry.Create("torch-mlp:hidden=4;3", 5, 2);
+        var models = SimByz.Gpu.Composition.TorchComponents.BuiltIn(Cpu).Models;
+        var model = ModelCatalog.Create("torch-mlp:hidden=4;3", 5, 2, models);
         Assert.Equal("torch-mlp:hidden=4;3", model.Spec);
         Assert.Equal((5 * 4 + 4) + (4 * 3 + 3) + (3 * 2 + 2), model.ParameterCount);
-        Assert.Contains(ModelRegistry.Models, m => m.Name == "zeno-cnn");
-        var error = Assert.Throws<SimByzException>(() => ModelRegistry.Create("cnn", 100, 10));
+        Assert.Contains(models.Infos, m => m.Name == "zeno-cnn");
+        var error = Assert.Throws<SimByzException>(() => ModelCatalog.Create("cnn", 100, 10, models));
         Assert.Contains("not divisible by 4", error.Message);
+        var unknown = Assert.Throws<SimByzException>(() => ModelCatalog.Create("cnn:c3=4", 784, 10, models));
+        Assert.Contains("unknown parameter 'c3'", unknown.Message);
+        Assert.Throws<SimByzException>(() => ModelCatalog.Create("cnn", 784, 10));
     }
 
     /// <summary>Two-class images: class 1 is brighter in the left half, class 0 in the right half, plus noise.</summary>

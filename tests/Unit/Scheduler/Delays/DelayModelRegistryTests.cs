@@ -3,13 +3,13 @@ using Xunit;
 
 namespace SimByz.Tests.Unit.Scheduler.Delays;
 
-public class DelayModelRegistryTests
+public class DelayModelCatalogTests
 {
     [Fact]
     public void Models_ListsEveryModelInOrder()
         => Assert.Equal(
             ["constant", "uniform", "exponential", "lognormal", "pareto", "empirical", "trace", "shifted", "straggler"],
-            DelayModelRegistry.Models.Select(m => m.Name));
+            DelayModelCatalog.Models.Select(m => m.Name));
 
     [Theory]
     [InlineData("constant:t=5ms", "constant:t=5ms")]
@@ -27,16 +27,16 @@ public class DelayModelRegistryTests
     [InlineData("constant:t=1.000000001s", "constant:t=1.000000001s")]
     public void Parse_ValidSpec_GivesCanonicalSpecThatRoundTrips(string spec, string canonical)
     {
-        var options = DelayModelRegistry.Parse(spec);
+        var options = DelayModelCatalog.Parse(spec);
         Assert.Equal(canonical, options.ToSpec());
-        Assert.Equal(canonical, DelayModelRegistry.Parse(canonical).ToSpec());
-        Assert.Equal(canonical, DelayModelRegistry.Create(spec).Spec);
+        Assert.Equal(canonical, DelayModelCatalog.Parse(canonical).ToSpec());
+        Assert.Equal(canonical, DelayModelCatalog.Create(spec).Spec);
     }
 
     [Fact]
     public void Parse_Chain_BuildsNestedOptions()
     {
-        var options = Assert.IsType<ShiftedDelayOptions>(DelayModelRegistry.Parse("shifted:offset=1ms+straggler:p=0.1,factor=10+exponential:mean=2ms"));
+        var options = Assert.IsType<ShiftedDelayOptions>(DelayModelCatalog.Parse("shifted:offset=1ms+straggler:p=0.1,factor=10+exponential:mean=2ms"));
         var straggler = Assert.IsType<StragglerDelayOptions>(options.Inner);
         Assert.Equal(0.1, straggler.Probability);
         Assert.Equal(0.002, Assert.IsType<ExponentialDelayOptions>(straggler.Inner).MeanSeconds);
@@ -61,7 +61,7 @@ public class DelayModelRegistryTests
     [InlineData("trace:file=/nonexistent/simbyz-trace.txt", "cannot read durations file")]
     public void Parse_BadSpec_ThrowsSimByzExceptionNamingTheProblem(string spec, string expected)
     {
-        var e = Assert.Throws<SimByzException>(() => DelayModelRegistry.Parse(spec));
+        var e = Assert.Throws<SimByzException>(() => DelayModelCatalog.Parse(spec));
         Assert.Contains(expected, e.Message);
         Assert.StartsWith("delay model '", e.Message);
     }
@@ -69,7 +69,7 @@ public class DelayModelRegistryTests
     [Fact]
     public void Models_EveryEntryDocumentsItsParameters()
     {
-        foreach (var info in DelayModelRegistry.Models)
+        foreach (var info in DelayModelCatalog.Models)
         {
             Assert.False(string.IsNullOrWhiteSpace(info.Summary));
             Assert.NotEmpty(info.Parameters);

@@ -266,7 +266,7 @@ public class DelayModelTests
         Assert.NotEqual(new EmpiricalDelayOptions([0.001, 0.002]), new EmpiricalDelayOptions([0.002, 0.001]));
         Assert.Equal(
             new TraceDelayOptions([0.001], TraceEndBehavior.Fallback, new ConstantDelayOptions(0.002)),
-            DelayModelRegistry.Parse("trace:values=1ms,on-end=fallback+constant:t=2ms"));
+            DelayModelCatalog.Parse("trace:values=1ms,on-end=fallback+constant:t=2ms"));
         Assert.NotEqual(new TraceDelayOptions([0.001], TraceEndBehavior.Loop), new TraceDelayOptions([0.001]));
         Assert.Equal("pareto:scale=1ms,alpha=2.5", new ParetoDelayOptions(0.001, 2.5).ToString());
     }

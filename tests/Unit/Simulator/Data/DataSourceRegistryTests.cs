@@ -6,14 +6,14 @@ using Xunit;
 
 namespace SimByz.Tests.Unit.Simulator.Data;
 
-public class DataSourceRegistryTests
+public class DataSourceCatalogTests
 {
     [Fact]
     public void Load_GaussianMixtureSpec_HonoursParametersAndSeed()
     {
-        var a = DataSourceRegistry.Load("gaussian-mixture:classes=3,features=4,train=50,test=7,separation=2", 5);
-        var b = DataSourceRegistry.Load("gaussian-mixture:classes=3,features=4,train=50,test=7,separation=2", 5);
-        var c = DataSourceRegistry.Load("gaussian-mixture:classes=3,features=4,train=50,test=7,separation=2", 6);
+        var a = DataSourceCatalog.Load("gaussian-mixture:classes=3,features=4,train=50,test=7,separation=2", 5);
+        var b = DataSourceCatalog.Load("gaussian-mixture:classes=3,features=4,train=50,test=7,separation=2", 5);
+        var c = DataSourceCatalog.Load("gaussian-mixture:classes=3,features=4,train=50,test=7,separation=2", 6);
         Assert.Equal((50, 4, 3, 7), (a.Train.Count, a.Train.FeatureCount, a.Train.ClassCount, a.Test!.Count));
         Assert.Equal(a.Train.Features, b.Train.Features);
         Assert.NotEqual(a.Train.Features, c.Train.Features);
@@ -29,7 +29,7 @@ public class DataSourceRegistryTests
     [InlineData("cifar10", "'path' is required")]
     [InlineData("fashion-mnist:subset=random", "one of first, seeded")]
     public void Validate_BadSpec_ThrowsClearError(string spec, string message)
-        => Assert.Contains(message, Assert.Throws<SimByzException>(() => DataSourceRegistry.Validate(spec)).Message, StringComparison.Ordinal);
+        => Assert.Contains(message, Assert.Throws<SimByzException>(() => DataSourceCatalog.Validate(spec)).Message, StringComparison.Ordinal);
 
     [Fact]
     public void Load_IdxWithLimitAndStandardize_KeepsFirstNAndStandardizes()
@@ -38,16 +38,16 @@ public class DataSourceRegistryTests
         var (images, labels) = files.Mnist("train", 20, 2, 3, 4, gzip: true);
         var (testImages, testLabels) = files.Mnist("t10k", 6, 2, 3, 4, gzip: false);
         string spec = $"idx:images={images},labels={labels},test-images={testImages},test-labels={testLabels}";
-        var full = DataSourceRegistry.Load(spec, 1);
-        var first = DataSourceRegistry.Load(spec + ",limit=5,test-limit=2", 1);
+        var full = DataSourceCatalog.Load(spec, 1);
+        var first = DataSourceCatalog.Load(spec + ",limit=5,test-limit=2", 1);
         Assert.Equal(5, first.Train.Count);
         Assert.Equal(2, first.Test!.Count);
         Assert.Equal(full.Train.Features.AsSpan(0, 30).ToArray(), first.Train.Features);
-        var seeded = DataSourceRegistry.Load(spec + ",limit=5,subset=seeded", 1);
+        var seeded = DataSourceCatalog.Load(spec + ",limit=5,subset=seeded", 1);
         Assert.Equal(5, seeded.Train.Count);
-        Assert.Equal(seeded.Train.Features, DataSourceRegistry.Load(spec + ",limit=5,subset=seeded", 1).Train.Features);
+        Assert.Equal(seeded.Train.Features, DataSourceCatalog.Load(spec + ",limit=5,subset=seeded", 1).Train.Features);
         Assert.NotEqual(first.Train.Features, seeded.Train.Features);
-        var standardized = DataSourceRegistry.Load(spec + ",standardize=true", 1);
+        var standardized = DataSourceCatalog.Load(spec + ",standardize=true", 1);
         double mean = standardized.Train.Features.Average(v => (double)v);
         double sd = Math.Sqrt(standardized.Train.Features.Average(v => (double)v * v) - mean * mean);
         Assert.Equal(0, mean, 5);
@@ -59,13 +59,13 @@ public class DataSourceRegistryTests
     {
         using var files = new TempFiles();
         var (images, labels) = files.Mnist("train", 8, 2, 2, 3, gzip: false);
-        Assert.Null(DataSourceRegistry.Load($"idx:images={images},labels={labels}", 0).Test);
+        Assert.Null(DataSourceCatalog.Load($"idx:images={images},labels={labels}", 0).Test);
     }
 
     [Fact]
     public void Load_FashionMnistMissingDirectory_MessageNamesDebianPackage()
     {
-        var e = Assert.Throws<SimByzException>(() => DataSourceRegistry.Load("fashion-mnist:dir=/nonexistent/fmnist", 0));
+        var e = Assert.Throws<SimByzException>(() => DataSourceCatalog.Load("fashion-mnist:dir=/nonexistent/fmnist", 0));
         Assert.Contains(FashionMnist.DebianPackage, e.Message, StringComparison.Ordinal);
         Assert.Contains("/nonexistent/fmnist/train-images-idx3-ubyte.gz", e.Message, StringComparison.Ordinal);
     }
@@ -75,10 +75,10 @@ public class DataSourceRegistryTests
     {
         if (!File.Exists(Path.Combine(FashionMnist.DefaultDirectory, "train-labels-idx1-ubyte.gz")))
         {
-            Assert.Contains(FashionMnist.DebianPackage, Assert.Throws<SimByzException>(() => DataSourceRegistry.Load("fashion-mnist", 0)).Message, StringComparison.Ordinal);
+            Assert.Contains(FashionMnist.DebianPackage, Assert.Throws<SimByzException>(() => DataSourceCatalog.Load("fashion-mnist", 0)).Message, StringComparison.Ordinal);
             return;
         }
-        var data = DataSourceRegistry.Load("fashion-mnist:limit=2000,test-limit=500", 0);
+        var data = DataSourceCatalog.Load("fashion-mnist:limit=2000,test-limit=500", 0);
         Assert.Equal((2000, 784, 10, 500), (data.Train.Count, data.Train.FeatureCount, data.Train.ClassCount, data.Test!.Count));
         Assert.All(data.Train.Features, v => Assert.InRange(v, 0f, 1f));
         Assert.Equal(10, data.Train.Labels!.Distinct().Count());

@@ -36,7 +36,7 @@ public class TrainingRunTests
     public static TheoryData<string[]> Protocols => new()
     {
         { ["protocol.wait=all"] },
-        { ["protocol.wait=first-k", "protocol.k=5"] },
+        { ["protocol.wait=first-k", "protocol.k=5", "defences=[\"mean\"]"] },
         { ["protocol.wait=deadline", "protocol.deadline=8ms"] },
         { ["protocol.kind=async", "defences=[\"async-sgd\"]", "protocol.maxStaleness=3"] },
         { ["protocol.kind=async", "defences=[\"zeno++\"]"] },
@@ -75,7 +75,7 @@ public class TrainingRunTests
         var (_, all, _) = RunOne(Small());
         Assert.Equal(40, all.Aggregations.Count);
         Assert.All(all.Aggregations, a => Assert.Equal(9, a.Inputs));
-        var (_, firstK, run) = RunOne(Small("protocol.wait=first-k", "protocol.k=5"));
+        var (_, firstK, run) = RunOne(Small("protocol.wait=first-k", "protocol.k=5", "defences=[\"mean\"]"));
         Assert.All(firstK.Aggregations, a => Assert.Equal(5, a.Inputs));
         Assert.Contains(run.Messages, m => m.Fate == MessageFate.Dropped && m.Reason!.StartsWith("late", StringComparison.Ordinal));
     }

@@ -1,4 +1,4 @@
-using SimByz.Aggregation.Registry;
+using SimByz.Aggregation;
 using SimByz.Attacks;
 using SimByz.Simulator.Engine;
 using SimByz.Simulator.Output;
@@ -43,7 +43,7 @@ public class CatalogueInSimulationTests
     public void Builtin_ShortVersion_Runs(string name)
         => RunAndCheck(ScenarioLoader.Load(name, ["budget.steps=3", "evaluation.every=3", "evaluation.trainRows=100"]));
 
-    public static TheoryData<string> GradientAttacks() => [.. AttackRegistry.GradientAttacks.Select(a => a.Name)];
+    public static TheoryData<string> GradientAttacks() => [.. AttackCatalog.BuiltIn.GradientAttacks.Select(a => a.Name)];
 
     [Theory]
     [MemberData(nameof(GradientAttacks))]
@@ -53,7 +53,7 @@ public class CatalogueInSimulationTests
         RunAndCheck(TinyWith($"byzantine.attack=\"{attack}\"", "protocol.kind=async", "protocol.asyncBuffer=5", "defences=[\"zenopp\",\"median\"]"));
     }
 
-    public static TheoryData<string> DataAttacks() => [.. AttackRegistry.DataAttacks.Select(a => a.Name)];
+    public static TheoryData<string> DataAttacks() => [.. AttackCatalog.BuiltIn.DataAttacks.Select(a => a.Name)];
 
     [Theory]
     [MemberData(nameof(DataAttacks))]
@@ -84,7 +84,7 @@ public class CatalogueInSimulationTests
     public void Defences_CoverEveryRegisteredRule()
     {
         var names = DefenceSpecs.SelectMany(s => s.Split('+')).Select(s => s.Split(':')[0]).ToHashSet();
-        foreach (var info in AggregatorRegistry.Rules.Concat(AggregatorRegistry.PreAggregators)) Assert.Contains(info.Name, names);
+        foreach (var info in AggregatorCatalog.BuiltIn.Rules.Infos.Concat(AggregatorCatalog.BuiltIn.PreAggregators.Infos)) Assert.Contains(info.Name, names);
     }
 
     [Theory]

@@ -26,7 +26,7 @@ public class ModelBehaviourTests
     public void LossAndGradient_SameInputs_SameBytesAcrossInstancesAndCalls(string spec, int classes)
     {
         var data = DataFor(classes, 21);
-        var a = ModelRegistry.Create(spec, 13, classes);
+        var a = ModelCatalog.Create(spec, 13, classes);
         var b = a.Clone();
         var p = ModelTestData.Parameters(a.ParameterCount, 5);
         int[] rows = [3, 1, 4, 1, 5, 9, 2, 6, 35, 39];
@@ -44,7 +44,7 @@ public class ModelBehaviourTests
     [MemberData(nameof(Specs))]
     public void Initialize_SameStream_SameParameters_AndDocumentedInit(string spec, int classes)
     {
-        var model = ModelRegistry.Create(spec, 13, classes);
+        var model = ModelCatalog.Create(spec, 13, classes);
         var p1 = new float[model.ParameterCount];
         var p2 = new float[model.ParameterCount];
         model.Initialize(p1, RandomStreams.Derive(7, StreamPurpose.ModelInit));
@@ -59,7 +59,7 @@ public class ModelBehaviourTests
     [Fact]
     public void Initialize_Mlp_HeUniformHiddenGlorotOutputZeroBiases()
     {
-        var model = ModelRegistry.Create("mlp:hidden=50", 20, 10);
+        var model = ModelCatalog.Create("mlp:hidden=50", 20, 10);
         Assert.Equal(50 * 21 + 10 * 51, model.ParameterCount);
         var p = new float[model.ParameterCount];
         model.Initialize(p, new RandomStream(3));
@@ -80,7 +80,7 @@ public class ModelBehaviourTests
     public void LossAndGradient_HugeLogits_StayFinite(string spec)
     {
         var data = ModelTestData.Classification(10, 6, 3, 8, scale: 1e3);
-        var model = ModelRegistry.Create(spec, 6, 3);
+        var model = ModelCatalog.Create(spec, 6, 3);
         var p = ModelTestData.Parameters(model.ParameterCount, 2, scale: 1e3);
         var g = new float[model.ParameterCount];
         double loss = model.LossAndGradient(p, data, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], g);
@@ -97,12 +97,12 @@ public class ModelBehaviourTests
         // Two classes separated along feature 0; W picks feature 0 for class 1.
         var x = new float[] { -1, 0, 2, 0, -3, 0, 4, 0 };
         var data = new Dataset(x, 4, 2, [0, 1, 1, 1], 2);
-        var model = ModelRegistry.Create("softmax", 2, 2);
+        var model = ModelCatalog.Create("softmax", 2, 2);
         float[] p = [-1, 0, 1, 0, 0, 0];
         var e = model.Evaluate(p, data, [0, 1, 2, 3]);
         Assert.Equal(0.75, e.Accuracy);
         Assert.Equal(model.Loss(p, data, [0, 1, 2, 3]), e.Loss);
-        Assert.True(double.IsNaN(ModelRegistry.Create("linear", 2, 0).Evaluate(new float[3], ModelTestData.Regression(3, 2, 1), [0]).Accuracy));
+        Assert.True(double.IsNaN(ModelCatalog.Create("linear", 2, 0).Evaluate(new float[3], ModelTestData.Regression(3, 2, 1), [0]).Accuracy));
     }
 
     /// <summary>
@@ -116,7 +116,7 @@ public class ModelBehaviourTests
     public void LossAndGradient_FixedInputs_MatchGoldenHash(string spec, string expected)
     {
         var data = ModelTestData.Classification(64, 37, 10, 77);
-        var model = ModelRegistry.Create(spec, 37, 10);
+        var model = ModelCatalog.Create(spec, 37, 10);
         var p = new float[model.ParameterCount];
         model.Initialize(p, new RandomStream(4));
         var extra = ModelTestData.Parameters(model.ParameterCount, 6, 0.1);
@@ -133,7 +133,7 @@ public class ModelBehaviourTests
     [Fact]
     public void LossAndGradient_WrongShapes_Throw()
     {
-        var model = ModelRegistry.Create("softmax", 4, 3);
+        var model = ModelCatalog.Create("softmax", 4, 3);
         var data = ModelTestData.Classification(5, 4, 3, 1);
         Assert.Throws<ArgumentException>(() => model.LossAndGradient(new float[3], data, [0], new float[model.ParameterCount]));
         Assert.Throws<ArgumentException>(() => model.LossAndGradient(new float[model.ParameterCount], data, [0], new float[2]));

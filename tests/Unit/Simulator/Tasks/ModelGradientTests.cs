@@ -130,7 +130,7 @@ public class ModelGradientTests
 
     private static void Check(string spec, Dataset data, Func<double[], double> reference)
     {
-        var model = ModelRegistry.Create(spec, data.FeatureCount, data.ClassCount);
+        var model = ModelCatalog.Create(spec, data.FeatureCount, data.ClassCount);
         float[] p = ModelTestData.Parameters(model.ParameterCount, 99);
         var gradient = new float[model.ParameterCount];
         double loss = model.LossAndGradient(p, data, Batch, gradient);

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace SimByz.Tests.Unit.Simulator.Tasks;
 
-public class ModelRegistryTests
+public class ModelCatalogTests
 {
     [Theory]
     [InlineData("linear", 10, 0, 11, "linear")]
@@ -17,7 +17,7 @@ public class ModelRegistryTests
     [InlineData("quadratic:mu=2.5", 7, 3, 7, "quadratic:mu=2.5")]
     public void Create_KnownSpec_HasDocumentedSizeAndCanonicalSpec(string spec, int features, int classes, int parameters, string canonical)
     {
-        var model = ModelRegistry.Create(spec, features, classes);
+        var model = ModelCatalog.Create(spec, features, classes);
         Assert.Equal(parameters, model.ParameterCount);
         Assert.Equal(canonical, model.Spec);
     }
@@ -33,12 +33,12 @@ public class ModelRegistryTests
     [InlineData("quadratic:mu=0", 10, 0, "mu=0")]
     public void Create_BadSpecOrData_ThrowsClearError(string spec, int features, int classes, string message)
     {
-        var e = Assert.Throws<SimByzException>(() => ModelRegistry.Create(spec, features, classes));
+        var e = Assert.Throws<SimByzException>(() => ModelCatalog.Create(spec, features, classes));
         Assert.Contains(message, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Models_ListsEveryName()
         // Built-in models first; models registered by other assemblies (the torch backend) may follow.
-        => Assert.Equal(["linear", "logistic", "softmax", "mlp", "quadratic"], ModelRegistry.Models.Select(m => m.Name).Take(5));
+        => Assert.Equal(["linear", "logistic", "softmax", "mlp", "quadratic"], ModelCatalog.BuiltIn.Infos.Select(m => m.Name).Take(5));
 }

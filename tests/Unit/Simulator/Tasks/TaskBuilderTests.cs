@@ -38,7 +38,7 @@ public class TaskBuilderTests
 
     [Theory]
     [InlineData("nope", "softmax", 2, "unknown data source 'nope'")]
-    // Not "cnn": the torch models join ModelRegistry once any test registers them (process-wide registry).
+    // Not "cnn": the torch models join ModelCatalog once any test registers them (process-wide registry).
     [InlineData(Mixture, "resnet", 2, "unknown model 'resnet'")]
     [InlineData(Mixture, "softmax", 0, "workers=0")]
     public void Constructor_BadField_ThrowsBeforeLoading(string data, string model, int workers, string message)

@@ -20,10 +20,8 @@ namespace SimByz.Simulator.Data;
 /// applied to both sets). File paths cannot contain ',', '+' or ':' (the spec grammar).</para>
 /// <para>Entries are listed in a fixed order. Thread-safe (immutable).</para>
 /// </remarks>
-public static class DataSourceRegistry
+public static class DataSourceCatalog
 {
-    private sealed record Entry(ComponentInfo Info, Func<SpecParameters, Func<ulong, LoadedData>> Parse);
-
     private static readonly ParameterInfo[] FileParameters =
     [
         new("limit", "integer ≥ 0", "0", "keep this many training examples (0 = all)"),
@@ -32,9 +30,9 @@ public static class DataSourceRegistry
         new("standardize", "bool", "false", "false: features in [0,1]; true: (v − μ)/σ with global μ, σ of the kept training set"),
     ];
 
-    private static readonly List<Entry> Entries =
-    [
-        new(new ComponentInfo("gaussian-mixture",
+    /// <summary>SimByz's built-in data sources, in the order of <c>simbyz list</c>.</summary>
+    public static ComponentCatalog<NoContext, DataLoader> BuiltIn { get; } = new ComponentCatalog<NoContext, DataLoader>("data source")
+        .Add(new ComponentInfo("gaussian-mixture",
             "classification: C class means uniform on a sphere of radius `separation`, features = mean + N(0, I), labels uniform",
             "synthetic", "any",
             [
@@ -43,8 +41,8 @@ public static class DataSourceRegistry
                 new("train", "integer ≥ 1", "20000", "training examples"),
                 new("test", "integer ≥ 0", "2000", "test examples (0: split one off the training data)"),
                 new("separation", "number ≥ 0", "3", "radius of the sphere of class means"),
-            ]), ParseMixture),
-        new(new ComponentInfo("linear-teacher",
+            ]), (p, _) => ParseMixture(p))
+        .Add(new ComponentInfo("linear-teacher",
             "regression: x ~ N(0, I), y = w*·x + b* + noise·N(0,1), w*_j ~ N(0, 1/d), b* ~ N(0,1)",
             "synthetic", "any",
             [
@@ -52,8 +50,8 @@ public static class DataSourceRegistry
                 new("train", "integer ≥ 1", "10000", "training examples"),
                 new("test", "integer ≥ 0", "1000", "test examples (0: split one off the training data)"),
                 new("noise", "number ≥ 0", "0.1", "standard deviation σ of the label noise"),
-            ]), ParseTeacher),
-        new(new ComponentInfo("quadratic",
+            ]), (p, _) => ParseTeacher(p))
+        .Add(new ComponentInfo("quadratic",
             "points z_i = c + spread·N(0, I) around a centre c ~ N(0, I), for the quadratic model (optimum: the mean point)",
             "synthetic", "any",
             [
@@ -61,12 +59,12 @@ public static class DataSourceRegistry
                 new("train", "integer ≥ 1", "1000", "training points"),
                 new("test", "integer ≥ 0", "100", "test points (0: split one off the training data)"),
                 new("spread", "number ≥ 0", "1", "standard deviation of the points around the centre"),
-            ]), ParseQuadratic),
-        new(new ComponentInfo("fashion-mnist",
+            ]), (p, _) => ParseQuadratic(p))
+        .Add(new ComponentInfo("fashion-mnist",
             "Fashion-MNIST, 28×28 grey images, 10 classes, 60000 train / 10000 test, pixels scaled to [0,1]",
             "Xiao et al. 2017; Debian package dataset-fashion-mnist", "any",
-            [new("dir", "directory", FashionMnist.DefaultDirectory, "directory holding the four IDX files"), .. FileParameters]), ParseFashion),
-        new(new ComponentInfo("idx",
+            [new("dir", "directory", FashionMnist.DefaultDirectory, "directory holding the four IDX files"), .. FileParameters]), (p, _) => ParseFashion(p))
+        .Add(new ComponentInfo("idx",
             "any IDX image/label pair (MNIST format, raw or gzip); images ubyte scaled to [0,1], labels ubyte",
             "LeCun et al., MNIST format", "any",
             [
@@ -76,41 +74,33 @@ public static class DataSourceRegistry
                 new("test-labels", "path", "none", "test labels"),
                 new("classes", "integer ≥ 0", "0", "number of classes (0: largest label + 1)"),
                 .. FileParameters,
-            ]), ParseIdx),
-        new(new ComponentInfo("cifar10",
+            ]), (p, _) => ParseIdx(p))
+        .Add(new ComponentInfo("cifar10",
             "CIFAR-10 binary version: data_batch_1..5.bin and test_batch.bin, 3072 features (channel-major) scaled to [0,1], 10 classes",
             "Krizhevsky 2009", "any",
-            [new("path", "directory", "required", "directory holding the binary batch files"), .. FileParameters]), ParseCifar),
-    ];
+            [new("path", "directory", "required", "directory holding the binary batch files"), .. FileParameters]), (p, _) => ParseCifar(p))
+;
 
-    /// <summary>Every data source, in the order of <c>simbyz list</c>.</summary>
-    public static IReadOnlyList<ComponentInfo> Sources => Entries.Select(e => e.Info).ToList();
+    /// <summary>Every built-in data source, in the order of <c>simbyz list</c>.</summary>
+    public static IReadOnlyList<ComponentInfo> Sources => BuiltIn.Infos;
 
     /// <summary>Checks <paramref name="spec"/> (name and parameters) without loading anything.</summary>
     /// <exception cref="SimByzException">Unknown source or bad parameter.</exception>
-    public static void Validate(string spec) => Parse(spec);
+    public static void Validate(string spec, ComponentCatalog<NoContext, DataLoader>? catalog = null) => Parse(spec, catalog ?? BuiltIn);
 
     /// <summary>The name of the source in <paramref name="spec"/>.</summary>
     public static string NameOf(string spec) => ComponentSpec.Parse(spec, "data").Name;
 
     /// <summary>Loads (or generates) the data of <paramref name="spec"/> with root seed <paramref name="seed"/>.</summary>
     /// <exception cref="SimByzException">Bad spec, missing or malformed file.</exception>
-    public static LoadedData Load(string spec, ulong seed) => Parse(spec)(seed);
+    public static LoadedData Load(string spec, ulong seed, ComponentCatalog<NoContext, DataLoader>? catalog = null) => Parse(spec, catalog ?? BuiltIn)(seed);
 
-    private static Func<ulong, LoadedData> Parse(string spec)
-    {
-        var parsed = ComponentSpec.Parse(spec, "data");
-        var entry = Entries.FirstOrDefault(e => e.Info.Name == parsed.Name)
-            ?? throw new SimByzException($"unknown data source '{parsed.Name}' (known: {string.Join(", ", Entries.Select(e => e.Info.Name))})");
-        var parameters = parsed.Read("data");
-        var loader = entry.Parse(parameters);
-        parameters.EnsureAllUsed();
-        return loader;
-    }
+    private static DataLoader Parse(string spec, ComponentCatalog<NoContext, DataLoader> catalog)
+        => catalog.Create(ComponentSpec.Parse(spec, "data"), default);
 
     private static RandomStream Generator(ulong seed) => RandomStreams.Derive(seed, StreamPurpose.DataGeneration, 0);
 
-    private static Func<ulong, LoadedData> ParseMixture(SpecParameters p)
+    private static DataLoader ParseMixture(SpecParameters p)
     {
         int classes = p.GetInt("classes", 10, 2, 1000);
         int features = p.GetInt("features", 20, 1, 1_000_000);
@@ -120,7 +110,7 @@ public static class DataSourceRegistry
         return seed => SyntheticData.GaussianMixture(classes, features, train, test, separation, Generator(seed), out _);
     }
 
-    private static Func<ulong, LoadedData> ParseTeacher(SpecParameters p)
+    private static DataLoader ParseTeacher(SpecParameters p)
     {
         int features = p.GetInt("features", 20, 1, 1_000_000);
         int train = p.GetInt("train", 10000, 1, 100_000_000);
@@ -129,7 +119,7 @@ public static class DataSourceRegistry
         return seed => SyntheticData.LinearTeacher(features, train, test, noise, Generator(seed), out _);
     }
 
-    private static Func<ulong, LoadedData> ParseQuadratic(SpecParameters p)
+    private static DataLoader ParseQuadratic(SpecParameters p)
     {
         int features = p.GetInt("features", 10, 1, 1_000_000);
         int train = p.GetInt("train", 1000, 1, 100_000_000);
@@ -167,14 +157,14 @@ public static class DataSourceRegistry
             => limit <= 0 || limit >= data.Count ? data : data.Select(DatasetOps.LimitRows(data.Count, limit, Seeded, rng));
     }
 
-    private static Func<ulong, LoadedData> ParseFashion(SpecParameters p)
+    private static DataLoader ParseFashion(SpecParameters p)
     {
         string dir = p.GetString("dir", FashionMnist.DefaultDirectory);
         var options = FileOptions.Read(p);
         return seed => options.Apply(FashionMnist.Load(dir), seed);
     }
 
-    private static Func<ulong, LoadedData> ParseIdx(SpecParameters p)
+    private static DataLoader ParseIdx(SpecParameters p)
     {
         if (!p.Has("images") || !p.Has("labels")) throw new SimByzException("data 'idx': parameters 'images' and 'labels' are required (paths of IDX files)");
         string images = p.GetString("images", ""), labels = p.GetString("labels", "");
@@ -204,7 +194,7 @@ public static class DataSourceRegistry
         };
     }
 
-    private static Func<ulong, LoadedData> ParseCifar(SpecParameters p)
+    private static DataLoader ParseCifar(SpecParameters p)
     {
         if (!p.Has("path")) throw new SimByzException("data 'cifar10': parameter 'path' is required (the directory of the binary batch files)");
         string path = p.GetString("path", "");

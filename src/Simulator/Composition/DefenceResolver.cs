@@ -1,0 +1,71 @@
+using SimByz.Aggregation;
+using SimByz.Simulator.Engine;
+
+namespace SimByz.Simulator.Composition;
+
+/// <summary>
+/// Builds the defences of one resolved scenario: an async rule for async scenarios when the spec
+/// names one, else a synchronous rule chain on the chosen backend (in async scenarios it runs in
+/// buffered mode and needs <see cref="ProtocolOptions.AsyncBuffer"/>). Each call builds a fresh
+/// instance (rules keep state and buffers).
+/// </summary>
+/// <remarks>Thread-safe (immutable); the instances it returns are not.</remarks>
+public sealed class DefenceResolver
+{
+    private readonly AggregatorCatalog _catalog;
+    private readonly IComputeBackend _backend;
+    private readonly ProtocolOptions _protocol;
+    private readonly AggregatorBuildContext _context;
+    private readonly int _workers;
+
+    /// <summary>A resolver for a scenario with <paramref name="workers"/> workers of which <paramref name="byzantine"/> are Byzantine.</summary>
+    public DefenceResolver(AggregatorCatalog catalog, IComputeBackend backend, ProtocolOptions protocol, ulong seed, int workers, int byzantine)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(protocol);
+        _catalog = catalog;
+        _backend = backend;
+        _protocol = protocol;
+        _workers = workers;
+        _context = new AggregatorBuildContext(seed, byzantine);
+    }
+
+    /// <summary>The backend the synchronous rules run on.</summary>
+    public IComputeBackend Backend => _backend;
+
+    /// <summary>The aggregation catalogue it resolves names in.</summary>
+    public AggregatorCatalog Catalog => _catalog;
+
+    /// <summary>How many inputs one aggregation gets in this protocol: n workers, k with wait first-k, the buffer size in buffered async mode.</summary>
+    public int InputsPerAggregation => _protocol.Kind == ProtocolKind.Async ? _protocol.AsyncBuffer
+        : _protocol.Wait == SyncWait.FirstK ? _protocol.K : _workers;
+
+    /// <summary>Builds the defence <paramref name="spec"/>.</summary>
+    /// <exception cref="SimByzException">Unknown or malformed spec, or a rule that does not fit the protocol.</exception>
+    public Defence Create(string spec)
+    {
+        bool isAsyncName = _catalog.IsAsyncRule(spec);
+        if (_protocol.Kind == ProtocolKind.Async && isAsyncName) return new Defence(null, _catalog.CreateAsync(spec, _context));
+        if (isAsyncName) throw new SimByzException($"defence '{spec}' is an asynchronous rule: it needs protocol.kind \"async\"");
+        var rule = _backend.CreateRule(_catalog, spec, _context);
+        if (_protocol.Kind == ProtocolKind.Async && _protocol.AsyncBuffer < 1)
+        {
+            throw new SimByzException($"defence '{spec}' is a synchronous rule: in an async scenario give protocol.asyncBuffer ≥ 1 (aggregate every m messages) or use an async rule");
+        }
+        return new Defence(rule, null);
+    }
+
+    /// <summary>
+    /// Builds <paramref name="spec"/> and checks its declared tolerance condition against the number
+    /// of inputs one aggregation gets (<see cref="InputsPerAggregation"/>), so that a scenario or a
+    /// sweep fails before anything runs rather than at its first aggregation.
+    /// </summary>
+    /// <exception cref="SimByzException">As <see cref="Create"/>, or the tolerance condition does not hold.</exception>
+    public void Check(string spec)
+    {
+        var defence = Create(spec);
+        int m = InputsPerAggregation;
+        if (defence.Rule is { } rule && m >= 1) rule.CheckTolerance(m);
+    }
+}
