@@ -12,7 +12,7 @@ internal static class RuleParameters
     {
         if (p.Has(key)) return p.GetInt(key, defaultValue: 0, min: 0);
         if (ctx.DeclaredByzantine >= 0) return ctx.DeclaredByzantine;
-        return p.GetInt(key, min: 0); // throws "parameter is required", as the managed rules do
+        return p.RequireInt(key, min: 0); // throws "parameter is required", as the managed rules do
     }
 
     public static SimByzException Tolerance(string spec, int n, string condition)

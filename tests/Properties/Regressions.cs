@@ -36,7 +36,7 @@ public class Regressions
     [BudgetedProperty(Divisor = 1000, Replay = "2786745845642229228,16413813399125696365,8", Arbitrary = new[] { typeof(SimByzArbitraries) })]
     public void Permutation_MdaNaNRowAndRoundingTie(GradientCase c) => _contract.Aggregate_PermutedInputs_SameOutput(c);
 
-    /// <summary>Bulyan (and meamed) under c = −2: a closest-to-median window tie is broken by order, which negation reverses.</summary>
+    /// <summary>Bulyan (and meamed) under c = −2: at equal distance from the median the lower value is kept first, which negation makes the higher.</summary>
     [BudgetedProperty(Divisor = 1000, Replay = "4532124267570337532,12628146460296359993,8", Arbitrary = new[] { typeof(SimByzArbitraries) })]
     public void Scale_BulyanNegativeScaleWindowTie(GradientCase c) => _contract.Aggregate_ScaledInputs_ScaledOutput(c);
 

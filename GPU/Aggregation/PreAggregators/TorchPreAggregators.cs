@@ -92,7 +92,7 @@ internal sealed class TorchNnm(int f) : ITensorPreAggregator
 /// squares summed in float64; scaling in float64, one rounding.</remarks>
 internal sealed class TorchClipping(double tau) : ITensorPreAggregator
 {
-    public static TorchClipping Create(SpecParameters p) => new(p.GetDouble("tau", min: double.Epsilon));
+    public static TorchClipping Create(SpecParameters p) => new(p.RequireDouble("tau", min: double.Epsilon));
 
     public string Spec => FormattableString.Invariant($"clipping:tau={tau:R}");
 

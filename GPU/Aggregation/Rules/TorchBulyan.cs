@@ -13,8 +13,8 @@ namespace SimByz.Gpu.Aggregation.Rules;
 /// <para><c>variant=flower</c> (default): θ = n−2f, β = θ−2f, needs n ≥ 4f+3.
 /// <c>variant=aggregathor</c> (AggregaThor/Garfield): θ = n−2f−2, β = θ−2f, needs n ≥ 4f+3 as well
 /// (so that β ≥ 1 and every Krum step has n' &gt; 2f+2).</para>
-/// <para>Second stage as MeaMed: the window of β sorted values whose farthest member is nearest to the
-/// float64 median, the lowest window on a tie; NaN values dropped per coordinate. Non-finite rows score +∞ and are selected last.
+/// <para>Second stage as MeaMed: the β values nearest the float64 median, at equal distance the lower
+/// value first; NaN values dropped per coordinate. Non-finite rows score +∞ and are selected last.
 /// Agreement: same selection except near ties, then relative 1e-5.</para>
 /// </remarks>
 internal sealed class TorchBulyan(int f, bool aggregathor) : ITensorRule

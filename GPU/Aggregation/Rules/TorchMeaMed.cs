@@ -6,9 +6,9 @@ namespace SimByz.Gpu.Aggregation.Rules;
 
 /// <summary>
 /// Tensor twin of <c>meamed:f</c> (mean around the median; Xie, Koyejo, Gupta 2018): per coordinate,
-/// the mean of the n−f values closest to the coordinate-wise median (the window of sorted values whose
-/// farthest member is nearest to the median, the lowest window on a tie). NaN values are dropped per coordinate: of the m left, min(n−f, m) are
-/// averaged; none left gives 0. Needs n &gt; 2f.
+/// the mean of the n−f values closest to the coordinate-wise median, at equal distance the lower value
+/// first (the managed rule's tie rule). NaN values are dropped per coordinate: of the m left, min(n−f, m)
+/// are averaged; none left gives 0; a non-finite median is returned as it is. Needs n &gt; 2f.
 /// </summary>
 /// <remarks>Agreement: relative 1e-5.</remarks>
 internal sealed class TorchMeaMed(int f) : ITensorRule

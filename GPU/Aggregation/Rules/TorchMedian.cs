@@ -38,10 +38,10 @@ internal sealed class TorchMedian : ITensorRule
 
     /// <summary>
     /// Per column, the mean of min(<paramref name="keep"/>, m) non-NaN values around their float64
-    /// median, m the column's non-NaN count, as the managed ColumnMath.MeanClosestToMedian: the window
-    /// of consecutive sorted values whose farthest member is nearest to the median,
-    /// max(median − s[l], s[l+c−1] − median), the lowest window on a tie; float64 sum, one rounding;
-    /// 0 where m = 0. (MeaMed and Bulyan's second stage.)
+    /// median, m the column's non-NaN count, as the managed ColumnMath.MeanClosestToMedian: the values
+    /// nearest the median, at equal distance the lower value first; the window of c consecutive sorted
+    /// values starting at L = #{ l : s[l+c] − median &lt; median − s[l] }; float64 sum, one rounding;
+    /// a non-finite median is returned as it is; 0 where m = 0. (MeaMed and Bulyan's second stage.)
     /// </summary>
     internal static Tensor MeanClosestToMedian(Tensor x, int keep)
     {
@@ -51,21 +51,15 @@ internal sealed class TorchMedian : ITensorRule
         var median = SortedMedian64(sorted, count);
         var values = sorted.to_type(ScalarType.Float64);
         var size = count.clamp(max: keep);
-        var best = full(x.shape[1], double.PositiveInfinity, dtype: ScalarType.Float64, device: x.device);
-        var start = zeros(x.shape[1], dtype: ScalarType.Int64, device: x.device);
-        for (long l = 0; l < n; l++)
-        {
-            var last = (size - 1 + l).clamp(min: 0, max: n - 1);
-            var valid = (size + l).le(count).logical_and(size.gt(0));
-            var cost = maximum(median - values[l], values.gather(0, last.unsqueeze(0)).squeeze(0) - median)
-                .masked_fill(valid.logical_not(), double.PositiveInfinity);
-            var better = cost.lt(best);
-            best = where(better, cost, best);
-            start = where(better, full_like(start, l), start);
-        }
         var rank = arange(n, dtype: ScalarType.Int64, device: x.device).unsqueeze(1);
+        // Rank l slides the window up when the value size ranks above it is strictly nearer the median
+        // (ranks past the column's non-NaN values never count).
+        var upper = values.gather(0, (rank + size.unsqueeze(0)).clamp(max: n - 1));
+        var slides = rank.lt((count - size).unsqueeze(0)).logical_and((upper - median).lt(median - values));
+        var start = slides.sum(0, type: ScalarType.Int64);
         var chosen = rank.ge(start.unsqueeze(0)).logical_and(rank.lt((start + size).unsqueeze(0)));
         var sum = values.masked_fill(chosen.logical_not(), 0.0).sum(0L);
-        return (sum / size.clamp(min: 1)).to_type(ScalarType.Float32).masked_fill(count.eq(0), 0f);
+        var mean = where(median.isfinite(), sum / size.clamp(min: 1), median);
+        return mean.to_type(ScalarType.Float32).masked_fill(count.eq(0), 0f);
     }
 }

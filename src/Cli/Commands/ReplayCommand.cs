@@ -75,13 +75,17 @@ internal static class ReplayCommand
     {
         var composition = CliComposition.Create(plugins, device, torchBackend);
         var recorded = doc.Plugins;
-        var missing = doc.Scenario.Plugins.Where(path =>
+        // A recorded path is loaded only when it holds a recorded build that --plugin did not already give;
+        // a file there of another build is left out, and the check below names the difference.
+        var toLoad = new List<string>();
+        foreach (string path in doc.Scenario.Plugins)
         {
-            var record = recorded.FirstOrDefault(r => r.Origin.Path == path);
-            bool sameBuildLoaded = composition.Root.Plugins.Any(l => record is not null ? l.Origin.Sha256 == record.Origin.Sha256 : l.Origin.Path == path);
-            return !sameBuildLoaded && (File.Exists(path) || record is null);
-        }).ToList();
-        var withScenario = composition.WithScenarioPlugins(doc.Scenario with { Plugins = missing });
+            if (!File.Exists(path)) continue;
+            string sha = PluginLoader.Sha256Of(path);
+            bool wanted = recorded.Count == 0 || recorded.Any(r => r.Origin.Sha256 == sha);
+            if (wanted && !composition.Root.Plugins.Any(l => l.Origin.Sha256 == sha)) toLoad.Add(path);
+        }
+        var withScenario = composition.WithScenarioPlugins(doc.Scenario with { Plugins = toLoad });
         PluginInfo.RequireSameBuilds(recorded, withScenario.Root.Plugins, $"trace '{doc.Source}'");
         return withScenario;
     }

@@ -26,12 +26,24 @@ internal static class SweepHeatmap
             {
                 for (int c = 0; c < cols; c++) percent[r, c] = 100 * panel.Mean[r, c];
             }
-            var heatmap = plot.Add.Heatmap(percent);
-            heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
-            heatmap.ManualRange = new ScottPlot.Range(0, 100);
-            heatmap.NaNCellColor = Colors.LightGray;
-            // Cell (row r, column c) covers x in [c, c+1] and y in [rows-1-r, rows-r]: row 0 on top.
-            heatmap.Rectangle = new CoordinateRect(0, cols, 0, rows);
+            // A panel without any finite accuracy (regression tasks report NaN) has no colours to map, and
+            // ScottPlot cannot range such data: grey cells with "n/a" labels instead of a heatmap.
+            bool anyFinite = false;
+            foreach (double v in percent) anyFinite |= double.IsFinite(v);
+            ScottPlot.Plottables.Heatmap? heatmap = null;
+            if (anyFinite)
+            {
+                heatmap = plot.Add.Heatmap(percent);
+                heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
+                heatmap.ManualRange = new ScottPlot.Range(0, 100);
+                heatmap.NaNCellColor = Colors.LightGray;
+                // Cell (row r, column c) covers x in [c, c+1] and y in [rows-1-r, rows-r]: row 0 on top.
+                heatmap.Rectangle = new CoordinateRect(0, cols, 0, rows);
+            }
+            else
+            {
+                plot.DataBackground.Color = Colors.LightGray;
+            }
             for (int r = 0; r < rows; r++)
             {
                 for (int c = 0; c < cols; c++)
@@ -50,7 +62,7 @@ internal static class SweepHeatmap
             plot.Axes.Left.MajorTickStyle.Length = 0;
             plot.Axes.SetLimits(0, cols, 0, rows);
             plot.HideGrid();
-            plot.Add.ColorBar(heatmap);
+            if (heatmap is not null) plot.Add.ColorBar(heatmap);
             string title = SweepResults.PanelTitle(grid, panel);
             string seeds = panel.Seeds > 1 ? $", mean of {panel.Seeds} seeds" : "";
             plot.Title(title.Length > 0 ? $"{grid.Name}: test accuracy (%), {title}{seeds}" : $"{grid.Name}: test accuracy (%){seeds}");

@@ -39,8 +39,8 @@ public static class DelayModelCatalog
             .Add(ConstantDelayOptions.Info, Leaf((_, p, _) => new ConstantDelayOptions(Duration(p, "t"))))
             .Add(UniformDelayOptions.Info, Leaf((_, p, _) => new UniformDelayOptions(Duration(p, "min"), Duration(p, "max"))))
             .Add(ExponentialDelayOptions.Info, Leaf((_, p, _) => new ExponentialDelayOptions(Duration(p, "mean"))))
-            .Add(LognormalDelayOptions.Info, Leaf((_, p, _) => new LognormalDelayOptions(p.GetDouble("mu"), p.GetDouble("sigma"))))
-            .Add(ParetoDelayOptions.Info, Leaf((_, p, _) => new ParetoDelayOptions(Duration(p, "scale"), p.GetDouble("alpha"))))
+            .Add(LognormalDelayOptions.Info, Leaf((_, p, _) => new LognormalDelayOptions(p.RequireDouble("mu"), p.RequireDouble("sigma"))))
+            .Add(ParetoDelayOptions.Info, Leaf((_, p, _) => new ParetoDelayOptions(Duration(p, "scale"), p.RequireDouble("alpha"))))
             .Add(EmpiricalDelayOptions.Info, Leaf((_, p, _) => new EmpiricalDelayOptions(Durations(p, "empirical"))))
             .Add(TraceDelayOptions.Info, OptionalWrapper((_, p, inner) =>
             {
@@ -62,7 +62,7 @@ public static class DelayModelCatalog
                 return new TraceDelayOptions(durations, onEnd, inner);
             }))
             .Add(ShiftedDelayOptions.Info, Wrapper((_, p, inner) => new ShiftedDelayOptions(Duration(p, "offset"), inner!)))
-            .Add(StragglerDelayOptions.Info, Wrapper((_, p, inner) => new StragglerDelayOptions(p.GetDouble("p"), p.GetDouble("factor"), inner!)));
+            .Add(StragglerDelayOptions.Info, Wrapper((_, p, inner) => new StragglerDelayOptions(p.RequireDouble("p"), p.RequireDouble("factor"), inner!)));
 
     /// <summary>Every built-in delay model, in listing order.</summary>
     public static IReadOnlyList<ComponentInfo> Models => BuiltIn.Infos;

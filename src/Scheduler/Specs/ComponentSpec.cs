@@ -114,8 +114,8 @@ public sealed class SpecParameters
         return v;
     }
 
-    /// <summary>A required integer.</summary>
-    public int GetInt(string key, int min = int.MinValue, int max = int.MaxValue)
+    /// <summary>A required integer (a separate name from <see cref="GetInt"/>, so that <c>GetInt("k", 1)</c> is never ambiguous).</summary>
+    public int RequireInt(string key, int min = int.MinValue, int max = int.MaxValue)
     {
         if (!Has(key)) throw new SimByzException($"{_what} '{_spec}': parameter '{key}' is required ({RangeText("an integer", min, max)})");
         return GetInt(key, 0, min, max);
@@ -132,8 +132,8 @@ public sealed class SpecParameters
         return v;
     }
 
-    /// <summary>A required number.</summary>
-    public double GetDouble(string key, double min = double.NegativeInfinity, double max = double.PositiveInfinity)
+    /// <summary>A required number (a separate name from <see cref="GetDouble"/>, so that <c>GetDouble("x", 1)</c> is never ambiguous).</summary>
+    public double RequireDouble(string key, double min = double.NegativeInfinity, double max = double.PositiveInfinity)
     {
         if (!Has(key)) throw new SimByzException($"{_what} '{_spec}': parameter '{key}' is required ({RangeText("a number", min, max)})");
         return GetDouble(key, 0, min, max);

@@ -27,9 +27,9 @@ namespace SimByz.Tests.Properties.Aggregation;
 /// geometric median (starts at 0; the fedlib variant checked here starts at the mean).</item>
 /// <item>Scale equivariance Agg(c·v) = c·Agg(v) (c ∈ {−2, −1, ½, 2, 4}): not <c>cc</c>, <c>zeno</c>,
 /// <c>geometric-median</c> (the smoothing ν is an absolute distance); <c>sign-majority</c> is
-/// invariant for c &gt; 0 instead; <c>meamed</c> and <c>bulyan</c> only for c &gt; 0 (a tie for "closest to the
-/// median" is broken by order, which a negation reverses: shrunk counterexample honest y
-/// {1.75, 0.25, 2, 0.75, 0.625} + 1.5, f = 1, c = −2).</item>
+/// invariant for c &gt; 0 instead; <c>meamed</c> and <c>bulyan</c> only for c &gt; 0 (a value below and one
+/// above the median at equal distance: the lower is kept first, and a negation makes it the higher:
+/// shrunk counterexample honest y {1.75, 0.25, 2, 0.75, 0.625} + 1.5, f = 1, c = −2).</item>
 /// <item>Honest range: only median and trimmed mean promise it; meamed does not (honest {−3, −1.625},
 /// Byzantine −1, f = 1: the two values closest to the median −1.625 average to −1.3125).</item>
 /// <item>Iterative geometric median (fedlib, stopped by relative change): permutations change the

@@ -40,6 +40,25 @@ public sealed record GradientCase(float[][] Honest, float[][] Byzantine, string[
     }
 }
 
+/// <summary>
+/// A batch whose columns hold many repeated values, for the closest-to-the-median rules: n rows of d
+/// values, each drawn from a palette of 1–4 values, with <paramref name="F"/> valid for meamed
+/// (n &gt; 2f) and <paramref name="BulyanF"/> for bulyan (n ≥ 4f+3).
+/// </summary>
+public sealed record RepeatedValuesCase(float[][] Rows, int F, int BulyanF)
+{
+    public int Count => Rows.Length;
+
+    public int Dimension => Rows[0].Length;
+
+    public override string ToString()
+    {
+        static string Show(float v) => v.ToString("R", CultureInfo.InvariantCulture);
+        var columns = Enumerable.Range(0, Dimension).Select(j => "[" + string.Join(", ", Rows.Select(r => Show(r[j]))) + "]");
+        return $"n={Count}, d={Dimension}, f={F}, bulyan f={BulyanF}; columns {string.Join(" ", columns)}";
+    }
+}
+
 /// <summary>The seed of one Monte Carlo experiment.</summary>
 public sealed record MonteCarloSeed(ulong Seed);
 
@@ -110,6 +129,10 @@ public sealed record ScenarioCase(int Workers, int Byzantine, bool Async, string
 /// (±1e6…1e30), a row holding NaN or ±∞, an exact copy of an honest row, a near tie (an honest row
 /// moved by one float32 ulp), or an arbitrary grid row. The shrinker removes Byzantine rows, then
 /// honest rows (keeping one), then the last coordinate, then moves values to 0 or to integers.</para>
+/// <para>Repeated-value batches (<see cref="RepeatedValuesCase"/>): n in 3..23, d in 1..19 (so both the
+/// 8-lane and the scalar path of the coordinate-wise kernel run), every value from a palette of 1–4
+/// multiples of ½ in [−4, 4], a palette entry NaN or ±∞ one time in 15: columns full of equal values and
+/// of values at equal distance below and above their median.</para>
 /// <para>Scenarios: n in 2..7, any q in 0..n−1, sync (all / first-k / deadline) or async (with or
 /// without a staleness bound, async-sgd / zenopp / buffered median), every delay-model family.</para>
 /// </remarks>
@@ -258,6 +281,31 @@ public static class SimByzArbitraries
                 }
             }
         }
+    }
+
+    private static Gen<float> PaletteValue { get; } = Gen.Frequency(
+        (14, Grid(-8, 8, 0.5f)),
+        (1, Gen.Elements(float.NaN, float.PositiveInfinity, float.NegativeInfinity)));
+
+    /// <summary>Repeated-value batches as described on the class.</summary>
+    public static Gen<RepeatedValuesCase> RepeatedValuesCases { get; } =
+        from n in Gen.Choose(3, 23)
+        from d in Gen.Choose(1, 19)
+        from palette in Gen.Choose(1, 4).SelectMany(k => Gen.ArrayOf(PaletteValue, k))
+        from picks in Gen.ArrayOf(Gen.ArrayOf(Gen.Choose(0, palette.Length - 1), d), n)
+        from f in Gen.Choose(0, (n - 1) / 2)
+        from bulyanF in Gen.Choose(0, Math.Max(0, (n - 3) / 4))
+        select new RepeatedValuesCase(picks.Select(row => row.Select(k => palette[k]).ToArray()).ToArray(), f, bulyanF);
+
+    public static Arbitrary<RepeatedValuesCase> RepeatedValues() => Arb.From(RepeatedValuesCases, ShrinkRepeated);
+
+    private static IEnumerable<RepeatedValuesCase> ShrinkRepeated(RepeatedValuesCase c)
+    {
+        if (c.Dimension > 1) yield return c with { Rows = c.Rows.Select(r => r[..^1]).ToArray() };
+        int n = c.Count - 1;
+        if (n > 2 * c.F && n >= 4 * c.BulyanF + 3) yield return c with { Rows = c.Rows[..^1] };
+        if (c.F > 0) yield return c with { F = c.F - 1 };
+        if (c.BulyanF > 0) yield return c with { BulyanF = c.BulyanF - 1 };
     }
 
     public static Arbitrary<MonteCarloSeed> MonteCarloSeeds() => Arb.From(SchedulerArbitraries.Seed.Select(s => new MonteCarloSeed(s)));

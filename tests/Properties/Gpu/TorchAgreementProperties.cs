@@ -4,6 +4,7 @@ using SimByz.Gpu;
 using SimByz.Gpu.Composition;
 using SimByz.Gpu.Aggregation;
 using SimByz.Testing.Aggregation;
+using SimByz.Tests.Properties.Generators;
 using Xunit;
 
 namespace SimByz.Tests.Properties.Gpu;
@@ -66,6 +67,21 @@ public sealed class TorchAgreementProperties
     [Property(MaxTest = Cases, Arbitrary = [typeof(GpuArbitraries)])]
     public void MeaMed_RandomBatch_AgreesWithManaged(BatchCase c) => Check($"meamed:f={c.F}", c);
 
+    /// <summary>Columns of a few repeated values (SimByzArbitraries): the closest-to-the-median tie rule.</summary>
+    [Property(MaxTest = Cases, Arbitrary = [typeof(SimByzArbitraries)])]
+    public void MeaMed_RepeatedValues_AgreesWithManaged(RepeatedValuesCase c)
+        => Check($"meamed:f={c.F}", GradientBatch.FromRows(c.Rows), c.ToString(), seed: 0);
+
+    /// <summary>Columns of a few repeated values: exact Krum ties are broken alike, then the second stage's tie rule.</summary>
+    [Property(MaxTest = Cases, Arbitrary = [typeof(SimByzArbitraries)])]
+    public void Bulyan_RepeatedValues_AgreesWithManaged(RepeatedValuesCase c)
+    {
+        foreach (string variant in new[] { "flower", "aggregathor" })
+        {
+            Check($"bulyan:f={c.BulyanF},variant={variant}", GradientBatch.FromRows(c.Rows), c.ToString(), seed: 0, selection: true);
+        }
+    }
+
     [Property(MaxTest = Cases, Arbitrary = [typeof(GpuArbitraries)])]
     public void Mda_RandomBatch_AgreesWithManaged(BatchCase c) => Check($"mda:f={c.F}", c, selection: true);
 
@@ -103,13 +119,15 @@ public sealed class TorchAgreementProperties
     }
 
     private static void Check(string spec, BatchCase c, bool selection = false, int rounds = 1, double tolerance = Tolerance)
+        => Check(spec, c.Build(), c.ToString(), c.Seed, selection, rounds, tolerance);
+
+    private static void Check(string spec, GradientBatch batch, string label, ulong seed, bool selection = false, int rounds = 1, double tolerance = Tolerance)
     {
-        var batch = c.Build();
-        var build = new AggregatorBuildContext(Seed: c.Seed);
+        var build = new AggregatorBuildContext(Seed: seed);
         var managed = AggregatorCatalog.BuiltIn.Create(spec, build);
         var torch = TorchComponents.CreateRule(spec, Device, build);
         Assert.Equal(managed.Spec, torch.Spec);
-        var context = ZenoContext(batch, c.Seed);
+        var context = ZenoContext(batch, seed);
         var managedDiag = new AggregationDiagnostics();
         var torchDiag = new AggregationDiagnostics();
         var expected = new float[batch.Dimension];
@@ -121,10 +139,10 @@ public sealed class TorchAgreementProperties
             if (selection && managedDiag.HasSelection && !managedDiag.Selected.SequenceEqual(torchDiag.Selected))
             {
                 Assert.True(HasNearTie(batch, managedDiag),
-                    $"{spec} on {c}: selections differ without a near tie: managed [{Flags(managedDiag.Selected)}], torch [{Flags(torchDiag.Selected)}]");
+                    $"{spec} on {label}: selections differ without a near tie: managed [{Flags(managedDiag.Selected)}], torch [{Flags(torchDiag.Selected)}]");
                 return;
             }
-            AssertClose(spec, c, batch, expected, actual, tolerance);
+            AssertClose(spec, label, batch, expected, actual, tolerance);
         }
     }
 
@@ -141,7 +159,7 @@ public sealed class TorchAgreementProperties
         return new AggregationContext { Model = model, LearningRate = 0.1, Oracle = QuadraticValidationOracle.Isotropic(center) };
     }
 
-    private static void AssertClose(string spec, BatchCase c, GradientBatch batch, float[] expected, float[] actual, double tolerance)
+    private static void AssertClose(string spec, string label, GradientBatch batch, float[] expected, float[] actual, double tolerance)
     {
         double scale = 1;
         foreach (float v in batch.Data) if (float.IsFinite(v)) scale = Math.Max(scale, Math.Abs(v));
@@ -150,10 +168,10 @@ public sealed class TorchAgreementProperties
             float e = expected[j], a = actual[j];
             if (!float.IsFinite(e) || !float.IsFinite(a))
             {
-                Assert.True(e.Equals(a), $"{spec} on {c}: coordinate {j}: managed {e}, torch {a}");
+                Assert.True(e.Equals(a), $"{spec} on {label}: coordinate {j}: managed {e}, torch {a}");
                 continue;
             }
-            Assert.True(Math.Abs(e - a) <= tolerance * (1 + scale), $"{spec} on {c}: coordinate {j}: managed {e:R}, torch {a:R} (tolerance {tolerance}·(1+{scale}))");
+            Assert.True(Math.Abs(e - a) <= tolerance * (1 + scale), $"{spec} on {label}: coordinate {j}: managed {e:R}, torch {a:R} (tolerance {tolerance}·(1+{scale}))");
         }
     }
 

@@ -28,7 +28,7 @@ internal sealed class ClippingPreAggregator : IPreAggregator
 
     public static Func<IAggregator, IAggregator> Create(SpecParameters p, AggregatorBuildContext context)
     {
-        double tau = p.GetDouble("tau", min: double.Epsilon);
+        double tau = p.RequireDouble("tau", min: double.Epsilon);
         return inner => new PreAggregatedRule(new ClippingPreAggregator(tau), inner);
     }
 

@@ -15,21 +15,24 @@ namespace SimByz.Aggregation.Rules;
 /// <para>Selection: θ rounds; each round scores the r inputs still unselected with the Blanchard Krum score
 /// over the remaining set (Σ of the max(1, r−f−2) nearest squared distances) and moves the best (lowest
 /// index on a tie) to the selection. Second stage: per coordinate, the median of the θ selected values
-/// (even θ: mean of the two middle) and the mean of the β values closest to it (the window of β sorted
-/// values whose farthest member is nearest, the lowest on a tie, <see cref="ColumnMath.MeanClosestToMedian"/>),
-/// float64 sums in rank order, one rounding.</para>
+/// (even θ: mean of the two middle) and the mean of the β values closest to it, distances in float64.
+/// Tie rule: at equal distance a value below the median is kept before one above it (the lower value
+/// first), so the result is the mean of the first β selected values ordered by (distance, value), whatever
+/// their order; Flower (argpartition) and AggregaThor/Garfield (topk, nth_element) leave such ties to
+/// their selection routine. Float64 sums in rank order, one rounding
+/// (<see cref="ColumnMath.MeanClosestToMedian"/>, shared with MeaMed).</para>
 /// <para>Permutation invariance holds up to ties. A round with one neighbour (r−f−2 ≤ 1, e.g. the last
 /// flower round when f ≤ 3) scores each input by its nearest-neighbour distance, so mutual nearest
 /// neighbours tie exactly and the lower index wins: reordering the inputs can then change the selection.</para>
 /// <para>Non-finite input: non-finite rows score +∞ and are selected last; NaN values reaching the second
-/// stage are dropped per coordinate as in MeaMed.</para>
+/// stage are dropped per coordinate as in MeaMed (a coordinate whose median is not finite gives that median).</para>
 /// <para>Diagnostics: first-round Krum scores, selection (θ rows), non-finite rows.</para>
 /// </remarks>
 internal sealed class BulyanRule : IAggregator
 {
     public static readonly ComponentInfo Info = new(
-        "bulyan", "iterated-Krum selection of θ inputs, then coordinate-wise mean of the β values closest to the median",
-        "El Mhamdi et al., ICML 2018; flower: θ = n−2f (Flower); aggregathor: θ = n−2f−2 (AggregaThor/Garfield); β = θ−2f", "n ≥ 4f+3",
+        "bulyan", "iterated-Krum selection of θ inputs, then coordinate-wise mean of the β values closest to the median (equal distance: the lower value first)",
+        "El Mhamdi et al., ICML 2018; flower: θ = n−2f (Flower); aggregathor: θ = n−2f−2 (AggregaThor/Garfield); β = θ−2f; ties at equal distance: lower value first (SimByz's rule; Flower and AggregaThor leave them to argpartition/topk)", "n ≥ 4f+3",
         [
             new("f", "integer ≥ 0", "declared q (required if none)", "number of Byzantine inputs tolerated"),
             new("variant", "flower|aggregathor", "flower", "flower: θ = n−2f; aggregathor: θ = n−2f−2"),

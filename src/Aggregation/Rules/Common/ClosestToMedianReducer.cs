@@ -3,11 +3,14 @@ using System.Runtime.Intrinsics;
 namespace SimByz.Aggregation.Rules;
 
 /// <summary>
-/// Per coordinate, the mean of the <c>count</c> values closest to the coordinate's median
-/// (<see cref="ColumnMath.MeanClosestToMedian"/>): the reduction of MeaMed and of Bulyan's second stage.
+/// Per coordinate, the mean of the <c>count</c> values closest to the coordinate's median, the lower
+/// value first at equal distance (<see cref="ColumnMath.MeanClosestToMedian"/>): the reduction of MeaMed
+/// and of Bulyan's second stage.
 /// </summary>
-/// <remarks>The 8-lane path evaluates the same windows in the same order and sums the chosen window in
-/// rank order (adding +0 for the ranks outside it), so it gives the scalar path's bits.</remarks>
+/// <remarks>The 8-lane path counts the window's start with the same float64 comparisons in the same
+/// order, sums the window in rank order (adding +0 for the ranks outside it, which never changes a
+/// float64 sum that starts at +0) and returns a non-finite median as it is, so it gives the scalar
+/// path's bits on every lane.</remarks>
 internal readonly struct ClosestToMedianReducer(int count) : IColumnReducer
 {
     public Vector256<float> Reduce8(ReadOnlySpan<Vector256<float>> sorted)
@@ -26,22 +29,15 @@ internal readonly struct ClosestToMedianReducer(int count) : IColumnReducer
             medLo = (aLo + bLo) * half;
             medHi = (aHi + bHi) * half;
         }
-        var bestLo = Vector256.Create(double.PositiveInfinity);
-        var bestHi = bestLo;
+        // Window start per lane: the number of ranks l whose value beta ranks up is strictly nearer.
+        var one = Vector256.Create(1.0);
         Vector256<double> startLo = default, startHi = default;
-        for (int l = 0; l + beta <= m; l++)
+        for (int l = 0; l + beta < m; l++)
         {
-            var (aLo, aHi) = Vector256.Widen(sorted[l]);
-            var (bLo, bHi) = Vector256.Widen(sorted[l + beta - 1]);
-            var costLo = Vector256.Max(medLo - aLo, bLo - medLo);
-            var costHi = Vector256.Max(medHi - aHi, bHi - medHi);
-            var lower = Vector256.Create((double)l);
-            var betterLo = Vector256.LessThan(costLo, bestLo);
-            var betterHi = Vector256.LessThan(costHi, bestHi);
-            bestLo = Vector256.ConditionalSelect(betterLo, costLo, bestLo);
-            bestHi = Vector256.ConditionalSelect(betterHi, costHi, bestHi);
-            startLo = Vector256.ConditionalSelect(betterLo, lower, startLo);
-            startHi = Vector256.ConditionalSelect(betterHi, lower, startHi);
+            var (xLo, xHi) = Vector256.Widen(sorted[l]);
+            var (yLo, yHi) = Vector256.Widen(sorted[l + beta]);
+            startLo += Vector256.LessThan(yLo - medLo, medLo - xLo) & one;
+            startHi += Vector256.LessThan(yHi - medHi, medHi - xHi) & one;
         }
         var width = Vector256.Create((double)beta);
         var endLo = startLo + width;
@@ -56,7 +52,12 @@ internal readonly struct ClosestToMedianReducer(int count) : IColumnReducer
             sumLo += Vector256.ConditionalSelect(inLo, xLo, Vector256<double>.Zero);
             sumHi += Vector256.ConditionalSelect(inHi, xHi, Vector256<double>.Zero);
         }
-        return Vector256.Narrow(sumLo / width, sumHi / width);
+        var infinity = Vector256.Create(double.PositiveInfinity);
+        var finiteLo = Vector256.LessThan(Vector256.Abs(medLo), infinity);
+        var finiteHi = Vector256.LessThan(Vector256.Abs(medHi), infinity);
+        return Vector256.Narrow(
+            Vector256.ConditionalSelect(finiteLo, sumLo / width, medLo),
+            Vector256.ConditionalSelect(finiteHi, sumHi / width, medHi));
     }
 
     /// <remarks>With m &lt; n values left after dropping NaN, min(count, m) values are averaged.</remarks>

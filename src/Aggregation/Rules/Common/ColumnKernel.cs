@@ -123,28 +123,37 @@ internal static class ColumnMath
 
     /// <summary>
     /// Mean of the <paramref name="count"/> values closest to the median (even count of values: the
-    /// median is the mean of the two middle ones). The chosen values are the window of
-    /// <paramref name="count"/> consecutive sorted values whose farthest member is nearest to the median,
-    /// max(median − s[l], s[l+count−1] − median), the lowest window on a tie (without ties this is exactly
-    /// the set of the count values nearest the median); the window is summed in rank order in float64,
-    /// divided by its size and rounded once. Empty input gives 0.
+    /// median is the mean of the two middle ones, in float64). Distances |v − median| are taken in
+    /// float64; at equal distance a value below the median is kept before one above it (the lower
+    /// value first), so the kept multiset is the first <paramref name="count"/> of the values ordered
+    /// by (distance, value). Equal values are interchangeable, so this fixes the result.
     /// </summary>
+    /// <remarks>
+    /// <para>The kept values are the window of <paramref name="count"/> consecutive sorted values
+    /// starting at rank L = #{ l : s[l+count] − median &lt; median − s[l] }: sliding the window up one
+    /// rank drops s[l] and takes s[l+count], which is worth it exactly when the value taken is strictly
+    /// nearer (a value below the median never loses to the one count ranks above, a tie goes to the
+    /// lower value). Counting every such l, rather than comparing windows by their farthest member,
+    /// stays exact when several values sit at the same distance, e.g. colluding Byzantine inputs that
+    /// all send one value: a window-cost minimum can then be reached by a window that keeps all of
+    /// them and drops nearer honest values. Two values on the same side whose float64 distances round
+    /// to the same number (possible only for magnitudes far apart) count the nearer one first, which
+    /// keeps the window consecutive.</para>
+    /// <para>The window is summed in rank order in float64, divided by its size and rounded once.
+    /// ±∞ are farthest from a finite median. A median that is not finite (more than half the values
+    /// are the same infinity, or half −∞ and half +∞) is returned as it is. Empty input gives 0.</para>
+    /// </remarks>
     public static float MeanClosestToMedian(ReadOnlySpan<float> sorted, int count)
     {
         int m = sorted.Length;
         if (m == 0) return 0f;
         count = Math.Min(count, m);
         double median = (m & 1) == 1 ? sorted[m / 2] : ((double)sorted[m / 2 - 1] + sorted[m / 2]) * 0.5;
-        double best = double.PositiveInfinity;
+        if (!double.IsFinite(median)) return (float)median;
         int start = 0;
-        for (int l = 0; l + count <= m; l++)
+        for (int l = 0; l + count < m; l++)
         {
-            double cost = Math.Max(median - sorted[l], sorted[l + count - 1] - median);
-            if (cost < best)
-            {
-                best = cost;
-                start = l;
-            }
+            if (sorted[l + count] - median < median - sorted[l]) start++;
         }
         double s = 0;
         for (int r = start; r < start + count; r++) s += sorted[r];

@@ -101,7 +101,7 @@ internal static class RuleParameters
     {
         if (p.Has(key)) return p.GetInt(key, defaultValue: 0, min: 0);
         if (context.DeclaredByzantine >= 0) return context.DeclaredByzantine;
-        return p.GetInt(key, min: 0);
+        return p.RequireInt(key, min: 0);
     }
 
     /// <summary>The tolerance error every rule throws, naming the rule, the condition and the actual n.</summary>

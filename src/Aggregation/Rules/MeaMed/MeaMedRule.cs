@@ -8,19 +8,27 @@ namespace SimByz.Aggregation.Rules;
 /// per coordinate, the mean of the n−f values closest to the coordinate-wise median.
 /// </summary>
 /// <remarks>
-/// <para>The n−f closest values form a contiguous window of the sorted coordinate: the window whose
-/// farthest member is nearest to the median, the lowest such window on a tie (public code leaves ties to
-/// argpartition; see <see cref="ColumnMath.MeanClosestToMedian"/>). Sums in float64 in rank order, one rounding. <c>f</c> defaults to the declared q.</para>
+/// <para>Closest: distance |v − median| in float64 (even count: the median is the mean of the two middle
+/// values). Tie rule: at equal distance a value below the median is kept before one above it — the lower
+/// value first — so the result is the mean of the first n−f values ordered by (distance, value); equal
+/// values are interchangeable, so this fixes the result and it does not depend on the input order (it is
+/// the order a stable sort by distance of the ascending column gives). The public code leaves such ties
+/// to its selection routine (ByzFL <c>Meamed</c>: argpartition; Flower's and AggregaThor's Bulyan:
+/// argpartition, topk, nth_element), whose choice depends on the input order. Colluding
+/// inputs that all send one value are averaged only as far as they are among the n−f nearest. Sums in
+/// float64 in rank order, one rounding (<see cref="ColumnMath.MeanClosestToMedian"/>). <c>f</c> defaults to
+/// the declared q.</para>
 /// <para>Tolerance: n &gt; 2f, checked per call.</para>
 /// <para>Non-finite input: NaN values are dropped per coordinate; of the m values left, min(n−f, m)
 /// closest to their median are averaged (a dropped NaN is a Byzantine value already discarded); none
-/// left gives 0. ±∞ are farthest from a finite median and are dropped first.</para>
+/// left gives 0. ±∞ are farthest from a finite median and are dropped first; a coordinate whose median
+/// is not finite (more than half its values one infinity) gives that median.</para>
 /// </remarks>
 internal sealed class MeaMedRule : IAggregator
 {
     public static readonly ComponentInfo Info = new(
-        "meamed", "coordinate-wise mean of the n−f values closest to the median",
-        "Xie, Koyejo, Gupta 2018 (Generalized Byzantine-tolerant SGD); ByzFL Meamed", "n > 2f",
+        "meamed", "coordinate-wise mean of the n−f values closest to the median (equal distance: the lower value first)",
+        "Xie, Koyejo, Gupta 2018 (Generalized Byzantine-tolerant SGD); ByzFL Meamed; ties at equal distance: lower value first (SimByz's rule; ByzFL leaves them to argpartition)", "n > 2f",
         [new("f", "integer ≥ 0", "declared q (required if none)", "number of Byzantine inputs tolerated")]);
 
     private readonly int _f;

@@ -92,7 +92,7 @@ internal sealed class ZenoRule : IAggregator
 
     public static IAggregator Create(SpecParameters p, AggregatorBuildContext context)
     {
-        int b = context.DeclaredByzantine >= 0 ? p.GetInt("b", context.DeclaredByzantine, min: 0) : p.GetInt("b", min: 0);
+        int b = context.DeclaredByzantine >= 0 ? p.GetInt("b", context.DeclaredByzantine, min: 0) : p.RequireInt("b", min: 0);
         double rho = p.GetDouble("rho", ZenoOptions.DefaultRho, min: 0);
         var penalty = p.GetChoice("penalty", "sum", "sum", "mean") == "sum" ? ZenoPenalty.Sum : ZenoPenalty.Mean;
         return new ZenoRule(new ZenoOptions(b, rho, penalty));

@@ -56,8 +56,48 @@ public class CoordinateWiseRulesTests
     [InlineData(new float[] { 0f, 1.5f, 2f, 2.2f, 10f }, 2, 2.1f)]
     [InlineData(new float[] { 0f, 1f, 3f, 10f }, 2, 2f)]
     [InlineData(new float[] { 0f, 1f, 3f, 4f }, 3, 4f / 3f)]
+    [InlineData(new float[] { 0f, 1f, 2f }, 2, 0.5f)] // 0 and 2 equally far from 1: the lower first
+    [InlineData(new float[] { 1f, 2f, 2f, 2f, 3f }, 4, 1.75f)]
+    [InlineData(new float[] { -1f, -1f, 0f, 1f, 1f }, 3, -2f / 3f)]
+    [InlineData(new float[] { -2f, -2f, -2f, 1f, 2f, 3f, 5f }, 5, 0.4f)] // median 1: 1, 2, 3, then two −2 (3 away) before 5 (4 away)
     public void MeanClosestToMedian_HandComputed(float[] sorted, int count, float expected)
         => Assert.Equal(expected, ColumnMath.MeanClosestToMedian(sorted, count), 5);
+
+    [Theory]
+    [InlineData(new float[] { 1f, float.PositiveInfinity, float.PositiveInfinity }, 2, float.PositiveInfinity)]
+    [InlineData(new float[] { float.NegativeInfinity, float.NegativeInfinity, 5f }, 2, float.NegativeInfinity)]
+    [InlineData(new float[] { float.NegativeInfinity, 0f, 1f, float.PositiveInfinity }, 2, 0.5f)]
+    [InlineData(new float[] { float.NegativeInfinity, float.PositiveInfinity }, 1, float.NaN)]
+    public void MeanClosestToMedian_InfiniteValues_FarthestFromAFiniteMedianElseTheMedian(float[] sorted, int count, float expected)
+    {
+        float actual = ColumnMath.MeanClosestToMedian(sorted, count);
+        Assert.True(expected.Equals(actual), $"expected {expected}, got {actual}");
+    }
+
+    /// <summary>
+    /// n = 15, f = 4: four colluding inputs send −0.307, exactly as far below the median 0.958 as the
+    /// farthest value a window ending at 1.665, 2.015 or 2.075 keeps above it. The 11 values nearest the
+    /// median are the 9 honest values from 0.870 up and two of the four −0.307 (mean ≈ 1.0520); a
+    /// window chosen by its farthest member alone kept all four and dropped 2.015 and 2.075 (≈ 0.624).
+    /// </summary>
+    [Fact]
+    public void MeaMed_ColludingEqualValuesAtTheFarthestKeptDistance_KeepsTheNearerHonestValues()
+    {
+        float[] column = [-1.747f, -0.895f, -0.307f, -0.307f, -0.307f, -0.307f, 0.870f, 0.958f, 1.023f, 1.049f, 1.082f, 1.449f, 1.665f, 2.015f, 2.075f];
+        double expected = (0.870 + 0.958 + 1.023 + 1.049 + 1.082 + 1.449 + 1.665 + 2.015 + 2.075 - 2 * 0.307) / 11;
+        // 9 coordinates, each the column in another row order (i ↦ a·i + 4j mod 15 with a prime to 15):
+        // coordinates 0–7 take the vector path, 8 the scalar one.
+        int[] multipliers = [1, 2, 4, 7, 8, 11, 13, 14, 1];
+        var rows = new float[15][];
+        for (int i = 0; i < 15; i++) rows[i] = [.. Enumerable.Range(0, 9).Select(j => column[(i * multipliers[j] + 4 * j) % 15])];
+        var output = Run("meamed:f=4", rows);
+        Assert.Equal(1.0520, expected, 4);
+        for (int j = 0; j < 9; j++)
+        {
+            Assert.Equal(expected, output[j], 1e-5);
+            Assert.Equal(output[0], output[j]);
+        }
+    }
 
     [Fact]
     public void MeaMed_OneByzantine_AveragesTheFourClosestToTheMedian()
@@ -94,6 +134,70 @@ public class CoordinateWiseRulesTests
             var sorted = rows.Select(r => r[lane]).OrderBy(x => x).ToArray();
             Assert.Equal(ColumnMath.MeanClosestToMedian(sorted, count), System.Runtime.Intrinsics.Vector256.GetElement(vector, lane));
         }
+    }
+
+    [Theory]
+    [InlineData(5, 3)]
+    [InlineData(8, 5)]
+    [InlineData(9, 3)]
+    [InlineData(15, 11)]
+    [InlineData(16, 16)]
+    public void ClosestToMedian_VectorPath_RepeatedAndInfiniteValues_MatchesScalarBitForBit(int n, int count)
+    {
+        // Columns drawn from a few values, sometimes infinite: equal distances below and above the
+        // median, equal values straddling the window's ends, infinite medians.
+        float[] palette = [-1f, 0f, 0.5f, 1f, 2f, float.NegativeInfinity, float.PositiveInfinity];
+        var stream = new SimByz.Scheduler.RandomStream((ulong)(n * 131 + count));
+        var lanes = new System.Runtime.Intrinsics.Vector256<float>[n];
+        var columns = new float[8][];
+        for (int block = 0; block < 64; block++)
+        {
+            int size = 2 + stream.NextInt(palette.Length - 1);
+            for (int lane = 0; lane < 8; lane++)
+            {
+                columns[lane] = new float[n];
+                for (int i = 0; i < n; i++) columns[lane][i] = palette[stream.NextInt(size)];
+            }
+            for (int i = 0; i < n; i++) lanes[i] = System.Runtime.Intrinsics.Vector256.Create(columns.Select(c => c[i]).ToArray());
+            SortingNetwork.Create(n, 0, n - 1).Sort(lanes);
+            var vector = new ClosestToMedianReducer(count).Reduce8(lanes);
+            for (int lane = 0; lane < 8; lane++)
+            {
+                var sorted = columns[lane].OrderBy(x => x).ToArray();
+                float scalar = ColumnMath.MeanClosestToMedian(sorted, count);
+                float got = System.Runtime.Intrinsics.Vector256.GetElement(vector, lane);
+                Assert.True(BitConverter.SingleToInt32Bits(scalar) == BitConverter.SingleToInt32Bits(got),
+                    $"block {block} lane {lane} [{string.Join(", ", sorted)}]: scalar {scalar}, vector {got}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Golden hashes of the output bytes on a batch mixing Gaussian columns, columns of a few repeated
+    /// values, ±∞ and NaN (8-lane and scalar paths both run): the rules promise identical bytes on every
+    /// machine and vector width (run this test with DOTNET_EnableHWIntrinsic=0 and DOTNET_EnableAVX2=0
+    /// as well). A change here changes every trace recorded with these rules.
+    /// </summary>
+    [Theory]
+    [InlineData("meamed:f=4", "F6CDD1E32CF87377")]
+    [InlineData("bulyan:f=3", "3B985AD7E239DB11")]
+    [InlineData("bulyan:f=3,variant=aggregathor", "C4C6ED4D0775D0D7")]
+    public void ClosestToMedianRules_FixedInputs_MatchGoldenHash(string spec, string expected)
+    {
+        const int n = 17, d = 203;
+        var rows = Normal(n, d, 2024);
+        var stream = new SimByz.Scheduler.RandomStream(99);
+        float[] palette = [-1.5f, -0.25f, 0f, 0.25f, 1f, 3f];
+        for (int j = 0; j < d; j++)
+        {
+            if (j % 3 == 0) continue; // a third of the columns stay Gaussian
+            for (int i = 0; i < n; i++) rows[i][j] = palette[stream.NextInt(j % 3 == 1 ? 3 : palette.Length)];
+        }
+        for (int k = 0; k < 24; k++) rows[stream.NextInt(n)][stream.NextInt(d)] = (k % 3) switch { 0 => float.NaN, 1 => float.PositiveInfinity, _ => float.NegativeInfinity };
+        var output = Run(spec, rows);
+        var bytes = new byte[output.Length * 4];
+        Buffer.BlockCopy(output, 0, bytes, 0, bytes.Length);
+        Assert.Equal(expected, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes))[..16]);
     }
 
     [Fact]

@@ -93,6 +93,21 @@ public class DistanceRulesTests
     }
 
     [Fact]
+    public void Bulyan_SecondStage_EqualValuesAtTheFarthestDistance_KeepsOnlyAsManyAsNeeded()
+    {
+        // Coordinate 0 makes the selection rows 0–4 (θ = 5, β = 3). Coordinate 1 of the selection is
+        // {−1, −1, 0.5, 1, 3}: median 0.5, nearest 0.5 and 1, then one −1 (1.5 away) before 3 (2.5 away):
+        // mean 1/6, not the −1/2 of keeping both −1. Coordinate 0: {0, 1, 2, 3, 7}, median 2, then 1
+        // and 3 at distance 1: mean 2.
+        float[][] rows = [[0f, -1f], [1f, -1f], [2f, 0.5f], [3f, 1f], [7f, 3f], [100f, 100f], [-100f, -100f]];
+        var diagnostics = new AggregationDiagnostics();
+        var output = Run("bulyan:f=1", rows, diagnostics: diagnostics);
+        Assert.Equal([true, true, true, true, true, false, false], diagnostics.Selected.ToArray());
+        Assert.Equal(2f, output[0]);
+        Assert.Equal(1f / 6f, output[1], 6);
+    }
+
+    [Fact]
     public void Bulyan_NTooSmall_ThrowsToleranceError()
         => Assert.Throws<SimByzException>(() => Run("bulyan:f=1", Scalars(1f, 2f, 3f, 4f, 5f, 6f)));
 
