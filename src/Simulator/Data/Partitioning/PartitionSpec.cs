@@ -98,7 +98,7 @@ public sealed record PartitionSpec
             "iid" => Iid,
             "dirichlet" => new PartitionSpec(
                 PartitionScheme.Dirichlet,
-                p.GetDouble("alpha", double.Epsilon, 1e9),
+                p.RequireDouble("alpha", double.Epsilon, 1e9),
                 p.GetChoice("variant", "hsu", "hsu", "per-class") == "hsu" ? DirichletVariant.Hsu : DirichletVariant.PerClass,
                 p.GetInt("min-size", 1, 1, int.MaxValue)),
             "shards" => new PartitionSpec(PartitionScheme.Shards, shardsPerWorker: p.GetInt("k", 2, 1, 1_000_000)),
