@@ -19,8 +19,10 @@ public enum TorchDeviceChoice
 /// <para><c>auto</c> (the default) takes CUDA when <c>torch.cuda.is_available()</c>, else CPU;
 /// <c>cuda</c> fails with a <see cref="SimByzException"/> when no CUDA device is usable (e.g. the
 /// CPU build of libtorch is installed: see README, "CUDA build").</para>
-/// <para>Creating a device loads TorchSharp's native libraries; a load failure becomes a
-/// <see cref="SimByzException"/> explaining the likely cause. Immutable, thread-safe.</para>
+/// <para>Selecting a device first calls <see cref="TorchRuntime.EnsureAvailable"/>, which finds and
+/// loads libtorch and TorchSharp's native libraries; when libtorch is missing (the .NET tool ships
+/// without it) or does not load, that is one <see cref="SimByzException"/> saying how to fix it.
+/// Immutable, thread-safe.</para>
 /// </remarks>
 public sealed class TorchDevice
 {
@@ -81,7 +83,7 @@ public sealed class TorchDevice
 
     private static bool CudaAvailable()
     {
-        TorchRuntime.EnsureLoaded();
+        TorchRuntime.EnsureAvailable();
         return torch.cuda.is_available();
     }
 

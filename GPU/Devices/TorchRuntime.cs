@@ -1,32 +1,68 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using SimByz.Scheduler;
 using TorchSharp;
 
 namespace SimByz.Gpu;
 
 /// <summary>
-/// Loads TorchSharp's native backend once and turns a load failure into a <see cref="SimByzException"/>
-/// whose message says what to do, instead of a <see cref="TypeInitializationException"/>.
+/// Makes the torch backend usable: finds libtorch when the application does not carry it, loads
+/// TorchSharp's native libraries once, and turns every failure into one <see cref="SimByzException"/>
+/// whose message says what to do, instead of TorchSharp's type initializer exception and load trace.
 /// </summary>
-/// <remarks>Thread-safe (the load runs once, under a lock).</remarks>
+/// <remarks>
+/// <para>Call <see cref="EnsureAvailable"/> before the first use of anything in TorchSharp (the first
+/// access to <c>torch</c> runs its type initializer, which loads the native libraries);
+/// <see cref="TorchDevice.Select(TorchDeviceChoice)"/> does, so code that starts from a device needs
+/// nothing more.</para>
+/// <para>Where libtorch comes from, first match wins: (1) the application's own copy, found the way
+/// TorchSharp looks for it (the application folder, as in a build from source or its tests; also
+/// <c>LD_LIBRARY_PATH</c>); (2) the folder named by <c>SIMBYZ_LIBTORCH_DIR</c>; (3) the NuGet global
+/// packages folder, where restoring the <c>SimByz.Gpu</c> or <c>libtorch-cpu-linux-x64</c> package puts
+/// it (<see cref="LibTorchLocator"/>). An application copy comes first because TorchSharp would load
+/// it anyway: a second libtorch in the same process breaks it. The <c>simbyz</c> .NET tool carries
+/// none, so (2) and (3) are its ways to get the torch backend (README, "Install as a .NET tool").</para>
+/// <para>Thread-safe (the load runs once, under a lock); a failure is remembered and reported again.</para>
+/// </remarks>
 public static class TorchRuntime
 {
     private static readonly Lock Gate = new();
     private static bool _loaded;
     private static string? _failure;
+    private static string _source = "";
 
     /// <summary>The libtorch version TorchSharp reports, e.g. <c>2.10.0</c>.</summary>
     public static string LibTorchVersion
     {
         get
         {
-            EnsureLoaded();
+            EnsureAvailable();
             return torch.__version__;
         }
     }
 
-    /// <summary>Loads the native backend (idempotent).</summary>
-    /// <exception cref="SimByzException">The native libraries cannot be loaded.</exception>
-    public static void EnsureLoaded()
+    /// <summary>
+    /// The libtorch version this build of SimByz.Gpu was compiled against (the <c>libtorch-cpu-linux-x64</c>
+    /// package version), known without loading anything.
+    /// </summary>
+    public static string ExpectedLibTorchVersion { get; } =
+        typeof(TorchRuntime).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "SimByz.LibTorchVersion")?.Value ?? "unknown";
+
+    /// <summary>Where the loaded libtorch came from (e.g. <c>SIMBYZ_LIBTORCH_DIR=/opt/libtorch</c>); empty before the load.</summary>
+    public static string LibTorchSource
+    {
+        get
+        {
+            lock (Gate) return _source;
+        }
+    }
+
+    /// <summary>Finds and loads libtorch and TorchSharp's native backend (idempotent).</summary>
+    /// <exception cref="SimByzException">libtorch is nowhere to be found (the message says how to add it), or the
+    /// native libraries do not load (the message gives the loader's reason).</exception>
+    public static void EnsureAvailable()
     {
         lock (Gate)
         {
@@ -34,19 +70,74 @@ public static class TorchRuntime
             if (_failure is not null) throw new SimByzException(_failure);
             try
             {
-                // Any torch call runs torch's type initializer, which loads libLibTorchSharp.so and libtorch.
-                torch.InitializeDeviceType(DeviceType.CPU);
+                string source = LocateLibTorch();
+                RequireLibTorchSharp();
+                InitializeTorch();
+                _source = source;
                 _loaded = true;
+            }
+            catch (SimByzException e)
+            {
+                _failure = e.Message;
+                throw;
             }
             catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or NotSupportedException or EntryPointNotFoundException)
             {
-                Exception inner = e;
-                while (inner.InnerException is not null) inner = inner.InnerException;
-                _failure = "the torch backend cannot load TorchSharp's native libraries (" + inner.Message.Split('\n')[0].Trim()
-                    + "). On Debian 12 / Ubuntu 22.04 the build patches libLibTorchSharp.so in the output (README, 'TorchSharp on Debian 12'): "
-                    + "rebuild the project, and run it from its build output; or use --backend cpu";
+                _failure = "the torch backend cannot load TorchSharp's native libraries (" + InnermostMessage(e) + "); or use --backend cpu";
                 throw new SimByzException(_failure);
             }
         }
+    }
+
+    /// <summary>The message when libtorch is nowhere: one line saying where it was looked for and how to add it.</summary>
+    internal static string NotFoundMessage(LibTorchLocator.Search search)
+    {
+        string version = search.Version;
+        string package = $"libtorch-cpu-{LibTorchLocator.Rid}";
+        return $"the torch backend needs libtorch {version}, which this simbyz does not include, and found none "
+            + $"({LibTorchLocator.DirectoryVariable} is not set; no {package} {version} in the NuGet packages folder {search.PackagesFolder}): "
+            + $"add it with `dotnet new classlib -o /tmp/simbyz-libtorch && dotnet add /tmp/simbyz-libtorch package {package} --version {version}`, "
+            + $"or set {LibTorchLocator.DirectoryVariable} to a folder holding its {LibTorchLocator.CpuLibrary} (README, 'Install as a .NET tool'); "
+            + "or do without torch: --backend cpu and a managed model";
+    }
+
+    /// <summary>Returns where libtorch comes from, having loaded it when TorchSharp would not find it on its own.</summary>
+    private static string LocateLibTorch()
+    {
+        // The same probe as TorchSharp's first step (application folder, then the loader's search path).
+        if (NativeLibrary.TryLoad("torch_cpu", typeof(torch).Assembly, null, out _)) return "the application folder";
+        var search = LibTorchLocator.Search.FromEnvironment(ExpectedLibTorchVersion);
+        var location = LibTorchLocator.Find(search) ?? throw new SimByzException(NotFoundMessage(search));
+        LibTorchLocator.Load(location);
+        return location.Source;
+    }
+
+    /// <summary>
+    /// Loads LibTorchSharp as TorchSharp will, so that a failure is reported here: TorchSharp's own
+    /// fallback writes a long load trace to standard output before it throws.
+    /// </summary>
+    private static void RequireLibTorchSharp()
+    {
+        try
+        {
+            NativeLibrary.Load("LibTorchSharp", typeof(torch).Assembly, null);
+        }
+        catch (DllNotFoundException e)
+        {
+            throw new SimByzException(
+                "the torch backend cannot load TorchSharp's native library LibTorchSharp (" + LibTorchLocator.LoaderReason(e) + "). "
+                + "On Debian 12 / Ubuntu 22.04 the build patches libLibTorchSharp.so in its output (README, 'TorchSharp on Debian 12'): "
+                + "run SimByz from its build or publish output, or the .NET tool; or use --backend cpu");
+        }
+    }
+
+    // Kept out of line so that nothing touches the torch type before libtorch is in place.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void InitializeTorch() => torch.InitializeDeviceType(DeviceType.CPU);
+
+    private static string InnermostMessage(Exception e)
+    {
+        while (e.InnerException is not null) e = e.InnerException;
+        return e.Message.Split('\n')[0].Trim();
     }
 }

@@ -10,8 +10,9 @@ using Microsoft.Build.Utilities;
 /// <summary>
 /// Marks the <c>GLIBCXX_3.4.32</c> version requirement of TorchSharp's <c>libLibTorchSharp.so</c>
 /// weak (VER_FLG_WEAK, 0x2, in its Vernaux entry of <c>.gnu.version_r</c>), in the copy in the build
-/// output, when the system's libstdc++ does not define that version. The NuGet cache and the system
-/// are never written. Idempotent: an already-weak entry is left alone.
+/// output, when the system's libstdc++ does not define that version, and always in a publish folder
+/// (<see cref="Always"/>). The NuGet cache and the system are never written. Idempotent: an
+/// already-weak entry is left alone.
 /// </summary>
 public sealed class SimByzPatchLibTorchSharp : Task
 {
@@ -29,8 +30,15 @@ public sealed class SimByzPatchLibTorchSharp : Task
     /// <summary>Extra directories to search for libstdc++.so.6 before the standard ones (colon-separated).</summary>
     public string LibraryPath { get; set; } = "";
 
+    /// <summary>
+    /// Patch whatever this machine's libstdc++ defines: for a publish folder or a tool package, which run
+    /// on other machines. A weak requirement costs nothing where the version exists.
+    /// </summary>
+    public bool Always { get; set; }
+
     public override bool Execute()
     {
+        if (Always) return PatchAll("for other machines");
         string? libstdcxx = FindLibStdCxx();
         if (libstdcxx is null)
         {
@@ -42,6 +50,11 @@ public sealed class SimByzPatchLibTorchSharp : Task
             Log.LogMessage(MessageImportance.Low, $"SimByz: {libstdcxx} defines {Version}; libLibTorchSharp.so left as shipped");
             return true;
         }
+        return PatchAll($"{Path.GetFileName(libstdcxx)} lacks {Version}");
+    }
+
+    private bool PatchAll(string why)
+    {
         foreach (var item in Files)
         {
             string path = item.ItemSpec;
@@ -72,7 +85,7 @@ public sealed class SimByzPatchLibTorchSharp : Task
                 Log.LogError($"SimByz: patching {path} did not take effect ({problem})");
                 return false;
             }
-            Log.LogMessage(MessageImportance.High, $"SimByz: {Path.GetFileName(libstdcxx)} lacks {Version}: marked that requirement weak in {path}");
+            Log.LogMessage(MessageImportance.High, $"SimByz: {why}: marked the {Version} requirement weak in {path}");
         }
         return !Log.HasLoggedErrors;
     }

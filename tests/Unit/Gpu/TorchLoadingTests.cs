@@ -17,4 +17,19 @@ public sealed class TorchLoadingTests
         float[] product = a.matmul(b).cpu().data<float>().ToArray();
         Assert.Equal(new float[] { 19, 22, 43, 50 }, product);
     }
+
+    [Fact]
+    public void ExpectedLibTorchVersion_MatchesTheLibtorchTorchSharpWasBuiltFor()
+    {
+        // The NuGet folder search uses the recorded version; TorchSharp reports it as 2.10.0.0.
+        Assert.StartsWith(TorchRuntime.ExpectedLibTorchVersion + ".", torch.__version__ + ".", StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EnsureAvailable_BuildOutputCarriesLibtorch_LoadsTheApplicationsCopy()
+    {
+        TorchRuntime.EnsureAvailable();
+
+        Assert.Equal("the application folder", TorchRuntime.LibTorchSource);
+    }
 }
