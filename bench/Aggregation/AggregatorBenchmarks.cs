@@ -8,7 +8,7 @@ namespace SimByz.Bench.Aggregation;
 /// <summary>
 /// Every aggregation rule (and each pre-aggregator in front of a rule) on n×d float32 input, beside the
 /// floor measured in the same run: <c>floor</c> reads the n×d input once (a plain vectorized sum).
-/// Targets (issue 3, n=20, d=10⁶): Mean ≤ 1.5× floor; Median, Trimmed mean ≤ 10×; Krum, Multi-Krum,
+/// Targets (n=20, d=10⁶): Mean ≤ 1.5× floor; Median, Trimmed mean ≤ 10×; Krum, Multi-Krum,
 /// Geometric median (3 iterations), Centered clipping ≤ 6×; no allocation per call.
 /// Run: <c>dotnet run -c Release --project bench -- --filter '*AggregatorBenchmarks*'</c>.
 /// </summary>

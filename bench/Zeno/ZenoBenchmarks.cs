@@ -26,7 +26,7 @@ public class ZenoBenchmarks
     private readonly AggregationDiagnostics _diagnostics = new();
     private long _version;
 
-    /// <summary>The reference sizes of issue 3: n=20, d=10⁶ and n=100, d=10⁵.</summary>
+    /// <summary>The reference sizes: n=20, d=10⁶ and n=100, d=10⁵.</summary>
     public static IEnumerable<(int N, int D)> Sizes => [(20, 1_000_000), (100, 100_000)];
 
     [ParamsSource(nameof(Sizes))]

@@ -1,6 +1,6 @@
 namespace SimByz.Simulator.Reproductions;
 
-/// <summary>Every reproduction of issue 9 by name, in a fixed order (the order of <c>simbyz list reproductions</c> and of <c>reproduce all</c>).</summary>
+/// <summary>Every reproduction by name, in a fixed order (the order of <c>simbyz list reproductions</c> and of <c>reproduce all</c>).</summary>
 public static class ReproductionCatalog
 {
     /// <summary>The name that runs every reproduction.</summary>

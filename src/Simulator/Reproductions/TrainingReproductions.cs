@@ -4,7 +4,7 @@ using Newtonsoft.Json.Linq;
 namespace SimByz.Simulator.Reproductions;
 
 /// <summary>
-/// The training reproductions of issue 9 on Fashion-MNIST: the Zeno experiments (no attack, label
+/// The training reproductions on Fashion-MNIST: the Zeno experiments (no attack, label
 /// flip, sign flip), Zeno++ asynchronously, and Karimireddy et al.'s bucketing under non-IID data.
 /// Each is a list of scenarios built here; the settings and every choice are written into its page.
 /// </summary>

@@ -6,7 +6,7 @@ using static SimByz.Tests.Properties.Aggregation.RuleHarness;
 namespace SimByz.Tests.Properties.Aggregation;
 
 /// <summary>
-/// The contract every registered synchronous rule keeps (issue 8, item 5), checked over generated
+/// The contract every registered synchronous rule keeps, checked over generated
 /// gradient batches (honest rows, then catalogue-attack / huge / non-finite / copied / near-tie rows).
 /// </summary>
 /// <remarks>

@@ -9,7 +9,7 @@ namespace SimByz.Tests.Properties.Aggregation;
 
 /// <summary>
 /// Zeno's bounded-score lemma and Zeno++'s acceptance test, checked exactly against an analytic
-/// validation loss (issue 8, items 2 and 3).
+/// validation loss.
 /// </summary>
 public class ZenoProperties
 {

@@ -7,7 +7,7 @@ using Xunit;
 namespace SimByz.Tests.Properties.Attacks;
 
 /// <summary>
-/// "Fall of Empires" (Xie, Koyejo, Gupta, UAI 2019), checked statistically (issue 8, item 4): under
+/// "Fall of Empires" (Xie, Koyejo, Gupta, UAI 2019), checked statistically: under
 /// the theorem's conditions (REFERENCE.md) inner-product manipulation u = −ε·mean(honest) makes the
 /// expected inner product of the aggregate with the true gradient g negative, for the coordinate-wise
 /// median and for Krum.

@@ -10,7 +10,7 @@ using Xunit;
 namespace SimByz.Tests.Properties.Simulator;
 
 /// <summary>
-/// Invariants of the discrete-event simulator over generated scenarios (issue 8, item 6): n in
+/// Invariants of the discrete-event simulator over generated scenarios: n in
 /// 2..7, any q in 0..n−1, sync (all / first-k / deadline) and async (bounded or unbounded
 /// staleness, async-sgd / zenopp / buffered median), every delay-model family, seven attacks.
 /// </summary>

@@ -9,7 +9,7 @@ namespace SimByz.Tests.Properties.Simulator;
 
 /// <summary>
 /// Zeno and Zeno++ keep learning with arbitrarily many Byzantine workers on a strongly convex task
-/// (issue 8, item 3), and Mean does not (the expected-failure control).
+/// and Mean does not (the expected-failure control).
 /// </summary>
 /// <remarks>
 /// <para>Task: the <c>quadratic</c> model on <c>quadratic:features=10,spread=0.5</c> data (f(x) = (μ/2)·mean‖x − zᵢ‖²,
