@@ -14,7 +14,8 @@ namespace SimByz.Attacks.Gradient;
 /// n − q &gt; 2(ε+2)²/ε² + 2. The talk's example: honest {−0.3, 1, 2}, two rows −ε·mean make the
 /// Median negative for every ε &gt; 0.</para>
 /// <para><c>ipm:eps=0.1</c>; default ε = 0.1 (Karimireddy et al., ICLR 2022); values seen
-/// elsewhere: 0.5, 1, 100; ByzFL's <c>FallOfEmpires(τ)</c> sends (1 − τ)·mean, i.e. ε = τ − 1.
+/// elsewhere: 0.5, 1, 100. ByzFL's current <c>InnerProductManipulation(tau)</c> (default τ = 2.0) sends
+/// −τ·mean, i.e. ε = τ; ByzFL before December 2024 (<c>FallOfEmpires(τ)</c>) sent (1 − τ)·mean, i.e. ε = τ − 1.
 /// Colluding (identical rows). With no honest row the mean of the own gradients stands in; with
 /// neither, the rows are zero. Deterministic.</para>
 /// </remarks>
@@ -22,7 +23,7 @@ internal sealed class InnerProductManipulationAttack : IGradientAttack
 {
     public static readonly ComponentInfo Info = new(
         "ipm", "inner-product manipulation (Fall of Empires): all send −ε·mean(honest)",
-        "Xie, Koyejo, Gupta, UAI 2019; ε=0.1 as Karimireddy et al., ICLR 2022 (ByzFL FallOfEmpires τ = 1+ε)",
+        "Xie, Koyejo, Gupta, UAI 2019; ε=0.1 as Karimireddy et al., ICLR 2022 (ByzFL InnerProductManipulation τ = ε; before Dec 2024 FallOfEmpires τ = 1+ε)",
         "any q ≤ n−1",
         [new("eps", "number ≥ 0", "0.1", "scale ε of the reversed honest mean")]);
 

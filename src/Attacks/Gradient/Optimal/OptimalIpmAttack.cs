@@ -10,9 +10,9 @@ namespace SimByz.Attacks.Gradient;
 /// </summary>
 /// <remarks>
 /// <para><c>optimal-ipm:search=byzfl|golden,evals=16,start=0,delta=1,ratio=0.8,proxy=median</c>.
-/// The search runs over ε ≥ 0 (rows −ε·μ); ByzFL searches its τ from 0 with rows (1 − τ)·μ, i.e.
-/// ε = τ − 1 — SimByz searches ε from <c>start</c> (default 0, ByzFL's τ = 1) so the family never
-/// includes non-reversed rows. Each round costs <c>evals</c> trial aggregations of h + q rows
+/// The search runs over ε ≥ 0 (rows −ε·μ). ByzFL's optimal IPM searched its τ from 0 with rows
+/// (1 − τ)·μ (the pre-December-2024 form, ε = τ − 1); its current IPM sends −τ·μ (ε = τ). SimByz
+/// searches ε from <c>start</c> (default 0) so the family never includes non-reversed rows. Each round costs <c>evals</c> trial aggregations of h + q rows
 /// (see <see cref="ScaleLineSearch"/> for the two search schemes and <see cref="DefenceProbe"/>
 /// for how the defence is copied, reset, and replaced by <c>proxy</c> when unknown or unusable).</para>
 /// <para>With no honest row the own gradients stand in for the honest rows; with neither the rows
