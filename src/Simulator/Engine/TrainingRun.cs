@@ -225,11 +225,7 @@ public sealed class TrainingRun
         // since the last evaluation, only its counters are brought up to date.
         if (_rows.Count > 0 && _rows[^1].Step == _step)
         {
-            var updated = _rows[^1] with
-            {
-                HonestApplied = _honestApplied, HonestRejected = _honestRejected, HonestDropped = _honestDropped,
-                ByzantineApplied = _byzApplied, ByzantineRejected = _byzRejected, ByzantineDropped = _byzDropped,
-            };
+            var updated = _rows[^1] with { Counts = Counts() };
             if (updated != _rows[^1])
             {
                 _rows[^1] = updated;
@@ -636,6 +632,8 @@ public sealed class TrainingRun
         }
     }
 
+    private MessageCounts Counts() => new(_honestApplied, _honestRejected, _honestDropped, _byzApplied, _byzRejected, _byzDropped);
+
     private float[] RentPayload() => _payloadPool.Count > 0 ? _payloadPool.Pop() : new float[_d];
 
     private void RecordStaleness(long s)
@@ -663,12 +661,7 @@ public sealed class TrainingRun
             ValidationAccuracy = val.Accuracy,
             TestLoss = test.Loss,
             TestAccuracy = test.Accuracy,
-            HonestApplied = _honestApplied,
-            HonestRejected = _honestRejected,
-            HonestDropped = _honestDropped,
-            ByzantineApplied = _byzApplied,
-            ByzantineRejected = _byzRejected,
-            ByzantineDropped = _byzDropped,
+            Counts = Counts(),
             StalenessMin = _staleCount > 0 ? _staleMin : double.NaN,
             StalenessMean = _staleCount > 0 ? _staleSum / _staleCount : double.NaN,
             StalenessMax = _staleCount > 0 ? _staleMax : double.NaN,
