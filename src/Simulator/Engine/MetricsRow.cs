@@ -17,19 +17,25 @@ public sealed record MetricsRow
     public double ValidationAccuracy { get; init; }
     public double TestLoss { get; init; }
     public double TestAccuracy { get; init; }
-    public long HonestApplied { get; init; }
-    public long HonestRejected { get; init; }
-    public long HonestDropped { get; init; }
-    public long ByzantineApplied { get; init; }
-    public long ByzantineRejected { get; init; }
-    public long ByzantineDropped { get; init; }
+
+    /// <summary>Messages by fate and role, cumulative since the start of the run.</summary>
+    public MessageCounts Counts { get; init; }
+
     public double StalenessMin { get; init; }
     public double StalenessMean { get; init; }
     public double StalenessMax { get; init; }
 
+    // Shorthands for Counts.X, for callers that read the counters one by one (the run command's table).
+    public long HonestApplied => Counts.HonestApplied;
+    public long HonestRejected => Counts.HonestRejected;
+    public long HonestDropped => Counts.HonestDropped;
+    public long ByzantineApplied => Counts.ByzantineApplied;
+    public long ByzantineRejected => Counts.ByzantineRejected;
+    public long ByzantineDropped => Counts.ByzantineDropped;
+
     public static string CsvHeader =>
         "defence,time_ns,step,learning_rate,train_loss,validation_loss,validation_accuracy,test_loss,test_accuracy," +
-        "honest_applied,honest_rejected,honest_dropped,byzantine_applied,byzantine_rejected,byzantine_dropped," +
+        MessageCounts.CsvHeader + "," +
         "staleness_min,staleness_mean,staleness_max";
 
     /// <summary>The CSV line: invariant culture, shortest round-trip doubles, so it is byte-stable.</summary>
@@ -41,10 +47,7 @@ public sealed record MetricsRow
         {
             sb.Append(',').Append(Format(v));
         }
-        foreach (long v in new[] { HonestApplied, HonestRejected, HonestDropped, ByzantineApplied, ByzantineRejected, ByzantineDropped })
-        {
-            sb.Append(',').Append(v);
-        }
+        Counts.AppendCsv(sb.Append(','));
         sb.Append(',').Append(Format(StalenessMin)).Append(',').Append(Format(StalenessMean)).Append(',').Append(Format(StalenessMax));
         return sb.ToString();
     }

@@ -82,18 +82,12 @@ public static class ExperimentRunner
                 new JProperty("events", r.Events),
                 new JProperty("messages", r.Messages),
                 new JProperty("stopReason", r.StopReason),
-                new JProperty("final", new JObject(
+                new JProperty("final", AddCounts(new JObject(
                     new JProperty("trainLoss", NumberText.Json(f.TrainLoss)),
                     new JProperty("validationLoss", NumberText.Json(f.ValidationLoss)),
                     new JProperty("validationAccuracy", NumberText.Json(f.ValidationAccuracy)),
                     new JProperty("testLoss", NumberText.Json(f.TestLoss)),
-                    new JProperty("testAccuracy", NumberText.Json(f.TestAccuracy)),
-                    new JProperty("honestApplied", f.HonestApplied),
-                    new JProperty("honestRejected", f.HonestRejected),
-                    new JProperty("honestDropped", f.HonestDropped),
-                    new JProperty("byzantineApplied", f.ByzantineApplied),
-                    new JProperty("byzantineRejected", f.ByzantineRejected),
-                    new JProperty("byzantineDropped", f.ByzantineDropped)))));
+                    new JProperty("testAccuracy", NumberText.Json(f.TestAccuracy))), f.Counts))));
         }
         var summary = new JObject(
             new JProperty("simbyzVersion", simbyzVersion),
@@ -101,6 +95,13 @@ public static class ExperimentRunner
             new JProperty("defences", defences));
         if (plugins is { Count: > 0 }) summary.Add(new JProperty("plugins", new JArray(plugins.Select(p => p.ToJson()))));
         return summary;
+    }
+
+    /// <summary>Appends the message counters to <paramref name="o"/>, in <see cref="MessageCounts.Fields"/> order; returns it.</summary>
+    internal static JObject AddCounts(JObject o, MessageCounts counts)
+    {
+        foreach (var (name, value) in counts.Fields()) o.Add(name, value);
+        return o;
     }
 
     /// <summary>Writes metrics.csv and summary.json into <paramref name="output"/> (committed by the caller).</summary>

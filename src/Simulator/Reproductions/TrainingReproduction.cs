@@ -89,7 +89,7 @@ internal sealed class TrainingReproduction : IReproduction
         return
         [
             "`" + r.Defence + "`", NumberText.Percent(f.TestAccuracy), NumberText.Percent(best), Num(f.TestLoss), Num(f.TrainLoss),
-            $"{f.HonestApplied}/{f.HonestRejected}/{f.HonestDropped}", $"{f.ByzantineApplied}/{f.ByzantineRejected}/{f.ByzantineDropped}",
+            $"{f.Counts.HonestApplied}/{f.Counts.HonestRejected}/{f.Counts.HonestDropped}", $"{f.Counts.ByzantineApplied}/{f.Counts.ByzantineRejected}/{f.Counts.ByzantineDropped}",
             I(r.Steps), Num(r.EndTime.TotalSeconds, "0.000") + " s",
         ];
     }

@@ -105,24 +105,22 @@ public sealed class RunStore
             (string?)o["stopReason"] ?? throw new FormatException("no stopReason"));
     }
 
-    private static JObject WriteRow(MetricsRow m) => new(
-        new JProperty("timeNs", m.TimeNs),
-        new JProperty("step", m.Step),
-        new JProperty("learningRate", NumberText.Json(m.LearningRate)),
-        new JProperty("trainLoss", NumberText.Json(m.TrainLoss)),
-        new JProperty("validationLoss", NumberText.Json(m.ValidationLoss)),
-        new JProperty("validationAccuracy", NumberText.Json(m.ValidationAccuracy)),
-        new JProperty("testLoss", NumberText.Json(m.TestLoss)),
-        new JProperty("testAccuracy", NumberText.Json(m.TestAccuracy)),
-        new JProperty("honestApplied", m.HonestApplied),
-        new JProperty("honestRejected", m.HonestRejected),
-        new JProperty("honestDropped", m.HonestDropped),
-        new JProperty("byzantineApplied", m.ByzantineApplied),
-        new JProperty("byzantineRejected", m.ByzantineRejected),
-        new JProperty("byzantineDropped", m.ByzantineDropped),
-        new JProperty("stalenessMin", NumberText.Json(m.StalenessMin)),
-        new JProperty("stalenessMean", NumberText.Json(m.StalenessMean)),
-        new JProperty("stalenessMax", NumberText.Json(m.StalenessMax)));
+    private static JObject WriteRow(MetricsRow m)
+    {
+        var row = ExperimentRunner.AddCounts(new JObject(
+            new JProperty("timeNs", m.TimeNs),
+            new JProperty("step", m.Step),
+            new JProperty("learningRate", NumberText.Json(m.LearningRate)),
+            new JProperty("trainLoss", NumberText.Json(m.TrainLoss)),
+            new JProperty("validationLoss", NumberText.Json(m.ValidationLoss)),
+            new JProperty("validationAccuracy", NumberText.Json(m.ValidationAccuracy)),
+            new JProperty("testLoss", NumberText.Json(m.TestLoss)),
+            new JProperty("testAccuracy", NumberText.Json(m.TestAccuracy))), m.Counts);
+        row.Add(new JProperty("stalenessMin", NumberText.Json(m.StalenessMin)));
+        row.Add(new JProperty("stalenessMean", NumberText.Json(m.StalenessMean)));
+        row.Add(new JProperty("stalenessMax", NumberText.Json(m.StalenessMax)));
+        return row;
+    }
 
     private static MetricsRow ReadRow(JObject o, string defence) => new()
     {
@@ -135,12 +133,7 @@ public sealed class RunStore
         ValidationAccuracy = Double(o, "validationAccuracy"),
         TestLoss = Double(o, "testLoss"),
         TestAccuracy = Double(o, "testAccuracy"),
-        HonestApplied = Long(o, "honestApplied"),
-        HonestRejected = Long(o, "honestRejected"),
-        HonestDropped = Long(o, "honestDropped"),
-        ByzantineApplied = Long(o, "byzantineApplied"),
-        ByzantineRejected = Long(o, "byzantineRejected"),
-        ByzantineDropped = Long(o, "byzantineDropped"),
+        Counts = MessageCounts.Read(key => Long(o, key)),
         StalenessMin = Double(o, "stalenessMin"),
         StalenessMean = Double(o, "stalenessMean"),
         StalenessMax = Double(o, "stalenessMax"),

@@ -18,7 +18,7 @@ public static class SweepResults
     /// <summary>The header of results.csv.</summary>
     public const string CsvHeader =
         "run,q,delay,attack,defence,seed,test_accuracy,test_loss,train_loss,steps," +
-        "honest_applied,honest_rejected,honest_dropped,byzantine_applied,byzantine_rejected,byzantine_dropped,key";
+        MessageCounts.CsvHeader + ",key";
 
     /// <summary>results.csv: the header, then one line per run in grid order with its final evaluation point.</summary>
     public static string Csv(SweepPlan plan, IReadOnlyList<RunResult> results)
@@ -32,10 +32,8 @@ public static class SweepResults
             sb.Append(run.Index).Append(',').Append(run.Cell.Q).Append(',').Append(Quote(run.Cell.Delay)).Append(',')
                 .Append(Quote(run.Cell.Attack.Label)).Append(',').Append(Quote(run.Defence)).Append(',').Append(run.Cell.Seed).Append(',')
                 .Append(MetricsRow.Format(f.TestAccuracy)).Append(',').Append(MetricsRow.Format(f.TestLoss)).Append(',')
-                .Append(MetricsRow.Format(f.TrainLoss)).Append(',').Append(r.Steps).Append(',')
-                .Append(f.HonestApplied).Append(',').Append(f.HonestRejected).Append(',').Append(f.HonestDropped).Append(',')
-                .Append(f.ByzantineApplied).Append(',').Append(f.ByzantineRejected).Append(',').Append(f.ByzantineDropped).Append(',')
-                .Append(run.Key).Append('\n');
+                .Append(MetricsRow.Format(f.TrainLoss)).Append(',').Append(r.Steps).Append(',');
+            f.Counts.AppendCsv(sb).Append(',').Append(run.Key).Append('\n');
         }
         return sb.ToString();
     }

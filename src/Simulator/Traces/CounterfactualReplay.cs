@@ -8,10 +8,6 @@ using SimByz.Simulator.Composition;
 
 namespace SimByz.Simulator.Traces;
 
-/// <summary>One line of the counterfactual comparison: a defence's final metrics, recorded or re-run.</summary>
-public sealed record ComparisonRow(string Defence, string Source, long Step, long TimeNs, double TestAccuracy, double TestLoss, double TrainLoss,
-    long HonestApplied, long HonestRejected, long HonestDropped, long ByzantineApplied, long ByzantineRejected, long ByzantineDropped);
-
 /// <summary>The outcome of <see cref="CounterfactualReplay.Run"/>.</summary>
 /// <param name="Scenario">The scenario re-run (the recorded one with the new defence and attack).</param>
 /// <param name="Results">The new run's results.</param>
@@ -60,17 +56,14 @@ public static class CounterfactualReplay
         foreach (var r in results)
         {
             var f = r.Final;
-            comparison.Add(new ComparisonRow(r.Defence, "counterfactual", f.Step, f.TimeNs, f.TestAccuracy, f.TestLoss, f.TrainLoss,
-                f.HonestApplied, f.HonestRejected, f.HonestDropped, f.ByzantineApplied, f.ByzantineRejected, f.ByzantineDropped));
+            comparison.Add(new ComparisonRow(r.Defence, "counterfactual", f.Step, f.TimeNs, f.TestAccuracy, f.TestLoss, f.TrainLoss, f.Counts));
         }
         var (compared, mismatch) = CompareArrivals(doc, trace!);
         return new CounterfactualResult(scenario, results, trace!, comparison, compared, mismatch);
     }
 
     private static ComparisonRow FromEval(string defence, JObject e) => new(defence, "recorded", e.Value<long>("step"), e.Value<long>("t"),
-        Num(e["testAccuracy"]), Num(e["testLoss"]), Num(e["trainLoss"]),
-        e.Value<long>("honestApplied"), e.Value<long>("honestRejected"), e.Value<long>("honestDropped"),
-        e.Value<long>("byzantineApplied"), e.Value<long>("byzantineRejected"), e.Value<long>("byzantineDropped"));
+        Num(e["testAccuracy"]), Num(e["testLoss"]), Num(e["trainLoss"]), MessageCounts.Read(key => e.Value<long>(key)));
 
     private static double Num(JToken? t) => t is null ? double.NaN
         : t.Type == JTokenType.String ? double.Parse(t.Value<string>()!, CultureInfo.InvariantCulture) : t.Value<double>();
@@ -107,13 +100,12 @@ public static class CounterfactualReplay
     /// <summary>The comparison as CSV.</summary>
     public static string ComparisonCsv(IReadOnlyList<ComparisonRow> rows)
     {
-        var sb = new StringBuilder("defence,source,step,time_ns,test_accuracy,test_loss,train_loss,honest_applied,honest_rejected,honest_dropped,byzantine_applied,byzantine_rejected,byzantine_dropped\n");
+        var sb = new StringBuilder("defence,source,step,time_ns,test_accuracy,test_loss,train_loss," + MessageCounts.CsvHeader + "\n");
         foreach (var r in rows)
         {
             sb.Append(Quote(r.Defence)).Append(',').Append(r.Source).Append(',').Append(I(r.Step)).Append(',').Append(I(r.TimeNs)).Append(',')
-              .Append(MetricsRow.Format(r.TestAccuracy)).Append(',').Append(MetricsRow.Format(r.TestLoss)).Append(',').Append(MetricsRow.Format(r.TrainLoss)).Append(',')
-              .Append(I(r.HonestApplied)).Append(',').Append(I(r.HonestRejected)).Append(',').Append(I(r.HonestDropped)).Append(',')
-              .Append(I(r.ByzantineApplied)).Append(',').Append(I(r.ByzantineRejected)).Append(',').Append(I(r.ByzantineDropped)).Append('\n');
+              .Append(MetricsRow.Format(r.TestAccuracy)).Append(',').Append(MetricsRow.Format(r.TestLoss)).Append(',').Append(MetricsRow.Format(r.TrainLoss)).Append(',');
+            r.Counts.AppendCsv(sb).Append('\n');
         }
         return sb.ToString();
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using SimByz.Simulator.Engine;
 
 namespace SimByz.Simulator.Traces;
 
@@ -45,6 +46,13 @@ internal sealed class TraceLine
     {
         Name(name);
         _sb.Append(value ? "true" : "false");
+        return this;
+    }
+
+    /// <summary>The six message counters, under their <see cref="MessageCounts.Fields"/> names.</summary>
+    public TraceLine Counts(MessageCounts counts)
+    {
+        foreach (var (name, value) in counts.Fields()) Int(name, value);
         return this;
     }
 

@@ -105,8 +105,7 @@ public sealed class TraceRecorder : ISimulationObserver
         _lines.Add(Start("eval", time).Int("step", row.Step).Num("learningRate", row.LearningRate)
             .Num("trainLoss", row.TrainLoss).Num("validationLoss", row.ValidationLoss).Num("validationAccuracy", row.ValidationAccuracy)
             .Num("testLoss", row.TestLoss).Num("testAccuracy", row.TestAccuracy)
-            .Int("honestApplied", row.HonestApplied).Int("honestRejected", row.HonestRejected).Int("honestDropped", row.HonestDropped)
-            .Int("byzantineApplied", row.ByzantineApplied).Int("byzantineRejected", row.ByzantineRejected).Int("byzantineDropped", row.ByzantineDropped)
+            .Counts(row.Counts)
             .Num("stalenessMin", row.StalenessMin).Num("stalenessMean", row.StalenessMean).Num("stalenessMax", row.StalenessMax).ToString());
     }
 

@@ -113,7 +113,7 @@ public class SimulatorInvariantProperties
         if (c.Async) return;
         var (run, result, observer, _) = Simulate(c);
         int senders = c.Attack == "omission" ? c.Workers - c.Byzantine : c.Workers;
-        // A deadline round with no reply in time advances the step without aggregating (TrainingRun.CloseRound).
+        // A deadline round with no reply in time advances the step without aggregating (SyncProtocol.CloseRound).
         if (c.Wait == "deadline") Assert.True(observer.Aggregations.Count <= result.Steps);
         else Assert.Equal(result.Steps, observer.Aggregations.Count);
         foreach (var (round, inputs) in observer.Aggregations)

@@ -1,0 +1,174 @@
+using SimByz.Attacks;
+using SimByz.Scheduler;
+
+namespace SimByz.Simulator.Engine;
+
+/// <summary>
+/// Asynchronous SGD (DESIGN.md, Asynchronous protocol): each worker loops read x (version v),
+/// compute, send, and starts again as soon as its message leaves. A message arriving at server
+/// version v′ has staleness v′ − v.
+/// </summary>
+/// <remarks>
+/// <para>Messages staler than <see cref="ProtocolOptions.MaxStaleness"/> are dropped before the
+/// defence sees them. An async rule (async SGD, Zeno++) decides per message; a synchronous rule runs
+/// in buffered mode, aggregating every <see cref="ProtocolOptions.AsyncBuffer"/> messages that
+/// reached it.</para>
+/// <para>A Byzantine message is crafted when its worker reads the model, from the latest message of
+/// every honest worker. With a timing behaviour a Byzantine worker may read an older model, add
+/// network delay, or send a burst of messages at once (copies of one crafted row, or distinct rows);
+/// only a burst's first message starts the worker's next iteration. Each Byzantine worker draws its
+/// timing from its own stream.</para>
+/// <para>A worker that is down, or crashes while computing, starts again when it recovers.</para>
+/// <para>Not thread-safe (one run's thread).</para>
+/// </remarks>
+internal sealed class AsyncProtocol : IProtocol
+{
+    private readonly Simulation<EngineEvent> _sim;
+    private readonly ParameterServer _server;
+    private readonly MessageLedger _ledger;
+    private readonly WorkerFleet _fleet;
+    private readonly ByzantineCrafter _crafter;
+    private readonly ProtocolOptions _protocol;
+    private readonly OptimizerOptions _optimizer;
+    private readonly IAsyncBehaviour? _behaviour;
+    private readonly RandomStream?[] _behaviourRngs;
+    private readonly ulong _seed;
+    private readonly List<SentMessage> _buffer = [];
+
+    /// <param name="sim">The run's queue.</param>
+    /// <param name="server">The server; its defence is an async rule or a synchronous rule in buffered mode.</param>
+    /// <param name="ledger">Where messages are resolved.</param>
+    /// <param name="fleet">The workers.</param>
+    /// <param name="crafter">Plays the gradient attack.</param>
+    /// <param name="protocol">Staleness bound and buffer size.</param>
+    /// <param name="optimizer">What workers compute.</param>
+    /// <param name="behaviour">The Byzantine workers' timing behaviour, or null.</param>
+    /// <param name="seed">The run's root seed (the behaviour's per-worker streams derive from it).</param>
+    public AsyncProtocol(Simulation<EngineEvent> sim, ParameterServer server, MessageLedger ledger, WorkerFleet fleet, ByzantineCrafter crafter,
+        ProtocolOptions protocol, OptimizerOptions optimizer, IAsyncBehaviour? behaviour, ulong seed)
+    {
+        _sim = sim;
+        _server = server;
+        _ledger = ledger;
+        _fleet = fleet;
+        _crafter = crafter;
+        _protocol = protocol;
+        _optimizer = optimizer;
+        _behaviour = behaviour;
+        _seed = seed;
+        _behaviourRngs = new RandomStream?[fleet.Workers.Count];
+    }
+
+    public bool Finished => _server.BudgetReached;
+
+    public void Start()
+    {
+        foreach (var w in _fleet.Workers) StartIteration(w);
+    }
+
+    public void Handle(ScheduledEvent<EngineEvent> e)
+    {
+        switch (e.Payload.Kind)
+        {
+            case EngineEventKind.ComputeDone:
+                var done = _fleet.CompleteCompute(e);
+                if (done.Primary) StartIteration(_fleet.Workers[done.Info.Worker]);
+                break;
+            case EngineEventKind.Arrival:
+                OnArrival(e);
+                break;
+            case EngineEventKind.Restart:
+                StartIteration(_fleet.Recover(e));
+                break;
+            case EngineEventKind.Crash:
+                var lost = _fleet.Crash(e);
+                if (lost.Primary) ScheduleRestart(lost.Info.Worker, _fleet.NextUp(lost.Info.Worker, e.Time));
+                break;
+            default:
+                throw new InvalidOperationException($"the asynchronous protocol schedules no {e.Payload.Kind} event");
+        }
+    }
+
+    private void StartIteration(Worker w)
+    {
+        if (Finished || !_fleet.CanSend(w)) return;
+        if (!_fleet.IsUp(w))
+        {
+            ScheduleRestart(w.Id, _fleet.NextUp(w.Id, _sim.Now));
+            return;
+        }
+        double gamma = _server.LearningRate;
+        if (!w.Byzantine || _behaviour is null)
+        {
+            var p = _fleet.Open(w, _server.Step);
+            w.ComputeMessage(_server.Parameters, _optimizer, gamma, p.Payload!);
+            if (w.Byzantine) Craft([p], gamma);
+            _fleet.Dispatch(p, SimTime.Zero);
+            return;
+        }
+        // A Byzantine worker with a timing behaviour: maybe an old model, maybe extra delay, maybe a burst.
+        var rng = _behaviourRngs[w.Id] ??= RandomStreams.Derive(_seed, StreamPurpose.AttackTiming, w.Id);
+        long oldest = _server.OldestKeptVersion;
+        long version = Math.Clamp(_behaviour.ModelVersionToRead(_server.Step, rng), oldest, _server.Step);
+        ReadOnlySpan<float> model = _server.ModelAt(version);
+        SimTime extra = _behaviour.ExtraDelay(rng);
+        int burst = Math.Max(1, _behaviour.BurstSize);
+        var burstMessages = new List<SentMessage>(burst);
+        for (int k = 0; k < burst; k++)
+        {
+            var p = _fleet.Open(w, version);
+            p.Primary = k == 0;
+            if (k == 0) w.ComputeMessage(model, _optimizer, gamma, p.Payload!);
+            else burstMessages[0].Payload.AsSpan().CopyTo(p.Payload);
+            burstMessages.Add(p);
+        }
+        if (_behaviour.BurstMode == BurstMode.Distinct || burst == 1)
+        {
+            Craft(burstMessages, gamma);
+        }
+        else
+        {
+            Craft([burstMessages[0]], gamma);
+            for (int k = 1; k < burst; k++) burstMessages[0].Payload.AsSpan().CopyTo(burstMessages[k].Payload);
+        }
+        _fleet.Dispatch(burstMessages[0], extra);
+        for (int k = 1; k < burst; k++) _fleet.DispatchLike(burstMessages[k], burstMessages[0]);
+    }
+
+    /// <summary>The omniscient attack sees the latest message of every honest worker that has sent one.</summary>
+    private void Craft(List<SentMessage> sent, double gamma)
+        => _crafter.Craft(sent, _fleet.Workers.Where(w => !w.Byzantine && w.Latest is not null).Select(w => w.Latest!), gamma, _server.Step, asynchronous: true);
+
+    private void ScheduleRestart(int worker, SimTime at)
+    {
+        if (at != SimTime.MaxValue) _sim.ScheduleAt(at, new EngineEvent(EngineEventKind.Restart, worker, -1), (int)EngineEventKind.Restart);
+    }
+
+    private void OnArrival(ScheduledEvent<EngineEvent> e)
+    {
+        var p = _fleet.Arrive(e, serverVersion: _server.Step);
+        if (Finished)
+        {
+            _ledger.Resolve(p, MessageFate.Dropped, double.NaN, "run ended");
+            return;
+        }
+        long staleness = _server.Step - p.Info.ModelVersion;
+        p.Info.Staleness = staleness;
+        if (_protocol.MaxStaleness >= 0 && staleness > _protocol.MaxStaleness)
+        {
+            _ledger.Resolve(p, MessageFate.Dropped, double.NaN, $"staleness {staleness} > max {_protocol.MaxStaleness}");
+            return;
+        }
+        _ledger.RecordStaleness(staleness);
+        if (_server.DecidesPerMessage)
+        {
+            _server.DecideAndApply(p, staleness, _server.Step);
+            return;
+        }
+        _buffer.Add(p);
+        if (_buffer.Count >= _protocol.AsyncBuffer)
+        {
+            _server.AggregateAndApply(_buffer, _server.Step);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+using SimByz.Scheduler;
+
+namespace SimByz.Simulator.Engine;
+
+/// <summary>
+/// Every message of one run: opened when a worker reads the model, resolved exactly once as applied,
+/// rejected or dropped (with score and reason), counted by fate and role, plus the staleness of the
+/// messages that reached the defence since the last evaluation point.
+/// </summary>
+/// <remarks>Payload vectors are pooled: a resolved message's vector is reused by a later one, so a run
+/// allocates about as many vectors as it has messages in flight. Not thread-safe (one run's thread).</remarks>
+internal sealed class MessageLedger
+{
+    private readonly List<SentMessage> _messages = [];
+    private readonly Stack<float[]> _payloadPool = new();
+    private readonly Simulation<EngineEvent> _sim;
+    private readonly IReadOnlyList<ISimulationObserver> _observers;
+    private readonly int _dimension;
+    private MessageCounts _counts;
+    private long _staleCount;
+    private double _staleSum, _staleMin = double.PositiveInfinity, _staleMax = double.NegativeInfinity;
+
+    /// <param name="dimension">Length of every payload vector.</param>
+    /// <param name="sim">The run's queue, read for the current time only.</param>
+    /// <param name="observers">Told of every resolution.</param>
+    public MessageLedger(int dimension, Simulation<EngineEvent> sim, IReadOnlyList<ISimulationObserver> observers)
+    {
+        _dimension = dimension;
+        _sim = sim;
+        _observers = observers;
+    }
+
+    /// <summary>Messages sent so far.</summary>
+    public int Count => _messages.Count;
+
+    /// <summary>Every message sent so far, in sending order (ids are positions).</summary>
+    public IEnumerable<MessageInfo> Messages => _messages.Select(m => m.Info);
+
+    /// <summary>Resolved messages by fate and role, cumulative.</summary>
+    public MessageCounts Counts => _counts;
+
+    /// <summary>The message with id <paramref name="id"/>.</summary>
+    public SentMessage this[long id] => _messages[(int)id];
+
+    /// <summary>Records a new message of <paramref name="worker"/>, computed at model <paramref name="version"/>
+    /// now, with a payload vector to fill.</summary>
+    public SentMessage Open(Worker worker, long version)
+    {
+        var info = new MessageInfo
+        {
+            Id = _messages.Count,
+            Worker = worker.Id,
+            Byzantine = worker.Byzantine,
+            ModelVersion = version,
+            Dispatched = _sim.Now,
+        };
+        var message = new SentMessage { Info = info, Payload = RentPayload() };
+        _messages.Add(message);
+        return message;
+    }
+
+    /// <summary>Decides <paramref name="message"/>'s fate, counts it, tells the observers and takes its payload back.</summary>
+    /// <exception cref="InvalidOperationException">The message already has a fate.</exception>
+    public void Resolve(SentMessage message, MessageFate fate, double score, string? reason)
+    {
+        var info = message.Info;
+        if (info.Fate != MessageFate.Pending) throw new InvalidOperationException($"message {info.Id} resolved twice");
+        info.Fate = fate;
+        info.Score = score;
+        info.Reason = reason;
+        _counts = _counts.Add(info.Byzantine, fate);
+        foreach (var o in _observers) o.Resolved(_sim.Now, info);
+        if (message.Payload is not null)
+        {
+            _payloadPool.Push(message.Payload);
+            message.Payload = null;
+        }
+    }
+
+    /// <summary>Drops every message still in flight, in sending order.</summary>
+    public void DropPending(string reason)
+    {
+        foreach (var m in _messages)
+        {
+            if (m.Info.Fate == MessageFate.Pending) Resolve(m, MessageFate.Dropped, double.NaN, reason);
+        }
+    }
+
+    /// <summary>Counts the staleness of a message that reached the defence.</summary>
+    public void RecordStaleness(long staleness)
+    {
+        _staleCount++;
+        _staleSum += staleness;
+        _staleMin = Math.Min(_staleMin, staleness);
+        _staleMax = Math.Max(_staleMax, staleness);
+    }
+
+    /// <summary>Min, mean and max staleness since the previous call (NaN when no message reached the
+    /// defence), and starts counting afresh: each evaluation point covers its own interval.</summary>
+    public (double Min, double Mean, double Max) TakeStaleness()
+    {
+        var result = _staleCount > 0 ? (_staleMin, _staleSum / _staleCount, _staleMax) : (double.NaN, double.NaN, double.NaN);
+        _staleCount = 0;
+        _staleSum = 0;
+        _staleMin = double.PositiveInfinity;
+        _staleMax = double.NegativeInfinity;
+        return result;
+    }
+
+    private float[] RentPayload() => _payloadPool.Count > 0 ? _payloadPool.Pop() : new float[_dimension];
+}

@@ -1,0 +1,241 @@
+using SimByz.Aggregation;
+using SimByz.Scheduler;
+using SimByz.Simulator.Data.Sampling;
+using SimByz.Simulator.Tasks;
+
+namespace SimByz.Simulator.Engine;
+
+/// <summary>
+/// The parameter server of one run: the model x, its version (the step count), the defence, and the
+/// update x ← x − γ_t·(u + λx) (with heavy-ball server momentum when configured), and the
+/// evaluation points of metrics.csv.
+/// </summary>
+/// <remarks>
+/// <para>Aggregation resolves the messages it was given: applied when the rule used them, rejected
+/// otherwise (with the rule's score). The validation oracle draws a fresh batch before every
+/// aggregation or per-message decision whether or not the rule uses it, so the validation stream's
+/// position depends on how many decisions were made, not on which rule made them.</para>
+/// <para>When Byzantine workers may read old models (an async timing behaviour), the server keeps the
+/// last <c>historyDepth</c> versions of x.</para>
+/// <para>Not thread-safe (one run's thread).</para>
+/// </remarks>
+internal sealed class ParameterServer
+{
+    private readonly string _defence;
+    private readonly IAggregator? _rule;
+    private readonly IAsyncAggregator? _asyncRule;
+    private readonly RunSetup _setup;
+    private readonly MessageLedger _ledger;
+    private readonly Simulation<EngineEvent> _sim;
+    private readonly IReadOnlyList<ISimulationObserver> _observers;
+    private readonly ModelValidationOracle _validation;
+    private readonly MinibatchSampler _validationSampler;
+    private readonly IModel _evalModel;
+    private readonly int[] _trainRows, _validationRows, _testRows;
+    private readonly float[] _x, _aggregate, _serverMomentum;
+    private readonly float[][] _history;
+    private readonly AggregationDiagnostics _diagnostics = new();
+    private readonly List<MetricsRow> _rows = [];
+    private readonly int _d;
+    private long _step;
+
+    /// <param name="setup">The run's task, optimizer, evaluation and budget settings.</param>
+    /// <param name="defence">The defence spec, written in every metrics row.</param>
+    /// <param name="rule">The synchronous rule (sync rounds, async buffers), or null.</param>
+    /// <param name="asyncRule">The per-message async rule, or null.</param>
+    /// <param name="prototype">The run's model prototype: the validation and evaluation models are cloned from it, in that order.</param>
+    /// <param name="historyDepth">How many past versions of x to keep (0: none).</param>
+    /// <param name="ledger">Where messages are resolved and counted.</param>
+    /// <param name="sim">The run's queue, read for the current time only.</param>
+    /// <param name="observers">Told of aggregations, model updates and evaluation points.</param>
+    public ParameterServer(RunSetup setup, string defence, IAggregator? rule, IAsyncAggregator? asyncRule, IModel prototype, int historyDepth,
+        MessageLedger ledger, Simulation<EngineEvent> sim, IReadOnlyList<ISimulationObserver> observers)
+    {
+        _setup = setup;
+        _defence = defence;
+        _rule = rule;
+        _asyncRule = asyncRule;
+        _ledger = ledger;
+        _sim = sim;
+        _observers = observers;
+        _d = setup.Model.ParameterCount;
+        _x = new float[_d];
+        _aggregate = new float[_d];
+        _serverMomentum = new float[_d];
+        setup.Model.Initialize(_x, RandomStreams.Derive(setup.Seed, StreamPurpose.ModelInit, 0));
+        _history = new float[historyDepth == 0 ? 0 : historyDepth + 1][];
+        for (int k = 0; k < _history.Length; k++) _history[k] = new float[_d];
+        if (_history.Length > 0) _x.CopyTo(_history[0]);
+        _validation = new ModelValidationOracle(prototype.Clone(), setup.Train);
+        _validationSampler = MinibatchSampler.ForServerValidation(setup.Seed, setup.ValidationRows, setup.ValidationBatchSize);
+        _evalModel = prototype.Clone();
+        _trainRows = Range(Math.Min(setup.Evaluation.TrainRows, setup.Train.Count));
+        _validationRows = setup.ValidationRows;
+        _testRows = Range(setup.Test.Count);
+    }
+
+    /// <summary>The model x (live).</summary>
+    public ReadOnlySpan<float> Parameters => _x;
+
+    /// <summary>Number of parameters d.</summary>
+    public int Dimension => _d;
+
+    /// <summary>Server steps so far: the model's version.</summary>
+    public long Step => _step;
+
+    /// <summary>γ at the current step.</summary>
+    public double LearningRate => _setup.Optimizer.LearningRateAt(_step);
+
+    /// <summary>Whether the defence decides message by message (an async rule) rather than aggregating a batch.</summary>
+    public bool DecidesPerMessage => _asyncRule is not null;
+
+    /// <summary>True once the step budget is spent.</summary>
+    public bool BudgetReached { get; private set; }
+
+    /// <summary>Evaluation points so far.</summary>
+    public IReadOnlyList<MetricsRow> Rows => _rows;
+
+    /// <summary>The oldest version <see cref="ModelAt"/> still holds.</summary>
+    public long OldestKeptVersion => Math.Max(0, _step - Math.Max(0, _history.Length - 1));
+
+    /// <summary>The model at <paramref name="version"/> (between <see cref="OldestKeptVersion"/> and <see cref="Step"/>).</summary>
+    public ReadOnlySpan<float> ModelAt(long version)
+        => version == _step || _history.Length == 0 ? _x : _history[(int)(version % _history.Length)];
+
+    /// <summary>Aggregates <paramref name="inputs"/> (in their order) with the synchronous rule, resolves
+    /// each as applied or rejected, empties the list and applies the update.</summary>
+    /// <param name="inputs">The messages to aggregate.</param>
+    /// <param name="round">The round (sync) or server version (async buffer) the aggregation is reported under.</param>
+    public void AggregateAndApply(List<SentMessage> inputs, long round)
+    {
+        var data = new float[inputs.Count * _d];
+        for (int i = 0; i < inputs.Count; i++) inputs[i].Payload.AsSpan().CopyTo(data.AsSpan(i * _d, _d));
+        var batch = new GradientBatch(data, inputs.Count, _d);
+        _validation.DrawBatch(_validationSampler);
+        _rule!.Aggregate(batch, _aggregate, Context(round), _diagnostics);
+        var infos = inputs.Select(p => p.Info).ToList();
+        foreach (var o in _observers) o.Aggregated(_sim.Now, round, infos, _diagnostics);
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            double score = _diagnostics.HasScores ? _diagnostics.Scores[i] : double.NaN;
+            bool used = !_diagnostics.HasSelection || _diagnostics.Selected[i];
+            _ledger.Resolve(inputs[i], used ? MessageFate.Applied : MessageFate.Rejected, score, used ? null : "not selected by " + _rule.Spec);
+        }
+        inputs.Clear();
+        ApplyUpdate(_aggregate);
+    }
+
+    /// <summary>Lets the async rule decide on <paramref name="message"/>: applied (and the update made) or rejected.</summary>
+    public void DecideAndApply(SentMessage message, long staleness, long round)
+    {
+        _validation.DrawBatch(_validationSampler);
+        var ctx = Context(round);
+        var info = message.Info;
+        var decision = _asyncRule!.Decide(new AsyncMessage(info.Worker, info.ModelVersion, staleness, message.Payload), ctx, _aggregate);
+        if (decision.Accepted)
+        {
+            _ledger.Resolve(message, MessageFate.Applied, decision.Score, decision.Reason);
+            ApplyUpdate(_aggregate);
+        }
+        else
+        {
+            _ledger.Resolve(message, MessageFate.Rejected, decision.Score, decision.Reason);
+        }
+    }
+
+    /// <summary>Counts a step that leaves the model unchanged (a sync round closed with no reply).</summary>
+    public void SkipStep() => AdvanceStep(applied: false);
+
+    /// <summary>Adds an evaluation point: losses and accuracies of x, the message counters, the staleness since the last point.</summary>
+    public void Evaluate()
+    {
+        // evaluation.trainRows = 0 turns the training-loss estimate off (NaN in the metrics).
+        var train = _trainRows.Length > 0 ? _evalModel.Evaluate(_x, _setup.Train, _trainRows) : new Evaluation(double.NaN, double.NaN);
+        var val = _evalModel.Evaluate(_x, _setup.Train, _validationRows);
+        var test = _evalModel.Evaluate(_x, _setup.Test, _testRows);
+        var (staleMin, staleMean, staleMax) = _ledger.TakeStaleness();
+        var row = new MetricsRow
+        {
+            Defence = _defence,
+            TimeNs = _sim.Now.Nanoseconds,
+            Step = _step,
+            LearningRate = _setup.Optimizer.LearningRateAt(_step),
+            TrainLoss = train.Loss,
+            ValidationLoss = val.Loss,
+            ValidationAccuracy = val.Accuracy,
+            TestLoss = test.Loss,
+            TestAccuracy = test.Accuracy,
+            Counts = _ledger.Counts,
+            StalenessMin = staleMin,
+            StalenessMean = staleMean,
+            StalenessMax = staleMax,
+        };
+        _rows.Add(row);
+        foreach (var o in _observers) o.Evaluated(_sim.Now, row);
+    }
+
+    /// <summary>The run's last point: when the model has not changed since the last evaluation, only that
+    /// point's counters are brought up to date (messages dropped at the end count too); else a new point.</summary>
+    public void EvaluateFinal()
+    {
+        if (_rows.Count > 0 && _rows[^1].Step == _step)
+        {
+            var updated = _rows[^1] with { Counts = _ledger.Counts };
+            if (updated != _rows[^1])
+            {
+                _rows[^1] = updated;
+                // Observers (traces) see the final row as it ends up in metrics.csv.
+                foreach (var o in _observers) o.Evaluated(_sim.Now, updated);
+            }
+        }
+        else
+        {
+            Evaluate();
+        }
+    }
+
+    private AggregationContext Context(long round) => new()
+    {
+        Model = _x,
+        LearningRate = _setup.Optimizer.LearningRateAt(_step),
+        Round = round,
+        Oracle = _validation,
+    };
+
+    private void ApplyUpdate(ReadOnlySpan<float> update)
+    {
+        var opt = _setup.Optimizer;
+        float gamma = (float)opt.LearningRateAt(_step);
+        float lambda = (float)opt.WeightDecay, mu = (float)opt.Momentum;
+        for (int j = 0; j < _d; j++)
+        {
+            float u = update[j] + lambda * _x[j];
+            if (mu != 0)
+            {
+                _serverMomentum[j] = mu * _serverMomentum[j] + u;
+                u = _serverMomentum[j];
+            }
+            _x[j] -= gamma * u;
+        }
+        if (_history.Length > 0) _x.CopyTo(_history[(int)((_step + 1) % _history.Length)]);
+        AdvanceStep(applied: true);
+    }
+
+    private void AdvanceStep(bool applied)
+    {
+        _step++;
+        if (applied)
+        {
+            foreach (var o in _observers) o.ModelUpdated(_sim.Now, _step, _x);
+        }
+        if (_setup.Evaluation.Every > 0 && _step % _setup.Evaluation.Every == 0) Evaluate();
+        if (_setup.Budget.Steps > 0 && _step >= _setup.Budget.Steps) BudgetReached = true;
+    }
+
+    private static int[] Range(int n)
+    {
+        var r = new int[n];
+        for (int i = 0; i < n; i++) r[i] = i;
+        return r;
+    }
+}

@@ -1,0 +1,162 @@
+using SimByz.Scheduler;
+
+namespace SimByz.Simulator.Engine;
+
+/// <summary>
+/// Synchronous rounds (DESIGN.md, Synchronous protocol): round r starts when round r−1 closes; every
+/// worker that is up reads x_r; the round closes when all dispatched replies are in
+/// (<see cref="SyncWait.All"/>), the first k (<see cref="SyncWait.FirstK"/>) or at the deadline
+/// (<see cref="SyncWait.Deadline"/>), and the server aggregates the replies in arrival order.
+/// </summary>
+/// <remarks>
+/// <para>Honest workers compute their message when the round starts (the values do not depend on
+/// when the event fires); the omniscient attack then crafts the Byzantine rows from all honest
+/// messages of the round. Replies arriving after their round closed are dropped as late; a worker
+/// crashing mid-round lowers the number of replies the round waits for. A round with no reply still
+/// counts as a step. When nobody is up, the next round starts when the first worker recovers; when
+/// nobody will ever be, the run ends.</para>
+/// <para>Not thread-safe (one run's thread).</para>
+/// </remarks>
+internal sealed class SyncProtocol : IProtocol
+{
+    private readonly Simulation<EngineEvent> _sim;
+    private readonly ParameterServer _server;
+    private readonly MessageLedger _ledger;
+    private readonly WorkerFleet _fleet;
+    private readonly ByzantineCrafter _crafter;
+    private readonly ProtocolOptions _protocol;
+    private readonly OptimizerOptions _optimizer;
+    private readonly List<SentMessage> _roundInputs = [];
+    private long _round;
+    private bool _roundOpen;
+    private int _roundExpected;
+    private bool _nobodyLeft;
+
+    /// <param name="sim">The run's queue.</param>
+    /// <param name="server">The server; its defence is a synchronous rule.</param>
+    /// <param name="ledger">Where messages are resolved.</param>
+    /// <param name="fleet">The workers.</param>
+    /// <param name="crafter">Plays the gradient attack.</param>
+    /// <param name="protocol">When a round closes: all, first k, or deadline.</param>
+    /// <param name="optimizer">What workers compute.</param>
+    public SyncProtocol(Simulation<EngineEvent> sim, ParameterServer server, MessageLedger ledger, WorkerFleet fleet, ByzantineCrafter crafter,
+        ProtocolOptions protocol, OptimizerOptions optimizer)
+    {
+        _sim = sim;
+        _server = server;
+        _ledger = ledger;
+        _fleet = fleet;
+        _crafter = crafter;
+        _protocol = protocol;
+        _optimizer = optimizer;
+    }
+
+    public bool Finished => _server.BudgetReached || _nobodyLeft;
+
+    public void Start() => StartRound();
+
+    public void Handle(ScheduledEvent<EngineEvent> e)
+    {
+        switch (e.Payload.Kind)
+        {
+            case EngineEventKind.ComputeDone:
+                _fleet.CompleteCompute(e);
+                break;
+            case EngineEventKind.Arrival:
+                OnArrival(e);
+                break;
+            case EngineEventKind.Deadline:
+                if (_roundOpen && e.Payload.Round == _round) CloseRound();
+                break;
+            case EngineEventKind.RoundRetry:
+                if (!_roundOpen && !Finished) StartRound();
+                break;
+            case EngineEventKind.Crash:
+                OnCrash(e);
+                break;
+            default:
+                throw new InvalidOperationException($"the synchronous protocol schedules no {e.Payload.Kind} event");
+        }
+    }
+
+    private void StartRound()
+    {
+        _roundOpen = true;
+        _roundInputs.Clear();
+        double gamma = _server.LearningRate;
+        var sent = new List<SentMessage>();
+        foreach (var w in _fleet.Workers)
+        {
+            if (!_fleet.CanSend(w) || !_fleet.IsUp(w)) continue;
+            var p = _fleet.Open(w, _round);
+            w.ComputeMessage(_server.Parameters, _optimizer, gamma, p.Payload);
+            sent.Add(p);
+        }
+        _crafter.Craft(sent, sent.Where(p => !p.Info.Byzantine).Select(p => p.Payload!), gamma, _round, asynchronous: false);
+        _roundExpected = sent.Count;
+        foreach (var p in sent) _fleet.Dispatch(p, extraNetworkDelay: SimTime.Zero);
+        if (_roundExpected == 0)
+        {
+            // Nobody is up: wait for the first recovery (the round starts again then), or end.
+            _roundOpen = false;
+            SimTime next = SimTime.MaxValue;
+            foreach (var w in _fleet.Workers)
+            {
+                if (_fleet.CanSend(w)) next = SimTime.Min(next, _fleet.NextUp(w.Id, _sim.Now));
+            }
+            if (next == SimTime.MaxValue) _nobodyLeft = true;
+            else _sim.ScheduleAt(next, new EngineEvent(EngineEventKind.RoundRetry, -1, _round), (int)EngineEventKind.RoundRetry);
+            return;
+        }
+        if (_protocol.Wait == SyncWait.Deadline)
+        {
+            _sim.ScheduleAfter(_protocol.Deadline, new EngineEvent(EngineEventKind.Deadline, -1, _round), (int)EngineEventKind.Deadline);
+        }
+    }
+
+    private int NeededReplies() => _protocol.Wait == SyncWait.FirstK ? Math.Min(_protocol.K, _roundExpected) : _roundExpected;
+
+    private void CloseRound()
+    {
+        _roundOpen = false;
+        if (_roundInputs.Count > 0)
+        {
+            _server.AggregateAndApply(_roundInputs, _round);
+        }
+        else
+        {
+            _server.SkipStep();
+        }
+        _round++;
+        if (!Finished) StartRound();
+    }
+
+    private void OnArrival(ScheduledEvent<EngineEvent> e)
+    {
+        var p = _fleet.Arrive(e, serverVersion: _round);
+        if (Finished)
+        {
+            _ledger.Resolve(p, MessageFate.Dropped, double.NaN, "run ended");
+            return;
+        }
+        p.Info.Staleness = _round - p.Info.ModelVersion;
+        if (!_roundOpen || p.Info.ModelVersion != _round)
+        {
+            _ledger.Resolve(p, MessageFate.Dropped, double.NaN, "late: its round had closed");
+            return;
+        }
+        _ledger.RecordStaleness(0);
+        _roundInputs.Add(p);
+        if (_roundInputs.Count >= NeededReplies()) CloseRound();
+    }
+
+    private void OnCrash(ScheduledEvent<EngineEvent> e)
+    {
+        var p = _fleet.Crash(e);
+        if (_roundOpen && p.Info.ModelVersion == _round)
+        {
+            _roundExpected--;
+            if (_roundInputs.Count >= NeededReplies() && (_roundInputs.Count > 0 || _roundExpected == 0)) CloseRound();
+        }
+    }
+}
