@@ -30,6 +30,13 @@ public static class Program
         {
             return Fail(error, ex.Message);
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Reading or writing failed in the environment (a full disk, a read-only mount, a permission, a
+            // file a library wrote itself, such as a plot): the user's to fix, so one line, like any user error.
+            // The output it was for is left as it was (its working copy is deleted on the way out).
+            return Fail(error, "I/O error: " + Simulator.Output.AtomicOutput.WithOutputPaths(ex.Message));
+        }
     }
 
     /// <summary>Prints <paramref name="message"/> as one line and returns the exit code of a user error.</summary>

@@ -39,7 +39,7 @@ internal static class RunCommand
         command.SetAction(parse =>
         {
             var scenario = TimingCsv.LoadScenario(parse.GetValue(scenarioOption), parse.GetValue(setOption) ?? [], parse.GetValue(seedOption));
-            string outDir = parse.GetValue(outOption) ?? NewRunFolder(scenario);
+            string? outDir = parse.GetValue(outOption);
             int threads = Math.Max(1, parse.GetValue(threadsOption));
             if (parse.GetValue(noTraceOption) && parse.GetValue(payloadsOption)) throw new SimByzException("--record-payloads needs the trace: drop --no-trace");
             string backend = parse.GetValue(backendOption) ?? "cpu";
@@ -52,10 +52,15 @@ internal static class RunCommand
         return command;
     }
 
-    internal static int Execute(Scenario scenario, string outDir, int threads, bool quiet, TextWriter output, string? torchDevice = null,
+    /// <summary>Runs <paramref name="scenario"/> into <paramref name="outDir"/> (null: a new folder runs/NAME-seedN).</summary>
+    internal static int Execute(Scenario scenario, string? outDir, int threads, bool quiet, TextWriter output, string? torchDevice = null,
         bool trace = true, bool recordPayloads = false, CompositionRoot? composition = null)
     {
         composition ??= CliComposition.Create(scenario.Plugins).Root;
+        // The output folder is taken before the data is loaded or anything computed: a folder in use or
+        // unwritable is reported at once, and two runs never pick the same new folder.
+        using var files = outDir is null ? AtomicOutput.CreateNew(Path.Combine("runs", DefaultFolderName(scenario))) : new AtomicOutput(outDir);
+        using var cancellation = new ConsoleCancellation();
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(output),
@@ -71,10 +76,8 @@ internal static class RunCommand
             $"{(scenario.Protocol.Kind == ProtocolKind.Sync ? "synchronous" : "asynchronous")}, model {Markup.Escape(scenario.Task.Model)} (d = {setup.Model.ParameterCount}), " +
             $"{scenario.Budget.Steps} steps");
 
-        using var cancellation = new ConsoleCancellation();
         try
         {
-            using var files = new AtomicOutput(outDir);
             IReadOnlyList<RunResult> results;
             TraceContent? traceContent;
             bool live = !quiet && output == Console.Out && !Console.IsOutputRedirected;
@@ -94,15 +97,16 @@ internal static class RunCommand
             ExperimentRunner.Write(files, scenario, results, VersionCommand.SimByzVersion, setup.Plugins);
             traceContent?.WriteTo(files);
             RunPlots.SaveAccuracyAndLoss(results, $"{scenario.Name}: {setup.ByzantineCount}/{scenario.Workers.Count} Byzantine", files.ReservePath("plot.png"));
+            cancellation.Token.ThrowIfCancellationRequested();
             files.Commit();
             console.Write(ResultTable(results));
-            console.MarkupLine($"wrote [bold]{Markup.Escape(Path.Combine(outDir, "metrics.csv"))}[/], summary.json, plot.png{(traceContent is null ? "" : ", trace.jsonl")}{(recordPayloads ? ", payloads.bin" : "")}");
+            console.MarkupLine($"wrote [bold]{Markup.Escape(Path.Combine(files.Directory, "metrics.csv"))}[/], summary.json, plot.png{(traceContent is null ? "" : ", trace.jsonl")}{(recordPayloads ? ", payloads.bin" : "")}");
             return 0;
         }
         catch (OperationCanceledException)
         {
             console.MarkupLine("[red]cancelled[/]: no output written");
-            return 130;
+            return cancellation.ExitCode;
         }
     }
 
@@ -122,14 +126,14 @@ internal static class RunCommand
     }
 
 
+    /// <summary>NAME-seedN, with every character of the scenario's name that is not a letter, digit, '.', '-' or '_' replaced by '_' (the name is the user's).</summary>
+    private static string DefaultFolderName(Scenario scenario)
+    {
+        var name = new System.Text.StringBuilder();
+        foreach (char c in scenario.Name) name.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' || (c == '.' && name.Length > 0) ? c : '_');
+        return $"{(name.Length == 0 ? "run" : name.ToString())}-seed{scenario.Seed}";
+    }
+
     private static string Num(double v) => double.IsFinite(v) ? v.ToString("0.0000", CultureInfo.InvariantCulture) : Markup.Escape(v.ToString(CultureInfo.InvariantCulture));
 
-    /// <summary>runs/NAME-seedN, or runs/NAME-seedN-2, -3, … if taken.</summary>
-    private static string NewRunFolder(Scenario scenario)
-    {
-        string baseName = Path.Combine("runs", $"{scenario.Name}-seed{scenario.Seed}");
-        string dir = baseName;
-        for (int k = 2; Directory.Exists(dir); k++) dir = $"{baseName}-{k}";
-        return dir;
-    }
 }
