@@ -34,9 +34,10 @@ internal static class ReplayCommand
         var deviceOption = new Option<string>("--device") { Description = "--backend torch: auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var threadsOption = new Option<int>("--threads") { Description = "Defences re-run in parallel on this many threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var pluginOption = CliComposition.PluginOption();
+        var maxMemoryOption = RunCommand.MaxMemoryOption();
         var command = new Command("replay", "Replay a trace: exactly (verify every record), or counterfactually with another defence, attack, or the recorded messages.")
         {
-            traceArgument, outOption, aggregatorOption, attackOption, messagesOption, fromOption, bufferOption, threadsOption, backendOption, deviceOption, pluginOption,
+            traceArgument, outOption, aggregatorOption, attackOption, messagesOption, fromOption, bufferOption, threadsOption, backendOption, deviceOption, pluginOption, maxMemoryOption,
         };
         command.SetAction(parse =>
         {
@@ -60,6 +61,9 @@ internal static class ReplayCommand
                 if (composition.Root.Backend.Device is { } device) output.WriteLine($"backend: {device}");
                 return Messages(doc, path, aggregator, parse.GetValue(fromOption), parse.GetValue(bufferOption), outDir, output, composition.Root);
             }
+            // A re-run holds what the recorded run held: refused before it starts if that cannot fit.
+            MemoryEstimate.Of(doc.Scenario, composition.Root, trace: true, payloads: doc.HasPayloads)
+                .EnsureWithin(MemoryLimit.FromOption(parse.GetValue(maxMemoryOption)));
             if (aggregator is not null || attack is not null) return Counterfactual(doc, aggregator, attack, threads, outDir, output, composition.Root);
             return Exact(doc, threads, outDir, output, composition.Root, torchDevice);
         });

@@ -32,9 +32,10 @@ internal static class RunCommand
         var deviceOption = new Option<string>("--device") { Description = "Device for torch models (cnn, zeno-cnn, torch-mlp): auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var backendOption = new Option<string>("--backend") { Description = "Where the defences aggregate: cpu (managed, bit-reproducible) or torch (their tensor twins on --device).", DefaultValueFactory = _ => "cpu" };
         var pluginOption = CliComposition.PluginOption();
+        var maxMemoryOption = MaxMemoryOption();
         var command = new Command("run", "Run a scenario: every defence under identical seeds and timing.")
         {
-            scenarioOption, seedOption, setOption, outOption, threadsOption, quietOption, noTraceOption, payloadsOption, deviceOption, backendOption, pluginOption,
+            scenarioOption, seedOption, setOption, outOption, threadsOption, quietOption, noTraceOption, payloadsOption, deviceOption, backendOption, pluginOption, maxMemoryOption,
         };
         command.SetAction(parse =>
         {
@@ -47,10 +48,19 @@ internal static class RunCommand
             var composition = CliComposition.Create(parse.GetValue(pluginOption), parse.GetValue(deviceOption) ?? "auto", backend == "torch").WithScenarioPlugins(scenario);
             scenario = composition.Record(scenario);
             string? device = composition.TorchDeviceFor(scenario) ?? composition.Root.Backend.Device;
+            // Before loading anything: a run that cannot fit is refused, not discovered minutes later.
+            MemoryEstimate.Of(scenario, composition.Root, !parse.GetValue(noTraceOption), parse.GetValue(payloadsOption))
+                .EnsureWithin(MemoryLimit.FromOption(parse.GetValue(maxMemoryOption)));
             return Execute(scenario, outDir, threads, parse.GetValue(quietOption), output, device, !parse.GetValue(noTraceOption), parse.GetValue(payloadsOption), composition.Root);
         });
         return command;
     }
+
+    /// <summary>The <c>--max-memory SIZE</c> option of the commands that run scenarios.</summary>
+    internal static Option<string?> MaxMemoryOption() => new("--max-memory")
+    {
+        Description = "Refuse to start a run estimated to need more memory than this, e.g. 8GB or 512MiB (default: the memory available).",
+    };
 
     /// <summary>Runs <paramref name="scenario"/> into <paramref name="outDir"/> (null: a new folder runs/NAME-seedN).</summary>
     internal static int Execute(Scenario scenario, string? outDir, int threads, bool quiet, TextWriter output, string? torchDevice = null,
