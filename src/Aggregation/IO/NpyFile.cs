@@ -70,11 +70,14 @@ public static class NpyFile
             throw new SimByzException($"{name}: array has rank {header.Shape.Length} (shape {ShapeText(header.Shape)}); expected a 2-D array of shape (n, d)");
         }
         long rows = header.Shape[0], cols = header.Shape[1];
-        long count = rows * cols;
-        if (count > Array.MaxLength)
+        // The product is formed in 128 bits: shape values up to 2^63 would wrap a 64-bit product (a
+        // (2^62 + 1, 4) header would read as 4 values).
+        Int128 product = (Int128)rows * cols;
+        if (product > Array.MaxLength || rows > int.MaxValue || cols > int.MaxValue)
         {
-            throw new SimByzException($"{name}: shape {ShapeText(header.Shape)} has {count} values, more than the {Array.MaxLength} supported");
+            throw new SimByzException($"{name}: shape {ShapeText(header.Shape)} has {product} values, more than the {Array.MaxLength} supported (each dimension at most {int.MaxValue})");
         }
+        long count = (long)product;
         int itemSize = header.DType[2] == '4' ? 4 : 8;
         bool swap = (header.DType[0] == '>') == BitConverter.IsLittleEndian;
         long expected = count * itemSize;

@@ -18,18 +18,16 @@ internal static class ExportCommand
         perfetto.SetAction(parse =>
         {
             string path = parse.GetValue(traceArgument)!;
+            // The output file is taken first: a bad -o is reported before the trace is read.
+            using var file = new AtomicFile(parse.GetValue(outOption) ?? Path.ChangeExtension(path, ".perfetto.json"));
             var doc = TraceDocument.Load(path);
             doc.RequireHash();
-            string file = Path.GetFullPath(parse.GetValue(outOption) ?? Path.ChangeExtension(path, ".perfetto.json"));
-            using (var files = new AtomicOutput(Path.GetDirectoryName(file)!))
+            using (var w = file.CreateText())
             {
-                using (var w = files.CreateText(Path.GetFileName(file)))
-                {
-                    PerfettoExport.Write(doc, w);
-                }
-                files.Commit();
+                PerfettoExport.Write(doc, w);
             }
-            output.WriteLine($"wrote {file} ({doc.Sections.Count} defence(s); open it in https://ui.perfetto.dev)");
+            file.Commit();
+            output.WriteLine($"wrote {file.FullPath} ({doc.Sections.Count} defence(s); open it in https://ui.perfetto.dev)");
             return 0;
         });
         return new Command("export", "Export a trace to another format.") { perfetto };

@@ -34,9 +34,10 @@ internal static class ReplayCommand
         var deviceOption = new Option<string>("--device") { Description = "--backend torch: auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var threadsOption = new Option<int>("--threads") { Description = "Defences re-run in parallel on this many threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var pluginOption = CliComposition.PluginOption();
+        var maxMemoryOption = RunCommand.MaxMemoryOption();
         var command = new Command("replay", "Replay a trace: exactly (verify every record), or counterfactually with another defence, attack, or the recorded messages.")
         {
-            traceArgument, outOption, aggregatorOption, attackOption, messagesOption, fromOption, bufferOption, threadsOption, backendOption, deviceOption, pluginOption,
+            traceArgument, outOption, aggregatorOption, attackOption, messagesOption, fromOption, bufferOption, threadsOption, backendOption, deviceOption, pluginOption, maxMemoryOption,
         };
         command.SetAction(parse =>
         {
@@ -60,6 +61,9 @@ internal static class ReplayCommand
                 if (composition.Root.Backend.Device is { } device) output.WriteLine($"backend: {device}");
                 return Messages(doc, path, aggregator, parse.GetValue(fromOption), parse.GetValue(bufferOption), outDir, output, composition.Root);
             }
+            // A re-run holds what the recorded run held: refused before it starts if that cannot fit.
+            MemoryEstimate.Of(doc.Scenario, composition.Root, trace: true, payloads: doc.HasPayloads)
+                .EnsureWithin(MemoryLimit.FromOption(parse.GetValue(maxMemoryOption)));
             if (aggregator is not null || attack is not null) return Counterfactual(doc, aggregator, attack, threads, outDir, output, composition.Root);
             return Exact(doc, threads, outDir, output, composition.Root, torchDevice);
         });
@@ -93,9 +97,23 @@ internal static class ReplayCommand
     private static int Exact(TraceDocument doc, int threads, string? outDir, TextWriter output, CompositionRoot composition, string? torchDevice = null)
     {
         string recordedVersion = doc.Header.Value<string>("simbyz") ?? "";
+        // Taken before the re-run: an unusable --out is reported at once, not after it.
+        using var files = outDir is null ? null : new AtomicOutput(outDir);
+        using var cancellation = new ConsoleCancellation();
         var setup = composition.Resolve(doc.Scenario);
         // The header records the SimByz that wrote it; the re-run writes the same so that only behaviour is compared.
-        var (results, trace) = TracedExperiment.Run(doc.Scenario, setup, recordedVersion, trace: true, recordPayloads: doc.HasPayloads, maxThreads: threads, device: torchDevice);
+        IReadOnlyList<Simulator.Engine.RunResult> results;
+        TraceContent? trace;
+        try
+        {
+            (results, trace) = TracedExperiment.Run(doc.Scenario, setup, recordedVersion, trace: true, recordPayloads: doc.HasPayloads, maxThreads: threads,
+                cancellation: cancellation.Token, device: torchDevice);
+        }
+        catch (OperationCanceledException)
+        {
+            output.WriteLine("cancelled: no output written");
+            return cancellation.ExitCode;
+        }
         var divergence = TraceComparison.FirstDivergence(doc, trace!.Lines);
         if (!doc.HashMatches)
         {
@@ -105,9 +123,8 @@ internal static class ReplayCommand
                 : $"line {divergence.Line}: this record was edited ({divergence})";
             throw new SimByzException($"trace '{doc.Source}' {where}; the whole-trace hash does not match");
         }
-        if (outDir is not null)
+        if (files is not null)
         {
-            using var files = new AtomicOutput(outDir);
             ExperimentRunner.Write(files, doc.Scenario, results, recordedVersion, setup.Plugins);
             trace.WriteTo(files);
             files.Commit();
@@ -128,16 +145,24 @@ internal static class ReplayCommand
     private static int Counterfactual(TraceDocument doc, string? aggregator, string? attack, int threads, string? outDir, TextWriter output, CompositionRoot composition)
     {
         doc.RequireHash();
-        if (aggregator is not null) composition.Resolve(doc.Scenario).Defences.Check(aggregator);
-        var result = CounterfactualReplay.Run(doc, aggregator, attack, VersionCommand.SimByzVersion, threads, composition: composition);
         string dir = outDir ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(doc.Source))!, "counterfactual");
-        using (var files = new AtomicOutput(dir))
+        using var files = new AtomicOutput(dir);
+        using var cancellation = new ConsoleCancellation();
+        if (aggregator is not null) composition.Resolve(doc.Scenario).Defences.Check(aggregator);
+        CounterfactualResult result;
+        try
         {
-            ExperimentRunner.Write(files, result.Scenario, result.Results, VersionCommand.SimByzVersion, composition.Plugins);
-            files.WriteAllText("comparison.csv", CounterfactualReplay.ComparisonCsv(result.Comparison));
-            result.Trace.WriteTo(files);
-            files.Commit();
+            result = CounterfactualReplay.Run(doc, aggregator, attack, VersionCommand.SimByzVersion, threads, cancellation.Token, composition: composition);
         }
+        catch (OperationCanceledException)
+        {
+            output.WriteLine("cancelled: no output written");
+            return cancellation.ExitCode;
+        }
+        ExperimentRunner.Write(files, result.Scenario, result.Results, VersionCommand.SimByzVersion, composition.Plugins);
+        files.WriteAllText("comparison.csv", CounterfactualReplay.ComparisonCsv(result.Comparison));
+        result.Trace.WriteTo(files);
+        files.Commit();
         output.WriteLine($"counterfactual: defence {string.Join(", ", result.Scenario.Defences)}, attack {result.Scenario.Byzantine.Attack ?? "none"}");
         output.WriteLine(result.TimingMismatch is null
             ? $"timing: {result.ArrivalsCompared} arrivals identical to the recorded run (time, message, worker)"
@@ -156,6 +181,8 @@ internal static class ReplayCommand
     {
         doc.RequireHash();
         if (!doc.HasPayloads) throw new SimByzException($"trace '{doc.Source}' line 1: recorded without payloads; --messages needs `simbyz run --record-payloads`");
+        string dir = outDir ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(doc.Source))!, "messages");
+        using var files = new AtomicOutput(dir);
         var section = from is null ? doc.Sections[0] : doc.Sections.FirstOrDefault(s => s.Defence == from)
             ?? throw new SimByzException($"--from '{from}': the trace has defences {string.Join(", ", doc.Sections.Select(s => "'" + s.Defence + "'"))}");
         var sidecar = PayloadSidecar.Load(Path.GetDirectoryName(Path.GetFullPath(path))!);
@@ -174,13 +201,9 @@ internal static class ReplayCommand
             new JProperty("byzantineLetIn", letIn),
             new JProperty("recordedByzantineApplied", recordedApplied),
             new JProperty("meanDistanceToHonestMean", double.IsFinite(meanDistance) ? meanDistance : null));
-        string dir = outDir ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(doc.Source))!, "messages");
-        using (var files = new AtomicOutput(dir))
-        {
-            files.WriteAllText("messages.csv", MessageReplay.Csv(rows));
-            files.WriteAllText("messages-summary.json", summary.ToString(Formatting.Indented) + "\n");
-            files.Commit();
-        }
+        files.WriteAllText("messages.csv", MessageReplay.Csv(rows));
+        files.WriteAllText("messages-summary.json", summary.ToString(Formatting.Indented) + "\n");
+        files.Commit();
         output.WriteLine($"replayed {rows.Count} rounds of '{section.Defence}' through '{aggregator}': " +
             $"{letIn}/{byzInputs} Byzantine messages let in (recorded defence applied {recordedApplied}), " +
             $"mean distance to the honest mean {meanDistance.ToString("0.######", CultureInfo.InvariantCulture)}");

@@ -55,32 +55,49 @@ internal static class ReproduceCommand
     private static int Execute(IReadOnlyList<IReproduction> reproductions, ReproductionOptions options, string root, bool subFolders, TextWriter output, string? torchDevice)
     {
         if (torchDevice is not null) output.WriteLine($"backend: {torchDevice}");
-        using var cancellation = new ConsoleCancellation();
+        // Before hours of work: every output folder is taken (usable, and no other process writing it).
+        var outputs = new List<AtomicOutput>();
         try
         {
-            // Before hours of work: every output folder must be writable.
-            foreach (var reproduction in reproductions) AtomicOutput.EnsureWritable(subFolders ? Path.Combine(root, reproduction.Name) : root);
             foreach (var reproduction in reproductions)
             {
-                string dir = subFolders ? Path.Combine(root, reproduction.Name) : root;
-                output.WriteLine($"reproduce {reproduction.Name}{(options.Quick ? " (quick)" : "")}: {reproduction.Summary}");
-                var result = reproduction.Run(options, line => output.WriteLine("  " + line), cancellation.Token);
-                Write(result, reproduction.Name, dir);
-                output.WriteLine($"  wrote {Path.Combine(dir, reproduction.Name + ".md")}, {result.Figures.Count} figure(s), {result.Files.Count(f => f.Name.EndsWith(".csv", StringComparison.Ordinal))} CSV file(s)");
+                string name = reproduction.Name;
+                outputs.Add(new AtomicOutput(subFolders ? Path.Combine(root, name) : root, entry => IsOwnFile(entry, name)));
             }
-            return 0;
+            using var cancellation = new ConsoleCancellation();
+            try
+            {
+                for (int i = 0; i < reproductions.Count; i++)
+                {
+                    var reproduction = reproductions[i];
+                    var files = outputs[i];
+                    output.WriteLine($"reproduce {reproduction.Name}{(options.Quick ? " (quick)" : "")}: {reproduction.Summary}");
+                    var result = reproduction.Run(options, line => output.WriteLine("  " + line), cancellation.Token);
+                    cancellation.Token.ThrowIfCancellationRequested();
+                    Write(result, reproduction.Name, files);
+                    output.WriteLine($"  wrote {Path.Combine(files.Directory, reproduction.Name + ".md")}, {result.Figures.Count} figure(s), {result.Files.Count(f => f.Name.EndsWith(".csv", StringComparison.Ordinal))} CSV file(s)");
+                }
+                return 0;
+            }
+            catch (OperationCanceledException)
+            {
+                output.WriteLine("cancelled: the reproduction in progress wrote nothing");
+                return cancellation.ExitCode;
+            }
         }
-        catch (OperationCanceledException)
+        finally
         {
-            output.WriteLine("cancelled: the reproduction in progress wrote nothing");
-            return 130;
+            foreach (var files in outputs) files.Dispose();
         }
     }
 
-    /// <summary>Writes a reproduction's page, files and figures into <paramref name="dir"/>, all or nothing.</summary>
-    internal static void Write(ReproductionOutput result, string name, string dir)
+    /// <summary>Whether <paramref name="entry"/> is a file reproduction <paramref name="name"/> writes (NAME.md, NAME-*.csv, …).</summary>
+    private static bool IsOwnFile(string entry, string name)
+        => entry.StartsWith(name + ".", StringComparison.Ordinal) || entry.StartsWith(name + "-", StringComparison.Ordinal);
+
+    /// <summary>Writes a reproduction's page, files and figures into <paramref name="files"/> and commits them, all or nothing.</summary>
+    internal static void Write(ReproductionOutput result, string name, AtomicOutput files)
     {
-        using var files = new AtomicOutput(dir);
         files.WriteAllText(name + ".md", result.Markdown);
         foreach (var file in result.Files) files.WriteAllText(file.Name, file.Text);
         foreach (var figure in result.Figures)

@@ -32,14 +32,15 @@ internal static class RunCommand
         var deviceOption = new Option<string>("--device") { Description = "Device for torch models (cnn, zeno-cnn, torch-mlp): auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var backendOption = new Option<string>("--backend") { Description = "Where the defences aggregate: cpu (managed, bit-reproducible) or torch (their tensor twins on --device).", DefaultValueFactory = _ => "cpu" };
         var pluginOption = CliComposition.PluginOption();
+        var maxMemoryOption = MaxMemoryOption();
         var command = new Command("run", "Run a scenario: every defence under identical seeds and timing.")
         {
-            scenarioOption, seedOption, setOption, outOption, threadsOption, quietOption, noTraceOption, payloadsOption, deviceOption, backendOption, pluginOption,
+            scenarioOption, seedOption, setOption, outOption, threadsOption, quietOption, noTraceOption, payloadsOption, deviceOption, backendOption, pluginOption, maxMemoryOption,
         };
         command.SetAction(parse =>
         {
             var scenario = TimingCsv.LoadScenario(parse.GetValue(scenarioOption), parse.GetValue(setOption) ?? [], parse.GetValue(seedOption));
-            string outDir = parse.GetValue(outOption) ?? NewRunFolder(scenario);
+            string? outDir = parse.GetValue(outOption);
             int threads = Math.Max(1, parse.GetValue(threadsOption));
             if (parse.GetValue(noTraceOption) && parse.GetValue(payloadsOption)) throw new SimByzException("--record-payloads needs the trace: drop --no-trace");
             string backend = parse.GetValue(backendOption) ?? "cpu";
@@ -47,15 +48,29 @@ internal static class RunCommand
             var composition = CliComposition.Create(parse.GetValue(pluginOption), parse.GetValue(deviceOption) ?? "auto", backend == "torch").WithScenarioPlugins(scenario);
             scenario = composition.Record(scenario);
             string? device = composition.TorchDeviceFor(scenario) ?? composition.Root.Backend.Device;
+            // Before loading anything: a run that cannot fit is refused, not discovered minutes later.
+            MemoryEstimate.Of(scenario, composition.Root, !parse.GetValue(noTraceOption), parse.GetValue(payloadsOption))
+                .EnsureWithin(MemoryLimit.FromOption(parse.GetValue(maxMemoryOption)));
             return Execute(scenario, outDir, threads, parse.GetValue(quietOption), output, device, !parse.GetValue(noTraceOption), parse.GetValue(payloadsOption), composition.Root);
         });
         return command;
     }
 
-    internal static int Execute(Scenario scenario, string outDir, int threads, bool quiet, TextWriter output, string? torchDevice = null,
+    /// <summary>The <c>--max-memory SIZE</c> option of the commands that run scenarios.</summary>
+    internal static Option<string?> MaxMemoryOption() => new("--max-memory")
+    {
+        Description = "Refuse to start a run estimated to need more memory than this, e.g. 8GB or 512MiB (default: the memory available).",
+    };
+
+    /// <summary>Runs <paramref name="scenario"/> into <paramref name="outDir"/> (null: a new folder runs/NAME-seedN).</summary>
+    internal static int Execute(Scenario scenario, string? outDir, int threads, bool quiet, TextWriter output, string? torchDevice = null,
         bool trace = true, bool recordPayloads = false, CompositionRoot? composition = null)
     {
         composition ??= CliComposition.Create(scenario.Plugins).Root;
+        // The output folder is taken before the data is loaded or anything computed: a folder in use or
+        // unwritable is reported at once, and two runs never pick the same new folder.
+        using var files = outDir is null ? AtomicOutput.CreateNew(Path.Combine("runs", DefaultFolderName(scenario))) : new AtomicOutput(outDir);
+        using var cancellation = new ConsoleCancellation();
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(output),
@@ -71,10 +86,8 @@ internal static class RunCommand
             $"{(scenario.Protocol.Kind == ProtocolKind.Sync ? "synchronous" : "asynchronous")}, model {Markup.Escape(scenario.Task.Model)} (d = {setup.Model.ParameterCount}), " +
             $"{scenario.Budget.Steps} steps");
 
-        using var cancellation = new ConsoleCancellation();
         try
         {
-            using var files = new AtomicOutput(outDir);
             IReadOnlyList<RunResult> results;
             TraceContent? traceContent;
             bool live = !quiet && output == Console.Out && !Console.IsOutputRedirected;
@@ -94,15 +107,16 @@ internal static class RunCommand
             ExperimentRunner.Write(files, scenario, results, VersionCommand.SimByzVersion, setup.Plugins);
             traceContent?.WriteTo(files);
             RunPlots.SaveAccuracyAndLoss(results, $"{scenario.Name}: {setup.ByzantineCount}/{scenario.Workers.Count} Byzantine", files.ReservePath("plot.png"));
+            cancellation.Token.ThrowIfCancellationRequested();
             files.Commit();
             console.Write(ResultTable(results));
-            console.MarkupLine($"wrote [bold]{Markup.Escape(Path.Combine(outDir, "metrics.csv"))}[/], summary.json, plot.png{(traceContent is null ? "" : ", trace.jsonl")}{(recordPayloads ? ", payloads.bin" : "")}");
+            console.MarkupLine($"wrote [bold]{Markup.Escape(Path.Combine(files.Directory, "metrics.csv"))}[/], summary.json, plot.png{(traceContent is null ? "" : ", trace.jsonl")}{(recordPayloads ? ", payloads.bin" : "")}");
             return 0;
         }
         catch (OperationCanceledException)
         {
             console.MarkupLine("[red]cancelled[/]: no output written");
-            return 130;
+            return cancellation.ExitCode;
         }
     }
 
@@ -122,14 +136,14 @@ internal static class RunCommand
     }
 
 
+    /// <summary>NAME-seedN, with every character of the scenario's name that is not a letter, digit, '.', '-' or '_' replaced by '_' (the name is the user's).</summary>
+    private static string DefaultFolderName(Scenario scenario)
+    {
+        var name = new System.Text.StringBuilder();
+        foreach (char c in scenario.Name) name.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' || (c == '.' && name.Length > 0) ? c : '_');
+        return $"{(name.Length == 0 ? "run" : name.ToString())}-seed{scenario.Seed}";
+    }
+
     private static string Num(double v) => double.IsFinite(v) ? v.ToString("0.0000", CultureInfo.InvariantCulture) : Markup.Escape(v.ToString(CultureInfo.InvariantCulture));
 
-    /// <summary>runs/NAME-seedN, or runs/NAME-seedN-2, -3, … if taken.</summary>
-    private static string NewRunFolder(Scenario scenario)
-    {
-        string baseName = Path.Combine("runs", $"{scenario.Name}-seed{scenario.Seed}");
-        string dir = baseName;
-        for (int k = 2; Directory.Exists(dir); k++) dir = $"{baseName}-{k}";
-        return dir;
-    }
 }

@@ -44,12 +44,14 @@ internal static class SweepCommand
     {
         output.WriteLine($"SimByz {VersionCommand.SimByzVersion} · sweep {grid.Name} · base {grid.BaseLabel}");
         if (deviceDescription is not null) output.WriteLine($"backend: {deviceDescription}");
+        // The folder is taken before planning: a folder in use or unwritable is reported at once. Its store
+        // of finished runs (runs/) is written in place and kept when the summary replaces the folder.
+        using var files = new AtomicOutput(outDir, keep: ["runs"]);
         // Every combination is resolved and built before any run starts.
         var plan = SweepPlan.Create(grid, VersionCommand.SimByzVersion, device);
         output.WriteLine($"{plan.Runs.Count} runs: {grid.Defences.Count} defences × {grid.Attacks.Count} attacks × {grid.Q.Count} q × " +
             $"{grid.Delays.Count} delays × {grid.Seeds.Count} seeds; output {outDir}");
         var store = new RunStore(Path.Combine(outDir, "runs"));
-        AtomicOutput.EnsureWritable(store.Directory);
         var status = SweepRunner.Inspect(plan, store);
         foreach (var (run, reason) in status.Invalid)
         {
@@ -67,12 +69,10 @@ internal static class SweepCommand
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"[{done}/{status.Pending.Count}] run {run.Index}: {run.Cell}, defence = {run.Defence}: test accuracy {NumberText.Percent(result.Final.TestAccuracy)}"));
             }, cancellation.Token);
-            using (var files = new AtomicOutput(outDir))
-            {
-                SweepResults.Write(files, plan, results);
-                SweepHeatmap.Save(plan, SweepResults.Panels(plan, results), files.ReservePath("heatmap.png"));
-                files.Commit();
-            }
+            SweepResults.Write(files, plan, results);
+            SweepHeatmap.Save(plan, SweepResults.Panels(plan, results), files.ReservePath("heatmap.png"));
+            cancellation.Token.ThrowIfCancellationRequested();
+            files.Commit();
             output.Write(SweepResults.Markdown(plan, results));
             output.WriteLine($"wrote {Path.Combine(outDir, "results.csv")}, summary.md, heatmap.png ({status.Pending.Count} computed, {status.Cached} cached)");
             return 0;
@@ -80,7 +80,7 @@ internal static class SweepCommand
         catch (OperationCanceledException)
         {
             output.WriteLine($"cancelled: {done} runs finished and stored; rerun the same command to resume");
-            return 130;
+            return cancellation.ExitCode;
         }
     }
 

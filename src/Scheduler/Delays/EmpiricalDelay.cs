@@ -83,15 +83,7 @@ internal static class DurationFile
 
     internal static double[] Read(string path, string model)
     {
-        string[] lines;
-        try
-        {
-            lines = File.ReadAllLines(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new SimByzException($"{model} delay model: cannot read durations file '{path}': {e.Message}", e);
-        }
+        string[] lines = StrictText.Lines(StrictText.ReadFile(path, $"{model} delay model: durations file"));
         var values = new List<double>();
         for (int i = 0; i < lines.Length; i++)
         {

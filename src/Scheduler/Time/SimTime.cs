@@ -23,8 +23,11 @@ public readonly struct SimTime : IEquatable<SimTime>, IComparable<SimTime>
     public static SimTime MaxValue => new(long.MaxValue);
 
     public static SimTime FromNanoseconds(long ns) => new(ns);
-    public static SimTime FromMicroseconds(long us) => new(checked(us * 1_000L));
-    public static SimTime FromMilliseconds(long ms) => new(checked(ms * 1_000_000L));
+    /// <exception cref="SimTimeOverflowException">Beyond ±292 years.</exception>
+    public static SimTime FromMicroseconds(long us) => long.MaxValue / 1_000L >= Math.Abs(us) ? new(us * 1_000L) : throw new SimTimeOverflowException($"{us} us");
+
+    /// <exception cref="SimTimeOverflowException">Beyond ±292 years.</exception>
+    public static SimTime FromMilliseconds(long ms) => long.MaxValue / 1_000_000L >= Math.Abs(ms) ? new(ms * 1_000_000L) : throw new SimTimeOverflowException($"{ms} ms");
 
     /// <summary>Rounds a duration in seconds to the nearest nanosecond (ties away from zero).</summary>
     /// <exception cref="ArgumentOutOfRangeException">NaN, infinite or beyond ±292 years.</exception>
@@ -40,9 +43,27 @@ public readonly struct SimTime : IEquatable<SimTime>, IComparable<SimTime>
     /// <summary>The value in seconds, for reporting only (never fed back into scheduling).</summary>
     public double TotalSeconds => Nanoseconds / 1e9;
 
-    public static SimTime operator +(SimTime a, SimTime b) => new(checked(a.Nanoseconds + b.Nanoseconds));
-    public static SimTime operator -(SimTime a, SimTime b) => new(checked(a.Nanoseconds - b.Nanoseconds));
-    public static SimTime operator *(SimTime a, long k) => new(checked(a.Nanoseconds * k));
+    /// <summary>The sum; never wraps.</summary>
+    /// <exception cref="SimTimeOverflowException">The sum is beyond ±292 years.</exception>
+    public static SimTime operator +(SimTime a, SimTime b)
+        => long.MaxValue - Math.Max(0, b.Nanoseconds) >= a.Nanoseconds && long.MinValue - Math.Min(0, b.Nanoseconds) <= a.Nanoseconds
+            ? new(a.Nanoseconds + b.Nanoseconds)
+            : throw new SimTimeOverflowException($"{a} + {b}");
+
+    /// <summary>The difference; never wraps.</summary>
+    /// <exception cref="SimTimeOverflowException">The difference is beyond ±292 years.</exception>
+    public static SimTime operator -(SimTime a, SimTime b)
+        => (b.Nanoseconds >= 0 ? a.Nanoseconds >= long.MinValue + b.Nanoseconds : a.Nanoseconds <= long.MaxValue + b.Nanoseconds)
+            ? new(a.Nanoseconds - b.Nanoseconds)
+            : throw new SimTimeOverflowException($"{a} - {b}");
+
+    /// <summary>The multiple; never wraps.</summary>
+    /// <exception cref="SimTimeOverflowException">The product is beyond ±292 years.</exception>
+    public static SimTime operator *(SimTime a, long k)
+    {
+        Int128 product = (Int128)a.Nanoseconds * k;
+        return product >= long.MinValue && product <= long.MaxValue ? new((long)product) : throw new SimTimeOverflowException($"{a} × {k}");
+    }
     public static bool operator <(SimTime a, SimTime b) => a.Nanoseconds < b.Nanoseconds;
     public static bool operator >(SimTime a, SimTime b) => a.Nanoseconds > b.Nanoseconds;
     public static bool operator <=(SimTime a, SimTime b) => a.Nanoseconds <= b.Nanoseconds;

@@ -100,30 +100,120 @@ public static class DataSourceCatalog
 
     private static RandomStream Generator(ulong seed) => RandomStreams.Derive(seed, StreamPurpose.DataGeneration, 0);
 
+    /// <summary>
+    /// The shape of the data <paramref name="spec"/> loads, known without loading it: from the parameters
+    /// of a synthetic source, the headers or sizes of a file source's files. Null for a plug-in source,
+    /// or when the files cannot be read (loading then says why).
+    /// </summary>
+    public static DataShape? ShapeOf(string spec, ComponentCatalog<NoContext, DataLoader>? catalog = null)
+    {
+        ComponentSpec c;
+        try
+        {
+            c = ComponentSpec.Parse(spec, "data");
+        }
+        catch (SimByzException)
+        {
+            return null;
+        }
+        if (!ReferenceEquals(catalog?.Find(c.Name) ?? BuiltIn.Find(c.Name), BuiltIn.Find(c.Name))) return null;
+        var p = c.Read("data");
+        try
+        {
+            switch (c.Name)
+            {
+                case "gaussian-mixture":
+                {
+                    var m = MixtureSize(p);
+                    return new DataShape((long)m.Train + m.Test, m.Features, m.Classes);
+                }
+                case "linear-teacher":
+                {
+                    var t = TeacherSize(p);
+                    return new DataShape((long)t.Train + t.Test, t.Features, 1);
+                }
+                case "quadratic":
+                {
+                    var q = QuadraticSize(p);
+                    return new DataShape((long)q.Train + q.Test, q.Features, 1);
+                }
+                case "fashion-mnist":
+                    return new DataShape(70_000, 28 * 28, 10);
+                case "cifar10":
+                {
+                    string dir = p.GetString("path", "");
+                    long bytes = Cifar10Reader.TrainFiles.Append(Cifar10Reader.TestFile).Sum(f => FileLength(Path.Combine(dir, f)));
+                    return new DataShape(bytes / 3073, 3072, 10);
+                }
+                case "idx":
+                {
+                    var (train, features) = IdxDimensions(p.GetString("images", ""));
+                    var (test, _) = IdxDimensions(p.GetString("test-images", ""));
+                    return new DataShape(train + test, features, Math.Max(2, p.GetInt("classes", 0, 0, 1000)));
+                }
+                default:
+                    return null;
+            }
+        }
+        catch (Exception ex) when (ex is SimByzException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static long FileLength(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
+
+    /// <summary>The item count and the values per item in an IDX file's header (raw or gzip); (0, 1) when absent or unreadable.</summary>
+    private static (long Count, int PerItem) IdxDimensions(string path)
+    {
+        if (path.Length == 0 || !File.Exists(path)) return (0, 1);
+        using var file = File.OpenRead(path);
+        using Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress) : file;
+        Span<byte> header = stackalloc byte[4 + 4 * 4];
+        int rank;
+        try
+        {
+            stream.ReadExactly(header[..4]);
+            rank = header[3];
+            if (rank is < 1 or > 4) return (0, 1);
+            stream.ReadExactly(header.Slice(4, 4 * rank));
+        }
+        catch (Exception ex) when (ex is EndOfStreamException or InvalidDataException)
+        {
+            return (0, 1);
+        }
+        long count = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header[4..]);
+        long perItem = 1;
+        for (int k = 1; k < rank; k++) perItem = Math.Min(int.MaxValue, perItem * System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header[(4 + 4 * k)..]));
+        return (count, (int)Math.Max(1, perItem));
+    }
+
+    private static (int Classes, int Features, int Train, int Test) MixtureSize(SpecParameters p)
+        => (p.GetInt("classes", 10, 2, 1000), p.GetInt("features", 20, 1, 1_000_000), p.GetInt("train", 20000, 1, 100_000_000), p.GetInt("test", 2000, 0, 100_000_000));
+
+    private static (int Features, int Train, int Test) TeacherSize(SpecParameters p)
+        => (p.GetInt("features", 20, 1, 1_000_000), p.GetInt("train", 10000, 1, 100_000_000), p.GetInt("test", 1000, 0, 100_000_000));
+
+    private static (int Features, int Train, int Test) QuadraticSize(SpecParameters p)
+        => (p.GetInt("features", 10, 1, 1_000_000), p.GetInt("train", 1000, 1, 100_000_000), p.GetInt("test", 100, 0, 100_000_000));
+
     private static DataLoader ParseMixture(SpecParameters p)
     {
-        int classes = p.GetInt("classes", 10, 2, 1000);
-        int features = p.GetInt("features", 20, 1, 1_000_000);
-        int train = p.GetInt("train", 20000, 1, 100_000_000);
-        int test = p.GetInt("test", 2000, 0, 100_000_000);
+        var (classes, features, train, test) = MixtureSize(p);
         double separation = p.GetDouble("separation", 3, 0, 1e6);
         return seed => SyntheticData.GaussianMixture(classes, features, train, test, separation, Generator(seed), out _);
     }
 
     private static DataLoader ParseTeacher(SpecParameters p)
     {
-        int features = p.GetInt("features", 20, 1, 1_000_000);
-        int train = p.GetInt("train", 10000, 1, 100_000_000);
-        int test = p.GetInt("test", 1000, 0, 100_000_000);
+        var (features, train, test) = TeacherSize(p);
         double noise = p.GetDouble("noise", 0.1, 0, 1e6);
         return seed => SyntheticData.LinearTeacher(features, train, test, noise, Generator(seed), out _);
     }
 
     private static DataLoader ParseQuadratic(SpecParameters p)
     {
-        int features = p.GetInt("features", 10, 1, 1_000_000);
-        int train = p.GetInt("train", 1000, 1, 100_000_000);
-        int test = p.GetInt("test", 100, 0, 100_000_000);
+        var (features, train, test) = QuadraticSize(p);
         double spread = p.GetDouble("spread", 1, 0, 1e6);
         return seed => SyntheticData.QuadraticPoints(features, train, test, spread, Generator(seed));
     }

@@ -38,7 +38,7 @@ public static class ExperimentRunner
                 }
                 catch (SimByzException ex)
                 {
-                    errors[i] = new SimByzException($"defence '{scenario.Defences[i]}' at step {runs[i].Steps}: {ex.Message}", ex);
+                    errors[i] = new SimByzException($"defence '{scenario.Defences[i]}' at step {runs[i].Steps}: {ex.Message}{DelayModelsOf(ex, scenario)}", ex);
                 }
                 catch (OperationCanceledException ex)
                 {
@@ -53,6 +53,21 @@ public static class ExperimentRunner
         // Report the user error of the lowest-numbered defence that failed, whatever the thread timing.
         if (errors.FirstOrDefault(e => e is not null) is { } first) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
         return results;
+    }
+
+    /// <summary>For a simulated-time overflow, the delay models that drew the times (the scenario is what to change).</summary>
+    private static string DelayModelsOf(SimByzException error, Scenario scenario)
+    {
+        if (error is not Scheduler.SimTimeOverflowException) return "";
+        static string Short(string spec) => spec.Length <= 80 ? spec : spec[..77] + "...";
+        var models = new List<string> { $"workers.compute '{Short(scenario.Workers.Compute)}'", $"workers.network '{Short(scenario.Workers.Network)}'" };
+        for (int k = 0; k < scenario.Workers.Overrides.Count; k++)
+        {
+            var o = scenario.Workers.Overrides[k];
+            if (o.Compute is not null) models.Add($"workers.overrides[{k}].compute '{Short(o.Compute)}'");
+            if (o.Network is not null) models.Add($"workers.overrides[{k}].network '{Short(o.Network)}'");
+        }
+        return $"; the delays come from {string.Join(", ", models)}: their samples are too long for this many steps (bound the tail, e.g. a larger Pareto alpha, or take fewer steps)";
     }
 
     /// <summary>The metrics.csv text: header, then every evaluation point of every defence, in defence order.</summary>

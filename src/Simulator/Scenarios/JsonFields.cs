@@ -66,11 +66,7 @@ internal sealed class JsonFields
         var t = Get(key);
         if (t is null) return defaultValue;
         if (t.Type != JTokenType.Integer) throw Error(Child(key), $"expected an integer, got {Describe(t)}");
-        long v;
-        try { v = (long)t; }
-        catch (OverflowException) { throw Error(Child(key), "integer out of range"); }
-        if (v < min || v > max) throw Error(Child(key), $"{v} is out of range: expected {Range(min, max)}");
-        return v;
+        return InRange(t, Child(key), min, max);
     }
 
     public int Int(string key, int defaultValue, int min = int.MinValue, int max = int.MaxValue)
@@ -81,8 +77,9 @@ internal sealed class JsonFields
         var t = Get(key);
         if (t is null) return defaultValue;
         if (t.Type != JTokenType.Integer) throw Error(Child(key), $"expected a non-negative integer, got {Describe(t)}");
-        try { return (ulong)t; }
-        catch (OverflowException) { throw Error(Child(key), "expected an integer in [0, 2^64)"); }
+        var big = t is JValue { Value: System.Numerics.BigInteger b } ? b : (System.Numerics.BigInteger)(long)t;
+        if (big < 0 || big > ulong.MaxValue) throw Error(Child(key), $"{big} is out of range: expected an integer in [0, {ulong.MaxValue}]");
+        return (ulong)big;
     }
 
     public double Double(string key, double defaultValue, double min = double.NegativeInfinity, double max = double.PositiveInfinity)
@@ -102,8 +99,10 @@ internal sealed class JsonFields
         if (t is null) return defaultValue;
         if (t.Type == JTokenType.Integer)
         {
-            long v = (long)t;
-            if (v < 0 || v > int.MaxValue) throw Error(Child(key), $"{v} is out of range: expected a count ≥ 0 or a fraction in (0, 1)");
+            if (!TryLong(t, out long v) || v < 0 || v > int.MaxValue)
+            {
+                throw Error(Child(key), $"{t.ToString(Newtonsoft.Json.Formatting.None)} is out of range: expected a count in [0, {int.MaxValue}] or a fraction in (0, 1)");
+            }
             return v == 0 ? SplitSize.None : SplitSize.Of((int)v);
         }
         if (t.Type == JTokenType.Float)
@@ -173,9 +172,7 @@ internal sealed class JsonFields
         for (int i = 0; i < items.Count; i++)
         {
             if (items[i].Type != JTokenType.Integer) throw Error($"{Child(key)}[{i}]", $"expected an integer, got {Describe(items[i])}");
-            long v = (long)items[i];
-            if (v < min || v > max) throw Error($"{Child(key)}[{i}]", $"{v} is out of range: expected {Range(min, max)}");
-            result.Add(v);
+            result.Add(InRange(items[i], $"{Child(key)}[{i}]", min, max));
         }
         return result;
     }
@@ -190,6 +187,43 @@ internal sealed class JsonFields
                 throw Error(Child(prop.Name), $"unknown field (allowed here: {string.Join(", ", _known.Order(StringComparer.Ordinal))})");
             }
         }
+    }
+
+    /// <summary>An integer token as a long, false when it does not fit in 64 bits (JSON integers have no size limit).</summary>
+    internal static bool TryLong(JToken t, out long value)
+    {
+        value = 0;
+        if (t is not JValue { Type: JTokenType.Integer } v) return false;
+        switch (v.Value)
+        {
+            case long l:
+                value = l;
+                return true;
+            case System.Numerics.BigInteger b when b >= long.MinValue && b <= long.MaxValue:
+                value = (long)b;
+                return true;
+            case int i:
+                value = i;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>An integer token checked against [<paramref name="min"/>, <paramref name="max"/>], with the range in the error.</summary>
+    private long InRange(JToken t, string path, long min, long max)
+    {
+        if (!TryLong(t, out long v) || v < min || v > max)
+        {
+            throw Error(path, $"{t.ToString(Newtonsoft.Json.Formatting.None)} is out of range: expected {RangeOrAny(min, max)}");
+        }
+        return v;
+    }
+
+    private static string RangeOrAny(long min, long max)
+    {
+        string r = Range(min, max);
+        return r == "any" ? $"an integer in [{long.MinValue}, {long.MaxValue}]" : r;
     }
 
     internal static string Describe(JToken? t) => t is null ? "nothing" : t.Type switch

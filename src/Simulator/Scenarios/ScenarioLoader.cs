@@ -40,61 +40,51 @@ public static class ScenarioLoader
     public static Scenario Load(string? nameOrFile, IEnumerable<string>? sets = null, ulong? seed = null)
     {
         nameOrFile ??= "default";
-        string source, json;
-        if (File.Exists(nameOrFile))
+        JObject root;
+        string source;
+        string? baseDirectory = null;
+        if (IsFile(nameOrFile))
         {
             source = nameOrFile;
-            json = File.ReadAllText(nameOrFile);
-        }
-        else if (nameOrFile.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || nameOrFile.Contains('/', StringComparison.Ordinal))
-        {
-            throw new SimByzException($"scenario file '{nameOrFile}' does not exist");
+            root = ReadFile(nameOrFile);
+            baseDirectory = Path.GetDirectoryName(Path.GetFullPath(nameOrFile));
         }
         else
         {
             source = "scenario '" + nameOrFile + "'";
-            json = BuiltinJson(nameOrFile);
+            root = ParseJson(BuiltinJson(nameOrFile), source);
         }
-        JObject root = ParseJson(json, source);
         foreach (string set in sets ?? []) ApplySet(root, set);
         if (seed is not null) root["seed"] = seed.Value;
-        return Parse(root, source, File.Exists(nameOrFile) ? Path.GetDirectoryName(Path.GetFullPath(nameOrFile)) : null);
+        return Parse(root, source, baseDirectory);
     }
+
+    /// <summary>Whether <paramref name="nameOrFile"/> names a scenario file rather than a built-in scenario:
+    /// it exists, or it looks like a path (then reading it reports what is wrong: missing, a folder, …).</summary>
+    public static bool IsFile(string nameOrFile)
+        => File.Exists(nameOrFile) || Directory.Exists(nameOrFile)
+           || nameOrFile.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || nameOrFile.Contains('/', StringComparison.Ordinal);
+
+    /// <summary>The JSON object of scenario file <paramref name="path"/>, under the input policy of <see cref="StrictJson"/>.</summary>
+    public static JObject ReadFile(string path) => StrictJson.ReadObjectFile(path, "scenario file");
 
     /// <summary>Parses scenario JSON text.</summary>
     public static Scenario Parse(string json, string source = "scenario") => Parse(ParseJson(json, source), source);
 
-    private static JObject ParseJson(string json, string source)
-    {
-        try
-        {
-            using var reader = new JsonTextReader(new StringReader(json)) { DateParseHandling = DateParseHandling.None, FloatParseHandling = FloatParseHandling.Double };
-            var token = JToken.ReadFrom(reader, new JsonLoadSettings { DuplicatePropertyNameHandling = DuplicatePropertyNameHandling.Error, CommentHandling = CommentHandling.Ignore });
-            if (reader.Read() && reader.TokenType != JsonToken.Comment) throw new SimByzException($"{source}: line {reader.LineNumber}: unexpected text after the scenario object");
-            return token as JObject ?? throw new SimByzException($"{source}: the scenario must be a JSON object");
-        }
-        catch (JsonReaderException ex)
-        {
-            throw new SimByzException($"{source}: line {ex.LineNumber}, position {ex.LinePosition}: malformed JSON: {FirstSentence(ex.Message)}");
-        }
-    }
+    private static JObject ParseJson(string json, string source) => StrictJson.ParseObject(json, source, "scenario");
 
-    private static string FirstSentence(string message)
-    {
-        int i = message.IndexOf(". Path", StringComparison.Ordinal);
-        return i > 0 ? message[..i] : message;
-    }
-
-    /// <summary>Applies one <c>key.path=value</c> override; the value is read as JSON when it parses as JSON, else as a string.</summary>
+    /// <summary>
+    /// Applies one <c>key.path=value</c> override; the value is read as JSON when it parses as JSON (under
+    /// the same policy as a scenario file: a key given twice is an error), else as a string.
+    /// </summary>
     public static void ApplySet(JObject root, string set)
     {
         int eq = set.IndexOf('=', StringComparison.Ordinal);
         if (eq <= 0) throw new SimByzException($"--set '{set}': expected key.path=value");
         string path = set[..eq].Trim(), raw = set[(eq + 1)..];
-        JToken value;
-        try { value = JToken.Parse(raw); }
-        catch (JsonReaderException) { value = new JValue(raw); }
+        JToken value = StrictJson.ParseSetValue(raw, $"--set '{path}'");
         string[] keys = path.Split('.');
+        if (keys[^1].Length == 0) throw new SimByzException($"--set '{set}': empty key in '{path}'");
         JObject obj = root;
         for (int i = 0; i < keys.Length - 1; i++)
         {

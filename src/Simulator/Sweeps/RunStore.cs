@@ -81,9 +81,7 @@ public sealed class RunStore
             new JProperty("key", run.Key),
             new JProperty("sha256", TraceHash.OfText(body.ToString(Formatting.None))),
             new JProperty("run", body));
-        using var files = new AtomicOutput(Directory);
-        files.WriteAllText(run.Key + ".json", root.ToString(Formatting.Indented) + "\n");
-        files.Commit();
+        AtomicFile.WriteAllText(PathOf(run.Key), root.ToString(Formatting.Indented) + "\n");
     }
 
     /// <summary>The result as stored; <see cref="ReadResult"/> gives back an equal one, bit for bit.</summary>

@@ -69,16 +69,7 @@ public sealed record SweepGrid
     /// <exception cref="SimByzException">Missing or malformed file, unknown field, bad axis value (with its JSON path).</exception>
     public static SweepGrid Load(string path, CompositionRoot? composition = null)
     {
-        if (!File.Exists(path)) throw new SimByzException($"grid file '{path}' does not exist");
-        string json;
-        try
-        {
-            json = File.ReadAllText(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new SimByzException($"grid file '{path}' cannot be read: {ex.Message}", ex);
-        }
+        string json = StrictText.ReadFile(path, "grid file");
         string name = Path.GetFileNameWithoutExtension(path);
         return Parse(json, path, Path.GetDirectoryName(Path.GetFullPath(path))!, name, composition);
     }
@@ -164,24 +155,7 @@ public sealed record SweepGrid
         };
     }
 
-    private static JObject ReadJson(string json, string source)
-    {
-        try
-        {
-            using var reader = new JsonTextReader(new StringReader(json)) { DateParseHandling = DateParseHandling.None, FloatParseHandling = FloatParseHandling.Double };
-            var token = JToken.ReadFrom(reader, new JsonLoadSettings { DuplicatePropertyNameHandling = DuplicatePropertyNameHandling.Error, CommentHandling = CommentHandling.Ignore });
-            while (reader.Read())
-            {
-                if (reader.TokenType != JsonToken.Comment) throw new SimByzException($"{source}: line {reader.LineNumber}: unexpected text after the grid object");
-            }
-            return token as JObject ?? throw new SimByzException($"{source}: the grid must be a JSON object");
-        }
-        catch (JsonReaderException ex)
-        {
-            int cut = ex.Message.IndexOf(". Path", StringComparison.Ordinal);
-            throw new SimByzException($"{source}: line {ex.LineNumber}, position {ex.LinePosition}: malformed JSON: {(cut > 0 ? ex.Message[..cut] : ex.Message)}");
-        }
-    }
+    private static JObject ReadJson(string json, string source) => StrictJson.ParseObject(json, source, "grid");
 
     /// <summary>The base: a built-in scenario name, a scenario file relative to the grid, or an inline object.</summary>
     private static (JObject Json, string Label, string Source) ReadBase(JObject root, JsonFields r, string source, string baseDirectory)
@@ -202,7 +176,7 @@ public sealed record SweepGrid
             JObject json;
             try
             {
-                json = ReadJson(File.ReadAllText(file), file);
+                json = StrictJson.ReadObjectFile(file, "scenario file");
             }
             catch (SimByzException ex)
             {

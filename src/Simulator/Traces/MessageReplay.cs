@@ -107,7 +107,9 @@ public static class MessageReplay
                 vectors.Add(payloads.Get(h.Hash, where));
                 byz.Add(h.Byzantine);
             }
+            if (vectors.Count == 0) throw new SimByzException($"{where}: the aggregation has no inputs");
             int d = vectors[0].Length;
+            if (vectors.Any(v => v.Length != d)) throw new SimByzException($"{where}: the recorded payloads differ in length");
             var output = new float[d];
             try
             {

@@ -36,16 +36,17 @@ public sealed class PayloadSidecar
         {
             throw new SimByzException($"payload sidecar not found: '{indexPath}' and '{dataPath}' are needed (record the run with `simbyz run --record-payloads`)");
         }
-        byte[] data = File.ReadAllBytes(dataPath);
+        byte[] data = StrictText.ReadBytes(dataPath, "payload sidecar", Array.MaxLength);
         var index = new Dictionary<string, (long, int)>(StringComparer.Ordinal);
-        string[] lines = File.ReadAllLines(indexPath);
+        string[] lines = StrictText.Lines(StrictText.ReadFile(indexPath, "payload index", Array.MaxLength));
         for (int i = 0; i < lines.Length; i++)
         {
             var rec = TraceDocument.ParseLine(indexPath, lines[i], i + 1);
-            string? hash = rec.Value<string>("hash");
-            long offset = rec.Value<long?>("offset") ?? -1;
-            long length = rec.Value<long?>("length") ?? -1;
-            if (hash is null || offset < 0 || length < 0 || offset + 4 * length > data.Length || offset % 4 != 0)
+            string? hash = TraceSchema.StringOf(rec, "hash");
+            long offset = rec["offset"] is { } o && Scenarios.JsonFields.TryLong(o, out long ov) ? ov : -1;
+            long length = rec["length"] is { } l && Scenarios.JsonFields.TryLong(l, out long lv) ? lv : -1;
+            // Compared by division: offset + 4·length can overflow for edited values.
+            if (hash is null || offset < 0 || length < 0 || offset > data.Length || length > (data.Length - offset) / 4 || offset % 4 != 0)
             {
                 throw new SimByzException($"payload index '{indexPath}' line {i + 1}: bad entry (hash, offset, length outside payloads.bin of {data.Length} bytes)");
             }

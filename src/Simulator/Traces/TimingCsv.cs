@@ -27,8 +27,7 @@ public static class TimingCsv
     /// <summary>Reads and validates a timing CSV; workers in increasing id order.</summary>
     public static IReadOnlyList<WorkerTimings> Read(string path)
     {
-        if (!File.Exists(path)) throw new SimByzException($"timing CSV '{path}': file not found");
-        string[] lines = File.ReadAllLines(path);
+        string[] lines = StrictText.Lines(StrictText.ReadFile(path, "timing CSV"));
         int h = 0;
         while (h < lines.Length && (lines[h].Trim().Length == 0 || lines[h].TrimStart().StartsWith('#'))) h++;
         if (h == lines.Length) throw new SimByzException($"timing CSV '{path}' line {h + 1}: no header, expected worker,start_s,duration_s[,kind]");
@@ -96,6 +95,13 @@ public static class TimingCsv
         }
         else if (token is JObject obj)
         {
+            foreach (string key in new[] { "file", "onEnd" })
+            {
+                if (obj[key] is { Type: not (JTokenType.String or JTokenType.Null) } bad)
+                {
+                    throw new SimByzException($"{source}: $.timings.{key}: expected a string, got {Scenarios.JsonFields.Describe(bad)}");
+                }
+            }
             file = obj.Value<string>("file");
             onEnd = obj.Value<string>("onEnd") ?? "loop";
             foreach (var p in obj.Properties())
@@ -131,16 +137,8 @@ public static class TimingCsv
     /// </summary>
     public static Scenario LoadScenario(string? nameOrFile, IEnumerable<string>? sets = null, ulong? seed = null)
     {
-        if (nameOrFile is null || !File.Exists(nameOrFile)) return ScenarioLoader.Load(nameOrFile, sets, seed);
-        JObject root;
-        try
-        {
-            root = JObject.Parse(File.ReadAllText(nameOrFile), new JsonLoadSettings { CommentHandling = CommentHandling.Ignore });
-        }
-        catch (Newtonsoft.Json.JsonReaderException)
-        {
-            return ScenarioLoader.Load(nameOrFile, sets, seed); // reports the syntax error its usual way
-        }
+        if (nameOrFile is null || !ScenarioLoader.IsFile(nameOrFile)) return ScenarioLoader.Load(nameOrFile, sets, seed);
+        JObject root = ScenarioLoader.ReadFile(nameOrFile);
         if (root["timings"] is null) return ScenarioLoader.Load(nameOrFile, sets, seed);
         TimingCsv.Expand(root, Path.GetDirectoryName(Path.GetFullPath(nameOrFile))!, nameOrFile);
         foreach (string set in sets ?? []) ScenarioLoader.ApplySet(root, set);

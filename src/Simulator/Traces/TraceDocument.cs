@@ -58,11 +58,15 @@ public sealed class TraceDocument
     /// would not fit in memory as objects).</summary>
     public JObject Record(int index) => ParseLine(Source, Lines[index], index + 1);
 
+    /// <summary>The largest trace file read (1 GiB): its text must fit in one .NET string.</summary>
+    public const long MaxBytes = 1L << 30;
+
     /// <summary>Reads and checks <paramref name="path"/>.</summary>
     public static TraceDocument Load(string path)
     {
-        if (!File.Exists(path)) throw new SimByzException($"trace '{path}': file not found");
-        byte[] bytes = File.ReadAllBytes(path);
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new SimByzException($"trace '{path}': file not found");
+        // The whole text is held in memory (one string), so a trace is limited to what a string can hold.
+        byte[] bytes = StrictText.ReadBytes(path, "trace", MaxBytes);
         string text;
         try
         {
@@ -85,13 +89,14 @@ public sealed class TraceDocument
         string Where(int line) => $"trace '{source}' line {line}";
 
         var header = ParseLine(source, lines[0], 1);
-        if (header.Value<string>("type") != "header") throw new SimByzException($"{Where(1)}: expected the header record, found type '{header.Value<string>("type")}'");
-        if (header.Value<string>("format") != TraceContent.FormatName) throw new SimByzException($"{Where(1)}: format '{header.Value<string>("format")}' is not a SimByz trace (expected '{TraceContent.FormatName}')");
+        if (TraceSchema.StringOf(header, "type") != "header") throw new SimByzException($"{Where(1)}: expected the header record, found type '{TraceSchema.StringOf(header, "type")}'");
+        if (TraceSchema.StringOf(header, "format") != TraceContent.FormatName) throw new SimByzException($"{Where(1)}: format '{TraceSchema.StringOf(header, "format") ?? header["format"]?.ToString(Formatting.None)}' is not a SimByz trace (expected '{TraceContent.FormatName}')");
         var versionToken = header["version"];
-        if (versionToken is not { Type: JTokenType.Integer } || versionToken.Value<long>() != TraceContent.FormatVersion)
+        if (versionToken is null || !JsonFields.TryLong(versionToken, out long version) || version != TraceContent.FormatVersion)
         {
             throw new SimByzException($"{Where(1)}: trace format version {versionToken?.ToString(Formatting.None) ?? "(missing)"} is not supported (this SimByz reads version {TraceContent.FormatVersion})");
         }
+        TraceSchema.CheckHeader(header, Where(1));
         if (header["scenario"] is not JObject scenarioJson) throw new SimByzException($"{Where(1)}: the header has no scenario object");
         string canonical = scenarioJson.ToString(Formatting.None);
         if (TraceHash.OfText(canonical) != header.Value<string>("configHash"))
@@ -137,21 +142,22 @@ public sealed class TraceDocument
             {
                 throw new SimByzException($"{Where(lineNo)}: the trace is truncated: the last line is incomplete and there is no end record");
             }
-            string? type = rec.Value<string>("type");
+            string? type = TraceSchema.StringOf(rec, "type");
             if (endLine >= 0) throw new SimByzException($"{Where(lineNo)}: record after the end record (line {endLine})");
+            if (type is not null) TraceSchema.Check(rec, type, Where(lineNo), scenario.Workers.Count);
             switch (type)
             {
                 case "run":
                     if (runIndex >= 0) sections.Add(new TraceSection(runIndex, scenario.Defences[runIndex], runLine, firstLine, i - 1));
-                    long index = rec.Value<long?>("index") ?? -1;
+                    long index = rec.Value<long>("index");
                     if (index != runIndex + 1 || index >= scenario.Defences.Count)
                     {
                         throw new SimByzException($"{Where(lineNo)}: run record with index {index}, expected {runIndex + 1} (sections out of order or missing)");
                     }
                     runIndex = (int)index;
-                    if (rec.Value<string>("defence") != scenario.Defences[runIndex])
+                    if (TraceSchema.StringOf(rec, "defence") != scenario.Defences[runIndex])
                     {
-                        throw new SimByzException($"{Where(lineNo)}: run {runIndex} names defence '{rec.Value<string>("defence")}', the scenario has '{scenario.Defences[runIndex]}'");
+                        throw new SimByzException($"{Where(lineNo)}: run {runIndex} names defence '{TraceSchema.StringOf(rec, "defence")}', the scenario has '{scenario.Defences[runIndex]}'");
                     }
                     runLine = i;
                     firstLine = i + 1;
@@ -165,9 +171,9 @@ public sealed class TraceDocument
                 default:
                     if (type is null || !TraceContent.EventTypes.Contains(type)) throw new SimByzException($"{Where(lineNo)}: unknown record type '{type}'");
                     if (runIndex < 0) throw new SimByzException($"{Where(lineNo)}: '{type}' record before the first run record");
-                    long n = rec.Value<long?>("n") ?? -1;
+                    long n = rec.Value<long>("n");
                     if (n != expectedN) throw new SimByzException($"{Where(lineNo)}: record number n = {n}, expected {expectedN} (records reordered, removed or inserted)");
-                    long t = rec.Value<long?>("t") ?? -1;
+                    long t = rec.Value<long>("t");
                     if (t < lastT) throw new SimByzException($"{Where(lineNo)}: time t = {t} ns goes back before {lastT} ns (records reordered)");
                     expectedN++;
                     lastT = t;
@@ -185,11 +191,11 @@ public sealed class TraceDocument
             throw new SimByzException($"{Where(endLine)}: the trace has {sections.Count} run section(s), the scenario {scenario.Defences.Count} defence(s)");
         }
         var end = ParseLine(source, lines[endLine - 1], endLine);
-        if ((end.Value<long?>("records") ?? -1) != endLine - 1)
+        if (end.Value<long>("records") != endLine - 1)
         {
             throw new SimByzException($"{Where(endLine)}: the end record counts {end["records"]} records, the trace has {endLine - 1}");
         }
-        var doc = new TraceDocument(source, lines, header, scenario, sections, end.Value<string>("hash") == TraceContent.HashLines(lines, endLine - 1));
+        var doc = new TraceDocument(source, lines, header, scenario, sections, TraceSchema.StringOf(end, "hash") == TraceContent.HashLines(lines, endLine - 1));
         return doc;
     }
 
@@ -205,20 +211,19 @@ public sealed class TraceDocument
 
     internal static JObject ParseLine(string source, string line, int lineNo)
     {
+        JToken token;
         try
         {
-            using var reader = new JsonTextReader(new StringReader(line)) { DateParseHandling = DateParseHandling.None, FloatParseHandling = FloatParseHandling.Double };
-            var token = JToken.ReadFrom(reader);
-            if (reader.Read() && reader.TokenType != JsonToken.Comment) throw new JsonReaderException("text after the record");
-            if (token is not JObject obj || obj["type"] is not { Type: JTokenType.String })
-            {
-                throw new SimByzException($"trace '{source}' line {lineNo}: not a trace record (a JSON object with a \"type\" field)");
-            }
-            return obj;
+            token = StrictJson.Parse(line, "record");
         }
-        catch (JsonReaderException ex)
+        catch (SimByzException ex)
         {
-            throw new SimByzException($"trace '{source}' line {lineNo}: not valid JSON ({ex.Message.Split(" Path", 2)[0].TrimEnd('.')})");
+            throw new SimByzException($"trace '{source}' line {lineNo}: not valid JSON ({ex.Message})", ex);
         }
+        if (token is not JObject obj || obj["type"] is not { Type: JTokenType.String })
+        {
+            throw new SimByzException($"trace '{source}' line {lineNo}: not a trace record (a JSON object with a \"type\" field)");
+        }
+        return obj;
     }
 }

@@ -61,7 +61,10 @@ public class ReplayCommandTests
         string trace = RunGolden(tmp, "golden-sync");
         string[] lines = File.ReadAllLines(trace);
         int i = Array.FindIndex(lines, l => l.StartsWith("{\"type\":\"arrive\"", StringComparison.Ordinal) && l.Contains("\"msg\":9,", StringComparison.Ordinal));
-        lines[i] = lines[i].Replace("\"worker\":", "\"worker\":1", StringComparison.Ordinal);
+        // Another worker id within range: only the re-run can tell the record was edited.
+        var worker = System.Text.RegularExpressions.Regex.Match(lines[i], "\"worker\":([0-9]+)");
+        int edited = (int.Parse(worker.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + 1) % 2;
+        lines[i] = lines[i].Replace(worker.Value, $"\"worker\":{edited}", StringComparison.Ordinal);
         File.WriteAllText(trace, string.Join("\n", lines) + "\n");
         string outDir = tmp.File("replay-out");
         var (code, _, err) = Cli("replay", trace, "--out", outDir);
@@ -69,6 +72,20 @@ public class ReplayCommandTests
         AssertCleanError(err, $"line {i + 1}: this record was edited");
         Assert.Contains("field 'worker'", err, StringComparison.Ordinal);
         Assert.False(Directory.Exists(outDir), "replay left output behind");
+    }
+
+    [Fact]
+    public void Replay_FieldEditedOutOfRange_Exit2NamingLineAndField()
+    {
+        using var tmp = TraceFixtures.Temp();
+        string trace = RunGolden(tmp, "golden-sync");
+        string[] lines = File.ReadAllLines(trace);
+        int i = Array.FindIndex(lines, l => l.StartsWith("{\"type\":\"arrive\"", StringComparison.Ordinal));
+        lines[i] = System.Text.RegularExpressions.Regex.Replace(lines[i], "\"msg\":[0-9]+", "\"msg\":99999999999999999999999");
+        File.WriteAllText(trace, string.Join("\n", lines) + "\n");
+        var (code, _, err) = Cli("replay", trace);
+        Assert.Equal(2, code);
+        AssertCleanError(err, $"line {i + 1}: 'arrive' record field 'msg': expected an integer in [0, 2^63)");
     }
 
     [Theory]

@@ -59,8 +59,46 @@ public class SimTimeTests
     }
 
     [Fact]
-    public void Addition_Overflow_Throws()
-        => Assert.Throws<OverflowException>(() => SimTime.MaxValue + new SimTime(1));
+    public void Addition_Overflow_ThrowsAUserError()
+    {
+        var ex = Assert.Throws<SimTimeOverflowException>(() => SimTime.MaxValue + new SimTime(1));
+        Assert.IsAssignableFrom<SimByzException>(ex);
+        Assert.Contains("292 years", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(long.MaxValue, 1)]
+    [InlineData(long.MinValue, -1)]
+    [InlineData(1L << 62, 1L << 62)]
+    [InlineData(-(1L << 62), -(1L << 62) - 1)]
+    public void Addition_PastTheRange_NeverWraps(long a, long b)
+        => Assert.Throws<SimTimeOverflowException>(() => new SimTime(a) + new SimTime(b));
+
+    [Theory]
+    [InlineData(long.MinValue, 1)]
+    [InlineData(long.MaxValue, -1)]
+    [InlineData(0, long.MinValue)]
+    public void Subtraction_PastTheRange_NeverWraps(long a, long b)
+        => Assert.Throws<SimTimeOverflowException>(() => new SimTime(a) - new SimTime(b));
+
+    [Theory]
+    [InlineData(long.MaxValue, 0, long.MaxValue)]
+    [InlineData(long.MinValue, 0, long.MinValue)]
+    [InlineData(-5, long.MaxValue, long.MaxValue - 5)]
+    [InlineData(1L << 62, -(1L << 62), 0)]
+    public void AdditionAndSubtraction_AtTheEdges_AreExact(long a, long b, long sum)
+    {
+        Assert.Equal(sum, (new SimTime(a) + new SimTime(b)).Nanoseconds);
+        Assert.Equal(a, (new SimTime(sum) - new SimTime(b)).Nanoseconds);
+    }
+
+    [Fact]
+    public void Multiplication_PastTheRange_NeverWraps()
+    {
+        Assert.Throws<SimTimeOverflowException>(() => new SimTime(1L << 32) * (1L << 31));
+        Assert.Throws<SimTimeOverflowException>(() => new SimTime(-1) * long.MinValue);
+        Assert.Equal(long.MinValue, (new SimTime(1) * long.MinValue).Nanoseconds);
+    }
 
     [Theory]
     [InlineData(0.0)]

@@ -58,7 +58,7 @@ public class DelayModelCatalogTests
     [InlineData("trace:values=1ms,on-end=repeat", "expected one of error, loop, fallback")]
     [InlineData("empirical:values=1ms;x", "item 2 'x' is not a duration")]
     [InlineData("empirical:values=1ms,file=a.txt", "exactly one of 'values'")]
-    [InlineData("trace:file=/nonexistent/simbyz-trace.txt", "cannot read durations file")]
+    [InlineData("trace:file=/nonexistent/simbyz-trace.txt", "durations file '/nonexistent/simbyz-trace.txt' does not exist")]
     public void Parse_BadSpec_ThrowsSimByzExceptionNamingTheProblem(string spec, string expected)
     {
         var e = Assert.Throws<SimByzException>(() => DelayModelCatalog.Parse(spec));
