@@ -4,6 +4,7 @@ using System.Globalization;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using SimByz.Cli.Composition;
+using SimByz.Cli.Progress;
 using SimByz.Simulator.Composition;
 using SimByz.Simulator.Output;
 using SimByz.Simulator.Scenarios;
@@ -21,8 +22,9 @@ namespace SimByz.Cli.Commands;
 /// </summary>
 internal static class ReplayCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TextWriter? error = null)
     {
+        error ??= Console.Error;
         var traceArgument = new Argument<string>("TRACE") { Description = "A trace.jsonl written by `simbyz run`." };
         var outOption = new Option<string?>("--out") { Description = "Write the replay's files here (exact: the re-run's trace/metrics; counterfactual: metrics, comparison; --messages: messages.csv)." };
         var aggregatorOption = new Option<string?>("--aggregator") { Description = "Counterfactual: re-run (or with --messages, replay the payloads) with this defence spec." };
@@ -33,10 +35,14 @@ internal static class ReplayCommand
         var backendOption = new Option<string>("--backend") { Description = "--messages: cpu (managed rules) or torch (their tensor twins).", DefaultValueFactory = _ => "cpu" };
         var deviceOption = new Option<string>("--device") { Description = "--backend torch: auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var threadsOption = new Option<int>("--threads") { Description = "Defences re-run in parallel on this many threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var quietOption = new Option<bool>("--quiet") { Description = "No progress display (progress goes to stderr: bars on a terminal, else a line every 10 s)." };
         var pluginOption = CliComposition.PluginOption();
-        var command = new Command("replay", "Replay a trace: exactly (verify every record), or counterfactually with another defence, attack, or the recorded messages.")
+        var command = new Command("replay", "Replay a trace: exactly (verify every record), or counterfactually with another defence, attack, or the recorded messages." + CommandExamples.Format(
+            "simbyz replay runs/default-seed1/trace.jsonl",
+            "simbyz replay runs/default-seed1/trace.jsonl --aggregator median --out runs/cf-median",
+            "simbyz replay runs/demo/trace.jsonl --messages --aggregator krum:f=4   (needs run --record-payloads)"))
         {
-            traceArgument, outOption, aggregatorOption, attackOption, messagesOption, fromOption, bufferOption, threadsOption, backendOption, deviceOption, pluginOption,
+            traceArgument, outOption, aggregatorOption, attackOption, messagesOption, fromOption, bufferOption, threadsOption, backendOption, deviceOption, quietOption, pluginOption,
         };
         command.SetAction(parse =>
         {
@@ -60,8 +66,9 @@ internal static class ReplayCommand
                 if (composition.Root.Backend.Device is { } device) output.WriteLine($"backend: {device}");
                 return Messages(doc, path, aggregator, parse.GetValue(fromOption), parse.GetValue(bufferOption), outDir, output, composition.Root);
             }
-            if (aggregator is not null || attack is not null) return Counterfactual(doc, aggregator, attack, threads, outDir, output, composition.Root);
-            return Exact(doc, threads, outDir, output, composition.Root, torchDevice);
+            var progress = ProgressDisplay.For(error, parse.GetValue(quietOption));
+            if (aggregator is not null || attack is not null) return Counterfactual(doc, aggregator, attack, threads, outDir, output, composition.Root, progress);
+            return Exact(doc, threads, outDir, output, composition.Root, torchDevice, progress);
         });
         return command;
     }
@@ -90,12 +97,23 @@ internal static class ReplayCommand
         return withScenario;
     }
 
-    private static int Exact(TraceDocument doc, int threads, string? outDir, TextWriter output, CompositionRoot composition, string? torchDevice = null)
+    private static int Exact(TraceDocument doc, int threads, string? outDir, TextWriter output, CompositionRoot composition, string? torchDevice, ProgressDisplay progress)
     {
         string recordedVersion = doc.Header.Value<string>("simbyz") ?? "";
         var setup = composition.Resolve(doc.Scenario);
         // The header records the SimByz that wrote it; the re-run writes the same so that only behaviour is compared.
-        var (results, trace) = TracedExperiment.Run(doc.Scenario, setup, recordedVersion, trace: true, recordPayloads: doc.HasPayloads, maxThreads: threads, device: torchDevice);
+        var (results, trace) = progress.Run(() =>
+        {
+            var report = progress.Start("replay " + doc.Scenario.Name, doc.Scenario);
+            try
+            {
+                return TracedExperiment.Run(doc.Scenario, setup, recordedVersion, trace: true, recordPayloads: doc.HasPayloads, maxThreads: threads, progress: report, device: torchDevice);
+            }
+            finally
+            {
+                progress.Finish();
+            }
+        });
         var divergence = TraceComparison.FirstDivergence(doc, trace!.Lines);
         if (!doc.HashMatches)
         {
@@ -125,11 +143,24 @@ internal static class ReplayCommand
         return 0;
     }
 
-    private static int Counterfactual(TraceDocument doc, string? aggregator, string? attack, int threads, string? outDir, TextWriter output, CompositionRoot composition)
+    private static int Counterfactual(TraceDocument doc, string? aggregator, string? attack, int threads, string? outDir, TextWriter output, CompositionRoot composition,
+        ProgressDisplay progress)
     {
         doc.RequireHash();
         if (aggregator is not null) composition.Resolve(doc.Scenario).Defences.Check(aggregator);
-        var result = CounterfactualReplay.Run(doc, aggregator, attack, VersionCommand.SimByzVersion, threads, composition: composition);
+        var shown = doc.Scenario with { Defences = aggregator is null ? doc.Scenario.Defences : [aggregator] };
+        var result = progress.Run(() =>
+        {
+            var report = progress.Start("counterfactual " + doc.Scenario.Name, shown);
+            try
+            {
+                return CounterfactualReplay.Run(doc, aggregator, attack, VersionCommand.SimByzVersion, threads, composition: composition, progress: report);
+            }
+            finally
+            {
+                progress.Finish();
+            }
+        });
         string dir = outDir ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(doc.Source))!, "counterfactual");
         using (var files = new AtomicOutput(dir))
         {
