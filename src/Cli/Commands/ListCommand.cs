@@ -170,11 +170,12 @@ internal static class ListCommand
 
     private static List<string> Categories()
     {
-        var names = new List<string> { FieldsCategory };
+        var names = new List<string>();
         foreach (var section in Sections)
         {
             if (!names.Contains(section.Category)) names.Add(section.Category);
         }
+        names.Add(FieldsCategory);
         return names;
     }
 

@@ -19,6 +19,7 @@ internal sealed class Experiment
     public Experiment(string label, Scenario scenario)
     {
         Label = label;
+        Budget = ScenarioText.Budget(scenario);
         int n = scenario.Defences.Count;
         _steps = new long[n];
         _now = new long[n];
@@ -29,6 +30,11 @@ internal sealed class Experiment
     }
 
     public string Label { get; }
+
+    /// <summary>The budget per defence in words, e.g. "100 steps".</summary>
+    public string Budget { get; }
+
+    public int Count => _steps.Length;
 
     public ProgressTask[]? Tasks { get; set; }
 

@@ -9,7 +9,7 @@ namespace SimByz.Cli.Progress;
 /// <summary>
 /// Shows the progress of experiments on stderr — never on stdout, which may carry data: live bars with the time
 /// remaining when stderr is a terminal, otherwise one plain line at a steady interval (a batch job's log), and
-/// nothing with <c>--quiet</c>.
+/// nothing with <c>--quiet</c>. A plain display says nothing about runs shorter than its interval.
 /// </summary>
 /// <remarks>
 /// <para>A defence's fraction done is its steps over the step budget, or its simulated time over the time budget,
@@ -30,6 +30,7 @@ internal sealed class ProgressDisplay : IExperimentProgress
     private ProgressContext? _live;
     private Experiment? _current;
     private Timer? _timer;
+    private bool _printed;
 
     internal ProgressDisplay(ProgressMode mode, TextWriter error, TimeSpan interval)
     {
@@ -90,7 +91,7 @@ internal sealed class ProgressDisplay : IExperimentProgress
                     experiment.Tasks = scenario.Defences.Select(d => ctx.AddTask(Markup.Escape(Short(label + " " + d)), maxValue: Experiment.Scale)).ToArray();
                     break;
                 case ProgressMode.Plain:
-                    _error.WriteLine($"{label}: {scenario.Defences.Count} defence(s) × {ScenarioText.Budget(scenario)}");
+                    _printed = false;
                     _timer = new Timer(_ => Print(), null, _interval, _interval);
                     break;
             }
@@ -115,8 +116,9 @@ internal sealed class ProgressDisplay : IExperimentProgress
             experiment.Refresh();
             foreach (var task in tasks) task.StopTask();
         }
-        else if (_mode == ProgressMode.Plain)
+        else if (_mode == ProgressMode.Plain && _printed)
         {
+            // A run shorter than one interval prints nothing: stderr stays for warnings and errors.
             var s = experiment.Snapshot();
             _error.WriteLine($"{experiment.Label}: {(s.Done == s.Count ? "done" : "stopped")}: {s.Steps} steps, {SimSeconds(s.MeanNow)} simulated (mean per defence), in {Clock(_clock.Elapsed)}");
         }
@@ -127,6 +129,8 @@ internal sealed class ProgressDisplay : IExperimentProgress
         lock (_gate)
         {
             if (_current is not { } experiment || _mode != ProgressMode.Plain) return;
+            if (!_printed) _error.WriteLine($"{experiment.Label}: {experiment.Count} defence(s) × {experiment.Budget}");
+            _printed = true;
             _error.WriteLine(Line(experiment.Label, experiment.Snapshot(), _clock.Elapsed));
         }
     }
