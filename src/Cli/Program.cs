@@ -12,7 +12,7 @@ public static class Program
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var root = new RootCommand("SimByz: a deterministic discrete-event simulator of distributed SGD with Byzantine workers.");
-        foreach (var command in CommandCatalog.All(output))
+        foreach (var command in CommandCatalog.All(output, error, args))
         {
             root.Subcommands.Add(command);
         }

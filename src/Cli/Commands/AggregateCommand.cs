@@ -37,7 +37,10 @@ internal static class AggregateCommand
         var backend = new Option<string>("--backend") { Description = "Compute backend: cpu (managed, bit-reproducible) or torch (TorchSharp; agrees within the documented tolerance).", DefaultValueFactory = _ => "cpu" };
         var device = new Option<string>("--device") { Description = "Torch device: auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var plugins = CliComposition.PluginOption();
-        var command = new Command("aggregate", "Aggregate the rows of a .npy gradient matrix with a rule; print diagnostics as JSON.");
+        var command = new Command("aggregate", "Aggregate the rows of a .npy gradient matrix with a rule; print diagnostics as JSON." + CommandExamples.Format(
+            "simbyz aggregate --rule krum:f=4 --input grads.npy",
+            "simbyz aggregate --rule bucketing:s=2+median --input grads.npy --output agg.npy",
+            "simbyz aggregate --rule median --input grads.npy --backend torch"));
         command.Options.Add(plugins);
         command.Options.Add(rule);
         command.Options.Add(input);

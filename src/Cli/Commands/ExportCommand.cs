@@ -11,7 +11,9 @@ internal static class ExportCommand
     {
         var traceArgument = new Argument<string>("TRACE") { Description = "A trace.jsonl written by `simbyz run`." };
         var outOption = new Option<string?>("--output", "-o") { Description = "The JSON file to write (default: TRACE with .perfetto.json)." };
-        var perfetto = new Command("perfetto", "Chrome trace-event JSON (open in ui.perfetto.dev): worker compute slices, server track, messages as flows.")
+        var perfetto = new Command("perfetto", "Chrome trace-event JSON (open in ui.perfetto.dev): worker compute slices, server track, messages as flows." + CommandExamples.Format(
+            "simbyz export perfetto runs/default-seed1/trace.jsonl -o trace.json",
+            "simbyz export perfetto traces/golden-async.jsonl"))
         {
             traceArgument, outOption,
         };
@@ -30,6 +32,6 @@ internal static class ExportCommand
             output.WriteLine($"wrote {file.FullPath} ({doc.Sections.Count} defence(s); open it in https://ui.perfetto.dev)");
             return 0;
         });
-        return new Command("export", "Export a trace to another format.") { perfetto };
+        return new Command("export", "Export a trace to another format." + CommandExamples.Format("simbyz export perfetto runs/default-seed1/trace.jsonl -o trace.json")) { perfetto };
     }
 }

@@ -77,7 +77,10 @@ internal static class ListCommand
         };
         var json = new Option<bool>("--json") { Description = "Machine-readable JSON output." };
         var plugins = CliComposition.PluginOption();
-        var command = new Command("list", "List the catalogued components (built-in and plug-in) with their parameters and defaults.");
+        var command = new Command("list", "List the catalogued components (built-in and plug-in) with their parameters and defaults, or the fields of scenario and grid files." + CommandExamples.Format(
+            "simbyz list aggregators",
+            "simbyz list fields            (every scenario and sweep-grid field: type, range, default, meaning)",
+            "simbyz list attacks --json"));
         command.Arguments.Add(category);
         command.Options.Add(json);
         command.Options.Add(plugins);
@@ -91,6 +94,12 @@ internal static class ListCommand
 
     internal static void Run(string? category, bool json, TextWriter output, ComponentCatalogs? catalogs = null)
     {
+        if (category == FieldsCategory)
+        {
+            if (json) WriteFieldsJson(output);
+            else WriteFieldsText(output);
+            return;
+        }
         catalogs ??= CliComposition.Create([]).Root.Catalogs;
         var chosen = new List<Section>();
         foreach (var section in Sections)
@@ -105,6 +114,60 @@ internal static class ListCommand
         else WriteText(chosen, catalogs, output);
     }
 
+    /// <summary>The category that lists scenario and sweep-grid fields (from <see cref="ScenarioFields"/>) rather than components.</summary>
+    internal const string FieldsCategory = "fields";
+
+    private static void WriteFieldsText(TextWriter output)
+    {
+        var text = new StringBuilder();
+        foreach (var (title, fields) in new[] { ("Scenario fields (simbyz run --scenario FILE, --set key.path=value)", ScenarioFields.Scenario), ("Sweep-grid fields (simbyz sweep GRID)", ScenarioFields.Grid) })
+        {
+            text.Append(title).Append(" [fields]\n");
+            int pathWidth = fields.Max(f => f.Path.Length), typeWidth = fields.Max(f => f.Type.Length);
+            foreach (var f in fields)
+            {
+                text.Append("  ").Append(f.Path.PadRight(pathWidth)).Append("  ").Append(f.Type.PadRight(typeWidth)).Append("  default ").Append(f.Default).Append('\n');
+                text.Append("      ").Append(f.Meaning);
+                if (f.Choices is { } choices) text.Append(" (one of: ").Append(string.Join(", ", choices)).Append(')');
+                if (f.Range.Length > 0) text.Append("; allowed: ").Append(f.Range);
+                text.Append('\n');
+            }
+            text.Append('\n');
+        }
+        output.Write(text.ToString());
+    }
+
+    private static void WriteFieldsJson(TextWriter output)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartArray();
+            foreach (var (kind, fields) in new[] { ("scenario", ScenarioFields.Scenario), ("grid", ScenarioFields.Grid) })
+            {
+                foreach (var f in fields)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("file", kind);
+                    json.WriteString("path", f.Path);
+                    json.WriteString("type", f.Type);
+                    json.WriteString("range", f.Range);
+                    json.WriteString("default", f.Default);
+                    json.WriteString("description", f.Meaning);
+                    if (f.Choices is { } choices)
+                    {
+                        json.WriteStartArray("choices");
+                        foreach (string c in choices) json.WriteStringValue(c);
+                        json.WriteEndArray();
+                    }
+                    json.WriteEndObject();
+                }
+            }
+            json.WriteEndArray();
+        }
+        output.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+
     private static List<string> Categories()
     {
         var names = new List<string>();
@@ -112,6 +175,7 @@ internal static class ListCommand
         {
             if (!names.Contains(section.Category)) names.Add(section.Category);
         }
+        names.Add(FieldsCategory);
         return names;
     }
 

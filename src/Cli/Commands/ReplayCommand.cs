@@ -4,6 +4,7 @@ using System.Globalization;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using SimByz.Cli.Composition;
+using SimByz.Cli.Progress;
 using SimByz.Simulator.Composition;
 using SimByz.Simulator.Output;
 using SimByz.Simulator.Scenarios;
@@ -21,8 +22,9 @@ namespace SimByz.Cli.Commands;
 /// </summary>
 internal static class ReplayCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TextWriter? error = null)
     {
+        error ??= Console.Error;
         var traceArgument = new Argument<string>("TRACE") { Description = "A trace.jsonl written by `simbyz run`." };
         var outOption = new Option<string?>("--out") { Description = "Write the replay's files here (exact: the re-run's trace/metrics; counterfactual: metrics, comparison; --messages: messages.csv)." };
         var aggregatorOption = new Option<string?>("--aggregator") { Description = "Counterfactual: re-run (or with --messages, replay the payloads) with this defence spec." };
@@ -33,11 +35,15 @@ internal static class ReplayCommand
         var backendOption = new Option<string>("--backend") { Description = "--messages: cpu (managed rules) or torch (their tensor twins).", DefaultValueFactory = _ => "cpu" };
         var deviceOption = new Option<string>("--device") { Description = "--backend torch: auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var threadsOption = new Option<int>("--threads") { Description = "Defences re-run in parallel on this many threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var quietOption = new Option<bool>("--quiet") { Description = "No progress display (progress goes to stderr: bars on a terminal, else a line every 10 s)." };
         var pluginOption = CliComposition.PluginOption();
         var maxMemoryOption = RunCommand.MaxMemoryOption();
-        var command = new Command("replay", "Replay a trace: exactly (verify every record), or counterfactually with another defence, attack, or the recorded messages.")
+        var command = new Command("replay", "Replay a trace: exactly (verify every record), or counterfactually with another defence, attack, or the recorded messages." + CommandExamples.Format(
+            "simbyz replay runs/default-seed1/trace.jsonl",
+            "simbyz replay runs/default-seed1/trace.jsonl --aggregator median --out runs/cf-median",
+            "simbyz replay runs/demo/trace.jsonl --messages --aggregator krum:f=4   (needs run --record-payloads)"))
         {
-            traceArgument, outOption, aggregatorOption, attackOption, messagesOption, fromOption, bufferOption, threadsOption, backendOption, deviceOption, pluginOption, maxMemoryOption,
+            traceArgument, outOption, aggregatorOption, attackOption, messagesOption, fromOption, bufferOption, threadsOption, backendOption, deviceOption, quietOption, pluginOption, maxMemoryOption,
         };
         command.SetAction(parse =>
         {
@@ -64,8 +70,9 @@ internal static class ReplayCommand
             // A re-run holds what the recorded run held: refused before it starts if that cannot fit.
             MemoryEstimate.Of(doc.Scenario, composition.Root, trace: true, payloads: doc.HasPayloads)
                 .EnsureWithin(MemoryLimit.FromOption(parse.GetValue(maxMemoryOption)));
-            if (aggregator is not null || attack is not null) return Counterfactual(doc, aggregator, attack, threads, outDir, output, composition.Root);
-            return Exact(doc, threads, outDir, output, composition.Root, torchDevice);
+            var progress = ProgressDisplay.For(error, parse.GetValue(quietOption));
+            if (aggregator is not null || attack is not null) return Counterfactual(doc, aggregator, attack, threads, outDir, output, composition.Root, progress);
+            return Exact(doc, threads, outDir, output, composition.Root, torchDevice, progress);
         });
         return command;
     }
@@ -94,7 +101,7 @@ internal static class ReplayCommand
         return withScenario;
     }
 
-    private static int Exact(TraceDocument doc, int threads, string? outDir, TextWriter output, CompositionRoot composition, string? torchDevice = null)
+    private static int Exact(TraceDocument doc, int threads, string? outDir, TextWriter output, CompositionRoot composition, string? torchDevice, ProgressDisplay progress)
     {
         string recordedVersion = doc.Header.Value<string>("simbyz") ?? "";
         // Taken before the re-run: an unusable --out is reported at once, not after it.
@@ -106,8 +113,19 @@ internal static class ReplayCommand
         TraceContent? trace;
         try
         {
-            (results, trace) = TracedExperiment.Run(doc.Scenario, setup, recordedVersion, trace: true, recordPayloads: doc.HasPayloads, maxThreads: threads,
-                cancellation: cancellation.Token, device: torchDevice);
+            (results, trace) = progress.Run(() =>
+            {
+                var report = progress.Start("replay " + doc.Scenario.Name, doc.Scenario);
+                try
+                {
+                    return TracedExperiment.Run(doc.Scenario, setup, recordedVersion, trace: true, recordPayloads: doc.HasPayloads, maxThreads: threads, progress: report,
+                        cancellation: cancellation.Token, device: torchDevice);
+                }
+                finally
+                {
+                    progress.Finish();
+                }
+            });
         }
         catch (OperationCanceledException)
         {
@@ -142,7 +160,8 @@ internal static class ReplayCommand
         return 0;
     }
 
-    private static int Counterfactual(TraceDocument doc, string? aggregator, string? attack, int threads, string? outDir, TextWriter output, CompositionRoot composition)
+    private static int Counterfactual(TraceDocument doc, string? aggregator, string? attack, int threads, string? outDir, TextWriter output, CompositionRoot composition,
+        ProgressDisplay progress)
     {
         doc.RequireHash();
         string dir = outDir ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(doc.Source))!, "counterfactual");
@@ -152,7 +171,19 @@ internal static class ReplayCommand
         CounterfactualResult result;
         try
         {
-            result = CounterfactualReplay.Run(doc, aggregator, attack, VersionCommand.SimByzVersion, threads, cancellation.Token, composition: composition);
+            var shown = doc.Scenario with { Defences = aggregator is null ? doc.Scenario.Defences : [aggregator] };
+            result = progress.Run(() =>
+            {
+                var report = progress.Start("counterfactual " + doc.Scenario.Name, shown);
+                try
+                {
+                    return CounterfactualReplay.Run(doc, aggregator, attack, VersionCommand.SimByzVersion, threads, cancellation.Token, composition: composition, progress: report);
+                }
+                finally
+                {
+                    progress.Finish();
+                }
+            });
         }
         catch (OperationCanceledException)
         {

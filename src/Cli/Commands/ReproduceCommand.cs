@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SimByz.Cli.Composition;
 using SimByz.Cli.Plotting;
+using SimByz.Cli.Progress;
 using SimByz.Simulator.Output;
 using SimByz.Simulator.Reproductions;
 
@@ -14,8 +15,9 @@ namespace SimByz.Cli.Commands;
 /// </summary>
 internal static class ReproduceCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TextWriter? error = null)
     {
+        error ??= Console.Error;
         var name = new Argument<string>("name") { Description = "Reproduction to run: " + string.Join(", ", ReproductionCatalog.Names) + ", or all." };
         var quick = new Option<bool>("--quick") { Description = "Reduced version (fewer steps, a Fashion-MNIST subset): seconds instead of minutes." };
         var model = new Option<string>("--model") { Description = "mlp (managed MLP, 64 hidden units; default) or cnn (TorchSharp CNN).", DefaultValueFactory = _ => "mlp" };
@@ -23,10 +25,15 @@ internal static class ReproduceCommand
         var outDir = new Option<string?>("--out") { Description = "Output folder (default: results/NAME, or results/ for all)." };
         var threads = new Option<int>("--threads") { Description = "Defences run in parallel on this many threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var device = new Option<string>("--device") { Description = "Device for --model cnn: auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
+        var quiet = new Option<bool>("--quiet") { Description = "No progress display (progress goes to stderr: bars on a terminal, else a line every 10 s)." };
+        var xAxis = XAxisOption.Create();
         var plugins = CliComposition.PluginOption();
-        var command = new Command("reproduce", "Reproduce a published experiment (figures, CSV, Markdown table); `simbyz list reproductions` lists them.")
+        var command = new Command("reproduce", "Reproduce a published experiment (figures as PNG and SVG, CSV, Markdown table); `simbyz list reproductions` lists them." + CommandExamples.Format(
+            "simbyz reproduce toy-median --out results/toy",
+            "simbyz reproduce zenopp-async --quick --x-axis messages",
+            "simbyz reproduce all --out docs/results"))
         {
-            name, quick, model, seed, outDir, threads, device, plugins,
+            name, quick, model, seed, outDir, threads, device, quiet, xAxis, plugins,
         };
         command.SetAction(parse =>
         {
@@ -45,14 +52,18 @@ internal static class ReproduceCommand
             ulong seedValue = parse.GetValue(seed);
             string commandLine = "simbyz reproduce " + which + (isQuick ? " --quick" : "") + (modelChoice == "mlp" ? "" : " --model " + modelChoice)
                                  + (seedValue == 1 ? "" : " --seed " + seedValue.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            var options = new ReproductionOptions(isQuick, modelSpec, seedValue, Math.Max(1, parse.GetValue(threads)), commandLine) { Composition = composition.Root };
+            var axis = XAxisOption.Parse(parse.GetValue(xAxis));
+            if (axis is { } chosen) commandLine += " --x-axis " + chosen.ToString().ToLowerInvariant();
+            var progress = ProgressDisplay.For(error, parse.GetValue(quiet));
+            var options = new ReproductionOptions(isQuick, modelSpec, seedValue, Math.Max(1, parse.GetValue(threads)), commandLine) { Composition = composition.Root, Progress = progress };
             string root = parse.GetValue(outDir) ?? (which == ReproductionCatalog.All ? "results" : Path.Combine("results", which));
-            return Execute(reproductions, options, root, which == ReproductionCatalog.All, output, torchDevice);
+            return progress.Run(() => Execute(reproductions, options, root, which == ReproductionCatalog.All, output, torchDevice, axis));
         });
         return command;
     }
 
-    private static int Execute(IReadOnlyList<IReproduction> reproductions, ReproductionOptions options, string root, bool subFolders, TextWriter output, string? torchDevice)
+    private static int Execute(IReadOnlyList<IReproduction> reproductions, ReproductionOptions options, string root, bool subFolders, TextWriter output, string? torchDevice,
+        FigureXAxis? xAxis)
     {
         if (torchDevice is not null) output.WriteLine($"backend: {torchDevice}");
         // Before hours of work: every output folder is taken (usable, and no other process writing it).
@@ -74,8 +85,8 @@ internal static class ReproduceCommand
                     output.WriteLine($"reproduce {reproduction.Name}{(options.Quick ? " (quick)" : "")}: {reproduction.Summary}");
                     var result = reproduction.Run(options, line => output.WriteLine("  " + line), cancellation.Token);
                     cancellation.Token.ThrowIfCancellationRequested();
-                    Write(result, reproduction.Name, files);
-                    output.WriteLine($"  wrote {Path.Combine(files.Directory, reproduction.Name + ".md")}, {result.Figures.Count} figure(s), {result.Files.Count(f => f.Name.EndsWith(".csv", StringComparison.Ordinal))} CSV file(s)");
+                    Write(result, reproduction.Name, files, xAxis);
+                    output.WriteLine($"  wrote {Path.Combine(files.Directory, reproduction.Name + ".md")}, {result.Figures.Count} figure(s) (PNG and SVG), {result.Files.Count(f => f.Name.EndsWith(".csv", StringComparison.Ordinal))} CSV file(s)");
                 }
                 return 0;
             }
@@ -96,20 +107,21 @@ internal static class ReproduceCommand
         => entry.StartsWith(name + ".", StringComparison.Ordinal) || entry.StartsWith(name + "-", StringComparison.Ordinal);
 
     /// <summary>Writes a reproduction's page, files and figures into <paramref name="files"/> and commits them, all or nothing.</summary>
-    internal static void Write(ReproductionOutput result, string name, AtomicOutput files)
+    internal static void Write(ReproductionOutput result, string name, AtomicOutput files, FigureXAxis? xAxis = null)
     {
         files.WriteAllText(name + ".md", result.Markdown);
         foreach (var file in result.Files) files.WriteAllText(file.Name, file.Text);
         foreach (var figure in result.Figures)
         {
             string path = files.ReservePath(figure.File);
+            string svg = files.ReservePath(Path.ChangeExtension(figure.File, ".svg"));
             switch (figure)
             {
                 case TrainingFigure t:
-                    RunPlots.SaveAccuracyAndLoss(t.Results, t.Title, path, t.ByTime, t.LossCeiling, legendOutside: true);
+                    RunPlots.Save(t.Results, t.Title, t.Subtitle, xAxis ?? t.XAxis, path, svg);
                     break;
                 case ChartFigure c:
-                    ChartPlots.Save(c, path);
+                    ChartPlots.Save(c, path, svg);
                     break;
                 default:
                     throw new InvalidOperationException($"no renderer for figure type {figure.GetType().Name}");

@@ -2,9 +2,11 @@ using System.CommandLine;
 using System.Globalization;
 using SimByz.Cli.Composition;
 using SimByz.Cli.Plotting;
+using SimByz.Cli.Progress;
 using SimByz.Simulator.Composition;
 using SimByz.Simulator.Engine;
 using SimByz.Simulator.Output;
+using SimByz.Simulator.Reproductions;
 using SimByz.Simulator.Scenarios;
 using SimByz.Simulator.Traces;
 using Spectre.Console;
@@ -19,27 +21,34 @@ namespace SimByz.Cli.Commands;
 /// </summary>
 internal static class RunCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TextWriter? error = null, IReadOnlyList<string>? args = null)
     {
+        error ??= Console.Error;
         var scenarioOption = new Option<string>("--scenario") { Description = "Built-in scenario name (see `simbyz list scenarios`) or a scenario JSON file.", DefaultValueFactory = _ => "default" };
         var seedOption = new Option<ulong?>("--seed") { Description = "Root seed (overrides the scenario's)." };
         var setOption = new Option<string[]>("--set") { Description = "Override a scenario field: key.path=value (repeatable), e.g. --set byzantine.count=12.", AllowMultipleArgumentsPerToken = false };
         var outOption = new Option<string?>("--out") { Description = "Output folder (default: a new folder under runs/)." };
         var threadsOption = new Option<int>("--threads") { Description = "Defences run in parallel on this many threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var quietOption = new Option<bool>("--quiet") { Description = "No progress display." };
+        var quietOption = new Option<bool>("--quiet") { Description = "No progress display (progress goes to stderr: bars on a terminal, else a line every 10 s)." };
+        var xAxisOption = XAxisOption.Create();
         var noTraceOption = new Option<bool>("--no-trace") { Description = "Do not write trace.jsonl." };
         var payloadsOption = new Option<bool>("--record-payloads") { Description = "Also write the payload sidecar (payloads.bin, payloads.index.jsonl) for `simbyz replay --messages`." };
         var deviceOption = new Option<string>("--device") { Description = "Device for torch models (cnn, zeno-cnn, torch-mlp): auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var backendOption = new Option<string>("--backend") { Description = "Where the defences aggregate: cpu (managed, bit-reproducible) or torch (their tensor twins on --device).", DefaultValueFactory = _ => "cpu" };
         var pluginOption = CliComposition.PluginOption();
         var maxMemoryOption = MaxMemoryOption();
-        var command = new Command("run", "Run a scenario: every defence under identical seeds and timing.")
+        var command = new Command("run", "Run a scenario: every defence under identical seeds and timing." + CommandExamples.Format(
+            "simbyz run --scenario default --out runs/demo",
+            "simbyz run --set protocol.kind=async --set protocol.asyncBuffer=10 --set byzantine.count=4 --x-axis time",
+            "simbyz run --scenario my-scenario.json --seed 7 --quiet > table.txt"))
         {
-            scenarioOption, seedOption, setOption, outOption, threadsOption, quietOption, noTraceOption, payloadsOption, deviceOption, backendOption, pluginOption, maxMemoryOption,
+            scenarioOption, seedOption, setOption, outOption, threadsOption, quietOption, xAxisOption, noTraceOption, payloadsOption, deviceOption, backendOption, pluginOption, maxMemoryOption,
         };
         command.SetAction(parse =>
         {
-            var scenario = TimingCsv.LoadScenario(parse.GetValue(scenarioOption), parse.GetValue(setOption) ?? [], parse.GetValue(seedOption));
+            string[] sets = parse.GetValue(setOption) ?? [];
+            var scenario = TimingCsv.LoadScenario(parse.GetValue(scenarioOption), sets, parse.GetValue(seedOption));
+            var xAxis = XAxisOption.Parse(parse.GetValue(xAxisOption));
             string? outDir = parse.GetValue(outOption);
             int threads = Math.Max(1, parse.GetValue(threadsOption));
             if (parse.GetValue(noTraceOption) && parse.GetValue(payloadsOption)) throw new SimByzException("--record-payloads needs the trace: drop --no-trace");
@@ -51,7 +60,9 @@ internal static class RunCommand
             // Before loading anything: a run that cannot fit is refused, not discovered minutes later.
             MemoryEstimate.Of(scenario, composition.Root, !parse.GetValue(noTraceOption), parse.GetValue(payloadsOption))
                 .EnsureWithin(MemoryLimit.FromOption(parse.GetValue(maxMemoryOption)));
-            return Execute(scenario, outDir, threads, parse.GetValue(quietOption), output, device, !parse.GetValue(noTraceOption), parse.GetValue(payloadsOption), composition.Root);
+            var provenance = new RunProvenance(RunProvenance.Join("simbyz", args ?? ["run"]), sets, []);
+            return Execute(scenario, outDir, threads, parse.GetValue(quietOption), output, device, !parse.GetValue(noTraceOption), parse.GetValue(payloadsOption), composition.Root,
+                error, provenance, xAxis);
         });
         return command;
     }
@@ -64,8 +75,10 @@ internal static class RunCommand
 
     /// <summary>Runs <paramref name="scenario"/> into <paramref name="outDir"/> (null: a new folder runs/NAME-seedN).</summary>
     internal static int Execute(Scenario scenario, string? outDir, int threads, bool quiet, TextWriter output, string? torchDevice = null,
-        bool trace = true, bool recordPayloads = false, CompositionRoot? composition = null)
+        bool trace = true, bool recordPayloads = false, CompositionRoot? composition = null, TextWriter? error = null, RunProvenance? provenance = null,
+        FigureXAxis? xAxis = null)
     {
+        error ??= TextWriter.Null;
         composition ??= CliComposition.Create(scenario.Plugins).Root;
         // The output folder is taken before the data is loaded or anything computed: a folder in use or
         // unwritable is reported at once, and two runs never pick the same new folder.
@@ -79,38 +92,43 @@ internal static class RunCommand
         });
         if (output != Console.Out || Console.IsOutputRedirected) console.Profile.Width = 160;
         console.MarkupLine($"[bold]SimByz[/] {VersionCommand.SimByzVersion} · scenario [bold]{Markup.Escape(scenario.Name)}[/] · seed {scenario.Seed}");
-        if (scenario.Description.Length > 0) console.MarkupLine($"[grey]{Markup.Escape(scenario.Description)}[/]");
-        if (torchDevice is not null) console.MarkupLine($"backend: {Markup.Escape(torchDevice)}");
         var setup = composition.Resolve(scenario);
-        console.MarkupLine($"{scenario.Workers.Count} workers ({setup.ByzantineCount} Byzantine: {Markup.Escape(scenario.Byzantine.Attack ?? scenario.Byzantine.DataAttack ?? "none")}), " +
-            $"{(scenario.Protocol.Kind == ProtocolKind.Sync ? "synchronous" : "asynchronous")}, model {Markup.Escape(scenario.Task.Model)} (d = {setup.Model.ParameterCount}), " +
-            $"{scenario.Budget.Steps} steps");
+        // The file's description is shown only while it still describes what runs: after --set it may not.
+        bool overridden = provenance is { Overrides.Count: > 0 };
+        if (scenario.Description.Length > 0 && !overridden) console.MarkupLine($"[grey]{Markup.Escape(scenario.Description)}[/]");
+        if (torchDevice is not null) console.MarkupLine($"backend: {Markup.Escape(torchDevice)}");
+        console.MarkupLine($"{scenario.Workers.Count} workers ({setup.ByzantineCount} Byzantine: {Markup.Escape(ScenarioText.Attack(scenario))}), " +
+            $"{Markup.Escape(ScenarioText.Protocol(scenario))}, model {Markup.Escape(scenario.Task.Model)} (d = {setup.Model.ParameterCount}), {Markup.Escape(ScenarioText.Budget(scenario))}");
+        if (overridden) console.MarkupLine($"[grey]overrides: {Markup.Escape(string.Join(", ", provenance!.Overrides))}[/]");
+        var warnings = ScenarioWarnings.Check(scenario, setup);
+        foreach (string warning in warnings) error.WriteLine($"simbyz: warning: {warning}");
+        provenance = (provenance ?? new RunProvenance(RunProvenance.Join("simbyz", ["run", "--scenario", scenario.Name]), [], [])) with { Warnings = warnings };
 
         try
         {
             IReadOnlyList<RunResult> results;
             TraceContent? traceContent;
-            bool live = !quiet && output == Console.Out && !Console.IsOutputRedirected;
-            if (live)
+            var progress = ProgressDisplay.For(error, quiet);
+            (results, traceContent) = progress.Run(() =>
             {
-                (results, traceContent) = AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-                    .Start(ctx =>
-                    {
-                        var tasks = scenario.Defences.Select(d => ctx.AddTask(Markup.Escape(d), maxValue: Math.Max(1, scenario.Budget.Steps))).ToArray();
-                        return TracedExperiment.Run(scenario, setup, VersionCommand.SimByzVersion, trace, recordPayloads, threads, (i, steps) => tasks[i].Value = steps, cancellation.Token, torchDevice);
-                    });
-            }
-            else
-            {
-                (results, traceContent) = TracedExperiment.Run(scenario, setup, VersionCommand.SimByzVersion, trace, recordPayloads, threads, cancellation: cancellation.Token, device: torchDevice);
-            }
-            ExperimentRunner.Write(files, scenario, results, VersionCommand.SimByzVersion, setup.Plugins);
+                var report = progress.Start(scenario.Name, scenario);
+                try
+                {
+                    return TracedExperiment.Run(scenario, setup, VersionCommand.SimByzVersion, trace, recordPayloads, threads, report, cancellation.Token, torchDevice);
+                }
+                finally
+                {
+                    progress.Finish();
+                }
+            });
+            ExperimentRunner.Write(files, scenario, results, VersionCommand.SimByzVersion, setup.Plugins, provenance);
             traceContent?.WriteTo(files);
-            RunPlots.SaveAccuracyAndLoss(results, $"{scenario.Name}: {setup.ByzantineCount}/{scenario.Workers.Count} Byzantine", files.ReservePath("plot.png"));
+            RunPlots.Save(results, $"{scenario.Name}: {ScenarioText.Attack(scenario)}, {ScenarioText.Byzantine(scenario)}", ScenarioText.Protocol(scenario) + " · " + ScenarioText.Budget(scenario),
+                xAxis ?? XAxisOption.DefaultFor(scenario), files.ReservePath("plot.png"), files.ReservePath("plot.svg"));
             cancellation.Token.ThrowIfCancellationRequested();
             files.Commit();
             console.Write(ResultTable(results));
-            console.MarkupLine($"wrote [bold]{Markup.Escape(Path.Combine(files.Directory, "metrics.csv"))}[/], summary.json, plot.png{(traceContent is null ? "" : ", trace.jsonl")}{(recordPayloads ? ", payloads.bin" : "")}");
+            console.MarkupLine($"wrote [bold]{Markup.Escape(Path.Combine(files.Directory, "metrics.csv"))}[/], summary.json, plot.png, plot.svg{(traceContent is null ? "" : ", trace.jsonl")}{(recordPayloads ? ", payloads.bin" : "")}");
             return 0;
         }
         catch (OperationCanceledException)

@@ -11,10 +11,11 @@ internal static class VersionCommand
 
     public static Command Create(TextWriter output)
     {
-        var command = new Command("version", "Print the SimByz version.");
+        var command = new Command("version", "Print the SimByz version and the commit it was built from." + CommandExamples.Format("simbyz version"));
         command.SetAction(_ =>
         {
             output.WriteLine(SimByzVersion);
+            output.WriteLine("commit " + SimByz.Simulator.Output.BuildInfo.Commit);
             return 0;
         });
         return command;

@@ -51,7 +51,8 @@ public sealed class DefenceResolver
         var rule = _backend.CreateRule(_catalog, spec, _context);
         if (_protocol.Kind == ProtocolKind.Async && _protocol.AsyncBuffer < 1)
         {
-            throw new SimByzException($"defence '{spec}' is a synchronous rule: in an async scenario give protocol.asyncBuffer ≥ 1 (aggregate every m messages) or use an async rule");
+            string smallest = SmallestInputs(rule, 1) is { } m ? $"; the smallest for which '{spec}' holds its condition is {m}" : "";
+            throw new SimByzException($"defence '{spec}' is a synchronous rule: in an async scenario give protocol.asyncBuffer ≥ 1 (aggregate every m messages){smallest}, or use an async rule");
         }
         return new Defence(rule, null);
     }
@@ -66,6 +67,36 @@ public sealed class DefenceResolver
     {
         var defence = Create(spec);
         int m = InputsPerAggregation;
-        if (defence.Rule is { } rule && m >= 1) rule.CheckTolerance(m);
+        if (defence.Rule is not { } rule || m < 1) return;
+        try
+        {
+            rule.CheckTolerance(m);
+        }
+        catch (SimByzException ex)
+        {
+            // Say the nearest value that works, for the field that sets the number of inputs.
+            string field = _protocol.Kind == ProtocolKind.Async ? "protocol.asyncBuffer" : _protocol.Wait == SyncWait.FirstK ? "protocol.k" : "workers.count";
+            if (SmallestInputs(rule, m + 1) is not { } fits) throw;
+            throw new SimByzException($"{ex.Message}; with {field} = {fits} it holds (the smallest such value)", ex);
+        }
+    }
+
+    /// <summary>The smallest number of inputs from <paramref name="from"/> on for which the rule's tolerance condition holds,
+    /// or null when none up to 10 000 does (a condition on something else, such as the rule's own parameters).</summary>
+    internal static int? SmallestInputs(IAggregator rule, int from)
+    {
+        for (int m = Math.Max(1, from); m <= 10_000; m++)
+        {
+            try
+            {
+                rule.CheckTolerance(m);
+                return m;
+            }
+            catch (SimByzException)
+            {
+                // keep looking
+            }
+        }
+        return null;
     }
 }

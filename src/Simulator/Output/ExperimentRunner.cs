@@ -16,9 +16,10 @@ namespace SimByz.Simulator.Output;
 /// thread count.</remarks>
 public static class ExperimentRunner
 {
-    /// <summary>Runs all defences. <paramref name="progress"/> receives (defence index, steps done).</summary>
+    /// <summary>Runs all defences. <paramref name="progress"/> receives each defence's steps and simulated time after
+    /// every step, and a last report with <see cref="DefenceProgress.Done"/> when it ends.</summary>
     public static IReadOnlyList<RunResult> RunAll(Scenario scenario, RunSetup setup, int maxThreads = 1,
-        Action<int, long>? progress = null, Func<int, IReadOnlyList<ISimulationObserver>>? observers = null,
+        Action<DefenceProgress>? progress = null, Func<int, IReadOnlyList<ISimulationObserver>>? observers = null,
         CancellationToken cancellation = default)
     {
         var results = new RunResult[scenario.Defences.Count];
@@ -34,7 +35,9 @@ public static class ExperimentRunner
             {
                 try
                 {
-                    results[i] = runs[i].Run(steps => progress?.Invoke(i, steps), cancellation);
+                    var run = runs[i];
+                    results[i] = run.Run(progress is null ? null : steps => progress(new DefenceProgress(i, steps, run.Now)), cancellation);
+                    progress?.Invoke(new DefenceProgress(i, run.Steps, run.Now, Done: true));
                 }
                 catch (SimByzException ex)
                 {
@@ -83,8 +86,11 @@ public static class ExperimentRunner
     }
 
     /// <summary>The summary.json object: version, the resolved scenario, and each defence's final metrics.</summary>
-    /// <remarks>With <paramref name="plugins"/>, a <c>"plugins"</c> array records each one's identity and components.</remarks>
-    public static JObject Summary(Scenario scenario, IEnumerable<RunResult> results, string simbyzVersion, IReadOnlyList<Composition.PluginInfo>? plugins = null)
+    /// <remarks>With <paramref name="plugins"/>, a <c>"plugins"</c> array records each one's identity and components; with
+    /// <paramref name="provenance"/>, a <c>"provenance"</c> object (command line, overrides, version, commit), a
+    /// <c>"warnings"</c> array and a <c>"setting"</c> line generated from the resolved scenario.</remarks>
+    public static JObject Summary(Scenario scenario, IEnumerable<RunResult> results, string simbyzVersion, IReadOnlyList<Composition.PluginInfo>? plugins = null,
+        RunProvenance? provenance = null)
     {
         var defences = new JArray();
         foreach (var r in results)
@@ -104,10 +110,15 @@ public static class ExperimentRunner
                     new JProperty("testLoss", NumberText.Json(f.TestLoss)),
                     new JProperty("testAccuracy", NumberText.Json(f.TestAccuracy))), f.Counts))));
         }
-        var summary = new JObject(
-            new JProperty("simbyzVersion", simbyzVersion),
-            new JProperty("scenario", scenario.ToJson()),
-            new JProperty("defences", defences));
+        var summary = new JObject(new JProperty("simbyzVersion", simbyzVersion));
+        if (provenance is not null)
+        {
+            summary.Add(new JProperty("provenance", provenance.ToJson()));
+            summary.Add(new JProperty("setting", ScenarioText.Describe(scenario)));
+            summary.Add(new JProperty("warnings", new JArray(provenance.Warnings)));
+        }
+        summary.Add(new JProperty("scenario", scenario.ToJson()));
+        summary.Add(new JProperty("defences", defences));
         if (plugins is { Count: > 0 }) summary.Add(new JProperty("plugins", new JArray(plugins.Select(p => p.ToJson()))));
         return summary;
     }
@@ -120,10 +131,11 @@ public static class ExperimentRunner
     }
 
     /// <summary>Writes metrics.csv and summary.json into <paramref name="output"/> (committed by the caller).</summary>
-    public static void Write(AtomicOutput output, Scenario scenario, IReadOnlyList<RunResult> results, string simbyzVersion, IReadOnlyList<Composition.PluginInfo>? plugins = null)
+    public static void Write(AtomicOutput output, Scenario scenario, IReadOnlyList<RunResult> results, string simbyzVersion, IReadOnlyList<Composition.PluginInfo>? plugins = null,
+        RunProvenance? provenance = null)
     {
         output.WriteAllText("metrics.csv", MetricsCsv(results));
-        output.WriteAllText("summary.json", Summary(scenario, results, simbyzVersion, plugins).ToString(Formatting.Indented) + "\n");
+        output.WriteAllText("summary.json", Summary(scenario, results, simbyzVersion, plugins, provenance).ToString(Formatting.Indented) + "\n");
     }
 
 }

@@ -16,6 +16,9 @@ public sealed record ReproductionOptions(bool Quick, string Model = Reproduction
     /// <summary>Where component names resolve (the CLI's composition: plug-ins, torch models); default the built-ins.</summary>
     public Composition.CompositionRoot Composition { get; init; } = Simulator.Composition.CompositionRoot.Default;
 
+    /// <summary>Receives the progress of every training run (null: none is reported). Never changes a result.</summary>
+    public Output.IExperimentProgress? Progress { get; init; }
+
     /// <summary>The managed MLP of the reproductions: one hidden layer of 64 units.</summary>
     public const string DefaultModel = "mlp:hidden=64";
 }
@@ -53,24 +56,29 @@ public sealed record ReproductionOutput(string Markdown, IReadOnlyList<OutputFil
 /// <summary>A text file of a reproduction's output.</summary>
 public sealed record OutputFile(string Name, string Text);
 
-/// <summary>A figure to draw, named by its PNG file.</summary>
+/// <summary>A figure to draw, named by its PNG file (the CLI writes an SVG of the same name beside it).</summary>
 public abstract record Figure(string File, string Title);
 
-/// <summary>Test accuracy and training loss against server steps (or simulated time), one line per defence:
-/// the papers' figure, drawn by the CLI's RunPlots.</summary>
-/// <param name="File">PNG file name.</param>
+/// <summary>Test accuracy and training loss, one line per defence: the papers' figure, drawn by the CLI's RunPlots.</summary>
+/// <param name="File">PNG file name (an SVG of the same name is written beside it).</param>
 /// <param name="Title">Figure title.</param>
 /// <param name="Results">One run per defence.</param>
-/// <param name="ByTime">Simulated time on the x axis instead of server steps.</param>
-/// <param name="LossCeiling">Top of the loss axis (null: automatic); diverging defences leave the frame.</param>
-public sealed record TrainingFigure(string File, string Title, IReadOnlyList<RunResult> Results, bool ByTime = false, double? LossCeiling = null)
+/// <param name="XAxis">What the x axis counts (simulated time for asynchronous settings, else server steps).</param>
+/// <param name="Subtitle">A second, smaller title line: the resolved setting (<see cref="Scenarios.ScenarioText.Setting"/>).</param>
+public sealed record TrainingFigure(string File, string Title, IReadOnlyList<RunResult> Results, FigureXAxis XAxis = FigureXAxis.Steps, string Subtitle = "")
     : Figure(File, Title);
 
 /// <summary>A figure of one or more panels of plain series.</summary>
 public sealed record ChartFigure(string File, string Title, IReadOnlyList<ChartPanel> Panels) : Figure(File, Title);
 
 /// <summary>One panel: axes labels and the series drawn in it.</summary>
-public sealed record ChartPanel(string Title, string XLabel, string YLabel, IReadOnlyList<ChartSeries> Series, bool LogX = false);
+/// <param name="Title">Panel title.</param>
+/// <param name="XLabel">x axis label.</param>
+/// <param name="YLabel">y axis label.</param>
+/// <param name="Series">The series, drawn in order.</param>
+/// <param name="LogX">Log-scaled x axis, ticked at the series' x values.</param>
+/// <param name="IntegerX">The x values are whole things (workers, ranks): ticks at integers only.</param>
+public sealed record ChartPanel(string Title, string XLabel, string YLabel, IReadOnlyList<ChartSeries> Series, bool LogX = false, bool IntegerX = false);
 
 /// <summary>How a series is drawn.</summary>
 public enum SeriesStyle

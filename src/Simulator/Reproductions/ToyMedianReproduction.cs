@@ -82,20 +82,30 @@ internal sealed class ToyMedianReproduction : IReproduction
                 Math.Sign(r.Attacked) == Math.Sign(trueGradient) ? "right" : "wrong"])));
         md.Append("\n![toy-median](toy-median.png)\n\nData: `toy-median-values.csv` (the five values before and after the attack), `toy-median.csv` (the aggregates).\n");
 
+        // Workers are numbered 1..5 on the figure, as in the talk; the attacker holds the last two.
+        double[] Workers(int from, int count) => Enumerable.Range(from + 1, count).Select(i => (double)i).ToArray();
+        string replacedWorkers = string.Join(" and ", Enumerable.Range(kept + 1, Replaced).Select(i => I(i)));
+        string replacedValues = string.Join(" and ", Honest.Skip(kept).Select(v => Num(v, "0.##")));
         var panels = new List<ChartPanel>();
-        foreach (var (title, values) in new[] { ("honest", Honest), ("attacked (ipm:eps=1 on 3 and 4)", attacked) })
+        foreach (bool underAttack in new[] { false, true })
         {
+            var values = underAttack ? attacked : Honest;
             var series = new List<ChartSeries>
             {
-                new("values", values.Select((_, i) => (double)(i + 1)).ToArray(), values.Select(v => (double)v).ToArray(), SeriesStyle.Markers),
+                new("honest values", Workers(0, underAttack ? kept : Honest.Length), values.Take(underAttack ? kept : Honest.Length).Select(v => (double)v).ToArray(), SeriesStyle.Markers),
             };
+            if (underAttack) series.Add(new($"attacker's values (workers {replacedWorkers})", Workers(kept, Replaced), crafted.Select(v => (double)v).ToArray(), SeriesStyle.Markers));
             foreach (var (rule, clean, bad) in rows.Where(r => r.Rule is "mean" or "median"))
             {
-                double y = title == "honest" ? clean : bad;
+                double y = underAttack ? bad : clean;
                 series.Add(new($"{rule} = {Num(y, "0.##")}", [1, values.Length], [y], SeriesStyle.HorizontalLine));
             }
+            if (underAttack) series.Add(new($"true gradient = {Num(trueGradient, "0.##")}", [1, values.Length], [trueGradient], SeriesStyle.HorizontalLine));
             series.Add(new("zero", [1, values.Length], [0], SeriesStyle.HorizontalLine));
-            panels.Add(new ChartPanel(title, "worker", "gradient value", series));
+            string title = underAttack
+                ? $"attacked: {Attack} replaces workers {replacedWorkers} (values {replacedValues}) by {Num(crafted[0], "0.##")}"
+                : "honest: five workers, mean = true gradient";
+            panels.Add(new ChartPanel(title, "worker", "gradient value", series, IntegerX: true));
         }
 
         return new ReproductionOutput(md.ToString(),

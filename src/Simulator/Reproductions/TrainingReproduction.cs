@@ -12,8 +12,8 @@ namespace SimByz.Simulator.Reproductions;
 /// <param name="Key">Short file-name part, e.g. <c>q12</c>.</param>
 /// <param name="Title">Figure and table title.</param>
 /// <param name="Scenario">The scenario (every defence runs under identical seeds and timing).</param>
-/// <param name="ByTime">Plot against simulated time rather than server steps (asynchronous settings).</param>
-public sealed record TrainingSetting(string Key, string Title, Scenario Scenario, bool ByTime = false);
+/// <remarks>Its figure is drawn against simulated time when the protocol is asynchronous, else against server steps.</remarks>
+public sealed record TrainingSetting(string Key, string Title, Scenario Scenario);
 
 /// <summary>
 /// A reproduction made of training runs: each setting is a <see cref="Scenario"/> run with
@@ -59,27 +59,30 @@ internal sealed class TrainingReproduction : IReproduction
             var s = setting.Scenario;
             progress?.Invoke($"{Name} {setting.Key}: {s.Defences.Count} defences × {(s.Budget.Steps > 0 ? $"{s.Budget.Steps} steps" : $"{s.Budget.Time} simulated")}");
             var setup = ScenarioBuilder.Build(s, options.Composition);
-            var results = ExperimentRunner.RunAll(s, setup, options.Threads, cancellation: cancellation);
+            IReadOnlyList<RunResult> results;
+            var report = options.Progress?.Start($"{Name} {setting.Key}", s);
+            try
+            {
+                results = ExperimentRunner.RunAll(s, setup, options.Threads, report, cancellation: cancellation);
+            }
+            finally
+            {
+                options.Progress?.Finish();
+            }
             string stem = $"{Name}-{setting.Key}";
             files.Add(new($"{stem}.csv", ExperimentRunner.MetricsCsv(results)));
             files.Add(new($"{stem}.scenario.json", s.ToJson().ToString(Formatting.Indented) + "\n"));
-            figures.Add(new TrainingFigure($"{stem}.png", $"{Name}: {setting.Title}", results, setting.ByTime, LossCeiling(results)));
+            var xAxis = s.Protocol.Kind == ProtocolKind.Async ? FigureXAxis.Time : FigureXAxis.Steps;
+            figures.Add(new TrainingFigure($"{stem}.png", $"{Name}: {setting.Title}", results, xAxis, ScenarioText.Setting(s)));
 
             md.Append("## ").Append(setting.Title).Append("\n\n");
-            md.Append("![").Append(stem).Append("](").Append(stem).Append(".png)\n\n");
+            md.Append("![").Append(stem).Append("](").Append(stem).Append(".png) ([SVG](").Append(stem).Append(".svg))\n\n");
             md.Append(Table(["defence", "final test acc", "best test acc", "test loss", "train loss", "honest applied/rejected/dropped", "Byzantine applied/rejected/dropped", "steps", "sim time"],
                 results.Select(r => (IReadOnlyList<string>)Row(r))));
             md.Append("\nData: `").Append(stem).Append(".csv` (metrics.csv format, every evaluation point); scenario: `").Append(stem)
                 .Append(".scenario.json` (runs with `simbyz run --scenario ").Append(stem).Append(".scenario.json`).\n\n");
         }
         return new ReproductionOutput(md.ToString(), files, figures);
-    }
-
-    /// <summary>2.5 × the largest finite initial training loss: room for every converging line, diverging ones leave the frame.</summary>
-    private static double? LossCeiling(IReadOnlyList<RunResult> results)
-    {
-        double start = results.Select(r => r.Rows[0].TrainLoss).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
-        return double.IsFinite(start) && start > 0 ? 2.5 * start : null;
     }
 
     private static string[] Row(RunResult r)

@@ -144,7 +144,7 @@ internal static class TrainingReproductions
                 new JProperty("validationBatch", Batch),
                 new JProperty("budget", new JObject(new JProperty("steps", 0), new JProperty("time", o.Quick ? "0.6s" : "4s"))),
                 new JProperty("evaluation", new JObject(new JProperty("every", o.Quick ? 10 : 20), new JProperty("trainRows", o.Quick ? 500 : 1000)))),
-                "zenopp-async"), ByTime: true),
+                "zenopp-async")),
         ],
         o =>
         [

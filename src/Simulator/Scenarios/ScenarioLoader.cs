@@ -112,6 +112,8 @@ public static class ScenarioLoader
     public static Scenario Parse(JObject root, string source, string? baseDirectory = null)
     {
         var r = new JsonFields(root, source, "$");
+        // "$schema" points editors at `simbyz schema` output; it says nothing about the run.
+        _ = r.String("$schema");
         var plugins = r.StringArray("plugins");
         var pluginPaths = new List<string>(plugins.Count);
         for (int i = 0; i < plugins.Count; i++)

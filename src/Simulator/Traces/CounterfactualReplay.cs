@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Newtonsoft.Json.Linq;
 using SimByz.Simulator.Engine;
+using SimByz.Simulator.Output;
 using SimByz.Simulator.Scenarios;
 
 using SimByz.Simulator.Composition;
@@ -32,7 +33,7 @@ public static class CounterfactualReplay
     /// recorded defences) and <paramref name="attack"/> (null: the recorded attack; "none" is read as "honest": Byzantine workers behave honestly).</summary>
     /// <remarks>Names resolve in <paramref name="composition"/> (default: the built-ins on the managed backend).</remarks>
     public static CounterfactualResult Run(TraceDocument doc, string? aggregator, string? attack, string simbyzVersion, int threads = 1, CancellationToken cancellation = default,
-        CompositionRoot? composition = null)
+        CompositionRoot? composition = null, Action<DefenceProgress>? progress = null)
     {
         var s = doc.Scenario;
         var scenario = s with
@@ -41,7 +42,7 @@ public static class CounterfactualReplay
             Byzantine = attack is null ? s.Byzantine : s.Byzantine with { Attack = attack == "none" ? "honest" : attack },
         };
         var setup = ScenarioBuilder.Build(scenario, composition ?? CompositionRoot.Default);
-        var (results, trace) = TracedExperiment.Run(scenario, setup, simbyzVersion, trace: true, maxThreads: threads, cancellation: cancellation);
+        var (results, trace) = TracedExperiment.Run(scenario, setup, simbyzVersion, trace: true, maxThreads: threads, progress: progress, cancellation: cancellation);
         var comparison = new List<ComparisonRow>();
         foreach (var section in doc.Sections)
         {

@@ -9,7 +9,7 @@ public static class TracedExperiment
 {
     /// <summary>Runs the scenario; the trace is null when <paramref name="trace"/> is false.</summary>
     public static (IReadOnlyList<RunResult> Results, TraceContent? Trace) Run(Scenario scenario, RunSetup setup, string simbyzVersion,
-        bool trace = true, bool recordPayloads = false, int maxThreads = 1, Action<int, long>? progress = null, CancellationToken cancellation = default,
+        bool trace = true, bool recordPayloads = false, int maxThreads = 1, Action<DefenceProgress>? progress = null, CancellationToken cancellation = default,
         string? device = null)
     {
         if (!trace) return (ExperimentRunner.RunAll(scenario, setup, maxThreads, progress, cancellation: cancellation), null);

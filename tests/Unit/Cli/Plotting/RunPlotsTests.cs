@@ -1,0 +1,112 @@
+using System.Xml.Linq;
+using ScottPlot;
+using SimByz.Cli.Plotting;
+using SimByz.Scheduler;
+using SimByz.Simulator.Engine;
+using SimByz.Simulator.Reproductions;
+using Xunit;
+
+namespace SimByz.Tests.Unit.Cli.Plotting;
+
+public class RunPlotsTests
+{
+    private static RunResult Run(string defence, Func<int, double> loss, int points = 21)
+    {
+        var rows = Enumerable.Range(0, points).Select(i => new MetricsRow
+        {
+            Defence = defence, Step = 10 * i, TimeNs = 7_000_000L * i, TrainLoss = loss(i), TestAccuracy = 0.5,
+            Counts = new MessageCounts(HonestApplied: 3 * i, HonestRejected: 0, HonestDropped: 0, ByzantineApplied: 0, ByzantineRejected: 2 * i, ByzantineDropped: 0),
+        }).ToList();
+        return new RunResult(defence, rows, rows[^1].Step, new SimTime(rows[^1].TimeNs), 0, 0, "steps");
+    }
+
+    private static readonly RunResult[] Converging = [Run("median", i => 2.3 - 0.05 * i), Run("krum:f=8", i => 2.3 - 0.06 * i), Run("zeno", i => 2.3 - 0.06 * i)];
+
+    private static int Curves(Plot plot) => plot.GetPlottables().OfType<ScottPlot.Plottables.Scatter>().Count(s => s.MarkerSize == 0);
+
+    [Fact]
+    public void Build_OneCurvePerDefence_InBothPanels_WithDistinctStyles()
+    {
+        var layout = RunPlots.Build(Converging, FigureXAxis.Steps);
+        Assert.Equal(3, Curves(layout.Accuracy));
+        Assert.Equal(3, Curves(layout.Loss));
+        var items = layout.Loss.Legend.ManualItems;
+        Assert.Equal(["median", "krum:f=8", "zeno"], items.Select(i => i.LabelText));
+        // Coinciding curves (krum, zeno) must differ in more than colour.
+        Assert.NotEqual(items[1].MarkerShape, items[2].MarkerShape);
+        Assert.NotEqual(items[1].LinePattern.Name, items[2].LinePattern.Name);
+        Assert.Equal(3, items.Select(i => i.LineColor).Distinct().Count());
+    }
+
+    [Fact]
+    public void Build_LegendsOutsideTheData()
+    {
+        var layout = RunPlots.Build(Converging, FigureXAxis.Steps);
+        foreach (var plot in new[] { layout.Accuracy, layout.Loss })
+        {
+            Assert.Contains(plot.Axes.GetPanels(), p => p is ScottPlot.Panels.LegendPanel { Edge: Edge.Right });
+            Assert.False(plot.Legend.IsVisible); // the in-plot legend, which would sit on the lines
+        }
+    }
+
+    [Fact]
+    public void Build_NoDivergence_LinearLossAxis()
+    {
+        var layout = RunPlots.Build(Converging, FigureXAxis.Steps);
+        Assert.False(layout.LogLoss);
+        Assert.Null(layout.LossClip);
+    }
+
+    [Fact]
+    public void Build_MeanClimbingTo89_LogLossAxisKeepsRobustCurvesApart()
+    {
+        var results = Converging.Prepend(Run("mean", i => 2.3 + 4.3 * i)).ToArray(); // ends at 88.3
+        var layout = RunPlots.Build(results, FigureXAxis.Steps);
+        Assert.True(layout.LogLoss);
+        Assert.Null(layout.LossClip);
+        var limits = layout.Loss.Axes.GetLimits();
+        Assert.InRange(limits.Top, Math.Log10(88.3), Math.Log10(88.3) + 0.5);
+        Assert.InRange(limits.Bottom, Math.Log10(1.1) - 0.5, Math.Log10(1.1));
+    }
+
+    [Fact]
+    public void Build_LossOverflowing_ClippedAt1000TimesTheStart()
+    {
+        var results = Converging.Prepend(Run("mean", i => i < 15 ? Math.Pow(10, i) : double.PositiveInfinity)).ToArray();
+        var layout = RunPlots.Build(results, FigureXAxis.Steps);
+        Assert.True(layout.LogLoss);
+        Assert.Equal(2300, layout.LossClip!.Value, 6);
+    }
+
+    [Theory]
+    [InlineData(FigureXAxis.Steps, 200)]
+    [InlineData(FigureXAxis.Time, 0.14)]
+    [InlineData(FigureXAxis.Messages, 100)]
+    public void Build_XAxis_IsTheChosenQuantity(FigureXAxis axis, double last)
+    {
+        var layout = RunPlots.Build(Converging, axis);
+        var curve = layout.Accuracy.GetPlottables().OfType<ScottPlot.Plottables.Scatter>().First();
+        Assert.Equal(last, curve.Data.GetScatterPoints()[^1].X, 9);
+        Assert.Equal(RunPlots.XLabel(axis), layout.Accuracy.Axes.Bottom.Label.Text);
+    }
+
+    [Fact]
+    public void Save_WritesPngAndSvgThatParsesAsXml()
+    {
+        string dir = Directory.CreateTempSubdirectory("simbyz-plot-").FullName;
+        try
+        {
+            string png = Path.Combine(dir, "plot.png"), svg = Path.Combine(dir, "plot.svg");
+            RunPlots.Save(Converging, "default: sign-flip:s=4, 8/20 Byzantine", "synchronous, wait for all", FigureXAxis.Steps, png, svg);
+            byte[] bytes = File.ReadAllBytes(png);
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
+            var doc = XDocument.Load(svg);
+            Assert.Equal("svg", doc.Root!.Name.LocalName);
+            Assert.Contains(doc.Descendants(), e => e.Name.LocalName == "text" && e.Value.Contains("8/20 Byzantine", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+}
