@@ -145,8 +145,8 @@ internal static class SweepCommand
             output.WriteLine($"cancelled: {done} runs finished and stored; rerun the same command to resume");
             return 130;
         }
-        WriteOutputs(plan, results, outDir);
-        output.Write(SweepResults.Markdown(plan, results));
+        var panels = WriteOutputs(plan, results, outDir);
+        output.Write(SweepResults.Markdown(plan, panels));
         output.WriteLine($"wrote {Path.Combine(outDir, "results.csv")}, summary.md, heatmap.png, accuracy.png ({status.Pending.Count} computed, {status.Cached} cached)");
         return 0;
     }
@@ -192,9 +192,10 @@ internal static class SweepCommand
             output.WriteLine("run the missing shards again (or `simbyz sweep GRID --store DIR` for all of them), then collect");
             return MissingRunsExitCode;
         }
+        double read = clock.Elapsed.TotalSeconds;
         WriteOutputs(plan, status.Results, outDir);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"wrote {Path.Combine(outDir, "results.csv")}, summary.md, heatmap.png, accuracy.png ({plan.RunCount} runs, {clock.Elapsed.TotalSeconds:0.0} s)"));
+            $"wrote {Path.Combine(outDir, "results.csv")}, summary.md, heatmap.png, accuracy.png ({plan.RunCount} runs; read {read:0.0} s, outputs {clock.Elapsed.TotalSeconds - read:0.0} s)"));
         return 0;
     }
 
@@ -285,13 +286,14 @@ internal static class SweepCommand
         }
     }
 
-    private static void WriteOutputs(SweepPlan plan, IReadOnlyList<RunResult?> results, string outDir)
+    private static IReadOnlyList<AccuracyPanel> WriteOutputs(SweepPlan plan, IReadOnlyList<RunResult?> results, string outDir)
     {
         var panels = SweepResults.Panels(plan, results);
         using var files = new AtomicOutput(outDir);
-        SweepResults.Write(files, plan, results);
+        SweepResults.Write(files, plan, results, panels);
         SweepHeatmap.Save(plan, panels, files.ReservePath("heatmap.png"));
         SweepWhiskers.Save(plan, panels, files.ReservePath("accuracy.png"));
         files.Commit();
+        return panels;
     }
 }

@@ -64,7 +64,8 @@ public sealed class RunStore
             if ((string?)root["sha256"] != TraceHash.OfText(body.ToString(Formatting.None))) return StoredRun.Invalid("checksum mismatch");
             // The stored scenario is the run's Scenario.ToJson(): hashing it again with name and description
             // blanked gives its key without parsing it (which would cost more than the rest of the check).
-            var scenario = (JObject)((body["scenario"] as JObject ?? throw new FormatException("no scenario")).DeepClone());
+            // Blanked in place: the checksum is verified above, and body is not used for anything else.
+            var scenario = body["scenario"] as JObject ?? throw new FormatException("no scenario");
             if (scenario.Property("name", StringComparison.Ordinal) is null || scenario.Property("description", StringComparison.Ordinal) is null)
             {
                 return StoredRun.Invalid("its scenario has no name or description field");

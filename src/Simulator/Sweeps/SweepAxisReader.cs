@@ -81,7 +81,8 @@ internal sealed class SweepAxisReader
         {
             if (token is not JArray array) throw Error(path, $"expected an array of values, got {JsonFields.Describe(token)}");
             if (array.Count == 0) throw Error(path, "is empty: give at least one value, or leave the axis out to use the base scenario's value");
-            var values = new List<IReadOnlyList<SweepValue>>();
+            var values = new List<IReadOnlyList<SweepValue>>(array.Count);
+            var seen = new Dictionary<string, int>(array.Count, StringComparer.Ordinal);
             for (int i = 0; i < array.Count; i++)
             {
                 string valuePath = $"{path}[{i}]";
@@ -103,12 +104,11 @@ internal sealed class SweepAxisReader
                 {
                     value.Add(ReadValue(fields[f], items[f], fields.Count == 1 ? valuePath : $"{valuePath}[{f}]", countVaries));
                 }
-                for (int j = 0; j < values.Count; j++)
+                // A hash of the values, not a comparison with each earlier one: an axis may hold 10⁵ seeds.
+                string identity = string.Join('\u001f', value.Select(v => v.Json.Type + ":" + v.Json.ToString(Formatting.None)));
+                if (!seen.TryAdd(identity, i))
                 {
-                    if (Enumerable.Range(0, fields.Count).All(f => values[j][f].Label == value[f].Label && JToken.DeepEquals(values[j][f].Json, value[f].Json)))
-                    {
-                        throw Error(valuePath, $"repeats {path}[{j}] ({string.Join(", ", value.Select(v => v.Label))})");
-                    }
+                    throw Error(valuePath, $"repeats {path}[{seen[identity]}] ({string.Join(", ", value.Select(v => v.Label))})");
                 }
                 values.Add(value);
             }

@@ -86,9 +86,10 @@ public sealed record SweepGrid
     {
         var (axis, f) = AxisOf(kind);
         var result = new List<SweepValue>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var value in axis.Values)
         {
-            if (!result.Any(v => v.Label == value[f].Label)) result.Add(value[f]);
+            if (seen.Add(value[f].Label)) result.Add(value[f]);
         }
         return result;
     }

@@ -99,7 +99,12 @@ public static class SweepResults
     }
 
     /// <summary>The facet columns whose value changes over the grid: they title the panels.</summary>
-    public static IReadOnlyList<string> VaryingFacets(SweepGrid grid)
+    public static IReadOnlyList<string> VaryingFacets(SweepGrid grid) => Varying.GetValue(grid, ComputeVaryingFacets);
+
+    // Every panel title asks; a path axis may have very many values.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SweepGrid, IReadOnlyList<string>> Varying = [];
+
+    private static IReadOnlyList<string> ComputeVaryingFacets(SweepGrid grid)
     {
         var result = new List<string>();
         if (grid.ValuesOf(SweepFieldKind.Q).Count > 1) result.Add("q");
@@ -144,7 +149,10 @@ public static class SweepResults
     /// over seeds; defences × attacks, with each defence's worst case over the attacks) and the ranking of
     /// the defences by worst case (then by mean over the attacks).
     /// </summary>
-    public static string Markdown(SweepPlan plan, IReadOnlyList<RunResult?> results)
+    public static string Markdown(SweepPlan plan, IReadOnlyList<RunResult?> results) => Markdown(plan, Panels(plan, results));
+
+    /// <summary>summary.md from panels computed with <see cref="Panels"/>.</summary>
+    public static string Markdown(SweepPlan plan, IReadOnlyList<AccuracyPanel> panels)
     {
         var g = plan.Grid;
         var b = g.Base;
@@ -163,7 +171,7 @@ public static class SweepResults
             : $"Final test accuracy (%), seed {seeds}. ");
         sb.Append("Rows: defences; columns: attacks; worst case: the lowest mean over the attacks.\n");
         var varying = VaryingFacets(g);
-        foreach (var panel in Panels(plan, results))
+        foreach (var panel in panels)
         {
             string title = PanelTitle(g, panel);
             sb.Append('\n');
@@ -213,10 +221,10 @@ public static class SweepResults
     }
 
     /// <summary>Writes results.csv and summary.md into <paramref name="output"/> (committed by the caller).</summary>
-    public static void Write(AtomicOutput output, SweepPlan plan, IReadOnlyList<RunResult?> results)
+    public static void Write(AtomicOutput output, SweepPlan plan, IReadOnlyList<RunResult?> results, IReadOnlyList<AccuracyPanel>? panels = null)
     {
         output.WriteAllText("results.csv", Csv(plan, results));
-        output.WriteAllText("summary.md", Markdown(plan, results));
+        output.WriteAllText("summary.md", Markdown(plan, panels ?? Panels(plan, results)));
     }
 
     private static string Percent(SeedStatistics s)
