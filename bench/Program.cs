@@ -2,8 +2,14 @@ using BenchmarkDotNet.Running;
 
 namespace SimByz.Bench;
 
-/// <summary>Entry point: <c>dotnet run -c Release --project bench -- --filter '*'</c>.</summary>
+/// <summary>Entry point: <c>dotnet run -c Release --project bench -- --filter '*'</c>; <c>-- sweep-fill-store …</c>
+/// fills a sweep run store for scripts/sweep-scale (<see cref="Sweeps.SweepStoreFiller"/>).</summary>
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static int Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "sweep-fill-store") return Sweeps.SweepStoreFiller.Run(args);
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }

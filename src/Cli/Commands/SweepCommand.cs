@@ -1,7 +1,9 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using SimByz.Cli.Composition;
 using SimByz.Cli.Plotting;
+using SimByz.Cli.Sweeps;
 using SimByz.Simulator.Engine;
 using SimByz.Simulator.Output;
 using SimByz.Simulator.Sweeps;
@@ -9,79 +11,290 @@ using SimByz.Simulator.Sweeps;
 namespace SimByz.Cli.Commands;
 
 /// <summary>
-/// <c>simbyz sweep GRID.json [--out DIR] [--threads N] [--device auto|cpu|cuda]</c>: every run of the
-/// grid's cartesian product (docs/SWEEPS.md), in parallel, resumable (finished runs are stored under
-/// DIR/runs/ and never recomputed), then results.csv, summary.md and heatmap.png in DIR, atomically.
+/// <c>simbyz sweep GRID.json [--out DIR] [--store DIR] [--shard K/N] [--threads N]</c>: the grid's runs
+/// (docs/SWEEPS.md), in parallel, resumable (finished runs are stored in the run store and never
+/// recomputed), then results.csv, summary.md, heatmap.png and accuracy.png in DIR, atomically; with
+/// <c>--shard K/N</c> only shard K's runs, into the store. <c>sweep collect</c> writes the outputs from a
+/// store filled by shards; <c>sweep submit --slurm</c> runs the shards as a Slurm array job.
 /// </summary>
 internal static class SweepCommand
 {
+    /// <summary>Exit code of <c>sweep collect</c> when the store lacks runs of the grid.</summary>
+    public const int MissingRunsExitCode = 3;
+
+    private sealed record Common(Argument<string> Grid, Option<string?> Store, Option<string> Device, Option<string[]> Plugins);
+
     public static Command Create(TextWriter output)
     {
         var gridArgument = new Argument<string>("grid") { Description = "The grid file (docs/SWEEPS.md), e.g. sweeps/example.json." };
         var outOption = new Option<string?>("--out") { Description = "Output folder (default: runs/sweep-NAME). Rerunning into the same folder resumes." };
+        var storeOption = new Option<string?>("--store") { Description = "Run store folder (default: OUT/runs). Shards, collect and plain sweeps of one grid share it." };
+        var shardOption = new Option<string?>("--shard") { Description = "Compute only shard K of N (K/N, 0 ≤ K < N) into --store; no results are written." };
         var threadsOption = new Option<int>("--threads") { Description = "Runs in parallel (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var progressOption = new Option<double>("--progress-interval") { Description = "Seconds between progress lines (0: none but the last).", DefaultValueFactory = _ => 10 };
         var deviceOption = new Option<string>("--device") { Description = "Device for torch models (cnn, zeno-cnn, torch-mlp): auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var pluginOption = CliComposition.PluginOption();
-        var command = new Command("sweep", "Run a grid of scenarios (defences × attacks × q × delays × seeds), resumable; write results.csv, summary.md, heatmap.png.")
+        var common = new Common(gridArgument, storeOption, deviceOption, pluginOption);
+        var command = new Command("sweep", "Run a grid of scenarios (any scenario field, defences × attacks × q × delays × seeds), resumable and shardable; write results.csv, summary.md and figures.")
         {
-            gridArgument, outOption, threadsOption, deviceOption, pluginOption,
+            gridArgument, outOption, storeOption, shardOption, threadsOption, progressOption, deviceOption, pluginOption,
         };
+        command.Subcommands.Add(CollectCommand(output));
+        command.Subcommands.Add(SubmitCommand(output));
         command.SetAction(parse =>
         {
-            var composition = CliComposition.Create(parse.GetValue(pluginOption), parse.GetValue(deviceOption) ?? "auto");
-            var grid = SweepGrid.Load(parse.GetValue(gridArgument)!, composition.Root);
+            var (grid, plan, device) = Plan(parse, common, output, Math.Max(1, parse.GetValue(threadsOption)));
             string outDir = parse.GetValue(outOption) ?? Path.Combine("runs", "sweep-" + grid.Name);
+            string store = parse.GetValue(storeOption) ?? Path.Combine(outDir, "runs");
             int threads = Math.Max(1, parse.GetValue(threadsOption));
-            string? device = null;
-            string? deviceDescription = composition.TorchDeviceFor(grid.Base);
-            if (deviceDescription is not null) device = composition.Device.IsCuda ? "cuda" : "cpu";
-            return Execute(grid, outDir, threads, output, device, deviceDescription);
+            var interval = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(progressOption)));
+            if (parse.GetValue(shardOption) is { } shardText)
+            {
+                if (parse.GetValue(storeOption) is null) throw new SimByzException("--shard needs --store DIR: the run store the shards and `simbyz sweep collect` share");
+                var (shard, count) = SweepShards.Parse(shardText);
+                return ExecuteShard(plan, store, shard, count, threads, interval, output);
+            }
+            return Execute(plan, outDir, store, threads, interval, output);
         });
         return command;
     }
 
-    internal static int Execute(SweepGrid grid, string outDir, int threads, TextWriter output, string? device = null, string? deviceDescription = null)
+    private static Command CollectCommand(TextWriter output)
     {
+        var gridArgument = new Argument<string>("grid") { Description = "The grid file the shards ran." };
+        var storeOption = new Option<string?>("--store") { Description = "The run store the shards wrote into.", Required = true };
+        var outOption = new Option<string?>("--out") { Description = "Output folder (default: runs/sweep-NAME)." };
+        var deviceOption = new Option<string>("--device") { Description = "As given to the shards.", DefaultValueFactory = _ => "auto" };
+        var pluginOption = CliComposition.PluginOption();
+        var common = new Common(gridArgument, storeOption, deviceOption, pluginOption);
+        var command = new Command("collect", "Write results.csv, summary.md and the figures of a grid from a run store filled by shards (byte-identical to an unsharded sweep); list missing runs and exit 3 if any.")
+        {
+            gridArgument, storeOption, outOption, deviceOption, pluginOption,
+        };
+        command.SetAction(parse =>
+        {
+            var (grid, plan, _) = Plan(parse, common, output, Environment.ProcessorCount);
+            string outDir = parse.GetValue(outOption) ?? Path.Combine("runs", "sweep-" + grid.Name);
+            return Collect(plan, parse.GetValue(storeOption)!, outDir, output);
+        });
+        return command;
+    }
+
+    private static Command SubmitCommand(TextWriter output)
+    {
+        var gridArgument = new Argument<string>("grid") { Description = "The grid file." };
+        var slurmOption = new Option<bool>("--slurm") { Description = "Submit to Slurm with sbatch (the one scheduler supported; see docs/SWEEPS.md for Kubernetes)." };
+        var storeOption = new Option<string?>("--store") { Description = "The run store, on a filesystem every node sees.", Required = true };
+        var outOption = new Option<string?>("--out") { Description = "Output folder of the collect job, and of the scripts and logs (default: runs/sweep-NAME)." };
+        var tasksOption = new Option<int?>("--tasks") { Description = "Array tasks (shards); default: the number of runs, at most 32." };
+        var partitionOption = new Option<string?>("--partition") { Description = "Slurm partition (default: the cluster's)." };
+        var timeOption = new Option<string?>("--time") { Description = "Time limit per task, in Slurm's syntax (e.g. 2:00:00)." };
+        var cpusOption = new Option<int>("--cpus-per-task") { Description = "CPUs per task: runs computed at once in a task.", DefaultValueFactory = _ => 1 };
+        var dryRunOption = new Option<bool>("--dry-run") { Description = "Print the two scripts; write and submit nothing." };
+        var deviceOption = new Option<string>("--device") { Description = "Device for torch models, passed on to the jobs.", DefaultValueFactory = _ => "auto" };
+        var pluginOption = CliComposition.PluginOption();
+        var common = new Common(gridArgument, storeOption, deviceOption, pluginOption);
+        var command = new Command("submit", "Run a grid's shards as a Slurm array job and collect them in a job that depends on it (afterok).")
+        {
+            gridArgument, slurmOption, storeOption, outOption, tasksOption, partitionOption, timeOption, cpusOption, dryRunOption, deviceOption, pluginOption,
+        };
+        command.SetAction(parse =>
+        {
+            if (!parse.GetValue(slurmOption)) throw new SimByzException("sweep submit: give --slurm (Slurm is the scheduler submit writes jobs for; for Kubernetes see docs/SWEEPS.md)");
+            var (grid, plan, _) = Plan(parse, common, output, Environment.ProcessorCount);
+            string outDir = Path.GetFullPath(parse.GetValue(outOption) ?? Path.Combine("runs", "sweep-" + grid.Name));
+            int tasks = parse.GetValue(tasksOption) ?? Math.Min(plan.RunCount, 32);
+            if (tasks < 1) throw new SimByzException($"--tasks {tasks}: expected at least 1");
+            int cpus = parse.GetValue(cpusOption);
+            if (cpus < 1) throw new SimByzException($"--cpus-per-task {cpus}: expected at least 1");
+            string extra = parse.GetValue(deviceOption) is { } d && d != "auto" ? " --device " + SlurmJobs.Quote(d) : "";
+            foreach (string plugin in parse.GetValue(pluginOption) ?? []) extra += " --plugin " + SlurmJobs.Quote(Path.GetFullPath(plugin));
+            var jobs = new SlurmJobs(grid.Name, SlurmJobs.SimbyzCommand(), Path.GetFullPath(parse.GetValue(gridArgument)!), Path.GetFullPath(parse.GetValue(storeOption)!),
+                outDir, Path.Combine(outDir, "slurm"), tasks, cpus, parse.GetValue(partitionOption), parse.GetValue(timeOption), extra);
+            return Submit(jobs, parse.GetValue(dryRunOption), output);
+        });
+        return command;
+    }
+
+    private static (SweepGrid Grid, SweepPlan Plan, string? Device) Plan(ParseResult parse, Common common, TextWriter output, int threads)
+    {
+        var composition = CliComposition.Create(parse.GetValue(common.Plugins), parse.GetValue(common.Device) ?? "auto");
+        var grid = SweepGrid.Load(parse.GetValue(common.Grid)!, composition.Root);
+        string? device = null;
+        string? deviceDescription = composition.TorchDeviceFor(grid.Base);
+        if (deviceDescription is not null) device = composition.Device.IsCuda ? "cuda" : "cpu";
         output.WriteLine($"SimByz {VersionCommand.SimByzVersion} · sweep {grid.Name} · base {grid.BaseLabel}");
         if (deviceDescription is not null) output.WriteLine($"backend: {deviceDescription}");
-        // The folder is taken before planning: a folder in use or unwritable is reported at once. Its store
-        // of finished runs (runs/) is written in place and kept when the summary replaces the folder.
-        using var files = new AtomicOutput(outDir, keep: ["runs"]);
-        // Every combination is resolved and built before any run starts.
-        var plan = SweepPlan.Create(grid, VersionCommand.SimByzVersion, device);
-        output.WriteLine($"{plan.Runs.Count} runs: {grid.Defences.Count} defences × {grid.Attacks.Count} attacks × {grid.Q.Count} q × " +
-            $"{grid.Delays.Count} delays × {grid.Seeds.Count} seeds; output {outDir}");
-        var store = new RunStore(Path.Combine(outDir, "runs"));
-        var status = SweepRunner.Inspect(plan, store);
-        foreach (var (run, reason) in status.Invalid)
+        var clock = Stopwatch.StartNew();
+        // Every distinct combination is resolved and built before any run starts.
+        var plan = SweepPlan.Create(grid, VersionCommand.SimByzVersion, device, threads);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{plan.RunCount} runs: {SweepResults.Dimensions(grid)} (planned in {clock.Elapsed.TotalSeconds:0.0} s)"));
+        return (grid, plan, device);
+    }
+
+    internal static int Execute(SweepPlan plan, string outDir, string storeDir, int threads, TimeSpan interval, TextWriter output)
+    {
+        output.WriteLine($"output {outDir}, run store {storeDir}");
+        var store = new RunStore(storeDir);
+        AtomicOutput.EnsureWritable(store.Directory);
+        var status = Inspect(plan, store, null, output);
+        var results = Compute(plan, store, status, threads, interval, output, out int done);
+        if (results is null)
         {
-            output.WriteLine($"stored run {run.Key} (run {run.Index}) not trusted, recomputing: {reason}");
+            output.WriteLine($"cancelled: {done} runs finished and stored; rerun the same command to resume");
+            return 130;
+        }
+        var panels = WriteOutputs(plan, results, outDir);
+        output.Write(SweepResults.Markdown(plan, panels));
+        output.WriteLine($"wrote {Path.Combine(outDir, "results.csv")}, summary.md, heatmap.png, accuracy.png ({status.Pending.Count} computed, {status.Cached} cached)");
+        return 0;
+    }
+
+    private static int ExecuteShard(SweepPlan plan, string storeDir, int shard, int count, int threads, TimeSpan interval, TextWriter output)
+    {
+        var runs = SweepShards.Of(plan, shard, count);
+        long cost = runs.Sum(plan.CostOf), total = Enumerable.Range(0, plan.RunCount).Sum(i => plan.CostOf(i));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"shard {shard}/{count}: {runs.Count} of {plan.RunCount} runs ({100.0 * cost / Math.Max(1, total):0.0} % of the estimated cost); run store {storeDir}"));
+        var store = new RunStore(storeDir);
+        AtomicOutput.EnsureWritable(store.Directory);
+        var status = Inspect(plan, store, runs, output);
+        var results = Compute(plan, store, status, threads, interval, output, out int done);
+        if (results is null)
+        {
+            output.WriteLine($"cancelled: {done} runs finished and stored; rerun the same command to resume");
+            return 130;
+        }
+        output.WriteLine($"shard {shard}/{count} done: {status.Pending.Count} computed, {status.Cached} cached; collect with `simbyz sweep collect GRID --store {storeDir}`");
+        return 0;
+    }
+
+    private static int Collect(SweepPlan plan, string storeDir, string outDir, TextWriter output)
+    {
+        var store = new RunStore(storeDir);
+        if (!Directory.Exists(storeDir)) throw new SimByzException($"run store '{storeDir}' does not exist");
+        var clock = Stopwatch.StartNew();
+        var status = SweepRunner.Inspect(plan, store);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"read {status.Cached} stored runs in {clock.Elapsed.TotalSeconds:0.0} s"));
+        if (status.Pending.Count > 0)
+        {
+            var invalid = status.Invalid.ToDictionary(i => i.Index, i => i.Reason);
+            output.WriteLine($"{status.Pending.Count} of {plan.RunCount} runs are missing from {storeDir}:");
+            const int shown = 20;
+            foreach (int i in status.Pending.Take(shown))
+            {
+                var point = plan.Point(i);
+                string why = invalid.TryGetValue(i, out var reason) ? $" (stored file not trusted: {reason})" : "";
+                output.WriteLine($"  run {i} ({point}, defence = {point.Defence}): {plan.KeyOf(i)}.json{why}");
+            }
+            if (status.Pending.Count > shown) output.WriteLine($"  … and {status.Pending.Count - shown} more");
+            output.WriteLine("run the missing shards again (or `simbyz sweep GRID --store DIR` for all of them), then collect");
+            return MissingRunsExitCode;
+        }
+        double read = clock.Elapsed.TotalSeconds;
+        WriteOutputs(plan, status.Results, outDir);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"wrote {Path.Combine(outDir, "results.csv")}, summary.md, heatmap.png, accuracy.png ({plan.RunCount} runs; read {read:0.0} s, outputs {clock.Elapsed.TotalSeconds - read:0.0} s)"));
+        return 0;
+    }
+
+    private static int Submit(SlurmJobs jobs, bool dryRun, TextWriter output)
+    {
+        string array = jobs.ArrayScript(), collect = jobs.CollectScript();
+        if (dryRun)
+        {
+            output.WriteLine($"# {Path.Combine(jobs.Logs, "array.sbatch")}");
+            output.Write(array);
+            output.WriteLine($"# {Path.Combine(jobs.Logs, "collect.sbatch")} (submitted with --dependency=afterok:ARRAY_JOB_ID)");
+            output.Write(collect);
+            return 0;
+        }
+        string sbatch = SlurmJobs.FindOnPath("sbatch") ?? throw new SimByzException("sbatch not found on PATH: submit needs a Slurm client (scripts/slurm-local up starts a local cluster)");
+        using (var files = new AtomicOutput(jobs.Logs))
+        {
+            files.WriteAllText("array.sbatch", array);
+            files.WriteAllText("collect.sbatch", collect);
+            files.Commit();
+        }
+        Directory.CreateDirectory(jobs.Store);
+        string arrayId = Sbatch(sbatch, [Path.Combine(jobs.Logs, "array.sbatch")]);
+        string collectId = Sbatch(sbatch, [$"--dependency=afterok:{arrayId}", Path.Combine(jobs.Logs, "collect.sbatch")]);
+        output.WriteLine($"submitted array job {arrayId} ({jobs.Tasks} tasks) and collect job {collectId} (afterok:{arrayId})");
+        output.WriteLine($"scripts and logs: {jobs.Logs}; results: {jobs.Out}");
+        output.WriteLine($"array job id: {arrayId}");
+        output.WriteLine($"collect job id: {collectId}");
+        return 0;
+    }
+
+    private static string Sbatch(string sbatch, IReadOnlyList<string> args)
+    {
+        var start = new ProcessStartInfo(sbatch) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("--parsable");
+        foreach (string a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start) ?? throw new SimByzException($"cannot start {sbatch}");
+        var stderr = process.StandardError.ReadToEndAsync();
+        string stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0) throw new SimByzException($"sbatch {string.Join(' ', args)} failed (exit {process.ExitCode}): {stderr.Result.Trim()}");
+        // --parsable prints "ID" or "ID;CLUSTER".
+        string id = stdout.Trim().Split(';')[0];
+        if (id.Length == 0 || !id.All(char.IsAsciiDigit)) throw new SimByzException($"sbatch printed '{stdout.Trim()}', not a job id");
+        return id;
+    }
+
+    private static SweepStatus Inspect(SweepPlan plan, RunStore store, IReadOnlyList<int>? runs, TextWriter output)
+    {
+        var status = SweepRunner.Inspect(plan, store, runs);
+        foreach (var (index, reason) in status.Invalid)
+        {
+            output.WriteLine($"stored run {plan.KeyOf(index)} (run {index}) not trusted, recomputing: {reason}");
         }
         output.WriteLine($"{status.Cached} cached, {status.Pending.Count} to run");
+        return status;
+    }
 
+    /// <summary>Computes the pending runs with progress lines; null when cancelled.</summary>
+    private static IReadOnlyList<RunResult?>? Compute(SweepPlan plan, RunStore store, SweepStatus status, int threads, TimeSpan interval, TextWriter output, out int done)
+    {
         using var cancellation = new ConsoleCancellation();
-        int done = 0;
+        long cost = status.Pending.Sum(plan.CostOf);
+        using var progress = new SweepProgress(output, status.Pending.Count, cost, interval);
+        // One line per run is useful for a small sweep; a large one reports by progress lines only.
+        bool perRun = status.Pending.Count <= 200;
+        int count = 0;
         try
         {
             var results = SweepRunner.Execute(plan, store, status, threads, (run, result) =>
             {
-                done++;
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"[{done}/{status.Pending.Count}] run {run.Index}: {run.Cell}, defence = {run.Defence}: test accuracy {NumberText.Percent(result.Final.TestAccuracy)}"));
+                count++;
+                progress.RunDone(plan.CostOf(run.Index));
+                if (perRun)
+                {
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"[{count}/{status.Pending.Count}] run {run.Index}: {run.Point}, defence = {run.Defence}: test accuracy {NumberText.Percent(result.Final.TestAccuracy)}"));
+                }
             }, cancellation.Token);
-            SweepResults.Write(files, plan, results);
-            SweepHeatmap.Save(plan, SweepResults.Panels(plan, results), files.ReservePath("heatmap.png"));
-            cancellation.Token.ThrowIfCancellationRequested();
-            files.Commit();
-            output.Write(SweepResults.Markdown(plan, results));
-            output.WriteLine($"wrote {Path.Combine(outDir, "results.csv")}, summary.md, heatmap.png ({status.Pending.Count} computed, {status.Cached} cached)");
-            return 0;
+            progress.Report();
+            done = count;
+            return results;
         }
         catch (OperationCanceledException)
         {
-            output.WriteLine($"cancelled: {done} runs finished and stored; rerun the same command to resume");
-            return cancellation.ExitCode;
+            done = count;
+            return null;
         }
     }
 
+    private static IReadOnlyList<AccuracyPanel> WriteOutputs(SweepPlan plan, IReadOnlyList<RunResult?> results, string outDir)
+    {
+        var panels = SweepResults.Panels(plan, results);
+        // The summary replaces the folder as a whole; the run store (runs/) and Slurm logs (slurm/) living in it stay.
+        using var files = new AtomicOutput(outDir, keep: ["runs", "slurm"]);
+        SweepResults.Write(files, plan, results, panels);
+        SweepHeatmap.Save(plan, panels, files.ReservePath("heatmap.png"));
+        SweepWhiskers.Save(plan, panels, files.ReservePath("accuracy.png"));
+        files.Commit();
+        return panels;
+    }
 }

@@ -6,7 +6,8 @@ namespace SimByz.Cli.Plotting;
 
 /// <summary>
 /// The heatmap of a sweep: final test accuracy (mean over seeds), defences (rows) × attacks
-/// (columns), each cell labelled with its value in %; one panel per (q, delay) combination, stacked.
+/// (columns), each cell labelled with its value in %; one panel per facet (q, delay and every path
+/// field of the grid), stacked.
 /// </summary>
 internal static class SweepHeatmap
 {
@@ -21,10 +22,11 @@ internal static class SweepHeatmap
             var panel = panels[p];
             Plot plot = multiplot.GetPlot(p);
             int rows = panel.Defences.Count, cols = panel.Attacks.Count;
+            var mean = panel.Mean;
             var percent = new double[rows, cols];
             for (int r = 0; r < rows; r++)
             {
-                for (int c = 0; c < cols; c++) percent[r, c] = 100 * panel.Mean[r, c];
+                for (int c = 0; c < cols; c++) percent[r, c] = 100 * mean[r, c];
             }
             // A panel without any finite accuracy (regression tasks report NaN) has no colours to map, and
             // ScottPlot cannot range such data: grey cells with "n/a" labels instead of a heatmap.
@@ -48,7 +50,7 @@ internal static class SweepHeatmap
             {
                 for (int c = 0; c < cols; c++)
                 {
-                    double v = panel.Mean[r, c];
+                    double v = mean[r, c];
                     string label = double.IsFinite(v) ? (100 * v).ToString("0.0", CultureInfo.InvariantCulture) : "n/a";
                     var text = plot.Add.Text(label, c + 0.5, rows - r - 0.5);
                     text.LabelAlignment = Alignment.MiddleCenter;
@@ -69,8 +71,8 @@ internal static class SweepHeatmap
             plot.XLabel("attack");
             plot.YLabel("defence");
         }
-        int width = Math.Max(640, 260 + 150 * panels[0].Attacks.Count);
-        int height = panels.Count * Math.Max(300, 140 + 48 * panels[0].Defences.Count);
+        int width = Math.Max(640, 260 + 150 * panels.Max(p => p.Attacks.Count));
+        int height = panels.Count * Math.Max(300, 140 + 48 * panels.Max(p => p.Defences.Count));
         multiplot.SavePng(path, width, height);
     }
 }

@@ -20,7 +20,8 @@ namespace SimByz.Simulator.Sweeps;
 /// <para>A stored run is trusted only if it parses, has this format, carries the expected key, its
 /// checksum matches, and its scenario hashes to that key again; anything else (a file from another
 /// version or grid, a hand-edited or damaged file) is reported and recomputed.</para>
-/// <para>Distinct keys are distinct files: runs may be saved from several threads at once.</para>
+/// <para>Distinct keys are distinct files, and each save goes through a temporary file of its own: runs may
+/// be saved from several threads, and from several processes sharing the folder, at once.</para>
 /// </remarks>
 public sealed class RunStore
 {
@@ -32,48 +33,80 @@ public sealed class RunStore
     /// <summary>The file of run key <paramref name="key"/>.</summary>
     public string PathOf(string key) => Path.Combine(Directory, key + ".json");
 
-    /// <summary>Loads the stored result of <paramref name="run"/>.</summary>
+    /// <summary>Loads the stored result of the run keyed <paramref name="key"/>.</summary>
+    /// <param name="key">The run key.</param>
+    /// <param name="defence">The run's defence (the result's rows carry it).</param>
     /// <returns><see cref="StoredRun.Missing"/>, <see cref="StoredRun.Valid"/> with the result, or
     /// <see cref="StoredRun.Invalid"/> with the reason it is not trusted.</returns>
-    public StoredRun TryLoad(SweepRun run)
+    public StoredRun TryLoad(string key, string defence)
     {
-        string path = PathOf(run.Key);
-        if (!File.Exists(path)) return StoredRun.Missing;
+        string path = PathOf(key);
+        string text;
         try
         {
-            string text = File.ReadAllText(path);
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return StoredRun.Missing;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return StoredRun.Invalid("unreadable: " + ex.Message.Split('\n')[0]);
+        }
+        try
+        {
             using var reader = new JsonTextReader(new StringReader(text)) { DateParseHandling = DateParseHandling.None, FloatParseHandling = FloatParseHandling.Double };
             var root = JToken.ReadFrom(reader) as JObject ?? throw new FormatException("not a JSON object");
             if ((string?)root["format"] != SweepPlan.Format) return StoredRun.Invalid($"format is not {SweepPlan.Format}");
-            if ((string?)root["key"] != run.Key) return StoredRun.Invalid("stored under another key");
+            if ((string?)root["key"] != key) return StoredRun.Invalid("stored under another key");
             var body = root["run"] as JObject ?? throw new FormatException("no run object");
             if ((string?)root["sha256"] != TraceHash.OfText(body.ToString(Formatting.None))) return StoredRun.Invalid("checksum mismatch");
-            var scenario = Scenarios.ScenarioLoader.Parse((JObject)(body["scenario"] ?? throw new FormatException("no scenario")), path);
-            if (SweepPlan.Key(scenario, (string?)body["simbyzVersion"] ?? "", (string?)body["device"]) != run.Key)
+            // The stored scenario is the run's Scenario.ToJson(): hashing it again with name and description
+            // blanked gives its key without parsing it (which would cost more than the rest of the check).
+            // Blanked in place: the checksum is verified above, and body is not used for anything else.
+            var scenario = body["scenario"] as JObject ?? throw new FormatException("no scenario");
+            if (scenario.Property("name", StringComparison.Ordinal) is null || scenario.Property("description", StringComparison.Ordinal) is null)
+            {
+                return StoredRun.Invalid("its scenario has no name or description field");
+            }
+            scenario["name"] = "";
+            scenario["description"] = "";
+            if (SweepPlan.KeyOfJson(scenario, (string?)body["simbyzVersion"] ?? "", (string?)body["device"]) != key)
             {
                 return StoredRun.Invalid("its scenario does not hash to its key");
             }
-            return StoredRun.Valid(ReadResult(body["result"] as JObject ?? throw new FormatException("no result"), run.Defence));
+            return StoredRun.Valid(ReadResult(body["result"] as JObject ?? throw new FormatException("no result"), defence));
         }
-        catch (Exception ex) when (ex is JsonException or FormatException or InvalidCastException or SimByzException or ArgumentException or OverflowException
-            or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidCastException or SimByzException or ArgumentException or OverflowException)
         {
             return StoredRun.Invalid("unreadable: " + ex.Message.Split('\n')[0]);
         }
     }
 
-    /// <summary>Stores <paramref name="result"/> of <paramref name="run"/> atomically.</summary>
+    /// <summary>Loads the stored result of <paramref name="run"/>.</summary>
+    public StoredRun TryLoad(SweepRun run) => TryLoad(run.Key, run.Defence);
+
+    /// <summary>
+    /// Stores <paramref name="result"/> of <paramref name="run"/> atomically: written to a temporary file
+    /// unique to this process and renamed onto KEY.json, so concurrent writers (threads, or processes on
+    /// other machines sharing the folder) never see each other's partial files; two writers of one key
+    /// write the same bytes, and the last rename wins.
+    /// </summary>
     public void Save(SweepRun run, SweepPlan plan, RunResult result)
     {
+        var point = run.Point;
+        var axes = new JObject(
+            new JProperty("q", point.Q),
+            new JProperty("delay", point.Delay),
+            new JProperty("attack", point.Attack.Label),
+            new JProperty("seed", point.Seed));
+        for (int i = 0; i < point.Fields.Count; i++) axes.Add(new JProperty(point.FieldNames[i], point.Fields[i]));
         var body = new JObject(
             new JProperty("simbyzVersion", plan.SimByzVersion),
             new JProperty("device", plan.Device),
             new JProperty("defence", run.Defence),
-            new JProperty("axes", new JObject(
-                new JProperty("q", run.Cell.Q),
-                new JProperty("delay", run.Cell.Delay),
-                new JProperty("attack", run.Cell.Attack.Label),
-                new JProperty("seed", run.Cell.Seed))),
+            new JProperty("axes", axes),
             new JProperty("scenario", run.Scenario.ToJson()),
             new JProperty("result", WriteResult(result)));
         var root = new JObject(
@@ -81,8 +114,26 @@ public sealed class RunStore
             new JProperty("key", run.Key),
             new JProperty("sha256", TraceHash.OfText(body.ToString(Formatting.None))),
             new JProperty("run", body));
-        AtomicFile.WriteAllText(PathOf(run.Key), root.ToString(Formatting.Indented) + "\n");
+        System.IO.Directory.CreateDirectory(Directory);
+        string final = PathOf(run.Key);
+        string temp = Path.Combine(Directory, $".{run.Key}.{TempSuffix}.partial");
+        try
+        {
+            File.WriteAllText(temp, root.ToString(Formatting.Indented) + "\n");
+            File.Move(temp, final, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(temp); }
+            catch (IOException) { }
+            throw;
+        }
     }
+
+    /// <summary>Unique to this process among the machines sharing a store: host name, process id, and a counter.</summary>
+    private string TempSuffix => $"{Environment.MachineName}-{Environment.ProcessId}-{Interlocked.Increment(ref _saves)}";
+
+    private long _saves;
 
     /// <summary>The result as stored; <see cref="ReadResult"/> gives back an equal one, bit for bit.</summary>
     internal static JObject WriteResult(RunResult r) => new(
@@ -156,18 +207,4 @@ public sealed class RunStore
             _ => throw new FormatException($"{key} is not a number"),
         };
     }
-}
-
-/// <summary>What the store holds for a run: nothing, a trusted result, or a file it does not trust (and why).</summary>
-public sealed record StoredRun(RunResult? Result, string? Problem)
-{
-    public static StoredRun Missing { get; } = new(null, null);
-
-    public static StoredRun Valid(RunResult result) => new(result, null);
-
-    public static StoredRun Invalid(string reason) => new(null, reason);
-
-    public bool IsValid => Result is not null;
-
-    public bool IsInvalid => Problem is not null;
 }

@@ -11,25 +11,33 @@ namespace SimByz.Simulator.Sweeps;
 
 /// <summary>
 /// A sweep grid as a GRID.json file describes it (docs/SWEEPS.md): a base scenario, fixed
-/// <c>key.path=value</c> overrides, and the axes whose cartesian product is the run set: defences,
-/// attacks, q (Byzantine count), delays (compute-latency models: <c>workers.compute</c>) and seeds.
+/// <c>key.path=value</c> overrides, and the axes whose cartesian product is the run set. An axis is
+/// one of the five shorthands (defences, attacks, q, delays, seeds), any scenario field by the path
+/// <c>--set</c> takes (<c>"task.partition": ["iid", "dirichlet:alpha=0.1"]</c>), or several fields varied
+/// together (a linked axis, <c>"q+defences": [[4, "zeno:b=4"], [8, "zeno:b=8"]]</c>).
 /// </summary>
 /// <remarks>
-/// <para>A missing axis takes the base scenario's value (all of its defences; its attack and data
-/// attack; its <c>byzantine.count</c>; its <c>workers.compute</c>; its seed). Attack values are a
-/// gradient attack spec (sets <c>byzantine.attack</c>, clears <c>dataAttack</c>), a data attack spec
-/// such as <c>label-flip</c> (sets <c>byzantine.dataAttack</c>, clears <c>attack</c>), or <c>none</c>:
-/// the q Byzantine workers then behave honestly (<c>attack: honest</c>; with q = 0 no attack at all), so
-/// defences whose f/b defaults to q see the same q as under the other attacks.</para>
-/// <para>Parsing checks the grid's shape and each axis value on its own (types, duplicates, attack and
-/// delay specs, q &lt; workers.count); <see cref="SweepPlan.Create"/> then resolves and builds every
-/// combination before anything runs. Errors name the grid file and the JSON path. Immutable.</para>
+/// <para>A shorthand the grid leaves out takes the base scenario's value (all of its defences; its
+/// attack and data attack; its <c>byzantine.count</c>; its <c>workers.compute</c>; its seed). Attack
+/// values are a gradient attack spec (sets <c>byzantine.attack</c>, clears <c>dataAttack</c>), a data
+/// attack spec such as <c>label-flip</c> (sets <c>byzantine.dataAttack</c>, clears <c>attack</c>), or
+/// <c>none</c>: the q Byzantine workers then behave honestly (<c>attack: honest</c>; with q = 0 no attack
+/// at all), so defences whose f/b defaults to q see the same q as under the other attacks.</para>
+/// <para><b>Dimensions</b> (<see cref="Axes"/>, outermost first): the path and linked axes in the order
+/// the grid lists them, then the shorthands not inside a linked axis in the fixed order q, delays,
+/// attacks, defences, seeds. <b>Columns</b> (<see cref="Columns"/>): q, delay, attack, defence, seed,
+/// then every path field in the order the grid first names it.</para>
+/// <para>Parsing checks the grid's shape and each axis value on its own (types, duplicates, specs, each
+/// path value applied to the base and parsed as a scenario); <see cref="SweepPlan.Create"/> then
+/// resolves and builds every distinct combination before anything runs. Errors name the grid file and
+/// the JSON path of the offending value. Immutable.</para>
 /// </remarks>
 public sealed record SweepGrid
 {
     /// <summary>The grid's name (default: the file name without extension); the default output folder is runs/sweep-NAME.</summary>
     public required string Name { get; init; }
 
+    /// <summary>Free text shown in summary.md.</summary>
     public string Description { get; init; } = "";
 
     /// <summary>Where the grid came from (the file path), for messages.</summary>
@@ -47,23 +55,44 @@ public sealed record SweepGrid
     /// <summary>The fixed overrides, in order.</summary>
     public required IReadOnlyList<string> Sets { get; init; }
 
-    public required SweepAxis<string> Defences { get; init; }
+    /// <summary>The dimensions of the run set, outermost first (see the remarks); run indices are mixed-radix over them.</summary>
+    public required IReadOnlyList<SweepAxis> Axes { get; init; }
 
-    public required SweepAxis<SweepAttack> Attacks { get; init; }
-
-    public required SweepAxis<int> Q { get; init; }
-
-    /// <summary>Compute-latency delay model specs (<c>workers.compute</c>).</summary>
-    public required SweepAxis<string> Delays { get; init; }
-
-    public required SweepAxis<ulong> Seeds { get; init; }
+    /// <summary>The results.csv columns that name a run: q, delay, attack, defence, seed, then the path fields.</summary>
+    public required IReadOnlyList<SweepField> Columns { get; init; }
 
     /// <summary>The composition the grid's names resolve in: the caller's, plus the plug-ins of the grid
     /// (<c>"plugins"</c>, relative to the grid file) and of its base scenario.</summary>
     public required CompositionRoot Composition { get; init; }
 
     /// <summary>Number of runs: the product of the axis lengths.</summary>
-    public int RunCount => Defences.Count * Attacks.Count * Q.Count * Delays.Count * Seeds.Count;
+    public int RunCount => Axes.Aggregate(1, (n, a) => n * a.Count);
+
+    /// <summary>The axis that varies <paramref name="kind"/> (a shorthand), and the field's position in it.</summary>
+    public (SweepAxis Axis, int Field) AxisOf(SweepFieldKind kind)
+    {
+        foreach (var axis in Axes)
+        {
+            for (int f = 0; f < axis.Fields.Count; f++)
+            {
+                if (axis.Fields[f].Kind == kind) return (axis, f);
+            }
+        }
+        throw new InvalidOperationException($"no axis sets {kind}");
+    }
+
+    /// <summary>The distinct values of shorthand <paramref name="kind"/> over the grid, in grid order.</summary>
+    public IReadOnlyList<SweepValue> ValuesOf(SweepFieldKind kind)
+    {
+        var (axis, f) = AxisOf(kind);
+        var result = new List<SweepValue>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var value in axis.Values)
+        {
+            if (seen.Add(value[f].Label)) result.Add(value[f]);
+        }
+        return result;
+    }
 
     /// <summary>Reads and checks a grid file; a file base is resolved relative to the grid's folder.</summary>
     /// <exception cref="SimByzException">Missing or malformed file, unknown field, bad axis value (with its JSON path).</exception>
@@ -126,16 +155,22 @@ public sealed record SweepGrid
         {
             throw r.Error("$.plugins", ex.Message);
         }
-        var catalogs = resolved.Catalogs;
 
-        var a = r.Object("axes");
-        var defences = StringAxis(a, "defences", baseScenario.Defences, _ => { });
-        var attacks = AttackAxis(a, baseScenario, catalogs);
-        var q = QAxis(a, baseScenario);
-        var delays = StringAxis(a, "delays", [baseScenario.Workers.Compute], spec => DelayModelCatalog.Parse(spec, catalogs.Delays));
-        var seeds = SeedAxis(a, baseScenario);
-        a.EnsureNoUnknown();
+        var axesToken = root["axes"];
+        _ = r.Has("axes");
+        if (axesToken is not null && axesToken.Type != JTokenType.Null && axesToken is not JObject)
+        {
+            throw r.Error("$.axes", $"expected an object of axes, got {JsonFields.Describe(axesToken)}");
+        }
+        var reader = new SweepAxisReader(source, baseJson, baseScenario, baseDirectory, resolved.Catalogs);
+        var (axes, columns) = reader.Read(axesToken as JObject ?? []);
         r.EnsureNoUnknown();
+        long runs = 1;
+        foreach (var axis in axes)
+        {
+            runs *= axis.Count;
+            if (runs > MaxRuns) throw r.Error("$.axes", $"the grid has more than {MaxRuns:N0} runs");
+        }
 
         return new SweepGrid
         {
@@ -146,14 +181,14 @@ public sealed record SweepGrid
             BaseJson = baseJson,
             Base = baseScenario,
             Sets = sets,
-            Defences = defences,
-            Attacks = attacks,
-            Q = q,
-            Delays = delays,
-            Seeds = seeds,
+            Axes = axes,
+            Columns = columns,
             Composition = resolved,
         };
     }
+
+    /// <summary>The largest grid accepted: run indices are ints, and a plan keeps one key per run.</summary>
+    public const int MaxRuns = 100_000_000;
 
     private static JObject ReadJson(string json, string source) => StrictJson.ParseObject(json, source, "grid");
 
@@ -201,135 +236,4 @@ public sealed record SweepGrid
         }
         return (ReadJson(ScenarioLoader.BuiltinJson(value), $"scenario '{value}'"), value, $"{source}: $.base (scenario '{value}')");
     }
-
-    private static SweepAxis<string> StringAxis(JsonFields a, string key, IReadOnlyList<string> fallback, Action<string> check)
-    {
-        if (!a.Has(key)) return new SweepAxis<string>(key, fallback, false);
-        var values = a.StringArray(key);
-        RequireNonEmptyDistinct(a, key, values.Select(v => v.Trim()).ToList());
-        for (int i = 0; i < values.Count; i++)
-        {
-            try
-            {
-                check(values[i]);
-            }
-            catch (SimByzException ex)
-            {
-                throw a.Error($"{a.Path}.{key}[{i}]", ex.Message);
-            }
-        }
-        return new SweepAxis<string>(key, values.Select(v => v.Trim()).ToList(), true);
-    }
-
-    private static SweepAxis<SweepAttack> AttackAxis(JsonFields a, Scenario b, ComponentCatalogs catalogs)
-    {
-        if (!a.Has("attacks"))
-        {
-            string label = (b.Byzantine.Attack, b.Byzantine.DataAttack) switch
-            {
-                (null, null) => "none",
-                ({ } g, null) => g,
-                (null, { } d) => d,
-                ({ } g, { } d) => g + " & " + d,
-            };
-            return new SweepAxis<SweepAttack>("attacks", [new SweepAttack(label, b.Byzantine.Attack, b.Byzantine.DataAttack, FromBase: true)], false);
-        }
-        var values = a.StringArray("attacks");
-        RequireNonEmptyDistinct(a, "attacks", values.Select(v => v.Trim()).ToList());
-        var result = new List<SweepAttack>();
-        var gradientNames = catalogs.Attacks.GradientAttacks.Select(i => i.Name).ToList();
-        var dataNames = catalogs.Attacks.DataAttacks.Select(i => i.Name).ToList();
-        for (int i = 0; i < values.Count; i++)
-        {
-            string spec = values[i].Trim();
-            string path = $"{a.Path}.attacks[{i}]";
-            if (spec == "none")
-            {
-                result.Add(new SweepAttack("none", null, null, FromBase: false));
-                continue;
-            }
-            try
-            {
-                string attackName = ComponentSpec.Parse(spec, "attack").Name;
-                if (dataNames.Contains(attackName, StringComparer.Ordinal))
-                {
-                    catalogs.Attacks.CreateDataAttack(spec, new AttackBuildContext(b.Seed, b.Byzantine.Count, catalogs.Aggregators));
-                    result.Add(new SweepAttack(spec, null, spec, FromBase: false));
-                }
-                else if (gradientNames.Contains(attackName, StringComparer.Ordinal))
-                {
-                    catalogs.Attacks.CreateGradientAttack(spec, new AttackBuildContext(b.Seed, b.Byzantine.Count, catalogs.Aggregators));
-                    result.Add(new SweepAttack(spec, spec, null, FromBase: false));
-                }
-                else
-                {
-                    throw new SimByzException($"unknown attack '{attackName}' (gradient attacks: {string.Join(", ", gradientNames)}; data attacks: {string.Join(", ", dataNames)}; or none)");
-                }
-            }
-            catch (SimByzException ex)
-            {
-                throw a.Error(path, ex.Message);
-            }
-        }
-        return new SweepAxis<SweepAttack>("attacks", result, true);
-    }
-
-    private static SweepAxis<int> QAxis(JsonFields a, Scenario b)
-    {
-        if (!a.Has("q")) return new SweepAxis<int>("q", [b.Byzantine.Count], false);
-        if (b.Byzantine.Select == "explicit")
-        {
-            throw a.Error($"{a.Path}.q", "the base scenario names its Byzantine workers (byzantine.select \"explicit\"); a q axis needs select \"first\" or \"random\"");
-        }
-        int n = b.Workers.Count;
-        var values = a.LongArray("q");
-        for (int i = 0; i < values.Count; i++)
-        {
-            if (values[i] < 0 || values[i] >= n)
-            {
-                throw a.Error($"{a.Path}.q[{i}]", $"q = {values[i]}: expected 0 ≤ q < workers.count = {n} (at least one worker must be honest)");
-            }
-        }
-        RequireNonEmptyDistinct(a, "q", values);
-        return new SweepAxis<int>("q", values.Select(v => (int)v).ToList(), true);
-    }
-
-    private static SweepAxis<ulong> SeedAxis(JsonFields a, Scenario b)
-    {
-        if (!a.Has("seeds")) return new SweepAxis<ulong>("seeds", [b.Seed], false);
-        var values = a.LongArray("seeds", 0);
-        RequireNonEmptyDistinct(a, "seeds", values);
-        return new SweepAxis<ulong>("seeds", values.Select(v => (ulong)v).ToList(), true);
-    }
-
-    private static void RequireNonEmptyDistinct<T>(JsonFields a, string key, IReadOnlyList<T> values)
-    {
-        if (values.Count == 0) throw a.Error($"{a.Path}.{key}", "is empty: give at least one value, or leave the axis out to use the base scenario's value");
-        for (int i = 0; i < values.Count; i++)
-        {
-            for (int j = 0; j < i; j++)
-            {
-                if (EqualityComparer<T>.Default.Equals(values[i], values[j]))
-                {
-                    throw a.Error($"{a.Path}.{key}[{i}]", $"repeats {a.Path}.{key}[{j}] ({values[i]})");
-                }
-            }
-        }
-    }
 }
-
-/// <summary>One axis of a grid: its values in the grid's order, and whether the grid gave it (false: the base's value).</summary>
-/// <typeparam name="T">The value type.</typeparam>
-public sealed record SweepAxis<T>(string Name, IReadOnlyList<T> Values, bool Given)
-{
-    public int Count => Values.Count;
-
-    public T this[int i] => Values[i];
-}
-
-/// <summary>A value of the attacks axis: its label (as written in the grid) and what it sets.</summary>
-/// <param name="Label">As written: a spec, or <c>none</c>.</param>
-/// <param name="Attack">The gradient attack spec, or null.</param>
-/// <param name="DataAttack">The data attack spec, or null.</param>
-/// <param name="FromBase">True when the grid has no attacks axis: the base scenario's attack fields are kept as they are.</param>
-public sealed record SweepAttack(string Label, string? Attack, string? DataAttack, bool FromBase);

@@ -1,240 +1,371 @@
-using System.Globalization;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
-using SimByz.Aggregation;
-using SimByz.Attacks;
 using SimByz.Scheduler;
-using SimByz.Simulator.Data;
-using SimByz.Simulator.Engine;
 using SimByz.Simulator.Scenarios;
 using SimByz.Simulator.Traces;
 
 namespace SimByz.Simulator.Sweeps;
 
 /// <summary>
-/// The runs of a grid, resolved and checked: the cartesian product of its axes in grid order, each
-/// run's resolved scenario and run key, and one <see cref="RunSetup"/> per cell (q, delay, attack,
-/// seed) shared by that cell's defences.
+/// The runs of a grid, checked and keyed, without holding them: a run's axis values
+/// (<see cref="Point"/>) and resolved scenario (<see cref="Run"/>) are computed from its index when asked
+/// for; the plan keeps one run key and nothing else per run.
 /// </summary>
 /// <remarks>
-/// <para><b>Grid order</b> (results.csv, summary, run indices): q, then delay, then attack, then
-/// defence, then seed (innermost); each axis in the order the grid lists it.</para>
-/// <para><b>Validation.</b> <see cref="Create"/> builds every cell's setup (task, delay models, attack,
-/// every defence at that q) before anything runs, so one bad combination fails the sweep at once with
-/// the grid path and the axis values. Data sources are loaded once per (data spec, seed) and shared
-/// (datasets are immutable).</para>
+/// <para><b>Grid order</b> (results.csv, summary, run indices): mixed radix over
+/// <see cref="SweepGrid.Axes"/>, the first axis outermost: the path and linked axes as the grid lists
+/// them, then q, delays, attacks, defences, seeds (innermost).</para>
+/// <para><b>Validation.</b> A <i>template</i> is a combination of every axis value but the defences and
+/// seeds shorthands. <see cref="Create"/> builds each template's scenario with all of its defences and
+/// the first seed exactly as <c>simbyz run</c> builds it (task, delay models, attack, every defence's
+/// declared tolerance condition at that n and q), so one bad combination fails the sweep before any run
+/// with the grid path of the offending value. Other seeds are not built (a seed does not change what
+/// is valid); every run's scenario is resolved and keyed. Data sources are shared through a small cache,
+/// never held per cell.</para>
 /// <para><b>Run key</b>: the first 32 hex digits of SHA-256 of the compact JSON
 /// <c>{"format":"simbyz-sweep-run/1","simbyzVersion":V,"device":D,"scenario":S}</c>, where S is the
 /// run's fully resolved scenario (<see cref="Scenario.ToJson"/>, its one defence in <c>defences</c>) with
 /// name and description blanked (they do not change results), V the SimByz version and D the torch
 /// device kind (cpu or cuda) for TorchSharp models, null for managed ones. Same key ⇒ same result for
 /// one build of SimByz. Limit: V is the release version without the commit, so a code change between
-/// two commits of one version does not change the key (delete DIR/runs after upgrading SimByz; see
-/// docs/SWEEPS.md). Two grid points with the same key are rejected at planning.</para>
+/// two commits of one version does not change the key (delete the stored runs after upgrading SimByz;
+/// see docs/SWEEPS.md). Two grid points with the same key are rejected at planning.</para>
+/// <para><b>Cost</b> of a run, for balancing shards: steps × workers × model parameters of its
+/// template. Immutable and thread-safe once created.</para>
 /// </remarks>
 public sealed class SweepPlan
 {
     /// <summary>Format tag of a run key and of a stored run.</summary>
     public const string Format = "simbyz-sweep-run/1";
 
-    private readonly RunSetup[] _setups;
+    /// <summary>Templates whose scenarios are kept after planning (beyond it they are parsed again when asked for).</summary>
+    private const int KeptTemplates = 4096;
 
-    private SweepPlan(SweepGrid grid, IReadOnlyList<SweepRun> runs, IReadOnlyList<SweepCell> cells, RunSetup[] setups, string version, string? device)
+    private readonly string[] _keys;
+    private readonly long[] _costs;
+    private readonly Scenario?[] _templates;
+    private readonly int[] _radix;
+    private readonly int _defenceAxis;
+    private readonly int _seedAxis;
+    private readonly int _inner;
+    private readonly int _seedCount;
+    private readonly IReadOnlyList<SweepValue> _defenceValues;
+    private readonly IReadOnlyList<SweepValue> _seedValues;
+
+    private SweepPlan(SweepGrid grid, string version, string? device)
     {
         Grid = grid;
-        Runs = runs;
-        Cells = cells;
-        _setups = setups;
         SimByzVersion = version;
         Device = device;
+        RunCount = grid.RunCount;
+        _radix = grid.Axes.Select(a => a.Count).ToArray();
+        int last = grid.Axes.Count - 1;
+        // The seeds and defences shorthands, when not linked, are the innermost axes: the runs of a
+        // template are one contiguous block of defences × seeds.
+        _seedAxis = !grid.Axes[last].IsLinked && grid.Axes[last].Fields[0].Kind == SweepFieldKind.Seed ? last : -1;
+        int d = _seedAxis >= 0 ? last - 1 : last;
+        _defenceAxis = d >= 0 && !grid.Axes[d].IsLinked && grid.Axes[d].Fields[0].Kind == SweepFieldKind.Defence ? d : -1;
+        _seedCount = _seedAxis >= 0 ? grid.Axes[_seedAxis].Count : 1;
+        _inner = _seedCount * (_defenceAxis >= 0 ? grid.Axes[_defenceAxis].Count : 1);
+        _defenceValues = _defenceAxis >= 0 ? grid.Axes[_defenceAxis].Values.Select(v => v[0]).ToList() : [];
+        _seedValues = _seedAxis >= 0 ? grid.Axes[_seedAxis].Values.Select(v => v[0]).ToList() : [];
+        _keys = new string[RunCount];
+        int templates = RunCount / _inner;
+        _costs = new long[templates];
+        _templates = new Scenario?[Math.Min(templates, KeptTemplates)];
     }
 
+    /// <summary>The grid.</summary>
     public SweepGrid Grid { get; }
 
-    /// <summary>Every run, in grid order (<see cref="SweepRun.Index"/> = position).</summary>
-    public IReadOnlyList<SweepRun> Runs { get; }
+    /// <summary>Number of runs.</summary>
+    public int RunCount { get; }
 
-    /// <summary>Every cell (q, delay, attack, seed), in grid order of their first run.</summary>
-    public IReadOnlyList<SweepCell> Cells { get; }
-
+    /// <summary>The SimByz version keyed into every run.</summary>
     public string SimByzVersion { get; }
 
     /// <summary>The torch device kind keyed into torch runs, or null.</summary>
     public string? Device { get; }
 
-    /// <summary>The setup shared by the defences of <paramref name="cell"/>.</summary>
-    public RunSetup SetupOf(SweepCell cell) => _setups[cell.Index];
+    /// <summary>False when a model shares process-wide state (torch's global generator): its runs go one at a time.</summary>
+    public bool SupportsParallelRuns { get; private set; } = true;
+
+    /// <summary>Number of templates (combinations of every axis but the defences and seeds shorthands).</summary>
+    public int TemplateCount => _costs.Length;
+
+    /// <summary>The run key of run <paramref name="index"/>.</summary>
+    public string KeyOf(int index) => _keys[index];
+
+    /// <summary>The estimated cost of run <paramref name="index"/>: steps × workers × model parameters.</summary>
+    public long CostOf(int index) => _costs[index / _inner];
 
     /// <summary>
-    /// Expands <paramref name="grid"/> and checks every combination (each spec resolves at each q, the
-    /// task builds, …) before anything runs.
+    /// The run whose setup run <paramref name="index"/> can share: runs that differ only in the defence
+    /// have the same setup (data, split, delay models, attack), as <c>simbyz run</c> shares one between its defences.
+    /// </summary>
+    public int CellOf(int index) => _defenceAxis < 0 ? index : index - (index / _seedCount % _radix[_defenceAxis]) * _seedCount;
+
+    /// <summary>The seed position of run <paramref name="index"/> on the seeds axis (0 when seeds are linked).</summary>
+    public int SeedIndexOf(int index) => _seedAxis < 0 ? 0 : index % _seedCount;
+
+    /// <summary>Every run's axis values, in grid order.</summary>
+    public IEnumerable<SweepPoint> Points
+    {
+        get
+        {
+            for (int i = 0; i < RunCount; i++) yield return Point(i);
+        }
+    }
+
+    /// <summary>The value index on each axis of run <paramref name="index"/>.</summary>
+    public int[] Coordinates(int index)
+    {
+        var c = new int[_radix.Length];
+        for (int a = _radix.Length - 1; a >= 0; a--)
+        {
+            c[a] = index % _radix[a];
+            index /= _radix[a];
+        }
+        return c;
+    }
+
+    /// <summary>The axis values of run <paramref name="index"/>.</summary>
+    public SweepPoint Point(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, RunCount);
+        var c = Coordinates(index);
+        int q = 0;
+        string delay = "", defence = "";
+        ulong seed = 0;
+        SweepAttack? attack = null;
+        var names = new List<string>();
+        var labels = new List<string>();
+        for (int a = 0; a < c.Length; a++)
+        {
+            var axis = Grid.Axes[a];
+            var value = axis.Values[c[a]];
+            for (int f = 0; f < axis.Fields.Count; f++)
+            {
+                var v = value[f];
+                switch (axis.Fields[f].Kind)
+                {
+                    case SweepFieldKind.Q: q = (int)v.Json; break;
+                    case SweepFieldKind.Delay: delay = v.Label; break;
+                    case SweepFieldKind.Attack: attack = v.Attack; break;
+                    case SweepFieldKind.Defence: defence = v.Label; break;
+                    case SweepFieldKind.Seed: seed = (ulong)v.Json; break;
+                    default:
+                        names.Add(axis.Fields[f].Name);
+                        labels.Add(v.Label);
+                        break;
+                }
+            }
+        }
+        // Path columns in their documented order (the grid's), whatever the axis order.
+        var fields = new string[labels.Count];
+        var fieldNames = new string[labels.Count];
+        int k = 0;
+        foreach (var column in Grid.Columns)
+        {
+            if (column.Kind != SweepFieldKind.Path) continue;
+            int at = names.IndexOf(column.Name);
+            fields[k] = labels[at];
+            fieldNames[k++] = column.Name;
+        }
+        return new SweepPoint(index, c, q, delay, attack!, defence, seed, fields, fieldNames);
+    }
+
+    /// <summary>Run <paramref name="index"/>: its axis values, resolved scenario and key.</summary>
+    public SweepRun Run(int index)
+    {
+        var point = Point(index);
+        var scenario = TemplateScenario(index / _inner);
+        if (_defenceAxis >= 0) scenario = scenario with { Defences = [point.Defence] };
+        if (_seedAxis >= 0) scenario = scenario with { Seed = point.Seed };
+        return new SweepRun(point, scenario, _keys[index]);
+    }
+
+    /// <summary>
+    /// Expands <paramref name="grid"/> and checks every template (each spec resolves at each q, the task
+    /// builds, every declared tolerance condition holds, …) before anything runs; keys every run.
     /// </summary>
     /// <param name="grid">The grid.</param>
     /// <param name="simbyzVersion">The SimByz version (part of each run key).</param>
     /// <param name="device">Torch device kind (cpu, cuda) when the model is a TorchSharp one, else null.</param>
+    /// <param name="threads">Threads for building and keying (the plan does not depend on it).</param>
     /// <exception cref="SimByzException">The first bad combination in grid order, naming the grid, the JSON path and the axis values.</exception>
-    public static SweepPlan Create(SweepGrid grid, string simbyzVersion, string? device = null)
+    public static SweepPlan Create(SweepGrid grid, string simbyzVersion, string? device = null, int threads = 0)
     {
-        var cache = new Dictionary<(string, ulong), LoadedData>();
-        LoadedData Load(string spec, ulong seed)
+        var plan = new SweepPlan(grid, simbyzVersion, device);
+        var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
+        var data = new SweepDataCache(grid.Composition.Catalogs.DataSources, 2 * options.MaxDegreeOfParallelism + 2);
+        var errors = new SimByzException?[plan.TemplateCount];
+        int failed = int.MaxValue;
+        bool parallelRuns = true;
+        Parallel.For(0, plan.TemplateCount, options, (t, loop) =>
         {
-            if (!cache.TryGetValue((spec, seed), out var data))
+            if (t > Volatile.Read(ref failed)) return; // only the first failure in grid order is reported
+            try
             {
-                data = DataSourceCatalog.Load(spec, seed, grid.Composition.Catalogs.DataSources);
-                cache[(spec, seed)] = data;
+                var (scenario, cost, parallel) = plan.CheckTemplate(t, data);
+                if (t < plan._templates.Length) plan._templates[t] = scenario;
+                plan._costs[t] = cost;
+                if (!parallel) Volatile.Write(ref parallelRuns, false);
             }
-            return data;
-        }
+            catch (SimByzException ex)
+            {
+                errors[t] = ex;
+                int seen;
+                while (t < (seen = Volatile.Read(ref failed)) && Interlocked.CompareExchange(ref failed, t, seen) != seen) { }
+            }
+        });
+        if (failed != int.MaxValue) throw errors[failed]!;
+        plan.SupportsParallelRuns = parallelRuns;
 
-        var cellIndex = new Dictionary<(int Q, int Delay, int Attack, int Seed), int>();
-        var cells = new List<SweepCell>();
-        var setups = new List<RunSetup>();
-        var runs = new List<SweepRun>();
-        for (int qi = 0; qi < grid.Q.Count; qi++)
+        // Keys: the runs of a template differ only in their defence and seed, set on the parsed template.
+        const int chunk = 2048;
+        Parallel.For(0, (plan.RunCount + chunk - 1) / chunk, options, c =>
         {
-            for (int di = 0; di < grid.Delays.Count; di++)
+            int lastTemplate = -1;
+            JObject? json = null;
+            for (int i = c * chunk, end = Math.Min(plan.RunCount, (c + 1) * chunk); i < end; i++)
             {
-                for (int ai = 0; ai < grid.Attacks.Count; ai++)
+                int t = i / plan._inner;
+                if (t != lastTemplate)
                 {
-                    for (int fi = 0; fi < grid.Defences.Count; fi++)
-                    {
-                        for (int si = 0; si < grid.Seeds.Count; si++)
-                        {
-                            if (!cellIndex.TryGetValue((qi, di, ai, si), out int c))
-                            {
-                                c = cells.Count;
-                                cellIndex[(qi, di, ai, si)] = c;
-                                var (cell, setup) = BuildCell(grid, c, qi, di, ai, si, Load);
-                                cells.Add(cell);
-                                setups.Add(setup);
-                            }
-                            var scenario = cells[c].Scenario with { Defences = [grid.Defences[fi]] };
-                            runs.Add(new SweepRun(runs.Count, cells[c], fi, grid.Defences[fi], scenario, Key(scenario, simbyzVersion, device)));
-                        }
-                    }
+                    json = (plan.TemplateScenario(t) with { Name = "", Description = "" }).ToJson();
+                    lastTemplate = t;
                 }
+                int r = i % plan._inner;
+                if (plan._seedAxis >= 0) json!["seed"] = new JValue((ulong)plan._seedValues[r % plan._seedCount].Json);
+                if (plan._defenceAxis >= 0) json!["defences"] = new JArray(plan._defenceValues[r / plan._seedCount].Label);
+                plan._keys[i] = KeyOfJson(json!, simbyzVersion, device);
             }
-        }
+        });
+
         // Two grid points that resolve to the same run (e.g. attacks "none" and "honest", or a delay equal
         // to the base's written differently) would store into one file: reject them by name.
-        var seen = new Dictionary<string, SweepRun>(StringComparer.Ordinal);
-        foreach (var run in runs)
+        var seen = new Dictionary<string, int>(plan.RunCount, StringComparer.Ordinal);
+        for (int i = 0; i < plan.RunCount; i++)
         {
-            if (seen.TryGetValue(run.Key, out var earlier))
+            if (seen.TryGetValue(plan._keys[i], out int earlier))
             {
-                throw new SimByzException($"{grid.Source}: runs {earlier.Index} ({earlier.Cell}, defence = {earlier.Defence}) and {run.Index} " +
-                    $"({run.Cell}, defence = {run.Defence}) are the same run (same resolved scenario): remove one of the equivalent axis values");
+                var a = plan.Point(earlier);
+                var b = plan.Point(i);
+                throw new SimByzException($"{grid.Source}: runs {earlier} ({a}, defence = {a.Defence}) and {i} " +
+                    $"({b}, defence = {b.Defence}) are the same run (same resolved scenario): remove one of the equivalent axis values");
             }
-            seen.Add(run.Key, run);
+            seen.Add(plan._keys[i], i);
         }
-        return new SweepPlan(grid, runs, cells, setups.ToArray(), simbyzVersion, device);
+        return plan;
     }
 
     /// <summary>The run key of a resolved one-defence scenario (see the remarks).</summary>
     public static string Key(Scenario scenario, string simbyzVersion, string? device)
+        => KeyOfJson((scenario with { Name = "", Description = "" }).ToJson(), simbyzVersion, device);
+
+    /// <summary>The run key of a scenario given as its <see cref="Scenario.ToJson"/> form with name and description blank.</summary>
+    internal static string KeyOfJson(JObject scenario, string simbyzVersion, string? device)
     {
         var keyed = new JObject(
             new JProperty("format", Format),
             new JProperty("simbyzVersion", simbyzVersion),
             new JProperty("device", device),
-            new JProperty("scenario", (scenario with { Name = "", Description = "" }).ToJson()));
+            new JProperty("scenario", scenario));
         return TraceHash.OfText(keyed.ToString(Formatting.None))[..32];
     }
 
-    private static (SweepCell, RunSetup) BuildCell(SweepGrid grid, int index, int qi, int di, int ai, int si, Func<string, ulong, LoadedData> load)
+    /// <summary>The template's scenario: every defence of the defences shorthand, the base's (or the first) seed.</summary>
+    private Scenario TemplateScenario(int t)
     {
-        var root = (JObject)grid.BaseJson.DeepClone();
-        int q = grid.Q[qi];
-        var attack = grid.Attacks[ai];
-        if (root["byzantine"] is not JObject byzantine)
-        {
-            byzantine = new JObject();
-            root["byzantine"] = byzantine;
-        }
-        byzantine["count"] = q;
-        if (!attack.FromBase)
-        {
-            byzantine["attack"] = attack.Label == "none" ? (q > 0 ? "honest" : null) : attack.Attack;
-            byzantine["dataAttack"] = attack.DataAttack;
-        }
-        if (root["workers"] is not JObject workers)
-        {
-            workers = new JObject();
-            root["workers"] = workers;
-        }
-        workers["compute"] = grid.Delays[di];
-        root["seed"] = grid.Seeds[si];
-        root["defences"] = new JArray(grid.Defences.Values);
+        if (t < _templates.Length && _templates[t] is { } kept) return kept;
+        var (root, _) = TemplateJson(t);
+        return ScenarioLoader.Parse(root, "scenario");
+    }
 
-        string where = $"q = {q}, delay = {grid.Delays[di]}, attack = {attack.Label}, seed = {grid.Seeds[si]}";
-        Scenario scenario;
-        RunSetup setup;
+    /// <summary>The template's scenario JSON and the coordinates of its first run.</summary>
+    private (JObject Json, int[] Coordinates) TemplateJson(int t)
+    {
+        var c = Coordinates(t * _inner);
+        var root = (JObject)Grid.BaseJson.DeepClone();
+        var point = Point(t * _inner);
+        // Paths first, as `--set` would apply them; the shorthands after (the attack reads the final q).
+        for (int a = 0; a < c.Length; a++)
+        {
+            var axis = Grid.Axes[a];
+            for (int f = 0; f < axis.Fields.Count; f++)
+            {
+                if (axis.Fields[f].Kind == SweepFieldKind.Path) ScenarioLoader.ApplySet(root, axis.Fields[f].Name + "=" + axis.Values[c[a]][f].Json.ToString(Formatting.None));
+            }
+        }
+        var byzantine = Child(root, "byzantine");
+        byzantine["count"] = point.Q;
+        if (!point.Attack.FromBase)
+        {
+            byzantine["attack"] = point.Attack.Label == "none" ? (point.Q > 0 ? "honest" : null) : point.Attack.Attack;
+            byzantine["dataAttack"] = point.Attack.DataAttack;
+        }
+        Child(root, "workers")["compute"] = point.Delay;
+        root["seed"] = point.Seed;
+        root["defences"] = _defenceAxis >= 0 ? new JArray(_defenceValues.Select(v => v.Label)) : new JArray(point.Defence);
+        return (root, c);
+    }
+
+    private static JObject Child(JObject root, string key)
+    {
+        if (root[key] is JObject child) return child;
+        child = new JObject();
+        root[key] = child;
+        return child;
+    }
+
+    private (Scenario Scenario, long Cost, bool Parallel) CheckTemplate(int t, SweepDataCache data)
+    {
+        var (root, c) = TemplateJson(t);
+        var point = Point(t * _inner);
+        string where = point.ToString();
         try
         {
-            scenario = ScenarioLoader.Parse(root, "scenario");
+            var scenario = ScenarioLoader.Parse(root, "scenario");
             // The builder checks every defence's and the attack's declared tolerance condition at this
-            // cell's n, q and protocol, so a condition that fails stops the sweep before any run.
-            setup = ScenarioBuilder.Build(scenario, grid.Composition, load);
+            // template's n, q and protocol, so a condition that fails stops the sweep before any run.
+            var setup = ScenarioBuilder.Build(scenario, Grid.Composition, data.Load);
+            long cost = Math.Max(1, scenario.Budget.Steps) * scenario.Workers.Count * (long)Math.Max(1, setup.Model.ParameterCount);
+            return (scenario, cost, setup.Model.SupportsParallelRuns);
         }
         catch (SimByzException ex)
         {
-            throw new SimByzException($"{grid.Source}: {GridPath(ex, grid, qi, di, ai, si)} (in the run with {where})", ex);
+            throw new SimByzException($"{Grid.Source}: {GridPath(ex, c)} (in the run with {where})", ex);
         }
-        return (new SweepCell(index, qi, di, ai, si, q, grid.Delays[di], attack, grid.Seeds[si], scenario), setup);
     }
 
     /// <summary>The error located in the grid: a scenario path (<see cref="SimByzException.JsonPath"/>) maps to
-    /// the axis value it came from when that field is an axis, else to the base.</summary>
-    private static string GridPath(SimByzException ex, SweepGrid grid, int qi, int di, int ai, int si)
+    /// the axis value it came from when that field is an axis the grid gives, else to the base.</summary>
+    private string GridPath(SimByzException ex, int[] c)
     {
         if (ex.JsonPath is not { } path) return "$.base: " + ex.Detail;
-        string detail = ex.Detail;
-        if (path.StartsWith("$.defences[", StringComparison.Ordinal) && grid.Defences.Given)
+        for (int a = 0; a < c.Length; a++)
         {
-            return "$.axes.defences[" + path["$.defences[".Length..] + ": " + detail;
+            var axis = Grid.Axes[a];
+            if (!axis.Given) continue;
+            for (int f = 0; f < axis.Fields.Count; f++)
+            {
+                foreach (string prefix in axis.Fields[f].ScenarioPaths)
+                {
+                    if (path != prefix && !path.StartsWith(prefix + ".", StringComparison.Ordinal) && !path.StartsWith(prefix + "[", StringComparison.Ordinal)) continue;
+                    string rest = path[prefix.Length..];
+                    if (axis.Fields[f].Kind == SweepFieldKind.Attack) rest = "";
+                    if (a == _defenceAxis)
+                    {
+                        // The template holds every defence: $.defences[k] is value k of the axis.
+                        return axis.Path + rest + ": " + ex.Detail;
+                    }
+                    if (axis.Fields[f].Kind == SweepFieldKind.Defence && rest.StartsWith("[0]", StringComparison.Ordinal)) rest = rest[3..];
+                    return axis.ValuePath(c[a], f) + rest + ": " + ex.Detail;
+                }
+            }
         }
-        if (path.StartsWith("$.workers.compute", StringComparison.Ordinal) && grid.Delays.Given)
-        {
-            return $"$.axes.delays[{di}]{path["$.workers.compute".Length..]}: {detail}";
-        }
-        if ((path.StartsWith("$.byzantine.attack", StringComparison.Ordinal) || path.StartsWith("$.byzantine.dataAttack", StringComparison.Ordinal)) && grid.Attacks.Given)
-        {
-            return $"$.axes.attacks[{ai}]: {detail}";
-        }
-        if (path.StartsWith("$.byzantine.count", StringComparison.Ordinal) && grid.Q.Given)
-        {
-            return $"$.axes.q[{qi}]{path["$.byzantine.count".Length..]}: {detail}";
-        }
-        if (path.StartsWith("$.seed", StringComparison.Ordinal) && grid.Seeds.Given)
-        {
-            return $"$.axes.seeds[{si}]{path["$.seed".Length..]}: {detail}";
-        }
-        return $"$.base: {path}: {detail}";
+        return $"$.base: {path}: {ex.Detail}";
     }
 }
-
-/// <summary>A combination of the non-defence axes: the defences of a cell share one <see cref="RunSetup"/>.</summary>
-/// <param name="Index">Position in <see cref="SweepPlan.Cells"/>.</param>
-/// <param name="QIndex">Index on the q axis.</param>
-/// <param name="DelayIndex">Index on the delays axis.</param>
-/// <param name="AttackIndex">Index on the attacks axis.</param>
-/// <param name="SeedIndex">Index on the seeds axis.</param>
-/// <param name="Q">Byzantine workers.</param>
-/// <param name="Delay">The compute-latency model spec.</param>
-/// <param name="Attack">The attack.</param>
-/// <param name="Seed">The root seed.</param>
-/// <param name="Scenario">The resolved scenario with every defence of the grid.</param>
-public sealed record SweepCell(int Index, int QIndex, int DelayIndex, int AttackIndex, int SeedIndex, int Q, string Delay, SweepAttack Attack, ulong Seed, Scenario Scenario)
-{
-    /// <summary>The axis values as one line, for messages.</summary>
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"q = {Q}, delay = {Delay}, attack = {Attack.Label}, seed = {Seed}");
-}
-
-/// <summary>One run of a sweep: one defence in one cell.</summary>
-/// <param name="Index">Position in grid order.</param>
-/// <param name="Cell">Its cell (the other axis values).</param>
-/// <param name="DefenceIndex">Index on the defences axis.</param>
-/// <param name="Defence">The defence spec.</param>
-/// <param name="Scenario">The fully resolved scenario of this run (this defence only).</param>
-/// <param name="Key">The run key (<see cref="SweepPlan"/>, remarks): the stored run's file name.</param>
-public sealed record SweepRun(int Index, SweepCell Cell, int DefenceIndex, string Defence, Scenario Scenario, string Key);

@@ -7,162 +7,237 @@ namespace SimByz.Simulator.Sweeps;
 
 /// <summary>
 /// The outputs of a finished sweep, computed from the runs' results in grid order: results.csv (one
-/// row per run), the accuracy panels (mean and standard deviation over seeds of the final test
-/// accuracy, defence × attack, one panel per (q, delay)) and summary.md.
+/// row per run), the accuracy panels (statistics over seeds of the final test accuracy, defence ×
+/// attack, one panel per facet: q, delay and every path field) and summary.md.
 /// </summary>
 /// <remarks>Pure functions of the plan and the results: byte-stable (invariant culture, shortest
 /// round-trip numbers in the CSV, fixed orders), whatever the thread count or which runs came from
 /// the store.</remarks>
 public static class SweepResults
 {
-    /// <summary>The header of results.csv.</summary>
+    /// <summary>The header of results.csv for a grid without path axes.</summary>
     public const string CsvHeader =
         "run,q,delay,attack,defence,seed,test_accuracy,test_loss,train_loss,steps," +
         MessageCounts.CsvHeader + ",key";
 
+    private const string AxisColumns = "run,q,delay,attack,defence,seed,";
+
+    /// <summary>The header of results.csv: run, q, delay, attack, defence, seed, then one column per path
+    /// field (named by its path, in the order the grid first names it), then the metrics and the key.</summary>
+    public static string Header(SweepGrid grid)
+    {
+        var sb = new StringBuilder(AxisColumns);
+        foreach (var column in grid.Columns)
+        {
+            if (column.Kind == SweepFieldKind.Path) sb.Append(Quote(column.Name)).Append(',');
+        }
+        return sb.Append(CsvHeader[AxisColumns.Length..]).ToString();
+    }
+
     /// <summary>results.csv: the header, then one line per run in grid order with its final evaluation point.</summary>
-    public static string Csv(SweepPlan plan, IReadOnlyList<RunResult> results)
+    public static string Csv(SweepPlan plan, IReadOnlyList<RunResult?> results)
     {
         var sb = new StringBuilder();
-        sb.Append(CsvHeader).Append('\n');
-        foreach (var run in plan.Runs)
+        sb.Append(Header(plan.Grid)).Append('\n');
+        foreach (var point in plan.Points)
         {
-            var r = results[run.Index];
+            var r = results[point.Index] ?? throw new InvalidOperationException($"run {point.Index} has no result");
             var f = r.Final;
-            sb.Append(run.Index).Append(',').Append(run.Cell.Q).Append(',').Append(Quote(run.Cell.Delay)).Append(',')
-                .Append(Quote(run.Cell.Attack.Label)).Append(',').Append(Quote(run.Defence)).Append(',').Append(run.Cell.Seed).Append(',')
-                .Append(MetricsRow.Format(f.TestAccuracy)).Append(',').Append(MetricsRow.Format(f.TestLoss)).Append(',')
+            sb.Append(point.Index).Append(',').Append(point.Q).Append(',').Append(Quote(point.Delay)).Append(',')
+                .Append(Quote(point.Attack.Label)).Append(',').Append(Quote(point.Defence)).Append(',').Append(point.Seed).Append(',');
+            foreach (string field in point.Fields) sb.Append(Quote(field)).Append(',');
+            sb.Append(MetricsRow.Format(f.TestAccuracy)).Append(',').Append(MetricsRow.Format(f.TestLoss)).Append(',')
                 .Append(MetricsRow.Format(f.TrainLoss)).Append(',').Append(r.Steps).Append(',');
-            f.Counts.AppendCsv(sb).Append(',').Append(run.Key).Append('\n');
+            f.Counts.AppendCsv(sb).Append(',').Append(plan.KeyOf(point.Index)).Append('\n');
         }
         return sb.ToString();
     }
 
     /// <summary>
-    /// One panel per (q, delay) combination in grid order: for each defence (row) and attack
-    /// (column), the mean and sample standard deviation (n − 1; NaN for one seed) over seeds of the
-    /// final test accuracy. A NaN accuracy makes its cell NaN.
+    /// One panel per facet (combination of q, delay and every path field) in grid order of its first run:
+    /// for each defence (row) and attack (column), the statistics over seeds of the final test accuracy,
+    /// in seed order. A NaN accuracy makes its cell NaN.
     /// </summary>
-    public static IReadOnlyList<AccuracyPanel> Panels(SweepPlan plan, IReadOnlyList<RunResult> results)
+    public static IReadOnlyList<AccuracyPanel> Panels(SweepPlan plan, IReadOnlyList<RunResult?> results)
     {
-        var g = plan.Grid;
-        var panels = new List<AccuracyPanel>();
-        for (int qi = 0; qi < g.Q.Count; qi++)
+        var builders = new List<PanelBuilder>();
+        var index = new Dictionary<string, PanelBuilder>(StringComparer.Ordinal);
+        foreach (var point in plan.Points)
         {
-            for (int di = 0; di < g.Delays.Count; di++)
+            var facets = Facets(point);
+            string key = string.Join('\u001f', facets.Select(f => f.Label));
+            if (!index.TryGetValue(key, out var builder))
             {
-                var mean = new double[g.Defences.Count, g.Attacks.Count];
-                var std = new double[g.Defences.Count, g.Attacks.Count];
-                for (int fi = 0; fi < g.Defences.Count; fi++)
-                {
-                    for (int ai = 0; ai < g.Attacks.Count; ai++)
-                    {
-                        var values = plan.Runs
-                            .Where(r => r.Cell.QIndex == qi && r.Cell.DelayIndex == di && r.Cell.AttackIndex == ai && r.DefenceIndex == fi)
-                            .OrderBy(r => r.Cell.SeedIndex)
-                            .Select(r => results[r.Index].Final.TestAccuracy)
-                            .ToList();
-                        (mean[fi, ai], std[fi, ai]) = MeanStd(values);
-                    }
-                }
-                panels.Add(new AccuracyPanel(g.Q[qi], g.Delays[di], g.Defences.Values, g.Attacks.Values.Select(a => a.Label).ToList(), mean, std, g.Seeds.Count));
+                builder = new PanelBuilder(facets);
+                index.Add(key, builder);
+                builders.Add(builder);
             }
+            var r = results[point.Index] ?? throw new InvalidOperationException($"run {point.Index} has no result");
+            builder.Add(point.Defence, point.Attack.Label, r.Final.TestAccuracy);
         }
-        return panels;
+        return builders.Select(b => b.Build()).ToList();
     }
 
-    /// <summary>Mean and sample standard deviation, summed in the given order.</summary>
+    private static List<(string Column, string Label)> Facets(SweepPoint point)
+    {
+        var facets = new List<(string, string)>(2 + point.Fields.Count)
+        {
+            ("q", point.Q.ToString(CultureInfo.InvariantCulture)),
+            ("delay", point.Delay),
+        };
+        for (int i = 0; i < point.Fields.Count; i++) facets.Add((point.FieldNames[i], point.Fields[i]));
+        return facets;
+    }
+
+    /// <summary>Mean and sample standard deviation (see <see cref="SeedStatistics"/>).</summary>
     public static (double Mean, double Std) MeanStd(IReadOnlyList<double> values)
     {
-        if (values.Count == 0) return (double.NaN, double.NaN);
-        double sum = 0;
-        foreach (double v in values) sum += v;
-        double mean = sum / values.Count;
-        if (values.Count < 2) return (mean, double.NaN);
-        double squares = 0;
-        foreach (double v in values) squares += (v - mean) * (v - mean);
-        return (mean, Math.Sqrt(squares / (values.Count - 1)));
+        var s = SeedStatistics.Of(values);
+        return (s.Mean, s.Std);
     }
 
-    /// <summary>The title of a panel: its q and delay when the grid varies them.</summary>
+    /// <summary>The facet columns whose value changes over the grid: they title the panels.</summary>
+    public static IReadOnlyList<string> VaryingFacets(SweepGrid grid) => Varying.GetValue(grid, ComputeVaryingFacets);
+
+    // Every panel title asks; a path axis may have very many values.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SweepGrid, IReadOnlyList<string>> Varying = [];
+
+    private static IReadOnlyList<string> ComputeVaryingFacets(SweepGrid grid)
+    {
+        var result = new List<string>();
+        if (grid.ValuesOf(SweepFieldKind.Q).Count > 1) result.Add("q");
+        if (grid.ValuesOf(SweepFieldKind.Delay).Count > 1) result.Add("delay");
+        foreach (var column in grid.Columns)
+        {
+            if (column.Kind != SweepFieldKind.Path) continue;
+            foreach (var axis in grid.Axes)
+            {
+                int f = axis.Fields.ToList().IndexOf(column);
+                if (f >= 0 && axis.Values.Select(v => v[f].Label).Distinct(StringComparer.Ordinal).Count() > 1) result.Add(column.Name);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>The title of a panel: its facet values that vary over the grid.</summary>
     public static string PanelTitle(SweepGrid grid, AccuracyPanel panel)
     {
-        var parts = new List<string>();
-        if (grid.Q.Count > 1) parts.Add($"q = {panel.Q}");
-        if (grid.Delays.Count > 1) parts.Add($"delay = {panel.Delay}");
-        return string.Join(", ", parts);
+        var varying = VaryingFacets(grid);
+        return string.Join(", ", panel.Facets.Where(f => varying.Contains(f.Column)).Select(f => $"{f.Column} = {f.Label}"));
     }
 
-    /// <summary>summary.md: what was swept, then one Markdown table per panel (accuracy in %, mean ± std over seeds).</summary>
-    public static string Markdown(SweepPlan plan, IReadOnlyList<RunResult> results)
+    /// <summary>What the grid varies, e.g. "4 defences × 5 attacks × 2 q × 1 delays × 2 seeds".</summary>
+    public static string Dimensions(SweepGrid grid)
+    {
+        var parts = new List<string>();
+        foreach (var axis in grid.Axes)
+        {
+            if (axis.IsLinked || axis.Fields[0].Kind == SweepFieldKind.Path) parts.Add($"{axis.Count} {axis.Key}");
+        }
+        foreach (var kind in new[] { SweepFieldKind.Defence, SweepFieldKind.Attack, SweepFieldKind.Q, SweepFieldKind.Delay, SweepFieldKind.Seed })
+        {
+            var (axis, _) = grid.AxisOf(kind);
+            if (!axis.IsLinked) parts.Add($"{axis.Count} {axis.Key}");
+        }
+        return string.Join(" × ", parts);
+    }
+
+    /// <summary>
+    /// summary.md: what was swept, then per panel the accuracy table (%, mean ± 95 % confidence interval
+    /// over seeds; defences × attacks, with each defence's worst case over the attacks) and the ranking of
+    /// the defences by worst case (then by mean over the attacks).
+    /// </summary>
+    public static string Markdown(SweepPlan plan, IReadOnlyList<RunResult?> results) => Markdown(plan, Panels(plan, results));
+
+    /// <summary>summary.md from panels computed with <see cref="Panels"/>.</summary>
+    public static string Markdown(SweepPlan plan, IReadOnlyList<AccuracyPanel> panels)
     {
         var g = plan.Grid;
         var b = g.Base;
         var sb = new StringBuilder();
         sb.Append("# Sweep ").Append(g.Name).Append("\n\n");
         if (g.Description.Length > 0) sb.Append(g.Description).Append("\n\n");
-        sb.Append(CultureInfo.InvariantCulture, $"{plan.Runs.Count} runs (SimByz {plan.SimByzVersion}{(plan.Device is null ? "" : ", torch " + plan.Device)}): ")
-            .Append(CultureInfo.InvariantCulture, $"{g.Defences.Count} defences × {g.Attacks.Count} attacks × {g.Q.Count} q × {g.Delays.Count} delays × {g.Seeds.Count} seeds. ")
+        sb.Append(CultureInfo.InvariantCulture, $"{plan.RunCount} runs (SimByz {plan.SimByzVersion}{(plan.Device is null ? "" : ", torch " + plan.Device)}): ")
+            .Append(Dimensions(g)).Append(". ")
             .Append(CultureInfo.InvariantCulture, $"Base scenario `{g.BaseLabel}`{(g.Sets.Count == 0 ? "" : " with " + string.Join(", ", g.Sets.Select(s => "`" + s + "`")))}: ")
             .Append(CultureInfo.InvariantCulture, $"{b.Workers.Count} workers, data `{b.Task.Data}`, model `{b.Task.Model}`, {(b.Protocol.Kind == ProtocolKind.Sync ? "synchronous" : "asynchronous")}, ")
             .Append(CultureInfo.InvariantCulture, $"{b.Budget.Steps} steps, batch {b.Workers.BatchSize}, learning rate {MetricsRow.Format(b.Optimizer.LearningRate)}.\n\n");
-        string seeds = string.Join(", ", g.Seeds.Values);
-        sb.Append(g.Seeds.Count > 1
-            ? $"Final test accuracy (%), mean ± sample standard deviation over seeds {seeds}. Rows: defences; columns: attacks.\n"
-            : $"Final test accuracy (%), seed {seeds}. Rows: defences; columns: attacks.\n");
-        foreach (var panel in Panels(plan, results))
+        var seedValues = g.ValuesOf(SweepFieldKind.Seed).Select(v => v.Label).ToList();
+        string seeds = seedValues.Count <= 10 ? string.Join(", ", seedValues) : $"{string.Join(", ", seedValues.Take(3))}, …, {seedValues[^1]} ({seedValues.Count} seeds)";
+        sb.Append(seedValues.Count > 1
+            ? $"Final test accuracy (%), mean ± half-width of the 95 % confidence interval (Student t, n − 1 degrees of freedom) over seeds {seeds}. "
+            : $"Final test accuracy (%), seed {seeds}. ");
+        sb.Append("Rows: defences; columns: attacks; worst case: the lowest mean over the attacks.\n");
+        var varying = VaryingFacets(g);
+        foreach (var panel in panels)
         {
             string title = PanelTitle(g, panel);
             sb.Append('\n');
             if (title.Length > 0) sb.Append("## ").Append(title).Append("\n\n");
-            if (g.Q.Count == 1) sb.Append(CultureInfo.InvariantCulture, $"q = {panel.Q}; ");
-            if (g.Delays.Count == 1) sb.Append(CultureInfo.InvariantCulture, $"compute delay `{panel.Delay}`");
-            if (g.Q.Count == 1 || g.Delays.Count == 1) sb.Append("\n\n");
+            var fixedFacets = panel.Facets.Where(f => !varying.Contains(f.Column)).Select(f => f.Column switch
+            {
+                "q" => $"q = {f.Label}",
+                "delay" => $"compute delay `{f.Label}`",
+                _ => $"{f.Column} = `{f.Label}`",
+            }).ToList();
+            if (fixedFacets.Count > 0) sb.Append(string.Join("; ", fixedFacets)).Append("\n\n");
             sb.Append("| defence |");
             foreach (string a in panel.Attacks) sb.Append(' ').Append(Cell(a)).Append(" |");
-            sb.Append("\n|---|");
+            sb.Append(" worst case |\n|---|");
             foreach (var _ in panel.Attacks) sb.Append("---:|");
-            sb.Append('\n');
+            sb.Append("---:|\n");
             for (int fi = 0; fi < panel.Defences.Count; fi++)
             {
                 sb.Append("| ").Append(Cell(panel.Defences[fi])).Append(" |");
                 for (int ai = 0; ai < panel.Attacks.Count; ai++)
                 {
-                    sb.Append(' ').Append(Percent(panel.Mean[fi, ai], panel.Std[fi, ai])).Append(" |");
+                    sb.Append(' ').Append(Percent(panel.Cells[fi, ai])).Append(" |");
                 }
-                sb.Append('\n');
+                var (worst, _) = panel.WorstCase(fi);
+                sb.Append(' ').Append(Percent(worst)).Append(" |\n");
+            }
+            if (panel.Defences.Count > 1)
+            {
+                sb.Append("\nRanking (by worst case over the attacks, then by mean over the attacks):\n\n")
+                    .Append("| rank | defence | worst case | at attack | mean over attacks |\n|---:|---|---:|---|---:|\n");
+                var ranked = Enumerable.Range(0, panel.Defences.Count)
+                    .Select(r => (Row: r, Worst: panel.WorstCase(r), Mean: panel.MeanOverAttacks(r)))
+                    .OrderBy(x => double.IsNaN(x.Worst.Mean) ? 1 : 0)
+                    .ThenByDescending(x => double.IsNaN(x.Worst.Mean) ? 0 : x.Worst.Mean)
+                    .ThenByDescending(x => double.IsNaN(x.Mean) ? double.NegativeInfinity : x.Mean)
+                    .ThenBy(x => x.Row)
+                    .ToList();
+                for (int k = 0; k < ranked.Count; k++)
+                {
+                    var (row, (worst, at), mean) = ranked[k];
+                    string cell = at >= 0 ? Percent(panel.Cells[row, at]) : "n/a";
+                    sb.Append(CultureInfo.InvariantCulture, $"| {k + 1} | {Cell(panel.Defences[row])} | {cell} | {(at >= 0 ? Cell(panel.Attacks[at]) : "n/a")} | {Percent(mean)} |\n");
+                }
             }
         }
         return sb.ToString();
     }
 
     /// <summary>Writes results.csv and summary.md into <paramref name="output"/> (committed by the caller).</summary>
-    public static void Write(AtomicOutput output, SweepPlan plan, IReadOnlyList<RunResult> results)
+    public static void Write(AtomicOutput output, SweepPlan plan, IReadOnlyList<RunResult?> results, IReadOnlyList<AccuracyPanel>? panels = null)
     {
         output.WriteAllText("results.csv", Csv(plan, results));
-        output.WriteAllText("summary.md", Markdown(plan, results));
+        output.WriteAllText("summary.md", Markdown(plan, panels ?? Panels(plan, results)));
     }
 
-    private static string Percent(double mean, double std)
+    private static string Percent(SeedStatistics s)
     {
-        if (!double.IsFinite(mean)) return "n/a";
-        string m = (100 * mean).ToString("0.0", CultureInfo.InvariantCulture);
-        return double.IsFinite(std) ? m + " ± " + (100 * std).ToString("0.0", CultureInfo.InvariantCulture) : m;
+        if (s.Count == 0 || !double.IsFinite(s.Mean)) return "n/a";
+        string m = (100 * s.Mean).ToString("0.0", CultureInfo.InvariantCulture);
+        return double.IsFinite(s.HalfWidth) ? m + " ± " + (100 * s.HalfWidth).ToString("0.0", CultureInfo.InvariantCulture) : m;
     }
+
+    private static string Percent(double mean) => double.IsFinite(mean) ? (100 * mean).ToString("0.0", CultureInfo.InvariantCulture) : "n/a";
 
     private static string Cell(string s) => "`" + s.Replace("|", "\\|", StringComparison.Ordinal) + "`";
 
-    private static string Quote(string s) => s.Contains(',', StringComparison.Ordinal) || s.Contains('"', StringComparison.Ordinal)
+    /// <summary>A CSV field: quoted when it holds a comma, a quote or a line break.</summary>
+    internal static string Quote(string s) => s.AsSpan().IndexOfAny(",\"\n\r") >= 0
         ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""
         : s;
 }
-
-/// <summary>Final test accuracy of one (q, delay) combination: defences (rows) × attacks (columns), mean and sample std over seeds.</summary>
-/// <param name="Q">Byzantine workers.</param>
-/// <param name="Delay">Compute-latency model spec.</param>
-/// <param name="Defences">Row labels.</param>
-/// <param name="Attacks">Column labels.</param>
-/// <param name="Mean">Mean over seeds, [defence, attack], in [0, 1] (NaN when a run's accuracy is).</param>
-/// <param name="Std">Sample standard deviation over seeds (NaN with one seed).</param>
-/// <param name="Seeds">Seeds per cell.</param>
-public sealed record AccuracyPanel(int Q, string Delay, IReadOnlyList<string> Defences, IReadOnlyList<string> Attacks, double[,] Mean, double[,] Std, int Seeds);

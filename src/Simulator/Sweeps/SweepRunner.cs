@@ -1,45 +1,58 @@
 using System.Collections.Concurrent;
 using SimByz.Scheduler;
 using SimByz.Simulator.Engine;
+using SimByz.Simulator.Scenarios;
 
 namespace SimByz.Simulator.Sweeps;
 
 /// <summary>
-/// Runs the runs of a <see cref="SweepPlan"/> that the <see cref="RunStore"/> does not already hold,
-/// in parallel, storing each as soon as it finishes.
+/// Runs the runs of a <see cref="SweepPlan"/> (all, or a shard's) that the <see cref="RunStore"/> does
+/// not already hold, in parallel, storing each as soon as it finishes.
 /// </summary>
 /// <remarks>
-/// <para>Each run is the deterministic <see cref="TrainingRun"/> of its resolved scenario, from the
-/// setup its cell shares with the cell's other defences; results are placed by grid index, never by
-/// completion order, so nothing depends on the thread count.</para>
+/// <para>Each run is the deterministic <see cref="TrainingRun"/> of its resolved scenario, built from a
+/// setup shared with the runs that differ from it only in the defence (as <c>simbyz run</c> shares one
+/// setup between its defences); results are placed by grid index, never by completion order, so nothing
+/// depends on the thread count or the order runs are taken in. Runs are taken seed by seed, each seed's
+/// runs setup by setup, so a setup and a data source are built once and released when their runs are
+/// built: memory does not grow with the number of runs.</para>
 /// <para>Resumable: a finished run is stored atomically at once; cancelling (Ctrl-C) or a crash loses
 /// only the runs in flight, and a rerun recomputes exactly the runs without a trusted stored file.</para>
 /// </remarks>
 public static class SweepRunner
 {
-    /// <summary>What the store holds for each run of <paramref name="plan"/>.</summary>
-    public static SweepStatus Inspect(SweepPlan plan, RunStore store)
+    /// <summary>What the store holds for <paramref name="indices"/> (default: every run) of <paramref name="plan"/>, read on up to <paramref name="threads"/> threads.</summary>
+    public static SweepStatus Inspect(SweepPlan plan, RunStore store, IReadOnlyList<int>? indices = null, int threads = 0)
     {
-        var results = new RunResult?[plan.Runs.Count];
-        var pending = new List<SweepRun>();
-        var invalid = new List<(SweepRun, string)>();
-        foreach (var run in plan.Runs)
+        indices ??= Enumerable.Range(0, plan.RunCount).ToArray();
+        var results = new RunResult?[plan.RunCount];
+        var problems = new string?[indices.Count];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
+        Parallel.For(0, indices.Count, options, k =>
         {
-            var stored = store.TryLoad(run);
-            if (stored.Result is { } r)
-            {
-                results[run.Index] = r;
-                continue;
-            }
-            if (stored.Problem is { } problem) invalid.Add((run, problem));
-            pending.Add(run);
+            int i = indices[k];
+            var stored = store.TryLoad(plan.KeyOf(i), plan.Point(i).Defence);
+            results[i] = stored.Result;
+            problems[k] = stored.Problem;
+        });
+        var pending = new List<int>();
+        var invalid = new List<(int, string)>();
+        for (int k = 0; k < indices.Count; k++)
+        {
+            int i = indices[k];
+            if (results[i] is not null) continue;
+            if (problems[k] is { } problem) invalid.Add((i, problem));
+            pending.Add(i);
         }
-        return new SweepStatus(results, pending, invalid);
+        pending.Sort();
+        invalid.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+        return new SweepStatus(results, pending, invalid, indices.Count);
     }
 
     /// <summary>
     /// Computes and stores every pending run of <paramref name="status"/> on up to
-    /// <paramref name="threads"/> threads; returns every run's result in grid order.
+    /// <paramref name="threads"/> threads; returns the results by grid index (those of
+    /// <paramref name="status"/> and the computed ones).
     /// </summary>
     /// <param name="plan">The plan.</param>
     /// <param name="store">Where finished runs go.</param>
@@ -50,30 +63,52 @@ public static class SweepRunner
     /// <exception cref="OperationCanceledException">Cancelled; the runs finished so far are stored.</exception>
     /// <exception cref="SimByzException">A run failed (the first in grid order among those that failed);
     /// no new run starts after a failure, and the runs that finished are stored.</exception>
-    public static IReadOnlyList<RunResult> Execute(SweepPlan plan, RunStore store, SweepStatus status, int threads,
+    public static IReadOnlyList<RunResult?> Execute(SweepPlan plan, RunStore store, SweepStatus status, int threads,
         Action<SweepRun, RunResult>? finished = null, CancellationToken cancellation = default)
     {
         var results = status.Results.ToArray();
-        var errors = new Exception?[plan.Runs.Count];
-        var cellLocks = plan.Cells.Select(_ => new object()).ToArray();
+        var errors = new ConcurrentDictionary<int, Exception>();
         var callbackLock = new object();
+        // Seed by seed, setup by setup: a setup and a data source are needed by neighbouring runs only.
+        var order = status.Pending.OrderBy(plan.SeedIndexOf).ThenBy(plan.CellOf).ThenBy(i => i).ToArray();
+        var remaining = new Dictionary<int, int>();
+        foreach (int i in order) remaining[plan.CellOf(i)] = remaining.GetValueOrDefault(plan.CellOf(i)) + 1;
+        var setups = new Dictionary<int, Lazy<RunSetup>>();
+        var setupsLock = new object();
+        var data = new SweepDataCache(plan.Grid.Composition.Catalogs.DataSources, 2 * Math.Max(1, threads) + 2);
         // Models sharing process-wide state (torch's global generator) run one at a time.
-        bool parallel = plan.Cells.All(c => plan.SetupOf(c).Model.SupportsParallelRuns);
-        var options = new ParallelOptions { MaxDegreeOfParallelism = parallel ? Math.Max(1, threads) : 1 };
-        // NoBuffering: workers take the pending runs one at a time in grid order.
-        var source = Partitioner.Create(status.Pending, EnumerablePartitionerOptions.NoBuffering);
-        Parallel.ForEach(source, options, (run, loop) =>
+        var options = new ParallelOptions { MaxDegreeOfParallelism = plan.SupportsParallelRuns ? Math.Max(1, threads) : 1 };
+        // NoBuffering: workers take the runs one at a time in the order above.
+        var source = Partitioner.Create(order, EnumerablePartitionerOptions.NoBuffering);
+        Parallel.ForEach(source, options, (index, loop) =>
         {
             if (cancellation.IsCancellationRequested) { loop.Stop(); return; }
+            SweepRun? run = null;
             try
             {
+                run = plan.Run(index);
+                int cell = plan.CellOf(index);
+                Lazy<RunSetup> setup;
+                lock (setupsLock)
+                {
+                    if (!setups.TryGetValue(cell, out setup!))
+                    {
+                        var scenario = run.Scenario;
+                        setup = new Lazy<RunSetup>(() => ScenarioBuilder.Build(scenario, plan.Grid.Composition, data.Load));
+                        setups[cell] = setup;
+                    }
+                }
                 TrainingRun training;
-                // The cell's setup is shared: build runs from it one at a time (the data attack and the
-                // model prototype are used while a run is being built).
-                lock (cellLocks[run.Cell.Index]) training = new TrainingRun(plan.SetupOf(run.Cell), run.Defence);
+                // The setup is shared: build runs from it one at a time (the data attack and the model
+                // prototype are used while a run is being built).
+                lock (setup) training = new TrainingRun(setup.Value, run.Defence);
+                lock (setupsLock)
+                {
+                    if (--remaining[cell] == 0) setups.Remove(cell);
+                }
                 var result = training.Run(cancellation: cancellation);
                 store.Save(run, plan, result);
-                results[run.Index] = result;
+                results[index] = result;
                 if (finished is not null)
                 {
                     lock (callbackLock) finished(run, result);
@@ -85,28 +120,22 @@ public static class SweepRunner
             }
             catch (SimByzException ex)
             {
-                errors[run.Index] = new SimByzException($"run {run.Index} ({run.Cell}, defence = {run.Defence}): {ex.Message}", ex);
+                string what = run is null ? $"run {index}" : $"run {index} ({run.Point}, defence = {run.Defence})";
+                errors[index] = new SimByzException($"{what}: {ex.Message}", ex);
                 loop.Stop();
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                errors[run.Index] = new SimByzException($"run {run.Index}: cannot store it under {store.Directory}: {ex.Message}", ex);
+                errors[index] = new SimByzException($"run {index}: cannot store it under {store.Directory}: {ex.Message}", ex);
                 loop.Stop();
             }
         });
         cancellation.ThrowIfCancellationRequested();
-        if (errors.FirstOrDefault(e => e is not null) is { } first) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
-        var missing = Array.FindIndex(results, r => r is null);
-        if (missing >= 0) throw new InvalidOperationException($"run {missing} has no result");
-        return results!;
+        if (!errors.IsEmpty) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(errors[errors.Keys.Min()]).Throw();
+        foreach (int i in status.Pending)
+        {
+            if (results[i] is null) throw new InvalidOperationException($"run {i} has no result");
+        }
+        return results;
     }
-}
-
-/// <summary>What the store holds before a sweep runs.</summary>
-/// <param name="Results">Trusted stored results by grid index (null: to run).</param>
-/// <param name="Pending">Runs to compute, in grid order.</param>
-/// <param name="Invalid">Stored files not trusted (to be recomputed), with the reason.</param>
-public sealed record SweepStatus(IReadOnlyList<RunResult?> Results, IReadOnlyList<SweepRun> Pending, IReadOnlyList<(SweepRun Run, string Reason)> Invalid)
-{
-    public int Cached => Results.Count(r => r is not null);
 }

@@ -65,4 +65,70 @@ public class SweepCommandTests
         Assert.Equal(2, code);
         Assert.Contains("grid file 'no/such/grid.json' does not exist", err, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Sweep_ShardsThenCollect_ByteIdenticalToTheUnshardedSweep_MissingRunsListedExit3()
+    {
+        using var dir = new SweepFixtures.TempDir();
+        File.WriteAllText(dir.File("grid.json"), SweepFixtures.Grid(
+            "\"protocol.maxStaleness\": [0, 4], \"defences\": [\"mean\", \"median\"], \"attacks\": [\"sign-flip:s=4\", \"label-flip\"], \"seeds\": [1, 2]"));
+        var (code, _, err) = Run("sweep", dir.File("grid.json"), "--out", dir.File("plain"), "--threads", "2");
+        Assert.True(code == 0, err);
+
+        string store = dir.File("store");
+        var (c0, out0, e0) = Run("sweep", dir.File("grid.json"), "--shard", "0/3", "--store", store, "--threads", "1");
+        Assert.True(c0 == 0, e0);
+        Assert.Contains("shard 0/3: ", out0, StringComparison.Ordinal);
+        var (missing, listing, _) = Run("sweep", "collect", dir.File("grid.json"), "--store", store, "--out", dir.File("collected"));
+        Assert.Equal(3, missing);
+        Assert.Contains("runs are missing from", listing, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("collected")));
+        foreach (string shard in new[] { "1/3", "2/3" })
+        {
+            var (c, _, e) = Run("sweep", dir.File("grid.json"), "--shard", shard, "--store", store, "--threads", "2");
+            Assert.True(c == 0, e);
+        }
+        Assert.Equal(16, Directory.GetFiles(store, "*.json").Length); // each run computed by exactly one shard
+        var (collected, _, ce) = Run("sweep", "collect", dir.File("grid.json"), "--store", store, "--out", dir.File("collected"));
+        Assert.True(collected == 0, ce);
+        foreach (string file in new[] { "results.csv", "summary.md", "heatmap.png", "accuracy.png" })
+        {
+            Assert.Equal(File.ReadAllBytes(dir.File("plain/" + file)), File.ReadAllBytes(dir.File("collected/" + file)));
+        }
+        string csv = File.ReadAllText(dir.File("plain/results.csv"));
+        Assert.StartsWith("run,q,delay,attack,defence,seed,protocol.maxStaleness,test_accuracy,", csv, StringComparison.Ordinal);
+        string summary = File.ReadAllText(dir.File("plain/summary.md"));
+        Assert.Contains("## protocol.maxStaleness = 4", summary, StringComparison.Ordinal);
+        Assert.Contains("95 % confidence interval (Student t", summary, StringComparison.Ordinal);
+        Assert.Contains("| rank | defence | worst case | at attack | mean over attacks |", summary, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--shard", "1/2")]
+    [InlineData("--shard", "2/2", "--store", "x")]
+    public void Sweep_BadShardOptions_Exit2(params string[] options)
+    {
+        string grid = Path.Combine(SweepFixtures.RepoRoot, "sweeps", "example.json");
+        var (code, _, err) = Run(["sweep", grid, .. options]);
+        Assert.Equal(2, code);
+        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void Submit_DryRun_PrintsTheArrayAndCollectScripts_WithAbsoluteCommand()
+    {
+        using var dir = new SweepFixtures.TempDir();
+        string grid = Path.Combine(SweepFixtures.RepoRoot, "sweeps", "example.json");
+        var (code, output, err) = Run("sweep", "submit", grid, "--slurm", "--store", dir.File("store"), "--out", dir.File("out"), "--tasks", "4",
+            "--partition", "gpu", "--time", "1:00:00", "--cpus-per-task", "2", "--dry-run");
+        Assert.True(code == 0, err);
+        Assert.Contains("#SBATCH --array=0-3", output, StringComparison.Ordinal);
+        Assert.Contains("#SBATCH --partition=gpu", output, StringComparison.Ordinal);
+        Assert.Contains("#SBATCH --time=1:00:00", output, StringComparison.Ordinal);
+        Assert.Contains("#SBATCH --cpus-per-task=2", output, StringComparison.Ordinal);
+        Assert.Contains($"sweep {grid} --shard \"${{SLURM_ARRAY_TASK_ID}}/4\" --store {dir.File("store")}", output, StringComparison.Ordinal);
+        Assert.Contains($"sweep collect {grid} --store {dir.File("store")} --out {dir.File("out")}", output, StringComparison.Ordinal);
+        Assert.Contains("/simbyz.dll sweep", output, StringComparison.Ordinal); // dotnet with the absolute path of this build
+        Assert.False(Directory.Exists(dir.File("out")));
+    }
 }

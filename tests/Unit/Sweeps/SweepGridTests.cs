@@ -6,20 +6,25 @@ namespace SimByz.Tests.Unit.Sweeps;
 
 public class SweepGridTests
 {
+    internal static IReadOnlyList<string> Labels(SweepGrid grid, SweepFieldKind kind) => grid.ValuesOf(kind).Select(v => v.Label).ToList();
+
     [Fact]
     public void Parse_FullGrid_ReadsEveryAxisInOrder()
     {
         var grid = Parse(Grid("\"defences\": [\"mean\", \"krum:f=1\"], \"attacks\": [\"none\", \"label-flip\", \"ipm:eps=0.5\"], " +
             "\"q\": [2, 1], \"delays\": [\"constant:t=10ms\", \"exponential:mean=5ms\"], \"seeds\": [7, 3]"));
         Assert.Equal("tiny", grid.Name);
-        Assert.Equal(["mean", "krum:f=1"], grid.Defences.Values);
-        Assert.Equal(["none", "label-flip", "ipm:eps=0.5"], grid.Attacks.Values.Select(a => a.Label));
-        Assert.Equal("label-flip", grid.Attacks[1].DataAttack);
-        Assert.Null(grid.Attacks[1].Attack);
-        Assert.Equal("ipm:eps=0.5", grid.Attacks[2].Attack);
-        Assert.Equal([2, 1], grid.Q.Values);
-        Assert.Equal(["constant:t=10ms", "exponential:mean=5ms"], grid.Delays.Values);
-        Assert.Equal([7UL, 3UL], grid.Seeds.Values);
+        Assert.Equal(["mean", "krum:f=1"], Labels(grid, SweepFieldKind.Defence));
+        Assert.Equal(["none", "label-flip", "ipm:eps=0.5"], Labels(grid, SweepFieldKind.Attack));
+        var attacks = grid.ValuesOf(SweepFieldKind.Attack);
+        Assert.Equal("label-flip", attacks[1].Attack!.DataAttack);
+        Assert.Null(attacks[1].Attack!.Attack);
+        Assert.Equal("ipm:eps=0.5", attacks[2].Attack!.Attack);
+        Assert.Equal(["2", "1"], Labels(grid, SweepFieldKind.Q));
+        Assert.Equal(["constant:t=10ms", "exponential:mean=5ms"], Labels(grid, SweepFieldKind.Delay));
+        Assert.Equal(["7", "3"], Labels(grid, SweepFieldKind.Seed));
+        // The shorthands are the dimensions, in the documented order (seeds innermost).
+        Assert.Equal(["q", "delays", "attacks", "defences", "seeds"], grid.Axes.Select(a => a.Key));
         Assert.Equal(2 * 3 * 2 * 2 * 2, grid.RunCount);
         Assert.Equal(8, grid.Base.Workers.Count); // the fixed overrides apply to the base
     }
@@ -28,12 +33,12 @@ public class SweepGridTests
     public void Parse_MissingAxes_TakeTheBaseScenarioValues()
     {
         var grid = Parse(Grid("\"seeds\": [1]"));
-        Assert.False(grid.Defences.Given);
-        Assert.Equal(["mean", "median", "krum:f=8", "zeno:b=9,rho=0.0005"], grid.Defences.Values);
-        Assert.Equal(["sign-flip:s=4"], grid.Attacks.Values.Select(a => a.Label));
-        Assert.Equal([2], grid.Q.Values);
-        Assert.Equal(["lognormal:mu=-4.6,sigma=0.25"], grid.Delays.Values);
-        Assert.True(grid.Seeds.Given);
+        Assert.False(grid.AxisOf(SweepFieldKind.Defence).Axis.Given);
+        Assert.Equal(["mean", "median", "krum:f=8", "zeno:b=9,rho=0.0005"], Labels(grid, SweepFieldKind.Defence));
+        Assert.Equal(["sign-flip:s=4"], Labels(grid, SweepFieldKind.Attack));
+        Assert.Equal(["2"], Labels(grid, SweepFieldKind.Q));
+        Assert.Equal(["lognormal:mu=-4.6,sigma=0.25"], Labels(grid, SweepFieldKind.Delay));
+        Assert.True(grid.AxisOf(SweepFieldKind.Seed).Axis.Given);
     }
 
     [Theory]
@@ -45,7 +50,7 @@ public class SweepGridTests
     [InlineData("\"delays\": [\"constant:t=1ms\", \"warp:speed=9\"]", "grid.json: $.axes.delays[1]: ")]
     [InlineData("\"defences\": []", "grid.json: $.axes.defences: is empty")]
     [InlineData("\"seeds\": [-1]", "grid.json: $.axes.seeds[0]: -1 is out of range")]
-    [InlineData("\"colours\": [1]", "grid.json: $.axes.colours: unknown field (allowed here: attacks, defences, delays, q, seeds)")]
+    [InlineData("\"colours\": [1]", "grid.json: $.axes.colours: 'colours' is not a scenario field: the scenario has no field 'colours'")]
     public void Parse_BadAxis_NamesTheJsonPath(string axes, string expected)
     {
         var ex = Assert.Throws<SimByzException>(() => Parse(Grid(axes)));
@@ -79,7 +84,7 @@ public class SweepGridTests
         Assert.Equal("grid", grid.Name); // the file name, when the grid has none
         Assert.Equal("scenarios/small.json", grid.BaseLabel);
         Assert.Equal(5, grid.Base.Workers.Count);
-        Assert.Equal(["gaussian"], grid.Attacks.Values.Select(a => a.Label));
+        Assert.Equal(["gaussian"], Labels(grid, SweepFieldKind.Attack));
     }
 
     [Fact]

@@ -6,6 +6,8 @@ namespace SimByz.Tests.Unit.Sweeps;
 
 public class SweepPlanTests
 {
+    internal static List<SweepRun> Runs(SweepPlan plan) => Enumerable.Range(0, plan.RunCount).Select(plan.Run).ToList();
+
     [Fact]
     public void Create_CartesianProduct_InDocumentedGridOrder()
     {
@@ -25,25 +27,28 @@ public class SweepPlanTests
                 }
             }
         }
-        Assert.Equal(expected, plan.Runs.Select(r => (r.Cell.Q, r.Cell.Delay, r.Cell.Attack.Label, r.Defence, r.Cell.Seed)));
-        Assert.Equal(Enumerable.Range(0, 32), plan.Runs.Select(r => r.Index));
-        Assert.Equal(16, plan.Cells.Count); // the defences of a cell share its setup
-        foreach (var run in plan.Runs)
+        var runs = Runs(plan);
+        Assert.Equal(expected, runs.Select(r => (r.Point.Q, r.Point.Delay, r.Point.Attack.Label, r.Defence, r.Point.Seed)));
+        Assert.Equal(Enumerable.Range(0, 32), runs.Select(r => r.Index));
+        Assert.Equal(16, runs.Select(r => plan.CellOf(r.Index)).Distinct().Count()); // the defences of a cell share its setup
+        Assert.Equal(8, plan.TemplateCount);
+        foreach (var run in runs)
         {
             var s = run.Scenario;
             Assert.Equal([run.Defence], s.Defences);
-            Assert.Equal(run.Cell.Q, s.Byzantine.Count);
-            Assert.Equal(run.Cell.Delay, s.Workers.Compute);
-            Assert.Equal(run.Cell.Seed, s.Seed);
+            Assert.Equal(run.Point.Q, s.Byzantine.Count);
+            Assert.Equal(run.Point.Delay, s.Workers.Compute);
+            Assert.Equal(run.Point.Seed, s.Seed);
+            Assert.Equal(SweepPlan.Key(s, SweepFixtures.Version, null), run.Key); // keyed as the scenario itself
         }
-        Assert.Equal(32, plan.Runs.Select(r => r.Key).Distinct().Count());
+        Assert.Equal(32, runs.Select(r => r.Key).Distinct().Count());
     }
 
     [Fact]
     public void Create_AttackValues_SetAttackOrDataAttack()
     {
         var plan = Plan("\"defences\": [\"mean\"], \"attacks\": [\"none\", \"label-flip\", \"sign-flip:s=2\"], \"q\": [0, 2], \"seeds\": [1]");
-        var byzantine = plan.Runs.Select(r => (r.Cell.Q, r.Cell.Attack.Label, r.Scenario.Byzantine.Attack, r.Scenario.Byzantine.DataAttack)).ToList();
+        var byzantine = Runs(plan).Select(r => (r.Point.Q, r.Point.Attack.Label, r.Scenario.Byzantine.Attack, r.Scenario.Byzantine.DataAttack)).ToList();
         Assert.Contains((0, "none", (string?)null, (string?)null), byzantine);
         Assert.Contains((2, "none", "honest", (string?)null), byzantine); // Byzantine workers that behave honestly
         Assert.Contains((2, "label-flip", (string?)null, "label-flip"), byzantine);
@@ -68,7 +73,7 @@ public class SweepPlanTests
         Assert.StartsWith("grid.json: $.axes.attacks[1]: ", ex.Message, StringComparison.Ordinal);
         Assert.Contains("z=auto is undefined for n=8, f=5", ex.Message, StringComparison.Ordinal);
         Assert.Contains("q = 5", ex.Message, StringComparison.Ordinal);
-        Assert.Equal(4, Plan("\"defences\": [\"median\"], \"attacks\": [\"none\", \"alie:z=1.5\"], \"q\": [2, 5], \"seeds\": [1]").Runs.Count);
+        Assert.Equal(4, Plan("\"defences\": [\"median\"], \"attacks\": [\"none\", \"alie:z=1.5\"], \"q\": [2, 5], \"seeds\": [1]").RunCount);
     }
 
     [Fact]
@@ -94,7 +99,7 @@ public class SweepPlanTests
     public void Key_DependsOnWhatChangesResults_NotOnNames()
     {
         var plan = Plan("\"defences\": [\"mean\"], \"seeds\": [1]");
-        var s = plan.Runs[0].Scenario;
+        var s = plan.Run(0).Scenario;
         string key = SweepPlan.Key(s, "1.0", null);
         Assert.Equal(32, key.Length);
         Assert.Equal(key, SweepPlan.Key(s with { Name = "other", Description = "renamed" }, "1.0", null));

@@ -1,0 +1,47 @@
+using SimByz.Specs;
+using SimByz.Simulator.Composition;
+using SimByz.Simulator.Data;
+
+namespace SimByz.Simulator.Sweeps;
+
+/// <summary>
+/// The data sources a sweep loads, shared by the runs that use the same (data spec, seed) while they are
+/// near each other in the order runs are built: a small least-recently-used set, so that memory does not
+/// grow with the number of seeds. Datasets are immutable; a load is a pure function of (spec, seed), so
+/// evicting and loading again changes nothing but time. Thread-safe.
+/// </summary>
+internal sealed class SweepDataCache
+{
+    private readonly ComponentCatalog<NoContext, DataLoader> _catalog;
+    private readonly int _capacity;
+    private readonly LinkedList<((string Spec, ulong Seed) Key, Lazy<LoadedData> Data)> _entries = new();
+    private readonly object _lock = new();
+
+    public SweepDataCache(ComponentCatalog<NoContext, DataLoader> catalog, int capacity)
+    {
+        _catalog = catalog;
+        _capacity = Math.Max(1, capacity);
+    }
+
+    public LoadedData Load(string spec, ulong seed)
+    {
+        Lazy<LoadedData> data;
+        lock (_lock)
+        {
+            var node = _entries.First;
+            while (node is not null && node.Value.Key != (spec, seed)) node = node.Next;
+            if (node is not null)
+            {
+                _entries.Remove(node);
+            }
+            else
+            {
+                node = new LinkedListNode<((string, ulong), Lazy<LoadedData>)>(((spec, seed), new Lazy<LoadedData>(() => DataSourceCatalog.Load(spec, seed, _catalog))));
+                if (_entries.Count >= _capacity) _entries.RemoveLast();
+            }
+            _entries.AddFirst(node);
+            data = node.Value.Data;
+        }
+        return data.Value;
+    }
+}
