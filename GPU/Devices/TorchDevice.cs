@@ -3,14 +3,6 @@ using TorchSharp;
 
 namespace SimByz.Gpu;
 
-/// <summary>How the user asked for a device: <c>auto</c> (CUDA when available, else CPU), <c>cpu</c> or <c>cuda</c>.</summary>
-public enum TorchDeviceChoice
-{
-    Auto,
-    Cpu,
-    Cuda,
-}
-
 /// <summary>
 /// The torch device a run uses, chosen from <c>--device auto|cpu|cuda</c>, with a one-line
 /// <see cref="Description"/> that the CLI prints and traces record.

@@ -34,39 +34,3 @@ public interface IAggregator
     /// <summary>Forgets state carried across rounds (no-op for stateless rules).</summary>
     void Reset() { }
 }
-
-/// <summary>What the server knows when it aggregates: its model, step size and validation oracle.</summary>
-/// <remarks>Immutable per call. <see cref="None"/> serves rules that need nothing.</remarks>
-public sealed class AggregationContext
-{
-    public static AggregationContext None { get; } = new();
-
-    /// <summary>The server's current model x (empty when unknown).</summary>
-    public ReadOnlyMemory<float> Model { get; init; }
-
-    /// <summary>The learning rate γ the server will apply this round.</summary>
-    public double LearningRate { get; init; }
-
-    /// <summary>Round (sync) or server version (async).</summary>
-    public long Round { get; init; }
-
-    /// <summary>The server's validation oracle (Zeno, Zeno++), or null.</summary>
-    public IValidationOracle? Oracle { get; init; }
-}
-
-/// <summary>
-/// The server's validation data, as Zeno and Zeno++ use it: the loss, and its gradient, of the
-/// current validation batch at a given parameter vector, evaluated in inference mode.
-/// </summary>
-/// <remarks>The simulator owns which batch is current (Zeno draws a new one each round).</remarks>
-public interface IValidationOracle
-{
-    /// <summary>Parameter dimension d.</summary>
-    int Dimension { get; }
-
-    /// <summary>f_r(x): loss of the current validation batch at <paramref name="parameters"/>.</summary>
-    double Loss(ReadOnlySpan<float> parameters);
-
-    /// <summary>Writes ∇f_r(x) into <paramref name="gradient"/> and returns f_r(x).</summary>
-    double LossAndGradient(ReadOnlySpan<float> parameters, Span<float> gradient);
-}

@@ -49,13 +49,3 @@ public interface IAsyncBehaviour
     /// <summary>Whether the messages of a burst are copies of one row or distinct crafted rows.</summary>
     BurstMode BurstMode => BurstMode.Copies;
 }
-
-/// <summary>What the messages of a burst carry.</summary>
-public enum BurstMode
-{
-    /// <summary>One crafted row, sent k times.</summary>
-    Copies,
-
-    /// <summary>k rows crafted together (the gradient attack is asked for k rows), one per message.</summary>
-    Distinct,
-}

@@ -4,16 +4,6 @@ using System.Runtime.Intrinsics.X86;
 
 namespace SimByz.Scheduler;
 
-/// <summary>Identifies a scheduled event so it can be cancelled. Default is "no event".</summary>
-public readonly record struct EventHandle(int Slot, long Sequence)
-{
-    /// <summary>True for a handle returned by <see cref="EventQueue{T}.Schedule"/>.</summary>
-    public bool IsValid => Sequence > 0;
-}
-
-/// <summary>An event as it leaves the queue.</summary>
-public readonly record struct ScheduledEvent<T>(SimTime Time, int Priority, long Sequence, T Payload);
-
 /// <summary>
 /// A priority queue of simulation events ordered by (time, priority, sequence), lowest first.
 /// </summary>

@@ -7,6 +7,3 @@ namespace SimByz.Specs;
 /// <param name="Tolerance">The condition on n and the parameters, e.g. <c>n &gt; 2f+2</c>, or "any".</param>
 /// <param name="Parameters">Its spec parameters with defaults.</param>
 public sealed record ComponentInfo(string Name, string Summary, string Source, string Tolerance, IReadOnlyList<ParameterInfo> Parameters);
-
-/// <summary>One spec parameter: name, type/allowed values, default ("required" if none) and meaning.</summary>
-public sealed record ParameterInfo(string Name, string Type, string Default, string Description);

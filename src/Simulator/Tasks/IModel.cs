@@ -54,6 +54,3 @@ public interface IModel
     /// </summary>
     bool SupportsParallelRuns => true;
 }
-
-/// <summary>Loss and accuracy on a set of examples.</summary>
-public readonly record struct Evaluation(double Loss, double Accuracy);

@@ -9,16 +9,6 @@ using SimByz.Simulator.Composition;
 
 namespace SimByz.Simulator.Traces;
 
-/// <summary>The outcome of <see cref="CounterfactualReplay.Run"/>.</summary>
-/// <param name="Scenario">The scenario re-run (the recorded one with the new defence and attack).</param>
-/// <param name="Results">The new run's results.</param>
-/// <param name="Trace">The new run's trace.</param>
-/// <param name="Comparison">The recorded defences' final metrics, then the new one's.</param>
-/// <param name="ArrivalsCompared">Arrivals whose time, message and worker matched the recorded first defence's.</param>
-/// <param name="TimingMismatch">The first arrival that did not match (null when all compared matched).</param>
-public sealed record CounterfactualResult(Scenario Scenario, IReadOnlyList<RunResult> Results, TraceContent Trace,
-    IReadOnlyList<ComparisonRow> Comparison, long ArrivalsCompared, string? TimingMismatch);
-
 /// <summary>
 /// Counterfactual replay with another defence or attack (<c>simbyz replay --aggregator/--attack</c>):
 /// re-runs the recorded scenario from the same seed with the defence (and attack) replaced.

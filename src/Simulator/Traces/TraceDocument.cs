@@ -5,9 +5,6 @@ using SimByz.Simulator.Scenarios;
 
 namespace SimByz.Simulator.Traces;
 
-/// <summary>One defence's section of a trace: its index, defence spec, and the line range of its event records.</summary>
-public sealed record TraceSection(int Index, string Defence, int RunLine, int FirstLine, int LastLine);
-
 /// <summary>
 /// A trace file read and checked (docs/TRACE_FORMAT.md, Validation): the header (format, version,
 /// config hash), every line a JSON object with a known type, sections in defence order with

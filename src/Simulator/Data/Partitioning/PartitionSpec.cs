@@ -3,37 +3,6 @@ using SimByz.Specs;
 
 namespace SimByz.Simulator.Data.Partitioning;
 
-/// <summary>How the training rows are divided among the workers.</summary>
-public enum PartitionScheme
-{
-    /// <summary>Seeded shuffle, then contiguous near-equal chunks.</summary>
-    Iid,
-
-    /// <summary>Label skew from Dirichlet draws (see <see cref="DirichletVariant"/>).</summary>
-    Dirichlet,
-
-    /// <summary>McMahan et al. 2017 shards: sort by label, cut into n·k shards, k per worker.</summary>
-    Shards,
-}
-
-/// <summary>The two Dirichlet procedures found in the literature and public code.</summary>
-public enum DirichletVariant
-{
-    /// <summary>
-    /// Hsu, Qi and Brown 2019 ("Measuring the effects of non-identical data distribution"): each
-    /// worker has a near-equal share of the rows and its own class mix q ~ Dir(α·p), p the class
-    /// frequencies. The default.
-    /// </summary>
-    Hsu,
-
-    /// <summary>
-    /// Yurochkin et al. 2019, as coded in NIID-Bench (Li et al. 2022, <c>noniid-labeldir</c>): per
-    /// class, proportions over the workers ~ Dir_n(α) cut that class's rows; redrawn until every
-    /// worker has at least <c>min-size</c> rows. Worker sizes vary.
-    /// </summary>
-    PerClass,
-}
-
 /// <summary>
 /// A partition spec: <c>iid</c>, <c>dirichlet:alpha=0.5</c> (options <c>variant=hsu|per-class</c>,
 /// <c>min-size=N</c>), or <c>shards:k=2</c>. Immutable, validated on construction.

@@ -3,34 +3,6 @@ using System.IO.Compression;
 
 namespace SimByz.Simulator.Data.Readers;
 
-/// <summary>The element types of the IDX format (the third byte of the magic number).</summary>
-public enum IdxDataType : byte
-{
-    UnsignedByte = 0x08,
-    SignedByte = 0x09,
-    Int16 = 0x0B,
-    Int32 = 0x0C,
-    Float32 = 0x0D,
-    Float64 = 0x0E,
-}
-
-/// <summary>An IDX array: its element type, dimensions and values (converted to float32, row-major).</summary>
-public sealed record IdxArray(IdxDataType Type, IReadOnlyList<int> Dimensions, float[] Values)
-{
-    /// <summary>The first dimension (the number of items).</summary>
-    public int Count => Dimensions[0];
-
-    /// <summary>Values per item: the product of the dimensions after the first (1 for a vector).</summary>
-    public int ItemSize => Values.Length == 0 ? ProductAfterFirst() : Values.Length / Count;
-
-    private int ProductAfterFirst()
-    {
-        int p = 1;
-        for (int i = 1; i < Dimensions.Count; i++) p *= Dimensions[i];
-        return p;
-    }
-}
-
 /// <summary>
 /// Reads the IDX format of MNIST and Fashion-MNIST (LeCun et al.; http://yann.lecun.com/exdb/mnist/),
 /// raw or gzip-compressed (single-member gzip, detected by the magic 1F 8B whatever the file name;

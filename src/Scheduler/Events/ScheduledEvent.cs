@@ -1,0 +1,8 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+
+namespace SimByz.Scheduler;
+
+/// <summary>An event as it leaves the queue.</summary>
+public readonly record struct ScheduledEvent<T>(SimTime Time, int Priority, long Sequence, T Payload);

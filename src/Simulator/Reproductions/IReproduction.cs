@@ -1,0 +1,27 @@
+using SimByz.Simulator.Engine;
+
+namespace SimByz.Simulator.Reproductions;
+
+/// <summary>
+/// One reproduction of a published experiment: it runs on the real catalogued components
+/// and returns its tables, CSV files and figure data; the CLI draws the figures and writes the files.
+/// </summary>
+/// <remarks>Implementations are deterministic: the same options give byte-identical CSV and Markdown,
+/// whatever <see cref="ReproductionOptions.Threads"/>.</remarks>
+public interface IReproduction
+{
+    /// <summary>Stable name, e.g. <c>zeno-sign-flip</c>.</summary>
+    string Name { get; }
+
+    /// <summary>One line: what it shows.</summary>
+    string Summary { get; }
+
+    /// <summary>The paper and setting it follows.</summary>
+    string Follows { get; }
+
+    /// <summary>Whether it trains models (and so uses <see cref="ReproductionOptions.Model"/>).</summary>
+    bool Trains { get; }
+
+    /// <summary>Runs the experiment. <paramref name="progress"/> receives short status lines.</summary>
+    ReproductionOutput Run(ReproductionOptions options, Action<string>? progress = null, CancellationToken cancellation = default);
+}

@@ -1,0 +1,7 @@
+using SimByz.Scheduler;
+using SimByz.Simulator.Data;
+
+namespace SimByz.Simulator.Tasks;
+
+/// <summary>Loss and accuracy on a set of examples.</summary>
+public readonly record struct Evaluation(double Loss, double Accuracy);

@@ -1,0 +1,20 @@
+using System.Globalization;
+using System.Text;
+using Newtonsoft.Json.Linq;
+using SimByz.Simulator.Engine;
+using SimByz.Simulator.Output;
+using SimByz.Simulator.Scenarios;
+
+using SimByz.Simulator.Composition;
+
+namespace SimByz.Simulator.Traces;
+
+/// <summary>The outcome of <see cref="CounterfactualReplay.Run"/>.</summary>
+/// <param name="Scenario">The scenario re-run (the recorded one with the new defence and attack).</param>
+/// <param name="Results">The new run's results.</param>
+/// <param name="Trace">The new run's trace.</param>
+/// <param name="Comparison">The recorded defences' final metrics, then the new one's.</param>
+/// <param name="ArrivalsCompared">Arrivals whose time, message and worker matched the recorded first defence's.</param>
+/// <param name="TimingMismatch">The first arrival that did not match (null when all compared matched).</param>
+public sealed record CounterfactualResult(Scenario Scenario, IReadOnlyList<RunResult> Results, TraceContent Trace,
+    IReadOnlyList<ComparisonRow> Comparison, long ArrivalsCompared, string? TimingMismatch);
