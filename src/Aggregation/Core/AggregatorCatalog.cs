@@ -48,7 +48,10 @@ public sealed record AggregatorCatalog(
             .Add(AsyncSgdRule.Info, (p, _) => AsyncSgdRule.Create(p))
             .Add(ZenoPlusPlusRule.Info, (p, _) => ZenoPlusPlusRule.Create(p))
             .Add(KardamRule.Info, KardamRule.Create)
-            .Add(AflGuardRule.Info, (p, _) => AflGuardRule.Create(p)));
+            .Add(AflGuardRule.Info, (p, _) => AflGuardRule.Create(p))
+            .Add(FedAsyncRule.Info, (p, _) => FedAsyncRule.Create(p))
+            .Add(FedBuffRule.Info, (p, _) => FedBuffRule.Create(p))
+            .Add(BasgdRule.Info, (p, c) => BasgdRule.Create(p, name => BuiltIn!.Create(name, c))));
 
     /// <summary>Builds a synchronous rule, with any pre-aggregators in front, from <paramref name="spec"/>.</summary>
     /// <exception cref="SimByzException">Unknown name, bad parameter, or a pre-aggregator in the rule's place.</exception>
