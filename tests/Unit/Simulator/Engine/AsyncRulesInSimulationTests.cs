@@ -1,3 +1,4 @@
+using SimByz.Simulator.Engine;
 using SimByz.Simulator.Output;
 using SimByz.Simulator.Scenarios;
 using SimByz.Testing.Simulator;
@@ -48,5 +49,45 @@ public class AsyncRulesInSimulationTests
         var r = ExperimentRunner.RunAll(scenario, ScenarioBuilder.Build(scenario), 1).Single();
         Assert.Equal(12, r.Steps);
         Assert.Equal(4 * 12, r.Final.HonestApplied);
+    }
+
+    private static RunResult Run(params string[] sets)
+    {
+        var scenario = ScenarioLoader.Parse(Tiny, "tiny").With(sets);
+        return ExperimentRunner.RunAll(scenario, ScenarioBuilder.Build(scenario), 1).Single();
+    }
+
+    [Fact]
+    public void Staleness_MessagesWithEveryMessageApplied_EqualsVersions()
+    {
+        // Async SGD applies every message, so each arrival advances the version by one: both counts agree.
+        var versions = Run("defences=[\"async-sgd\"]");
+        var messages = Run("defences=[\"async-sgd\"]", "protocol.staleness=\"messages\"");
+        Assert.Equal(versions.Rows.Select(r => (r.StalenessMin, r.StalenessMean, r.StalenessMax)), messages.Rows.Select(r => (r.StalenessMin, r.StalenessMean, r.StalenessMax)));
+    }
+
+    [Fact]
+    public void Staleness_MessagesWithHeldMessages_AtLeastVersions()
+    {
+        // FedBuff advances the version once per 4 messages: message staleness is larger.
+        var versions = Run("defences=[\"fedbuff:k=4\"]");
+        var messages = Run("defences=[\"fedbuff:k=4\"]", "protocol.staleness=\"messages\"");
+        Assert.True(messages.Final.StalenessMax > versions.Final.StalenessMax, $"{messages.Final.StalenessMax} vs {versions.Final.StalenessMax}");
+    }
+
+    [Fact]
+    public void Staleness_Time_AtLeastTheNetworkDelayInNanoseconds()
+    {
+        var time = Run("defences=[\"async-sgd\"]", "protocol.staleness=\"time\"", "protocol.maxStaleness=1000000000");
+        Assert.All(time.Rows.Where(r => !double.IsNaN(r.StalenessMin)), r => Assert.True(r.StalenessMin >= 1_000_000, $"min {r.StalenessMin} ns"));
+    }
+
+    [Fact]
+    public void Staleness_Option_RoundTripsThroughTheScenarioJson()
+    {
+        var scenario = ScenarioLoader.Parse(Tiny, "tiny").With("protocol.staleness=\"time\"");
+        Assert.Equal("time", (string?)scenario.ToJson()["protocol"]!["staleness"]);
+        Assert.Equal(SimByz.Simulator.Engine.StalenessMeasure.Time, ScenarioLoader.Parse(scenario.ToJson().ToString(), "again").Protocol.Staleness);
+        Assert.Null(ScenarioLoader.Parse(Tiny, "tiny").ToJson()["protocol"]!["staleness"]);
     }
 }
