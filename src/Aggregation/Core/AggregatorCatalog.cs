@@ -12,7 +12,7 @@ namespace SimByz.Aggregation;
 /// </summary>
 /// <param name="Rules">Synchronous rules (<c>krum</c>, <c>median</c>, …); an entry's twin is its tensor implementation.</param>
 /// <param name="PreAggregators">Pre-aggregators (<c>bucketing</c>, <c>nnm</c>, …): a factory returns the wrapper it puts around the rule after it.</param>
-/// <param name="AsyncRules">Asynchronous rules (<c>async-sgd</c>, <c>zenopp</c>).</param>
+/// <param name="AsyncRules">Asynchronous rules (<c>async-sgd</c>, <c>zenopp</c>, <c>kardam</c>, <c>aflguard</c>, …).</param>
 /// <remarks>
 /// <see cref="BuiltIn"/> holds SimByz's own components in the order of <c>simbyz list</c>; plug-ins
 /// extend a copy (<c>with</c> and <see cref="ComponentCatalog{TContext, T}.Add(CatalogEntry{TContext, T})"/>).
@@ -46,7 +46,12 @@ public sealed record AggregatorCatalog(
             .Add(AdaptiveRobustClippingPreAggregator.Info, AdaptiveRobustClippingPreAggregator.Create),
         new ComponentCatalog<AggregatorBuildContext, IAsyncAggregator>("async rule")
             .Add(AsyncSgdRule.Info, (p, _) => AsyncSgdRule.Create(p))
-            .Add(ZenoPlusPlusRule.Info, (p, _) => ZenoPlusPlusRule.Create(p)));
+            .Add(ZenoPlusPlusRule.Info, (p, _) => ZenoPlusPlusRule.Create(p))
+            .Add(KardamRule.Info, KardamRule.Create)
+            .Add(AflGuardRule.Info, (p, _) => AflGuardRule.Create(p))
+            .Add(FedAsyncRule.Info, (p, _) => FedAsyncRule.Create(p))
+            .Add(FedBuffRule.Info, (p, _) => FedBuffRule.Create(p))
+            .Add(BasgdRule.Info, (p, c) => BasgdRule.Create(p, name => BuiltIn!.Create(name, c))));
 
     /// <summary>Builds a synchronous rule, with any pre-aggregators in front, from <paramref name="spec"/>.</summary>
     /// <exception cref="SimByzException">Unknown name, bad parameter, or a pre-aggregator in the rule's place.</exception>

@@ -6,7 +6,8 @@ namespace SimByz.Simulator.Engine;
 /// <summary>
 /// Asynchronous SGD (DESIGN.md, Asynchronous protocol): each worker loops read x (version v),
 /// compute, send, and starts again as soon as its message leaves. A message arriving at server
-/// version v′ has staleness v′ − v.
+/// version v′ has staleness v′ − v (<see cref="StalenessMeasure.Versions"/>, the default; or the
+/// messages received, or the simulated time, since the read: <see cref="ProtocolOptions.Staleness"/>).
 /// </summary>
 /// <remarks>
 /// <para>Messages staler than <see cref="ProtocolOptions.MaxStaleness"/> are dropped before the
@@ -34,6 +35,9 @@ internal sealed class AsyncProtocol : IProtocol
     private readonly RandomStream?[] _behaviourRngs;
     private readonly ulong _seed;
     private readonly List<SentMessage> _buffer = [];
+    // Messages received by the server so far, and its value when each message (by id) read the model: message staleness.
+    private readonly List<long> _receivedAtRead = [];
+    private long _received;
 
     /// <param name="sim">The run's queue.</param>
     /// <param name="server">The server; its defence is an async rule or a synchronous rule in buffered mode.</param>
@@ -101,6 +105,7 @@ internal sealed class AsyncProtocol : IProtocol
         if (!w.Byzantine || _behaviour is null)
         {
             var p = _fleet.Open(w, _server.Step);
+            NoteRead(p);
             w.ComputeMessage(_server.Parameters, _optimizer, gamma, p.Payload!);
             if (w.Byzantine) Craft([p], gamma);
             _fleet.Dispatch(p, SimTime.Zero);
@@ -117,6 +122,7 @@ internal sealed class AsyncProtocol : IProtocol
         for (int k = 0; k < burst; k++)
         {
             var p = _fleet.Open(w, version);
+            NoteRead(p);
             p.Primary = k == 0;
             if (k == 0) w.ComputeMessage(model, _optimizer, gamma, p.Payload!);
             else burstMessages[0].Payload.AsSpan().CopyTo(p.Payload);
@@ -144,6 +150,12 @@ internal sealed class AsyncProtocol : IProtocol
         if (at != SimTime.MaxValue) _sim.ScheduleAt(at, new EngineEvent(EngineEventKind.Restart, worker, -1), (int)EngineEventKind.Restart);
     }
 
+    private void NoteRead(SentMessage p)
+    {
+        // Ids are dense across the run (crashed messages included), so the list is indexed by id.
+        while (_receivedAtRead.Count <= p.Info.Id) _receivedAtRead.Add(_received);
+    }
+
     private void OnArrival(ScheduledEvent<EngineEvent> e)
     {
         var p = _fleet.Arrive(e, serverVersion: _server.Step);
@@ -152,7 +164,13 @@ internal sealed class AsyncProtocol : IProtocol
             _ledger.Resolve(p, MessageFate.Dropped, double.NaN, "run ended");
             return;
         }
-        long staleness = _server.Step - p.Info.ModelVersion;
+        long staleness = _protocol.Staleness switch
+        {
+            StalenessMeasure.Messages => _received - _receivedAtRead[(int)p.Info.Id],
+            StalenessMeasure.Time => (e.Time - p.Info.Dispatched).Nanoseconds,
+            _ => _server.Step - p.Info.ModelVersion,
+        };
+        _received++;
         p.Info.Staleness = staleness;
         if (_protocol.MaxStaleness >= 0 && staleness > _protocol.MaxStaleness)
         {

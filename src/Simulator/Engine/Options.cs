@@ -30,13 +30,16 @@ public enum SyncWait
 /// <param name="MaxStaleness">Async: drop messages staler than this (−1: no bound).</param>
 /// <param name="AsyncBuffer">Async with a synchronous rule: aggregate every this many arrived messages (the
 /// "buffered" mode that lets staleness-unaware robust rules run asynchronously).</param>
+/// <param name="Staleness">Async: what staleness counts (<c>protocol.staleness</c>: versions, messages or
+/// time in ns); see <see cref="StalenessMeasure"/>. Default versions.</param>
 public sealed record ProtocolOptions(
     ProtocolKind Kind = ProtocolKind.Sync,
     SyncWait Wait = SyncWait.All,
     int K = 0,
     SimTime Deadline = default,
     long MaxStaleness = -1,
-    int AsyncBuffer = 0);
+    int AsyncBuffer = 0,
+    StalenessMeasure Staleness = StalenessMeasure.Versions);
 
 /// <summary>Learning-rate schedule γ_t as a function of the server step t (0-based).</summary>
 public enum LearningRateScheduleKind

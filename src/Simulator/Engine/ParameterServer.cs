@@ -36,6 +36,7 @@ internal sealed class ParameterServer
     private readonly float[][] _history;
     private readonly AggregationDiagnostics _diagnostics = new();
     private readonly List<MetricsRow> _rows = [];
+    private readonly List<(SentMessage Message, double Score)> _held = [];
     private readonly int _d;
     private long _step;
 
@@ -125,15 +126,24 @@ internal sealed class ParameterServer
         ApplyUpdate(_aggregate);
     }
 
-    /// <summary>Lets the async rule decide on <paramref name="message"/>: applied (and the update made) or rejected.</summary>
+    /// <summary>Lets the async rule decide on <paramref name="message"/>: applied (and the update made),
+    /// rejected, or held by a buffering rule; an applied decision also applies every held message
+    /// (resolved first, in arrival order). Held messages still pending when the run ends are dropped
+    /// with the other pending messages.</summary>
     public void DecideAndApply(SentMessage message, long staleness, long round)
     {
         _validation.DrawBatch(_validationSampler);
         var ctx = Context(round);
         var info = message.Info;
         var decision = _asyncRule!.Decide(new AsyncMessage(info.Worker, info.ModelVersion, staleness, message.Payload), ctx, _aggregate);
-        if (decision.Accepted)
+        if (decision.Held)
         {
+            _held.Add((message, decision.Score));
+        }
+        else if (decision.Accepted)
+        {
+            foreach (var (held, score) in _held) _ledger.Resolve(held, MessageFate.Applied, score, null);
+            _held.Clear();
             _ledger.Resolve(message, MessageFate.Applied, decision.Score, decision.Reason);
             ApplyUpdate(_aggregate);
         }

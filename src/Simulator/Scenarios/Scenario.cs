@@ -35,6 +35,11 @@ public sealed record Scenario
     public JObject ToJson()
     {
         var json = CoreJson();
+        // Written only when not the default, so scenario files and traces of existing runs keep their bytes.
+        if (Protocol.Staleness != StalenessMeasure.Versions)
+        {
+            ((JObject)json["protocol"]!).Add(new JProperty("staleness", Protocol.Staleness == StalenessMeasure.Messages ? "messages" : "time"));
+        }
         if (Plugins.Count > 0) json.Add(new JProperty("plugins", new JArray(Plugins)));
         return json;
     }

@@ -193,7 +193,13 @@ public static class ScenarioLoader
             p.Int("k", 0, 0, n),
             p.Duration("deadline") ?? SimTime.Zero,
             p.Long("maxStaleness", -1, -1),
-            p.Int("asyncBuffer", 0, 0, 100_000));
+            p.Int("asyncBuffer", 0, 0, 100_000),
+            p.Choice("staleness", "versions", "versions", "messages", "time") switch
+            {
+                "messages" => StalenessMeasure.Messages,
+                "time" => StalenessMeasure.Time,
+                _ => StalenessMeasure.Versions,
+            });
         if (protocol.Wait == SyncWait.FirstK && protocol.K < 1) throw p.Error($"{p.Path}.k", "wait \"first-k\" needs k in [1, workers.count]");
         if (protocol.Wait == SyncWait.Deadline && protocol.Deadline <= SimTime.Zero) throw p.Error($"{p.Path}.deadline", "wait \"deadline\" needs a positive deadline such as \"50ms\"");
         p.EnsureNoUnknown();
