@@ -129,24 +129,3 @@ public sealed record Scenario
         return flags;
     }
 }
-
-/// <summary>The learning task: data source spec, model spec, partition spec and validation-set size.</summary>
-/// <remarks>Split sizes are a count (integer) or a fraction of the training rows (a number in (0, 1));
-/// a zero test size means the data source's own test set.</remarks>
-public sealed record TaskSection(string Data, string Model, string Partition, SplitSize Validation, SplitSize Test);
-
-/// <summary>The workers: count, minibatch size, default delay models and per-worker overrides, availability windows.</summary>
-public sealed record WorkersSection(int Count, int BatchSize, string Compute, string Network,
-    IReadOnlyList<WorkerOverride> Overrides, IReadOnlyList<AvailabilityWindow> Availability);
-
-/// <summary>Other delay models for some workers (null keeps the default).</summary>
-public sealed record WorkerOverride(IReadOnlyList<int> Workers, string? Compute, string? Network);
-
-/// <summary>Worker <paramref name="Worker"/> is down from <paramref name="Crash"/> until <paramref name="Recover"/> (for good when null).</summary>
-public sealed record AvailabilityWindow(int Worker, SimTime Crash, SimTime? Recover);
-
-/// <summary>Which workers are Byzantine (<c>first</c>, <c>random</c> by seed, or <c>explicit</c> ids) and what they do.</summary>
-/// <remarks><c>Attack</c> is a gradient attack spec, <c>DataAttack</c> a data-level one (both may be given:
-/// the gradient attack then sees the poisoned gradients as the workers' own), <c>Behaviour</c> an
-/// asynchronous timing behaviour (stale replay, delay inflation, bursts).</remarks>
-public sealed record ByzantineSection(int Count, string Select, IReadOnlyList<int> Ids, string? Attack, string? DataAttack, string? Behaviour = null);

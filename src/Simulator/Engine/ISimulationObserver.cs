@@ -3,46 +3,6 @@ using SimByz.Scheduler;
 
 namespace SimByz.Simulator.Engine;
 
-/// <summary>How a sent message ended: every message ends as exactly one of these (DESIGN.md).</summary>
-public enum MessageFate
-{
-    /// <summary>Still in flight (only while the run is going).</summary>
-    Pending,
-
-    /// <summary>Used by the server's update.</summary>
-    Applied,
-
-    /// <summary>Seen by the defence and not used (score too low, not selected).</summary>
-    Rejected,
-
-    /// <summary>Never reached the defence (late for its round, too stale, run ended).</summary>
-    Dropped,
-}
-
-/// <summary>One worker message as the simulator tracks it.</summary>
-public sealed class MessageInfo
-{
-    public long Id { get; init; }
-    public int Worker { get; init; }
-    public bool Byzantine { get; init; }
-
-    /// <summary>Model version (async) or round (sync) the worker read.</summary>
-    public long ModelVersion { get; init; }
-    public SimTime Dispatched { get; init; }
-
-    /// <summary>When the worker finishes computing (set at dispatch, from its compute-latency draw).</summary>
-    public SimTime ComputeDone { get; internal set; }
-
-    /// <summary>When the message reaches the server (compute done + its network-delay draw).</summary>
-    public SimTime Arrival { get; internal set; }
-
-    /// <summary>Server version at arrival minus <see cref="ModelVersion"/> (set on arrival).</summary>
-    public long Staleness { get; internal set; }
-    public MessageFate Fate { get; internal set; }
-    public double Score { get; internal set; } = double.NaN;
-    public string? Reason { get; internal set; }
-}
-
 /// <summary>
 /// Receives everything a run does, in firing order: the hook for traces, metrics and invariant
 /// checks. All members have empty defaults. Called on the run's thread only.
