@@ -11,7 +11,8 @@ namespace SimByz.Simulator.Engine;
 /// </summary>
 /// <remarks>
 /// <para>Messages staler than <see cref="ProtocolOptions.MaxStaleness"/> are dropped before the
-/// defence sees them. An async rule (async SGD, Zeno++) decides per message; a synchronous rule runs
+/// defence sees them. An async rule (async SGD, Zeno++, Kardam, …) decides per message (FedBuff and
+/// BASGD may hold a message for a later update: ParameterServer.DecideAndApply); a synchronous rule runs
 /// in buffered mode, aggregating every <see cref="ProtocolOptions.AsyncBuffer"/> messages that
 /// reached it.</para>
 /// <para>A Byzantine message is crafted when its worker reads the model, from the latest message of

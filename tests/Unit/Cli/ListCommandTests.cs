@@ -12,7 +12,7 @@ public class ListCommandTests
         var (code, stdout, stderr) = Simbyz("list");
         Assert.Equal(0, code);
         Assert.Equal("", stderr);
-        foreach (string expected in new[] { "Aggregation rules", "Asynchronous rules", "  mean — ", "  median — ", "  zeno — ", "  zenopp — ", "  async-sgd — ", "default 0.0005", "reference|plain", "Xie, Koyejo, Gupta, ICML 2019" })
+        foreach (string expected in new[] { "Aggregation rules", "Asynchronous rules", "  mean — ", "  median — ", "  zeno — ", "  zenopp — ", "  async-sgd — ", "  kardam — ", "  aflguard — ", "  fedasync — ", "  fedbuff — ", "  basgd — ", "Damaskinos et al., ICML 2018", "default 0.0005", "reference|plain", "Xie, Koyejo, Gupta, ICML 2019" })
         {
             Assert.Contains(expected, stdout, StringComparison.Ordinal);
         }

@@ -33,7 +33,7 @@ internal sealed class FedAsyncRule : IAsyncAggregator
 {
     public static readonly ComponentInfo Info = new(
         "fedasync", "FedAsync: x ← (1 − α_s)x + α_s·x_client, α_s = α·s(staleness), s constant|polynomial|hinge",
-        "Xie, Koyejo, Gupta, arXiv 1903.03934 (2019); x_client = x_read − γ_read·u from the server's model history",
+        "Xie, Koyejo, Gupta, arXiv 1903.03934 (2019); x_client = x_read − γ_read·u, the read model from the rule's own record of the versions it saw",
         "none (q = 0)",
         [
             new("alpha", "number in (0, 1]", "0.6", "mixing weight α"),

@@ -31,8 +31,8 @@ namespace SimByz.Aggregation.Rules;
 /// (Λ(τ) = 1/(1 + τ)) or <c>damping=none</c>.</para>
 /// <para><b>Tolerance.</b> The paper's guarantee needs n ≥ 3f + 1 (f &lt; n/3). Non-finite messages
 /// are rejected (score +∞) and leave the worker's state unchanged.</para>
-/// <para>Deterministic: norms use <see cref="DetVec"/> (fixed summation order); the quantile is a
-/// sort of the coefficients in arrival order. Stateful (per worker: its last gradient and model;
+/// <para>Deterministic: norms use <see cref="DetVec"/> (fixed summation order); K is kept sorted
+/// (binary insertion, O(m) per message). Stateful (per worker: its last gradient and model;
 /// the coefficients K, growing by one double per scored message); one instance per simulation, not
 /// thread-safe. <see cref="Reset"/> forgets everything.</para>
 /// </remarks>
@@ -53,8 +53,8 @@ internal sealed class KardamRule : IAsyncAggregator
     private readonly string _damping;
     private readonly double _beta;
     private readonly Dictionary<int, (float[] Gradient, float[] Model)> _last = [];
+    // K kept sorted (binary insertion): the quantile is one index, not a sort per message.
     private readonly List<double> _coefficients = [];
-    private double[] _sorted = [];
 
     private KardamRule(int n, int f, string damping, double beta)
     {
@@ -122,7 +122,8 @@ internal sealed class KardamRule : IAsyncAggregator
 
         if (!double.IsNaN(k))
         {
-            _coefficients.Add(k);
+            int at = _coefficients.BinarySearch(k);
+            _coefficients.Insert(at < 0 ? ~at : at, k);
             double threshold = Quantile();
             if (!(k <= threshold))
             {
@@ -139,13 +140,9 @@ internal sealed class KardamRule : IAsyncAggregator
     private double Quantile()
     {
         int m = _coefficients.Count;
-        if (_sorted.Length < m) _sorted = new double[Math.Max(m, 2 * _sorted.Length)];
-        var s = _sorted.AsSpan(0, m);
-        _coefficients.CopyTo(s);
-        s.Sort();
         // Nearest rank ⌈m(n − f)/n⌉, in integers so that no rounding moves the rank.
         int n = _n > 0 ? _n : Math.Max(1, _last.Count);
         long rank = ((long)m * (n - _f) + n - 1) / n;
-        return s[(int)Math.Clamp(rank, 1, m) - 1];
+        return _coefficients[(int)Math.Clamp(rank, 1, m) - 1];
     }
 }
