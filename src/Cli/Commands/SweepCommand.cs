@@ -51,7 +51,7 @@ internal static class SweepCommand
         var plan = SweepPlan.Create(grid, VersionCommand.SimByzVersion, device);
         output.WriteLine($"{plan.Runs.Count} runs: {grid.Defences.Count} defences × {grid.Attacks.Count} attacks × {grid.Q.Count} q × " +
             $"{grid.Delays.Count} delays × {grid.Seeds.Count} seeds; output {outDir}");
-        var store = new RunStore(Path.Combine(outDir, "runs"));
+        var store = new RunStore(Path.Combine(files.FullPath, "runs"));
         var status = SweepRunner.Inspect(plan, store);
         foreach (var (run, reason) in status.Invalid)
         {
