@@ -22,7 +22,7 @@ internal sealed class TorchCenteredClipping(double tau, int iterations) : ITenso
     private Tensor? _state;
 
     public static TorchCenteredClipping Create(SpecParameters p)
-        => new(p.GetDouble("tau", defaultValue: 100, min: double.Epsilon), p.GetInt("iters", defaultValue: 1, min: 1));
+        => new(p.GetDouble("tau", defaultValue: 100, min: double.Epsilon), p.GetInt("iters", defaultValue: 1, min: 1, max: SimByz.Aggregation.Rules.IterationLimit.Max));
 
     public string Spec => $"cc:tau={tau.ToString(CultureInfo.InvariantCulture)},iters={iterations}";
 

@@ -5,6 +5,7 @@ using SimByz.Aggregation;
 using SimByz.Aggregation.IO;
 using SimByz.Cli.Composition;
 using SimByz.Scheduler;
+using SimByz.Simulator.Output;
 
 namespace SimByz.Cli.Commands;
 
@@ -64,6 +65,8 @@ internal static class AggregateCommand
         {
             throw new SimByzException($"--backend '{backend}' is unknown (allowed: cpu, torch)");
         }
+        // The output file is taken first: a path that is a folder, a device or in use is refused before the work.
+        using var file = outputPath is null ? null : new AtomicFile(outputPath);
         var root = CliComposition.Create(plugins, device, torchBackend: backend == "torch").Root;
         RejectAsynchronousRule(root.Catalogs.Aggregators, ruleSpec);
         string backendDescription = root.Backend.Device ?? "cpu (managed)";
@@ -77,7 +80,11 @@ internal static class AggregateCommand
         var result = new float[matrix.Columns];
         var diagnostics = new AggregationDiagnostics();
         aggregator.Aggregate(batch, result, AggregationContext.None, diagnostics);
-        if (outputPath is not null) NpyFile.WriteVector(outputPath, result);
+        if (file is not null)
+        {
+            using (var stream = file.Create()) stream.Write(NpyFile.EncodeVector(result));
+            file.Commit();
+        }
         WriteJson(output, aggregator.Spec, backendDescription, inputPath, outputPath, matrix, result, diagnostics);
     }
 

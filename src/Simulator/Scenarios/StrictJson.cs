@@ -40,6 +40,7 @@ public static class StrictJson
     /// <exception cref="SimByzException">Malformed JSON, text after the value, or a value the policy rejects.</exception>
     public static JToken Parse(string text, string source)
     {
+        if (text.AsSpan().Trim().IsEmpty) throw new SimByzException($"{source}: empty: expected a JSON value");
         JToken token;
         try
         {

@@ -29,7 +29,7 @@ internal sealed class CenteredClippingRule : IAggregator, IChunkJob
         "Karimireddy, He, Jaggi, ICML 2021 (ByzFL CenteredClipping)", "no per-call condition",
         [
             new("tau", "number > 0", "100", "clipping radius τ"),
-            new("iters", "integer ≥ 1", "1", "iterations L per round"),
+            new("iters", "integer in [1, 10000]", "1", "iterations L per round"),
         ]);
 
     private readonly double _tau;
@@ -48,7 +48,7 @@ internal sealed class CenteredClippingRule : IAggregator, IChunkJob
     }
 
     public static IAggregator Create(SpecParameters p, AggregatorBuildContext _)
-        => new CenteredClippingRule(p.GetDouble("tau", 100, min: double.Epsilon), p.GetInt("iters", defaultValue: 1, min: 1));
+        => new CenteredClippingRule(p.GetDouble("tau", 100, min: double.Epsilon), p.GetInt("iters", defaultValue: 1, min: 1, max: IterationLimit.Max));
 
     public string Spec => field ??= FormattableString.Invariant($"cc:tau={_tau:R},iters={_iters}");
 

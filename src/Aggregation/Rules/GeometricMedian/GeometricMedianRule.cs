@@ -34,7 +34,7 @@ internal sealed class GeometricMedianRule : IAggregator
         [
             new("variant", "byzfl|fedlib", "byzfl", "byzfl: T iterations from zero; fedlib: from the mean until relative change < eps"),
             new("nu", "number > 0", "0.1", "smoothing: distances below ν count as ν"),
-            new("iters", "integer ≥ 1", "3 (byzfl), 100 (fedlib)", "iterations (byzfl) or maximum iterations (fedlib)"),
+            new("iters", "integer in [1, 10000]", "3 (byzfl), 100 (fedlib)", "iterations (byzfl) or maximum iterations (fedlib)"),
             new("eps", "number > 0", "1e-6", "fedlib only: stop when the relative change is below eps"),
         ]);
 
@@ -61,7 +61,7 @@ internal sealed class GeometricMedianRule : IAggregator
     {
         bool fedlib = p.GetChoice("variant", "byzfl", "byzfl", "fedlib") == "fedlib";
         double nu = p.GetDouble("nu", 0.1, min: double.Epsilon);
-        int iters = p.GetInt("iters", defaultValue: fedlib ? 100 : 3, min: 1);
+        int iters = p.GetInt("iters", defaultValue: fedlib ? 100 : 3, min: 1, max: IterationLimit.Max);
         if (!fedlib && p.Has("eps")) throw new SimByzException("geometric-median: parameter 'eps' applies to variant=fedlib only");
         double eps = p.GetDouble("eps", 1e-6, min: double.Epsilon);
         return new GeometricMedianRule(fedlib, nu, iters, eps);

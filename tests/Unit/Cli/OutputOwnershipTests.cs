@@ -1,0 +1,316 @@
+using System.Diagnostics;
+using SimByz.Cli;
+using Xunit;
+
+namespace SimByz.Tests.Unit.Cli;
+
+/// <summary>
+/// An output belongs to one process and appears whole or not at all (README, Guarantees): two processes
+/// writing one folder, two runs picking the default folder at once, SIGTERM and SIGKILL at any moment, a full
+/// or read-only file system, and the memory bound. The process tests start the built <c>simbyz.dll</c> with
+/// <c>dotnet</c>, as a user would.
+/// </summary>
+public class OutputOwnershipTests
+{
+    private static readonly string[] RunFiles = ["metrics.csv", "plot.png", "summary.json", "trace.jsonl"];
+
+    /// <summary>A run long enough (a few seconds) for a second process or a signal to arrive while it works.</summary>
+    private static readonly string[] LongRun = ["--quiet", "--threads", "1", "--set", "defences=[\"mean\"]", "--set", "budget.steps=1500"];
+
+    [Fact]
+    public void Run_SecondProcessIntoTheSameFolder_FailsAtOnceAndTheFirstOwnsTheFolder()
+    {
+        using var tmp = new TempFolder();
+        using var first = SimByzProcess.Start(tmp.Path, ["run", "--seed", "1", "--out", "c", .. LongRun]);
+        WaitFor(() => File.Exists(tmp.File(".c.simbyz-lock")), first);
+        var second = SimByzProcess.Start(tmp.Path, ["run", "--seed", "2", "--out", "c", .. LongRun]).Finish();
+        Assert.Equal(2, second.Code);
+        Assert.Equal("simbyz: error: output folder 'c' is in use by another simbyz process (it holds '" + tmp.File(".c.simbyz-lock") +
+            "'); wait for it or choose another path", second.Err.Trim());
+        Assert.False(first.HasExited, "the first run ended before the second was refused: make LongRun longer");
+        var done = first.Finish();
+        Assert.True(done.Code == 0, done.Err);
+        Assert.Equal(RunFiles, Entries(tmp.File("c")));
+        Assert.Contains("\"seed\": 1,", File.ReadAllText(tmp.File("c/summary.json")), StringComparison.Ordinal);
+        Assert.Equal(["c"], Entries(tmp.Path));
+    }
+
+    [Fact]
+    public void Run_TwoProcessesWithTheDefaultFolder_GetOneCompleteFolderEach()
+    {
+        using var tmp = new TempFolder();
+        using var a = SimByzProcess.Start(tmp.Path, ["run", "--quiet", "--threads", "1", "--set", "budget.steps=200"]);
+        using var b = SimByzProcess.Start(tmp.Path, ["run", "--quiet", "--threads", "1", "--set", "budget.steps=200"]);
+        var (ra, rb) = (a.Finish(), b.Finish());
+        Assert.True(ra.Code == 0 && rb.Code == 0, ra.Err + rb.Err);
+        Assert.Equal(["default-seed1", "default-seed1-2"], Entries(tmp.File("runs")));
+        foreach (string dir in Entries(tmp.File("runs"))) Assert.Equal(RunFiles, Entries(Path.Combine(tmp.File("runs"), dir)));
+        // Each process names the folder it wrote, and they differ.
+        Assert.NotEqual(LastLine(ra.Out), LastLine(rb.Out));
+    }
+
+    [Fact]
+    public void Run_SigtermWhileComputing_Exits143WithNothingLeft()
+    {
+        using var tmp = new TempFolder();
+        using var run = SimByzProcess.Start(tmp.Path, ["run", "--out", "t", .. LongRun]);
+        WaitFor(() => Directory.Exists(tmp.Path) && Directory.GetDirectories(tmp.Path, ".t.simbyz-stage-*").Length > 0, run);
+        run.Signal("TERM");
+        var done = run.Finish();
+        Assert.Equal(143, done.Code);
+        Assert.Contains("cancelled", done.Out, StringComparison.Ordinal);
+        Assert.Empty(Entries(tmp.Path));
+    }
+
+    [Fact]
+    public void Run_SigtermAtAnyMoment_CompleteOutputOrNothing()
+    {
+        // Signals spread over the run, the writing of its files and its end: each outcome is all or nothing.
+        foreach (int delayMs in new[] { 300, 1500, 3000, 4500 })
+        {
+            using var tmp = new TempFolder();
+            using var run = SimByzProcess.Start(tmp.Path, ["run", "--out", "t", .. LongRun]);
+            WaitFor(() => File.Exists(tmp.File(".t.simbyz-lock")) || run.HasExited, run);
+            Thread.Sleep(delayMs);
+            if (!run.HasExited) run.Signal("TERM");
+            var done = run.Finish();
+            Assert.True(done.Code is 0 or 143, $"after {delayMs} ms: exit {done.Code}: {done.Err}");
+            if (done.Code == 0) Assert.Equal(["t"], Entries(tmp.Path));
+            else Assert.Empty(Entries(tmp.Path));
+            if (done.Code == 0) Assert.Equal(RunFiles, Entries(tmp.File("t")));
+        }
+    }
+
+    [Fact]
+    public void Run_AfterSigkill_TheNextRunRemovesTheLeftoversAndWrites()
+    {
+        using var tmp = new TempFolder();
+        using (var killed = SimByzProcess.Start(tmp.Path, ["run", "--out", "k", .. LongRun]))
+        {
+            WaitFor(() => Directory.GetDirectories(tmp.Path, ".k.simbyz-stage-*").Length > 0, killed);
+            killed.Signal("KILL");
+            Assert.Equal(137, killed.Finish().Code);
+        }
+        Assert.Contains(Entries(tmp.Path), e => e.StartsWith(".k.simbyz-stage-", StringComparison.Ordinal));
+        var next = SimByzProcess.Start(tmp.Path, ["run", "--out", "k", "--quiet", "--set", "budget.steps=5"]).Finish();
+        Assert.True(next.Code == 0, next.Err);
+        Assert.Equal(["k"], Entries(tmp.Path));
+        Assert.Equal(RunFiles, Entries(tmp.File("k")));
+    }
+
+    [RootFact]
+    public void Run_FullFileSystem_OneLineExit2AndNothingLeft()
+    {
+        using var tmp = new TempFolder();
+        using var full = TmpfsMount.Create(tmp.File("full"), "size=64k");
+        var (code, output, err) = InProcess("run", "--out", Path.Combine(full.Path, "r"), "--quiet", "--threads", "1", "--set", "budget.steps=30");
+        Assert.Equal(2, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.StartsWith("simbyz: error: ", err, StringComparison.Ordinal);
+        Assert.Contains("No space left on device", err, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine(full.Path, "r"), err, StringComparison.Ordinal);
+        Assert.DoesNotContain(".simbyz-", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("wrote", output, StringComparison.Ordinal);
+        Assert.Empty(Entries(full.Path));
+    }
+
+    [RootFact]
+    public void Run_ReadOnlyFileSystem_OneLineExit2BeforeComputing()
+    {
+        using var tmp = new TempFolder();
+        using var readOnly = TmpfsMount.Create(tmp.File("ro"), "size=1m,ro");
+        var (code, output, err) = InProcess("run", "--out", Path.Combine(readOnly.Path, "r"), "--quiet", "--set", "budget.steps=5");
+        Assert.Equal(2, code);
+        Assert.Equal($"simbyz: error: cannot write output folder '{Path.Combine(readOnly.Path, "r")}': Read-only file system", err.Trim());
+        Assert.DoesNotContain("steps", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_EstimatedAboveTheMemoryLimit_RefusedBeforeLoading()
+    {
+        using var tmp = new TempFolder();
+        var (code, output, err) = InProcess("run", "--out", tmp.File("m"), "--quiet", "--set", "task.data=gaussian-mixture:features=1000000,train=1070,test=1070",
+            "--max-memory", "16GB");
+        Assert.Equal(2, code);
+        Assert.StartsWith("simbyz: error: this run needs about ", err, StringComparison.Ordinal);
+        Assert.Contains("data 8.6 GB", err, StringComparison.Ordinal);
+        Assert.Contains("more than the 16 GB of --max-memory 16GB", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("d = ", output, StringComparison.Ordinal);
+        Assert.Empty(Entries(tmp.Path));
+
+        (code, _, err) = InProcess("run", "--out", tmp.File("m"), "--quiet", "--set", "budget.steps=1000000000000");
+        Assert.Equal(2, code);
+        Assert.Contains("records kept until the end of the run", err, StringComparison.Ordinal);
+
+        (code, _, err) = InProcess("run", "--out", tmp.File("m"), "--quiet", "--max-memory", "much");
+        Assert.Equal(2, code);
+        Assert.Equal("simbyz: error: --max-memory 'much' is not a size: expected a positive number with an optional unit, e.g. 8GB, 512MiB, 2000000000", err.Trim());
+        Assert.Empty(Entries(tmp.Path));
+    }
+
+    [Theory]
+    [InlineData("file")]
+    [InlineData("/dev/null")]
+    [InlineData("")]
+    [InlineData("long")]
+    public void Run_UnusableOutputPath_OneLineExit2AndNothingWritten(string kind)
+    {
+        using var tmp = new TempFolder();
+        File.WriteAllText(tmp.File("file"), "x");
+        string path = kind switch { "file" => tmp.File("file"), "long" => tmp.File(new string('n', 240)), _ => kind };
+        var (code, output, err) = InProcess("run", "--out", path, "--quiet", "--set", "budget.steps=5");
+        Assert.Equal(2, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.DoesNotContain("steps", output, StringComparison.Ordinal);
+        Assert.Equal(["file"], Entries(tmp.Path));
+        Assert.Equal("x", File.ReadAllText(tmp.File("file")));
+    }
+
+    [Fact]
+    public void ReplayAndExport_UnusableOutput_RefusedBeforeTheWork()
+    {
+        using var tmp = new TempFolder();
+        Assert.Equal(0, InProcess("run", "--scenario", Path.Combine(RepoRoot, "traces", "golden-sync.scenario.json"), "--out", tmp.File("g"), "--quiet").Code);
+        File.WriteAllText(tmp.File("f"), "x");
+        var (code, output, err) = InProcess("replay", tmp.File("g/trace.jsonl"), "--out", tmp.File("f"));
+        Assert.Equal(2, code);
+        Assert.Equal($"simbyz: error: output folder '{tmp.File("f")}' is a file, not a folder", err.Trim());
+        Assert.DoesNotContain("OK", output, StringComparison.Ordinal);
+        (code, _, err) = InProcess("export", "perfetto", tmp.File("g/trace.jsonl"), "-o", tmp.Path);
+        Assert.Equal(2, code);
+        Assert.Equal($"simbyz: error: output file '{tmp.Path}' is a folder: give the path of a file", err.Trim());
+        Assert.Equal(["f", "g"], Entries(tmp.Path));
+    }
+
+    private static (int Code, string Out, string Err) InProcess(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = Program.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private static string[] Entries(string dir)
+        => Directory.Exists(dir) ? Directory.GetFileSystemEntries(dir).Select(e => Path.GetFileName(e)).Order(StringComparer.Ordinal).ToArray() : [];
+
+    private static string LastLine(string text) => text.TrimEnd().Split('\n')[^1];
+
+    /// <summary>Polls <paramref name="condition"/> (every 20 ms, at most a minute); fails if the process ends first.</summary>
+    private static void WaitFor(Func<bool> condition, SimByzProcess process)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (process.HasExited) Assert.Fail("the process ended before the awaited moment: " + process.Finish());
+            if (deadline.Elapsed > TimeSpan.FromMinutes(1)) Assert.Fail("timed out waiting for the process");
+            Thread.Sleep(20);
+        }
+    }
+
+    private static string RepoRoot { get; } = FindRoot();
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "SimByz.sln"))) return dir.FullName;
+        }
+        throw new InvalidOperationException("SimByz.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>The built simbyz started as its own process in <c>dotnet</c>, its output collected.</summary>
+    private sealed class SimByzProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly Task<string> _stdout;
+        private readonly Task<string> _stderr;
+
+        private SimByzProcess(Process process)
+        {
+            _process = process;
+            _stdout = process.StandardOutput.ReadToEndAsync();
+            _stderr = process.StandardError.ReadToEndAsync();
+        }
+
+        public bool HasExited => _process.HasExited;
+
+        public static SimByzProcess Start(string workingDirectory, string[] args)
+        {
+            var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+            {
+                WorkingDirectory = workingDirectory,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "simbyz.dll"));
+            foreach (string a in args) info.ArgumentList.Add(a);
+            return new SimByzProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start"));
+        }
+
+        /// <summary>Sends the named signal (TERM, KILL) with kill(1).</summary>
+        public void Signal(string name)
+        {
+            using var kill = Process.Start("kill", ["-" + name, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            kill.WaitForExit();
+        }
+
+        public Outcome Finish()
+        {
+            if (!_process.WaitForExit(TimeSpan.FromMinutes(3)))
+            {
+                _process.Kill(entireProcessTree: true);
+                Assert.Fail("simbyz did not end within 3 minutes");
+            }
+            return new Outcome(_process.ExitCode, _stdout.Result, _stderr.Result);
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            _process.Dispose();
+        }
+    }
+
+    private sealed record Outcome(int Code, string Out, string Err)
+    {
+        public override string ToString() => $"exit {Code}: {Err.Trim()}";
+    }
+
+    /// <summary>A tmpfs mounted for one test and unmounted after it.</summary>
+    private sealed class TmpfsMount : IDisposable
+    {
+        private TmpfsMount(string path) => Path = path;
+
+        public string Path { get; }
+
+        public static TmpfsMount Create(string path, string options)
+        {
+            Directory.CreateDirectory(path);
+            using var mount = Process.Start("mount", ["-t", "tmpfs", "-o", options, "tmpfs", path]);
+            mount.WaitForExit();
+            Assert.True(mount.ExitCode == 0, $"mount -t tmpfs -o {options} failed (exit {mount.ExitCode})");
+            return new TmpfsMount(path);
+        }
+
+        public void Dispose()
+        {
+            using var umount = Process.Start("umount", [Path]);
+            umount.WaitForExit();
+        }
+    }
+
+    private sealed class TempFolder : IDisposable
+    {
+        public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "simbyz-own-" + System.IO.Path.GetRandomFileName());
+
+        public TempFolder() => Directory.CreateDirectory(Path);
+
+        public string File(string name) => System.IO.Path.Combine(Path, name);
+
+        public void Dispose()
+        {
+            if (Directory.Exists(Path)) Directory.Delete(Path, true);
+        }
+    }
+}
