@@ -135,6 +135,9 @@ internal static class SweepCommand
 
     internal static int Execute(SweepPlan plan, string outDir, string storeDir, int threads, TimeSpan interval, TextWriter output)
     {
+        // The folder is taken before anything is computed or stored: a folder in use or unwritable is
+        // reported at once, and nothing is created in a folder another process holds.
+        using var files = OpenOutput(outDir);
         output.WriteLine($"output {outDir}, run store {storeDir}");
         var store = new RunStore(storeDir);
         AtomicOutput.EnsureWritable(store.Directory);
@@ -145,7 +148,7 @@ internal static class SweepCommand
             output.WriteLine($"cancelled: {done} runs finished and stored; rerun the same command to resume");
             return 130;
         }
-        var panels = WriteOutputs(plan, results, outDir);
+        var panels = WriteOutputs(plan, results, files);
         output.Write(SweepResults.Markdown(plan, panels));
         output.WriteLine($"wrote {Path.Combine(outDir, "results.csv")}, summary.md, heatmap.png, accuracy.png ({status.Pending.Count} computed, {status.Cached} cached)");
         return 0;
@@ -193,7 +196,7 @@ internal static class SweepCommand
             return MissingRunsExitCode;
         }
         double read = clock.Elapsed.TotalSeconds;
-        WriteOutputs(plan, status.Results, outDir);
+        using (var files = OpenOutput(outDir)) WriteOutputs(plan, status.Results, files);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"wrote {Path.Combine(outDir, "results.csv")}, summary.md, heatmap.png, accuracy.png ({plan.RunCount} runs; read {read:0.0} s, outputs {clock.Elapsed.TotalSeconds - read:0.0} s)"));
         return 0;
@@ -286,11 +289,12 @@ internal static class SweepCommand
         }
     }
 
-    private static IReadOnlyList<AccuracyPanel> WriteOutputs(SweepPlan plan, IReadOnlyList<RunResult?> results, string outDir)
+    /// <summary>Takes the output folder; the summary replaces it as a whole, keeping the run store (runs/) and Slurm logs (slurm/) living in it.</summary>
+    private static AtomicOutput OpenOutput(string outDir) => new(outDir, keep: ["runs", "slurm"]);
+
+    private static IReadOnlyList<AccuracyPanel> WriteOutputs(SweepPlan plan, IReadOnlyList<RunResult?> results, AtomicOutput files)
     {
         var panels = SweepResults.Panels(plan, results);
-        // The summary replaces the folder as a whole; the run store (runs/) and Slurm logs (slurm/) living in it stay.
-        using var files = new AtomicOutput(outDir, keep: ["runs", "slurm"]);
         SweepResults.Write(files, plan, results, panels);
         SweepHeatmap.Save(plan, panels, files.ReservePath("heatmap.png"));
         SweepWhiskers.Save(plan, panels, files.ReservePath("accuracy.png"));

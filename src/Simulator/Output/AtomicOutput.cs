@@ -34,6 +34,7 @@ public sealed class AtomicOutput : IDisposable
         "trace.jsonl", "metrics.csv", "summary.json", "plot.png", "payloads.bin", "payloads.index.jsonl",
         "comparison.csv", "messages.csv", "messages-summary.json", "counterfactual", "messages", "trace.perfetto.json",
         "results.csv", "summary.md", "heatmap.png", "heatmap.svg", "accuracy.png", "accuracy.svg", "plot.svg", "runs", "slurm",
+        "scenario.schema.json", "sweep-grid.schema.json",
     };
 
     private readonly OutputTarget _target;

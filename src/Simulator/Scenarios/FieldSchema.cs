@@ -45,6 +45,12 @@ public static partial class FieldSchema
         string last = keys[^1];
         var props = (JObject)schema["properties"]!;
         var leaf = Leaf(field);
+        if (last.StartsWith('<'))
+        {
+            // A placeholder name (<scenario path>): any other key of this object, with this schema.
+            schema["additionalProperties"] = leaf;
+            return;
+        }
         if (props[last] is JObject existing && field.Type == "object[]")
         {
             // The array was created by an item field listed first: keep its items, add the description.
@@ -68,6 +74,7 @@ public static partial class FieldSchema
             case "choice": s["enum"] = new JArray(f.Choices ?? []); break;
             case "string[]": s["type"] = "array"; s["items"] = new JObject(new JProperty("type", "string")); break;
             case "integer[]": s["type"] = "array"; s["items"] = new JObject(new JProperty("type", "integer")); break;
+            case "value[]": s["type"] = "array"; break;
             case "object[]": s["type"] = "array"; s["items"] = ObjectSchema(); break;
             case "string|object": s["type"] = new JArray("string", "object"); break;
             default: throw new InvalidOperationException($"field {f.Path}: unknown type '{f.Type}'");

@@ -45,6 +45,7 @@ public static class ScenarioFields
         new("protocol.k", "integer", "[0, count]; ≥ 1 with wait first-k", "0", "replies a first-k round waits for"),
         new("protocol.deadline", "duration", "> 0 with wait deadline", "0", "round length with wait deadline; later replies are dropped"),
         new("protocol.maxStaleness", "integer", "≥ −1; async only", "−1 (none)", "async messages staler than this many versions are dropped"),
+        new("protocol.staleness", "string", "versions | messages | time; async only", "versions", "what staleness counts: server versions, messages received, or simulated ns since the read"),
         new("protocol.asyncBuffer", "integer", "[0, 100000]; async only", "0", "synchronous rules in an async run aggregate every m arrived messages"),
         new("optimizer.learningRate", "number", "(0, 1e6]", "0.1", "γ, the server learning rate"),
         new("optimizer.schedule", "choice", "", "constant", "learning-rate schedule", ["constant", "step", "inverse-sqrt"]),
@@ -76,5 +77,6 @@ public static class ScenarioFields
         new("axes.q", "integer[]", "[0, workers.count−1]", "the base's byzantine.count", "Byzantine counts"),
         new("axes.delays", "string[]", "simbyz list delays", "the base's workers.compute", "compute delay models"),
         new("axes.seeds", "integer[]", "≥ 0", "the base's seed", "root seeds (repetitions)"),
+        new("axes.<scenario path>", "value[]", "any field --set accepts; \"a+b\" links fields (values are tuples)", "—", "any scenario field varied as an axis, e.g. \"task.partition\" or \"q+defences\" (docs/SWEEPS.md)"),
     ];
 }

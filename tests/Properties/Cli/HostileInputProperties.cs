@@ -14,7 +14,7 @@ namespace SimByz.Tests.Properties.Cli;
 /// </summary>
 public class HostileInputProperties
 {
-    private static readonly string[] RunFiles = ["metrics.csv", "plot.png", "summary.json", "trace.jsonl"];
+    private static readonly string[] RunFiles = ["metrics.csv", "plot.png", "plot.svg", "summary.json", "trace.jsonl"];
 
     [BudgetedProperty(Divisor = 2, Arbitrary = new[] { typeof(HostileInputArbitraries) })]
     public void Run_HostileScenario_SucceedsOrOneLineErrorAndNothingLeft(HostileScenario c)

@@ -12,7 +12,7 @@ namespace SimByz.Tests.Unit.Cli;
 /// </summary>
 public class OutputOwnershipTests
 {
-    private static readonly string[] RunFiles = ["metrics.csv", "plot.png", "summary.json", "trace.jsonl"];
+    private static readonly string[] RunFiles = ["metrics.csv", "plot.png", "plot.svg", "summary.json", "trace.jsonl"];
 
     /// <summary>A run long enough (a few seconds) for a second process or a signal to arrive while it works.</summary>
     private static readonly string[] LongRun = ["--quiet", "--threads", "1", "--set", "defences=[\"mean\"]", "--set", "budget.steps=1500"];

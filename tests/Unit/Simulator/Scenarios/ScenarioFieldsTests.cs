@@ -65,8 +65,19 @@ public class ScenarioFieldsTests
         var root = new JObject(new JProperty("base", "default"));
         JObject target = prefix.Length == 0 ? root : (JObject)(root["axes"] = new JObject());
         target["zzzUnknown"] = 1;
+        var listed = Listed(ScenarioFields.Grid, prefix);
+        if (prefix == "axes.")
+        {
+            // Axes take any scenario path besides the shorthands: an unknown one is refused naming the shorthands.
+            var error = Assert.Throws<SimByzException>(() => SweepGrid.Parse(root.ToString(), "probe.json", Path.GetTempPath()));
+            var m = Regex.Match(error.Message, @"shorthand axes: ([^)]*)\)");
+            Assert.True(m.Success, error.Message);
+            listed.Remove("<scenario path>");
+            Assert.Equal(m.Groups[1].Value.Split(", ").Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
+            return;
+        }
         var allowed = Allowed(() => SweepGrid.Parse(root.ToString(), "probe.json", Path.GetTempPath()));
-        Assert.Equal(allowed.Order(StringComparer.Ordinal), Listed(ScenarioFields.Grid, prefix).Order(StringComparer.Ordinal));
+        Assert.Equal(allowed.Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
     }
 
     [Fact]
