@@ -93,7 +93,7 @@ public static class StrictText
         for (int i = 0; i < text.Length; i++)
         {
             char c = text[i];
-            if (c == '\uFFFD') throw new SimByzException($"{where}: holds U+FFFD, the mark of bytes that were not UTF-8");
+            if (c == '\uFFFD') throw new SimByzException($"{where}: holds U+FFFD, the replacement character: the text was not valid UTF-8 or Unicode (bytes that are not UTF-8, or an unpaired \\uD800-\\uDFFF escape)");
             if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
             {
                 i++;
