@@ -82,8 +82,10 @@ internal static class RunCommand
         composition ??= CliComposition.Create(scenario.Plugins).Root;
         // The output folder is taken before the data is loaded or anything computed: a folder in use or
         // unwritable is reported at once, and two runs never pick the same new folder.
-        using var files = outDir is null ? AtomicOutput.CreateNew(Path.Combine("runs", DefaultFolderName(scenario))) : new AtomicOutput(outDir);
+        // Signals are handled from here on: one arriving while the output folder is being taken still
+        // ends the run as a cancellation (message, exit 143, nothing left), not with the default handler.
         using var cancellation = new ConsoleCancellation();
+        using var files = outDir is null ? AtomicOutput.CreateNew(Path.Combine("runs", DefaultFolderName(scenario))) : new AtomicOutput(outDir);
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(output),
