@@ -45,14 +45,14 @@ internal static class SweepCommand
         {
             var (grid, plan, device) = Plan(parse, common, output, Math.Max(1, parse.GetValue(threadsOption)));
             string outDir = parse.GetValue(outOption) ?? Path.Combine("runs", "sweep-" + grid.Name);
-            string store = parse.GetValue(storeOption) ?? Path.Combine(outDir, "runs");
+            string? store = parse.GetValue(storeOption);
             int threads = Math.Max(1, parse.GetValue(threadsOption));
             var interval = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(progressOption)));
             if (parse.GetValue(shardOption) is { } shardText)
             {
                 if (parse.GetValue(storeOption) is null) throw new SimByzException("--shard needs --store DIR: the run store the shards and `simbyz sweep collect` share");
                 var (shard, count) = SweepShards.Parse(shardText);
-                return ExecuteShard(plan, store, shard, count, threads, interval, output);
+                return ExecuteShard(plan, store!, shard, count, threads, interval, output);
             }
             return Execute(plan, outDir, store, threads, interval, output);
         });
@@ -133,11 +133,14 @@ internal static class SweepCommand
         return (grid, plan, device);
     }
 
-    internal static int Execute(SweepPlan plan, string outDir, string storeDir, int threads, TimeSpan interval, TextWriter output)
+    /// <summary>Computes the missing runs of <paramref name="plan"/> into the run store and writes the outputs
+    /// (<paramref name="storeDir"/> null: the store is runs/ inside the output folder as resolved, a link followed).</summary>
+    internal static int Execute(SweepPlan plan, string outDir, string? storeDir, int threads, TimeSpan interval, TextWriter output)
     {
         // The folder is taken before anything is computed or stored: a folder in use or unwritable is
         // reported at once, and nothing is created in a folder another process holds.
         using var files = OpenOutput(outDir);
+        storeDir ??= Path.Combine(files.FullPath, "runs");
         output.WriteLine($"output {outDir}, run store {storeDir}");
         var store = new RunStore(storeDir);
         AtomicOutput.EnsureWritable(store.Directory);

@@ -59,6 +59,18 @@ public class SweepCommandTests
     }
 
     [Fact]
+    public void Sweep_IntoADanglingLink_WritesTheStoreAndOutputsAtItsTarget()
+    {
+        using var dir = new SweepFixtures.TempDir();
+        File.WriteAllText(dir.File("grid.json"), SweepFixtures.Grid(SweepFixtures.SmallAxes));
+        File.CreateSymbolicLink(dir.File("out"), dir.File("target"));
+        var (code, output, err) = Run("sweep", dir.File("grid.json"), "--out", dir.File("out"), "--threads", "2");
+        Assert.True(code == 0, output + err);
+        Assert.True(File.Exists(Path.Combine(dir.File("target"), "results.csv")));
+        Assert.Equal(8, Directory.GetFiles(Path.Combine(dir.File("target"), "runs")).Length);
+    }
+
+    [Fact]
     public void Sweep_MissingGridFile_Exit2()
     {
         var (code, _, err) = Run("sweep", "no/such/grid.json");
