@@ -2,6 +2,7 @@ using SimByz.Gpu;
 using SimByz.Gpu.Models;
 using SimByz.Scheduler;
 using SimByz.Simulator.Data;
+using SimByz.Testing.Simulator;
 using Xunit;
 
 namespace SimByz.Tests.TorchTraining;
@@ -23,7 +24,7 @@ public sealed class CnnTrainingTests
     [Fact]
     public void Cnn_FewSgdSteps_LossDecreases()
     {
-        var data = Images(64, channels: 1, side: 8, seed: 3);
+        var data = TestImages.TwoHalves(64, channels: 1, side: 8, seed: 3);
         var model = TorchModels.Create("cnn:c1=4,c2=4,fc=8", data.FeatureCount, data.ClassCount, TorchDevice.Cpu);
         var x = new float[model.ParameterCount];
         model.Initialize(x, new RandomStream(1));
@@ -38,31 +39,5 @@ public sealed class CnnTrainingTests
         var after = model.Evaluate(x, data, all);
         Assert.True(after.Loss < before * 0.7, $"loss {before} → {after.Loss}");
         Assert.True(after.Accuracy > 0.8, $"accuracy {after.Accuracy}");
-    }
-
-    /// <summary>Two-class images: class 1 is brighter in the left half, class 0 in the right half, plus noise.</summary>
-    private static Dataset Images(int count, int channels, int side, ulong seed, int classes = 2)
-    {
-        var rng = new RandomStream(seed);
-        int f = channels * side * side;
-        var features = new float[count * f];
-        var labels = new int[count];
-        for (int i = 0; i < count; i++)
-        {
-            labels[i] = i % classes;
-            for (int c = 0; c < channels; c++)
-            {
-                for (int r = 0; r < side; r++)
-                {
-                    for (int col = 0; col < side; col++)
-                    {
-                        bool left = col < side / 2;
-                        double signal = (labels[i] % 2 == 1) == left ? 1.0 : 0.0;
-                        features[i * f + (c * side + r) * side + col] = (float)(signal + 0.3 * rng.NextNormal());
-                    }
-                }
-            }
-        }
-        return new Dataset(features, count, f, labels, classes);
     }
 }

@@ -1,8 +1,3 @@
-using System.Buffers.Binary;
-using System.Globalization;
-using System.Runtime.InteropServices;
-using System.Text;
-
 namespace SimByz.Aggregation.IO;
 
 /// <summary>A 2-D float32 matrix read from a .npy file: <see cref="Rows"/>×<see cref="Columns"/>, row-major.</summary>

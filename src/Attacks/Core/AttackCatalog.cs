@@ -1,8 +1,6 @@
 using SimByz.Attacks.Async;
 using SimByz.Attacks.Data;
 using SimByz.Attacks.Gradient;
-using SimByz.Scheduler;
-using SimByz.Aggregation;
 using SimByz.Specs;
 
 namespace SimByz.Attacks;

@@ -1,5 +1,3 @@
-using SimByz.Scheduler;
-
 namespace SimByz.Attacks;
 
 /// <summary>What the messages of a burst carry.</summary>

@@ -1,6 +1,3 @@
-using SimByz.Aggregation;
-using SimByz.Scheduler;
-
 namespace SimByz.Attacks;
 
 /// <summary>

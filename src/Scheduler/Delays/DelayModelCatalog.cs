@@ -36,13 +36,13 @@ public static class DelayModelCatalog
 
     /// <summary>SimByz's built-in delay models, in listing order. A factory gets the model after it in the chain (null if it is last).</summary>
     public static ComponentCatalog<DelayModelOptions?, DelayModelOptions> BuiltIn { get; } = new ComponentCatalog<DelayModelOptions?, DelayModelOptions>(What)
-            .Add(ConstantDelayOptions.Info, Leaf((_, p, _) => new ConstantDelayOptions(Duration(p, "t"))))
-            .Add(UniformDelayOptions.Info, Leaf((_, p, _) => new UniformDelayOptions(Duration(p, "min"), Duration(p, "max"))))
-            .Add(ExponentialDelayOptions.Info, Leaf((_, p, _) => new ExponentialDelayOptions(Duration(p, "mean"))))
-            .Add(LognormalDelayOptions.Info, Leaf((_, p, _) => new LognormalDelayOptions(p.RequireDouble("mu"), p.RequireDouble("sigma"))))
-            .Add(ParetoDelayOptions.Info, Leaf((_, p, _) => new ParetoDelayOptions(Duration(p, "scale"), p.RequireDouble("alpha"))))
-            .Add(EmpiricalDelayOptions.Info, Leaf((_, p, _) => new EmpiricalDelayOptions(Durations(p, "empirical"))))
-            .Add(TraceDelayOptions.Info, OptionalWrapper((_, p, inner) =>
+            .Add(ConstantDelayOptions.Info, Leaf(p => new ConstantDelayOptions(Duration(p, "t"))))
+            .Add(UniformDelayOptions.Info, Leaf(p => new UniformDelayOptions(Duration(p, "min"), Duration(p, "max"))))
+            .Add(ExponentialDelayOptions.Info, Leaf(p => new ExponentialDelayOptions(Duration(p, "mean"))))
+            .Add(LognormalDelayOptions.Info, Leaf(p => new LognormalDelayOptions(p.RequireDouble("mu"), p.RequireDouble("sigma"))))
+            .Add(ParetoDelayOptions.Info, Leaf(p => new ParetoDelayOptions(Duration(p, "scale"), p.RequireDouble("alpha"))))
+            .Add(EmpiricalDelayOptions.Info, Leaf(p => new EmpiricalDelayOptions(Durations(p, "empirical"))))
+            .Add(TraceDelayOptions.Info, (p, inner) =>
             {
                 double[] durations = Durations(p, "trace");
                 var onEnd = p.GetChoice("on-end", "error", "error", "loop", "fallback") switch
@@ -60,9 +60,9 @@ public static class DelayModelCatalog
                     throw new SimByzException("a model follows the trace in the chain, which is used only with on-end=fallback");
                 }
                 return new TraceDelayOptions(durations, onEnd, inner);
-            }))
-            .Add(ShiftedDelayOptions.Info, Wrapper((_, p, inner) => new ShiftedDelayOptions(Duration(p, "offset"), inner!)))
-            .Add(StragglerDelayOptions.Info, Wrapper((_, p, inner) => new StragglerDelayOptions(p.RequireDouble("p"), p.RequireDouble("factor"), inner!)));
+            })
+            .Add(ShiftedDelayOptions.Info, Wrapper((p, inner) => new ShiftedDelayOptions(Duration(p, "offset"), inner)))
+            .Add(StragglerDelayOptions.Info, Wrapper((p, inner) => new StragglerDelayOptions(p.RequireDouble("p"), p.RequireDouble("factor"), inner)));
 
     /// <summary>Every built-in delay model, in listing order.</summary>
     public static IReadOnlyList<ComponentInfo> Models => BuiltIn.Infos;
@@ -87,15 +87,6 @@ public static class DelayModelCatalog
     /// <summary>A factory for a wrapper that needs the model after it in the chain (shifted, straggler).</summary>
     public static Func<SpecParameters, DelayModelOptions?, DelayModelOptions> Wrapper(Func<SpecParameters, DelayModelOptions, DelayModelOptions> factory)
         => (p, inner) => inner is not null ? factory(p, inner) : throw new ChainStructureException("wraps the model after it, but none follows (e.g. {0}:...+exponential:mean=2ms)");
-
-    private static Func<SpecParameters, DelayModelOptions?, DelayModelOptions> Leaf(Func<ComponentSpec?, SpecParameters, DelayModelOptions?, DelayModelOptions> factory)
-        => Leaf(p => factory(null, p, null));
-
-    private static Func<SpecParameters, DelayModelOptions?, DelayModelOptions> Wrapper(Func<ComponentSpec?, SpecParameters, DelayModelOptions?, DelayModelOptions> factory)
-        => Wrapper((p, inner) => factory(null, p, inner));
-
-    private static Func<SpecParameters, DelayModelOptions?, DelayModelOptions> OptionalWrapper(Func<ComponentSpec?, SpecParameters, DelayModelOptions?, DelayModelOptions> factory)
-        => (p, inner) => factory(null, p, inner);
 
     /// <summary>A chain-structure error, worded after the model's name by <see cref="Build"/>.</summary>
     private sealed class ChainStructureException(string message) : SimByzException(message);

@@ -1,4 +1,3 @@
-using SimByz.Specs;
 namespace SimByz.Scheduler;
 
 internal sealed class TraceDelay(TraceDelayOptions options, double[] durations) : DelaySampler(options.ToSpec())

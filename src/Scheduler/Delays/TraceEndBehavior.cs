@@ -1,4 +1,3 @@
-using SimByz.Specs;
 namespace SimByz.Scheduler;
 
 /// <summary>What a trace-driven delay model does once its recorded durations are used up.</summary>

@@ -1,7 +1,3 @@
-using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
-
 namespace SimByz.Scheduler;
 
 /// <summary>Identifies a scheduled event so it can be cancelled. Default is "no event".</summary>

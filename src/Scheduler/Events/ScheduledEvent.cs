@@ -1,7 +1,3 @@
-using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
-
 namespace SimByz.Scheduler;
 
 /// <summary>An event as it leaves the queue.</summary>

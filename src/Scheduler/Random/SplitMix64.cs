@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace SimByz.Scheduler;
 
 /// <summary>SplitMix64 (Steele, Lea and Flood 2014): the seeding and mixing function.</summary>

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace SimByz.Scheduler;
 
 /// <summary>The purposes under which streams are derived; stable strings, part of the trace format.</summary>

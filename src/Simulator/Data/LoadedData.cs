@@ -1,5 +1,3 @@
-using SimByz.Scheduler;
-
 namespace SimByz.Simulator.Data;
 
 /// <summary>A data source's output: a training set and, when the source has one, its own test set.</summary>

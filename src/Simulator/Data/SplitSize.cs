@@ -1,5 +1,3 @@
-using SimByz.Scheduler;
-
 namespace SimByz.Simulator.Data;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using SimByz.Scheduler;
-
 namespace SimByz.Simulator.Engine;
 
 /// <summary>Evaluation cadence: every <paramref name="Every"/> server steps (and at step 0 and the end);

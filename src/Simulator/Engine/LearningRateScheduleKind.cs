@@ -1,5 +1,3 @@
-using SimByz.Scheduler;
-
 namespace SimByz.Simulator.Engine;
 
 /// <summary>Learning-rate schedule γ_t as a function of the server step t (0-based).</summary>

@@ -1,6 +1,3 @@
-using SimByz.Aggregation;
-using SimByz.Scheduler;
-
 namespace SimByz.Simulator.Engine;
 
 /// <summary>How a sent message ended: every message ends as exactly one of these (DESIGN.md).</summary>

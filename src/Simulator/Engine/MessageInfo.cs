@@ -1,4 +1,3 @@
-using SimByz.Aggregation;
 using SimByz.Scheduler;
 
 namespace SimByz.Simulator.Engine;

@@ -1,5 +1,3 @@
-using SimByz.Scheduler;
-
 namespace SimByz.Simulator.Engine;
 
 /// <summary>Server optimizer: x ← x − γ_t·(m), m = μ·m + (Aggr + λ·x) (heavy-ball momentum μ, weight decay λ).</summary>

@@ -1,5 +1,3 @@
-using SimByz.Scheduler;
-
 namespace SimByz.Simulator.Engine;
 
 /// <summary>Synchronous or asynchronous parameter server (DESIGN.md, protocols).</summary>

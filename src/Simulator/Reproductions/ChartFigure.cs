@@ -1,5 +1,3 @@
-using SimByz.Simulator.Engine;
-
 namespace SimByz.Simulator.Reproductions;
 
 /// <summary>A figure of one or more panels of plain series.</summary>

@@ -1,5 +1,3 @@
-using SimByz.Simulator.Engine;
-
 namespace SimByz.Simulator.Reproductions;
 
 /// <summary>A named series of points.</summary>

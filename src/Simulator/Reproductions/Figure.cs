@@ -1,5 +1,3 @@
-using SimByz.Simulator.Engine;
-
 namespace SimByz.Simulator.Reproductions;
 
 /// <summary>A figure to draw, named by its PNG file (the CLI writes an SVG of the same name beside it).</summary>

@@ -1,5 +1,3 @@
-using SimByz.Simulator.Engine;
-
 namespace SimByz.Simulator.Reproductions;
 
 /// <summary>How a reproduction is run: its size, the model, the seed and the parallelism.</summary>

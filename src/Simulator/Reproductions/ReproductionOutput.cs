@@ -1,5 +1,3 @@
-using SimByz.Simulator.Engine;
-
 namespace SimByz.Simulator.Reproductions;
 
 /// <summary>Everything a reproduction produces: the Markdown page, the CSV files and the figures to draw.</summary>

@@ -1,5 +1,3 @@
-using SimByz.Simulator.Engine;
-
 namespace SimByz.Simulator.Reproductions;
 
 /// <summary>How a series is drawn.</summary>

@@ -1,8 +1,3 @@
-using Newtonsoft.Json.Linq;
-using SimByz.Scheduler;
-using SimByz.Simulator.Data;
-using SimByz.Simulator.Engine;
-
 namespace SimByz.Simulator.Scenarios;
 
 /// <summary>Which workers are Byzantine (<c>first</c>, <c>random</c> by seed, or <c>explicit</c> ids) and what they do.</summary>

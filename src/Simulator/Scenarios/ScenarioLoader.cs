@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Reflection;
-using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using SimByz.Scheduler;
 using SimByz.Simulator.Data;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using SimByz.Scheduler;
 using SimByz.Simulator.Engine;
 

@@ -1,7 +1,4 @@
-using Newtonsoft.Json.Linq;
-using SimByz.Scheduler;
 using SimByz.Simulator.Data;
-using SimByz.Simulator.Engine;
 
 namespace SimByz.Simulator.Scenarios;
 

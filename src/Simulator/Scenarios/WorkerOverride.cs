@@ -1,8 +1,3 @@
-using Newtonsoft.Json.Linq;
-using SimByz.Scheduler;
-using SimByz.Simulator.Data;
-using SimByz.Simulator.Engine;
-
 namespace SimByz.Simulator.Scenarios;
 
 /// <summary>Other delay models for some workers (null keeps the default).</summary>

@@ -1,8 +1,3 @@
-using Newtonsoft.Json.Linq;
-using SimByz.Scheduler;
-using SimByz.Simulator.Data;
-using SimByz.Simulator.Engine;
-
 namespace SimByz.Simulator.Scenarios;
 
 /// <summary>The workers: count, minibatch size, default delay models and per-worker overrides, availability windows.</summary>

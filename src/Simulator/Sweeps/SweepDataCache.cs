@@ -1,5 +1,4 @@
 using SimByz.Specs;
-using SimByz.Simulator.Composition;
 using SimByz.Simulator.Data;
 
 namespace SimByz.Simulator.Sweeps;

@@ -1,11 +1,7 @@
-using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
-using SimByz.Attacks;
-using SimByz.Scheduler;
 using SimByz.Simulator.Composition;
 using SimByz.Simulator.Scenarios;
 using SimByz.Simulator.Traces;
-using SimByz.Specs;
 
 namespace SimByz.Simulator.Sweeps;
 

@@ -1,6 +1,5 @@
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
-using SimByz.Scheduler;
 using SimByz.Simulator.Scenarios;
 using SimByz.Simulator.Traces;
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using SimByz.Scheduler;
 using SimByz.Simulator.Engine;
 using SimByz.Simulator.Scenarios;
 

@@ -1,4 +1,3 @@
-using SimByz.Scheduler;
 using SimByz.Simulator.Data;
 using SimByz.Simulator.Data.Partitioning;
 using SimByz.Simulator.Data.Sampling;

@@ -1,6 +1,3 @@
-using SimByz.Scheduler;
-using SimByz.Simulator.Data;
-
 namespace SimByz.Simulator.Tasks;
 
 /// <summary>Loss and accuracy on a set of examples.</summary>

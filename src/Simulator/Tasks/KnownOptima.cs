@@ -1,7 +1,4 @@
-using SimByz.Scheduler;
 using SimByz.Simulator.Data;
-using SimByz.Simulator.Data.Partitioning;
-using SimByz.Simulator.Data.Sampling;
 
 namespace SimByz.Simulator.Tasks;
 

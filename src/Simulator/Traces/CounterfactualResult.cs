@@ -1,11 +1,6 @@
-using System.Globalization;
-using System.Text;
-using Newtonsoft.Json.Linq;
 using SimByz.Simulator.Engine;
-using SimByz.Simulator.Output;
 using SimByz.Simulator.Scenarios;
 
-using SimByz.Simulator.Composition;
 
 namespace SimByz.Simulator.Traces;
 

@@ -4,7 +4,6 @@ using Newtonsoft.Json.Linq;
 using SimByz.Aggregation;
 using SimByz.Simulator.Engine;
 using SimByz.Scheduler;
-using SimByz.Simulator.Scenarios;
 
 using SimByz.Simulator.Composition;
 

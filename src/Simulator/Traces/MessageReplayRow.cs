@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Text;
-using Newtonsoft.Json.Linq;
-using SimByz.Aggregation;
-using SimByz.Simulator.Engine;
 using SimByz.Scheduler;
 using SimByz.Simulator.Scenarios;
 

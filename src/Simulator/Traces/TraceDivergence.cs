@@ -1,6 +1,3 @@
-using Newtonsoft.Json;
-using Newtonsoft.Json.Linq;
-
 namespace SimByz.Simulator.Traces;
 
 /// <summary>The first place where a re-run differs from a recorded trace.</summary>

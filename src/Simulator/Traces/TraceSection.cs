@@ -1,8 +1,3 @@
-using System.Text;
-using Newtonsoft.Json;
-using Newtonsoft.Json.Linq;
-using SimByz.Simulator.Scenarios;
-
 namespace SimByz.Simulator.Traces;
 
 /// <summary>One defence's section of a trace: its index, defence spec, and the line range of its event records.</summary>

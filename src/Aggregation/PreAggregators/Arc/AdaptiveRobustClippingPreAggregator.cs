@@ -1,4 +1,3 @@
-using SimByz.Aggregation;
 using SimByz.Aggregation.Rules;
 using SimByz.Specs;
 

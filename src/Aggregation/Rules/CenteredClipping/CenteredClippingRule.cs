@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using SimByz.Aggregation;
 using SimByz.Specs;
 
 namespace SimByz.Aggregation.Rules;

@@ -1,4 +1,3 @@
-using SimByz.Aggregation;
 using SimByz.Specs;
 
 namespace SimByz.Aggregation.Rules;

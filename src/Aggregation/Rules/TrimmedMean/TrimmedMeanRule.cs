@@ -1,5 +1,4 @@
 using System.Runtime.Intrinsics;
-using SimByz.Aggregation;
 using SimByz.Specs;
 
 namespace SimByz.Aggregation.Rules;

@@ -1,8 +1,4 @@
 using System.Globalization;
-using System.Numerics.Tensors;
-using SimByz.Aggregation;
-using SimByz.Scheduler;
-using SimByz.Specs;
 
 namespace SimByz.Aggregation.Rules;
 

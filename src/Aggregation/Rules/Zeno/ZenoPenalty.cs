@@ -1,9 +1,3 @@
-using System.Globalization;
-using System.Numerics.Tensors;
-using SimByz.Aggregation;
-using SimByz.Scheduler;
-using SimByz.Specs;
-
 namespace SimByz.Aggregation.Rules;
 
 /// <summary>The size penalty P(u) of the Zeno score.</summary>

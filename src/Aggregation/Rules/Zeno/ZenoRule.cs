@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Numerics.Tensors;
-using SimByz.Aggregation;
 using SimByz.Scheduler;
 using SimByz.Specs;
 

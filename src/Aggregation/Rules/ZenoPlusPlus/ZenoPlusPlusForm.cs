@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Numerics.Tensors;
-using SimByz.Scheduler;
-using SimByz.Specs;
-
 namespace SimByz.Aggregation.Rules;
 
 /// <summary>The two forms of the Zeno++ test.</summary>

@@ -1,6 +1,3 @@
-using System.Globalization;
-using SimByz.Specs;
-
 namespace SimByz.Simulator.Data.Partitioning;
 
 /// <summary>The two Dirichlet procedures found in the literature and public code.</summary>

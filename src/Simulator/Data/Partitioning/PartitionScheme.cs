@@ -1,6 +1,3 @@
-using System.Globalization;
-using SimByz.Specs;
-
 namespace SimByz.Simulator.Data.Partitioning;
 
 /// <summary>How the training rows are divided among the workers.</summary>

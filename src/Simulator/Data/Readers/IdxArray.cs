@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
-
 namespace SimByz.Simulator.Data.Readers;
 
 /// <summary>An IDX array: its element type, dimensions and values (converted to float32, row-major).</summary>

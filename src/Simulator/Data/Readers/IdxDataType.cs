@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
-
 namespace SimByz.Simulator.Data.Readers;
 
 /// <summary>The element types of the IDX format (the third byte of the magic number).</summary>

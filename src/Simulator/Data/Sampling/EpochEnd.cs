@@ -1,5 +1,3 @@
-using SimByz.Scheduler;
-
 namespace SimByz.Simulator.Data.Sampling;
 
 /// <summary>What a sampler does with the rows left at the end of an epoch that cannot fill a batch.</summary>

@@ -4,6 +4,7 @@ using SimByz.Scheduler;
 using SimByz.Simulator.Data;
 using SimByz.Simulator.Tasks;
 using SimByz.Tests.Unit.Simulator.Tasks;
+using SimByz.Testing.Simulator;
 using Xunit;
 
 namespace SimByz.Tests.Unit.Gpu.Models;
@@ -42,7 +43,7 @@ public sealed class TorchModelTests
     [Fact]
     public void Cnn_GradientOfOneCoordinate_MatchesFiniteDifference()
     {
-        var data = Images(8, channels: 1, side: 4, seed: 9);
+        var data = TestImages.TwoHalves(8, channels: 1, side: 4, seed: 9);
         var model = TorchModels.Create("cnn:c1=2,c2=2,fc=4", data.FeatureCount, data.ClassCount, Cpu);
         var x = new float[model.ParameterCount];
         model.Initialize(x, new RandomStream(2));
@@ -74,7 +75,7 @@ public sealed class TorchModelTests
         Assert.Equal(expected, model.ParameterCount);
 
         var small = TorchModels.Create("zeno-cnn:channels=3", 3 * 8 * 8, 10, Cpu);
-        var data = Images(16, channels: 3, side: 8, seed: 4, classes: 10);
+        var data = TestImages.TwoHalves(16, channels: 3, side: 8, seed: 4, classes: 10);
         var x = new float[small.ParameterCount];
         small.Initialize(x, new RandomStream(8));
         var server = small.Clone();
@@ -97,7 +98,7 @@ public sealed class TorchModelTests
         // not reach run B (else a defence's result depends on the defences run before it).
         var setupModel = TorchModels.Create("zeno-cnn:channels=3", 3 * 8 * 8, 10, Cpu);
         Assert.False(setupModel.SupportsParallelRuns);
-        var data = Images(16, channels: 3, side: 8, seed: 4, classes: 10);
+        var data = TestImages.TwoHalves(16, channels: 3, side: 8, seed: 4, classes: 10);
         var x = new float[setupModel.ParameterCount];
         setupModel.Initialize(x, new RandomStream(8));
         int[] rows = Enumerable.Range(0, 16).ToArray();
@@ -141,31 +142,5 @@ public sealed class TorchModelTests
         var unknown = Assert.Throws<SimByzException>(() => ModelCatalog.Create("cnn:c3=4", 784, 10, models));
         Assert.Contains("unknown parameter 'c3'", unknown.Message);
         Assert.Throws<SimByzException>(() => ModelCatalog.Create("cnn", 784, 10));
-    }
-
-    /// <summary>Two-class images: class 1 is brighter in the left half, class 0 in the right half, plus noise.</summary>
-    private static Dataset Images(int count, int channels, int side, ulong seed, int classes = 2)
-    {
-        var rng = new RandomStream(seed);
-        int f = channels * side * side;
-        var features = new float[count * f];
-        var labels = new int[count];
-        for (int i = 0; i < count; i++)
-        {
-            labels[i] = i % classes;
-            for (int c = 0; c < channels; c++)
-            {
-                for (int r = 0; r < side; r++)
-                {
-                    for (int col = 0; col < side; col++)
-                    {
-                        bool left = col < side / 2;
-                        double signal = (labels[i] % 2 == 1) == left ? 1.0 : 0.0;
-                        features[i * f + (c * side + r) * side + col] = (float)(signal + 0.3 * rng.NextNormal());
-                    }
-                }
-            }
-        }
-        return new Dataset(features, count, f, labels, classes);
     }
 }
