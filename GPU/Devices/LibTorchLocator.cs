@@ -114,9 +114,9 @@ internal static class LibTorchLocator
             : null;
     }
 
-    /// <summary>Loads libtorch from <paramref name="location"/> into the process (see the remarks).</summary>
+    /// <summary>Loads libtorch from <paramref name="location"/> into the process (see the remarks); returns the handle of its CPU library.</summary>
     /// <exception cref="SimByzException">A library of libtorch does not load; the message carries the loader's reason.</exception>
-    public static void Load(Location location)
+    public static IntPtr Load(Location location)
     {
         string directory = location.Directories.Count == 1
             ? location.Directories[0]
@@ -126,19 +126,22 @@ internal static class LibTorchLocator
             throw new SimByzException($"libtorch from {location.Source} is incomplete: no {CpuLibrary} in {string.Join(", ", location.Directories)}");
         }
         // Dependency order: the CUDA part needs the CPU part, libtorch.so needs both.
+        IntPtr cpu = IntPtr.Zero;
         foreach (string name in new[] { CpuLibrary, CudaLibrary, TorchLibrary })
         {
             string path = Path.Combine(directory, name);
             if (!File.Exists(path)) continue;
             try
             {
-                NativeLibrary.Load(path);
+                var handle = NativeLibrary.Load(path);
+                if (name == CpuLibrary) cpu = handle;
             }
             catch (DllNotFoundException e)
             {
                 throw new SimByzException($"libtorch from {location.Source} does not load: {LoaderReason(e)}");
             }
         }
+        return cpu;
     }
 
     /// <summary>

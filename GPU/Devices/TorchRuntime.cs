@@ -31,6 +31,7 @@ public static class TorchRuntime
     private static bool _loaded;
     private static string? _failure;
     private static string _source = "";
+    private static IntPtr _cpuLibrary;
 
     /// <summary>The libtorch version TorchSharp reports, e.g. <c>2.10.0</c>.</summary>
     public static string LibTorchVersion
@@ -59,6 +60,16 @@ public static class TorchRuntime
         }
     }
 
+    /// <summary>Whether libtorch's oneDNN CPU kernels are on: false once the runtime is loaded (see <see cref="OneDnnSwitch"/>).</summary>
+    public static bool OneDnnEnabled
+    {
+        get
+        {
+            EnsureAvailable();
+            lock (Gate) return OneDnnSwitch.IsEnabled(_cpuLibrary);
+        }
+    }
+
     /// <summary>Finds and loads libtorch and TorchSharp's native backend (idempotent).</summary>
     /// <exception cref="SimByzException">libtorch is nowhere to be found (the message says how to add it), or the
     /// native libraries do not load (the message gives the loader's reason).</exception>
@@ -70,9 +81,12 @@ public static class TorchRuntime
             if (_failure is not null) throw new SimByzException(_failure);
             try
             {
-                string source = LocateLibTorch();
+                var (source, cpuLibrary) = LocateLibTorch();
                 RequireLibTorchSharp();
                 InitializeTorch();
+                // libtorch's oneDNN convolution backward is not reproducible (and sometimes NaN) here.
+                OneDnnSwitch.Disable(cpuLibrary);
+                _cpuLibrary = cpuLibrary;
                 _source = source;
                 _loaded = true;
             }
@@ -102,14 +116,13 @@ public static class TorchRuntime
     }
 
     /// <summary>Returns where libtorch comes from, having loaded it when TorchSharp would not find it on its own.</summary>
-    private static string LocateLibTorch()
+    private static (string Source, IntPtr CpuLibrary) LocateLibTorch()
     {
         // The same probe as TorchSharp's first step (application folder, then the loader's search path).
-        if (NativeLibrary.TryLoad("torch_cpu", typeof(torch).Assembly, null, out _)) return "the application folder";
+        if (NativeLibrary.TryLoad("torch_cpu", typeof(torch).Assembly, null, out var handle)) return ("the application folder", handle);
         var search = LibTorchLocator.Search.FromEnvironment(ExpectedLibTorchVersion);
         var location = LibTorchLocator.Find(search) ?? throw new SimByzException(NotFoundMessage(search));
-        LibTorchLocator.Load(location);
-        return location.Source;
+        return (location.Source, LibTorchLocator.Load(location));
     }
 
     /// <summary>

@@ -22,8 +22,8 @@ namespace SimByz.Gpu.Models;
 /// <para><see cref="LossAndGradient"/> runs in training mode (batch statistics, dropout); torch's global
 /// generator is reseeded before each such call from this instance's seed and call count, so dropout
 /// masks are reproducible for a given call sequence (torch kernels are not promised bit-exact across
-/// machines). On the CPU both run on one libtorch thread (<see cref="TorchCpuThreads"/>): libtorch's
-/// multi-threaded convolution backward gave a different result on every repetition, and sometimes NaN. <see cref="Loss"/> and <see cref="Evaluate"/> run in inference mode (<c>eval()</c>,
+/// machines). libtorch's oneDNN kernels are off (<see cref="OneDnnSwitch"/>): its convolution backward gave a
+/// different result on every repetition, and sometimes NaN. <see cref="Loss"/> and <see cref="Evaluate"/> run in inference mode (<c>eval()</c>,
 /// <c>no_grad</c>): running batch-norm statistics, no dropout, as Zeno's validation oracle requires.</para>
 /// <para>Batch-norm running statistics are buffers, not parameters: they are shared by an instance and
 /// all its clones (updated by every training call, in call order), as the reference code's single
@@ -117,7 +117,6 @@ internal sealed class TorchClassifier : IModel, IDisposable
         Check(parameters.Length, nameof(parameters));
         Check(gradient.Length, nameof(gradient));
         if (rows.IsEmpty) throw new SimByzException($"model '{Spec}': empty batch");
-        using var threads = TorchCpuThreads.SingleThreaded(_device);
         using var scope = torch.NewDisposeScope();
         Load(parameters);
         _shared.CopyTo(_statistics);
@@ -146,7 +145,6 @@ internal sealed class TorchClassifier : IModel, IDisposable
     {
         Check(parameters.Length, nameof(parameters));
         if (rows.IsEmpty) throw new SimByzException($"model '{Spec}': no examples to evaluate");
-        using var threads = TorchCpuThreads.SingleThreaded(_device);
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         Load(parameters);
