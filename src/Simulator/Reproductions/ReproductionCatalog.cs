@@ -15,6 +15,7 @@ public static class ReproductionCatalog
         TrainingReproductions.ZenoSignFlip(),
         TrainingReproductions.ZenoPlusPlusAsync(),
         TrainingReproductions.BucketingNonIid(),
+        AsyncByzantineReproduction.Create(),
     ];
 
     /// <summary>Every reproduction.</summary>

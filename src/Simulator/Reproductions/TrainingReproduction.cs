@@ -24,10 +24,20 @@ internal sealed class TrainingReproduction : IReproduction
 {
     private readonly Func<ReproductionOptions, IReadOnlyList<TrainingSetting>> _settings;
     private readonly Func<ReproductionOptions, IReadOnlyList<string>> _choices;
+    private readonly bool _overview;
 
+    /// <param name="name">The reproduction's name.</param>
+    /// <param name="summary">One line for <c>simbyz list reproductions</c>.</param>
+    /// <param name="follows">The papers or code it follows.</param>
+    /// <param name="settings">Its settings, for given options.</param>
+    /// <param name="choices">The settings and choices its page lists.</param>
+    /// <param name="overview">End the page with tables over all settings: final test accuracy and mean
+    /// staleness, defence × setting (for reproductions with many settings).</param>
     public TrainingReproduction(string name, string summary, string follows,
-        Func<ReproductionOptions, IReadOnlyList<TrainingSetting>> settings, Func<ReproductionOptions, IReadOnlyList<string>> choices)
+        Func<ReproductionOptions, IReadOnlyList<TrainingSetting>> settings, Func<ReproductionOptions, IReadOnlyList<string>> choices,
+        bool overview = false)
     {
+        _overview = overview;
         Name = name;
         Summary = summary;
         Follows = follows;
@@ -53,6 +63,7 @@ internal sealed class TrainingReproduction : IReproduction
         md.Append('\n');
         var files = new List<OutputFile>();
         var figures = new List<Figure>();
+        var all = new List<(TrainingSetting Setting, IReadOnlyList<RunResult> Results)>();
         foreach (var setting in settings)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -69,6 +80,7 @@ internal sealed class TrainingReproduction : IReproduction
             {
                 options.Progress?.Finish();
             }
+            all.Add((setting, results));
             string stem = $"{Name}-{setting.Key}";
             files.Add(new($"{stem}.csv", ExperimentRunner.MetricsCsv(results)));
             files.Add(new($"{stem}.scenario.json", s.ToJson().ToString(Formatting.Indented) + "\n"));
@@ -82,7 +94,29 @@ internal sealed class TrainingReproduction : IReproduction
             md.Append("\nData: `").Append(stem).Append(".csv` (metrics.csv format, every evaluation point); scenario: `").Append(stem)
                 .Append(".scenario.json` (runs with `simbyz run --scenario ").Append(stem).Append(".scenario.json`).\n\n");
         }
+        if (_overview) Overview(md, all);
         return new ReproductionOutput(md.ToString(), files, figures);
+    }
+
+    /// <summary>Final test accuracy and mean staleness, defence (rows, in the first setting's order) × setting (columns).</summary>
+    private static void Overview(StringBuilder md, IReadOnlyList<(TrainingSetting Setting, IReadOnlyList<RunResult> Results)> all)
+    {
+        var defences = all[0].Results.Select(r => r.Defence).ToList();
+        string[] header = ["defence", .. all.Select(a => a.Setting.Key)];
+        IReadOnlyList<string> Cells(string defence, Func<RunResult, string> cell) =>
+            ["`" + defence + "`", .. all.Select(a => a.Results.FirstOrDefault(r => r.Defence == defence) is { } r ? cell(r) : "—")];
+        md.Append("## Overview: final test accuracy\n\n");
+        md.Append(Table(header, defences.Select(d => Cells(d, r => NumberText.Percent(r.Final.TestAccuracy)))));
+        md.Append("\n## Overview: mean staleness of the messages each rule received\n\n");
+        md.Append("The mean over evaluation intervals of `staleness_mean` (metrics.csv): server versions between a message's read and its arrival.\n\n");
+        md.Append(Table(header, defences.Select(d => Cells(d, r => Num(MeanStaleness(r), "0.0")))));
+        md.Append('\n');
+    }
+
+    private static double MeanStaleness(RunResult r)
+    {
+        var values = r.Rows.Select(x => x.StalenessMean).Where(double.IsFinite).ToList();
+        return values.Count == 0 ? double.NaN : values.Average();
     }
 
     private static string[] Row(RunResult r)

@@ -212,6 +212,35 @@ public sealed class ReproduceCommandTests
     }
 
     [Fact]
+    public void Reproduce_AsyncByzantine_EverySettingAndRule_FilteringRulesSurviveSignFlip()
+    {
+        Quick("async-byzantine", dir =>
+        {
+            var settings = AsyncByzantineReproduction.Levels.SelectMany(l => AsyncByzantineReproduction.Attacks.Select(a => $"{a.Key}-{l.Key}")).ToList();
+            Assert.Equal(8, settings.Count);
+            foreach (string setting in settings)
+            {
+                var acc = FinalAccuracy(Path.Combine(dir, $"async-byzantine-{setting}.csv"));
+                Assert.Equal(AsyncByzantineReproduction.Defences, acc.Keys.ToArray());
+            }
+            string md = File.ReadAllText(Path.Combine(dir, "async-byzantine.md"));
+            Assert.Contains("## Overview: final test accuracy", md, StringComparison.Ordinal);
+            Assert.Contains("| defence | " + string.Join(" | ", settings) + " |", md, StringComparison.Ordinal);
+            // Sign flip ×10 from 4 of 20 workers: the rules that apply every message (or a plain buffer
+            // mean) do not learn; the filtering rules (BASGD's median, AFLGuard, Zeno++) do.
+            var signFlip = FinalAccuracy(Path.Combine(dir, "async-byzantine-signflip-even.csv"));
+            foreach (string rule in new[] { "async-sgd:variant=plain", "fedasync:alpha=0.6,s=polynomial,a=0.5", "fedbuff:k=10" })
+            {
+                Assert.True(signFlip[rule] < 0.2, $"{rule}: {signFlip[rule]}");
+            }
+            foreach (string rule in new[] { "basgd:b=10,rule=median", "aflguard:lambda=1.5", TrainingReproductions.ZenoPlusPlus(10, byMessages: true) })
+            {
+                Assert.True(signFlip[rule] > 0.4, $"{rule}: {signFlip[rule]}");
+            }
+        });
+    }
+
+    [Fact]
     public void Reproduce_SameCommandAnyThreads_ByteIdenticalCsvAndMarkdown()
     {
         string a = TempDir(), b = TempDir();
