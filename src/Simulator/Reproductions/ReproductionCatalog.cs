@@ -15,6 +15,7 @@ public static class ReproductionCatalog
         TrainingReproductions.ZenoSignFlip(),
         TrainingReproductions.ZenoPlusPlusAsync(),
         TrainingReproductions.BucketingNonIid(),
+        new ByzFlBenchmarkReproduction(),
     ];
 
     /// <summary>Every reproduction.</summary>
