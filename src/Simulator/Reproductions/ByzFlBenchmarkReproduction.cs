@@ -94,18 +94,20 @@ internal sealed class ByzFlBenchmarkReproduction : IReproduction
         var files = new List<OutputFile>();
         // results[attack][seed] = one run per defence, in the order of Defences.
         var results = new List<List<IReadOnlyList<RunResult>>>();
-        // Datasets are immutable: every attack of one seed reuses the loaded images.
-        var loaded = new Dictionary<(string, ulong), SimByz.Simulator.Data.LoadedData>();
-        SimByz.Simulator.Data.LoadedData Load(string spec, ulong seed)
+        var scenarios = new List<OutputFile>();
+        foreach (var _ in Attacks) results.Add([]);
+        foreach (ulong seed in seeds)
         {
-            if (!loaded.TryGetValue((spec, seed), out var data)) loaded[(spec, seed)] = data = SimByz.Simulator.Data.DataSourceCatalog.Load(spec, seed, options.Composition.Catalogs.DataSources);
-            return data;
-        }
-        foreach (var (_, key, attack) in Attacks)
-        {
-            var perSeed = new List<IReadOnlyList<RunResult>>();
-            foreach (ulong seed in seeds)
+            // Datasets are immutable: the attacks of one seed share the loaded images, and only one seed's copy is held.
+            var loaded = new Dictionary<string, SimByz.Simulator.Data.LoadedData>(StringComparer.Ordinal);
+            SimByz.Simulator.Data.LoadedData Load(string spec, ulong dataSeed)
             {
+                if (!loaded.TryGetValue(spec, out var data)) loaded[spec] = data = SimByz.Simulator.Data.DataSourceCatalog.Load(spec, dataSeed, options.Composition.Catalogs.DataSources);
+                return data;
+            }
+            for (int a = 0; a < Attacks.Length; a++)
+            {
+                var (_, key, attack) = Attacks[a];
                 cancellation.ThrowIfCancellationRequested();
                 var s = ScenarioFor(options, key, attack, seed);
                 progress?.Invoke($"{Name} {key} seed {seed}: {s.Defences.Count} defences × {s.Budget.Steps} steps");
@@ -120,13 +122,13 @@ internal sealed class ByzFlBenchmarkReproduction : IReproduction
                 {
                     options.Progress?.Finish();
                 }
-                perSeed.Add(runs);
+                results[a].Add(runs);
                 files.Add(new($"{Name}-{key}-seed{I((long)seed)}.csv", ExperimentRunner.MetricsCsv(runs)));
-                if (seed == seeds[0]) files.Add(new($"{Name}-{key}.scenario.json", s.ToJson().ToString(Formatting.Indented) + "\n"));
+                if (seed == seeds[0]) scenarios.Add(new($"{Name}-{key}.scenario.json", s.ToJson().ToString(Formatting.Indented) + "\n"));
             }
-            results.Add(perSeed);
         }
         files.Insert(0, new($"{Name}-results.csv", ResultsCsv(results, seeds)));
+        files.AddRange(scenarios);
         return new ReproductionOutput(Markdown(options, results, seeds), files, [Chart(results)]);
     }
 
