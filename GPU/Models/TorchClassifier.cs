@@ -18,7 +18,10 @@ namespace SimByz.Gpu.Models;
 /// <para>Initialization is drawn in managed code from the given <see cref="RandomStream"/> (not from
 /// torch's RNG): conv and hidden linear weights He-uniform U(±√(6/fan_in)), the output layer
 /// Glorot-uniform U(±√(6/(fan_in+fan_out))), biases 0, batch-norm γ = 1 and β = 0. So the initial vector
-/// is identical on every machine and backend.</para>
+/// is identical on every machine and backend. With <c>init=torch</c> (<see cref="ModelInitialization.Torch"/>):
+/// PyTorch's <c>nn.Linear</c>/<c>nn.Conv2d</c> defaults, each weight and then its bias U(±1/√fan_in)
+/// (<see cref="TorchInitialization"/>), batch-norm as above; the same draws as the managed <c>mlp</c> with
+/// <c>init=torch</c>, so <c>torch-mlp</c> and <c>mlp</c> of the same sizes start from the same vector.</para>
 /// <para><see cref="LossAndGradient"/> runs in training mode (batch statistics, dropout); torch's global
 /// generator is reseeded before each such call from this instance's seed and call count, so dropout
 /// masks are reproducible for a given call sequence (torch kernels are not promised bit-exact across
@@ -42,19 +45,23 @@ internal sealed class TorchClassifier : IModel, IDisposable
     private readonly long[] _inputShape;
     private readonly TorchDevice _device;
     private readonly ulong _seed;
+    private readonly ModelInitialization _init;
     private readonly int _featureCount;
     private readonly int _classCount;
     private long _calls;
     private long _clones;
     private float[] _features = [];
 
-    public TorchClassifier(string spec, Func<nn.Module<Tensor, Tensor>> factory, long[] inputShape, int classCount, TorchDevice device)
-        : this(spec, factory, inputShape, classCount, device, seed: 0, shared: null)
+    public TorchClassifier(string spec, Func<nn.Module<Tensor, Tensor>> factory, long[] inputShape, int classCount, TorchDevice device,
+        ModelInitialization init = ModelInitialization.Default)
+        : this(spec, factory, inputShape, classCount, device, init, seed: 0, shared: null)
     {
     }
 
-    private TorchClassifier(string spec, Func<nn.Module<Tensor, Tensor>> factory, long[] inputShape, int classCount, TorchDevice device, ulong seed, SharedStatistics? shared)
+    private TorchClassifier(string spec, Func<nn.Module<Tensor, Tensor>> factory, long[] inputShape, int classCount, TorchDevice device, ModelInitialization init,
+        ulong seed, SharedStatistics? shared)
     {
+        _init = init;
         Spec = spec;
         _factory = factory;
         _inputShape = inputShape;
@@ -95,7 +102,15 @@ internal sealed class TorchClassifier : IModel, IDisposable
             var (name, p) = named[k];
             int size = (int)p.numel();
             var slice = parameters.Slice(offset, size);
-            if (p.dim() >= 2)
+            if (_init == ModelInitialization.Torch && p.dim() >= 2)
+            {
+                TorchInitialization.Fill(slice, FanIn(p), rng);
+            }
+            else if (_init == ModelInitialization.Torch && IsLayerBias(name, named, k))
+            {
+                TorchInitialization.Fill(slice, FanIn(named[k - 1].parameter), rng);
+            }
+            else if (p.dim() >= 2)
             {
                 long fanIn = 1;
                 for (int a = 1; a < p.dim(); a++) fanIn *= p.shape[a];
@@ -167,14 +182,14 @@ internal sealed class TorchClassifier : IModel, IDisposable
     /// <summary>A fresh family for one training run: new module, batch-norm statistics at their initial
     /// values (not shared with this instance), clone numbering from zero, the same seed. So a run's
     /// results do not depend on the runs built from the same setup before it.</summary>
-    public IModel CloneForRun() => new TorchClassifier(Spec, _factory, _inputShape, _classCount, _device, _seed, shared: null);
+    public IModel CloneForRun() => new TorchClassifier(Spec, _factory, _inputShape, _classCount, _device, _init, _seed, shared: null);
 
     /// <summary>Clones share batch-norm statistics and torch's global generator: runs go one at a time.</summary>
     public bool SupportsParallelRuns => false;
 
     /// <summary>A model of the same architecture on the same device, sharing the batch-norm statistics.</summary>
     public IModel Clone()
-        => new TorchClassifier(Spec, _factory, _inputShape, _classCount, _device, SplitMix64.Mix(_seed + (ulong)++_clones * 0x9E3779B97F4A7C15UL), _shared);
+        => new TorchClassifier(Spec, _factory, _inputShape, _classCount, _device, _init, SplitMix64.Mix(_seed + (ulong)++_clones * 0x9E3779B97F4A7C15UL), _shared);
 
     public void Dispose() => _module.Dispose();
 
@@ -221,6 +236,20 @@ internal sealed class TorchClassifier : IModel, IDisposable
         var labelsTensor = tensor(y);
         return _device.IsCuda ? (x.to(_device.Device), labelsTensor.to(_device.Device)) : (x, labelsTensor);
     }
+
+    /// <summary>in_features of a linear weight, in_channels·kh·kw of a convolution weight.</summary>
+    private static long FanIn(Tensor weight)
+    {
+        long fanIn = 1;
+        for (int a = 1; a < weight.dim(); a++) fanIn *= weight.shape[a];
+        return fanIn;
+    }
+
+    /// <summary>Whether parameter <paramref name="k"/> is the bias of the linear or convolution layer whose weight precedes it.</summary>
+    private static bool IsLayerBias(string name, (string name, TorchSharp.Modules.Parameter parameter)[] named, int k)
+        => k > 0 && name.EndsWith("bias", StringComparison.Ordinal) && named[k - 1].parameter.dim() >= 2
+           && named[k - 1].name.EndsWith("weight", StringComparison.Ordinal)
+           && name[..^"bias".Length] == named[k - 1].name[..^"weight".Length];
 
     private static bool IsNormScale(string name, (string name, TorchSharp.Modules.Parameter parameter)[] named, int k)
         => name.EndsWith("weight", StringComparison.Ordinal) && named[k].parameter.dim() == 1;

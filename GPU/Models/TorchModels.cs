@@ -25,6 +25,8 @@ namespace SimByz.Gpu.Models;
 /// <para>Input shape: 3072 features are read as 3×32×32 (CIFAR-10's channel-major records), other
 /// counts as 1×s×s when s² = F (784 → 1×28×28); <c>channels=k</c> forces k×s×s. The CNNs need spatial
 /// sizes divisible by 4.</para>
+/// <para>Every model takes <c>init=he-glorot</c> (the default) or <c>init=torch</c> (PyTorch's defaults,
+/// <see cref="ModelInitialization"/>).</para>
 /// <para>Thread-safe (the registry is immutable); the models are not.</para>
 /// </remarks>
 public static class TorchModels
@@ -33,9 +35,10 @@ public static class TorchModels
     public static IReadOnlyList<ComponentInfo> Models { get; } =
     [
         new("torch-mlp", "MLP on the torch backend (autograd): 1 or 2 ReLU hidden layers, softmax cross-entropy",
-            "He et al. 2015 / Glorot and Bengio 2010 (init, drawn in managed code)", "classification data, C ≥ 2",
+            "He et al. 2015 / Glorot and Bengio 2010 (init, drawn in managed code); init=torch: PyTorch nn.Linear.reset_parameters", "classification data, C ≥ 2",
             [
                 new ParameterInfo("hidden", "1 or 2 sizes separated by ';'", "64", "hidden layer widths, e.g. 128;64"),
+                InitParameter,
             ]),
         new("cnn", "small CNN for Fashion-MNIST-shaped input (1×28×28): 2×(conv5×5-ReLU-maxpool), FC-ReLU, FC",
             "LeNet-style; torch backend", "image data with F = c·s² features, s divisible by 4",
@@ -44,13 +47,20 @@ public static class TorchModels
                 new ParameterInfo("c2", "integer ≥ 1", "64", "channels of the second convolution"),
                 new ParameterInfo("fc", "integer ≥ 1", "128", "width of the hidden fully connected layer"),
                 new ParameterInfo("channels", "integer ≥ 1", "3 if F = 3072, else 1", "input channels"),
+                InitParameter,
             ]),
         new("zeno-cnn", "the Zeno reference CNN (CIFAR-10, 3×32×32): 2×[2×(conv3×3-BN-ReLU), maxpool, dropout .25], FC128, dropout .5, FC",
             "Xie, Koyejo, Gupta, ICML 2019, code xcgoner/icml2019_zeno", "image data with F = c·s² features, s divisible by 4",
             [
                 new ParameterInfo("channels", "integer ≥ 1", "3 if F = 3072, else 1", "input channels"),
+                InitParameter,
             ]),
     ];
+
+    private const string DefaultInit = "he-glorot";
+
+    private static ParameterInfo InitParameter => TorchInitialization.Parameter(DefaultInit,
+        "He-uniform convolution and hidden weights, Glorot-uniform output weights, zero biases, batch-norm γ = 1, β = 0");
 
     /// <summary>True if <paramref name="name"/> is a torch model.</summary>
     public static bool IsTorchModel(string name) => Models.Any(m => m.Name == name);
@@ -66,6 +76,7 @@ public static class TorchModels
         var p = parsed.Read("model");
         if (classCount < 2) throw new SimByzException($"model '{spec}': needs classification data with at least 2 classes");
         if (featureCount <= 0) throw new SimByzException($"model '{spec}': the data has no features");
+        var init = TorchInitialization.Read(p, DefaultInit);
         Func<Module<Tensor, Tensor>> factory;
         long[] shape;
         switch (parsed.Name)
@@ -112,7 +123,7 @@ public static class TorchModels
         }
         p.EnsureAllUsed();
         device ??= TorchDevice.Cpu;
-        return new TorchClassifier(parsed.ToString(), factory, shape, classCount, device);
+        return new TorchClassifier(parsed.ToString(), factory, shape, classCount, device, init);
     }
 
     private static Module<Tensor, Tensor> Mlp(int featureCount, int[] hidden, int classCount)

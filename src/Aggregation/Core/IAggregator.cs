@@ -31,6 +31,13 @@ public interface IAggregator
     /// </summary>
     void CheckTolerance(int n) { }
 
+    /// <summary>
+    /// Whether the rule scores its inputs on the server's validation data (<see cref="AggregationContext.Oracle"/>),
+    /// as Zeno does: a scenario without a validation set (<c>task.validation</c> 0) rejects such a rule by name.
+    /// The default is false.
+    /// </summary>
+    bool UsesValidation => false;
+
     /// <summary>Forgets state carried across rounds (no-op for stateless rules).</summary>
     void Reset() { }
 }

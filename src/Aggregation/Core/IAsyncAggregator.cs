@@ -19,5 +19,12 @@ public interface IAsyncAggregator
     /// </summary>
     AsyncDecision Decide(AsyncMessage message, AggregationContext context, Span<float> update);
 
+    /// <summary>
+    /// Whether the rule needs the server's validation data (<see cref="AggregationContext.Oracle"/>): Zeno++'s
+    /// validation gradient, AFLGuard's trusted set. A scenario without a validation set rejects such a rule by
+    /// name. The default is false.
+    /// </summary>
+    bool UsesValidation => false;
+
     void Reset() { }
 }

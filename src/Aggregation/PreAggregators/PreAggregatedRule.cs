@@ -49,6 +49,8 @@ internal sealed class PreAggregatedRule(IPreAggregator pre, IAggregator inner) :
 
     public string Spec => field ??= pre.Spec + "+" + inner.Spec;
 
+    public bool UsesValidation => inner.UsesValidation;
+
     /// <summary>The pre-aggregator's condition on n, then the rule's on the m vectors it produces.</summary>
     public void CheckTolerance(int n)
     {

@@ -15,4 +15,5 @@ public static class StreamPurpose
     public const string ByzantineSelection = "byzantine.select";
     public const string PreAggregation = "aggregation.pre";
     public const string AttackTiming = "attack.timing";
+    public const string WorkerAugmentation = "worker.augment";
 }

@@ -58,6 +58,18 @@ public sealed class DefenceResolver
     }
 
     /// <summary>
+    /// Whether the defence <paramref name="spec"/> needs the server's validation set (Zeno, Zeno++, AFLGuard, or a
+    /// pre-aggregator chain ending in one): asked of the catalogue's managed rule, whatever the backend.
+    /// </summary>
+    /// <exception cref="SimByzException">As <see cref="Create"/>.</exception>
+    public bool UsesValidation(string spec)
+    {
+        bool isAsyncName = _catalog.IsAsyncRule(spec);
+        if (_protocol.Kind == ProtocolKind.Async && isAsyncName) return _catalog.CreateAsync(spec, _context).UsesValidation;
+        return !isAsyncName && _catalog.Create(spec, _context).UsesValidation;
+    }
+
+    /// <summary>
     /// Builds <paramref name="spec"/> and checks its declared tolerance condition against the number
     /// of inputs one aggregation gets (<see cref="InputsPerAggregation"/>), so that a scenario or a
     /// sweep fails before anything runs rather than at its first aggregation.

@@ -29,7 +29,7 @@ internal sealed class ParameterServer
     private readonly Simulation<EngineEvent> _sim;
     private readonly IReadOnlyList<ISimulationObserver> _observers;
     private readonly ModelValidationOracle _validation;
-    private readonly MinibatchSampler _validationSampler;
+    private readonly MinibatchSampler? _validationSampler;
     private readonly IModel _evalModel;
     private readonly int[] _trainRows, _validationRows, _testRows;
     private readonly float[] _x, _aggregate, _serverMomentum;
@@ -68,7 +68,8 @@ internal sealed class ParameterServer
         for (int k = 0; k < _history.Length; k++) _history[k] = new float[_d];
         if (_history.Length > 0) _x.CopyTo(_history[0]);
         _validation = new ModelValidationOracle(prototype.Clone(), setup.Train);
-        _validationSampler = MinibatchSampler.ForServerValidation(setup.Seed, setup.ValidationRows, setup.ValidationBatchSize);
+        // Without a validation set (task.validation 0) nothing is drawn and rules get no oracle.
+        _validationSampler = setup.ValidationRows.Length == 0 ? null : MinibatchSampler.ForServerValidation(setup.Seed, setup.ValidationRows, setup.ValidationBatchSize);
         _evalModel = prototype.Clone();
         _trainRows = Range(Math.Min(setup.Evaluation.TrainRows, setup.Train.Count));
         _validationRows = setup.ValidationRows;
@@ -112,7 +113,7 @@ internal sealed class ParameterServer
         var data = new float[inputs.Count * _d];
         for (int i = 0; i < inputs.Count; i++) inputs[i].Payload.AsSpan().CopyTo(data.AsSpan(i * _d, _d));
         var batch = new GradientBatch(data, inputs.Count, _d);
-        _validation.DrawBatch(_validationSampler);
+        if (_validationSampler is not null) _validation.DrawBatch(_validationSampler);
         _rule!.Aggregate(batch, _aggregate, Context(round), _diagnostics);
         var infos = inputs.Select(p => p.Info).ToList();
         foreach (var o in _observers) o.Aggregated(_sim.Now, round, infos, _diagnostics);
@@ -132,7 +133,7 @@ internal sealed class ParameterServer
     /// with the other pending messages.</summary>
     public void DecideAndApply(SentMessage message, long staleness, long round)
     {
-        _validation.DrawBatch(_validationSampler);
+        if (_validationSampler is not null) _validation.DrawBatch(_validationSampler);
         var ctx = Context(round);
         var info = message.Info;
         var decision = _asyncRule!.Decide(new AsyncMessage(info.Worker, info.ModelVersion, staleness, message.Payload), ctx, _aggregate);
@@ -161,7 +162,7 @@ internal sealed class ParameterServer
     {
         // evaluation.trainRows = 0 turns the training-loss estimate off (NaN in the metrics).
         var train = _trainRows.Length > 0 ? _evalModel.Evaluate(_x, _setup.Train, _trainRows) : new Evaluation(double.NaN, double.NaN);
-        var val = _evalModel.Evaluate(_x, _setup.Train, _validationRows);
+        var val = _validationRows.Length > 0 ? _evalModel.Evaluate(_x, _setup.Train, _validationRows) : new Evaluation(double.NaN, double.NaN);
         var test = _evalModel.Evaluate(_x, _setup.Test, _testRows);
         var (staleMin, staleMean, staleMax) = _ledger.TakeStaleness();
         var row = new MetricsRow
@@ -209,7 +210,7 @@ internal sealed class ParameterServer
         Model = _x,
         LearningRate = _setup.Optimizer.LearningRateAt(_step),
         Round = round,
-        Oracle = _validation,
+        Oracle = _validationSampler is null ? null : _validation,
     };
 
     private void ApplyUpdate(ReadOnlySpan<float> update)

@@ -30,7 +30,9 @@ public sealed class RunSetup
 
     public required Dataset Train { get; init; }
 
-    /// <summary>Rows of <see cref="Train"/> held by the server as its validation set (Zeno's), disjoint from every shard.</summary>
+    /// <summary>Rows of <see cref="Train"/> held by the server as its validation set (Zeno's), disjoint from every shard.
+    /// Empty when the scenario has none (<c>task.validation</c> 0): no defence may then use it (the scenario builder
+    /// rejects one that does), no validation batch is drawn and the validation columns of the metrics are NaN.</summary>
     public required int[] ValidationRows { get; init; }
 
     public required Dataset Test { get; init; }
@@ -72,6 +74,9 @@ public sealed class RunSetup
     /// <summary>Worker minibatch size.</summary>
     public int BatchSize { get; init; } = 32;
 
+    /// <summary>The workers' minibatch augmentation (default none).</summary>
+    public Data.Augmentation.AugmentationSpec Augmentation { get; init; } = Data.Augmentation.AugmentationSpec.None;
+
     /// <summary>Server validation batch size n_r (Zeno).</summary>
     public int ValidationBatchSize { get; init; } = 32;
 
@@ -87,11 +92,11 @@ public sealed class RunSetup
         if (ByzantineCount >= Shards.Length) throw new SimByzException($"q = {ByzantineCount} Byzantine workers of n = {Shards.Length}: at least one worker must be honest (q ≤ n−1)");
         for (int i = 0; i < Shards.Length; i++)
         {
-            if (Shards[i].Length == 0) throw new SimByzException($"worker {i} has an empty data shard (more workers than the partition can feed)");
+            // A Byzantine worker may hold no data (task.dataHolders honest): its rows come from the attack.
+            if (Shards[i].Length == 0 && !Byzantine[i]) throw new SimByzException($"worker {i} has an empty data shard (more workers than the partition can feed)");
         }
         if (BatchSize < 1) throw new SimByzException("batch size must be ≥ 1");
         if (ValidationBatchSize < 1) throw new SimByzException("validation batch size must be ≥ 1");
-        if (ValidationRows.Length == 0) throw new SimByzException("the server's validation set is empty");
         if (Budget.Steps < 1 && Budget.Time is null) throw new SimByzException("the budget needs steps ≥ 1 or a time");
         if (Optimizer.LocalSteps < 1) throw new SimByzException("local steps must be ≥ 1");
         if (Protocol.Kind == ProtocolKind.Sync && Protocol.Wait == SyncWait.FirstK && Protocol.K < 1)

@@ -1,5 +1,6 @@
 using SimByz.Scheduler;
 using SimByz.Simulator.Data;
+using SimByz.Simulator.Data.Augmentation;
 using SimByz.Simulator.Data.Sampling;
 using SimByz.Simulator.Tasks;
 
@@ -12,7 +13,7 @@ internal sealed class Worker
 {
     private readonly IModel _model;
     private readonly Dataset _data;
-    private readonly MinibatchSampler _sampler;
+    private readonly MinibatchSampler? _sampler;
     private readonly float[] _local;
     private readonly float[] _grad;
     private readonly float[] _momentum;
@@ -20,6 +21,7 @@ internal sealed class Worker
     private readonly RandomStream _networkRng;
     private readonly IDelayModel _compute;
     private readonly IDelayModel _network;
+    private readonly HorizontalFlip? _flip;
 
     public Worker(int id, bool byzantine, RunSetup setup, Dataset data, IModel prototype)
     {
@@ -28,7 +30,7 @@ internal sealed class Worker
         _model = prototype.Clone();
         _data = data;
         int d = _model.ParameterCount;
-        _sampler = MinibatchSampler.ForWorker(setup.Seed, id, setup.Shards[id], setup.BatchSize);
+        _sampler = setup.Shards[id].Length == 0 ? null : MinibatchSampler.ForWorker(setup.Seed, id, setup.Shards[id], setup.BatchSize);
         _local = new float[d];
         _grad = new float[d];
         _momentum = new float[d];
@@ -36,13 +38,17 @@ internal sealed class Worker
         _networkRng = RandomStreams.Derive(setup.Seed, StreamPurpose.WorkerNetwork, id);
         _compute = setup.ComputeDelay(id);
         _network = setup.NetworkDelay(id);
+        if (setup.Augmentation.IsHorizontalFlip && _sampler is not null)
+        {
+            _flip = new HorizontalFlip(setup.Augmentation, data, RandomStreams.Derive(setup.Seed, StreamPurpose.WorkerAugmentation, id));
+        }
     }
 
     public int Id { get; }
 
     public bool Byzantine { get; }
 
-    public bool HasData => _sampler.RowCount > 0;
+    public bool HasData => _sampler is not null;
 
     /// <summary>The most recent gradient this worker computed (the omniscient adversary's view of it).</summary>
     public float[]? Latest { get; private set; }
@@ -61,9 +67,17 @@ internal sealed class Worker
     /// </summary>
     public void ComputeMessage(ReadOnlySpan<float> x, OptimizerOptions opt, double gamma, Span<float> payload)
     {
+        if (!HasData)
+        {
+            // A Byzantine worker without data (task.dataHolders honest): the attack writes its row.
+            payload.Clear();
+            Latest ??= new float[payload.Length];
+            payload.CopyTo(Latest);
+            return;
+        }
         if (opt.LocalSteps == 1)
         {
-            _model.LossAndGradient(x, _data, _sampler.Next(), _grad);
+            Gradient(x);
             if (opt.WorkerMomentum > 0)
             {
                 float beta = (float)opt.WorkerMomentum;
@@ -81,7 +95,7 @@ internal sealed class Worker
             float g = (float)gamma;
             for (int k = 0; k < opt.LocalSteps; k++)
             {
-                _model.LossAndGradient(_local, _data, _sampler.Next(), _grad);
+                Gradient(_local);
                 for (int j = 0; j < _local.Length; j++) _local[j] -= g * _grad[j];
             }
             float inv = (float)(1.0 / gamma);
@@ -89,5 +103,18 @@ internal sealed class Worker
         }
         Latest ??= new float[payload.Length];
         payload.CopyTo(Latest);
+    }
+
+    /// <summary>The gradient of the next minibatch at <paramref name="x"/> into _grad, through the augmentation when there is one.</summary>
+    private void Gradient(ReadOnlySpan<float> x)
+    {
+        var rows = _sampler!.Next();
+        if (_flip is null)
+        {
+            _model.LossAndGradient(x, _data, rows, _grad);
+            return;
+        }
+        var (batch, batchRows) = _flip.Apply(rows);
+        _model.LossAndGradient(x, batch, batchRows, _grad);
     }
 }

@@ -41,8 +41,9 @@ internal sealed class WorkerFleet
     /// <summary>The sequence number of the event being handled (0 before the first): observers get it with each dispatch.</summary>
     public long CurrentSequence { get; set; }
 
-    /// <summary>Whether <paramref name="worker"/> ever sends: it has data, and is not an omitting Byzantine worker.</summary>
-    public bool CanSend(Worker worker) => worker.HasData && !(worker.Byzantine && _omit);
+    /// <summary>Whether <paramref name="worker"/> ever sends: it has data or is Byzantine (whose row the attack writes,
+    /// task.dataHolders honest), and is not an omitting Byzantine worker.</summary>
+    public bool CanSend(Worker worker) => (worker.HasData || worker.Byzantine) && !(worker.Byzantine && _omit);
 
     /// <summary>Whether <paramref name="worker"/> is up now.</summary>
     public bool IsUp(Worker worker) => _availability[worker.Id].IsUp(_sim.Now);

@@ -16,6 +16,7 @@ public static class ReproductionCatalog
         TrainingReproductions.ZenoPlusPlusAsync(),
         TrainingReproductions.BucketingNonIid(),
         AsyncByzantineReproduction.Create(),
+        new ByzFlBenchmarkReproduction(),
     ];
 
     /// <summary>Every reproduction.</summary>

@@ -1,6 +1,7 @@
 using Newtonsoft.Json.Linq;
 using SimByz.Scheduler;
 using SimByz.Simulator.Data;
+using SimByz.Simulator.Data.Partitioning;
 using SimByz.Simulator.Engine;
 
 namespace SimByz.Simulator.Scenarios;
@@ -40,6 +41,9 @@ public sealed record Scenario
         {
             ((JObject)json["protocol"]!).Add(new JProperty("staleness", Protocol.Staleness == StalenessMeasure.Messages ? "messages" : "time"));
         }
+        var task = (JObject)json["task"]!;
+        if (Task.DataHolders != DataHolders.All) task.Add(new JProperty("dataHolders", "honest"));
+        if (Task.Augmenting.IsHorizontalFlip) task.Add(new JProperty("augmentation", Task.Augmenting.ToString()));
         if (Plugins.Count > 0) json.Add(new JProperty("plugins", new JArray(Plugins)));
         return json;
     }

@@ -2,6 +2,7 @@ using SimByz.Attacks;
 using SimByz.Scheduler;
 using SimByz.Simulator.Composition;
 using SimByz.Simulator.Data;
+using SimByz.Simulator.Data.Partitioning;
 using SimByz.Simulator.Engine;
 using SimByz.Simulator.Tasks;
 
@@ -24,8 +25,11 @@ public static class ScenarioBuilder
     {
         ArgumentNullException.ThrowIfNull(root);
         var catalogs = root.Catalogs;
-        var definition = At("$.task", () => new TaskDefinition(s.Task.Data, s.Task.Model, s.Workers.Count, s.Task.Partition, s.Task.Validation, s.Task.Test, s.Seed, catalogs));
+        var byzantine = s.ResolveByzantine();
+        var definition = At("$.task", () => new TaskDefinition(s.Task.Data, s.Task.Model, s.Workers.Count, s.Task.Partition, s.Task.Validation, s.Task.Test, s.Seed, catalogs,
+            s.Task.DataHolders, byzantine));
         var task = At("$.task", () => TaskBuilder.Build(definition, loadData, catalogs));
+        if (s.Task.Augmenting.IsHorizontalFlip) At("$.task.augmentation", () => s.Task.Augmenting.SideFor(task.Train.FeatureCount));
 
         var compute = new DelayModelOptions[s.Workers.Count];
         var network = new DelayModelOptions[s.Workers.Count];
@@ -45,7 +49,6 @@ public static class ScenarioBuilder
             }
         }
 
-        var byzantine = s.ResolveByzantine();
         int q = byzantine.Count(b => b);
         var attackContext = new AttackBuildContext(s.Seed, q, catalogs.Aggregators);
         var attacks = catalogs.Attacks;
@@ -64,6 +67,18 @@ public static class ScenarioBuilder
             if (s.Protocol.Kind != ProtocolKind.Async) throw SimByzException.At(null, "$.byzantine.behaviour", "timing behaviours (stale replay, delay inflation, bursts) need protocol.kind \"async\"");
             At("$.byzantine.behaviour", () => attacks.CreateAsyncBehaviour(behaviourSpec, attackContext));
             behaviour = () => attacks.CreateAsyncBehaviour(behaviourSpec, attackContext);
+        }
+        if (s.Task.DataHolders == DataHolders.Honest && q > 0)
+        {
+            // Byzantine workers hold no rows: nothing may start from their own data or gradient.
+            if (s.Byzantine.DataAttack is { } poisoned)
+            {
+                throw SimByzException.At(null, "$.byzantine.dataAttack", $"data attack '{poisoned}' poisons the Byzantine workers' data, but task.dataHolders is \"honest\" (they hold none): use dataHolders \"all\" or a gradient attack");
+            }
+            if (attack is not null && attacks.CreateGradientAttack(s.Byzantine.Attack!, attackContext).NeedsOwnGradients)
+            {
+                throw SimByzException.At(null, "$.byzantine.attack", $"attack '{s.Byzantine.Attack}' starts from each Byzantine worker's own gradient, but task.dataHolders is \"honest\" (they hold no data): use an attack on the honest gradients (e.g. sign-flip:of=mean) or dataHolders \"all\"");
+            }
         }
         if (q > 0 && attack is null && dataAttack is null)
         {
@@ -103,12 +118,18 @@ public static class ScenarioBuilder
             Evaluation = s.Evaluation,
             BatchSize = s.Workers.BatchSize,
             ValidationBatchSize = s.ValidationBatch,
+            Augmentation = s.Task.Augmenting,
         };
         setup.Validate();
         for (int k = 0; k < s.Defences.Count; k++)
         {
             string spec = s.Defences[k];
             At($"$.defences[{k}]", () => setup.Defences.Check(spec));
+            if (setup.ValidationRows.Length == 0 && setup.Defences.UsesValidation(spec))
+            {
+                throw SimByzException.At(null, $"$.defences[{k}]",
+                    $"defence '{spec}' scores messages on the server's validation set, but task.validation is 0 (no validation set): give task.validation a count or a fraction such as 0.05");
+            }
         }
         return setup;
     }

@@ -2,6 +2,8 @@ using System.Globalization;
 using Newtonsoft.Json.Linq;
 using SimByz.Scheduler;
 using SimByz.Simulator.Data;
+using SimByz.Simulator.Data.Augmentation;
+using SimByz.Simulator.Data.Partitioning;
 using SimByz.Simulator.Engine;
 
 namespace SimByz.Simulator.Scenarios;
@@ -130,7 +132,9 @@ public static class ScenarioLoader
             t.String("model", "softmax"),
             t.String("partition", "iid"),
             t.Split("validation", SplitSize.Of(1000)),
-            t.Split("test", SplitSize.None));
+            t.Split("test", SplitSize.None),
+            t.Choice("dataHolders", "all", "all", "honest") == "honest" ? DataHolders.Honest : DataHolders.All,
+            ParseAugmentation(t));
         t.EnsureNoUnknown();
 
         var w = r.Object("workers");
@@ -247,6 +251,19 @@ public static class ScenarioLoader
             Evaluation = evaluation,
             Plugins = pluginPaths,
         };
+    }
+
+    private static AugmentationSpec ParseAugmentation(JsonFields t)
+    {
+        string spec = t.String("augmentation", "none");
+        try
+        {
+            return AugmentationSpec.Parse(spec);
+        }
+        catch (SimByzException ex) when (ex.JsonPath is null)
+        {
+            throw ex.AtPath($"{t.Path}.augmentation");
+        }
     }
 
     internal static string Invariant(double v) => v.ToString("R", CultureInfo.InvariantCulture);

@@ -11,6 +11,8 @@ namespace SimByz.Simulator.Tasks;
 /// <remarks>
 /// <para>Specs: <c>linear</c>, <c>logistic</c>, <c>softmax</c>, <c>mlp:hidden=64</c>,
 /// <c>mlp:hidden=128;64</c> (hidden sizes separated by ';' since values cannot contain ','),
+/// <c>mlp:hidden=100,init=torch</c> and <c>softmax:init=torch</c> (PyTorch's default initialization,
+/// <see cref="ModelInitialization"/>),
 /// <c>quadratic</c>, <c>quadratic:mu=2</c>. Every model is deterministic bit for bit (see
 /// <see cref="IModel"/>). <see cref="BuiltIn"/> lists them in a fixed order; the torch backend and plug-ins add
 /// theirs to a copy (a <see cref="ComponentCatalog{TContext, T}"/> is a value). Thread-safe.</para>
@@ -22,7 +24,11 @@ public static class ModelCatalog
     public static ComponentCatalog<NoContext, ModelFactory> BuiltIn { get; } = new ComponentCatalog<NoContext, ModelFactory>("model")
         .Add(Models.LinearRegressionModel.Info, (p, _) => (d, c) => RequireRegression("linear", c, () => new LinearRegressionModel(d)))
         .Add(Models.LogisticRegressionModel.Info, (p, _) => (d, c) => RequireClasses("logistic", c, 2, 2, () => new LogisticRegressionModel(d)))
-        .Add(Models.SoftmaxRegressionModel.Info, (p, _) => (d, c) => RequireClasses("softmax", c, 2, int.MaxValue, () => new SoftmaxRegressionModel(d, c)))
+        .Add(Models.SoftmaxRegressionModel.Info, (p, _) =>
+        {
+            var init = TorchInitialization.Read(p, SoftmaxRegressionModel.DefaultInit);
+            return (d, c) => RequireClasses("softmax", c, 2, int.MaxValue, () => new SoftmaxRegressionModel(d, c, init));
+        })
         .Add(Models.MlpModel.Info, (p, _) => ParseMlp(p))
         .Add(Models.QuadraticModel.Info, (p, _) => ParseQuadratic(p));
 
@@ -45,6 +51,7 @@ public static class ModelCatalog
     private static ModelFactory ParseMlp(SpecParameters p)
     {
         string raw = p.GetString("hidden", "64");
+        var init = TorchInitialization.Read(p, MlpModel.DefaultInit);
         string[] parts = raw.Split(';');
         if (parts.Length is < 1 or > 2) throw new SimByzException($"model 'mlp:hidden={raw}': expected 1 or 2 hidden sizes separated by ';', e.g. hidden=128;64");
         var hidden = new int[parts.Length];
@@ -65,7 +72,7 @@ public static class ModelCatalog
             }
             count += c * (fanIn + 1);
             if (count > int.MaxValue / 2) throw new SimByzException($"model 'mlp:hidden={raw}': {count} parameters for {d} features is too many");
-            return new MlpModel(d, hidden, c);
+            return new MlpModel(d, hidden, c, init);
         });
     }
 

@@ -30,12 +30,12 @@ public static class TaskBuilder
         }
         var model = ModelCatalog.Create(definition.Model, train.FeatureCount, train.ClassCount, catalogs.Models);
         var partition = Partitioner.Split(train, definition.Workers, definition.Partition, definition.Validation, definition.Test,
-            RandomStreams.Derive(definition.Seed, StreamPurpose.Partition, 0));
+            RandomStreams.Derive(definition.Seed, StreamPurpose.Partition, 0), definition.WithoutData);
         var test = loaded.Test ?? train.Select(partition.Test.Span);
         if (test.Count == 0) throw new SimByzException($"task: the test set of '{definition.Data}' is empty");
         var initial = new float[model.ParameterCount];
         model.Initialize(initial, RandomStreams.Derive(definition.Seed, StreamPurpose.ModelInit, 0));
-        string description = $"{loaded.Description}; model {model.Spec} ({model.ParameterCount} parameters); partition {definition.Partition} over {definition.Workers} workers, {partition.Validation.Length} validation rows, {test.Count} test rows";
+        string description = $"{loaded.Description}; model {model.Spec} ({model.ParameterCount} parameters); partition {definition.Partition} over {definition.Workers} workers{(definition.WithoutData is null ? "" : " (honest workers only)")}, {partition.Validation.Length} validation rows, {test.Count} test rows";
         return new BuiltTask(definition, model, train, test, partition, initial, description);
     }
 }

@@ -21,11 +21,14 @@ namespace SimByz.Simulator.Tasks;
 /// <c>idx</c> source without test files, or a synthetic source with <c>test=0</c>); giving both is
 /// an error. The seed feeds data generation (purpose data.generate), the partition
 /// (data.partition) and the initial parameters (model.init).</para>
+/// <para><see cref="DataHolders"/> (default <see cref="SimByz.Simulator.Data.Partitioning.DataHolders.All"/>) with
+/// <see cref="Byzantine"/> says which workers the pool is split among: with
+/// <see cref="SimByz.Simulator.Data.Partitioning.DataHolders.Honest"/> the Byzantine workers hold no rows.</para>
 /// </remarks>
 public sealed record TaskDefinition
 {
     public TaskDefinition(string data, string model, int workers, string partition = "iid", SplitSize validation = default, SplitSize test = default, ulong seed = 0,
-        Composition.ComponentCatalogs? catalogs = null)
+        Composition.ComponentCatalogs? catalogs = null, DataHolders dataHolders = DataHolders.All, IReadOnlyList<bool>? byzantine = null)
     {
         catalogs ??= Composition.ComponentCatalogs.BuiltIn;
         ArgumentNullException.ThrowIfNull(data);
@@ -41,7 +44,19 @@ public sealed record TaskDefinition
         Validation = validation;
         Test = test;
         Seed = seed;
+        if (byzantine is not null && byzantine.Count != workers) throw new SimByzException($"task: {byzantine.Count} Byzantine flags for {workers} workers");
+        DataHolders = dataHolders;
+        Byzantine = byzantine?.ToArray() ?? [];
     }
+
+    /// <summary>Which workers hold training rows (default every worker).</summary>
+    public DataHolders DataHolders { get; }
+
+    /// <summary>Per worker, whether it is Byzantine (empty: none is); used by <see cref="DataHolders"/> Honest.</summary>
+    public IReadOnlyList<bool> Byzantine { get; }
+
+    /// <summary>Per worker, whether it holds no rows; null when every worker holds data.</summary>
+    internal IReadOnlyList<bool>? WithoutData => DataHolders == DataHolders.Honest && Byzantine.Count == Workers && Byzantine.Contains(true) ? Byzantine : null;
 
     /// <summary>
     /// The definition from scenario text: <paramref name="validation"/> and <paramref name="test"/> as

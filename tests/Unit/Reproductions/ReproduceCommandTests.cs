@@ -241,6 +241,29 @@ public sealed class ReproduceCommandTests
     }
 
     [Fact]
+    public void Reproduce_ByzFlBenchmark_TableOfEveryAggregatorAndAttackWithSpread()
+    {
+        Quick("byzfl-benchmark", dir =>
+        {
+            string md = File.ReadAllText(Path.Combine(dir, "byzfl-benchmark.md"));
+            Assert.Contains("mlp:hidden=100,init=torch", md, StringComparison.Ordinal);
+            foreach (string name in new[] { "Average", "Median", "TrMean(f=8)", "Krum(f=8)", "GeometricMedian(nu=0.1, T=3)", "SignFlipping", "ALittleIsEnough(tau=1.5)", "InnerProductManipulation(tau=2)" })
+            {
+                Assert.Contains(name, md, StringComparison.Ordinal);
+            }
+            Assert.Contains(" ± ", md, StringComparison.Ordinal);
+            var (header, rows) = Csv(Path.Combine(dir, "byzfl-benchmark-results.csv"));
+            Assert.Equal(3 * 5 * 2, rows.Count); // attacks × aggregators × quick seeds
+            int acc = Array.IndexOf(header, "final_test_accuracy");
+            Assert.All(rows, r => Assert.InRange(double.Parse(r[acc], CultureInfo.InvariantCulture), 0, 1));
+            string scenario = File.ReadAllText(Path.Combine(dir, "byzfl-benchmark-ipm.scenario.json"));
+            Assert.Contains("\"dataHolders\": \"honest\"", scenario, StringComparison.Ordinal);
+            Assert.Contains("\"augmentation\": \"hflip\"", scenario, StringComparison.Ordinal);
+            Assert.Contains("\"attack\": \"ipm:eps=2\"", scenario, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
     public void Reproduce_SameCommandAnyThreads_ByteIdenticalCsvAndMarkdown()
     {
         string a = TempDir(), b = TempDir();

@@ -47,6 +47,8 @@ internal sealed class AflGuardRule : IAsyncAggregator
 
     public string Spec => string.Create(CultureInfo.InvariantCulture, $"aflguard:lambda={_lambda:R}");
 
+    public bool UsesValidation => true;
+
     public AsyncDecision Decide(AsyncMessage message, AggregationContext context, Span<float> update)
     {
         ReadOnlySpan<float> g = message.Payload.Span;

@@ -65,6 +65,8 @@ internal sealed class ZenoRule : IAggregator
 
     public string Spec => _options.ToSpec();
 
+    public bool UsesValidation => true;
+
     /// <summary>Throws <see cref="SimByzException"/> unless b &lt; n: Zeno keeps the n − b best-scored inputs.</summary>
     public void CheckTolerance(int n)
     {

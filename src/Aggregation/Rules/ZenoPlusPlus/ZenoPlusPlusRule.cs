@@ -79,6 +79,8 @@ internal sealed class ZenoPlusPlusRule : IAsyncAggregator
 
     public string Spec => _options.ToSpec();
 
+    public bool UsesValidation => true;
+
     /// <summary>Server version at which g_r was last computed (−1 before the first).</summary>
     internal long RefreshedAt => _hasGradient ? _refreshedAt : -1;
 

@@ -20,6 +20,6 @@ public sealed class DataPartition
     /// <summary>The server's validation rows (Zeno's), disjoint from every shard (may be empty).</summary>
     public ReadOnlyMemory<int> Validation { get; }
 
-    /// <summary>Worker i's training rows, for i = 0..n−1; none is empty.</summary>
+    /// <summary>Worker i's training rows, for i = 0..n−1; empty only for a worker that holds no data (<see cref="DataHolders.Honest"/>).</summary>
     public IReadOnlyList<ReadOnlyMemory<int>> Shards { get; }
 }

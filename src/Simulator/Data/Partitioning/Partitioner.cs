@@ -31,7 +31,10 @@ namespace SimByz.Simulator.Data.Partitioning;
 /// one row larger), shuffle the shard indices, worker i takes shards i·k..i·k+k−1. With balanced
 /// classes whose size is a multiple of the shard size each worker sees at most k labels.</item>
 /// </list>
-/// <para>Dirichlet and shards need class labels. Every worker must end with at least one row. Thread-safe
+/// <para>Workers without data (<see cref="DataHolders.Honest"/>: the Byzantine workers) take no part: the scheme
+/// runs as above for the h workers that hold data, the j-th of them in worker order taking the j-th shard, and
+/// the others get an empty shard. Without such workers the procedure and its draws are exactly the above.</para>
+/// <para>Dirichlet and shards need class labels. Every worker that holds data must end with at least one row. Thread-safe
 /// (no state); deterministic from the stream.</para>
 /// </remarks>
 public static class Partitioner
@@ -39,24 +42,36 @@ public static class Partitioner
     private const int MaxAttempts = 1000;
 
     /// <summary>Splits <paramref name="data"/> for <paramref name="workers"/> workers.</summary>
+    /// <param name="data">The training set.</param>
+    /// <param name="workers">n.</param>
+    /// <param name="spec">The scheme.</param>
+    /// <param name="validation">The server's validation split.</param>
+    /// <param name="test">The test split (for sources without a test set).</param>
+    /// <param name="rng">The partition stream.</param>
+    /// <param name="withoutData">Per worker, true when it holds no rows (<see cref="DataHolders.Honest"/>); null: every worker holds data.</param>
     /// <exception cref="SimByzException">Too few rows for the requested sizes, or a label scheme on regression data.</exception>
-    public static DataPartition Split(Dataset data, int workers, PartitionSpec spec, SplitSize validation, SplitSize test, RandomStream rng)
+    public static DataPartition Split(Dataset data, int workers, PartitionSpec spec, SplitSize validation, SplitSize test, RandomStream rng,
+        IReadOnlyList<bool>? withoutData = null)
     {
         if (workers < 1) throw new SimByzException($"partition '{spec}': workers={workers} is invalid: expected at least 1");
+        if (withoutData is not null && withoutData.Count != workers) throw new ArgumentException($"{withoutData.Count} flags for {workers} workers", nameof(withoutData));
+        int holders = workers;
+        if (withoutData is not null) foreach (bool none in withoutData) if (none) holders--;
+        if (holders < 1) throw new SimByzException($"partition '{spec}': no worker holds data");
         int n = data.Count;
         int t = test.Resolve(n), v = validation.Resolve(n);
         long pool = (long)n - t - v;
-        if (pool < workers)
+        if (pool < holders)
         {
-            throw new SimByzException($"partition '{spec}': {n} training rows minus {t} test and {v} validation leave {Math.Max(pool, 0)} for {workers} workers (need at least one each)");
+            throw new SimByzException($"partition '{spec}': {n} training rows minus {t} test and {v} validation leave {Math.Max(pool, 0)} for {holders} workers (need at least one each)");
         }
         if (spec.Scheme != PartitionScheme.Iid && data.Labels is null)
         {
             throw new SimByzException($"partition '{spec}' splits by class label, but the data is regression (no labels); use iid");
         }
-        if (spec.Scheme == PartitionScheme.Shards && pool < (long)workers * spec.ShardsPerWorker)
+        if (spec.Scheme == PartitionScheme.Shards && pool < (long)holders * spec.ShardsPerWorker)
         {
-            throw new SimByzException($"partition '{spec}': {pool} rows cannot make {workers}×{spec.ShardsPerWorker} non-empty shards");
+            throw new SimByzException($"partition '{spec}': {pool} rows cannot make {holders}×{spec.ShardsPerWorker} non-empty shards");
         }
         var perm = DatasetOps.AllRows(n);
         rng.Shuffle(perm.AsSpan());
@@ -65,12 +80,19 @@ public static class Partitioner
         var rest = perm.AsSpan(t + v);
         int[][] shards = spec.Scheme switch
         {
-            PartitionScheme.Iid => Iid(rest, workers),
-            PartitionScheme.Shards => Shards(rest, data, workers, spec.ShardsPerWorker, rng),
-            _ when spec.Variant == DirichletVariant.Hsu => DirichletHsu(rest, data, workers, spec.Alpha, rng),
-            _ => DirichletPerClass(rest, data, workers, spec, rng),
+            PartitionScheme.Iid => Iid(rest, holders),
+            PartitionScheme.Shards => Shards(rest, data, holders, spec.ShardsPerWorker, rng),
+            _ when spec.Variant == DirichletVariant.Hsu => DirichletHsu(rest, data, holders, spec.Alpha, rng),
+            _ => DirichletPerClass(rest, data, holders, spec, rng),
         };
         foreach (int[] s in shards) Array.Sort(s);
+        if (holders < workers)
+        {
+            var all = new int[workers][];
+            int next = 0;
+            for (int i = 0; i < workers; i++) all[i] = withoutData![i] ? [] : shards[next++];
+            shards = all;
+        }
         return new DataPartition(testRows, validationRows, shards);
     }
 

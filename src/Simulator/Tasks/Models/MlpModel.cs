@@ -14,8 +14,10 @@ namespace SimByz.Simulator.Tasks.Models;
 /// (fan-out). Total Σ_l out_l·(in_l + 1).</para>
 /// <para>Initialization from the given stream, layer by layer, weights row by row: hidden layers
 /// He-uniform, U(±√(6/fan_in)) (He et al. 2015, for ReLU); the output layer Glorot-uniform,
-/// U(±√(6/(fan_in + fan_out))) (Glorot and Bengio 2010); every bias zero. Spec
-/// <c>mlp:hidden=64</c> or <c>mlp:hidden=128;64</c>.</para>
+/// U(±√(6/(fan_in + fan_out))) (Glorot and Bengio 2010); every bias zero (<c>init=he-glorot</c>, the default).
+/// <c>init=torch</c>: PyTorch's <c>nn.Linear</c> default, every weight and then every bias of a layer
+/// U(±1/√fan_in) (<see cref="TorchInitialization"/>). Spec <c>mlp:hidden=64</c>, <c>mlp:hidden=128;64</c>,
+/// <c>mlp:hidden=100,init=torch</c>.</para>
 /// <para>Hidden pre-activations are rounded to float32 (a float32 network); ReLU'(0) = 0. Output
 /// logits and the softmax are float64 with the stable log-sum-exp. Backpropagation computes each
 /// example's deltas in row order (δ_{l−1} = W_lᵀδ_l ⊙ ReLU', rows of W_l added in unit order), then
@@ -27,11 +29,18 @@ internal sealed class MlpModel : IModel
 {
     /// <summary>How <c>simbyz list</c> describes this model.</summary>
     public static ComponentInfo Info { get; } = new ComponentInfo("mlp", "MLP with 1 or 2 ReLU hidden layers and softmax cross-entropy output; per layer W (out×in row-major) then b; He-uniform hidden, Glorot-uniform output, zero biases",
-            "He et al. 2015 (init), Glorot and Bengio 2010 (init)", "classification data, C ≥ 2",
-            [new ParameterInfo("hidden", "1 or 2 sizes separated by ';'", "64", "hidden layer widths, e.g. 128;64")]);
+            "He et al. 2015 (init), Glorot and Bengio 2010 (init); init=torch: PyTorch nn.Linear.reset_parameters", "classification data, C ≥ 2",
+            [
+                new ParameterInfo("hidden", "1 or 2 sizes separated by ';'", "64", "hidden layer widths, e.g. 128;64"),
+                TorchInitialization.Parameter(DefaultInit, "He-uniform hidden weights, Glorot-uniform output weights, zero biases"),
+            ]);
+
+    /// <summary>The name of this model's own initialization (<see cref="ModelInitialization.Default"/>).</summary>
+    internal const string DefaultInit = "he-glorot";
 
     private const string Name = "mlp";
     private readonly int[] _sizes; // d, h1, [h2], C
+    private readonly ModelInitialization _init;
     private readonly int[] _weightOffset;
     private readonly int[] _biasOffset;
     private readonly float[][] _pre;   // one example's hidden pre-activations (layers 1..L−1), for evaluation
@@ -48,8 +57,9 @@ internal sealed class MlpModel : IModel
     private int[] _rowScratch = [];
     private float[] _coefficientScratch = [];
 
-    public MlpModel(int featureCount, IReadOnlyList<int> hidden, int classCount)
+    public MlpModel(int featureCount, IReadOnlyList<int> hidden, int classCount, ModelInitialization init = ModelInitialization.Default)
     {
+        _init = init;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(featureCount);
         ArgumentOutOfRangeException.ThrowIfLessThan(classCount, 2);
         if (hidden.Count is < 1 or > 2) throw new ArgumentException("one or two hidden layers", nameof(hidden));
@@ -86,7 +96,7 @@ internal sealed class MlpModel : IModel
         _hidden = new double[widest];
         _units = new int[widest];
         for (int i = 0; i < widest; i++) _units[i] = i;
-        Spec = Name + ":hidden=" + string.Join(";", hidden);
+        Spec = Name + ":hidden=" + string.Join(";", hidden) + (init == ModelInitialization.Torch ? "," + TorchInitialization.SpecSuffix(init) : "");
     }
 
     public string Spec { get; }
@@ -102,6 +112,12 @@ internal sealed class MlpModel : IModel
         for (int l = 1; l <= Layers; l++)
         {
             int fanIn = _sizes[l - 1], fanOut = _sizes[l];
+            if (_init == ModelInitialization.Torch)
+            {
+                TorchInitialization.Fill(parameters.Slice(_weightOffset[l], fanIn * fanOut), fanIn, rng);
+                TorchInitialization.Fill(parameters.Slice(_biasOffset[l], fanOut), fanIn, rng);
+                continue;
+            }
             double limit = l < Layers ? Math.Sqrt(6.0 / fanIn) : Math.Sqrt(6.0 / (fanIn + fanOut));
             Kernels.FillUniform(parameters.Slice(_weightOffset[l], fanIn * fanOut), limit, rng);
         }
@@ -222,5 +238,5 @@ internal sealed class MlpModel : IModel
         return new(loss / rows.Length, (double)correct / rows.Length);
     }
 
-    public IModel Clone() => new MlpModel(_sizes[0], _sizes[1..^1], _sizes[^1]);
+    public IModel Clone() => new MlpModel(_sizes[0], _sizes[1..^1], _sizes[^1], _init);
 }

@@ -10,7 +10,9 @@ namespace SimByz.Simulator.Tasks.Models;
 /// </summary>
 /// <remarks>
 /// <para>Parameter layout (C·d + C values): W row-major (row c = the d weights of class c), then
-/// b[0..C). Initialization: all zero. Spec <c>softmax</c>; needs a classification dataset. Prediction:
+/// b[0..C). Initialization: all zero (<c>init=zero</c>, the default), or PyTorch's <c>nn.Linear</c> default
+/// (<c>init=torch</c>: W then b, every value U(±1/√d), <see cref="TorchInitialization"/>). Spec <c>softmax</c>,
+/// <c>softmax:init=torch</c>; needs a classification dataset. Prediction:
 /// the arg max of z, lowest class on ties.</para>
 /// <para>Logits are float64 (<see cref="DetVec.Dot"/> plus the bias); softmax and its log use
 /// <see cref="DetMath"/> after subtracting the largest logit, so huge logits stay finite. Gradient
@@ -21,19 +23,25 @@ internal sealed class SoftmaxRegressionModel : IModel
 {
     /// <summary>How <c>simbyz list</c> describes this model.</summary>
     public static ComponentInfo Info { get; } = new ComponentInfo("softmax", "softmax regression, mean cross-entropy (stable log-sum-exp); layout W (C×d row-major) then b; zero init",
-            "multinomial logistic regression", "classification data, C ≥ 2", []);
+            "multinomial logistic regression; init=torch: PyTorch nn.Linear.reset_parameters", "classification data, C ≥ 2",
+            [TorchInitialization.Parameter(DefaultInit, "every parameter 0")]);
+
+    /// <summary>The name of this model's own initialization (<see cref="ModelInitialization.Default"/>).</summary>
+    internal const string DefaultInit = "zero";
 
     private const string Name = "softmax";
     private readonly int _features;
     private readonly int _classes;
+    private readonly ModelInitialization _init;
     private readonly double[] _logits;
     private readonly double[] _probabilities;
     private float[] _dz = [];
     private int[] _rowScratch = [];
     private float[] _coefficientScratch = [];
 
-    public SoftmaxRegressionModel(int featureCount, int classCount)
+    public SoftmaxRegressionModel(int featureCount, int classCount, ModelInitialization init = ModelInitialization.Default)
     {
+        _init = init;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(featureCount);
         ArgumentOutOfRangeException.ThrowIfLessThan(classCount, 2);
         _features = featureCount;
@@ -42,7 +50,7 @@ internal sealed class SoftmaxRegressionModel : IModel
         _probabilities = new double[classCount];
     }
 
-    public string Spec => Name;
+    public string Spec => _init == ModelInitialization.Torch ? Name + ":" + TorchInitialization.SpecSuffix(_init) : Name;
 
     public int ParameterCount => _classes * (_features + 1);
 
@@ -50,6 +58,12 @@ internal sealed class SoftmaxRegressionModel : IModel
     {
         Kernels.CheckGradient(Name, ParameterCount, parameters);
         parameters.Clear();
+        if (_init == ModelInitialization.Torch)
+        {
+            int bias = _classes * _features;
+            TorchInitialization.Fill(parameters[..bias], _features, rng);
+            TorchInitialization.Fill(parameters[bias..], _features, rng);
+        }
     }
 
     private void Logits(ReadOnlySpan<float> parameters, ReadOnlySpan<float> x)
@@ -107,5 +121,5 @@ internal sealed class SoftmaxRegressionModel : IModel
         return new(loss / rows.Length, (double)correct / rows.Length);
     }
 
-    public IModel Clone() => new SoftmaxRegressionModel(_features, _classes);
+    public IModel Clone() => new SoftmaxRegressionModel(_features, _classes, _init);
 }

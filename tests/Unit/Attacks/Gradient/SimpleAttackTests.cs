@@ -57,6 +57,7 @@ public class SimpleAttackTests
     [InlineData("ipm", 0.1)]
     [InlineData("ipm:eps=0.5", 0.5)]
     [InlineData("ipm:eps=100", 100)]
+    [InlineData("ipm:eps=2", 2)] // ByzFL's current InnerProductManipulation(tau=2): −τ·mean
     public void Ipm_AllSendMinusEpsilonTimesHonestMean(string spec, double eps)
         => AllRowsEqual(Craft(Attack(spec), Context(Honest, 4)), [(float)(-eps * 3), (float)(-eps * 5)], 1e-4);
 

@@ -41,6 +41,41 @@ public sealed class TorchModelTests
     }
 
     [Fact]
+    public void TorchMlp_InitTorch_SameInitialVectorAsManagedMlp_WithinOneOverSqrtFanIn()
+    {
+        var managed = ModelCatalog.Create("mlp:hidden=5,init=torch", 6, 3);
+        var torch = TorchModels.Create("torch-mlp:hidden=5,init=torch", 6, 3, Cpu);
+        var a = new float[managed.ParameterCount];
+        var b = new float[torch.ParameterCount];
+        managed.Initialize(a, new RandomStream(5));
+        torch.Initialize(b, new RandomStream(5));
+        Assert.Equal(a, b);
+        // fc1: 5×6 weights then 5 biases, U(±1/√6); fc2: 3×5 then 3, U(±1/√5).
+        Assert.All(a.AsSpan(0, 35).ToArray(), v => Assert.InRange(Math.Abs(v), 0, 1 / Math.Sqrt(6)));
+        Assert.All(a.AsSpan(35).ToArray(), v => Assert.InRange(Math.Abs(v), 0, 1 / Math.Sqrt(5)));
+        Assert.Contains(a.AsSpan(30, 5).ToArray(), v => v != 0);
+        var heGlorot = new float[torch.ParameterCount];
+        TorchModels.Create("torch-mlp:hidden=5", 6, 3, Cpu).Initialize(heGlorot, new RandomStream(5));
+        Assert.NotEqual(heGlorot, b);
+    }
+
+    [Fact]
+    public void Cnn_InitTorch_ConvolutionFanInIsChannelsTimesKernel_BiasesDrawn_Deterministic()
+    {
+        var model = TorchModels.Create("cnn:c1=2,c2=3,fc=4,init=torch", 64, 2, Cpu);
+        var x = new float[model.ParameterCount];
+        var y = new float[model.ParameterCount];
+        model.Initialize(x, new RandomStream(8));
+        model.Initialize(y, new RandomStream(8));
+        Assert.Equal(x, y);
+        // conv1: 2×1×5×5 weights, then 2 biases, fan_in 25; conv2: 3×2×5×5, then 3 biases, fan_in 50.
+        Assert.All(x.AsSpan(0, 52).ToArray(), v => Assert.InRange(Math.Abs(v), 0, 1 / Math.Sqrt(25)));
+        Assert.Contains(x.AsSpan(0, 52).ToArray(), v => Math.Abs(v) > 0.8 / Math.Sqrt(25));
+        Assert.Contains(x.AsSpan(50, 2).ToArray(), v => v != 0);
+        Assert.All(x.AsSpan(52, 153).ToArray(), v => Assert.InRange(Math.Abs(v), 0, 1 / Math.Sqrt(50)));
+    }
+
+    [Fact]
     public void Cnn_FewSgdSteps_LossDecreases()
     {
         var data = TestImages.TwoHalves(64, channels: 1, side: 8, seed: 3);
