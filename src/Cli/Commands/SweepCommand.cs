@@ -13,7 +13,7 @@ namespace SimByz.Cli.Commands;
 /// <summary>
 /// <c>simbyz sweep GRID.json [--out DIR] [--store DIR] [--shard K/N] [--threads N]</c>: the grid's runs
 /// (docs/SWEEPS.md), in parallel, resumable (finished runs are stored in the run store and never
-/// recomputed), then results.csv, summary.md, heatmap.png and accuracy.png in DIR, atomically; with
+/// recomputed), then results.csv, summary.md and the figures (heatmap and accuracy, PNG and SVG) in DIR, atomically; with
 /// <c>--shard K/N</c> only shard K's runs, into the store. <c>sweep collect</c> writes the outputs from a
 /// store filled by shards; <c>sweep submit --slurm</c> runs the shards as a Slurm array job.
 /// </summary>
@@ -153,7 +153,7 @@ internal static class SweepCommand
         }
         var panels = WriteOutputs(plan, results, files);
         output.Write(SweepResults.Markdown(plan, panels));
-        output.WriteLine($"wrote {Path.Combine(outDir, "results.csv")}, summary.md, heatmap.png, accuracy.png ({status.Pending.Count} computed, {status.Cached} cached)");
+        output.WriteLine($"wrote {Path.Combine(outDir, "results.csv")}, summary.md, heatmap.png, heatmap.svg, accuracy.png, accuracy.svg ({status.Pending.Count} computed, {status.Cached} cached)");
         return 0;
     }
 
@@ -201,7 +201,7 @@ internal static class SweepCommand
         double read = clock.Elapsed.TotalSeconds;
         using (var files = OpenOutput(outDir)) WriteOutputs(plan, status.Results, files);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"wrote {Path.Combine(outDir, "results.csv")}, summary.md, heatmap.png, accuracy.png ({plan.RunCount} runs; read {read:0.0} s, outputs {clock.Elapsed.TotalSeconds - read:0.0} s)"));
+            $"wrote {Path.Combine(outDir, "results.csv")}, summary.md, heatmap.png, heatmap.svg, accuracy.png, accuracy.svg ({plan.RunCount} runs; read {read:0.0} s, outputs {clock.Elapsed.TotalSeconds - read:0.0} s)"));
         return 0;
     }
 
@@ -299,8 +299,8 @@ internal static class SweepCommand
     {
         var panels = SweepResults.Panels(plan, results);
         SweepResults.Write(files, plan, results, panels);
-        SweepHeatmap.Save(plan, panels, files.ReservePath("heatmap.png"));
-        SweepWhiskers.Save(plan, panels, files.ReservePath("accuracy.png"));
+        SweepHeatmap.Save(plan, panels, files.ReservePath("heatmap.png"), files.ReservePath("heatmap.svg"));
+        SweepWhiskers.Save(plan, panels, files.ReservePath("accuracy.png"), files.ReservePath("accuracy.svg"));
         files.Commit();
         return panels;
     }

@@ -28,6 +28,11 @@ public class SweepCommandTests
         Assert.StartsWith("run,q,delay,attack,defence,seed,test_accuracy", lines[0], StringComparison.Ordinal);
         Assert.StartsWith("0,4,\"lognormal:mu=-4.6,sigma=0.25\",none,mean,1,", lines[1], StringComparison.Ordinal);
         Assert.True(new FileInfo(Path.Combine(outDir, "heatmap.png")).Length > 10_000);
+        Assert.Contains("wrote " + Path.Combine(outDir, "results.csv") + ", summary.md, heatmap.png, heatmap.svg, accuracy.png, accuracy.svg", output, StringComparison.Ordinal);
+        foreach (string svg in new[] { "heatmap.svg", "accuracy.svg" })
+        {
+            Assert.Equal("svg", System.Xml.Linq.XDocument.Load(Path.Combine(outDir, svg)).Root!.Name.LocalName);
+        }
         string summary = File.ReadAllText(Path.Combine(outDir, "summary.md"));
         Assert.Contains("## q = 8", summary, StringComparison.Ordinal);
         Assert.Equal(80, Directory.GetFiles(Path.Combine(outDir, "runs"), "*.json").Length);
@@ -103,7 +108,7 @@ public class SweepCommandTests
         Assert.Equal(16, Directory.GetFiles(store, "*.json").Length); // each run computed by exactly one shard
         var (collected, _, ce) = Run("sweep", "collect", dir.File("grid.json"), "--store", store, "--out", dir.File("collected"));
         Assert.True(collected == 0, ce);
-        foreach (string file in new[] { "results.csv", "summary.md", "heatmap.png", "accuracy.png" })
+        foreach (string file in new[] { "results.csv", "summary.md", "heatmap.png", "heatmap.svg", "accuracy.png", "accuracy.svg" })
         {
             Assert.Equal(File.ReadAllBytes(dir.File("plain/" + file)), File.ReadAllBytes(dir.File("collected/" + file)));
         }
