@@ -113,6 +113,8 @@ public class ProvenanceAndDiscoveryTests
     [InlineData("list")]
     [InlineData("schema")]
     [InlineData("aggregate")]
+    [InlineData("sweep")]
+    [InlineData("export")]
     public void Help_ShowsExamples(string command)
     {
         var (_, output, _) = Run(command, "--help");

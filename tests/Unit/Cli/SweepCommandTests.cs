@@ -76,6 +76,25 @@ public class SweepCommandTests
     }
 
     [Fact]
+    public void Sweep_Quiet_NoProgressOrPerRunLines_StillTheSummaryAndFiles()
+    {
+        using var dir = new SweepFixtures.TempDir();
+        File.WriteAllText(dir.File("grid.json"), SweepFixtures.Grid(SweepFixtures.SmallAxes));
+        var (loud, loudOutput, loudErr) = Run("sweep", dir.File("grid.json"), "--out", dir.File("loud"), "--threads", "2");
+        Assert.True(loud == 0, loudErr);
+        Assert.Contains("progress: 8/8 runs (100 %)", loudOutput, StringComparison.Ordinal);
+        Assert.Contains("[8/8] run ", loudOutput, StringComparison.Ordinal);
+
+        var (code, output, err) = Run("sweep", dir.File("grid.json"), "--out", dir.File("quiet"), "--store", dir.File("store"), "--threads", "2", "--quiet");
+        Assert.True(code == 0, err);
+        Assert.DoesNotContain("progress:", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("] run ", output, StringComparison.Ordinal);
+        Assert.Contains("0 cached, 8 to run", output, StringComparison.Ordinal);
+        Assert.Contains("wrote " + dir.File("quiet/results.csv"), output, StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllBytes(dir.File("loud/results.csv")), File.ReadAllBytes(dir.File("quiet/results.csv")));
+    }
+
+    [Fact]
     public void Sweep_MissingGridFile_Exit2()
     {
         var (code, _, err) = Run("sweep", "no/such/grid.json");
