@@ -32,6 +32,8 @@ internal static class ExportCommand
             output.WriteLine($"wrote {file.FullPath} ({doc.Sections.Count} defence(s); open it in https://ui.perfetto.dev)");
             return 0;
         });
-        return new Command("export", "Export a trace to another format." + CommandExamples.Format("simbyz export perfetto runs/default-seed1/trace.jsonl -o trace.json")) { perfetto };
+        return new Command("export", "Export a trace to another format." + CommandExamples.Format(
+            "simbyz export perfetto runs/default-seed1/trace.jsonl -o trace.json",
+            "simbyz export perfetto traces/golden-async.jsonl")) { perfetto };
     }
 }

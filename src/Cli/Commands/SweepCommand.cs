@@ -13,7 +13,7 @@ namespace SimByz.Cli.Commands;
 /// <summary>
 /// <c>simbyz sweep GRID.json [--out DIR] [--store DIR] [--shard K/N] [--threads N]</c>: the grid's runs
 /// (docs/SWEEPS.md), in parallel, resumable (finished runs are stored in the run store and never
-/// recomputed), then results.csv, summary.md, heatmap.png and accuracy.png in DIR, atomically; with
+/// recomputed), then results.csv, summary.md and the figures (heatmap and accuracy, PNG and SVG) in DIR, atomically; with
 /// <c>--shard K/N</c> only shard K's runs, into the store. <c>sweep collect</c> writes the outputs from a
 /// store filled by shards; <c>sweep submit --slurm</c> runs the shards as a Slurm array job.
 /// </summary>
@@ -32,12 +32,16 @@ internal static class SweepCommand
         var shardOption = new Option<string?>("--shard") { Description = "Compute only shard K of N (K/N, 0 ≤ K < N) into --store; no results are written." };
         var threadsOption = new Option<int>("--threads") { Description = "Runs in parallel (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var progressOption = new Option<double>("--progress-interval") { Description = "Seconds between progress lines (0: none but the last).", DefaultValueFactory = _ => 10 };
+        var quietOption = new Option<bool>("--quiet") { Description = "No progress lines and no line per finished run (the header, the summary and the files written are still printed)." };
         var deviceOption = new Option<string>("--device") { Description = "Device for torch models (cnn, zeno-cnn, torch-mlp): auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var pluginOption = CliComposition.PluginOption();
         var common = new Common(gridArgument, storeOption, deviceOption, pluginOption);
-        var command = new Command("sweep", "Run a grid of scenarios (any scenario field, defences × attacks × q × delays × seeds), resumable and shardable; write results.csv, summary.md and figures.")
+        var command = new Command("sweep", "Run a grid of scenarios (any scenario field, defences × attacks × q × delays × seeds), resumable and shardable; write results.csv, summary.md and figures." + CommandExamples.Format(
+            "simbyz sweep sweeps/example.json --out runs/example",
+            "simbyz sweep sweeps/example.json --shard 0/4 --store /shared/store --quiet",
+            "simbyz sweep collect sweeps/example.json --store /shared/store --out results"))
         {
-            gridArgument, outOption, storeOption, shardOption, threadsOption, progressOption, deviceOption, pluginOption,
+            gridArgument, outOption, storeOption, shardOption, threadsOption, progressOption, quietOption, deviceOption, pluginOption,
         };
         command.Subcommands.Add(CollectCommand(output));
         command.Subcommands.Add(SubmitCommand(output));
@@ -48,13 +52,14 @@ internal static class SweepCommand
             string? store = parse.GetValue(storeOption);
             int threads = Math.Max(1, parse.GetValue(threadsOption));
             var interval = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(progressOption)));
+            bool quiet = parse.GetValue(quietOption);
             if (parse.GetValue(shardOption) is { } shardText)
             {
                 if (parse.GetValue(storeOption) is null) throw new SimByzException("--shard needs --store DIR: the run store the shards and `simbyz sweep collect` share");
                 var (shard, count) = SweepShards.Parse(shardText);
-                return ExecuteShard(plan, store!, shard, count, threads, interval, output);
+                return ExecuteShard(plan, store!, shard, count, threads, interval, output, quiet);
             }
-            return Execute(plan, outDir, store, threads, interval, output);
+            return Execute(plan, outDir, store, threads, interval, output, quiet);
         });
         return command;
     }
@@ -135,7 +140,7 @@ internal static class SweepCommand
 
     /// <summary>Computes the missing runs of <paramref name="plan"/> into the run store and writes the outputs
     /// (<paramref name="storeDir"/> null: the store is runs/ inside the output folder as resolved, a link followed).</summary>
-    internal static int Execute(SweepPlan plan, string outDir, string? storeDir, int threads, TimeSpan interval, TextWriter output)
+    internal static int Execute(SweepPlan plan, string outDir, string? storeDir, int threads, TimeSpan interval, TextWriter output, bool quiet = false)
     {
         // The folder is taken before anything is computed or stored: a folder in use or unwritable is
         // reported at once, and nothing is created in a folder another process holds.
@@ -145,7 +150,7 @@ internal static class SweepCommand
         var store = new RunStore(storeDir);
         AtomicOutput.EnsureWritable(store.Directory);
         var status = Inspect(plan, store, null, output);
-        var results = Compute(plan, store, status, threads, interval, output, out int done);
+        var results = Compute(plan, store, status, threads, interval, output, quiet, out int done);
         if (results is null)
         {
             output.WriteLine($"cancelled: {done} runs finished and stored; rerun the same command to resume");
@@ -153,11 +158,11 @@ internal static class SweepCommand
         }
         var panels = WriteOutputs(plan, results, files);
         output.Write(SweepResults.Markdown(plan, panels));
-        output.WriteLine($"wrote {Path.Combine(outDir, "results.csv")}, summary.md, heatmap.png, accuracy.png ({status.Pending.Count} computed, {status.Cached} cached)");
+        output.WriteLine($"wrote {Path.Combine(outDir, "results.csv")}, summary.md, heatmap.png, heatmap.svg, accuracy.png, accuracy.svg ({status.Pending.Count} computed, {status.Cached} cached)");
         return 0;
     }
 
-    private static int ExecuteShard(SweepPlan plan, string storeDir, int shard, int count, int threads, TimeSpan interval, TextWriter output)
+    private static int ExecuteShard(SweepPlan plan, string storeDir, int shard, int count, int threads, TimeSpan interval, TextWriter output, bool quiet)
     {
         var runs = SweepShards.Of(plan, shard, count);
         long cost = runs.Sum(plan.CostOf), total = Enumerable.Range(0, plan.RunCount).Sum(i => plan.CostOf(i));
@@ -166,7 +171,7 @@ internal static class SweepCommand
         var store = new RunStore(storeDir);
         AtomicOutput.EnsureWritable(store.Directory);
         var status = Inspect(plan, store, runs, output);
-        var results = Compute(plan, store, status, threads, interval, output, out int done);
+        var results = Compute(plan, store, status, threads, interval, output, quiet, out int done);
         if (results is null)
         {
             output.WriteLine($"cancelled: {done} runs finished and stored; rerun the same command to resume");
@@ -201,7 +206,7 @@ internal static class SweepCommand
         double read = clock.Elapsed.TotalSeconds;
         using (var files = OpenOutput(outDir)) WriteOutputs(plan, status.Results, files);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"wrote {Path.Combine(outDir, "results.csv")}, summary.md, heatmap.png, accuracy.png ({plan.RunCount} runs; read {read:0.0} s, outputs {clock.Elapsed.TotalSeconds - read:0.0} s)"));
+            $"wrote {Path.Combine(outDir, "results.csv")}, summary.md, heatmap.png, heatmap.svg, accuracy.png, accuracy.svg ({plan.RunCount} runs; read {read:0.0} s, outputs {clock.Elapsed.TotalSeconds - read:0.0} s)"));
         return 0;
     }
 
@@ -260,28 +265,28 @@ internal static class SweepCommand
         return status;
     }
 
-    /// <summary>Computes the pending runs with progress lines; null when cancelled.</summary>
-    private static IReadOnlyList<RunResult?>? Compute(SweepPlan plan, RunStore store, SweepStatus status, int threads, TimeSpan interval, TextWriter output, out int done)
+    /// <summary>Computes the pending runs with progress lines (none when <paramref name="quiet"/>); null when cancelled.</summary>
+    private static IReadOnlyList<RunResult?>? Compute(SweepPlan plan, RunStore store, SweepStatus status, int threads, TimeSpan interval, TextWriter output, bool quiet, out int done)
     {
         using var cancellation = new ConsoleCancellation();
         long cost = status.Pending.Sum(plan.CostOf);
-        using var progress = new SweepProgress(output, status.Pending.Count, cost, interval);
+        using var progress = quiet ? null : new SweepProgress(output, status.Pending.Count, cost, interval);
         // One line per run is useful for a small sweep; a large one reports by progress lines only.
-        bool perRun = status.Pending.Count <= 200;
+        bool perRun = !quiet && status.Pending.Count <= 200;
         int count = 0;
         try
         {
             var results = SweepRunner.Execute(plan, store, status, threads, (run, result) =>
             {
                 count++;
-                progress.RunDone(plan.CostOf(run.Index));
+                progress?.RunDone(plan.CostOf(run.Index));
                 if (perRun)
                 {
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"[{count}/{status.Pending.Count}] run {run.Index}: {run.Point}, defence = {run.Defence}: test accuracy {NumberText.Percent(result.Final.TestAccuracy)}"));
                 }
             }, cancellation.Token);
-            progress.Report();
+            progress?.Report();
             done = count;
             return results;
         }
@@ -299,8 +304,8 @@ internal static class SweepCommand
     {
         var panels = SweepResults.Panels(plan, results);
         SweepResults.Write(files, plan, results, panels);
-        SweepHeatmap.Save(plan, panels, files.ReservePath("heatmap.png"));
-        SweepWhiskers.Save(plan, panels, files.ReservePath("accuracy.png"));
+        SweepHeatmap.Save(plan, panels, files.ReservePath("heatmap.png"), files.ReservePath("heatmap.svg"));
+        SweepWhiskers.Save(plan, panels, files.ReservePath("accuracy.png"), files.ReservePath("accuracy.svg"));
         files.Commit();
         return panels;
     }

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
 using ScottPlot;
 using SkiaSharp;
 
@@ -9,7 +12,7 @@ namespace SimByz.Cli.Plotting;
 /// </summary>
 /// <remarks>The figure title and subtitle are drawn in a band of their own above the panels: a title placed in the
 /// first panel's title slot would share it with that panel's own title and run into it.</remarks>
-internal static class FigureFile
+internal static partial class FigureFile
 {
     private const float Margin = 8, LineGap = 6;
 
@@ -26,13 +29,35 @@ internal static class FigureFile
             using var png = File.Create(pngPath);
             data.SaveTo(png);
         }
-        using var svg = File.Create(svgPath);
-        // The SVG canvas writes its closing tags when disposed, which must happen before the stream closes.
+        using var svg = new MemoryStream();
+        // The SVG canvas writes its closing tags when disposed, which must happen before the stream is read.
         using (var canvas = SKSvgCanvas.Create(new SKRect(0, 0, width, height), svg))
         {
             Draw(canvas, multiplot, title, subtitle, width, height, band);
         }
+        File.WriteAllText(svgPath, StableIds(Encoding.UTF8.GetString(svg.GetBuffer(), 0, (int)svg.Length)), new UTF8Encoding(false));
     }
+
+    /// <summary>Renumbers the ids of the SVG's clip paths, images and other resources in order of appearance.</summary>
+    /// <remarks>Skia names some of them from counters that live as long as the process, so the same figure drawn twice in
+    /// one process (a sweep, then its collect) would differ in its ids; renumbered, the file depends on the figure only.</remarks>
+    internal static string StableIds(string svg)
+    {
+        var renamed = new Dictionary<string, string>(StringComparer.Ordinal);
+        return SkiaResourceId().Replace(svg, m =>
+        {
+            string id = m.Groups["id"].Value;
+            if (!renamed.TryGetValue(id, out string? name))
+            {
+                name = string.Create(CultureInfo.InvariantCulture, $"{m.Groups["kind"].Value}_{renamed.Count}");
+                renamed.Add(id, name);
+            }
+            return m.Groups["before"].Value + name;
+        });
+    }
+
+    [GeneratedRegex("""(?<before>id="|url\(#|href="#)(?<id>(?<kind>cl|img|gr|path|pattern|cfilter)_[0-9a-f]+)(?=[")])""")]
+    private static partial Regex SkiaResourceId();
 
     internal static float BandHeight(string title, string? subtitle)
     {
@@ -45,10 +70,20 @@ internal static class FigureFile
     private static void Draw(SKCanvas canvas, Multiplot multiplot, string title, string? subtitle, int width, int height, float band)
     {
         canvas.Clear(SKColors.White);
-        // Multiplot lays its panels out from the canvas origin, whatever rectangle it is given: shift the canvas instead.
+        // The panels are laid out by the multiplot's layout but rendered one by one, none clearing the canvas:
+        // Multiplot.Render (and a plot by default) first clears the whole canvas to transparent black, which would leave
+        // the title band transparent in the PNG and, on the SVG canvas, becomes a black rectangle under the figure that
+        // shows through the seams between panels.
+        // Panels are laid out from the canvas origin, whatever rectangle they are given: shift the canvas instead.
         canvas.Save();
         canvas.Translate(0, band);
-        multiplot.Render(canvas, new PixelRect(0, width, height - band, 0));
+        var plots = multiplot.Subplots.GetPlots();
+        PixelRect[] rectangles = multiplot.Layout.GetSubplotRectangles(multiplot.Subplots, new PixelRect(0, width, height - band, 0));
+        for (int i = 0; i < plots.Length; i++)
+        {
+            plots[i].RenderManager.ClearCanvasBeforeEachRender = false;
+            plots[i].Render(canvas, rectangles[i]);
+        }
         canvas.Restore();
         using var paint = Paint.NewDisposablePaint();
         float y = Margin;

@@ -5,16 +5,45 @@ using SimByz.Simulator.Sweeps;
 namespace SimByz.Cli.Plotting;
 
 /// <summary>
-/// The heatmap of a sweep: final test accuracy (mean over seeds), defences (rows) × attacks
-/// (columns), each cell labelled with its value in %; one panel per facet (q, delay and every path
-/// field of the grid), stacked.
+/// The heatmap of a sweep (heatmap.png, heatmap.svg): final test accuracy (mean over seeds), defences (rows) × attacks
+/// (columns), each cell coloured on viridis from 0 to 100 % and labelled with its value in %; one panel per facet (q,
+/// delay and every path field of the grid that varies), stacked under the figure title.
 /// </summary>
+/// <remarks>Each cell is a filled rectangle of its own rather than a ScottPlot heatmap: the heatmap derives its cell
+/// size from the distance between the first and last data points, which is zero with a single attack or a single
+/// defence, and then draws nothing. A cell without a finite value (no run, or a regression task's NaN accuracy) is
+/// light grey and labelled "n/a".</remarks>
 internal static class SweepHeatmap
 {
-    /// <summary>Renders <paramref name="panels"/> to a PNG at <paramref name="path"/>.</summary>
-    public static void Save(SweepPlan plan, IReadOnlyList<AccuracyPanel> panels, string path)
+    /// <summary>The colours: viridis over [0, 100] %.</summary>
+    internal static readonly ColorScale Scale = new(new ScottPlot.Colormaps.Viridis(), new ScottPlot.Range(0, 100));
+
+    /// <summary>The colour of a cell without a finite value.</summary>
+    internal static readonly Color MissingColor = Colors.LightGray;
+
+    /// <summary>Renders <paramref name="panels"/> to <paramref name="pngPath"/> and <paramref name="svgPath"/>.</summary>
+    public static void Save(SweepPlan plan, IReadOnlyList<AccuracyPanel> panels, string pngPath, string svgPath)
     {
-        var grid = plan.Grid;
+        var (title, subtitle) = Titles(plan.Grid, panels);
+        var (width, height) = Size(panels, title, subtitle);
+        FigureFile.Save(Build(plan.Grid, panels), title, subtitle, width, height, pngPath, svgPath);
+    }
+
+    internal static (string Title, string Subtitle) Titles(SweepGrid grid, IReadOnlyList<AccuracyPanel> panels)
+        => SweepFigureTitles.Of(grid, panels, Seeds);
+
+    /// <summary>The figure's size in pixels: wide enough for every attack's label, tall enough for every defence.</summary>
+    internal static (int Width, int Height) Size(IReadOnlyList<AccuracyPanel> panels, string title, string subtitle)
+    {
+        int width = Math.Max(640, 260 + 150 * panels.Max(p => p.Attacks.Count));
+        int panel = Math.Max(300, 140 + 48 * panels.Max(p => p.Defences.Count));
+        return (width, panels.Count * panel + (int)Math.Ceiling(FigureFile.BandHeight(title, subtitle)));
+    }
+
+    /// <summary>Builds the panels without drawing them. Cell (row r, column c) covers x in [c, c+1] and y in
+    /// [rows−1−r, rows−r]: the first defence on top.</summary>
+    internal static Multiplot Build(SweepGrid grid, IReadOnlyList<AccuracyPanel> panels)
+    {
         var multiplot = new Multiplot();
         multiplot.AddPlots(panels.Count);
         for (int p = 0; p < panels.Count; p++)
@@ -23,56 +52,45 @@ internal static class SweepHeatmap
             Plot plot = multiplot.GetPlot(p);
             int rows = panel.Defences.Count, cols = panel.Attacks.Count;
             var mean = panel.Mean;
-            var percent = new double[rows, cols];
-            for (int r = 0; r < rows; r++)
-            {
-                for (int c = 0; c < cols; c++) percent[r, c] = 100 * mean[r, c];
-            }
-            // A panel without any finite accuracy (regression tasks report NaN) has no colours to map, and
-            // ScottPlot cannot range such data: grey cells with "n/a" labels instead of a heatmap.
             bool anyFinite = false;
-            foreach (double v in percent) anyFinite |= double.IsFinite(v);
-            ScottPlot.Plottables.Heatmap? heatmap = null;
-            if (anyFinite)
-            {
-                heatmap = plot.Add.Heatmap(percent);
-                heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
-                heatmap.ManualRange = new ScottPlot.Range(0, 100);
-                heatmap.NaNCellColor = Colors.LightGray;
-                // Cell (row r, column c) covers x in [c, c+1] and y in [rows-1-r, rows-r]: row 0 on top.
-                heatmap.Rectangle = new CoordinateRect(0, cols, 0, rows);
-            }
-            else
-            {
-                plot.DataBackground.Color = Colors.LightGray;
-            }
             for (int r = 0; r < rows; r++)
             {
                 for (int c = 0; c < cols; c++)
                 {
                     double v = mean[r, c];
-                    string label = double.IsFinite(v) ? (100 * v).ToString("0.0", CultureInfo.InvariantCulture) : "n/a";
-                    var text = plot.Add.Text(label, c + 0.5, rows - r - 0.5);
+                    bool finite = double.IsFinite(v);
+                    anyFinite |= finite;
+                    var cell = plot.Add.Rectangle(c, c + 1, rows - r - 1, rows - r);
+                    cell.FillColor = finite ? Scale.ColorOf(100 * v) : MissingColor;
+                    // A hairline in the cell's own colour closes the anti-aliasing seams between neighbours.
+                    cell.LineColor = cell.FillColor;
+                    cell.LineWidth = 1;
+                    var text = plot.Add.Text(finite ? (100 * v).ToString("0.0", CultureInfo.InvariantCulture) : "n/a", c + 0.5, rows - r - 0.5);
                     text.LabelAlignment = Alignment.MiddleCenter;
-                    text.LabelFontSize = 14;
-                    text.LabelFontColor = double.IsFinite(v) && v < 0.6 ? Colors.White : Colors.Black;
+                    text.LabelFontSize = FigureStyle.LabelSize;
+                    text.LabelFontColor = finite && v < 0.6 ? Colors.White : Colors.Black;
                 }
             }
             plot.Axes.Bottom.SetTicks(Enumerable.Range(0, cols).Select(c => c + 0.5).ToArray(), panel.Attacks.ToArray());
             plot.Axes.Left.SetTicks(Enumerable.Range(0, rows).Select(r => rows - r - 0.5).ToArray(), panel.Defences.ToArray());
             plot.Axes.Bottom.MajorTickStyle.Length = 0;
             plot.Axes.Left.MajorTickStyle.Length = 0;
+            plot.Axes.Bottom.TickLabelStyle.FontSize = FigureStyle.LegendSize;
+            plot.Axes.Left.TickLabelStyle.FontSize = FigureStyle.LegendSize;
             plot.Axes.SetLimits(0, cols, 0, rows);
             plot.HideGrid();
-            if (heatmap is not null) plot.Add.ColorBar(heatmap);
-            string title = SweepResults.PanelTitle(grid, panel);
-            string seeds = panel.Seeds > 1 ? $", mean of {panel.Seeds} seeds" : "";
-            plot.Title(title.Length > 0 ? $"{grid.Name}: test accuracy (%), {title}{seeds}" : $"{grid.Name}: test accuracy (%){seeds}");
-            plot.XLabel("attack");
-            plot.YLabel("defence");
+            if (anyFinite)
+            {
+                var bar = plot.Add.ColorBar(Scale);
+                bar.Label = "test accuracy (%)";
+                bar.LabelStyle.FontSize = FigureStyle.LabelSize;
+            }
+            plot.Title(SweepFigureTitles.Panel(grid, panels, panel, Seeds), FigureStyle.SubtitleSize + 1);
+            plot.XLabel("attack", FigureStyle.LabelSize);
+            plot.YLabel("defence", FigureStyle.LabelSize);
         }
-        int width = Math.Max(640, 260 + 150 * panels.Max(p => p.Attacks.Count));
-        int height = panels.Count * Math.Max(300, 140 + 48 * panels.Max(p => p.Defences.Count));
-        multiplot.SavePng(path, width, height);
+        return multiplot;
     }
+
+    private static string Seeds(int n) => $"mean of {n} seeds";
 }

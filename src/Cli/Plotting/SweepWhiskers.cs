@@ -4,19 +4,27 @@ using SimByz.Simulator.Sweeps;
 namespace SimByz.Cli.Plotting;
 
 /// <summary>
-/// The accuracy figure of a sweep (accuracy.png): for each attack (x), one marker per defence at the
-/// mean final test accuracy over seeds with whiskers spanning the 95 % confidence interval (Student t,
-/// n − 1 degrees of freedom; no whisker with one seed); one panel per facet, stacked like the heatmap.
+/// The accuracy figure of a sweep (accuracy.png, accuracy.svg): for each attack (x), one marker per defence at the
+/// mean final test accuracy over seeds with whiskers spanning the 95 % confidence interval (Student t, n − 1 degrees
+/// of freedom; no whisker with one seed); one panel per facet, stacked like the heatmap. Defences take colour and
+/// marker from <see cref="FigureStyle"/>, so they stay distinguishable in grey-scale print.
 /// </summary>
 internal static class SweepWhiskers
 {
-    /// <summary>Renders <paramref name="panels"/> to a PNG at <paramref name="path"/>.</summary>
-    public static void Save(SweepPlan plan, IReadOnlyList<AccuracyPanel> panels, string path)
+    /// <summary>Renders <paramref name="panels"/> to <paramref name="pngPath"/> and <paramref name="svgPath"/>.</summary>
+    public static void Save(SweepPlan plan, IReadOnlyList<AccuracyPanel> panels, string pngPath, string svgPath)
     {
-        var grid = plan.Grid;
+        var (title, subtitle) = SweepFigureTitles.Of(plan.Grid, panels, Seeds);
+        int width = Math.Max(720, 360 + 130 * panels.Max(x => x.Attacks.Count));
+        int height = panels.Count * 360 + (int)Math.Ceiling(FigureFile.BandHeight(title, subtitle));
+        FigureFile.Save(Build(plan.Grid, panels), title, subtitle, width, height, pngPath, svgPath);
+    }
+
+    /// <summary>Builds the panels without drawing them.</summary>
+    internal static Multiplot Build(SweepGrid grid, IReadOnlyList<AccuracyPanel> panels)
+    {
         var multiplot = new Multiplot();
         multiplot.AddPlots(panels.Count);
-        var palette = new ScottPlot.Palettes.Category10();
         for (int p = 0; p < panels.Count; p++)
         {
             var panel = panels[p];
@@ -37,23 +45,26 @@ internal static class SweepWhiskers
                     ys.Add(100 * cell.Mean);
                     errors.Add(double.IsFinite(cell.HalfWidth) ? 100 * cell.HalfWidth : 0);
                 }
-                var color = palette.GetColor(d);
                 if (xs.Count == 0) continue;
+                var color = FigureStyle.ColorOf(d);
                 var bars = plot.Add.ErrorBar(xs, ys, errors);
                 bars.Color = color;
-                var markers = plot.Add.Markers(xs.ToArray(), ys.ToArray(), MarkerShape.FilledCircle, 8, color);
+                bars.LineWidth = 1.5f;
+                var markers = plot.Add.Markers(xs.ToArray(), ys.ToArray(), FigureStyle.MarkerOf(d), 9, color);
                 markers.LegendText = panel.Defences[d];
             }
             plot.Axes.Bottom.SetTicks(Enumerable.Range(0, attacks).Select(a => (double)a).ToArray(), panel.Attacks.ToArray());
-            plot.Axes.SetLimits(-0.6, attacks - 0.4, 0, 100);
+            plot.Axes.Bottom.TickLabelStyle.FontSize = FigureStyle.LegendSize;
+            // A little room beyond 0 and 100 %, so that a marker there is drawn whole.
+            plot.Axes.SetLimits(-0.6, attacks - 0.4, -2, 102);
+            plot.Legend.FontSize = FigureStyle.LegendSize;
             plot.ShowLegend(Edge.Right);
-            string title = SweepResults.PanelTitle(grid, panel);
-            string seeds = panel.Seeds > 1 ? $", mean ± 95 % CI over {panel.Seeds} seeds" : "";
-            plot.Title(title.Length > 0 ? $"{grid.Name}: test accuracy (%), {title}{seeds}" : $"{grid.Name}: test accuracy (%){seeds}");
-            plot.XLabel("attack");
-            plot.YLabel("test accuracy (%)");
+            plot.Title(SweepFigureTitles.Panel(grid, panels, panel, Seeds), FigureStyle.SubtitleSize + 1);
+            plot.XLabel("attack", FigureStyle.LabelSize);
+            plot.YLabel("test accuracy (%)", FigureStyle.LabelSize);
         }
-        int widthPx = Math.Max(720, 360 + 130 * panels.Max(x => x.Attacks.Count));
-        multiplot.SavePng(path, widthPx, panels.Count * 360);
+        return multiplot;
     }
+
+    private static string Seeds(int n) => $"mean ± 95 % CI over {n} seeds";
 }

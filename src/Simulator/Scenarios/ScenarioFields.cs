@@ -69,6 +69,7 @@ public static class ScenarioFields
     /// <summary>The fields of a sweep grid, in file order.</summary>
     public static IReadOnlyList<FieldDoc> Grid { get; } =
     [
+        new("$schema", "string", "", "none", "JSON Schema for editors (simbyz schema); ignored by SimByz"),
         new("name", "string", "", "the file name", "grid name"),
         new("description", "string", "", "\"\"", "free text"),
         new("base", "string|object", "a built-in scenario, a scenario file (relative to the grid) or an inline scenario", "default", "the scenario every cell starts from"),

@@ -109,6 +109,8 @@ public sealed record SweepGrid
     {
         var root = ReadJson(json, source);
         var r = new JsonFields(root, source, "$");
+        // "$schema" points editors at `simbyz schema` output, as in scenario files; it says nothing about the runs.
+        _ = r.String("$schema");
         string name = r.String("name", defaultName);
         if (name.Length == 0 || name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || name.Contains('/', StringComparison.Ordinal))
         {

@@ -96,6 +96,9 @@ public class ProvenanceAndDiscoveryTests
             Assert.NotNull(scenario["properties"]!["protocol"]!["properties"]!["asyncBuffer"]);
             var grid = JObject.Parse(File.ReadAllText(Path.Combine(dir, "sweep-grid.schema.json")));
             Assert.NotNull(grid["properties"]!["axes"]!["properties"]!["q"]);
+            // Grid files may reference the schema as scenario files do; a schema that forbade the field would flag them.
+            Assert.Equal("string", (string)grid["properties"]!["$schema"]!["type"]!);
+            Assert.Equal("string", (string)scenario["properties"]!["$schema"]!["type"]!);
         }
         finally
         {
@@ -110,6 +113,8 @@ public class ProvenanceAndDiscoveryTests
     [InlineData("list")]
     [InlineData("schema")]
     [InlineData("aggregate")]
+    [InlineData("sweep")]
+    [InlineData("export")]
     public void Help_ShowsExamples(string command)
     {
         var (_, output, _) = Run(command, "--help");

@@ -28,6 +28,11 @@ public class SweepCommandTests
         Assert.StartsWith("run,q,delay,attack,defence,seed,test_accuracy", lines[0], StringComparison.Ordinal);
         Assert.StartsWith("0,4,\"lognormal:mu=-4.6,sigma=0.25\",none,mean,1,", lines[1], StringComparison.Ordinal);
         Assert.True(new FileInfo(Path.Combine(outDir, "heatmap.png")).Length > 10_000);
+        Assert.Contains("wrote " + Path.Combine(outDir, "results.csv") + ", summary.md, heatmap.png, heatmap.svg, accuracy.png, accuracy.svg", output, StringComparison.Ordinal);
+        foreach (string svg in new[] { "heatmap.svg", "accuracy.svg" })
+        {
+            Assert.Equal("svg", System.Xml.Linq.XDocument.Load(Path.Combine(outDir, svg)).Root!.Name.LocalName);
+        }
         string summary = File.ReadAllText(Path.Combine(outDir, "summary.md"));
         Assert.Contains("## q = 8", summary, StringComparison.Ordinal);
         Assert.Equal(80, Directory.GetFiles(Path.Combine(outDir, "runs"), "*.json").Length);
@@ -71,6 +76,25 @@ public class SweepCommandTests
     }
 
     [Fact]
+    public void Sweep_Quiet_NoProgressOrPerRunLines_StillTheSummaryAndFiles()
+    {
+        using var dir = new SweepFixtures.TempDir();
+        File.WriteAllText(dir.File("grid.json"), SweepFixtures.Grid(SweepFixtures.SmallAxes));
+        var (loud, loudOutput, loudErr) = Run("sweep", dir.File("grid.json"), "--out", dir.File("loud"), "--threads", "2");
+        Assert.True(loud == 0, loudErr);
+        Assert.Contains("progress: 8/8 runs (100 %)", loudOutput, StringComparison.Ordinal);
+        Assert.Contains("[8/8] run ", loudOutput, StringComparison.Ordinal);
+
+        var (code, output, err) = Run("sweep", dir.File("grid.json"), "--out", dir.File("quiet"), "--store", dir.File("store"), "--threads", "2", "--quiet");
+        Assert.True(code == 0, err);
+        Assert.DoesNotContain("progress:", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("] run ", output, StringComparison.Ordinal);
+        Assert.Contains("0 cached, 8 to run", output, StringComparison.Ordinal);
+        Assert.Contains("wrote " + dir.File("quiet/results.csv"), output, StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllBytes(dir.File("loud/results.csv")), File.ReadAllBytes(dir.File("quiet/results.csv")));
+    }
+
+    [Fact]
     public void Sweep_MissingGridFile_Exit2()
     {
         var (code, _, err) = Run("sweep", "no/such/grid.json");
@@ -103,7 +127,7 @@ public class SweepCommandTests
         Assert.Equal(16, Directory.GetFiles(store, "*.json").Length); // each run computed by exactly one shard
         var (collected, _, ce) = Run("sweep", "collect", dir.File("grid.json"), "--store", store, "--out", dir.File("collected"));
         Assert.True(collected == 0, ce);
-        foreach (string file in new[] { "results.csv", "summary.md", "heatmap.png", "accuracy.png" })
+        foreach (string file in new[] { "results.csv", "summary.md", "heatmap.png", "heatmap.svg", "accuracy.png", "accuracy.svg" })
         {
             Assert.Equal(File.ReadAllBytes(dir.File("plain/" + file)), File.ReadAllBytes(dir.File("collected/" + file)));
         }

@@ -57,7 +57,7 @@ public class SlurmSubmitTests
         string logs = string.Join("\n", Directory.GetFiles(dir.File("cluster/slurm"), "*.out").Select(f => f + ":\n" + File.ReadAllText(f)));
         Assert.True(state == "JobState=COMPLETED", $"collect job {collectId}: {state}\n{logs}");
         Assert.Equal(3, Directory.GetFiles(dir.File("cluster/slurm"), "shard-*.out").Length);
-        foreach (string file in new[] { "results.csv", "summary.md", "heatmap.png", "accuracy.png" })
+        foreach (string file in new[] { "results.csv", "summary.md", "heatmap.png", "heatmap.svg", "accuracy.png", "accuracy.svg" })
         {
             Assert.Equal(File.ReadAllBytes(dir.File("local/" + file)), File.ReadAllBytes(dir.File("cluster/" + file)));
         }

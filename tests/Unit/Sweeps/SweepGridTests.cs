@@ -99,6 +99,35 @@ public class SweepGridTests
     }
 
     [Fact]
+    public void Parse_SchemaField_IsAcceptedAndIgnored()
+    {
+        string axes = "\"defences\": [\"mean\", \"median\"], \"seeds\": [1, 2]";
+        var with = SweepPlan.Create(Parse(Grid(axes, "\"$schema\": \"../docs/schemas/sweep-grid.schema.json\",")), SweepFixtures.Version);
+        var without = SweepPlan.Create(Parse(Grid(axes)), SweepFixtures.Version);
+        Assert.Equal(without.RunCount, with.RunCount);
+        // The same runs: a grid that gains a "$schema" line keeps its stored results.
+        Assert.Equal(Enumerable.Range(0, without.RunCount).Select(without.KeyOf), Enumerable.Range(0, with.RunCount).Select(with.KeyOf));
+        var ex = Assert.Throws<SimByzException>(() => Parse(Grid(axes, "\"$schema\": 3,")));
+        Assert.Contains("grid.json: $.$schema: expected a string", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ShippedGrids_ReferenceTheShippedSchema_AndLoad()
+    {
+        string[] grids = Directory.GetFiles(Path.Combine(RepoRoot, "sweeps"), "*.json");
+        Assert.NotEmpty(grids);
+        foreach (string file in grids)
+        {
+            string reference = (string)Newtonsoft.Json.Linq.JObject.Parse(File.ReadAllText(file))["$schema"]!;
+            Assert.True(reference is not null, $"{file}: no \"$schema\"");
+            string target = Path.GetFullPath(reference, Path.GetDirectoryName(file)!);
+            Assert.Equal(Path.Combine(RepoRoot, "docs", "schemas", "sweep-grid.schema.json"), target);
+            Assert.True(File.Exists(target), $"{file}: {reference}");
+            Assert.True(SweepGrid.Load(file).RunCount > 0);
+        }
+    }
+
+    [Fact]
     public void Parse_QAxisWithExplicitByzantineIds_IsRejected()
     {
         var ex = Assert.Throws<SimByzException>(() => Parse(Grid("\"q\": [1, 2]", "\"base\": { \"workers\": { \"count\": 6 }, \"byzantine\": { \"select\": \"explicit\", \"ids\": [0, 1], \"attack\": \"gaussian\" } },").Replace("\"base\": \"default\", ", "", StringComparison.Ordinal)));
