@@ -30,12 +30,47 @@ internal static partial class FigureFile
             data.SaveTo(png);
         }
         using var svg = new MemoryStream();
-        // The SVG canvas writes its closing tags when disposed, which must happen before the stream is read.
-        using (var canvas = SKSvgCanvas.Create(new SKRect(0, 0, width, height), svg))
+        // Skia's SVG writer has no dash patterns: it draws such lines solid and prints "Unsupported path effect"
+        // on standard error for each. Solid lines are drawn for the SVG on purpose (series stay apart by colour
+        // and marker), then the patterns are restored.
+        var restore = SolidLines(multiplot);
+        try
         {
+            // The SVG canvas writes its closing tags when disposed, which must happen before the stream is read.
+            using var canvas = SKSvgCanvas.Create(new SKRect(0, 0, width, height), svg);
             Draw(canvas, multiplot, title, subtitle, width, height, band);
         }
+        finally
+        {
+            foreach (var undo in restore) undo();
+        }
         File.WriteAllText(svgPath, StableIds(Encoding.UTF8.GetString(svg.GetBuffer(), 0, (int)svg.Length)), new UTF8Encoding(false));
+    }
+
+    /// <summary>Sets every non-solid line of <paramref name="multiplot"/>'s plottables and manual legend items to solid;
+    /// returns the actions that put each pattern back.</summary>
+    internal static List<Action> SolidLines(Multiplot multiplot)
+    {
+        var restore = new List<Action>();
+        foreach (var plot in multiplot.Subplots.GetPlots())
+        {
+            foreach (var line in plot.GetPlottables().OfType<IHasLine>())
+            {
+                var style = line.LineStyle;
+                var pattern = style.Pattern;
+                if (pattern.Equals(LinePattern.Solid)) continue;
+                restore.Add(() => style.Pattern = pattern);
+                style.Pattern = LinePattern.Solid;
+            }
+            foreach (var item in plot.Legend.ManualItems)
+            {
+                var pattern = item.LinePattern;
+                if (pattern.Equals(LinePattern.Solid)) continue;
+                restore.Add(() => item.LinePattern = pattern);
+                item.LinePattern = LinePattern.Solid;
+            }
+        }
+        return restore;
     }
 
     /// <summary>Renumbers the ids of the SVG's clip paths, images and other resources in order of appearance.</summary>

@@ -38,6 +38,22 @@ public class RunPlotsTests
         Assert.Equal(3, items.Select(i => i.LineColor).Distinct().Count());
     }
 
+    /// <summary>Skia's SVG writer has no dash patterns (it prints a warning per dashed line): the SVG pass draws
+    /// lines solid, and the patterns are back for the next render.</summary>
+    [Fact]
+    public void SolidLines_ForTheSvgPass_SetsEveryPatternSolid_AndRestoresThem()
+    {
+        var layout = RunPlots.Build(Converging, FigureXAxis.Steps);
+        string[] Patterns() => [.. layout.Multiplot.Subplots.GetPlots().SelectMany(p =>
+            p.GetPlottables().OfType<IHasLine>().Select(l => l.LineStyle.Pattern.Name).Concat(p.Legend.ManualItems.Select(i => i.LinePattern.Name)))];
+        string[] before = Patterns();
+        Assert.Contains(before, name => name != LinePattern.Solid.Name);
+        var restore = FigureFile.SolidLines(layout.Multiplot);
+        Assert.All(Patterns(), name => Assert.Equal(LinePattern.Solid.Name, name));
+        foreach (var undo in restore) undo();
+        Assert.Equal(before, Patterns());
+    }
+
     [Fact]
     public void Build_LegendsOutsideTheData()
     {
