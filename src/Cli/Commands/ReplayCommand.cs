@@ -68,7 +68,11 @@ internal static class ReplayCommand
                 return Messages(doc, path, aggregator, parse.GetValue(fromOption), parse.GetValue(bufferOption), outDir, output, composition.Root);
             }
             // A re-run holds what the recorded run held: refused before it starts if that cannot fit.
-            MemoryEstimate.Of(doc.Scenario, composition.Root, trace: true, payloads: doc.HasPayloads)
+            // The re-run's trace is compared with the recorded one at the end, so it is held in memory: about as many
+            // UTF-16 characters as the recorded trace, plus a string per line.
+            long traceChars = 0;
+            foreach (string line in doc.Lines) traceChars += line.Length + 16;
+            MemoryEstimate.Of(doc.Scenario, composition.Root, trace: true, payloads: doc.HasPayloads, keptTraceBytes: 2 * traceChars)
                 .EnsureWithin(MemoryLimit.FromOption(parse.GetValue(maxMemoryOption)));
             var progress = ProgressDisplay.For(error, parse.GetValue(quietOption));
             if (aggregator is not null || attack is not null) return Counterfactual(doc, aggregator, attack, threads, outDir, output, composition.Root, progress);

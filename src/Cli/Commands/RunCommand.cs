@@ -108,29 +108,27 @@ internal static class RunCommand
 
         try
         {
-            IReadOnlyList<RunResult> results;
-            TraceContent? traceContent;
             var progress = ProgressDisplay.For(error, quiet);
-            (results, traceContent) = progress.Run(() =>
+            // metrics.csv and trace.jsonl are written into the hidden output folder as the run goes: memory does not grow with the steps.
+            IReadOnlyList<RunResult> results = progress.Run(() =>
             {
                 var report = progress.Start(scenario.Name, scenario);
                 try
                 {
-                    return TracedExperiment.Run(scenario, setup, VersionCommand.SimByzVersion, trace, recordPayloads, threads, report, cancellation.Token, torchDevice);
+                    return TracedExperiment.RunInto(files, scenario, setup, VersionCommand.SimByzVersion, trace, recordPayloads, threads, report, cancellation.Token, torchDevice);
                 }
                 finally
                 {
                     progress.Finish();
                 }
             });
-            ExperimentRunner.Write(files, scenario, results, VersionCommand.SimByzVersion, setup.Plugins, provenance);
-            traceContent?.WriteTo(files);
+            ExperimentRunner.WriteSummary(files, scenario, results, VersionCommand.SimByzVersion, setup.Plugins, provenance);
             RunPlots.Save(results, $"{scenario.Name}: {ScenarioText.Attack(scenario)}, {ScenarioText.Byzantine(scenario)}", ScenarioText.Protocol(scenario) + " · " + ScenarioText.Budget(scenario),
                 xAxis ?? XAxisOption.DefaultFor(scenario), files.ReservePath("plot.png"), files.ReservePath("plot.svg"));
             cancellation.Token.ThrowIfCancellationRequested();
             files.Commit();
             console.Write(ResultTable(results));
-            console.MarkupLine($"wrote [bold]{Markup.Escape(Path.Combine(files.Directory, "metrics.csv"))}[/], summary.json, plot.png, plot.svg{(traceContent is null ? "" : ", trace.jsonl")}{(recordPayloads ? ", payloads.bin" : "")}");
+            console.MarkupLine($"wrote [bold]{Markup.Escape(Path.Combine(files.Directory, "metrics.csv"))}[/], summary.json, plot.png, plot.svg{(trace ? ", trace.jsonl" : "")}{(recordPayloads ? ", payloads.bin" : "")}");
             return 0;
         }
         catch (OperationCanceledException)
