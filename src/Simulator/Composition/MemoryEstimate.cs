@@ -20,8 +20,8 @@ namespace SimByz.Simulator.Composition;
 /// <para>Nothing else grows with the number of steps: the engine forgets a message once its fate is decided
 /// (keeping counters), and metrics rows and trace records go to files in the hidden output folder as they
 /// are produced, so the estimate does not depend on the step budget. The exception is payload recording
-/// (<c>--record-payloads</c>), which keeps each distinct payload (d float32 values per message) until the
-/// end of the run.</para>
+/// (<c>--record-payloads</c>): the payloads go to disk too, but the hash of each distinct payload stays in
+/// memory until the end of the run, to store every vector once (<see cref="RecordBytesPerPayload"/>).</para>
 /// </remarks>
 /// <param name="DataBytes">The loaded data.</param>
 /// <param name="Parameters">d, the model's parameter count (0 when unknown).</param>
@@ -34,6 +34,9 @@ public sealed record MemoryEstimate(long DataBytes, long Parameters, long Parame
 
     /// <summary>Copies of the parameter vector per worker of one run (model, gradient, momentum, message, the rule's input row), as measured.</summary>
     public const int WorkerCopies = 10;
+
+    /// <summary>Bytes kept per recorded payload until the end of a run (its hash as text, set and list entries).</summary>
+    public const int RecordBytesPerPayload = 200;
 
     /// <summary>The sum of the parts (saturating: a sum past 2^63 bytes stays at the maximum).</summary>
     public long Total => Add(Add(DataBytes, ParameterBytes), RecordBytes);
@@ -55,7 +58,7 @@ public sealed record MemoryEstimate(long DataBytes, long Parameters, long Parame
         // the thread count, so all of them count.
         long parameterBytes = Mul(Mul(d, sizeof(float)), Mul(defences, ServerCopies + (long)WorkerCopies * n));
         // Only payload recording keeps something per message until the end (each distinct payload).
-        long records = Add(trace && payloads ? Mul(Mul(Mul(scenario.Budget.Steps, n), Mul(d, sizeof(float))), defences) : 0, Math.Max(0, keptTraceBytes));
+        long records = Add(trace && payloads ? Mul(Mul(Mul(scenario.Budget.Steps, n), RecordBytesPerPayload), defences) : 0, Math.Max(0, keptTraceBytes));
         return new MemoryEstimate(data, d, parameterBytes, records);
     }
 

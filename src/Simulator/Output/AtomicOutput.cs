@@ -142,6 +142,36 @@ public sealed class AtomicOutput : IDisposable
         }
     }
 
+    /// <summary>Opens the working file <paramref name="name"/> for binary writing (see <see cref="CreateWorkingText"/>); a write
+    /// error names <paramref name="partOf"/>.</summary>
+    public Stream CreateWorking(string name, string partOf)
+    {
+        string path = StagedPath(name);
+        try
+        {
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            return new BufferedStream(new OutputStream(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None), _target, partOf), 1 << 16);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw _target.Failure(ex, partOf);
+        }
+    }
+
+    /// <summary>Opens <paramref name="name"/>, written into this output before, for binary reading.</summary>
+    public Stream OpenRead(string name)
+    {
+        string path = StagedPath(name);
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw _target.Failure(ex, name);
+        }
+    }
+
     /// <summary>Opens <paramref name="name"/>, written into this output before, for reading (UTF-8).</summary>
     public TextReader OpenText(string name)
     {

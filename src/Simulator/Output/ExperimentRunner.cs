@@ -64,7 +64,8 @@ public static class ExperimentRunner
         static string Short(string spec) => spec.Length <= 80 ? spec : spec[..77] + "...";
         if (error is DelayOverflowException overflow)
         {
-            return $"; worker {overflow.Worker}'s {overflow.Delay} delay comes from {DelayField(scenario, overflow.Worker, overflow.Delay)}: " +
+            var (field, spec) = DelayField(scenario, overflow.Worker, overflow.Delay);
+            return $"; worker {overflow.Worker}'s {overflow.Delay} delay comes from {field} '{Short(spec)}': " +
                 "its samples are too long for this many steps (bound the tail, e.g. a larger Pareto alpha, or take fewer steps)";
         }
         if (error is not (Scheduler.SimTimeOverflowException or ClockStalledException)) return "";
@@ -80,17 +81,17 @@ public static class ExperimentRunner
             : $"; the delays come from {string.Join(", ", models)}: their samples are too long for this many steps (bound the tail, e.g. a larger Pareto alpha, or take fewer steps)";
     }
 
-    /// <summary>The scenario field that sets worker <paramref name="worker"/>'s <paramref name="delay"/> model: the last override naming it, else the default.</summary>
-    private static string DelayField(Scenario scenario, int worker, string delay)
+    /// <summary>The scenario field (and its spec) that sets worker <paramref name="worker"/>'s <paramref name="delay"/> model: the last override naming it, else the default.</summary>
+    private static (string Field, string Spec) DelayField(Scenario scenario, int worker, string delay)
     {
         for (int k = scenario.Workers.Overrides.Count - 1; k >= 0; k--)
         {
             var o = scenario.Workers.Overrides[k];
             if (!o.Workers.Contains(worker)) continue;
-            if (delay == "compute" && o.Compute is not null) return $"workers.overrides[{k}].compute";
-            if (delay == "network" && o.Network is not null) return $"workers.overrides[{k}].network";
+            if (delay == "compute" && o.Compute is not null) return ($"workers.overrides[{k}].compute", o.Compute);
+            if (delay == "network" && o.Network is not null) return ($"workers.overrides[{k}].network", o.Network);
         }
-        return delay == "compute" ? "workers.compute" : "workers.network";
+        return delay == "compute" ? ("workers.compute", scenario.Workers.Compute) : ("workers.network", scenario.Workers.Network);
     }
 
     /// <summary>The metrics.csv text: header, then every evaluation point of every defence, in defence order.</summary>

@@ -130,7 +130,10 @@ public sealed class TraceContent
     /// once copied), then the end record; and the payload sidecar when <paramref name="payloads"/> is given. The bytes are
     /// those <see cref="Build"/> and <see cref="WriteTo"/> give for the same run; memory does not depend on the trace's length.
     /// </summary>
-    public static void WriteStreamed(AtomicOutput output, string header, IReadOnlyList<string> sectionFiles, IReadOnlyList<PayloadStore>? payloads = null)
+    /// <remarks>Stores built over a spill stream (flushed and closed by the caller) are read back from
+    /// <paramref name="payloadSpillFiles"/>[i], working files deleted once copied.</remarks>
+    public static void WriteStreamed(AtomicOutput output, string header, IReadOnlyList<string> sectionFiles, IReadOnlyList<PayloadStore>? payloads = null,
+        IReadOnlyList<string>? payloadSpillFiles = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(sectionFiles);
@@ -156,28 +159,47 @@ public sealed class TraceContent
             w.Write(end);
             w.Write('\n');
         }
-        if (payloads is not null) WritePayloads(output, payloads);
+        if (payloads is not null) WritePayloads(output, payloads, payloadSpillFiles);
     }
 
-    /// <summary>Writes the payload sidecar: every distinct vector once, in defence order then first-seen order.</summary>
-    private static void WritePayloads(AtomicOutput output, IReadOnlyList<PayloadStore> payloads)
+    /// <summary>Writes the payload sidecar: every distinct vector once, in defence order then first-seen order. A store that
+    /// spilled its vectors is read back from <paramref name="spillFiles"/>[i] (working files of <paramref name="output"/>,
+    /// deleted once copied).</summary>
+    private static void WritePayloads(AtomicOutput output, IReadOnlyList<PayloadStore> payloads, IReadOnlyList<string>? spillFiles = null)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         using var data = output.Create(PayloadFileName);
         using var index = output.CreateText(PayloadIndexFileName);
         long offset = 0;
-        foreach (var store in payloads)
+        byte[] bytes = [];
+        for (int s = 0; s < payloads.Count; s++)
         {
-            foreach (string hash in store.Hashes)
+            var store = payloads[s];
+            using var spill = store.Spilled ? output.OpenRead(spillFiles![s]) : null;
+            for (int k = 0; k < store.Hashes.Count; k++)
             {
+                string hash = store.Hashes[k];
+                int length = store.Lengths[k];
+                if (bytes.Length < 4 * length) bytes = new byte[4 * length];
+                if (spill is not null)
+                {
+                    spill.ReadExactly(bytes, 0, 4 * length);
+                }
+                else
+                {
+                    float[] v = store.Get(hash);
+                    for (int i = 0; i < v.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(4 * i), v[i]);
+                }
                 if (!seen.Add(hash)) continue;
-                float[] v = store.Get(hash);
-                var bytes = new byte[v.Length * 4];
-                for (int i = 0; i < v.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(4 * i), v[i]);
-                data.Write(bytes);
-                index.Write(new TraceLine("payload").Str("hash", hash).Int("offset", offset).Int("length", v.Length).ToString());
+                data.Write(bytes, 0, 4 * length);
+                index.Write(new TraceLine("payload").Str("hash", hash).Int("offset", offset).Int("length", length).ToString());
                 index.Write('\n');
-                offset += bytes.Length;
+                offset += 4L * length;
+            }
+            if (spill is not null)
+            {
+                spill.Dispose();
+                output.Delete(spillFiles![s]);
             }
         }
     }

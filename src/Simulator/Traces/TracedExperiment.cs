@@ -31,7 +31,8 @@ public static class TracedExperiment
     /// bounded sample of evaluation points (<see cref="PlottedRows"/>; always the last). Nothing is committed:
     /// the caller commits or disposes <paramref name="output"/> (its working files go with it on an error).
     /// </summary>
-    /// <remarks>The payload sidecar still holds every distinct payload in memory until the end of the run.
+    /// <remarks>Recorded payloads are written to working files as they arrive too; only their hashes stay in
+    /// memory (about a hundred bytes per distinct payload), to store each vector once.
     /// <paramref name="observers"/>: more observers per defence index (after the writers).</remarks>
     public static IReadOnlyList<RunResult> RunInto(AtomicOutput output, Scenario scenario, RunSetup setup, string simbyzVersion,
         bool trace = true, bool recordPayloads = false, int maxThreads = 1, Action<DefenceProgress>? progress = null, CancellationToken cancellation = default,
@@ -42,7 +43,8 @@ public static class TracedExperiment
         int count = scenario.Defences.Count;
         var metricsParts = Enumerable.Range(0, count).Select(i => $".metrics-{i}.part.csv").ToArray();
         var traceParts = Enumerable.Range(0, count).Select(i => $".trace-{i}.part.jsonl").ToArray();
-        var writers = new List<TextWriter>();
+        var payloadParts = Enumerable.Range(0, count).Select(i => $".payloads-{i}.part.bin").ToArray();
+        var writers = new List<IDisposable>();
         try
         {
             var metrics = new MetricsCsvWriter[count];
@@ -52,7 +54,17 @@ public static class TracedExperiment
                 writers.Add(w);
                 metrics[i] = new MetricsCsvWriter(w);
             }
-            PayloadStore[]? payloads = trace && recordPayloads ? scenario.Defences.Select(_ => new PayloadStore()).ToArray() : null;
+            PayloadStore[]? payloads = null;
+            if (trace && recordPayloads)
+            {
+                payloads = new PayloadStore[count];
+                for (int i = 0; i < count; i++)
+                {
+                    var spill = output.CreateWorking(payloadParts[i], TraceContent.PayloadFileName);
+                    writers.Add(spill);
+                    payloads[i] = new PayloadStore(spill);
+                }
+            }
             TraceRecorder[]? recorders = null;
             if (trace)
             {
@@ -75,7 +87,7 @@ public static class TracedExperiment
             foreach (var w in writers) w.Dispose();
             writers.Clear();
             ExperimentRunner.WriteMetricsFromParts(output, metricsParts);
-            if (trace) TraceContent.WriteStreamed(output, TraceContent.Header(scenario, simbyzVersion, payloads is not null, device, setup.Plugins), traceParts, payloads);
+            if (trace) TraceContent.WriteStreamed(output, TraceContent.Header(scenario, simbyzVersion, payloads is not null, device, setup.Plugins), traceParts, payloads, payloadParts);
             return results;
         }
         finally

@@ -56,7 +56,7 @@ public class EngineLimitsCliTests
             Assert.Equal(2, code);
             Assert.Single(err.Trim().Split('\n'));
             Assert.Matches(@"^simbyz: error: defence 'mean' at step \d+: worker \d+'s compute delay 'pareto:scale=1s,alpha=0\.0001' drew ", err);
-            Assert.Contains("comes from workers.compute", err, StringComparison.Ordinal);
+            Assert.Contains("comes from workers.compute 'pareto:scale=1s,alpha=0.0001'", err, StringComparison.Ordinal);
             Assert.DoesNotContain(" at SimByz.", err, StringComparison.Ordinal);
             Assert.Empty(Directory.GetFileSystemEntries(dir));
         }
