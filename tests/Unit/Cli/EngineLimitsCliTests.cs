@@ -89,4 +89,25 @@ public class EngineLimitsCliTests
             Directory.Delete(dir, true);
         }
     }
+
+    [Fact]
+    public void Run_StepBudgetWhoseTraceCannotFitOnDisk_RefusedBeforeRunning()
+    {
+        string dir = NewFolder();
+        try
+        {
+            // Memory no longer grows with the steps, so a huge step budget would run until the trace filled the disk.
+            var (code, output, err) = Run("run", "--quiet", "--out", Path.Combine(dir, "o"), "--set", "budget.steps=2147483648");
+            Assert.Equal(2, code);
+            Assert.Single(err.Trim().Split('\n'));
+            Assert.StartsWith("simbyz: error: this run's trace would take about ", err, StringComparison.Ordinal);
+            Assert.Contains("run with --no-trace", err, StringComparison.Ordinal);
+            Assert.DoesNotContain("d = ", output, StringComparison.Ordinal);
+            Assert.Empty(Directory.GetFileSystemEntries(dir));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
 }
