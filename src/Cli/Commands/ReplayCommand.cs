@@ -67,8 +67,15 @@ internal static class ReplayCommand
                 if (composition.Root.Backend.Device is { } device) output.WriteLine($"backend: {device}");
                 return Messages(doc, path, aggregator, parse.GetValue(fromOption), parse.GetValue(bufferOption), outDir, output, composition.Root);
             }
-            // A re-run holds what the recorded run held: refused before it starts if that cannot fit.
-            MemoryEstimate.Of(doc.Scenario, composition.Root, trace: true, payloads: doc.HasPayloads)
+            // A re-run holds what the recorded run held: refused before it starts if that cannot fit. An exact re-run
+            // streams its trace to disk; a counterfactual one holds its trace in memory, about as many UTF-16
+            // characters as the recorded trace plus a string per line.
+            long traceChars = 0;
+            if (aggregator is not null || attack is not null)
+            {
+                foreach (string line in doc.Lines) traceChars += line.Length + 16;
+            }
+            MemoryEstimate.Of(doc.Scenario, composition.Root, trace: true, payloads: doc.HasPayloads, keptTraceBytes: 2 * traceChars)
                 .EnsureWithin(MemoryLimit.FromOption(parse.GetValue(maxMemoryOption)));
             var progress = ProgressDisplay.For(error, parse.GetValue(quietOption));
             if (aggregator is not null || attack is not null) return Counterfactual(doc, aggregator, attack, threads, outDir, output, composition.Root, progress);
@@ -107,19 +114,22 @@ internal static class ReplayCommand
         // Taken before the re-run: an unusable --out is reported at once, not after it.
         using var files = outDir is null ? null : new AtomicOutput(outDir);
         using var cancellation = new ConsoleCancellation();
+        // The re-run streams its trace to disk (the output folder, else a scratch folder removed at the end) and is compared
+        // from there line by line: only the recorded trace is held in memory.
+        using var scratch = files is null ? AtomicOutput.CreateNew(Path.Combine(Path.GetTempPath(), $"simbyz-replay-{Environment.ProcessId}")) : null;
+        var target = files ?? scratch!;
         var setup = composition.Resolve(doc.Scenario);
         // The header records the SimByz that wrote it; the re-run writes the same so that only behaviour is compared.
         IReadOnlyList<Simulator.Engine.RunResult> results;
-        TraceContent? trace;
         try
         {
-            (results, trace) = progress.Run(() =>
+            results = progress.Run(() =>
             {
                 var report = progress.Start("replay " + doc.Scenario.Name, doc.Scenario);
                 try
                 {
-                    return TracedExperiment.Run(doc.Scenario, setup, recordedVersion, trace: true, recordPayloads: doc.HasPayloads, maxThreads: threads, progress: report,
-                        cancellation: cancellation.Token, device: torchDevice);
+                    return TracedExperiment.RunInto(target, doc.Scenario, setup, recordedVersion, trace: true, recordPayloads: doc.HasPayloads, maxThreads: threads,
+                        progress: report, cancellation: cancellation.Token, device: torchDevice);
                 }
                 finally
                 {
@@ -132,7 +142,11 @@ internal static class ReplayCommand
             output.WriteLine("cancelled: no output written");
             return cancellation.ExitCode;
         }
-        var divergence = TraceComparison.FirstDivergence(doc, trace!.Lines);
+        TraceDivergence? divergence;
+        using (var fresh = target.OpenText(TraceContent.FileName))
+        {
+            divergence = TraceComparison.FirstDivergence(doc, ReadLines(fresh));
+        }
         if (!doc.HashMatches)
         {
             // Only an edit breaks the hash; the re-run shows which line.
@@ -143,8 +157,7 @@ internal static class ReplayCommand
         }
         if (files is not null)
         {
-            ExperimentRunner.Write(files, doc.Scenario, results, recordedVersion, setup.Plugins);
-            trace.WriteTo(files);
+            ExperimentRunner.WriteSummary(files, doc.Scenario, results, recordedVersion, setup.Plugins);
             files.Commit();
         }
         if (recordedVersion != VersionCommand.SimByzVersion)
@@ -158,6 +171,11 @@ internal static class ReplayCommand
         }
         output.WriteLine($"OK: {doc.Lines.Count.ToString(CultureInfo.InvariantCulture)} records compared, {doc.Sections.Count} defence(s), every record identical");
         return 0;
+    }
+
+    private static IEnumerable<string> ReadLines(TextReader reader)
+    {
+        while (reader.ReadLine() is { } line) yield return line;
     }
 
     private static int Counterfactual(TraceDocument doc, string? aggregator, string? attack, int threads, string? outDir, TextWriter output, CompositionRoot composition,

@@ -60,12 +60,44 @@ internal static class RunCommand
             // Before loading anything: a run that cannot fit is refused, not discovered minutes later.
             MemoryEstimate.Of(scenario, composition.Root, !parse.GetValue(noTraceOption), parse.GetValue(payloadsOption))
                 .EnsureWithin(MemoryLimit.FromOption(parse.GetValue(maxMemoryOption)));
+            if (!parse.GetValue(noTraceOption)) EnsureTraceFitsOnDisk(scenario, outDir);
             var provenance = new RunProvenance(RunProvenance.Join("simbyz", args ?? ["run"]), sets, []);
             return Execute(scenario, outDir, threads, parse.GetValue(quietOption), output, device, !parse.GetValue(noTraceOption), parse.GetValue(payloadsOption), composition.Root,
                 error, provenance, xAxis);
         });
         return command;
     }
+
+    /// <summary>Trace bytes per message (its dispatch, compute, arrive and resolve records and a share of the rest), as measured.</summary>
+    private const long TraceBytesPerMessage = 600;
+
+    /// <summary>
+    /// Refuses, before anything runs, a step budget whose trace cannot fit in the space free where the output goes: the
+    /// trace is streamed to disk, so its size, not memory, is what a very long run runs out of.
+    /// </summary>
+    private static void EnsureTraceFitsOnDisk(Scenario scenario, string? outDir)
+    {
+        if (scenario.Budget.Steps <= 0) return;
+        long messages = Saturating(Saturating(scenario.Budget.Steps, Math.Max(1, scenario.Workers.Count)), Math.Max(1, scenario.Defences.Count));
+        long bytes = Saturating(messages, TraceBytesPerMessage);
+        string? dir = Path.GetFullPath(outDir is { Length: > 0 } ? outDir : "runs");
+        while (dir is not null && !Directory.Exists(dir)) dir = Path.GetDirectoryName(dir);
+        if (dir is null) return;
+        long free;
+        try
+        {
+            free = new DriveInfo(dir).AvailableFreeSpace;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return;
+        }
+        if (bytes <= free) return;
+        throw new SimByzException($"this run's trace would take about {MemoryLimit.Format(bytes)} of disk ({scenario.Budget.Steps} steps × {scenario.Workers.Count} workers × " +
+            $"{scenario.Defences.Count} defences, about {TraceBytesPerMessage} bytes per message), more than the {MemoryLimit.Format(free)} free at '{dir}': take fewer steps, or run with --no-trace");
+    }
+
+    private static long Saturating(long a, long b) => a != 0 && b > long.MaxValue / a ? long.MaxValue : a * b;
 
     /// <summary>The <c>--max-memory SIZE</c> option of the commands that run scenarios.</summary>
     internal static Option<string?> MaxMemoryOption() => new("--max-memory")
@@ -108,29 +140,27 @@ internal static class RunCommand
 
         try
         {
-            IReadOnlyList<RunResult> results;
-            TraceContent? traceContent;
             var progress = ProgressDisplay.For(error, quiet);
-            (results, traceContent) = progress.Run(() =>
+            // metrics.csv and trace.jsonl are written into the hidden output folder as the run goes: memory does not grow with the steps.
+            IReadOnlyList<RunResult> results = progress.Run(() =>
             {
                 var report = progress.Start(scenario.Name, scenario);
                 try
                 {
-                    return TracedExperiment.Run(scenario, setup, VersionCommand.SimByzVersion, trace, recordPayloads, threads, report, cancellation.Token, torchDevice);
+                    return TracedExperiment.RunInto(files, scenario, setup, VersionCommand.SimByzVersion, trace, recordPayloads, threads, report, cancellation.Token, torchDevice);
                 }
                 finally
                 {
                     progress.Finish();
                 }
             });
-            ExperimentRunner.Write(files, scenario, results, VersionCommand.SimByzVersion, setup.Plugins, provenance);
-            traceContent?.WriteTo(files);
+            ExperimentRunner.WriteSummary(files, scenario, results, VersionCommand.SimByzVersion, setup.Plugins, provenance);
             RunPlots.Save(results, $"{scenario.Name}: {ScenarioText.Attack(scenario)}, {ScenarioText.Byzantine(scenario)}", ScenarioText.Protocol(scenario) + " · " + ScenarioText.Budget(scenario),
                 xAxis ?? XAxisOption.DefaultFor(scenario), files.ReservePath("plot.png"), files.ReservePath("plot.svg"));
             cancellation.Token.ThrowIfCancellationRequested();
             files.Commit();
             console.Write(ResultTable(results));
-            console.MarkupLine($"wrote [bold]{Markup.Escape(Path.Combine(files.Directory, "metrics.csv"))}[/], summary.json, plot.png, plot.svg{(traceContent is null ? "" : ", trace.jsonl")}{(recordPayloads ? ", payloads.bin" : "")}");
+            console.MarkupLine($"wrote [bold]{Markup.Escape(Path.Combine(files.Directory, "metrics.csv"))}[/], summary.json, plot.png, plot.svg{(trace ? ", trace.jsonl" : "")}{(recordPayloads ? ", payloads.bin" : "")}");
             return 0;
         }
         catch (OperationCanceledException)

@@ -36,8 +36,7 @@ internal sealed class AsyncProtocol : IProtocol
     private readonly RandomStream?[] _behaviourRngs;
     private readonly ulong _seed;
     private readonly List<SentMessage> _buffer = [];
-    // Messages received by the server so far, and its value when each message (by id) read the model: message staleness.
-    private readonly List<long> _receivedAtRead = [];
+    // Messages received by the server so far (each message notes the value when it read the model: staleness in messages).
     private long _received;
 
     /// <param name="sim">The run's queue.</param>
@@ -151,11 +150,7 @@ internal sealed class AsyncProtocol : IProtocol
         if (at != SimTime.MaxValue) _sim.ScheduleAt(at, new EngineEvent(EngineEventKind.Restart, worker, -1), (int)EngineEventKind.Restart);
     }
 
-    private void NoteRead(SentMessage p)
-    {
-        // Ids are dense across the run (crashed messages included), so the list is indexed by id.
-        while (_receivedAtRead.Count <= p.Info.Id) _receivedAtRead.Add(_received);
-    }
+    private void NoteRead(SentMessage p) => p.ReceivedAtRead = _received;
 
     private void OnArrival(ScheduledEvent<EngineEvent> e)
     {
@@ -167,11 +162,11 @@ internal sealed class AsyncProtocol : IProtocol
         }
         long staleness = _protocol.Staleness switch
         {
-            StalenessMeasure.Messages => _received - _receivedAtRead[(int)p.Info.Id],
+            StalenessMeasure.Messages => _received - p.ReceivedAtRead,
             StalenessMeasure.Time => (e.Time - p.Info.Dispatched).Nanoseconds,
             _ => _server.Step - p.Info.ModelVersion,
         };
-        _received++;
+        _received = checked(_received + 1);
         p.Info.Staleness = staleness;
         if (_protocol.MaxStaleness >= 0 && staleness > _protocol.MaxStaleness)
         {

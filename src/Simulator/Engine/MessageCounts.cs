@@ -30,13 +30,14 @@ public readonly record struct MessageCounts(
 
     /// <summary>These counts plus one message of the given role that ended as <paramref name="fate"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="fate"/> is <see cref="MessageFate.Pending"/>.</exception>
-    public MessageCounts Add(bool byzantine, MessageFate fate) => fate switch
+    /// <exception cref="OverflowException">A counter would pass <see cref="long.MaxValue"/> (counters never wrap).</exception>
+    public MessageCounts Add(bool byzantine, MessageFate fate) => checked(fate switch
     {
         MessageFate.Applied => byzantine ? this with { ByzantineApplied = ByzantineApplied + 1 } : this with { HonestApplied = HonestApplied + 1 },
         MessageFate.Rejected => byzantine ? this with { ByzantineRejected = ByzantineRejected + 1 } : this with { HonestRejected = HonestRejected + 1 },
         MessageFate.Dropped => byzantine ? this with { ByzantineDropped = ByzantineDropped + 1 } : this with { HonestDropped = HonestDropped + 1 },
         _ => throw new ArgumentOutOfRangeException(nameof(fate), fate, "a message still pending has no fate to count"),
-    };
+    });
 
     /// <summary>The six counters with their JSON (and trace) field names, in serialized order.</summary>
     public IEnumerable<(string Name, long Value)> Fields()

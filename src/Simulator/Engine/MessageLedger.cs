@@ -7,16 +7,20 @@ namespace SimByz.Simulator.Engine;
 /// rejected or dropped (with score and reason), counted by fate and role, plus the staleness of the
 /// messages that reached the defence since the last evaluation point.
 /// </summary>
-/// <remarks>Payload vectors are pooled: a resolved message's vector is reused by a later one, so a run
-/// allocates about as many vectors as it has messages in flight. Not thread-safe (one run's thread).</remarks>
+/// <remarks>Only messages whose fate is still open are kept: a resolved message is told to the observers
+/// and forgotten (the counters keep what it counted), so the ledger's memory follows the messages in
+/// flight, not the length of the run. Payload vectors are pooled: a resolved message's vector is reused
+/// by a later one, so a run allocates about as many vectors as it has messages in flight. Counters are
+/// checked: they never wrap. Not thread-safe (one run's thread).</remarks>
 internal sealed class MessageLedger
 {
-    private readonly List<SentMessage> _messages = [];
+    private readonly Dictionary<long, SentMessage> _pending = [];
     private readonly Stack<float[]> _payloadPool = new();
     private readonly Simulation<EngineEvent> _sim;
     private readonly IReadOnlyList<ISimulationObserver> _observers;
     private readonly int _dimension;
     private MessageCounts _counts;
+    private long _sent;
     private long _staleCount;
     private double _staleSum, _staleMin = double.PositiveInfinity, _staleMax = double.NegativeInfinity;
 
@@ -30,17 +34,19 @@ internal sealed class MessageLedger
         _observers = observers;
     }
 
-    /// <summary>Messages sent so far.</summary>
-    public int Count => _messages.Count;
+    /// <summary>Messages sent so far (ids run from 0 to this − 1).</summary>
+    public long Count => _sent;
 
-    /// <summary>Every message sent so far, in sending order (ids are positions).</summary>
-    public IEnumerable<MessageInfo> Messages => _messages.Select(m => m.Info);
+    /// <summary>Messages whose fate is still open.</summary>
+    public int PendingCount => _pending.Count;
 
     /// <summary>Resolved messages by fate and role, cumulative.</summary>
     public MessageCounts Counts => _counts;
 
-    /// <summary>The message with id <paramref name="id"/>.</summary>
-    public SentMessage this[long id] => _messages[(int)id];
+    /// <summary>The message with id <paramref name="id"/>, whose fate is still open.</summary>
+    /// <exception cref="InvalidOperationException">It was resolved already (or never sent).</exception>
+    public SentMessage this[long id]
+        => _pending.TryGetValue(id, out var m) ? m : throw new InvalidOperationException($"message {id} is not in flight: its fate was decided already");
 
     /// <summary>Records a new message of <paramref name="worker"/>, computed at model <paramref name="version"/>
     /// now, with a payload vector to fill.</summary>
@@ -48,14 +54,15 @@ internal sealed class MessageLedger
     {
         var info = new MessageInfo
         {
-            Id = _messages.Count,
+            Id = _sent,
             Worker = worker.Id,
             Byzantine = worker.Byzantine,
             ModelVersion = version,
             Dispatched = _sim.Now,
         };
         var message = new SentMessage { Info = info, Payload = RentPayload() };
-        _messages.Add(message);
+        _pending.Add(info.Id, message);
+        _sent = checked(_sent + 1);
         return message;
     }
 
@@ -68,6 +75,7 @@ internal sealed class MessageLedger
         info.Fate = fate;
         info.Score = score;
         info.Reason = reason;
+        _pending.Remove(info.Id);
         _counts = _counts.Add(info.Byzantine, fate);
         foreach (var o in _observers) o.Resolved(_sim.Now, info);
         if (message.Payload is not null)
@@ -80,16 +88,16 @@ internal sealed class MessageLedger
     /// <summary>Drops every message still in flight, in sending order.</summary>
     public void DropPending(string reason)
     {
-        foreach (var m in _messages)
-        {
-            if (m.Info.Fate == MessageFate.Pending) Resolve(m, MessageFate.Dropped, double.NaN, reason);
-        }
+        var ids = new long[_pending.Count];
+        _pending.Keys.CopyTo(ids, 0);
+        Array.Sort(ids);
+        foreach (long id in ids) Resolve(_pending[id], MessageFate.Dropped, double.NaN, reason);
     }
 
     /// <summary>Counts the staleness of a message that reached the defence.</summary>
     public void RecordStaleness(long staleness)
     {
-        _staleCount++;
+        _staleCount = checked(_staleCount + 1);
         _staleSum += staleness;
         _staleMin = Math.Min(_staleMin, staleness);
         _staleMax = Math.Max(_staleMax, staleness);

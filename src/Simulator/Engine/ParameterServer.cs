@@ -35,7 +35,7 @@ internal sealed class ParameterServer
     private readonly float[] _x, _aggregate, _serverMomentum;
     private readonly float[][] _history;
     private readonly AggregationDiagnostics _diagnostics = new();
-    private readonly List<MetricsRow> _rows = [];
+    private readonly MetricsRowSample _rows;
     private readonly List<(SentMessage Message, double Score)> _held = [];
     private readonly int _d;
     private long _step;
@@ -49,9 +49,11 @@ internal sealed class ParameterServer
     /// <param name="ledger">Where messages are resolved and counted.</param>
     /// <param name="sim">The run's queue, read for the current time only.</param>
     /// <param name="observers">Told of aggregations, model updates and evaluation points.</param>
+    /// <param name="keptRows">How many evaluation points <see cref="Rows"/> keeps (see <see cref="MetricsRowSample"/>).</param>
     public ParameterServer(RunSetup setup, string defence, IAggregator? rule, IAsyncAggregator? asyncRule, IModel prototype, int historyDepth,
-        MessageLedger ledger, Simulation<EngineEvent> sim, IReadOnlyList<ISimulationObserver> observers)
+        MessageLedger ledger, Simulation<EngineEvent> sim, IReadOnlyList<ISimulationObserver> observers, int keptRows = int.MaxValue)
     {
+        _rows = new MetricsRowSample(keptRows);
         _setup = setup;
         _defence = defence;
         _rule = rule;
@@ -94,8 +96,8 @@ internal sealed class ParameterServer
     /// <summary>True once the step budget is spent.</summary>
     public bool BudgetReached { get; private set; }
 
-    /// <summary>Evaluation points so far.</summary>
-    public IReadOnlyList<MetricsRow> Rows => _rows;
+    /// <summary>Evaluation points so far (all, or a bounded sample ending with the last).</summary>
+    public IReadOnlyList<MetricsRow> Rows => _rows.ToList();
 
     /// <summary>The oldest version <see cref="ModelAt"/> still holds.</summary>
     public long OldestKeptVersion => Math.Max(0, _step - Math.Max(0, _history.Length - 1));
@@ -189,12 +191,12 @@ internal sealed class ParameterServer
     /// point's counters are brought up to date (messages dropped at the end count too); else a new point.</summary>
     public void EvaluateFinal()
     {
-        if (_rows.Count > 0 && _rows[^1].Step == _step)
+        if (_rows.Last is { } last && last.Step == _step)
         {
-            var updated = _rows[^1] with { Counts = _ledger.Counts };
-            if (updated != _rows[^1])
+            var updated = last with { Counts = _ledger.Counts };
+            if (updated != last)
             {
-                _rows[^1] = updated;
+                _rows.ReplaceLast(updated);
                 // Observers (traces) see the final row as it ends up in metrics.csv.
                 foreach (var o in _observers) o.Evaluated(_sim.Now, updated);
             }

@@ -13,6 +13,9 @@ internal sealed class SentMessage
     /// <summary>The network-delay draw, kept from dispatch until the computation completes.</summary>
     public SimTime NetworkDelay { get; set; }
 
+    /// <summary>Asynchronous: messages the server had received when this one read the model (for staleness in messages).</summary>
+    public long ReceivedAtRead { get; set; }
+
     /// <summary>Asynchronous: this message's completion starts its worker's next iteration (false for a burst's extra copies).</summary>
     public bool Primary { get; set; } = true;
 }

@@ -52,8 +52,15 @@ public sealed class TrainingRun
 
     /// <summary>Prepares a run of <paramref name="defenceSpec"/> (a synchronous rule spec, or for async
     /// runs an async rule spec such as <c>zeno++</c> or a synchronous rule in buffered mode).</summary>
-    public TrainingRun(RunSetup setup, string defenceSpec, IReadOnlyList<ISimulationObserver>? observers = null)
+    /// <param name="setup">The run's setup.</param>
+    /// <param name="defenceSpec">The defence.</param>
+    /// <param name="observers">Told of everything the run does (traces, metrics files, checks); they see every evaluation point.</param>
+    /// <param name="keptRows">How many evaluation points <see cref="Rows"/> and <see cref="RunResult.Rows"/> keep (≥ 2): all of them
+    /// by default; fewer makes the run's memory independent of its length: the first point, every k-th and the last are kept, k a power
+    /// of two doubled whenever the sample would pass <paramref name="keptRows"/> (enough for a plot; observers get every point).</param>
+    public TrainingRun(RunSetup setup, string defenceSpec, IReadOnlyList<ISimulationObserver>? observers = null, int keptRows = int.MaxValue)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(keptRows, 2);
         setup.Validate();
         _setup = setup;
         _defence = defenceSpec;
@@ -86,7 +93,7 @@ public sealed class TrainingRun
         // Built after the workers so that the server's validation and evaluation models stay the
         // prototype's last two clones: torch models seed each clone by its rank, so the order shows in results.
         _server = new ParameterServer(setup, defenceSpec, _rule, _asyncRule, prototype, Math.Max(0, _behaviour?.HistoryDepth ?? 0),
-            _ledger, _sim, _observers);
+            _ledger, _sim, _observers, keptRows);
         _fleet = new WorkerFleet(workers, _availability, _omit, _ledger, _sim, _observers);
         var crafter = new ByzantineCrafter(_attack, _ruleAsAttackerSeesIt, attackRng, _server, setup.ByzantineCount, setup.WorkerCount);
         _protocol = setup.Protocol.Kind == ProtocolKind.Sync
@@ -110,11 +117,11 @@ public sealed class TrainingRun
     /// <summary>The server model (live during the run, final after it).</summary>
     public ReadOnlySpan<float> Parameters => _server.Parameters;
 
-    /// <summary>Evaluation points so far.</summary>
+    /// <summary>Evaluation points so far: all of them, or with <c>keptRows</c> a bounded sample (see the constructor).</summary>
     public IReadOnlyList<MetricsRow> Rows => _server.Rows;
 
-    /// <summary>Every message sent so far, in sending order.</summary>
-    public IEnumerable<MessageInfo> Messages => _ledger.Messages;
+    /// <summary>Messages sent so far.</summary>
+    public long MessagesSent => _ledger.Count;
 
     /// <summary>Server steps so far: sync rounds closed (a round whose replies all missed the deadline or
     /// were lost to crashes leaves the model unchanged but still counts), async applied updates.</summary>
@@ -126,16 +133,20 @@ public sealed class TrainingRun
 
     /// <summary>Runs to the budget; <paramref name="progress"/> gets the step count after each step.</summary>
     /// <exception cref="OperationCanceledException">When <paramref name="cancellation"/> fires (checked every 1024 events).</exception>
+    /// <exception cref="ClockStalledException">The run can end only when the clock reaches its time budget, and the clock stopped advancing (see <see cref="StallLimit"/>).</exception>
     public RunResult Run(Action<long>? progress = null, CancellationToken cancellation = default)
     {
         _server.Evaluate();
         _protocol.Start();
         long lastReported = -1;
         SimTime end = _setup.Budget.Time ?? SimTime.MaxValue;
-        // Without an explicit cap, a step budget alone bounds the messages at 50 per worker per step,
-        // so an async rule that rejects everything cannot loop forever; a time budget needs no cap.
-        long maxMessages = _setup.Budget.MaxMessages > 0 ? _setup.Budget.MaxMessages
-            : _setup.Budget.Time is null ? Math.Max(1, _setup.Budget.Steps) * _setup.WorkerCount * 50 : long.MaxValue;
+        long maxMessages = MessageCap(_setup.Budget, _setup.WorkerCount);
+        // Without a message cap, a time budget is what ends the run (with the step budget, if any): the
+        // clock, or the server's step, must move. See StallLimit for why this many events prove a stall.
+        bool stallMatters = maxMessages == long.MaxValue;
+        long stallLimit = StallLimit(_setup.WorkerCount, _behaviour?.BurstSize ?? 1);
+        SimTime instant = _sim.Now;
+        long stepAtInstant = _server.Step, eventsAtInstant = 0;
         string stop = "no worker can send";
         while (true)
         {
@@ -145,6 +156,19 @@ public sealed class TrainingRun
             if (_ledger.Count > maxMessages) { stop = "message cap"; break; }
             if ((_sim.EventsProcessed & 1023) == 0) cancellation.ThrowIfCancellationRequested();
             _sim.Step(Handle);
+            if (stallMatters)
+            {
+                if (_sim.Now != instant || (_setup.Budget.Steps > 0 && _server.Step != stepAtInstant))
+                {
+                    instant = _sim.Now;
+                    stepAtInstant = _server.Step;
+                    eventsAtInstant = 0;
+                }
+                else if (++eventsAtInstant > stallLimit)
+                {
+                    throw new ClockStalledException(_sim.Now, eventsAtInstant, _setup.Budget);
+                }
+            }
             if (progress is not null && _server.Step != lastReported)
             {
                 lastReported = _server.Step;
@@ -156,6 +180,42 @@ public sealed class TrainingRun
         _server.EvaluateFinal();
         return new RunResult(_defence, _server.Rows.ToList(), _server.Step, _sim.Now, _sim.EventsProcessed, _ledger.Count, stop);
     }
+
+    /// <summary>
+    /// The number of messages after which a run stops with <c>message cap</c>: the budget's
+    /// <see cref="BudgetOptions.MaxMessages"/> when set; else, with a step budget alone, 50 per worker per
+    /// step, so an async rule that rejects everything cannot loop forever; else (a time budget) none,
+    /// <see cref="long.MaxValue"/>.
+    /// </summary>
+    /// <remarks>Saturating: a product past 2^63 − 1 is <see cref="long.MaxValue"/> (no cap), never a wrapped,
+    /// negative cap that would stop the run before its first step.</remarks>
+    public static long MessageCap(BudgetOptions budget, int workers)
+    {
+        ArgumentNullException.ThrowIfNull(budget);
+        if (budget.MaxMessages > 0) return budget.MaxMessages;
+        if (budget.Time is not null) return long.MaxValue;
+        return SaturatingMultiply(SaturatingMultiply(Math.Max(1, budget.Steps), Math.Max(1, workers)), MessagesPerWorkerPerStep);
+    }
+
+    /// <summary>Messages per worker per step allowed by the default cap of a step-only budget.</summary>
+    public const long MessagesPerWorkerPerStep = 50;
+
+    /// <summary>
+    /// How many consecutive events may fire at one simulated instant, without the server taking a step,
+    /// before a run that only its time budget can end is declared stalled:
+    /// <c>workers × (1024 + 4 × burst)</c>.
+    /// </summary>
+    /// <remarks>With delays that are not all zero, one instant holds few events per worker: each worker has
+    /// one message in flight (a burst's worth for a bursting Byzantine worker), and each message brings
+    /// at most a compute completion, an arrival and a crash; a synchronous round adds a deadline or a
+    /// retry. So <c>1024 + 4 × burst</c> events per worker at one instant, with neither the clock nor the
+    /// step moving, can only be a loop of zero-length delays that would never reach the time budget.
+    /// The count depends on the scenario alone, never on the wall clock: the stall is found at the same
+    /// event on every machine. Saturating.</remarks>
+    public static long StallLimit(int workers, int burst)
+        => SaturatingMultiply(Math.Max(1, workers), 1024 + SaturatingMultiply(4, Math.Max(1, burst)));
+
+    private static long SaturatingMultiply(long a, long b) => a != 0 && b > long.MaxValue / a ? long.MaxValue : a * b;
 
     private void Handle(ScheduledEvent<EngineEvent> e)
     {

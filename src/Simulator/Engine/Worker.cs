@@ -53,6 +53,12 @@ internal sealed class Worker
     /// <summary>The most recent gradient this worker computed (the omniscient adversary's view of it).</summary>
     public float[]? Latest { get; private set; }
 
+    /// <summary>The compute-latency model's spec.</summary>
+    public string ComputeSpec => _compute.Spec;
+
+    /// <summary>The network-delay model's spec.</summary>
+    public string NetworkSpec => _network.Spec;
+
     public SimTime SampleCompute() => NonNegative(_compute.Sample(_computeRng), _compute);
 
     public SimTime SampleNetwork() => NonNegative(_network.Sample(_networkRng), _network);

@@ -56,11 +56,13 @@ internal sealed class WorkerFleet
 
     /// <summary>Sends <paramref name="message"/>: draws its worker's compute latency then network delay
     /// (plus <paramref name="extraNetworkDelay"/>) and schedules its completion, or the crash that prevents it.</summary>
+    /// <exception cref="DelayOverflowException">A draw would carry simulated time past its range.</exception>
     public void Dispatch(SentMessage message, SimTime extraNetworkDelay)
     {
         var w = _workers[message.Info.Worker];
         SimTime compute = w.SampleCompute();
-        SimTime network = w.SampleNetwork() + extraNetworkDelay;
+        SimTime drawn = w.SampleNetwork();
+        SimTime network = Add(drawn, extraNetworkDelay, w, "network", drawn);
         Schedule(message, compute, network);
     }
 
@@ -104,9 +106,11 @@ internal sealed class WorkerFleet
 
     private void Schedule(SentMessage p, SimTime compute, SimTime network)
     {
+        var w = _workers[p.Info.Worker];
         p.NetworkDelay = network;
-        p.Info.ComputeDone = _sim.Now + compute;
-        p.Info.Arrival = _sim.Now + compute + network;
+        SimTime computeDone = Add(_sim.Now, compute, w, "compute", compute);
+        p.Info.ComputeDone = computeDone;
+        p.Info.Arrival = Add(computeDone, network, w, "network", network);
         foreach (var o in _observers) o.Dispatched(_sim.Now, CurrentSequence, p.Info);
         SimTime crash = _availability[p.Info.Worker].NextCrash(_sim.Now);
         if (crash < p.Info.ComputeDone)
@@ -116,5 +120,18 @@ internal sealed class WorkerFleet
             return;
         }
         _sim.ScheduleAfter(compute, new EngineEvent(EngineEventKind.ComputeDone, p.Info.Id, p.Info.ModelVersion), (int)EngineEventKind.ComputeDone);
+    }
+
+    /// <summary>Adds a delay to the clock; an overflow names the worker and the delay model that drew it.</summary>
+    private SimTime Add(SimTime a, SimTime b, Worker w, string delay, SimTime drawn)
+    {
+        try
+        {
+            return a + b;
+        }
+        catch (SimTimeOverflowException ex)
+        {
+            throw new DelayOverflowException(w.Id, delay, delay == "compute" ? w.ComputeSpec : w.NetworkSpec, _sim.Now, drawn, ex);
+        }
     }
 }

@@ -124,6 +124,82 @@ public sealed class AtomicOutput : IDisposable
         }
     }
 
+    /// <summary>Opens the working file <paramref name="name"/> for writing (UTF-8 without BOM, LF line ends): a file that
+    /// becomes part of <paramref name="partOf"/> and is deleted (<see cref="Delete"/>) before <see cref="Commit"/>; a write
+    /// error names <paramref name="partOf"/>, the file the user asked for.</summary>
+    public TextWriter CreateWorkingText(string name, string partOf)
+    {
+        string path = StagedPath(name);
+        try
+        {
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var stream = new OutputStream(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None), _target, partOf);
+            return new StreamWriter(stream, new UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw _target.Failure(ex, partOf);
+        }
+    }
+
+    /// <summary>Opens the working file <paramref name="name"/> for binary writing (see <see cref="CreateWorkingText"/>); a write
+    /// error names <paramref name="partOf"/>.</summary>
+    public Stream CreateWorking(string name, string partOf)
+    {
+        string path = StagedPath(name);
+        try
+        {
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            return new BufferedStream(new OutputStream(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None), _target, partOf), 1 << 16);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw _target.Failure(ex, partOf);
+        }
+    }
+
+    /// <summary>Opens <paramref name="name"/>, written into this output before, for binary reading.</summary>
+    public Stream OpenRead(string name)
+    {
+        string path = StagedPath(name);
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw _target.Failure(ex, name);
+        }
+    }
+
+    /// <summary>Opens <paramref name="name"/>, written into this output before, for reading (UTF-8).</summary>
+    public TextReader OpenText(string name)
+    {
+        string path = StagedPath(name);
+        try
+        {
+            return new StreamReader(path, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, 1 << 16);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw _target.Failure(ex, name);
+        }
+    }
+
+    /// <summary>Deletes <paramref name="name"/> from this output (a working file once used).</summary>
+    public void Delete(string name)
+    {
+        string path = StagedPath(name);
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw _target.Failure(ex, name);
+        }
+    }
+
     /// <summary>The path where a library writes <paramref name="name"/> itself (a PNG, say); moved into place by <see cref="Commit"/> with the others.</summary>
     public string ReservePath(string name)
     {

@@ -16,14 +16,15 @@ namespace SimByz.Simulator.Output;
 public static class ExperimentRunner
 {
     /// <summary>Runs all defences. <paramref name="progress"/> receives each defence's steps and simulated time after
-    /// every step, and a last report with <see cref="DefenceProgress.Done"/> when it ends.</summary>
+    /// every step, and a last report with <see cref="DefenceProgress.Done"/> when it ends.
+    /// <paramref name="keptRows"/>: how many evaluation points each result keeps (see <see cref="TrainingRun"/>'s constructor; all by default).</summary>
     public static IReadOnlyList<RunResult> RunAll(Scenario scenario, RunSetup setup, int maxThreads = 1,
         Action<DefenceProgress>? progress = null, Func<int, IReadOnlyList<ISimulationObserver>>? observers = null,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default, int keptRows = int.MaxValue)
     {
         var results = new RunResult[scenario.Defences.Count];
         // Build every run first so that bad defence specs fail before any work starts.
-        var runs = scenario.Defences.Select((d, i) => new TrainingRun(setup, d, observers?.Invoke(i))).ToArray();
+        var runs = scenario.Defences.Select((d, i) => new TrainingRun(setup, d, observers?.Invoke(i), keptRows)).ToArray();
         // Models sharing process-wide state (torch) run one defence at a time.
         int threads = setup.Model.SupportsParallelRuns ? Math.Max(1, maxThreads) : 1;
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellation };
@@ -57,11 +58,17 @@ public static class ExperimentRunner
         return results;
     }
 
-    /// <summary>For a simulated-time overflow, the delay models that drew the times (the scenario is what to change).</summary>
+    /// <summary>For a simulated-time overflow or a stalled clock, the delay models that drew the times (the scenario is what to change).</summary>
     private static string DelayModelsOf(SimByzException error, Scenario scenario)
     {
-        if (error is not Scheduler.SimTimeOverflowException) return "";
         static string Short(string spec) => spec.Length <= 80 ? spec : spec[..77] + "...";
+        if (error is DelayOverflowException overflow)
+        {
+            var (field, spec) = DelayField(scenario, overflow.Worker, overflow.Delay);
+            return $"; worker {overflow.Worker}'s {overflow.Delay} delay comes from {field} '{Short(spec)}': " +
+                "its samples are too long for this many steps (bound the tail, e.g. a larger Pareto alpha, or take fewer steps)";
+        }
+        if (error is not (Scheduler.SimTimeOverflowException or ClockStalledException)) return "";
         var models = new List<string> { $"workers.compute '{Short(scenario.Workers.Compute)}'", $"workers.network '{Short(scenario.Workers.Network)}'" };
         for (int k = 0; k < scenario.Workers.Overrides.Count; k++)
         {
@@ -69,7 +76,22 @@ public static class ExperimentRunner
             if (o.Compute is not null) models.Add($"workers.overrides[{k}].compute '{Short(o.Compute)}'");
             if (o.Network is not null) models.Add($"workers.overrides[{k}].network '{Short(o.Network)}'");
         }
-        return $"; the delays come from {string.Join(", ", models)}: their samples are too long for this many steps (bound the tail, e.g. a larger Pareto alpha, or take fewer steps)";
+        return error is ClockStalledException
+            ? $"; the delays come from {string.Join(", ", models)}"
+            : $"; the delays come from {string.Join(", ", models)}: their samples are too long for this many steps (bound the tail, e.g. a larger Pareto alpha, or take fewer steps)";
+    }
+
+    /// <summary>The scenario field (and its spec) that sets worker <paramref name="worker"/>'s <paramref name="delay"/> model: the last override naming it, else the default.</summary>
+    private static (string Field, string Spec) DelayField(Scenario scenario, int worker, string delay)
+    {
+        for (int k = scenario.Workers.Overrides.Count - 1; k >= 0; k--)
+        {
+            var o = scenario.Workers.Overrides[k];
+            if (!o.Workers.Contains(worker)) continue;
+            if (delay == "compute" && o.Compute is not null) return ($"workers.overrides[{k}].compute", o.Compute);
+            if (delay == "network" && o.Network is not null) return ($"workers.overrides[{k}].network", o.Network);
+        }
+        return delay == "compute" ? ("workers.compute", scenario.Workers.Compute) : ("workers.network", scenario.Workers.Network);
     }
 
     /// <summary>The metrics.csv text: header, then every evaluation point of every defence, in defence order.</summary>
@@ -127,6 +149,32 @@ public static class ExperimentRunner
     {
         foreach (var (name, value) in counts.Fields()) o.Add(name, value);
         return o;
+    }
+
+    /// <summary>Writes summary.json into <paramref name="output"/> (committed by the caller).</summary>
+    public static void WriteSummary(AtomicOutput output, Scenario scenario, IReadOnlyList<RunResult> results, string simbyzVersion, IReadOnlyList<Composition.PluginInfo>? plugins = null,
+        RunProvenance? provenance = null)
+        => output.WriteAllText("summary.json", Summary(scenario, results, simbyzVersion, plugins, provenance).ToString(Formatting.Indented) + "\n");
+
+    /// <summary>Writes metrics.csv (the header, then each defence's lines as a <see cref="MetricsCsvWriter"/> wrote them to the
+    /// working file <paramref name="parts"/>[i], deleted once copied) into <paramref name="output"/>.</summary>
+    internal static void WriteMetricsFromParts(AtomicOutput output, IReadOnlyList<string> parts)
+    {
+        using var w = output.CreateText("metrics.csv");
+        w.Write(MetricsRow.CsvHeader);
+        w.Write('\n');
+        foreach (string part in parts)
+        {
+            using (var r = output.OpenText(part))
+            {
+                while (r.ReadLine() is { } l)
+                {
+                    w.Write(l);
+                    w.Write('\n');
+                }
+            }
+            output.Delete(part);
+        }
     }
 
     /// <summary>Writes metrics.csv and summary.json into <paramref name="output"/> (committed by the caller).</summary>

@@ -9,12 +9,20 @@ public static class TraceComparison
     /// <summary>The first divergence of <paramref name="rerun"/> from <paramref name="recorded"/>, or null when
     /// every record (end record included) is identical.</summary>
     public static TraceDivergence? FirstDivergence(TraceDocument recorded, IReadOnlyList<string> rerun)
+        => FirstDivergence(recorded, (IEnumerable<string>)rerun);
+
+    /// <summary>The first divergence of <paramref name="rerun"/> (read once, in order: a re-run's trace streamed from its
+    /// file, say) from <paramref name="recorded"/>, or null when every record (end record included) is identical.</summary>
+    public static TraceDivergence? FirstDivergence(TraceDocument recorded, IEnumerable<string> rerun)
     {
-        int count = Math.Max(recorded.Lines.Count, rerun.Count);
-        for (int i = 0; i < count; i++)
+        ArgumentNullException.ThrowIfNull(recorded);
+        ArgumentNullException.ThrowIfNull(rerun);
+        using var fresh = rerun.GetEnumerator();
+        for (int i = 0; ; i++)
         {
             string? a = i < recorded.Lines.Count ? recorded.Lines[i] : null;
-            string? b = i < rerun.Count ? rerun[i] : null;
+            string? b = fresh.MoveNext() ? fresh.Current : null;
+            if (a is null && b is null) return null;
             if (a == b) continue;
             string? defence = DefenceAt(recorded, i);
             if (a is null) return new TraceDivergence(i + 1, defence, "(none)", "(record)", "end of trace", Describe(b!));
@@ -38,7 +46,6 @@ public static class TraceComparison
             // Same values, different bytes (spacing, number spelling).
             return new TraceDivergence(i + 1, defence, recordName, "(text)", a, b!);
         }
-        return null;
     }
 
     private static string Describe(string line)

@@ -80,27 +80,9 @@ public sealed class TraceContent
     /// <summary>The end record closing <paramref name="lines"/>: record counts and the SHA-256 of their bytes (each line + "\n").</summary>
     internal static string EndRecord(IReadOnlyList<string> lines, int runs)
     {
-        var counts = new long[EventTypes.Count];
-        foreach (string l in lines)
-        {
-            // Every record starts {"type":"NAME", so the type is read without parsing.
-            int start = 9, end = l.IndexOf('"', start);
-            if (end < 0) continue;
-            var type = l.AsSpan(start, end - start);
-            for (int k = 0; k < counts.Length; k++)
-            {
-                if (type.SequenceEqual(EventTypes[k])) counts[k]++;
-            }
-        }
-        var sb = new StringBuilder("{");
-        for (int k = 0; k < counts.Length; k++)
-        {
-            if (k > 0) sb.Append(',');
-            TraceLine.AppendString(sb, EventTypes[k]);
-            sb.Append(':').Append(counts[k].ToString(CultureInfo.InvariantCulture));
-        }
-        return new TraceLine("end").Int("records", lines.Count).Int("runs", runs).Raw("counts", sb.Append('}').ToString())
-            .Str("hash", HashLines(lines, lines.Count)).ToString();
+        using var tally = new TraceTally();
+        foreach (string l in lines) tally.Add(l);
+        return tally.EndRecord(runs);
     }
 
     /// <summary>SHA-256 (hex) of the UTF-8 bytes of the first <paramref name="count"/> lines, each followed by "\n".</summary>
@@ -139,23 +121,85 @@ public sealed class TraceContent
                 w.Write('\n');
             }
         }
-        if (_payloads is null) return;
+        if (_payloads is not null) WritePayloads(output, _payloads);
+    }
+
+    /// <summary>
+    /// Writes trace.jsonl into <paramref name="output"/> from its parts: <paramref name="header"/>, then each defence's
+    /// section as a <see cref="TraceRecorder"/> streamed it to the working file <paramref name="sectionFiles"/>[i] (deleted
+    /// once copied), then the end record; and the payload sidecar when <paramref name="payloads"/> is given. The bytes are
+    /// those <see cref="Build"/> and <see cref="WriteTo"/> give for the same run; memory does not depend on the trace's length.
+    /// </summary>
+    /// <remarks>Stores built over a spill stream (flushed and closed by the caller) are read back from
+    /// <paramref name="payloadSpillFiles"/>[i], working files deleted once copied.</remarks>
+    public static void WriteStreamed(AtomicOutput output, string header, IReadOnlyList<string> sectionFiles, IReadOnlyList<PayloadStore>? payloads = null,
+        IReadOnlyList<string>? payloadSpillFiles = null)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(sectionFiles);
+        using (var tally = new TraceTally())
+        using (var w = output.CreateText(FileName))
+        {
+            void Line(string l)
+            {
+                tally.Add(l);
+                w.Write(l);
+                w.Write('\n');
+            }
+            Line(header);
+            foreach (string section in sectionFiles)
+            {
+                using (var r = output.OpenText(section))
+                {
+                    while (r.ReadLine() is { } l) Line(l);
+                }
+                output.Delete(section);
+            }
+            string end = tally.EndRecord(sectionFiles.Count);
+            w.Write(end);
+            w.Write('\n');
+        }
+        if (payloads is not null) WritePayloads(output, payloads, payloadSpillFiles);
+    }
+
+    /// <summary>Writes the payload sidecar: every distinct vector once, in defence order then first-seen order. A store that
+    /// spilled its vectors is read back from <paramref name="spillFiles"/>[i] (working files of <paramref name="output"/>,
+    /// deleted once copied).</summary>
+    private static void WritePayloads(AtomicOutput output, IReadOnlyList<PayloadStore> payloads, IReadOnlyList<string>? spillFiles = null)
+    {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         using var data = output.Create(PayloadFileName);
         using var index = output.CreateText(PayloadIndexFileName);
         long offset = 0;
-        foreach (var store in _payloads)
+        byte[] bytes = [];
+        for (int s = 0; s < payloads.Count; s++)
         {
-            foreach (string hash in store.Hashes)
+            var store = payloads[s];
+            using var spill = store.Spilled ? output.OpenRead(spillFiles![s]) : null;
+            for (int k = 0; k < store.Hashes.Count; k++)
             {
+                string hash = store.Hashes[k];
+                int length = store.Lengths[k];
+                if (bytes.Length < 4 * length) bytes = new byte[4 * length];
+                if (spill is not null)
+                {
+                    spill.ReadExactly(bytes, 0, 4 * length);
+                }
+                else
+                {
+                    float[] v = store.Get(hash);
+                    for (int i = 0; i < v.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(4 * i), v[i]);
+                }
                 if (!seen.Add(hash)) continue;
-                float[] v = store.Get(hash);
-                var bytes = new byte[v.Length * 4];
-                for (int i = 0; i < v.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(4 * i), v[i]);
-                data.Write(bytes);
-                index.Write(new TraceLine("payload").Str("hash", hash).Int("offset", offset).Int("length", v.Length).ToString());
+                data.Write(bytes, 0, 4 * length);
+                index.Write(new TraceLine("payload").Str("hash", hash).Int("offset", offset).Int("length", length).ToString());
                 index.Write('\n');
-                offset += bytes.Length;
+                offset += 4L * length;
+            }
+            if (spill is not null)
+            {
+                spill.Dispose();
+                output.Delete(spillFiles![s]);
             }
         }
     }

@@ -6,8 +6,8 @@ namespace SimByz.Simulator.Traces;
 
 /// <summary>
 /// Records one defence's run as trace records (docs/TRACE_FORMAT.md): an <see cref="ISimulationObserver"/>
-/// that buffers its lines in memory, so defences may run in parallel and the file is still written
-/// in defence order.
+/// that keeps its lines in memory, or streams them to a working file (<see cref="TraceContent.WriteStreamed"/>
+/// joins the sections), so defences may run in parallel and the file is still written in defence order.
 /// </summary>
 /// <remarks>Each record carries <c>n</c>, its number within the defence's section (0, 1, 2, …), and
 /// <c>t</c>, the simulated time in integer nanoseconds. With a <see cref="PayloadStore"/> every
@@ -15,7 +15,8 @@ namespace SimByz.Simulator.Traces;
 /// Called on its run's thread only; deterministic.</remarks>
 public sealed class TraceRecorder : ISimulationObserver
 {
-    private readonly List<string> _lines = [];
+    private readonly List<string>? _lines;
+    private readonly TextWriter? _sink;
     private readonly PayloadStore? _payloads;
     private readonly List<long> _ids = [];
     private readonly List<long> _selected = [];
@@ -26,17 +27,43 @@ public sealed class TraceRecorder : ISimulationObserver
 
     /// <summary>A recorder for the defence <paramref name="defence"/> (index <paramref name="index"/> in the scenario).</summary>
     public TraceRecorder(string defence, int index, PayloadStore? payloads = null)
+        : this(defence, index, payloads, null)
+    {
+    }
+
+    /// <summary>A recorder for the defence <paramref name="defence"/> (index <paramref name="index"/> in the scenario) that writes
+    /// each line, followed by "\n", to <paramref name="sink"/> as it is recorded instead of keeping it (<see cref="Lines"/> is then unavailable).</summary>
+    public TraceRecorder(string defence, int index, TextWriter sink, PayloadStore? payloads = null)
+        : this(defence, index, payloads, sink ?? throw new ArgumentNullException(nameof(sink)))
+    {
+    }
+
+    private TraceRecorder(string defence, int index, PayloadStore? payloads, TextWriter? sink)
     {
         Defence = defence;
         _payloads = payloads;
-        _lines.Add(new TraceLine("run").Int("index", index).Str("defence", defence).ToString());
+        _sink = sink;
+        _lines = sink is null ? [] : null;
+        Emit(new TraceLine("run").Int("index", index).Str("defence", defence).ToString());
     }
 
     /// <summary>The defence this recorder follows.</summary>
     public string Defence { get; }
 
     /// <summary>The section's lines so far: the <c>run</c> record, then every event record.</summary>
-    public IReadOnlyList<string> Lines => _lines;
+    /// <exception cref="InvalidOperationException">The recorder streams its lines to a writer.</exception>
+    public IReadOnlyList<string> Lines => _lines ?? throw new InvalidOperationException("this recorder streams its lines to a file; it keeps none");
+
+    private void Emit(string line)
+    {
+        if (_lines is not null)
+        {
+            _lines.Add(line);
+            return;
+        }
+        _sink!.Write(line);
+        _sink.Write('\n');
+    }
 
     private TraceLine Start(string type, SimTime time) => new TraceLine(type).Int("n", _n++).Int("t", time.Nanoseconds);
 
@@ -44,27 +71,27 @@ public sealed class TraceRecorder : ISimulationObserver
 
     /// <inheritdoc />
     public void Dispatched(SimTime time, long sequence, MessageInfo message)
-        => _lines.Add(Start("dispatch", time).Int("seq", sequence).Int("msg", message.Id).Int("worker", message.Worker)
+        => Emit(Start("dispatch", time).Int("seq", sequence).Int("msg", message.Id).Int("worker", message.Worker)
             .Str("role", Role(message)).Int("version", message.ModelVersion)
             .Int("computeDone", message.ComputeDone.Nanoseconds).Int("arrival", message.Arrival.Nanoseconds).ToString());
 
     /// <inheritdoc />
     public void ComputeCompleted(SimTime time, long sequence, MessageInfo message)
-        => _lines.Add(Start("compute", time).Int("seq", sequence).Int("msg", message.Id).Int("worker", message.Worker).ToString());
+        => Emit(Start("compute", time).Int("seq", sequence).Int("msg", message.Id).Int("worker", message.Worker).ToString());
 
     /// <inheritdoc />
     public void Arrived(SimTime time, long sequence, MessageInfo message, ReadOnlySpan<float> payload, long serverVersion)
     {
         string hash = TraceHash.Of(payload);
         _payloads?.Add(hash, payload);
-        _lines.Add(Start("arrive", time).Int("seq", sequence).Int("msg", message.Id).Int("worker", message.Worker)
+        Emit(Start("arrive", time).Int("seq", sequence).Int("msg", message.Id).Int("worker", message.Worker)
             .Str("role", Role(message)).Int("version", message.ModelVersion).Int("serverVersion", serverVersion)
             .Int("staleness", serverVersion - message.ModelVersion).Num("norm", DetVec.Norm(payload)).Str("hash", hash).ToString());
     }
 
     /// <inheritdoc />
     public void Resolved(SimTime time, MessageInfo message)
-        => _lines.Add(Start("resolve", time).Int("msg", message.Id).Int("worker", message.Worker).Str("role", Role(message))
+        => Emit(Start("resolve", time).Int("msg", message.Id).Int("worker", message.Worker).Str("role", Role(message))
             .Str("fate", message.Fate.ToString().ToLowerInvariant()).Num("score", message.Score).Str("reason", message.Reason).ToString());
 
     /// <inheritdoc />
@@ -81,7 +108,7 @@ public sealed class TraceRecorder : ISimulationObserver
         }
         var line = Start("aggregate", time).Int("round", round).Ints("inputs", _ids).Ints("selected", _selected);
         if (diagnostics.HasScores) line.Nums("scores", _scores);
-        _lines.Add(line.ToString());
+        Emit(line.ToString());
     }
 
     /// <inheritdoc />
@@ -94,7 +121,7 @@ public sealed class TraceRecorder : ISimulationObserver
             parameters.CopyTo(_lastModel);
             _lastModelHash = hash;
         }
-        _lines.Add(Start("update", time).Int("version", version).Str("hash", hash).ToString());
+        Emit(Start("update", time).Int("version", version).Str("hash", hash).ToString());
     }
 
     /// <inheritdoc />
@@ -102,7 +129,7 @@ public sealed class TraceRecorder : ISimulationObserver
     {
         // The model at each evaluation point is the periodic checkpoint.
         if (_payloads is not null && _lastModel is not null) _payloads.Add(_lastModelHash!, _lastModel);
-        _lines.Add(Start("eval", time).Int("step", row.Step).Num("learningRate", row.LearningRate)
+        Emit(Start("eval", time).Int("step", row.Step).Num("learningRate", row.LearningRate)
             .Num("trainLoss", row.TrainLoss).Num("validationLoss", row.ValidationLoss).Num("validationAccuracy", row.ValidationAccuracy)
             .Num("testLoss", row.TestLoss).Num("testAccuracy", row.TestAccuracy)
             .Counts(row.Counts)
@@ -111,5 +138,5 @@ public sealed class TraceRecorder : ISimulationObserver
 
     /// <inheritdoc />
     public void AvailabilityChanged(SimTime time, int worker, bool up)
-        => _lines.Add(Start(up ? "recover" : "crash", time).Int("worker", worker).ToString());
+        => Emit(Start(up ? "recover" : "crash", time).Int("worker", worker).ToString());
 }

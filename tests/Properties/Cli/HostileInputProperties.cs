@@ -56,9 +56,9 @@ public class HostileInputProperties
     }
 
     /// <summary>
-    /// A budget of simulated time alone runs until that time, however many steps that takes (and forever when
-    /// the delays are zero: the engine does not yet stop a clock that does not advance), so such cases get a
-    /// message cap; everything else about them stays hostile.
+    /// A budget of simulated time alone runs until that time, however many steps that takes (zero delays are
+    /// stopped as a stalled clock, but tiny ones under a long budget are a valid, very long run), so such cases
+    /// get a message cap; everything else about them stays hostile.
     /// </summary>
     private static string[] TimeOnlyCap(HostileScenario c)
         => c.Edits.Any(e => e.Path == "budget.steps") && c.Edits.Any(e => e.Path == "budget.time") ? ["--set", "budget.maxMessages=2000"] : [];

@@ -37,13 +37,15 @@ public class SimulatorInvariantProperties
 
     internal static Scenario ScenarioOf(ScenarioCase c) => ScenarioLoader.Parse(BaseJson, "property").With(c.Sets());
 
-    private static (TrainingRun Run, RunResult Result, RecordingObserver Observer, RunSetup Setup) Simulate(ScenarioCase c)
+    /// <summary>Runs the case; <c>Sent</c> is every message in sending order (the engine forgets resolved messages: the observer keeps them).</summary>
+    private static (IReadOnlyList<MessageInfo> Sent, RunResult Result, RecordingObserver Observer, RunSetup Setup) Simulate(ScenarioCase c)
     {
         var scenario = ScenarioOf(c);
         var setup = ScenarioBuilder.Build(scenario);
         var observer = new RecordingObserver();
         var run = new TrainingRun(setup, scenario.Defences[0], [observer]);
-        return (run, run.Run(), observer, setup);
+        var result = run.Run();
+        return (observer.DispatchedMessages, result, observer, setup);
     }
 
     [BudgetedProperty(Arbitrary = new[] { typeof(SimByzArbitraries) })]
@@ -61,8 +63,8 @@ public class SimulatorInvariantProperties
     {
         // compute done − dispatched and arrival − compute done are, worker by worker in dispatch
         // order, the successive draws of that worker's compute and network streams.
-        var (run, _, _, setup) = Simulate(c);
-        foreach (var byWorker in run.Messages.Where(m => !m.Byzantine).GroupBy(m => m.Worker))
+        var (sent, _, _, setup) = Simulate(c);
+        foreach (var byWorker in sent.Where(m => !m.Byzantine).GroupBy(m => m.Worker))
         {
             int w = byWorker.Key;
             var compute = setup.ComputeDelay(w);
@@ -78,15 +80,15 @@ public class SimulatorInvariantProperties
                 Assert.True(m.Arrival == m.ComputeDone + delay, $"worker {w} message {m.Id}: compute done {m.ComputeDone}, arrival {m.Arrival}, draw {delay}");
             }
         }
-        Assert.All(run.Messages, m => Assert.True(m.Dispatched <= m.ComputeDone && m.ComputeDone <= m.Arrival, $"message {m.Id}"));
+        Assert.All(sent, m => Assert.True(m.Dispatched <= m.ComputeDone && m.ComputeDone <= m.Arrival, $"message {m.Id}"));
     }
 
     [BudgetedProperty(Arbitrary = new[] { typeof(SimByzArbitraries) })]
     public void Run_AnyScenario_StalenessWithinItsBound(ScenarioCase c)
     {
-        var (run, _, observer, _) = Simulate(c);
+        var (sent, _, observer, _) = Simulate(c);
         Assert.All(observer.Arrivals, a => Assert.True(a.Message.Staleness >= 0, $"message {a.Message.Id} staleness {a.Message.Staleness}"));
-        foreach (var m in run.Messages.Where(m => m.Fate == MessageFate.Applied))
+        foreach (var m in sent.Where(m => m.Fate == MessageFate.Applied))
         {
             if (!c.Async) Assert.True(m.Staleness == 0, $"sync message {m.Id} applied with staleness {m.Staleness}");
             else if (c.MaxStaleness >= 0) Assert.True(m.Staleness <= c.MaxStaleness, $"message {m.Id} applied with staleness {m.Staleness} > bound {c.MaxStaleness}");
@@ -96,8 +98,8 @@ public class SimulatorInvariantProperties
     [BudgetedProperty(Arbitrary = new[] { typeof(SimByzArbitraries) })]
     public void Run_AnyScenario_EveryMessageEndsExactlyOnce(ScenarioCase c)
     {
-        var (run, result, observer, _) = Simulate(c);
-        var messages = run.Messages.ToList();
+        var (sent, result, observer, _) = Simulate(c);
+        var messages = sent.ToList();
         Assert.All(messages, m => Assert.NotEqual(MessageFate.Pending, m.Fate));
         Assert.All(messages, m => Assert.True(observer.ResolutionCount.GetValueOrDefault(m.Id) == 1, $"message {m.Id} resolved {observer.ResolutionCount.GetValueOrDefault(m.Id)} times"));
         Assert.Equal(messages.Count, observer.ResolutionCount.Count);
@@ -111,7 +113,7 @@ public class SimulatorInvariantProperties
     public void Run_SyncScenario_EveryRoundAggregatesTheConfiguredCount(ScenarioCase c)
     {
         if (c.Async) return;
-        var (run, result, observer, _) = Simulate(c);
+        var (sent, result, observer, _) = Simulate(c);
         int senders = c.Attack == "omission" ? c.Workers - c.Byzantine : c.Workers;
         // A deadline round with no reply in time advances the step without aggregating (SyncProtocol.CloseRound).
         if (c.Wait == "deadline") Assert.True(observer.Aggregations.Count <= result.Steps);
@@ -121,7 +123,7 @@ public class SimulatorInvariantProperties
             int expected = c.Wait switch { "all" => senders, "first-k" => Math.Min(c.K, senders), _ => -1 };
             if (expected >= 0) Assert.True(inputs == expected, $"round {round} aggregated {inputs}, expected {expected}");
             else Assert.True(inputs >= 1 && inputs <= senders, $"deadline round {round} aggregated {inputs} (senders {senders})");
-            Assert.Equal(inputs, run.Messages.Count(m => m.ModelVersion == round && m.Fate is MessageFate.Applied or MessageFate.Rejected));
+            Assert.Equal(inputs, sent.Count(m => m.ModelVersion == round && m.Fate is MessageFate.Applied or MessageFate.Rejected));
         }
     }
 
