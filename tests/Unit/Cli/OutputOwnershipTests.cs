@@ -103,7 +103,8 @@ public class OutputOwnershipTests
     {
         using var tmp = new TempFolder();
         using var full = TmpfsMount.Create(tmp.File("full"), "size=64k");
-        var (code, output, err) = InProcess("run", "--out", Path.Combine(full.Path, "r"), "--quiet", "--threads", "1", "--set", "budget.steps=30");
+        // Without a trace the up-front disk check lets the run through; its figures alone overflow 64 KB.
+        var (code, output, err) = InProcess("run", "--out", Path.Combine(full.Path, "r"), "--quiet", "--threads", "1", "--no-trace", "--set", "budget.steps=30");
         Assert.Equal(2, code);
         Assert.Single(err.Trim().Split('\n'));
         Assert.StartsWith("simbyz: error: ", err, StringComparison.Ordinal);
@@ -111,6 +112,20 @@ public class OutputOwnershipTests
         Assert.Contains(Path.Combine(full.Path, "r"), err, StringComparison.Ordinal);
         Assert.DoesNotContain(".simbyz-", err, StringComparison.Ordinal);
         Assert.DoesNotContain("wrote", output, StringComparison.Ordinal);
+        Assert.Empty(Entries(full.Path));
+    }
+
+    [RootFact]
+    public void Run_TraceLargerThanTheFreeSpace_RefusedBeforeComputing()
+    {
+        using var tmp = new TempFolder();
+        using var full = TmpfsMount.Create(tmp.File("small"), "size=64k");
+        var (code, output, err) = InProcess("run", "--out", Path.Combine(full.Path, "r"), "--quiet", "--threads", "1", "--set", "budget.steps=30");
+        Assert.Equal(2, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.StartsWith("simbyz: error: this run's trace would take about ", err, StringComparison.Ordinal);
+        Assert.Contains("run with --no-trace", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("steps ·", output, StringComparison.Ordinal);
         Assert.Empty(Entries(full.Path));
     }
 
