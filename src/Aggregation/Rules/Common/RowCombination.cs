@@ -13,28 +13,55 @@ namespace SimByz.Aggregation.Rules;
 /// row exactly. Rows of weight exactly 0 are skipped (a non-finite row with weight 0 does not reach the
 /// result). Coordinates are independent, so chunking over coordinates cannot change any bit.
 /// </remarks>
-internal sealed class RowCombination : IChunkJob
+internal sealed unsafe class RowCombination : IChunkJob
 {
-    private float[] _result = [];
+    // Coordinates are independent here, so the chunk length is free: small enough to balance n = 100,
+    // d = 10⁵ between threads, large enough that a chunk's start-up cost does not show.
+    private const int ChunkLength = 4096;
     private double[] _weights = [];
+    private double[] _activeWeights = [];
+    private long[] _activeOffsets = [];
+    private int _active;
     private GradientBatch? _input;
     private double _denominator;
     private bool _unit;
+    private float* _output;
 
     /// <summary>Combines the rows of <paramref name="input"/> into <paramref name="output"/>.</summary>
     public void Compute(GradientBatch input, ReadOnlySpan<double> weights, double denominator, Span<float> output)
     {
         int n = input.Count, d = input.Dimension;
-        if (_weights.Length < n) _weights = new double[n];
-        if (_result.Length < d) _result = new float[d];
-        weights[..n].CopyTo(_weights);
+        if (output.Length < d) throw new ArgumentException("output shorter than d", nameof(output));
+        if (_activeWeights.Length < n)
+        {
+            _activeWeights = new double[n];
+            _activeOffsets = new long[n];
+        }
         _denominator = denominator;
         _unit = true;
-        foreach (double w in weights[..n]) _unit &= w == 0 || w == 1;
+        _active = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double w = weights[i];
+            if (w == 0) continue; // skipped: a non-finite row of weight 0 never reaches the result
+            _unit &= w == 1;
+            _activeWeights[_active] = w;
+            _activeOffsets[_active++] = (long)i * d;
+        }
         _input = input;
-        ChunkRunner.Run(this, Blocking.ChunkCount(d));
-        _input = null;
-        _result.AsSpan(0, d).CopyTo(output);
+        fixed (float* destination = output)
+        {
+            _output = destination;
+            try
+            {
+                ChunkRunner.Run(this, (d + ChunkLength - 1) / ChunkLength);
+            }
+            finally
+            {
+                _output = null;
+                _input = null;
+            }
+        }
     }
 
     /// <summary>Mean of the rows flagged in <paramref name="selected"/> (at least one).</summary>
@@ -47,59 +74,85 @@ internal sealed class RowCombination : IChunkJob
             _weights[i] = selected[i] ? 1.0 : 0.0;
             if (selected[i]) count++;
         }
-        Compute(input, _weights, count, output);
+        Compute(input, _weights.AsSpan(0, n), count, output);
     }
 
     public void RunChunk(int chunk)
     {
         var input = _input!;
-        int n = input.Count, d = input.Dimension;
+        int d = input.Dimension, m = _active;
         ReadOnlySpan<float> data = input.Data;
         ref float r0 = ref MemoryMarshal.GetReference(data);
-        int start = chunk * Blocking.ChunkLength, end = Math.Min(d, start + Blocking.ChunkLength);
-        int vectorEnd = start + ((end - start) & ~15);
+        ReadOnlySpan<long> offsets = _activeOffsets.AsSpan(0, m);
+        ReadOnlySpan<double> weights = _activeWeights.AsSpan(0, m);
+        var result = new Span<float>(_output, d);
+        ref float rd = ref MemoryMarshal.GetReference(result);
+        int start = chunk * ChunkLength, end = Math.Min(d, start + ChunkLength);
+        int wideEnd = start + ((end - start) & ~31), vectorEnd = start + ((end - start) & ~7);
         var denominator = Vector256.Create(_denominator);
-        ref float rd = ref _result[0];
-        // 16 coordinates at a time, accumulated over the rows in registers (rows in index order).
-        for (int j = start; j < vectorEnd; j += 16)
+        bool unit = _unit;
+        int j = start;
+        // 32 coordinates at a time, accumulated over the rows in registers (rows in index order).
+        for (; j < wideEnd; j += 32)
         {
             Vector256<double> a0 = default, a1 = default, a2 = default, a3 = default;
-            for (int i = 0; i < n; i++)
+            Vector256<double> a4 = default, a5 = default, a6 = default, a7 = default;
+            for (int k = 0; k < m; k++)
             {
-                double w = _weights[i];
-                if (w == 0) continue;
-                nuint at = (nuint)((long)i * d + j);
+                nuint at = (nuint)(offsets[k] + j);
                 var (l0, h0) = Vector256.Widen(Vector256.LoadUnsafe(ref r0, at));
                 var (l1, h1) = Vector256.Widen(Vector256.LoadUnsafe(ref r0, at + 8));
-                if (_unit)
+                var (l2, h2) = Vector256.Widen(Vector256.LoadUnsafe(ref r0, at + 16));
+                var (l3, h3) = Vector256.Widen(Vector256.LoadUnsafe(ref r0, at + 24));
+                if (!unit)
                 {
-                    // 1·x = x exactly: the same sums without the products.
-                    a0 += l0;
-                    a1 += h0;
-                    a2 += l1;
-                    a3 += h1;
+                    var wv = Vector256.Create(weights[k]);
+                    l0 *= wv;
+                    h0 *= wv;
+                    l1 *= wv;
+                    h1 *= wv;
+                    l2 *= wv;
+                    h2 *= wv;
+                    l3 *= wv;
+                    h3 *= wv;
                 }
-                else
-                {
-                    var wv = Vector256.Create(w);
-                    a0 += wv * l0;
-                    a1 += wv * h0;
-                    a2 += wv * l1;
-                    a3 += wv * h1;
-                }
+                // 1·x = x exactly: the unit path gives the same sums without the products.
+                a0 += l0;
+                a1 += h0;
+                a2 += l1;
+                a3 += h1;
+                a4 += l2;
+                a5 += h2;
+                a6 += l3;
+                a7 += h3;
             }
             Vector256.Narrow(a0 / denominator, a1 / denominator).StoreUnsafe(ref rd, (nuint)j);
             Vector256.Narrow(a2 / denominator, a3 / denominator).StoreUnsafe(ref rd, (nuint)(j + 8));
+            Vector256.Narrow(a4 / denominator, a5 / denominator).StoreUnsafe(ref rd, (nuint)(j + 16));
+            Vector256.Narrow(a6 / denominator, a7 / denominator).StoreUnsafe(ref rd, (nuint)(j + 24));
         }
-        for (int j = vectorEnd; j < end; j++)
+        for (; j < vectorEnd; j += 8)
+        {
+            Vector256<double> a0 = default, a1 = default;
+            for (int k = 0; k < m; k++)
+            {
+                var (l0, h0) = Vector256.Widen(Vector256.LoadUnsafe(ref r0, (nuint)(offsets[k] + j)));
+                if (!unit)
+                {
+                    var wv = Vector256.Create(weights[k]);
+                    l0 *= wv;
+                    h0 *= wv;
+                }
+                a0 += l0;
+                a1 += h0;
+            }
+            Vector256.Narrow(a0 / denominator, a1 / denominator).StoreUnsafe(ref rd, (nuint)j);
+        }
+        for (; j < end; j++)
         {
             double acc = 0;
-            for (int i = 0; i < n; i++)
-            {
-                double w = _weights[i];
-                if (w != 0) acc += w * data[i * d + j];
-            }
-            _result[j] = (float)(acc / _denominator);
+            for (int k = 0; k < m; k++) acc += weights[k] * data[(int)(offsets[k] + j)];
+            result[j] = (float)(acc / _denominator);
         }
     }
 }

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace SimByz.Aggregation.Rules;
 
 /// <summary>
@@ -95,6 +98,7 @@ internal sealed class PairwiseDistances : IChunkJob
         var input = _input!;
         int n = _n, d = input.Dimension;
         ReadOnlySpan<float> data = input.Data;
+        ref float r0 = ref MemoryMarshal.GetReference(data);
         Span<double> slot = _partials.AsSpan(chunk * _stride, _stride);
         slot.Clear();
         int start = chunk * Blocking.ChunkLength, end = Math.Min(d, start + Blocking.ChunkLength);
@@ -106,11 +110,12 @@ internal sealed class PairwiseDistances : IChunkJob
             for (int i = 0; i < n; i++)
             {
                 var a = data.Slice(i * d + s, len);
+                ref float ra = ref MemoryMarshal.GetReference(a);
                 int j = i + 1;
+                // Rows j … j+3 < n, values s … s+len−1 < d: every read lies inside the batch.
                 for (; j + 4 <= n; j += 4, p += 4)
                 {
-                    LaneKernels.SquaredDistance4(a, data.Slice(j * d + s, len), data.Slice((j + 1) * d + s, len),
-                        data.Slice((j + 2) * d + s, len), data.Slice((j + 3) * d + s, len), slot.Slice(p, 4));
+                    LaneKernels.SquaredDistance4(ref ra, ref Unsafe.Add(ref r0, (nint)j * d + s), d, len, ref slot[p]);
                 }
                 for (; j < n; j++) slot[p++] += LaneKernels.SquaredDistance(a, data.Slice(j * d + s, len));
             }
