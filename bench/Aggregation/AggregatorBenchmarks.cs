@@ -18,7 +18,7 @@ namespace SimByz.Bench.Aggregation;
 /// <remarks>
 /// <para>Run (docs/PERFORMANCE.md, "Aggregation rules"):
 /// <c>cd bench &amp;&amp; dotnet bin/Release/net10.0/SimByz.Bench.dll --filter '*Aggregator*' --inProcess --job short</c>.
-/// One case: add its parameters to the filter, e.g. <c>--filter '*Aggregator*Case: "median"*'</c>.</para>
+/// </para>
 /// <para>The floor to compare a rule against is the best of <c>floor:sum-1-thread</c> and
 /// <c>floor:sum-all-threads</c> at the same shape. The all-thread sum cuts the input into a fixed number
 /// of equal row-major slices (one per core), sums each on its own thread and adds the partial sums in
