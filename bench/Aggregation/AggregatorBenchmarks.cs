@@ -1,59 +1,184 @@
+using System.Globalization;
 using System.Numerics.Tensors;
 using BenchmarkDotNet.Attributes;
 using SimByz.Aggregation;
+using SimByz.Gpu;
+using SimByz.Gpu.Composition;
 using SimByz.Scheduler;
+using TorchSharp;
 
 namespace SimByz.Bench.Aggregation;
 
 /// <summary>
-/// Every aggregation rule (and each pre-aggregator in front of a rule) on n×d float32 input, beside the
-/// floor measured in the same run: <c>floor</c> reads the n×d input once (a plain vectorized sum).
-/// Targets (n=20, d=10⁶): Mean ≤ 1.5× floor; Median, Trimmed mean ≤ 10×; Krum, Multi-Krum,
-/// Geometric median (3 iterations), Centered clipping ≤ 6×; no allocation per call.
-/// Run: <c>dotnet run -c Release --project bench -- --filter '*AggregatorBenchmarks*'</c>.
+/// Every aggregation rule on n×d float32 input beside its floor and its peer, all in one run: the
+/// floor rows read the input once (<c>TensorPrimitives.Sum</c> on one thread, the same sum split over
+/// all cores, and torch's <c>torch.sum</c> on a CPU tensor of the same data), each managed rule, and
+/// each rule's torch twin on the CPU (the <c>torch:</c> rows, the peer).
 /// </summary>
+/// <remarks>
+/// <para>Run (docs/PERFORMANCE.md, "Aggregation rules"):
+/// <c>cd bench &amp;&amp; dotnet bin/Release/net10.0/SimByz.Bench.dll --filter '*Aggregator*' --inProcess --job short</c>.
+/// A subset: list the cases in <c>SIMBYZ_BENCH_CASES</c> (see <see cref="Cases"/>).</para>
+/// <para>The floor to compare a rule against is the best of <c>floor:sum-1-thread</c> and
+/// <c>floor:sum-all-threads</c> at the same shape. The all-thread sum cuts the input into a fixed number
+/// of equal row-major slices (one per core), sums each on its own thread and adds the partial sums in
+/// slice order, so its result does not depend on scheduling.</para>
+/// <para>The torch rows run on libtorch's default intra-op thread count (printed at setup, "torch
+/// threads: N"; on a 2-core machine 2): the aggregation twins are not wrapped in the one-thread scope
+/// the torch models use. A twin's time includes the copy of the batch into a tensor and of the result
+/// back, as when the torch backend aggregates; <c>floor:torch-sum</c> sums a tensor made once at setup.
+/// In-process, BenchmarkDotNet stops the whole run when one case exceeds its time limit: on a heavily loaded machine the slowest twin (<c>torch:bulyan:f=4</c> at n = 100,
+/// whose selection runs a torch call per candidate and round) reached it; leave such a case out with
+/// <c>SIMBYZ_BENCH_CASES</c> or measure on a quiet machine.
+/// Allocation: the managed rules allocate nothing per call after warm-up; BenchmarkDotNet's
+/// "Allocated" counts managed memory only, so it does not see libtorch's.</para>
+/// <para>Targets (issue "aggregation at the memory floor"), as ratios to the floor: mean ≤ 1.3×;
+/// median, trimmed mean, meamed ≤ 4×; krum, multi-krum ≤ 3×; cc ≤ 2.5×; geometric median (T = 3) ≤ 7×;
+/// bulyan ≤ 8×; every rule faster than its torch twin.</para>
+/// </remarks>
 [MemoryDiagnoser]
 public class AggregatorBenchmarks
 {
+    private const string TorchPrefix = "torch:";
     private GradientBatch _batch = null!;
+    private float[] _data = [];
     private float[] _output = [];
     private IAggregator? _rule;
+    private torch.Tensor? _tensor;
+    private double[] _partials = [];
+    private AggregationContext _context = AggregationContext.None;
 
     /// <summary>n×d of the input.</summary>
     [Params("20x1000000", "100x100000")]
     public string Shape { get; set; } = "20x1000000";
 
-    /// <summary>The rule spec, or <c>floor</c>.</summary>
-    [ParamsSource(nameof(Rules))]
-    public string Rule { get; set; } = "floor";
+    /// <summary>A floor (<c>floor:…</c>), a managed rule spec, or <c>torch:</c> and a rule spec (its tensor twin on the CPU).</summary>
+    [ParamsSource(nameof(Cases))]
+    public string Case { get; set; } = "floor:sum-1-thread";
 
-    public static IEnumerable<string> Rules =>
+    /// <summary>The managed rules measured (f = b = 4 unless given); each is followed by its torch twin.</summary>
+    public static IReadOnlyList<string> Rules { get; } =
     [
-        "floor", "mean", "median", "trimmed-mean:b=4", "geometric-median", "geometric-median:variant=fedlib",
-        "krum:f=4", "krum:f=4,variant=byzfl", "multi-krum:f=4", "multi-krum:f=4,variant=byzfl",
-        "bulyan:f=4", "bulyan:f=4,variant=aggregathor", "cc:tau=100,iters=1", "meamed:f=4", "mda:f=2", "monna:f=4",
-        "sign-majority", "bucketing:s=2+median", "nnm:f=4+mean", "clipping:tau=1+mean", "arc:f=4+mean",
+        "mean", "median", "trimmed-mean:b=4", "meamed:f=4", "krum:f=4", "krum:f=4,variant=byzfl", "multi-krum:f=4",
+        "multi-krum:f=4,variant=byzfl", "cc:tau=100,iters=1", "geometric-median", "geometric-median:variant=fedlib",
+        "bulyan:f=4", "bulyan:f=4,variant=aggregathor", "mda:f=2", "monna:f=4", "sign-majority",
+        "zeno:b=4", "bucketing:s=2+median", "nnm:f=4+mean", "clipping:tau=1+mean", "arc:f=4+mean",
     ];
+
+    /// <summary>
+    /// Every case, or only those listed in the environment variable <c>SIMBYZ_BENCH_CASES</c>
+    /// (separated by <c>;</c>, e.g. <c>floor:sum-1-thread;floor:sum-all-threads;median;torch:median</c>).
+    /// </summary>
+    public static IEnumerable<string> Cases
+    {
+        get
+        {
+            string? only = Environment.GetEnvironmentVariable("SIMBYZ_BENCH_CASES");
+            if (string.IsNullOrWhiteSpace(only)) return AllCases();
+            var chosen = only.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return AllCases().Where(c => chosen.Contains(c, StringComparer.Ordinal));
+        }
+    }
+
+    private static IEnumerable<string> AllCases()
+    {
+        yield return "floor:sum-1-thread";
+        yield return "floor:sum-all-threads";
+        yield return "floor:torch-sum";
+        foreach (string rule in Rules)
+        {
+            yield return rule;
+            yield return TorchPrefix + rule;
+        }
+    }
 
     [GlobalSetup]
     public void Setup()
     {
         var parts = Shape.Split('x');
-        int n = int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
-        int d = int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
+        int n = int.Parse(parts[0], CultureInfo.InvariantCulture);
+        int d = int.Parse(parts[1], CultureInfo.InvariantCulture);
         var stream = RandomStreams.Derive(1, "bench.aggregation");
-        var data = new float[n * d];
-        for (int k = 0; k < data.Length; k++) data[k] = (float)stream.NextNormal(0.01, 1.0);
-        _batch = new GradientBatch(data, n, d);
+        _data = new float[n * d];
+        for (int k = 0; k < _data.Length; k++) _data[k] = (float)stream.NextNormal(0.01, 1.0);
+        _batch = new GradientBatch(_data, n, d);
         _output = new float[d];
-        _rule = Rule == "floor" ? null : AggregatorCatalog.BuiltIn.Create(Rule, new AggregatorBuildContext(Seed: 1, DeclaredByzantine: 4));
+        _partials = new double[Environment.ProcessorCount];
+        var build = new AggregatorBuildContext(Seed: 1, DeclaredByzantine: 4);
+        _context = new AggregationContext { Model = new float[d], LearningRate = 0.1, Oracle = new CenteredQuadraticOracle(d) };
+        if (Case == "floor:torch-sum")
+        {
+            _ = TorchDevice.Cpu;
+            _tensor = torch.tensor(_data, [n, d]);
+            Console.WriteLine($"// torch threads: {torch.get_num_threads()}");
+        }
+        else if (Case.StartsWith(TorchPrefix, StringComparison.Ordinal))
+        {
+            _rule = TorchComponents.CreateRule(Case[TorchPrefix.Length..], TorchDevice.Cpu, build);
+            Console.WriteLine($"// torch threads: {torch.get_num_threads()}");
+        }
+        else if (!Case.StartsWith("floor:", StringComparison.Ordinal))
+        {
+            _rule = AggregatorCatalog.BuiltIn.Create(Case, build);
+        }
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _tensor?.Dispose();
+        _tensor = null;
+        _rule = null;
     }
 
     [Benchmark]
-    public float Aggregate()
+    public double Aggregate()
     {
-        if (_rule is null) return TensorPrimitives.Sum(_batch.Data);
-        _rule.Aggregate(_batch, _output, AggregationContext.None);
-        return _output[0];
+        switch (Case)
+        {
+            case "floor:sum-1-thread":
+                return TensorPrimitives.Sum(_data);
+            case "floor:sum-all-threads":
+                return ParallelSum();
+            case "floor:torch-sum":
+                using (var sum = torch.sum(_tensor!)) return sum.item<float>();
+            default:
+                _rule!.Aggregate(_batch, _output, _context);
+                return _output[0];
+        }
+    }
+
+    /// <summary>Sum of the input on all cores: one fixed slice per core, partial sums added in slice order.</summary>
+    private double ParallelSum()
+    {
+        int parts = _partials.Length;
+        Parallel.For(0, parts, p =>
+        {
+            long length = _data.Length;
+            int from = (int)(length * p / parts), to = (int)(length * (p + 1) / parts);
+            _partials[p] = TensorPrimitives.Sum(_data.AsSpan(from, to - from));
+        });
+        double s = 0;
+        foreach (double partial in _partials) s += partial;
+        return s;
+    }
+
+    /// <summary>f(x) = ½‖x − 1‖²: a validation oracle that costs one pass over d (Zeno's scores).</summary>
+    private sealed class CenteredQuadraticOracle(int dimension) : IValidationOracle
+    {
+        public int Dimension => dimension;
+
+        public double Loss(ReadOnlySpan<float> parameters)
+        {
+            double s = 0;
+            foreach (float x in parameters) s += (x - 1.0) * (x - 1.0);
+            return 0.5 * s;
+        }
+
+        public double LossAndGradient(ReadOnlySpan<float> parameters, Span<float> gradient)
+        {
+            for (int j = 0; j < parameters.Length; j++) gradient[j] = parameters[j] - 1f;
+            return Loss(parameters);
+        }
     }
 }

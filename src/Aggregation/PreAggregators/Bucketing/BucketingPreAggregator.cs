@@ -47,7 +47,7 @@ internal sealed class BucketingPreAggregator : IPreAggregator
 
     public string Spec => field ??= $"bucketing:s={_s}";
 
-    public int OutputCount(int n) => (n + _s - 1) / _s;
+    public int OutputCount(int n) => n == 0 ? 0 : (n - 1) / _s + 1; // ⌈n/s⌉ without overflow for s near int.MaxValue
 
     public void Reset() => _stream = RandomStreams.Derive(_seed, StreamPurpose.PreAggregation, 0);
 

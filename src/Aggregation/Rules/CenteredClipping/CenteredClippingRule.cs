@@ -106,42 +106,48 @@ internal sealed class CenteredClippingRule : IAggregator, IChunkJob
         var input = _input!;
         int n = input.Count, d = input.Dimension;
         ReadOnlySpan<float> data = input.Data;
+        ref float r0 = ref MemoryMarshal.GetReference(data);
         int start = chunk * Blocking.ChunkLength, end = Math.Min(d, start + Blocking.ChunkLength);
-        Span<double> acc = stackalloc double[Blocking.SubBlock];
-        ref double ra = ref MemoryMarshal.GetReference(acc);
+        int m = 0;
+        Span<double> factors = n <= 512 ? stackalloc double[n] : new double[n];
+        Span<long> offsets = n <= 512 ? stackalloc long[n] : new long[n];
+        for (int i = 0; i < n; i++)
+        {
+            if (_factors[i] == 0) continue; // a row with cᵢ = 0 (non-finite distance) never reaches v
+            factors[m] = _factors[i];
+            offsets[m++] = (long)i * d;
+        }
         var count = Vector256.Create((double)n);
         var csum = Vector256.Create(_factorSum);
-        for (int s = start; s < end; s += Blocking.SubBlock)
+        ref float rv = ref MemoryMarshal.GetArrayDataReference(_v);
+        ref float rn = ref MemoryMarshal.GetArrayDataReference(_next);
+        int vectorEnd = start + ((end - start) & ~15);
+        int j = start;
+        // 16 coordinates at a time: Σᵢ cᵢvᵢ accumulated in registers, rows in index order, then v + (Σ − (Σc)·v)/n.
+        for (; j < vectorEnd; j += 16)
         {
-            int len = Math.Min(Blocking.SubBlock, end - s), blocks = len & ~7;
-            acc.Clear();
-            for (int i = 0; i < n; i++)
+            Vector256<double> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (int k = 0; k < m; k++)
             {
-                double c = _factors[i];
-                if (c == 0) continue;
-                var row = data.Slice(i * d + s, len);
-                ref float rr = ref MemoryMarshal.GetReference(row);
-                var cv = Vector256.Create(c);
-                for (int t = 0; t < blocks; t += 8)
-                {
-                    var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref rr, (nuint)t));
-                    (Vector256.LoadUnsafe(ref ra, (nuint)t) + cv * lo).StoreUnsafe(ref ra, (nuint)t);
-                    (Vector256.LoadUnsafe(ref ra, (nuint)(t + 4)) + cv * hi).StoreUnsafe(ref ra, (nuint)(t + 4));
-                }
-                for (int t = blocks; t < len; t++) acc[t] += c * row[t];
+                nuint at = (nuint)(offsets[k] + j);
+                var cv = Vector256.Create(factors[k]);
+                var (l0, h0) = Vector256.Widen(Vector256.LoadUnsafe(ref r0, at));
+                var (l1, h1) = Vector256.Widen(Vector256.LoadUnsafe(ref r0, at + 8));
+                a0 += cv * l0;
+                a1 += cv * h0;
+                a2 += cv * l1;
+                a3 += cv * h1;
             }
-            var v = _v.AsSpan(s, len);
-            var next = _next.AsSpan(s, len);
-            ref float rv = ref MemoryMarshal.GetReference(v);
-            ref float rn = ref MemoryMarshal.GetReference(next);
-            for (int t = 0; t < blocks; t += 8)
-            {
-                var (vlo, vhi) = Vector256.Widen(Vector256.LoadUnsafe(ref rv, (nuint)t));
-                var lo = vlo + (Vector256.LoadUnsafe(ref ra, (nuint)t) - csum * vlo) / count;
-                var hi = vhi + (Vector256.LoadUnsafe(ref ra, (nuint)(t + 4)) - csum * vhi) / count;
-                Vector256.Narrow(lo, hi).StoreUnsafe(ref rn, (nuint)t);
-            }
-            for (int t = blocks; t < len; t++) next[t] = (float)(v[t] + (acc[t] - _factorSum * v[t]) / n);
+            var (v0, v1) = Vector256.Widen(Vector256.LoadUnsafe(ref rv, (nuint)j));
+            var (v2, v3) = Vector256.Widen(Vector256.LoadUnsafe(ref rv, (nuint)(j + 8)));
+            Vector256.Narrow(v0 + (a0 - csum * v0) / count, v1 + (a1 - csum * v1) / count).StoreUnsafe(ref rn, (nuint)j);
+            Vector256.Narrow(v2 + (a2 - csum * v2) / count, v3 + (a3 - csum * v3) / count).StoreUnsafe(ref rn, (nuint)(j + 8));
+        }
+        for (; j < end; j++)
+        {
+            double acc = 0;
+            for (int k = 0; k < m; k++) acc += factors[k] * data[(int)(offsets[k] + j)];
+            _next[j] = (float)(_v[j] + (acc - _factorSum * _v[j]) / n);
         }
     }
 }

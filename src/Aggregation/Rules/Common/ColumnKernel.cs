@@ -15,39 +15,53 @@ internal interface IColumnReducer
 }
 
 /// <summary>
-/// Drives a coordinate-wise rule over a batch: 8 coordinates at a time, the n values of each lane are
-/// loaded from the n rows, sorted by a comparator network and reduced; coordinates whose 8-block holds
-/// a NaN, and the last d mod 8 coordinates, go through the scalar path (NaN dropped, insertion sort).
+/// Drives a coordinate-wise rule over a batch: 16 coordinates at a time (two sets of 8 lanes through one
+/// pass of the comparator network), the n values of each lane are loaded from the n rows, sorted by the
+/// network and reduced; a set of 8 coordinates holding a NaN, and the last d mod 8 coordinates, go through
+/// the scalar path (NaN dropped, insertion sort).
 /// </summary>
 /// <remarks>Every coordinate is computed independently, so chunking cannot change a bit; which path a
-/// coordinate takes depends on the data only. −0 is read as +0 (nothing else changes), so results
-/// never depend on how a platform orders −0 and +0.</remarks>
-internal sealed class ColumnKernel<TReducer> : IChunkJob
+/// coordinate takes depends on the data only, and a set of 8 sorted beside another gets exactly the
+/// comparators it gets alone (<see cref="SortingNetwork.SortTwo"/>). −0 is read as +0 (nothing else
+/// changes), so results never depend on how a platform orders −0 and +0. The result is written straight
+/// into the caller's output (pinned for the length of <see cref="Run"/>).</remarks>
+internal sealed unsafe class ColumnKernel<TReducer> : IChunkJob
     where TReducer : struct, IColumnReducer
 {
-    private const int ChunkLength = 8192;
-    private float[] _result = [];
-    private int[] _rows = [];
+    // Small enough that n = 100, d = 10⁵ still gives dozens of chunks to balance between threads.
+    private const int ChunkLength = 2048;
+    private long[] _offsets = [];
     private int _rowCount;
     private GradientBatch? _input;
     private SortingNetwork? _network;
     private TReducer _reducer;
+    private float* _output;
 
     /// <summary>Runs over the rows listed in <paramref name="rows"/> (all rows when empty).</summary>
     public void Run(GradientBatch input, ReadOnlySpan<int> rows, SortingNetwork network, TReducer reducer, Span<float> output)
     {
         int d = input.Dimension;
+        if (output.Length < d) throw new ArgumentException("output shorter than d", nameof(output));
         _rowCount = rows.IsEmpty ? input.Count : rows.Length;
-        if (_rows.Length < _rowCount) _rows = new int[_rowCount];
-        for (int k = 0; k < _rowCount; k++) _rows[k] = rows.IsEmpty ? k : rows[k];
-        if (_result.Length < d) _result = new float[d];
+        if (_offsets.Length < _rowCount) _offsets = new long[_rowCount];
+        for (int k = 0; k < _rowCount; k++) _offsets[k] = (long)(rows.IsEmpty ? k : rows[k]) * d;
         if (network.Size != _rowCount) throw new InvalidOperationException("network size differs from the row count");
         _input = input;
         _network = network;
         _reducer = reducer;
-        ChunkRunner.Run(this, (d + ChunkLength - 1) / ChunkLength);
-        _input = null;
-        _result.AsSpan(0, d).CopyTo(output);
+        fixed (float* destination = output)
+        {
+            _output = destination;
+            try
+            {
+                ChunkRunner.Run(this, (d + ChunkLength - 1) / ChunkLength);
+            }
+            finally
+            {
+                _output = null;
+                _input = null;
+            }
+        }
     }
 
     public void RunChunk(int chunk)
@@ -56,43 +70,80 @@ internal sealed class ColumnKernel<TReducer> : IChunkJob
         int n = _rowCount, d = input.Dimension;
         ReadOnlySpan<float> data = input.Data;
         ref float r0 = ref MemoryMarshal.GetReference(data);
+        var result = new Span<float>(_output, d);
         int start = chunk * ChunkLength, end = Math.Min(d, start + ChunkLength);
-        int vectorEnd = start + ((end - start) & ~7);
+        int pairEnd = start + ((end - start) & ~15), vectorEnd = start + ((end - start) & ~7);
         Vector256<float>[]? rentedV = null;
         float[]? rentedF = null;
-        Span<Vector256<float>> lanes = n <= 256 ? stackalloc Vector256<float>[n] : (rentedV = ArrayPool<Vector256<float>>.Shared.Rent(n)).AsSpan(0, n);
+        Span<Vector256<float>> lanes = n <= 128 ? stackalloc Vector256<float>[2 * n] : (rentedV = ArrayPool<Vector256<float>>.Shared.Rent(2 * n)).AsSpan(0, 2 * n);
         Span<float> column = n <= 1024 ? stackalloc float[n] : (rentedF = ArrayPool<float>.Shared.Rent(n)).AsSpan(0, n);
-        ReadOnlySpan<int> rows = _rows.AsSpan(0, n);
-        for (int j = start; j < vectorEnd; j += 8)
+        ReadOnlySpan<long> offsets = _offsets.AsSpan(0, n);
+        var network = _network!;
+        var low = lanes[..n];
+        var high = lanes.Slice(n, n);
+        int j = start;
+        for (; j < pairEnd; j += 16)
+        {
+            var ok0 = Vector256<float>.AllBitsSet;
+            var ok1 = Vector256<float>.AllBitsSet;
+            for (int k = 0; k < n; k++)
+            {
+                nuint at = (nuint)(offsets[k] + j);
+                var x0 = Vector256.LoadUnsafe(ref r0, at);
+                var x1 = Vector256.LoadUnsafe(ref r0, at + 8);
+                low[k] = Vector256.ConditionalSelect(Vector256.Equals(x0, Vector256<float>.Zero), Vector256<float>.Zero, x0); // −0 → +0, see SortingNetwork
+                high[k] = Vector256.ConditionalSelect(Vector256.Equals(x1, Vector256<float>.Zero), Vector256<float>.Zero, x1);
+                ok0 &= Vector256.Equals(x0, x0);
+                ok1 &= Vector256.Equals(x1, x1);
+            }
+            bool finite0 = ok0.ExtractMostSignificantBits() == 0xFFu, finite1 = ok1.ExtractMostSignificantBits() == 0xFFu;
+            if (finite0 && finite1)
+            {
+                network.SortTwo(lanes);
+                _reducer.Reduce8(low).StoreUnsafe(ref result[0], (nuint)j);
+                _reducer.Reduce8(high).StoreUnsafe(ref result[0], (nuint)(j + 8));
+                continue;
+            }
+            Block(low, finite0, data, offsets, j, column, result);
+            Block(high, finite1, data, offsets, j + 8, column, result);
+        }
+        for (; j < vectorEnd; j += 8)
         {
             var ok = Vector256<float>.AllBitsSet;
             for (int k = 0; k < n; k++)
             {
-                var x = Vector256.LoadUnsafe(ref r0, (nuint)((long)rows[k] * d + j));
-                lanes[k] = Vector256.ConditionalSelect(Vector256.Equals(x, Vector256<float>.Zero), Vector256<float>.Zero, x); // −0 → +0, see SortingNetwork
+                var x = Vector256.LoadUnsafe(ref r0, (nuint)(offsets[k] + j));
+                low[k] = Vector256.ConditionalSelect(Vector256.Equals(x, Vector256<float>.Zero), Vector256<float>.Zero, x);
                 ok &= Vector256.Equals(x, x);
             }
-            if (ok.ExtractMostSignificantBits() == 0xFFu)
-            {
-                _network!.Sort(lanes);
-                _reducer.Reduce8(lanes).StoreUnsafe(ref _result[0], (nuint)j);
-            }
-            else
-            {
-                for (int c = j; c < j + 8; c++) _result[c] = Scalar(data, rows, d, c, column);
-            }
+            Block(low, ok.ExtractMostSignificantBits() == 0xFFu, data, offsets, j, column, result);
         }
-        for (int c = vectorEnd; c < end; c++) _result[c] = Scalar(data, rows, d, c, column);
+        for (int c = vectorEnd; c < end; c++) result[c] = Scalar(data, offsets, c, column);
         if (rentedV is not null) ArrayPool<Vector256<float>>.Shared.Return(rentedV);
         if (rentedF is not null) ArrayPool<float>.Shared.Return(rentedF);
     }
 
-    private float Scalar(ReadOnlySpan<float> data, ReadOnlySpan<int> rows, int d, int c, Span<float> column)
+    /// <summary>One set of 8 coordinates from <paramref name="j"/>: the network when it holds no NaN, else the scalar path.</summary>
+    private void Block(Span<Vector256<float>> lanes, bool finite, ReadOnlySpan<float> data, ReadOnlySpan<long> offsets, int j,
+        Span<float> column, Span<float> result)
+    {
+        if (finite)
+        {
+            _network!.Sort(lanes);
+            _reducer.Reduce8(lanes).StoreUnsafe(ref result[0], (nuint)j);
+        }
+        else
+        {
+            for (int c = j; c < j + 8; c++) result[c] = Scalar(data, offsets, c, column);
+        }
+    }
+
+    private float Scalar(ReadOnlySpan<float> data, ReadOnlySpan<long> offsets, int c, Span<float> column)
     {
         int m = 0;
-        foreach (int row in rows)
+        foreach (long offset in offsets)
         {
-            float x = data[row * d + c];
+            float x = data[(int)(offset + c)];
             if (!float.IsNaN(x)) column[m++] = x == 0f ? 0f : x;
         }
         var values = column[..m];

@@ -98,6 +98,49 @@ internal static class LaneKernels
         sums[3] += s3;
     }
 
+    /// <summary>
+    /// sums[k] += the distance from the <paramref name="len"/> values at <paramref name="a"/> to the
+    /// <paramref name="len"/> values at <paramref name="b"/> + k·<paramref name="stride"/>, for k = 0…3: each
+    /// exactly as <see cref="SquaredDistance"/> (this only shares the loads of a and drops the span checks
+    /// of a hot loop; callers guarantee the ranges lie inside the batch).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void SquaredDistance4(ref float a, ref float b, nint stride, int len, ref double sums)
+    {
+        int blocks = len & ~7;
+        ref float b0 = ref b;
+        ref float b1 = ref Unsafe.Add(ref b, stride);
+        ref float b2 = ref Unsafe.Add(ref b, 2 * stride);
+        ref float b3 = ref Unsafe.Add(ref b, 3 * stride);
+        Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        for (int t = 0; t < blocks; t += 8)
+        {
+            var x = Vector256.LoadUnsafe(ref a, (nuint)t);
+            var d0 = x - Vector256.LoadUnsafe(ref b0, (nuint)t);
+            var d1 = x - Vector256.LoadUnsafe(ref b1, (nuint)t);
+            var d2 = x - Vector256.LoadUnsafe(ref b2, (nuint)t);
+            var d3 = x - Vector256.LoadUnsafe(ref b3, (nuint)t);
+            acc0 += d0 * d0;
+            acc1 += d1 * d1;
+            acc2 += d2 * d2;
+            acc3 += d3 * d3;
+        }
+        double s0 = Lanes(acc0), s1 = Lanes(acc1), s2 = Lanes(acc2), s3 = Lanes(acc3);
+        for (int t = blocks; t < len; t++)
+        {
+            float x = Unsafe.Add(ref a, t);
+            float e0 = x - Unsafe.Add(ref b0, t), e1 = x - Unsafe.Add(ref b1, t), e2 = x - Unsafe.Add(ref b2, t), e3 = x - Unsafe.Add(ref b3, t);
+            s0 += e0 * e0;
+            s1 += e1 * e1;
+            s2 += e2 * e2;
+            s3 += e3 * e3;
+        }
+        Unsafe.Add(ref sums, 0) += s0;
+        Unsafe.Add(ref sums, 1) += s1;
+        Unsafe.Add(ref sums, 2) += s2;
+        Unsafe.Add(ref sums, 3) += s3;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Lanes(Vector256<float> acc)
     {

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace SimByz.Aggregation.Rules;
 
 /// <summary>
@@ -95,6 +98,7 @@ internal sealed class PairwiseDistances : IChunkJob
         var input = _input!;
         int n = _n, d = input.Dimension;
         ReadOnlySpan<float> data = input.Data;
+        ref float r0 = ref MemoryMarshal.GetReference(data);
         Span<double> slot = _partials.AsSpan(chunk * _stride, _stride);
         slot.Clear();
         int start = chunk * Blocking.ChunkLength, end = Math.Min(d, start + Blocking.ChunkLength);
@@ -106,11 +110,12 @@ internal sealed class PairwiseDistances : IChunkJob
             for (int i = 0; i < n; i++)
             {
                 var a = data.Slice(i * d + s, len);
+                ref float ra = ref MemoryMarshal.GetReference(a);
                 int j = i + 1;
+                // Rows j … j+3 < n, values s … s+len−1 < d: every read lies inside the batch.
                 for (; j + 4 <= n; j += 4, p += 4)
                 {
-                    LaneKernels.SquaredDistance4(a, data.Slice(j * d + s, len), data.Slice((j + 1) * d + s, len),
-                        data.Slice((j + 2) * d + s, len), data.Slice((j + 3) * d + s, len), slot.Slice(p, 4));
+                    LaneKernels.SquaredDistance4(ref ra, ref Unsafe.Add(ref r0, (nint)j * d + s), d, len, ref slot[p]);
                 }
                 for (; j < n; j++) slot[p++] += LaneKernels.SquaredDistance(a, data.Slice(j * d + s, len));
             }
@@ -154,6 +159,7 @@ internal sealed class PointDistances : IChunkJob
         var input = _input!;
         int n = input.Count, d = input.Dimension;
         ReadOnlySpan<float> data = input.Data, point = _point.Span;
+        ref float r0 = ref MemoryMarshal.GetReference(data);
         Span<double> slot = _partials.AsSpan(chunk * n, n);
         slot.Clear();
         int start = chunk * Blocking.ChunkLength, end = Math.Min(d, start + Blocking.ChunkLength);
@@ -161,7 +167,12 @@ internal sealed class PointDistances : IChunkJob
         {
             int len = Math.Min(Blocking.SubBlock, end - s);
             var p = point.Slice(s, len);
-            for (int i = 0; i < n; i++) slot[i] += LaneKernels.SquaredDistance(data.Slice(i * d + s, len), p);
+            ref float rp = ref MemoryMarshal.GetReference(p);
+            int i = 0;
+            // Four rows at a time against the point: fl(p − v) = −fl(v − p) (rounding to nearest is
+            // symmetric), so each square, and each sum, is exactly SquaredDistance(row, point)'s.
+            for (; i + 4 <= n; i += 4) LaneKernels.SquaredDistance4(ref rp, ref Unsafe.Add(ref r0, (nint)i * d + s), d, len, ref slot[i]);
+            for (; i < n; i++) slot[i] += LaneKernels.SquaredDistance(data.Slice(i * d + s, len), p);
         }
     }
 }
