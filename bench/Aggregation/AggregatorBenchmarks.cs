@@ -24,8 +24,7 @@ namespace SimByz.Bench.Aggregation;
 /// of equal row-major slices (one per core), sums each on its own thread and adds the partial sums in
 /// slice order, so its result does not depend on scheduling.</para>
 /// <para>The torch rows run on libtorch's default intra-op thread count (printed at setup, "torch
-/// threads: N"; on a 2-core machine 2): the aggregation twins are not wrapped in the one-thread scope
-/// the torch models use. A twin's time includes the copy of the batch into a tensor and of the result
+/// threads: N"; on a 2-core machine 2). A twin's time includes the copy of the batch into a tensor and of the result
 /// back, as when the torch backend aggregates; <c>floor:torch-sum</c> sums a tensor made once at setup.
 /// In-process, BenchmarkDotNet stops the whole run when one case exceeds its time limit: on a heavily loaded machine the slowest twin (<c>torch:bulyan:f=4</c> at n = 100,
 /// whose selection runs a torch call per candidate and round) reached it; leave such a case out with
