@@ -59,45 +59,6 @@ internal static class LaneKernels
         return s;
     }
 
-    /// <summary>The four distances from <paramref name="a"/> to b0…b3, each exactly as <see cref="SquaredDistance"/>.</summary>
-    public static void SquaredDistance4(ReadOnlySpan<float> a, ReadOnlySpan<float> b0, ReadOnlySpan<float> b1,
-        ReadOnlySpan<float> b2, ReadOnlySpan<float> b3, Span<double> sums)
-    {
-        int len = a.Length, blocks = len & ~7;
-        ref float ra = ref MemoryMarshal.GetReference(a);
-        ref float r0 = ref MemoryMarshal.GetReference(b0);
-        ref float r1 = ref MemoryMarshal.GetReference(b1);
-        ref float r2 = ref MemoryMarshal.GetReference(b2);
-        ref float r3 = ref MemoryMarshal.GetReference(b3);
-        Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
-        for (int t = 0; t < blocks; t += 8)
-        {
-            var x = Vector256.LoadUnsafe(ref ra, (nuint)t);
-            var d0 = x - Vector256.LoadUnsafe(ref r0, (nuint)t);
-            var d1 = x - Vector256.LoadUnsafe(ref r1, (nuint)t);
-            var d2 = x - Vector256.LoadUnsafe(ref r2, (nuint)t);
-            var d3 = x - Vector256.LoadUnsafe(ref r3, (nuint)t);
-            acc0 += d0 * d0;
-            acc1 += d1 * d1;
-            acc2 += d2 * d2;
-            acc3 += d3 * d3;
-        }
-        double s0 = Lanes(acc0), s1 = Lanes(acc1), s2 = Lanes(acc2), s3 = Lanes(acc3);
-        for (int t = blocks; t < len; t++)
-        {
-            float x = a[t];
-            float e0 = x - b0[t], e1 = x - b1[t], e2 = x - b2[t], e3 = x - b3[t];
-            s0 += e0 * e0;
-            s1 += e1 * e1;
-            s2 += e2 * e2;
-            s3 += e3 * e3;
-        }
-        sums[0] += s0;
-        sums[1] += s1;
-        sums[2] += s2;
-        sums[3] += s3;
-    }
-
     /// <summary>
     /// sums[k] += the distance from the <paramref name="len"/> values at <paramref name="a"/> to the
     /// <paramref name="len"/> values at <paramref name="b"/> + k·<paramref name="stride"/>, for k = 0…3: each

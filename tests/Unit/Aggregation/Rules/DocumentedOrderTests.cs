@@ -38,8 +38,10 @@ public class DocumentedOrderTests
         var rows = Normal(5, length, (ulong)length);
         Assert.Equal(ScalarSquaredDistance(rows[0], rows[1]), LaneKernels.SquaredDistance(rows[0], rows[1]));
         Assert.Equal(ScalarSquaredDistance(rows[0], new float[length]), LaneKernels.SquaredNorm(rows[0]));
+        // The four-row kernel the pairwise distances call: rows 1..4 laid out with a stride, as in a batch.
+        var strided = rows.Skip(1).SelectMany(r => r).ToArray();
         var four = new double[4];
-        LaneKernels.SquaredDistance4(rows[0], rows[1], rows[2], rows[3], rows[4], four);
+        LaneKernels.SquaredDistance4(ref rows[0][0], ref strided[0], length, length, ref four[0]);
         for (int k = 0; k < 4; k++) Assert.Equal(ScalarSquaredDistance(rows[0], rows[k + 1]), four[k]);
     }
 
