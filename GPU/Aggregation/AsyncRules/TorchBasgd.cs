@@ -57,7 +57,7 @@ internal sealed class TorchBasgd : ITensorAsyncRule
     public TensorDecision Decide(Tensor g, AsyncMessage message, TensorCall call)
     {
         long d = g.shape[0];
-        if (_sums is null || _sums.shape[1] != d || _sums.device != g.device)
+        if (_sums is null || _sums.shape[1] != d)
         {
             _sums?.Dispose();
             _sums = zeros(_b, d, dtype: ScalarType.Float64, device: g.device).DetachFromDisposeScope();

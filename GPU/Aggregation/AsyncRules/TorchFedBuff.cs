@@ -33,7 +33,7 @@ internal sealed class TorchFedBuff(int k, double eta, bool sqrt) : ITensorAsyncR
     public TensorDecision Decide(Tensor g, AsyncMessage message, TensorCall call)
     {
         long d = g.shape[0];
-        if (_sum is null || _sum.shape[0] != d || _sum.device != g.device)
+        if (_sum is null || _sum.shape[0] != d)
         {
             _sum?.Dispose();
             _sum = zeros(d, dtype: ScalarType.Float64, device: g.device).DetachFromDisposeScope();
