@@ -1,4 +1,6 @@
 using SimByz.Aggregation;
+using SimByz.Gpu.Aggregation;
+using SimByz.Gpu.Aggregation.AsyncRules;
 using SimByz.Gpu.Aggregation.PreAggregators;
 using SimByz.Gpu.Aggregation.Rules;
 using SimByz.Gpu.Models;
@@ -8,8 +10,9 @@ using SimByz.Specs;
 namespace SimByz.Gpu.Composition;
 
 /// <summary>
-/// What the torch backend adds to a composition: the tensor twin of each aggregation rule and
-/// pre-aggregator (the twin column of the aggregation catalogue, by the same names and parameters),
+/// What the torch backend adds to a composition: the tensor twin of each aggregation rule,
+/// pre-aggregator and asynchronous rule (the twin column of the aggregation catalogue, by the same
+/// names and parameters),
 /// and the torch models (<c>torch-mlp</c>, <c>cnn</c>, <c>zeno-cnn</c>).
 /// </summary>
 /// <remarks>
@@ -45,11 +48,29 @@ public static class TorchComponents
         ("arc", TorchArc.Create),
     ];
 
+    /// <summary>
+    /// The asynchronous rules' twins; BASGD's builds the twin of its robust rule from <paramref name="rules"/>
+    /// (the synchronous rules with their twins attached).
+    /// </summary>
+    private static (string Name, Func<SpecParameters, AggregatorBuildContext, object> Factory)[] AsyncRuleTwins(ComponentCatalog<AggregatorBuildContext, IAggregator> rules) =>
+    [
+        ("async-sgd", (p, _) => TorchAsyncSgd.Create(p)),
+        ("zenopp", (p, _) => TorchZenoPlusPlus.Create(p)),
+        ("kardam", TorchKardam.Create),
+        ("aflguard", (p, _) => TorchAflGuard.Create(p)),
+        ("fedasync", (p, _) => TorchFedAsync.Create(p)),
+        ("fedbuff", (p, _) => TorchFedBuff.Create(p)),
+        ("basgd", (p, c) => TorchBasgd.Create(p, c, name => (ITensorRule)rules.CreateTwin(ComponentSpec.Parse(name, rules.Kind), c, "torch"))),
+    ];
+
     /// <summary>Names of the rules with a tensor twin, in catalogue order.</summary>
     public static IReadOnlyList<string> RuleNames { get; } = RuleTwins.Select(e => e.Name).ToArray();
 
     /// <summary>Names of the pre-aggregators with a tensor twin.</summary>
     public static IReadOnlyList<string> PreAggregatorNames { get; } = PreAggregatorTwins.Select(e => e.Name).ToArray();
+
+    /// <summary>Names of the asynchronous rules with a tensor twin, in catalogue order.</summary>
+    public static IReadOnlyList<string> AsyncRuleNames { get; } = AsyncRuleTwins(AggregatorCatalog.BuiltIn.Rules).Select(e => e.Name).ToArray();
 
     /// <summary>
     /// <paramref name="catalogs"/> with the tensor twins attached and the torch models added;
@@ -64,6 +85,8 @@ public static class TorchComponents
         foreach (var (name, factory) in RuleTwins) rules = rules.WithTwin(name, factory);
         var pre = catalogs.Aggregators.PreAggregators;
         foreach (var (name, factory) in PreAggregatorTwins) pre = pre.WithTwin(name, factory);
+        var asyncRules = catalogs.Aggregators.AsyncRules;
+        foreach (var (name, factory) in AsyncRuleTwins(rules)) asyncRules = asyncRules.WithTwin(name, factory);
         var models = catalogs.Models;
         foreach (var info in TorchModels.Models)
         {
@@ -78,7 +101,7 @@ public static class TorchComponents
         }
         return catalogs with
         {
-            Aggregators = catalogs.Aggregators with { Rules = rules, PreAggregators = pre },
+            Aggregators = catalogs.Aggregators with { Rules = rules, PreAggregators = pre, AsyncRules = asyncRules },
             Models = models,
         };
     }
@@ -90,6 +113,11 @@ public static class TorchComponents
     /// <exception cref="SimByzException">Unknown name, bad parameter, or no twin.</exception>
     public static IAggregator CreateRule(string spec, TorchDevice device, AggregatorBuildContext? context = null)
         => new TorchBackend(device).CreateRule(BuiltIn(device).Aggregators, spec, context ?? new AggregatorBuildContext());
+
+    /// <summary>The tensor twin of the built-in asynchronous rule <paramref name="spec"/> on <paramref name="device"/>.</summary>
+    /// <exception cref="SimByzException">Unknown name, bad parameter, or no twin.</exception>
+    public static IAsyncAggregator CreateAsyncRule(string spec, TorchDevice device, AggregatorBuildContext? context = null)
+        => new TorchBackend(device).CreateAsyncRule(BuiltIn(device).Aggregators, spec, context ?? new AggregatorBuildContext());
 
     /// <summary>True if <paramref name="name"/> is one of the torch models.</summary>
     public static bool IsTorchModel(string name) => TorchModels.IsTorchModel(name);

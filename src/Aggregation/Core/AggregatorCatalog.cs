@@ -12,7 +12,7 @@ namespace SimByz.Aggregation;
 /// </summary>
 /// <param name="Rules">Synchronous rules (<c>krum</c>, <c>median</c>, …); an entry's twin is its tensor implementation.</param>
 /// <param name="PreAggregators">Pre-aggregators (<c>bucketing</c>, <c>nnm</c>, …): a factory returns the wrapper it puts around the rule after it.</param>
-/// <param name="AsyncRules">Asynchronous rules (<c>async-sgd</c>, <c>zenopp</c>, <c>kardam</c>, <c>aflguard</c>, …).</param>
+/// <param name="AsyncRules">Asynchronous rules (<c>async-sgd</c>, <c>zenopp</c>, <c>kardam</c>, <c>aflguard</c>, …); an entry's twin is its tensor implementation.</param>
 /// <remarks>
 /// <see cref="BuiltIn"/> holds SimByz's own components in the order of <c>simbyz list</c>; plug-ins
 /// extend a copy (<c>with</c> and <see cref="ComponentCatalog{TContext, T}.Add(CatalogEntry{TContext, T})"/>).
@@ -82,8 +82,12 @@ public sealed record AggregatorCatalog(
     /// <summary>Builds an asynchronous rule (e.g. <c>async-sgd</c>, <c>zeno++:rho=0.001</c>).</summary>
     /// <exception cref="SimByzException">Unknown name, bad parameter, or a chain.</exception>
     public IAsyncAggregator CreateAsync(string spec, AggregatorBuildContext? context = null)
+        => AsyncRules.Create(ParseAsync(spec), context ?? new AggregatorBuildContext());
+
+    /// <summary>Parses the asynchronous rule <paramref name="spec"/> (the alias <c>zeno++</c> read as <c>zenopp</c>) without building it.</summary>
+    /// <exception cref="SimByzException">Malformed spec, or a chain.</exception>
+    public ComponentSpec ParseAsync(string spec)
     {
-        context ??= new AggregatorBuildContext();
         // The paper's name "zeno++" contains the chain separator '+': read it as the catalogued name.
         string text = (spec ?? "").Trim();
         if (text.StartsWith(ZenoPlusPlusRule.PaperName, StringComparison.Ordinal)
@@ -93,7 +97,7 @@ public sealed record AggregatorCatalog(
         }
         var chain = ComponentSpec.ParseChain(text, AsyncRules.Kind);
         if (chain.Count != 1) throw new SimByzException($"async rule '{spec}': asynchronous rules take no pre-aggregators");
-        return AsyncRules.Create(chain[0], context);
+        return chain[0];
     }
 
     /// <summary>Throws unless every component of <paramref name="spec"/> (a rule chain or an async rule) is known and well-formed.</summary>

@@ -25,8 +25,8 @@ namespace SimByz.Cli.Commands;
 /// </remarks>
 internal static class ListCommand
 {
-    /// <summary>One listed component: its info, where it comes from, and (aggregation rules and
-    /// pre-aggregators) whether it has a tensor twin on the torch backend.</summary>
+    /// <summary>One listed component: its info, where it comes from, and (aggregation rules,
+    /// pre-aggregators and asynchronous rules) whether it has a tensor twin on the torch backend.</summary>
     internal sealed record Listed(ComponentInfo Info, ComponentOrigin Origin, bool? HasTwin = null);
 
     /// <summary>One section of the listing.</summary>
@@ -36,7 +36,7 @@ internal static class ListCommand
     [
         new("aggregators", "Aggregation rules", c => WithTwins(c.Aggregators.Rules)),
         new("aggregators", "Pre-aggregators (chain in front of a rule: pre+rule)", c => WithTwins(c.Aggregators.PreAggregators)),
-        new("aggregators", "Asynchronous rules", c => Of(c.Aggregators.AsyncRules)),
+        new("aggregators", "Asynchronous rules", c => WithTwins(c.Aggregators.AsyncRules)),
         new("attacks", "Gradient attacks (byzantine.attack)", c => Of(c.Attacks.Gradient)),
         new("attacks", "Data attacks (byzantine.dataAttack)", c => Of(c.Attacks.Data)),
         new("attacks", "Asynchronous behaviours (byzantine.behaviour, chain with +)", c => Of(c.Attacks.AsyncBehaviours)),

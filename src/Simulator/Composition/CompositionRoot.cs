@@ -11,7 +11,7 @@ namespace SimByz.Simulator.Composition;
 /// builds it in one place); the engine only uses what it is given.
 /// </summary>
 /// <param name="Catalogs">The catalogues names resolve in.</param>
-/// <param name="Backend">Where synchronous rules run.</param>
+/// <param name="Backend">Where the rules (synchronous and asynchronous) run.</param>
 /// <remarks>Immutable and thread-safe.</remarks>
 public sealed record CompositionRoot(ComponentCatalogs Catalogs, IComputeBackend Backend)
 {

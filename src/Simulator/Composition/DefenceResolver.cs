@@ -4,8 +4,8 @@ using SimByz.Simulator.Engine;
 namespace SimByz.Simulator.Composition;
 
 /// <summary>
-/// Builds the defences of one resolved scenario: an async rule for async scenarios when the spec
-/// names one, else a synchronous rule chain on the chosen backend (in async scenarios it runs in
+/// Builds the defences of one resolved scenario on the chosen backend: an async rule for async
+/// scenarios when the spec names one, else a synchronous rule chain (in async scenarios it runs in
 /// buffered mode and needs <see cref="ProtocolOptions.AsyncBuffer"/>). Each call builds a fresh
 /// instance (rules keep state and buffers).
 /// </summary>
@@ -31,7 +31,7 @@ public sealed class DefenceResolver
         _context = new AggregatorBuildContext(seed, byzantine);
     }
 
-    /// <summary>The backend the synchronous rules run on.</summary>
+    /// <summary>The backend the rules (synchronous and asynchronous) run on.</summary>
     public IComputeBackend Backend => _backend;
 
     /// <summary>The aggregation catalogue it resolves names in.</summary>
@@ -46,7 +46,7 @@ public sealed class DefenceResolver
     public Defence Create(string spec)
     {
         bool isAsyncName = _catalog.IsAsyncRule(spec);
-        if (_protocol.Kind == ProtocolKind.Async && isAsyncName) return new Defence(null, _catalog.CreateAsync(spec, _context));
+        if (_protocol.Kind == ProtocolKind.Async && isAsyncName) return new Defence(null, _backend.CreateAsyncRule(_catalog, spec, _context));
         if (isAsyncName) throw new SimByzException($"defence '{spec}' is an asynchronous rule: it needs protocol.kind \"async\"");
         var rule = _backend.CreateRule(_catalog, spec, _context);
         if (_protocol.Kind == ProtocolKind.Async && _protocol.AsyncBuffer < 1)

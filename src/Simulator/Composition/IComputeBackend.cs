@@ -5,7 +5,7 @@ namespace SimByz.Simulator.Composition;
 /// <summary>
 /// Where aggregation runs: the managed CPU rules (<see cref="ManagedBackend"/>, bit-exact and
 /// deterministic for any thread count) or a tensor backend (SimByz.Gpu's torch backend, which builds
-/// each rule's tensor twin from the catalogue's twin column and agrees within a stated tolerance).
+/// each rule's (synchronous or asynchronous) tensor twin from the catalogue's twin column and agrees within a stated tolerance).
 /// </summary>
 public interface IComputeBackend
 {
@@ -18,4 +18,8 @@ public interface IComputeBackend
     /// <summary>Builds the synchronous rule chain <paramref name="spec"/> (pre-aggregators + rule) on this backend.</summary>
     /// <exception cref="SimByzException">Unknown name, bad parameter, or no implementation on this backend.</exception>
     IAggregator CreateRule(AggregatorCatalog catalog, string spec, AggregatorBuildContext context);
+
+    /// <summary>Builds the asynchronous rule <paramref name="spec"/> (e.g. <c>fedbuff:k=5</c>, <c>zeno++</c>) on this backend.</summary>
+    /// <exception cref="SimByzException">Unknown name, bad parameter, or no implementation on this backend.</exception>
+    IAsyncAggregator CreateAsyncRule(AggregatorCatalog catalog, string spec, AggregatorBuildContext context);
 }

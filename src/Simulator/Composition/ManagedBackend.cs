@@ -15,4 +15,6 @@ public sealed class ManagedBackend : IComputeBackend
     public string? Device => null;
 
     public IAggregator CreateRule(AggregatorCatalog catalog, string spec, AggregatorBuildContext context) => catalog.Create(spec, context);
+
+    public IAsyncAggregator CreateAsyncRule(AggregatorCatalog catalog, string spec, AggregatorBuildContext context) => catalog.CreateAsync(spec, context);
 }

@@ -109,6 +109,9 @@ public sealed class PluginTests : IDisposable
             Assert.Equal("SimByz.Tests.SamplePlugin", (string?)c["origin"]!["plugin"]);
         }
         Assert.True((bool)components.Single(c => (string?)c["name"] == "median")["tensorTwin"]!);
+        // Asynchronous rules show their twin too: the built-ins have one, the plug-in's has none.
+        Assert.True((bool)components.Single(c => (string?)c["name"] == "kardam")["tensorTwin"]!);
+        Assert.False((bool)components.Single(c => (string?)c["name"] == "sign-sgd")["tensorTwin"]!);
     }
 
     [Fact]
