@@ -20,6 +20,9 @@ internal interface ITensorRule
     /// <summary>Aggregates the rows of <paramref name="x"/> (n×d float32).</summary>
     Tensor Aggregate(Tensor x, TensorCall call);
 
+    /// <summary>As <see cref="SimByz.Aggregation.IAggregator.UsesValidation"/>.</summary>
+    bool UsesValidation => false;
+
     /// <summary>Forgets state carried across rounds.</summary>
     void Reset() { }
 }

@@ -32,6 +32,8 @@ internal sealed class TorchAggregator : IAggregator
 
     public string Spec { get; }
 
+    public bool UsesValidation => _rule.UsesValidation;
+
     /// <summary>The device the rule runs on.</summary>
     public TorchDevice Device => _device;
 

@@ -52,6 +52,8 @@ internal sealed class TorchBasgd : ITensorAsyncRule
         return new TorchBasgd(b, name, createTwin(name));
     }
 
+    public bool UsesValidation => _rule.UsesValidation;
+
     public string Spec => string.Create(CultureInfo.InvariantCulture, $"basgd:b={_b},rule={_ruleName}");
 
     public TensorDecision Decide(Tensor g, AsyncMessage message, TensorCall call)

@@ -33,6 +33,8 @@ internal sealed class TorchZeno(int b, double rho, bool meanPenalty) : ITensorRu
         return new(b, rho, penalty == "mean");
     }
 
+    public bool UsesValidation => true;
+
     public string Spec => string.Create(CultureInfo.InvariantCulture, $"zeno:b={b},rho={rho:R},penalty={(meanPenalty ? "mean" : "sum")}");
 
     public Tensor Aggregate(Tensor x, TensorCall call)

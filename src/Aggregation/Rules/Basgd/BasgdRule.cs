@@ -65,6 +65,9 @@ internal sealed class BasgdRule : IAsyncAggregator
         return new BasgdRule(b, name, createRule(name));
     }
 
+    /// <summary>BASGD needs validation data exactly when the robust rule across its buffers does (e.g. <c>rule=zeno</c>).</summary>
+    public bool UsesValidation => _rule.UsesValidation;
+
     public string Spec => string.Create(CultureInfo.InvariantCulture, $"basgd:b={_b},rule={_ruleName}");
 
     public void Reset()

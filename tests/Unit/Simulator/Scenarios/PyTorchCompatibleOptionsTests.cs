@@ -45,6 +45,7 @@ public sealed class PyTorchCompatibleOptionsTests
     [InlineData("bucketing:s=2+zeno:b=1", "sync")]
     [InlineData("zenopp", "async")]
     [InlineData("aflguard", "async")]
+    [InlineData("basgd:b=6,rule=zeno", "async")]
     public void ValidationZero_DefenceThatNeedsIt_OneErrorNamingIt(string defence, string kind)
     {
         var ex = Rejected(TinyWith($"protocol.kind={kind}", $"defences=[\"{(kind == "sync" ? "mean" : "async-sgd")}\",\"{defence}\"]"));
