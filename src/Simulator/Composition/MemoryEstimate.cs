@@ -91,8 +91,9 @@ public sealed record MemoryEstimate(long DataBytes, long Parameters, long Parame
     /// <param name="limit">The limit.</param>
     /// <param name="what">What the estimate is of, starting the message ("this run", "sweep run 12 (…)").</param>
     /// <param name="atOnce">Runs like this one held at once (a sweep's runs computed in parallel).</param>
+    /// <param name="advice">What to do about it, ending the message (default: make the data, the model or the step budget smaller, or raise the limit).</param>
     /// <exception cref="MemoryLimitException">The estimate is above the limit; the message gives the parts.</exception>
-    public void EnsureWithin(MemoryLimit limit, string what = "this run", int atOnce = 1)
+    public void EnsureWithin(MemoryLimit limit, string what = "this run", int atOnce = 1, string? advice = null)
     {
         ArgumentNullException.ThrowIfNull(limit);
         atOnce = Math.Max(1, atOnce);
@@ -105,7 +106,7 @@ public sealed record MemoryEstimate(long DataBytes, long Parameters, long Parame
         string together = atOnce > 1 ? $"; {atOnce} runs at once (--threads {atOnce}) about {MemoryLimit.Format(total)}" : "";
         string fewer = atOnce > 1 && Total <= limit.Bytes ? "run fewer at once (--threads), " : "";
         throw new MemoryLimitException($"{what} needs about {MemoryLimit.Format(Total)} of memory ({string.Join(", ", parts)}){together}, more than the {MemoryLimit.Format(limit.Bytes)} of {limit.Source}: " +
-            fewer + (RecordBytes > 0 ? "make the data, the model or the step budget smaller, or raise the limit with --max-memory" : "make the data or the model smaller, or raise the limit with --max-memory"));
+            fewer + (advice ?? (RecordBytes > 0 ? "make the data, the model or the step budget smaller, or raise the limit with --max-memory" : "make the data or the model smaller, or raise the limit with --max-memory")));
     }
 
     private static long ParameterCount(string modelSpec, DataShape? shape, CompositionRoot composition)
