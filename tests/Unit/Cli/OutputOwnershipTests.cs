@@ -66,14 +66,14 @@ public class OutputOwnershipTests
     public void Sweep_SigtermBeforeAnyRunFinished_Exits143WithNothingLeft()
     {
         using var tmp = new TempFolder();
-        // Two runs of a few seconds each, one at a time: the signal comes while the first is computing.
+        // Two runs of several seconds each, one at a time: the signal comes while the first is computing.
         File.WriteAllText(tmp.File("grid.json"), $$"""
             { "name": "slow", "base": {{Newtonsoft.Json.JsonConvert.ToString(Path.Combine(RepoRoot, "traces", "golden-sync.scenario.json"))}},
-              "set": ["budget.steps=1500"], "axes": { "defences": ["mean"], "seeds": [1, 2] } }
+              "set": ["budget.steps=6000"], "axes": { "defences": ["mean"], "seeds": [1, 2] } }
             """);
         using var sweep = SimByzProcess.Start(tmp.Path, ["sweep", "grid.json", "--out", "s", "--threads", "1", "--quiet"]);
         WaitFor(() => Directory.Exists(tmp.File("s/runs")), sweep);
-        Thread.Sleep(300);
+        Thread.Sleep(100);
         sweep.Signal("TERM");
         var done = sweep.Finish();
         Assert.True(done.Code == 143, done.ToString() + done.Out);
