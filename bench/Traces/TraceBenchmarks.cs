@@ -37,5 +37,5 @@ public class TraceBenchmarks
     public int RunWithTraceAndPayloads() => TracedExperiment.Run(_scenario, _setup, "bench", recordPayloads: true).Trace!.Lines.Count;
 
     [Benchmark]
-    public int ParseAndValidate() => TraceDocument.Parse(_text, "bench").Lines.Count;
+    public int ParseAndValidate() => TraceDocument.Parse(_text, "bench").LineCount;
 }

@@ -67,15 +67,10 @@ internal static class ReplayCommand
                 if (composition.Root.Backend.Device is { } device) output.WriteLine($"backend: {device}");
                 return Messages(doc, path, aggregator, parse.GetValue(fromOption), parse.GetValue(bufferOption), outDir, output, composition.Root);
             }
-            // A re-run holds what the recorded run held: refused before it starts if that cannot fit. An exact re-run
-            // streams its trace to disk; a counterfactual one holds its trace in memory, about as many UTF-16
-            // characters as the recorded trace plus a string per line.
-            long traceChars = 0;
-            if (aggregator is not null || attack is not null)
-            {
-                foreach (string line in doc.Lines) traceChars += line.Length + 16;
-            }
-            MemoryEstimate.Of(doc.Scenario, composition.Root, trace: true, payloads: doc.HasPayloads, keptTraceBytes: 2 * traceChars)
+            // A re-run holds what the recorded run held: refused before it starts if that cannot fit. Both kinds of re-run
+            // stream their trace to disk and compare it with the recorded one from the files, one line at a time, so
+            // neither trace's size counts.
+            MemoryEstimate.Of(doc.Scenario, composition.Root, trace: true, payloads: doc.HasPayloads)
                 .EnsureWithin(MemoryLimit.FromOption(parse.GetValue(maxMemoryOption)));
             var progress = ProgressDisplay.For(error, parse.GetValue(quietOption));
             if (aggregator is not null || attack is not null) return Counterfactual(doc, aggregator, attack, threads, outDir, output, composition.Root, progress);
@@ -115,7 +110,7 @@ internal static class ReplayCommand
         using var files = outDir is null ? null : new AtomicOutput(outDir);
         using var cancellation = new ConsoleCancellation();
         // The re-run streams its trace to disk (the output folder, else a scratch folder removed at the end) and is compared
-        // from there line by line: only the recorded trace is held in memory.
+        // from there with the recorded trace, both read line by line.
         using var scratch = files is null ? AtomicOutput.CreateNew(Path.Combine(Path.GetTempPath(), $"simbyz-replay-{Environment.ProcessId}")) : null;
         var target = files ?? scratch!;
         var setup = composition.Resolve(doc.Scenario);
@@ -150,8 +145,8 @@ internal static class ReplayCommand
         if (!doc.HashMatches)
         {
             // Only an edit breaks the hash; the re-run shows which line.
-            string where = divergence is null || divergence.Line == doc.Lines.Count
-                ? $"line {doc.Lines.Count}: the end record's hash was edited"
+            string where = divergence is null || divergence.Line == doc.LineCount
+                ? $"line {doc.LineCount}: the end record's hash was edited"
                 : $"line {divergence.Line}: this record was edited ({divergence})";
             throw new SimByzException($"trace '{doc.Source}' {where}; the whole-trace hash does not match");
         }
@@ -169,7 +164,7 @@ internal static class ReplayCommand
             output.WriteLine($"DIVERGED at {divergence}");
             return 1;
         }
-        output.WriteLine($"OK: {doc.Lines.Count.ToString(CultureInfo.InvariantCulture)} records compared, {doc.Sections.Count} defence(s), every record identical");
+        output.WriteLine($"OK: {doc.LineCount.ToString(CultureInfo.InvariantCulture)} records compared, {doc.Sections.Count} defence(s), every record identical");
         return 0;
     }
 
@@ -195,7 +190,7 @@ internal static class ReplayCommand
                 var report = progress.Start("counterfactual " + doc.Scenario.Name, shown);
                 try
                 {
-                    return CounterfactualReplay.Run(doc, aggregator, attack, VersionCommand.SimByzVersion, threads, cancellation.Token, composition: composition, progress: report);
+                    return CounterfactualReplay.Run(doc, files, aggregator, attack, VersionCommand.SimByzVersion, threads, cancellation.Token, composition: composition, progress: report);
                 }
                 finally
                 {
@@ -208,9 +203,9 @@ internal static class ReplayCommand
             output.WriteLine("cancelled: no output written");
             return cancellation.ExitCode;
         }
-        ExperimentRunner.Write(files, result.Scenario, result.Results, VersionCommand.SimByzVersion, composition.Plugins);
+        // metrics.csv and trace.jsonl were written by the re-run as it went.
+        ExperimentRunner.WriteSummary(files, result.Scenario, result.Results, VersionCommand.SimByzVersion, composition.Plugins);
         files.WriteAllText("comparison.csv", CounterfactualReplay.ComparisonCsv(result.Comparison));
-        result.Trace.WriteTo(files);
         files.Commit();
         output.WriteLine($"counterfactual: defence {string.Join(", ", result.Scenario.Defences)}, attack {result.Scenario.Byzantine.Attack ?? "none"}");
         output.WriteLine(result.TimingMismatch is null
@@ -235,25 +230,41 @@ internal static class ReplayCommand
         var section = from is null ? doc.Sections[0] : doc.Sections.FirstOrDefault(s => s.Defence == from)
             ?? throw new SimByzException($"--from '{from}': the trace has defences {string.Join(", ", doc.Sections.Select(s => "'" + s.Defence + "'"))}");
         var sidecar = PayloadSidecar.Load(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var rows = MessageReplay.Run(doc, sidecar, section, aggregator, buffer, composition);
-        long byzInputs = rows.Sum(r => r.Byzantine.Count(b => b));
-        long letIn = rows.Sum(r => r.ByzantineLetIn.Count);
-        long recordedApplied = rows.Sum(r => (long)r.RecordedByzantineApplied);
-        var finite = rows.Where(r => double.IsFinite(r.DistanceToHonestMean)).Select(r => r.DistanceToHonestMean).ToList();
-        double meanDistance = finite.Count > 0 ? finite.Sum() / finite.Count : double.NaN;
+        // Rows go to messages.csv as the trace is read: only the sums stay in memory.
+        long rounds = 0, byzInputs = 0, letIn = 0, recordedApplied = 0, finite = 0;
+        double distanceSum = 0;
+        using (var csv = files.CreateText("messages.csv"))
+        {
+            csv.Write(MessageReplay.CsvHeader);
+            csv.Write('\n');
+            var line = new System.Text.StringBuilder();
+            foreach (var r in MessageReplay.Stream(doc, sidecar, section, aggregator, buffer, composition))
+            {
+                csv.Write(MessageReplay.AppendCsvLine(line.Clear(), r));
+                rounds++;
+                byzInputs += r.Byzantine.Count(b => b);
+                letIn += r.ByzantineLetIn.Count;
+                recordedApplied += r.RecordedByzantineApplied;
+                if (double.IsFinite(r.DistanceToHonestMean))
+                {
+                    distanceSum += r.DistanceToHonestMean;
+                    finite++;
+                }
+            }
+        }
+        double meanDistance = finite > 0 ? distanceSum / finite : double.NaN;
         var summary = new JObject(
             new JProperty("trace", doc.Source),
             new JProperty("recordedDefence", section.Defence),
             new JProperty("rule", aggregator),
-            new JProperty("rounds", rows.Count),
+            new JProperty("rounds", rounds),
             new JProperty("byzantineInputs", byzInputs),
             new JProperty("byzantineLetIn", letIn),
             new JProperty("recordedByzantineApplied", recordedApplied),
             new JProperty("meanDistanceToHonestMean", double.IsFinite(meanDistance) ? meanDistance : null));
-        files.WriteAllText("messages.csv", MessageReplay.Csv(rows));
         files.WriteAllText("messages-summary.json", summary.ToString(Formatting.Indented) + "\n");
         files.Commit();
-        output.WriteLine($"replayed {rows.Count} rounds of '{section.Defence}' through '{aggregator}': " +
+        output.WriteLine($"replayed {rounds} rounds of '{section.Defence}' through '{aggregator}': " +
             $"{letIn}/{byzInputs} Byzantine messages let in (recorded defence applied {recordedApplied}), " +
             $"mean distance to the honest mean {meanDistance.ToString("0.######", CultureInfo.InvariantCulture)}");
         output.WriteLine($"wrote {Path.Combine(dir, "messages.csv")}, messages-summary.json");

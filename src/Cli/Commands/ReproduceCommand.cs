@@ -2,6 +2,7 @@ using System.CommandLine;
 using SimByz.Cli.Composition;
 using SimByz.Cli.Plotting;
 using SimByz.Cli.Progress;
+using SimByz.Simulator.Composition;
 using SimByz.Simulator.Output;
 using SimByz.Simulator.Reproductions;
 
@@ -28,12 +29,14 @@ internal static class ReproduceCommand
         var quiet = new Option<bool>("--quiet") { Description = "No progress display (progress goes to stderr: bars on a terminal, else a line every 10 s)." };
         var xAxis = XAxisOption.Create();
         var plugins = CliComposition.PluginOption();
+        var maxMemory = RunCommand.MaxMemoryOption();
+        maxMemory.Description = "Refuse to start a reproduction estimated to need more memory than this, e.g. 8GB (default: the memory available).";
         var command = new Command("reproduce", "Reproduce a published experiment (figures as PNG and SVG, CSV, Markdown table); `simbyz list reproductions` lists them." + CommandExamples.Format(
             "simbyz reproduce toy-median --out results/toy",
             "simbyz reproduce zenopp-async --quick --x-axis messages",
             "simbyz reproduce all --out docs/results"))
         {
-            name, quick, model, seed, outDir, threads, device, quiet, xAxis, plugins,
+            name, quick, model, seed, outDir, threads, device, quiet, xAxis, plugins, maxMemory,
         };
         command.SetAction(parse =>
         {
@@ -56,6 +59,13 @@ internal static class ReproduceCommand
             if (axis is { } chosen) commandLine += " --x-axis " + chosen.ToString().ToLowerInvariant();
             var progress = ProgressDisplay.For(error, parse.GetValue(quiet));
             var options = new ReproductionOptions(isQuick, modelSpec, seedValue, Math.Max(1, parse.GetValue(threads)), commandLine) { Composition = composition.Root, Progress = progress };
+            // Before any output is taken or data loaded: each reproduction (they run one after the other) must fit.
+            var limit = MemoryLimit.FromOption(parse.GetValue(maxMemory));
+            foreach (var reproduction in reproductions)
+            {
+                MemoryEstimate.OfReproduction(reproduction.Scenarios(options), composition.Root).EnsureWithin(limit, $"reproduction {reproduction.Name}{(isQuick ? " --quick" : "")}",
+                    advice: isQuick ? "raise the limit with --max-memory" : "try --quick, or raise the limit with --max-memory");
+            }
             string root = parse.GetValue(outDir) ?? (which == ReproductionCatalog.All ? "results" : Path.Combine("results", which));
             return progress.Run(() => Execute(reproductions, options, root, which == ReproductionCatalog.All, output, torchDevice, axis));
         });

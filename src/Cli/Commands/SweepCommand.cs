@@ -4,6 +4,7 @@ using System.Globalization;
 using SimByz.Cli.Composition;
 using SimByz.Cli.Plotting;
 using SimByz.Cli.Sweeps;
+using SimByz.Simulator.Composition;
 using SimByz.Simulator.Engine;
 using SimByz.Simulator.Output;
 using SimByz.Simulator.Sweeps;
@@ -35,19 +36,23 @@ internal static class SweepCommand
         var quietOption = new Option<bool>("--quiet") { Description = "No progress lines and no line per finished run (the header, the summary and the files written are still printed)." };
         var deviceOption = new Option<string>("--device") { Description = "Device for torch models (cnn, zeno-cnn, torch-mlp): auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var pluginOption = CliComposition.PluginOption();
+        var maxMemoryOption = RunCommand.MaxMemoryOption();
+        maxMemoryOption.Description = "Refuse to start a sweep whose runs computed at once (--threads of them) are estimated to need more memory than this, e.g. 8GB (default: the memory available).";
         var common = new Common(gridArgument, storeOption, deviceOption, pluginOption);
         var command = new Command("sweep", "Run a grid of scenarios (any scenario field, defences × attacks × q × delays × seeds), resumable and shardable; write results.csv, summary.md and figures." + CommandExamples.Format(
             "simbyz sweep sweeps/example.json --out runs/example",
             "simbyz sweep sweeps/example.json --shard 0/4 --store /shared/store --quiet",
             "simbyz sweep collect sweeps/example.json --store /shared/store --out results"))
         {
-            gridArgument, outOption, storeOption, shardOption, threadsOption, progressOption, quietOption, deviceOption, pluginOption,
+            gridArgument, outOption, storeOption, shardOption, threadsOption, progressOption, quietOption, deviceOption, pluginOption, maxMemoryOption,
         };
         command.Subcommands.Add(CollectCommand(output));
         command.Subcommands.Add(SubmitCommand(output));
         command.SetAction(parse =>
         {
-            var (grid, plan, device) = Plan(parse, common, output, Math.Max(1, parse.GetValue(threadsOption)));
+            int runsAtOnce = Math.Max(1, parse.GetValue(threadsOption));
+            var memory = new MemoryBudget(MemoryLimit.FromOption(parse.GetValue(maxMemoryOption)), runsAtOnce);
+            var (grid, plan, device) = Plan(parse, common, output, runsAtOnce, memory);
             string outDir = parse.GetValue(outOption) ?? Path.Combine("runs", "sweep-" + grid.Name);
             string? store = parse.GetValue(storeOption);
             int threads = Math.Max(1, parse.GetValue(threadsOption));
@@ -121,7 +126,8 @@ internal static class SweepCommand
         return command;
     }
 
-    private static (SweepGrid Grid, SweepPlan Plan, string? Device) Plan(ParseResult parse, Common common, TextWriter output, int threads)
+    /// <summary>Loads the grid and plans it; with <paramref name="memory"/>, refuses runs estimated above its limit (before loading their data).</summary>
+    private static (SweepGrid Grid, SweepPlan Plan, string? Device) Plan(ParseResult parse, Common common, TextWriter output, int threads, MemoryBudget? memory = null)
     {
         var composition = CliComposition.Create(parse.GetValue(common.Plugins), parse.GetValue(common.Device) ?? "auto");
         var grid = SweepGrid.Load(parse.GetValue(common.Grid)!, composition.Root);
@@ -132,7 +138,7 @@ internal static class SweepCommand
         if (deviceDescription is not null) output.WriteLine($"backend: {deviceDescription}");
         var clock = Stopwatch.StartNew();
         // Every distinct combination is resolved and built before any run starts.
-        var plan = SweepPlan.Create(grid, VersionCommand.SimByzVersion, device, threads);
+        var plan = SweepPlan.Create(grid, VersionCommand.SimByzVersion, device, threads, memory);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{plan.RunCount} runs: {SweepResults.Dimensions(grid)} (planned in {clock.Elapsed.TotalSeconds:0.0} s)"));
         return (grid, plan, device);
@@ -140,45 +146,109 @@ internal static class SweepCommand
 
     /// <summary>Computes the missing runs of <paramref name="plan"/> into the run store and writes the outputs
     /// (<paramref name="storeDir"/> null: the store is runs/ inside the output folder as resolved, a link followed).</summary>
+    /// <remarks>All or nothing: on an error or a cancel the outputs are not written, and the folders this command created and
+    /// left empty (the output folder, the store) are removed; the runs that finished stay in the store, where a rerun finds them.</remarks>
     internal static int Execute(SweepPlan plan, string outDir, string? storeDir, int threads, TimeSpan interval, TextWriter output, bool quiet = false)
     {
+        // Ctrl-C and SIGTERM are handled from the start, so a cancel at any point removes what this command created.
+        using var cancellation = new ConsoleCancellation();
         // The folder is taken before anything is computed or stored: a folder in use or unwritable is
         // reported at once, and nothing is created in a folder another process holds.
         using var files = OpenOutput(outDir);
         storeDir ??= Path.Combine(files.FullPath, "runs");
         output.WriteLine($"output {outDir}, run store {storeDir}");
         var store = new RunStore(storeDir);
-        AtomicOutput.EnsureWritable(store.Directory);
-        var status = Inspect(plan, store, null, output);
-        var results = Compute(plan, store, status, threads, interval, output, quiet, out int done);
-        if (results is null)
+        // The output folder itself appears only on success (by the commit), or as the home of a store of finished runs.
+        var created = MissingFolders(store.Directory, files.FullPath);
+        bool complete = false;
+        try
         {
-            output.WriteLine($"cancelled: {done} runs finished and stored; rerun the same command to resume");
-            return 130;
+            AtomicOutput.EnsureWritable(store.Directory);
+            store.RemoveStaleTemporaries();
+            var status = Inspect(plan, store, null, output);
+            var results = Compute(plan, store, status, threads, interval, output, quiet, cancellation, out int done);
+            if (results is null)
+            {
+                output.WriteLine(done > 0 ? $"cancelled: {done} runs finished and stored in {storeDir}; rerun the same command to resume" : "cancelled: no output written");
+                return cancellation.ExitCode;
+            }
+            cancellation.Token.ThrowIfCancellationRequested();
+            var panels = WriteOutputs(plan, results, files);
+            complete = true;
+            output.Write(SweepResults.Markdown(plan, panels));
+            output.WriteLine($"wrote {Path.Combine(outDir, "results.csv")}, summary.md, heatmap.png, heatmap.svg, accuracy.png, accuracy.svg ({status.Pending.Count} computed, {status.Cached} cached)");
+            return 0;
         }
-        var panels = WriteOutputs(plan, results, files);
-        output.Write(SweepResults.Markdown(plan, panels));
-        output.WriteLine($"wrote {Path.Combine(outDir, "results.csv")}, summary.md, heatmap.png, heatmap.svg, accuracy.png, accuracy.svg ({status.Pending.Count} computed, {status.Cached} cached)");
-        return 0;
+        catch (OperationCanceledException)
+        {
+            output.WriteLine("cancelled: no output written");
+            return cancellation.ExitCode;
+        }
+        finally
+        {
+            if (!complete) RemoveIfEmpty(created);
+        }
     }
 
     private static int ExecuteShard(SweepPlan plan, string storeDir, int shard, int count, int threads, TimeSpan interval, TextWriter output, bool quiet)
     {
+        using var cancellation = new ConsoleCancellation();
         var runs = SweepShards.Of(plan, shard, count);
         long cost = runs.Sum(plan.CostOf), total = Enumerable.Range(0, plan.RunCount).Sum(i => plan.CostOf(i));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"shard {shard}/{count}: {runs.Count} of {plan.RunCount} runs ({100.0 * cost / Math.Max(1, total):0.0} % of the estimated cost); run store {storeDir}"));
         var store = new RunStore(storeDir);
-        AtomicOutput.EnsureWritable(store.Directory);
-        var status = Inspect(plan, store, runs, output);
-        var results = Compute(plan, store, status, threads, interval, output, quiet, out int done);
-        if (results is null)
+        var created = MissingFolders(store.Directory, null);
+        bool stored = false;
+        try
         {
-            output.WriteLine($"cancelled: {done} runs finished and stored; rerun the same command to resume");
-            return 130;
+            AtomicOutput.EnsureWritable(store.Directory);
+            store.RemoveStaleTemporaries();
+            var status = Inspect(plan, store, runs, output);
+            var results = Compute(plan, store, status, threads, interval, output, quiet, cancellation, out int done);
+            stored = done > 0;
+            if (results is null)
+            {
+                output.WriteLine(done > 0 ? $"cancelled: {done} runs finished and stored in {storeDir}; rerun the same command to resume" : "cancelled: nothing stored");
+                return cancellation.ExitCode;
+            }
+            stored = true;
+            output.WriteLine($"shard {shard}/{count} done: {status.Pending.Count} computed, {status.Cached} cached; collect with `simbyz sweep collect GRID --store {storeDir}`");
+            return 0;
         }
-        output.WriteLine($"shard {shard}/{count} done: {status.Pending.Count} computed, {status.Cached} cached; collect with `simbyz sweep collect GRID --store {storeDir}`");
-        return 0;
+        finally
+        {
+            if (!stored) RemoveIfEmpty(created);
+        }
+    }
+
+    /// <summary>The folders from <paramref name="path"/> up that do not exist yet, deepest first, up to and including <paramref name="top"/> when it
+    /// is one of them (null: up to the first that exists).</summary>
+    private static List<string> MissingFolders(string path, string? top)
+    {
+        var missing = new List<string>();
+        for (string? dir = Path.GetFullPath(path); dir is not null && !Directory.Exists(dir) && !File.Exists(dir); dir = Path.GetDirectoryName(dir))
+        {
+            missing.Add(dir);
+            if (top is not null && string.Equals(dir, Path.GetFullPath(top), StringComparison.Ordinal)) break;
+        }
+        return missing;
+    }
+
+    /// <summary>Removes the folders of <paramref name="created"/> (deepest first) that are empty; a folder holding anything (finished runs) stays.</summary>
+    private static void RemoveIfEmpty(List<string> created)
+    {
+        foreach (string dir in created)
+        {
+            try
+            {
+                if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Best effort: an error is already being reported.
+            }
+        }
     }
 
     private static int Collect(SweepPlan plan, string storeDir, string outDir, TextWriter output)
@@ -266,9 +336,9 @@ internal static class SweepCommand
     }
 
     /// <summary>Computes the pending runs with progress lines (none when <paramref name="quiet"/>); null when cancelled.</summary>
-    private static IReadOnlyList<RunResult?>? Compute(SweepPlan plan, RunStore store, SweepStatus status, int threads, TimeSpan interval, TextWriter output, bool quiet, out int done)
+    private static IReadOnlyList<RunResult?>? Compute(SweepPlan plan, RunStore store, SweepStatus status, int threads, TimeSpan interval, TextWriter output, bool quiet,
+        ConsoleCancellation cancellation, out int done)
     {
-        using var cancellation = new ConsoleCancellation();
         long cost = status.Pending.Sum(plan.CostOf);
         using var progress = quiet ? null : new SweepProgress(output, status.Pending.Count, cost, interval);
         // One line per run is useful for a small sweep; a large one reports by progress lines only.

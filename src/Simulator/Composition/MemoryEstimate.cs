@@ -26,8 +26,9 @@ namespace SimByz.Simulator.Composition;
 /// <param name="DataBytes">The loaded data.</param>
 /// <param name="Parameters">d, the model's parameter count (0 when unknown).</param>
 /// <param name="ParameterBytes">All copies of the parameter vector, over the runs held at once.</param>
-/// <param name="RecordBytes">Payloads kept until the end (payload recording only), and trace records a replay holds.</param>
-public sealed record MemoryEstimate(long DataBytes, long Parameters, long ParameterBytes, long RecordBytes)
+/// <param name="RecordBytes">Records kept until the end: payload hashes (payload recording), a reproduction's evaluation points.</param>
+/// <param name="RecordsKept">What <paramref name="RecordBytes"/> holds, for the message.</param>
+public sealed record MemoryEstimate(long DataBytes, long Parameters, long ParameterBytes, long RecordBytes, string RecordsKept = "recorded payloads")
 {
     /// <summary>Copies of the parameter vector at the server of one run (model, update, momentum, the rule's scratch).</summary>
     public const int ServerCopies = 32;
@@ -38,6 +39,10 @@ public sealed record MemoryEstimate(long DataBytes, long Parameters, long Parame
     /// <summary>Bytes kept per recorded payload until the end of a run (its hash as text, set and list entries).</summary>
     public const int RecordBytesPerPayload = 200;
 
+    /// <summary>Bytes a reproduction keeps per evaluation point of each defence until it writes its files: the row (about 170 bytes)
+    /// and its metrics.csv line as text (about 200 UTF-16 characters), with room for the lists holding them.</summary>
+    public const int ReproductionBytesPerRow = 640;
+
     /// <summary>The sum of the parts (saturating: a sum past 2^63 bytes stays at the maximum).</summary>
     public long Total => Add(Add(DataBytes, ParameterBytes), RecordBytes);
 
@@ -46,8 +51,7 @@ public sealed record MemoryEstimate(long DataBytes, long Parameters, long Parame
     /// <param name="composition">Where its data source and model resolve.</param>
     /// <param name="trace">Whether the trace is written (streamed: it costs no memory per step).</param>
     /// <param name="payloads">Whether payloads are kept (payload recording).</param>
-    /// <param name="keptTraceBytes">Trace records held in memory besides (a replay's re-run, compared with the recorded trace at the end).</param>
-    public static MemoryEstimate Of(Scenario scenario, CompositionRoot composition, bool trace = true, bool payloads = false, long keptTraceBytes = 0)
+    public static MemoryEstimate Of(Scenario scenario, CompositionRoot composition, bool trace = true, bool payloads = false)
     {
         var shape = DataSourceCatalog.ShapeOf(scenario.Task.Data, composition.Catalogs.DataSources);
         long data = shape?.Bytes ?? 0;
@@ -58,21 +62,51 @@ public sealed record MemoryEstimate(long DataBytes, long Parameters, long Parame
         // the thread count, so all of them count.
         long parameterBytes = Mul(Mul(d, sizeof(float)), Mul(defences, ServerCopies + (long)WorkerCopies * n));
         // Only payload recording keeps something per message until the end (each distinct payload).
-        long records = Add(trace && payloads ? Mul(Mul(Mul(scenario.Budget.Steps, n), RecordBytesPerPayload), defences) : 0, Math.Max(0, keptTraceBytes));
+        long records = trace && payloads ? Mul(Mul(Mul(scenario.Budget.Steps, n), RecordBytesPerPayload), defences) : 0;
         return new MemoryEstimate(data, d, parameterBytes, records);
     }
 
-    /// <summary>Throws unless <see cref="Total"/> fits in <paramref name="limit"/>.</summary>
-    /// <exception cref="SimByzException">The estimate is above the limit; the message gives the parts.</exception>
-    public void EnsureWithin(MemoryLimit limit)
+    /// <summary>
+    /// Estimates a reproduction training <paramref name="scenarios"/> one after the other: the largest of them (data and
+    /// parameter copies, released before the next starts) plus every evaluation point of every defence of all of them,
+    /// which a reproduction keeps for its tables, figures and CSV files until it writes them
+    /// (<see cref="ReproductionBytesPerRow"/> each; a time budget's points are not known ahead and not counted).
+    /// </summary>
+    public static MemoryEstimate OfReproduction(IReadOnlyList<Scenario> scenarios, CompositionRoot composition)
     {
-        if (Total <= limit.Bytes) return;
+        ArgumentNullException.ThrowIfNull(scenarios);
+        MemoryEstimate? largest = null;
+        long rows = 0;
+        foreach (var s in scenarios)
+        {
+            var e = Of(s, composition, trace: false);
+            if (largest is null || e.Total > largest.Total) largest = e;
+            long points = s.Budget.Steps > 0 ? Add(s.Budget.Steps / Math.Max(1, s.Evaluation.Every), 2) : 0;
+            rows = Add(rows, Mul(Mul(points, Math.Max(1, s.Defences.Count)), ReproductionBytesPerRow));
+        }
+        return (largest ?? new MemoryEstimate(0, 0, 0, 0)) with { RecordBytes = rows, RecordsKept = "every evaluation point of every setting, for the tables, figures and CSV files" };
+    }
+
+    /// <summary>Throws unless <see cref="Total"/> (times <paramref name="atOnce"/>) fits in <paramref name="limit"/>.</summary>
+    /// <param name="limit">The limit.</param>
+    /// <param name="what">What the estimate is of, starting the message ("this run", "sweep run 12 (…)").</param>
+    /// <param name="atOnce">Runs like this one held at once (a sweep's runs computed in parallel).</param>
+    /// <param name="advice">What to do about it, ending the message (default: make the data, the model or the step budget smaller, or raise the limit).</param>
+    /// <exception cref="MemoryLimitException">The estimate is above the limit; the message gives the parts.</exception>
+    public void EnsureWithin(MemoryLimit limit, string what = "this run", int atOnce = 1, string? advice = null)
+    {
+        ArgumentNullException.ThrowIfNull(limit);
+        atOnce = Math.Max(1, atOnce);
+        long total = Mul(Total, atOnce);
+        if (total <= limit.Bytes) return;
         var parts = new List<string>();
         if (DataBytes > 0) parts.Add($"data {MemoryLimit.Format(DataBytes)}");
         if (ParameterBytes > 0) parts.Add($"{Parameters} model parameters in all their copies {MemoryLimit.Format(ParameterBytes)}");
-        if (RecordBytes > 0) parts.Add($"records kept until the end of the run (recorded payloads, a replay's trace) {MemoryLimit.Format(RecordBytes)}");
-        throw new SimByzException($"this run needs about {MemoryLimit.Format(Total)} of memory ({string.Join(", ", parts)}), more than the {MemoryLimit.Format(limit.Bytes)} of {limit.Source}: " +
-            (RecordBytes > 0 ? "make the data, the model or the step budget smaller, or raise the limit with --max-memory" : "make the data or the model smaller, or raise the limit with --max-memory"));
+        if (RecordBytes > 0) parts.Add($"records kept until the end of the run ({RecordsKept}) {MemoryLimit.Format(RecordBytes)}");
+        string together = atOnce > 1 ? $"; {atOnce} runs at once (--threads {atOnce}) about {MemoryLimit.Format(total)}" : "";
+        string fewer = atOnce > 1 && Total <= limit.Bytes ? "run fewer at once (--threads), " : "";
+        throw new MemoryLimitException($"{what} needs about {MemoryLimit.Format(Total)} of memory ({string.Join(", ", parts)}){together}, more than the {MemoryLimit.Format(limit.Bytes)} of {limit.Source}: " +
+            fewer + (advice ?? (RecordBytes > 0 ? "make the data, the model or the step budget smaller, or raise the limit with --max-memory" : "make the data or the model smaller, or raise the limit with --max-memory")));
     }
 
     private static long ParameterCount(string modelSpec, DataShape? shape, CompositionRoot composition)
@@ -94,4 +128,13 @@ public sealed record MemoryEstimate(long DataBytes, long Parameters, long Parame
     private static long Add(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
 
     private static long Mul(long a, long b) => a == 0 || b == 0 ? 0 : a > long.MaxValue / b ? long.MaxValue : a * b;
+}
+
+/// <summary>A run refused because its <see cref="MemoryEstimate"/> is above the memory limit.</summary>
+public sealed class MemoryLimitException : SimByzException
+{
+    public MemoryLimitException(string message)
+        : base(message)
+    {
+    }
 }

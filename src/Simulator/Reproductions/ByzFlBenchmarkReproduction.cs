@@ -88,6 +88,9 @@ internal sealed class ByzFlBenchmarkReproduction : IReproduction
         new JProperty("evaluation", new JObject(new JProperty("every", o.Quick ? 4 : 50), new JProperty("trainRows", o.Quick ? 200 : 2000)))),
         $"byzfl-benchmark {attackKey}");
 
+    public IReadOnlyList<Scenario> Scenarios(ReproductionOptions options)
+        => Seeds(options).SelectMany(seed => Attacks.Select(a => ScenarioFor(options, a.Key, a.Spec, seed))).ToList();
+
     public ReproductionOutput Run(ReproductionOptions options, Action<string>? progress = null, CancellationToken cancellation = default)
     {
         var seeds = Seeds(options);

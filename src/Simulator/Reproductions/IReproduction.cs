@@ -20,6 +20,10 @@ public interface IReproduction
     /// <summary>Whether it trains models (and so uses <see cref="ReproductionOptions.Model"/>).</summary>
     bool Trains { get; }
 
+    /// <summary>The scenarios it trains, for <paramref name="options"/> (none for reproductions that do not train): what
+    /// <c>simbyz reproduce</c> estimates the memory of before it starts.</summary>
+    IReadOnlyList<Scenarios.Scenario> Scenarios(ReproductionOptions options) => [];
+
     /// <summary>Runs the experiment. <paramref name="progress"/> receives short status lines.</summary>
     ReproductionOutput Run(ReproductionOptions options, Action<string>? progress = null, CancellationToken cancellation = default);
 }

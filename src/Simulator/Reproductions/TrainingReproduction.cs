@@ -53,6 +53,8 @@ internal sealed class TrainingReproduction : IReproduction
 
     public bool Trains => true;
 
+    public IReadOnlyList<Scenario> Scenarios(ReproductionOptions options) => _settings(options).Select(s => s.Scenario).ToList();
+
     public ReproductionOutput Run(ReproductionOptions options, Action<string>? progress = null, CancellationToken cancellation = default)
     {
         var settings = _settings(options);

@@ -130,6 +130,54 @@ public sealed class RunStore
         }
     }
 
+    /// <summary>
+    /// Removes the temporary files (<c>.KEY.HOST-PID-N.partial</c>) that writers on this machine left when they were killed
+    /// (SIGKILL, a power cut) between writing and renaming: those whose process is no longer running. Files of other
+    /// machines sharing the store, and of live processes, are left alone. Returns how many were removed.
+    /// </summary>
+    public int RemoveStaleTemporaries()
+    {
+        if (!System.IO.Directory.Exists(Directory)) return 0;
+        int removed = 0;
+        string host = Environment.MachineName;
+        foreach (string path in System.IO.Directory.EnumerateFiles(Directory, ".*.partial"))
+        {
+            string name = Path.GetFileName(path);
+            // .KEY.HOST-PID-N.partial, KEY being 32 hex digits.
+            const int keyEnd = 1 + 32;
+            if (name.Length <= keyEnd + 1 || name[keyEnd] != '.') continue;
+            string rest = name[(keyEnd + 1)..^".partial".Length];
+            int counter = rest.LastIndexOf('-');
+            int pidStart = counter > 0 ? rest.LastIndexOf('-', counter - 1) : -1;
+            if (pidStart < 0 || rest[..pidStart] != host) continue;
+            if (!int.TryParse(rest.AsSpan(pidStart + 1, counter - pidStart - 1), NumberStyles.None, CultureInfo.InvariantCulture, out int pid)) continue;
+            if (pid == Environment.ProcessId || IsRunning(pid)) continue;
+            try
+            {
+                File.Delete(path);
+                removed++;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Another cleaner got there first, or the folder is read-only: nothing to report.
+            }
+        }
+        return removed;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Unique to this process among the machines sharing a store: host name, process id, and a counter.</summary>
     private string TempSuffix => $"{Environment.MachineName}-{Environment.ProcessId}-{Interlocked.Increment(ref _saves)}";
 

@@ -1,5 +1,6 @@
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
+using SimByz.Simulator.Composition;
 using SimByz.Simulator.Scenarios;
 using SimByz.Simulator.Traces;
 
@@ -50,6 +51,7 @@ public sealed class SweepPlan
     private readonly int _seedCount;
     private readonly IReadOnlyList<SweepValue> _defenceValues;
     private readonly IReadOnlyList<SweepValue> _seedValues;
+    private MemoryBudget? _memory;
 
     private SweepPlan(SweepGrid grid, string version, string? device)
     {
@@ -193,10 +195,14 @@ public sealed class SweepPlan
     /// <param name="simbyzVersion">The SimByz version (part of each run key).</param>
     /// <param name="device">Torch device kind (cpu, cuda) when the model is a TorchSharp one, else null.</param>
     /// <param name="threads">Threads for building and keying (the plan does not depend on it).</param>
-    /// <exception cref="SimByzException">The first bad combination in grid order, naming the grid, the JSON path and the axis values.</exception>
-    public static SweepPlan Create(SweepGrid grid, string simbyzVersion, string? device = null, int threads = 0)
+    /// <param name="memory">When given, every template's run is estimated (<see cref="MemoryEstimate"/>, one defence, no trace: what a
+    /// sweep run holds) before its data is loaded, <see cref="MemoryBudget.RunsAtOnce"/> of them together, and the first in grid order
+    /// above <see cref="MemoryBudget.Limit"/> is refused.</param>
+    /// <exception cref="SimByzException">The first bad combination in grid order, naming the grid, the JSON path and the axis values;
+    /// or a run estimated above the memory limit.</exception>
+    public static SweepPlan Create(SweepGrid grid, string simbyzVersion, string? device = null, int threads = 0, MemoryBudget? memory = null)
     {
-        var plan = new SweepPlan(grid, simbyzVersion, device);
+        var plan = new SweepPlan(grid, simbyzVersion, device) { _memory = memory };
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
         var data = new SweepDataCache(grid.Composition.Catalogs.DataSources, 2 * options.MaxDegreeOfParallelism + 2);
         var errors = new SimByzException?[plan.TemplateCount];
@@ -327,13 +333,19 @@ public sealed class SweepPlan
         try
         {
             var scenario = ScenarioLoader.Parse(root, "scenario");
+            // Before the data is loaded: a run that cannot fit is refused without loading it.
+            if (_memory is { } memory)
+            {
+                MemoryEstimate.Of(scenario with { Defences = [scenario.Defences[0]] }, Grid.Composition, trace: false)
+                    .EnsureWithin(memory.Limit, $"sweep run {t * _inner} ({where}, defence = {point.Defence})", Math.Min(memory.RunsAtOnce, RunCount));
+            }
             // The builder checks every defence's and the attack's declared tolerance condition at this
             // template's n, q and protocol, so a condition that fails stops the sweep before any run.
             var setup = ScenarioBuilder.Build(scenario, Grid.Composition, data.Load);
             long cost = Math.Max(1, scenario.Budget.Steps) * scenario.Workers.Count * (long)Math.Max(1, setup.Model.ParameterCount);
             return (scenario, cost, setup.Model.SupportsParallelRuns);
         }
-        catch (SimByzException ex)
+        catch (SimByzException ex) when (ex is not MemoryLimitException)
         {
             throw new SimByzException($"{Grid.Source}: {GridPath(ex, c)} (in the run with {where})", ex);
         }
@@ -368,3 +380,7 @@ public sealed class SweepPlan
         return $"$.base: {path}: {ex.Detail}";
     }
 }
+
+/// <summary>What a sweep may plan to use: <paramref name="Limit"/> for <paramref name="RunsAtOnce"/> runs computed at once
+/// (the thread count, or 1 for runs of models that go one at a time).</summary>
+public sealed record MemoryBudget(MemoryLimit Limit, int RunsAtOnce);

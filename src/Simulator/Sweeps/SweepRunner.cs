@@ -14,13 +14,16 @@ namespace SimByz.Simulator.Sweeps;
 /// setup between its defences); results are placed by grid index, never by completion order, so nothing
 /// depends on the thread count or the order runs are taken in. Runs are taken seed by seed, each seed's
 /// runs setup by setup, so a setup and a data source are built once and released when their runs are
-/// built: memory does not grow with the number of runs.</para>
+/// built. Of each finished run only its summary is kept (<see cref="Summary"/>: the final evaluation point and the counts, what
+/// results.csv, summary.md and the figures use); every evaluation point is in the run's stored file. So memory grows by a few
+/// hundred bytes per run, whatever the runs' lengths, and holding the results of a sweep costs far less than its store on disk.</para>
 /// <para>Resumable: a finished run is stored atomically at once; cancelling (Ctrl-C) or a crash loses
 /// only the runs in flight, and a rerun recomputes exactly the runs without a trusted stored file.</para>
 /// </remarks>
 public static class SweepRunner
 {
-    /// <summary>What the store holds for <paramref name="indices"/> (default: every run) of <paramref name="plan"/>, read on up to <paramref name="threads"/> threads.</summary>
+    /// <summary>What the store holds for <paramref name="indices"/> (default: every run) of <paramref name="plan"/>, read on up to <paramref name="threads"/> threads;
+    /// the results are summaries (<see cref="Summary"/>).</summary>
     public static SweepStatus Inspect(SweepPlan plan, RunStore store, IReadOnlyList<int>? indices = null, int threads = 0)
     {
         indices ??= Enumerable.Range(0, plan.RunCount).ToArray();
@@ -31,7 +34,7 @@ public static class SweepRunner
         {
             int i = indices[k];
             var stored = store.TryLoad(plan.KeyOf(i), plan.Point(i).Defence);
-            results[i] = stored.Result;
+            results[i] = stored.Result is { } r ? Summary(r) : null;
             problems[k] = stored.Problem;
         });
         var pending = new List<int>();
@@ -48,9 +51,16 @@ public static class SweepRunner
         return new SweepStatus(results, pending, invalid, indices.Count);
     }
 
+    /// <summary>What a sweep keeps of a finished run: <paramref name="result"/> with its final evaluation point only.</summary>
+    public static RunResult Summary(RunResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return result.Rows.Count == 1 ? result : result with { Rows = [result.Final] };
+    }
+
     /// <summary>
     /// Computes and stores every pending run of <paramref name="status"/> on up to
-    /// <paramref name="threads"/> threads; returns the results by grid index (those of
+    /// <paramref name="threads"/> threads; returns the results by grid index, as summaries (<see cref="Summary"/>; those of
     /// <paramref name="status"/> and the computed ones).
     /// </summary>
     /// <param name="plan">The plan.</param>
@@ -107,7 +117,7 @@ public static class SweepRunner
                 }
                 var result = training.Run(cancellation: cancellation);
                 store.Save(run, plan, result);
-                results[index] = result;
+                results[index] = Summary(result);
                 if (finished is not null)
                 {
                     lock (callbackLock) finished(run, result);

@@ -20,11 +20,17 @@ namespace SimByz.Simulator.Traces;
 public static class CounterfactualReplay
 {
     /// <summary>Re-runs <paramref name="doc"/>'s scenario with <paramref name="aggregator"/> (null: the
-    /// recorded defences) and <paramref name="attack"/> (null: the recorded attack; "none" is read as "honest": Byzantine workers behave honestly).</summary>
-    /// <remarks>Names resolve in <paramref name="composition"/> (default: the built-ins on the managed backend).</remarks>
-    public static CounterfactualResult Run(TraceDocument doc, string? aggregator, string? attack, string simbyzVersion, int threads = 1, CancellationToken cancellation = default,
-        CompositionRoot? composition = null, Action<DefenceProgress>? progress = null)
+    /// recorded defences) and <paramref name="attack"/> (null: the recorded attack; "none" is read as "honest": Byzantine workers behave honestly),
+    /// writing the re-run's metrics.csv and trace.jsonl into <paramref name="output"/> as it goes (committed by the caller).</summary>
+    /// <remarks>Names resolve in <paramref name="composition"/> (default: the built-ins on the managed backend). Memory does not
+    /// depend on the size of either trace: the re-run streams its trace to <paramref name="output"/>, and both traces are
+    /// compared from their files one line at a time. The results keep a bounded sample of evaluation points
+    /// (<see cref="TracedExperiment.PlottedRows"/>, always the last); metrics.csv has them all.</remarks>
+    public static CounterfactualResult Run(TraceDocument doc, AtomicOutput output, string? aggregator, string? attack, string simbyzVersion, int threads = 1,
+        CancellationToken cancellation = default, CompositionRoot? composition = null, Action<DefenceProgress>? progress = null)
     {
+        ArgumentNullException.ThrowIfNull(doc);
+        ArgumentNullException.ThrowIfNull(output);
         var s = doc.Scenario;
         var scenario = s with
         {
@@ -32,25 +38,44 @@ public static class CounterfactualReplay
             Byzantine = attack is null ? s.Byzantine : s.Byzantine with { Attack = attack == "none" ? "honest" : attack },
         };
         var setup = ScenarioBuilder.Build(scenario, composition ?? CompositionRoot.Default);
-        var (results, trace) = TracedExperiment.Run(scenario, setup, simbyzVersion, trace: true, maxThreads: threads, progress: progress, cancellation: cancellation);
+        var results = TracedExperiment.RunInto(output, scenario, setup, simbyzVersion, trace: true, maxThreads: threads, progress: progress, cancellation: cancellation);
         var comparison = new List<ComparisonRow>();
         foreach (var section in doc.Sections)
         {
-            for (int i = section.LastLine; i >= section.FirstLine; i--)
+            string? lastEval = null;
+            int lastEvalIndex = -1, i = section.FirstLine;
+            foreach (string line in doc.ReadLines(section.FirstLine, section.LastLine))
             {
-                var rec = doc.Record(i);
-                if (rec.Value<string>("type") != "eval") continue;
-                comparison.Add(FromEval(section.Defence, rec));
-                break;
+                if (line.StartsWith(EvalPrefix, StringComparison.Ordinal))
+                {
+                    lastEval = line;
+                    lastEvalIndex = i;
+                }
+                i++;
             }
+            if (lastEval is not null) comparison.Add(FromEval(section.Defence, TraceDocument.ParseLine(doc.Source, lastEval, lastEvalIndex + 1)));
         }
         foreach (var r in results)
         {
             var f = r.Final;
             comparison.Add(new ComparisonRow(r.Defence, "counterfactual", f.Step, f.TimeNs, f.TestAccuracy, f.TestLoss, f.TrainLoss, f.Counts));
         }
-        var (compared, mismatch) = CompareArrivals(doc, trace!);
-        return new CounterfactualResult(scenario, results, trace!, comparison, compared, mismatch);
+        long compared;
+        string? mismatch;
+        using (var rerun = output.OpenText(TraceContent.FileName))
+        {
+            (compared, mismatch) = CompareArrivals(doc, ReadLines(rerun));
+        }
+        return new CounterfactualResult(scenario, results, comparison, compared, mismatch);
+    }
+
+    private const string EvalPrefix = "{\"type\":\"eval\"";
+    private const string ArrivePrefix = "{\"type\":\"arrive\"";
+    private const string RunPrefix = "{\"type\":\"run\"";
+
+    private static IEnumerable<string> ReadLines(TextReader reader)
+    {
+        while (reader.ReadLine() is { } line) yield return line;
     }
 
     private static ComparisonRow FromEval(string defence, JObject e) => new(defence, "recorded", e.Value<long>("step"), e.Value<long>("t"),
@@ -59,31 +84,27 @@ public static class CounterfactualReplay
     private static double Num(JToken? t) => t is null ? double.NaN
         : t.Type == JTokenType.String ? double.Parse(t.Value<string>()!, CultureInfo.InvariantCulture) : t.Value<double>();
 
-    private static (long Compared, string? Mismatch) CompareArrivals(TraceDocument doc, TraceContent rerun)
+    /// <summary>The arrivals of the recorded first defence against the re-run's first defence, in lockstep over the common prefix.</summary>
+    private static (long Compared, string? Mismatch) CompareArrivals(TraceDocument doc, IEnumerable<string> rerun)
     {
-        var recorded = new List<(long T, long Msg, long Worker)>();
         var first = doc.Sections[0];
-        for (int i = first.FirstLine; i <= first.LastLine; i++)
-        {
-            var rec = doc.Record(i);
-            if (rec.Value<string>("type") == "arrive") recorded.Add((rec.Value<long>("t"), rec.Value<long>("msg"), rec.Value<long>("worker")));
-        }
+        using var recorded = doc.ReadLines(first.FirstLine, first.LastLine).Where(l => l.StartsWith(ArrivePrefix, StringComparison.Ordinal)).GetEnumerator();
         long compared = 0;
-        int k = 0;
         int runs = 0;
-        foreach (string line in rerun.Lines)
+        foreach (string line in rerun)
         {
-            if (line.StartsWith("{\"type\":\"run\"", StringComparison.Ordinal) && ++runs > 1) break;
-            if (!line.StartsWith("{\"type\":\"arrive\"", StringComparison.Ordinal)) continue;
-            if (k >= recorded.Count) break;
+            if (line.StartsWith(RunPrefix, StringComparison.Ordinal) && ++runs > 1) break;
+            if (!line.StartsWith(ArrivePrefix, StringComparison.Ordinal)) continue;
+            if (!recorded.MoveNext()) break;
+            var r = TraceDocument.ParseLine(doc.Source, recorded.Current, 0);
+            var want = (T: r.Value<long>("t"), Msg: r.Value<long>("msg"), Worker: r.Value<long>("worker"));
             var rec = TraceDocument.ParseLine("re-run", line, 0);
-            var got = (rec.Value<long>("t"), rec.Value<long>("msg"), rec.Value<long>("worker"));
-            if (got != recorded[k])
+            var got = (T: rec.Value<long>("t"), Msg: rec.Value<long>("msg"), Worker: rec.Value<long>("worker"));
+            if (got != want)
             {
-                return (compared, $"arrival {k}: recorded message {recorded[k].Msg} from worker {recorded[k].Worker} at {recorded[k].T} ns, re-run message {got.Item2} from worker {got.Item3} at {got.Item1} ns");
+                return (compared, $"arrival {compared}: recorded message {want.Msg} from worker {want.Worker} at {want.T} ns, re-run message {got.Msg} from worker {got.Worker} at {got.T} ns");
             }
             compared++;
-            k++;
         }
         return (compared, null);
     }

@@ -33,17 +33,13 @@ public static class PerfettoExport
             Meta(w, pid, null, "process_name", $"defence {section.Index}: {section.Defence}");
             Meta(w, pid, 0, "thread_name", "server");
             for (int k = 0; k < workers; k++) Meta(w, pid, k + 1, "thread_name", $"worker {k}{(byz[k] ? " (Byzantine)" : "")}");
-            // Fates are decided after arrival: collect them first so arrival slices carry them.
-            var fates = new Dictionary<long, JObject>();
-            for (int i = section.FirstLine; i <= section.LastLine; i++)
-            {
-                var rec = doc.Record(i);
-                if (rec.Value<string>("type") == "resolve") fates[rec.Value<long>("msg")] = rec;
-            }
+            // Fates are decided after arrival: a second reader runs ahead to each arrival's resolve record. Both forget a
+            // message once it is written, so memory depends on the messages in flight, not on the trace's size.
+            using var fates = new FateLookahead(doc, section);
             var dispatches = new Dictionary<long, JObject>();
-            for (int i = section.FirstLine; i <= section.LastLine; i++)
+            foreach (var (i, rec) in doc.Records(section.FirstLine, section.LastLine))
             {
-                var rec = doc.Record(i);
+                fates.Passed(i);
                 long t = rec.Value<long>("t");
                 switch (rec.Value<string>("type"))
                 {
@@ -54,7 +50,7 @@ public static class PerfettoExport
                     {
                         long msg = rec.Value<long>("msg");
                         int tid = rec.Value<int>("worker") + 1;
-                        long start = dispatches.TryGetValue(msg, out var d) ? d.Value<long>("t") : t;
+                        long start = dispatches.Remove(msg, out var d) ? d.Value<long>("t") : t;
                         Event(w, "X", $"compute m{msg}", "compute", pid, tid, start, t - start, ("msg", msg), ("version", d?.Value<long>("version") ?? -1));
                         Flow(w, "s", pid, tid, t, FlowId(section.Index, msg));
                         break;
@@ -62,7 +58,7 @@ public static class PerfettoExport
                     case "arrive":
                     {
                         long msg = rec.Value<long>("msg");
-                        fates.TryGetValue(msg, out var fate);
+                        var fate = fates.Find(msg, i);
                         Flow(w, "f", pid, 0, t, FlowId(section.Index, msg));
                         Event(w, "X", $"arrive m{msg} w{rec.Value<long>("worker")}", "message", pid, 0, t, 0,
                             ("msg", msg), ("worker", rec.Value<long>("worker")), ("role", rec.Value<string>("role")),
@@ -81,6 +77,13 @@ public static class PerfettoExport
                         Event(w, "i", $"eval step {rec.Value<long>("step")}", "eval", pid, 0, t, null, ("testAccuracy", rec["testAccuracy"]), ("testLoss", rec["testLoss"]));
                         break;
                     case "crash":
+                    {
+                        // A crashed worker's dispatched messages are never computed.
+                        long worker = rec.Value<long>("worker");
+                        foreach (long msg in dispatches.Where(p => p.Value.Value<long>("worker") == worker).Select(p => p.Key).ToList()) dispatches.Remove(msg);
+                        Event(w, "i", "crash", "availability", pid, (int)worker + 1, t, null);
+                        break;
+                    }
                     case "recover":
                         Event(w, "i", rec.Value<string>("type")!, "availability", pid, rec.Value<int>("worker") + 1, t, null);
                         break;
@@ -89,6 +92,48 @@ public static class PerfettoExport
         }
         w.WriteEndArray();
         w.WriteEndObject();
+    }
+
+    /// <summary>The resolve records of a section, read ahead of the writer: a fate is kept from its resolve record until its
+    /// arrival is written, or until the writer passes the resolve record (a message dropped before it arrived).</summary>
+    private sealed class FateLookahead : IDisposable
+    {
+        private readonly IEnumerator<(int Index, JObject Record)> _ahead;
+        private readonly Dictionary<long, JObject> _fates = new();
+        private readonly Queue<(int Index, long Msg)> _order = new();
+        private bool _done;
+
+        public FateLookahead(TraceDocument doc, TraceSection section)
+        {
+            _ahead = doc.Records(section.FirstLine, section.LastLine).GetEnumerator();
+        }
+
+        /// <summary>The writer is at line <paramref name="index"/>: fates resolved before it whose arrival was not written are forgotten.</summary>
+        public void Passed(int index)
+        {
+            while (_order.Count > 0 && _order.Peek().Index < index) _fates.Remove(_order.Dequeue().Msg);
+        }
+
+        /// <summary>The resolve record of <paramref name="msg"/>, which arrived at line <paramref name="index"/> (null when it has none).</summary>
+        public JObject? Find(long msg, int index)
+        {
+            while (!_fates.ContainsKey(msg) && !_done)
+            {
+                if (!_ahead.MoveNext())
+                {
+                    _done = true;
+                    break;
+                }
+                var (i, rec) = _ahead.Current;
+                if (i <= index || rec.Value<string>("type") != "resolve") continue;
+                long id = rec.Value<long>("msg");
+                _fates[id] = rec;
+                _order.Enqueue((i, id));
+            }
+            return _fates.Remove(msg, out var fate) ? fate : null;
+        }
+
+        public void Dispose() => _ahead.Dispose();
     }
 
     private static long FlowId(int defence, long msg) => (defence + 1L) * 1_000_000_000L + msg;

@@ -17,16 +17,18 @@ public static class TraceComparison
     {
         ArgumentNullException.ThrowIfNull(recorded);
         ArgumentNullException.ThrowIfNull(rerun);
+        // Both sides are read one line at a time: memory does not depend on the traces' size.
         using var fresh = rerun.GetEnumerator();
+        using var old = recorded.ReadLines().GetEnumerator();
         for (int i = 0; ; i++)
         {
-            string? a = i < recorded.Lines.Count ? recorded.Lines[i] : null;
+            string? a = old.MoveNext() ? old.Current : null;
             string? b = fresh.MoveNext() ? fresh.Current : null;
             if (a is null && b is null) return null;
             if (a == b) continue;
             string? defence = DefenceAt(recorded, i);
             if (a is null) return new TraceDivergence(i + 1, defence, "(none)", "(record)", "end of trace", Describe(b!));
-            var expected = recorded.Record(i);
+            var expected = TraceDocument.ParseLine(recorded.Source, a, i + 1);
             string recordName = RecordName(expected);
             if (b is null) return new TraceDivergence(i + 1, defence, recordName, "(record)", recordName, "end of re-run");
             var got = TraceDocument.ParseLine("re-run", b, i + 1);

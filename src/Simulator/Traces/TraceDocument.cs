@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
@@ -10,15 +11,28 @@ namespace SimByz.Simulator.Traces;
 /// config hash), every line a JSON object with a known type, sections in defence order with
 /// consecutive record numbers and non-decreasing times, and the end record's counts and hash.
 /// </summary>
-/// <remarks>Every problem throws <see cref="SimByzException"/> naming the file, the line (1-based) and
+/// <remarks>
+/// <para>Every problem throws <see cref="SimByzException"/> naming the file, the line (1-based) and
 /// what is wrong — except a whole-trace hash mismatch, which only an edit of some line can cause and
-/// which is reported by <see cref="HashMatches"/> so a caller may locate the edited line by a re-run.</remarks>
+/// which is reported by <see cref="HashMatches"/> so a caller may locate the edited line by a re-run.</para>
+/// <para>Streamed: checking reads the file one line at a time and keeps the header, the scenario and one
+/// entry per defence section; the records are read again from the file when asked for
+/// (<see cref="ReadLines(int, int)"/>, <see cref="Records"/>), so memory does not depend on the trace's size
+/// (a line is at most <see cref="TraceLineReader.MaxLineBytes"/>). A file changed after it was checked is
+/// reported when it is read again.</para>
+/// </remarks>
 public sealed class TraceDocument
 {
-    private TraceDocument(string source, string[] lines, JObject header, Scenario scenario, IReadOnlyList<TraceSection> sections, bool hashMatches)
+    private readonly Func<Stream> _open;
+    private readonly long[] _sectionOffsets;
+
+    private TraceDocument(string source, Func<Stream> open, int lineCount, JObject header, Scenario scenario, IReadOnlyList<TraceSection> sections,
+        long[] sectionOffsets, bool hashMatches)
     {
         Source = source;
-        Lines = lines;
+        _open = open;
+        _sectionOffsets = sectionOffsets;
+        LineCount = lineCount;
         Header = header;
         Scenario = scenario;
         Sections = sections;
@@ -28,8 +42,8 @@ public sealed class TraceDocument
     /// <summary>Where the trace came from (its path).</summary>
     public string Source { get; }
 
-    /// <summary>Every line, without line ends (index 0 is line 1, the header).</summary>
-    public IReadOnlyList<string> Lines { get; }
+    /// <summary>The number of lines (header and end record included).</summary>
+    public int LineCount { get; }
 
     /// <summary>The header record.</summary>
     public JObject Header { get; }
@@ -51,41 +65,118 @@ public sealed class TraceDocument
     /// <summary>Whether the trace was recorded with the payload sidecar.</summary>
     public bool HasPayloads => Header.Value<bool?>("payloads") == true;
 
-    /// <summary>The record on 0-based line index <paramref name="index"/>, parsed (not cached: a large trace
-    /// would not fit in memory as objects).</summary>
-    public JObject Record(int index) => ParseLine(Source, Lines[index], index + 1);
+    /// <summary>Every line (without line ends), read from the file one at a time.</summary>
+    public IEnumerable<string> ReadLines() => ReadLines(0, LineCount - 1);
 
-    /// <summary>The largest trace file read (1 GiB): its text must fit in one .NET string.</summary>
-    public const long MaxBytes = 1L << 30;
-
-    /// <summary>Reads and checks <paramref name="path"/>.</summary>
-    public static TraceDocument Load(string path)
+    /// <summary>The lines of 0-based indices <paramref name="first"/> to <paramref name="last"/> (inclusive), read from
+    /// the file one at a time (from the nearest section start before <paramref name="first"/>).</summary>
+    public IEnumerable<string> ReadLines(int first, int last)
     {
-        if (!File.Exists(path) && !Directory.Exists(path)) throw new SimByzException($"trace '{path}': file not found");
-        // The whole text is held in memory (one string), so a trace is limited to what a string can hold.
-        byte[] bytes = StrictText.ReadBytes(path, "trace", MaxBytes);
-        string text;
+        ArgumentOutOfRangeException.ThrowIfNegative(first);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(last, LineCount);
+        if (last < first) yield break;
+        long offset = 0;
+        int line = 0;
+        for (int k = 0; k < Sections.Count; k++)
+        {
+            if (Sections[k].RunLine > first) break;
+            offset = _sectionOffsets[k];
+            line = Sections[k].RunLine;
+        }
+        using var reader = new TraceLineReader(Open(), $"trace '{Source}'", offset, line);
+        while (reader.LineIndex <= last)
+        {
+            int index = reader.LineIndex;
+            string text = reader.ReadLine(out _) ?? throw Changed();
+            if (index >= first) yield return text;
+        }
+    }
+
+    /// <summary>The records of 0-based line indices <paramref name="first"/> to <paramref name="last"/>, parsed one at a
+    /// time with their index (not kept: a large trace would not fit in memory as objects).</summary>
+    public IEnumerable<(int Index, JObject Record)> Records(int first, int last)
+    {
+        int i = first;
+        foreach (string line in ReadLines(first, last))
+        {
+            yield return (i, ParseLine(Source, line, i + 1));
+            i++;
+        }
+    }
+
+    private Stream Open()
+    {
         try
         {
-            text = new UTF8Encoding(false, true).GetString(bytes);
+            return _open();
         }
-        catch (DecoderFallbackException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new SimByzException($"trace '{path}': not UTF-8 text (is it a trace.jsonl file?)");
+            throw new SimByzException($"trace '{Source}' cannot be read again: {ex.Message}", ex);
         }
-        return Parse(text, path);
+    }
+
+    private SimByzException Changed() => new($"trace '{Source}' changed while it was being read (it was checked, then read again)");
+
+    /// <summary>Reads and checks <paramref name="path"/>, one line at a time.</summary>
+    public static TraceDocument Load(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path)) throw new SimByzException("trace: the path is empty");
+        if (Directory.Exists(path)) throw new SimByzException($"trace '{path}' is a folder, not a file");
+        if (!File.Exists(path)) throw new SimByzException($"trace '{path}': file not found");
+        FileStream First()
+        {
+            try
+            {
+                return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+            {
+                throw new SimByzException($"trace '{path}' cannot be read: {ex.Message}", ex);
+            }
+        }
+        var stream = First();
+        long length = stream.CanSeek ? stream.Length : -1;
+        var written = File.GetLastWriteTimeUtc(path);
+        Stream Again()
+        {
+            var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            if (length >= 0 && (s.Length != length || File.GetLastWriteTimeUtc(path) != written))
+            {
+                s.Dispose();
+                throw new IOException("it changed since it was checked");
+            }
+            return s;
+        }
+        try
+        {
+            return Check(stream, path, Again);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new SimByzException($"trace '{path}' cannot be read: {ex.Message}", ex);
+        }
     }
 
     /// <summary>Checks the trace text <paramref name="text"/> (from <paramref name="source"/>).</summary>
     public static TraceDocument Parse(string text, string source)
     {
-        if (text.Length == 0) throw new SimByzException($"trace '{source}' line 1: empty file, expected a header record");
-        string[] lines = text.Split('\n');
-        bool endsWithNewline = lines[^1].Length == 0;
-        if (endsWithNewline) lines = lines[..^1];
-        string Where(int line) => $"trace '{source}' line {line}";
+        ArgumentNullException.ThrowIfNull(text);
+        byte[] bytes = Encoding.UTF8.GetBytes(text);
+        return Check(new MemoryStream(bytes, writable: false), source, () => new MemoryStream(bytes, writable: false));
+    }
 
-        var header = ParseLine(source, lines[0], 1);
+    private static TraceDocument Check(Stream stream, string source, Func<Stream> open)
+    {
+        string Where(int line) => $"trace '{source}' line {line}";
+        using var reader = new TraceLineReader(stream, $"trace '{source}'");
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        string? first = reader.ReadLine(out bool endsWithNewline);
+        if (first is null) throw new SimByzException($"trace '{source}' line 1: empty file, expected a header record");
+        hash.AppendData(reader.LineBytes);
+        hash.AppendData("\n"u8);
+
+        var header = ParseLine(source, first, 1);
         if (TraceSchema.StringOf(header, "type") != "header") throw new SimByzException($"{Where(1)}: expected the header record, found type '{TraceSchema.StringOf(header, "type")}'");
         if (TraceSchema.StringOf(header, "format") != TraceContent.FormatName) throw new SimByzException($"{Where(1)}: format '{TraceSchema.StringOf(header, "format") ?? header["format"]?.ToString(Formatting.None)}' is not a SimByz trace (expected '{TraceContent.FormatName}')");
         var versionToken = header["version"];
@@ -124,24 +215,37 @@ public sealed class TraceDocument
         }
 
         var sections = new List<TraceSection>();
+        var sectionOffsets = new List<long>();
         int runIndex = -1, runLine = 0, firstLine = 0;
         long expectedN = 0, lastT = 0;
         int endLine = -1;
-        for (int i = 1; i < lines.Length; i++)
+        string? endText = null;
+        int lineCount = 1;
+        while (true)
         {
+            long offset = reader.Offset;
+            string? line = reader.ReadLine(out bool terminated);
+            if (line is null) break;
+            int i = lineCount++;
+            endsWithNewline = terminated;
             int lineNo = i + 1;
             JObject rec;
             try
             {
-                rec = ParseLine(source, lines[i], lineNo);
+                rec = ParseLine(source, line, lineNo);
             }
-            catch (SimByzException) when (i == lines.Length - 1 && !endsWithNewline)
+            catch (SimByzException) when (!terminated)
             {
                 throw new SimByzException($"{Where(lineNo)}: the trace is truncated: the last line is incomplete and there is no end record");
             }
             string? type = TraceSchema.StringOf(rec, "type");
             if (endLine >= 0) throw new SimByzException($"{Where(lineNo)}: record after the end record (line {endLine})");
             if (type is not null) TraceSchema.Check(rec, type, Where(lineNo), scenario.Workers.Count);
+            if (type != "end")
+            {
+                hash.AppendData(reader.LineBytes);
+                hash.AppendData("\n"u8);
+            }
             switch (type)
             {
                 case "run":
@@ -158,12 +262,14 @@ public sealed class TraceDocument
                     }
                     runLine = i;
                     firstLine = i + 1;
+                    sectionOffsets.Add(offset);
                     expectedN = 0;
                     lastT = 0;
                     break;
                 case "end":
                     if (runIndex >= 0) sections.Add(new TraceSection(runIndex, scenario.Defences[runIndex], runLine, firstLine, i - 1));
                     endLine = lineNo;
+                    endText = line;
                     break;
                 default:
                     if (type is null || !TraceContent.EventTypes.Contains(type)) throw new SimByzException($"{Where(lineNo)}: unknown record type '{type}'");
@@ -179,21 +285,21 @@ public sealed class TraceDocument
         }
         if (endLine < 0)
         {
-            throw new SimByzException($"{Where(lines.Length)}: the trace is truncated: it ends without the end record" +
+            throw new SimByzException($"{Where(lineCount)}: the trace is truncated: it ends without the end record" +
                 (endsWithNewline ? "" : " (the last line is incomplete)"));
         }
-        if (!endsWithNewline) throw new SimByzException($"{Where(lines.Length)}: the end record has no line end (truncated?)");
+        if (!endsWithNewline) throw new SimByzException($"{Where(lineCount)}: the end record has no line end (truncated?)");
         if (sections.Count != scenario.Defences.Count)
         {
             throw new SimByzException($"{Where(endLine)}: the trace has {sections.Count} run section(s), the scenario {scenario.Defences.Count} defence(s)");
         }
-        var end = ParseLine(source, lines[endLine - 1], endLine);
+        var end = ParseLine(source, endText!, endLine);
         if (end.Value<long>("records") != endLine - 1)
         {
             throw new SimByzException($"{Where(endLine)}: the end record counts {end["records"]} records, the trace has {endLine - 1}");
         }
-        var doc = new TraceDocument(source, lines, header, scenario, sections, TraceSchema.StringOf(end, "hash") == TraceContent.HashLines(lines, endLine - 1));
-        return doc;
+        bool matches = TraceSchema.StringOf(end, "hash") == Convert.ToHexStringLower(hash.GetHashAndReset());
+        return new TraceDocument(source, open, lineCount, header, scenario, sections, sectionOffsets.ToArray(), matches);
     }
 
     /// <summary>Throws unless the whole-trace hash matches (for callers that cannot locate an edit by re-running).</summary>
@@ -201,7 +307,7 @@ public sealed class TraceDocument
     {
         if (!HashMatches)
         {
-            throw new SimByzException($"trace '{Source}' line {Lines.Count}: the whole-trace hash does not match: some line was edited " +
+            throw new SimByzException($"trace '{Source}' line {LineCount}: the whole-trace hash does not match: some line was edited " +
                 "(`simbyz replay` locates the edited line)");
         }
     }

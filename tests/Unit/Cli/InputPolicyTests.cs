@@ -71,6 +71,29 @@ public class InputPolicyTests
         }
     }
 
+    /// <summary>A trace is read one line at a time, so its size is not limited; a line is (64 MiB): a file of gigabytes
+    /// without a line end (the "trace over 2 GB", here sparse) is one line and exit 2 after reading 64 MiB, and a
+    /// line that is not UTF-8 is named by its line and column.</summary>
+    [Fact]
+    public void Replay_TraceOfGigabytesWithoutALineEnd_OrNotUtf8_OneLineNamingTheLine()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "simbyz-policy-" + Path.GetRandomFileName());
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string huge = Path.Combine(dir, "huge.jsonl");
+            using (var f = new FileStream(huge, FileMode.CreateNew)) f.SetLength(3L << 30);
+            Assert.Equal($"trace '{huge}' line 1: longer than 67108864 bytes, longer than any trace record (is it a trace.jsonl file?)", OneLineError(["replay", huge]));
+            string bad = Path.Combine(dir, "bad.jsonl");
+            File.WriteAllBytes(bad, [.. "{\"type\":\"x"u8, 0xC3, 0x28, .. "\"}\n"u8]);
+            Assert.Equal($"trace '{bad}' line 1: not UTF-8 text: invalid byte 0xC3 at column 11 (is it a trace.jsonl file?)", OneLineError(["replay", bad]));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     [Fact]
     public void Run_ScenarioIsAFolder_SaysSo()
         => Assert.Equal($"scenario file '{Path.GetTempPath().TrimEnd('/')}' is a folder, not a file", OneLineError(["run", "--scenario", Path.GetTempPath().TrimEnd('/')]));

@@ -63,6 +63,25 @@ public class OutputOwnershipTests
     }
 
     [Fact]
+    public void Sweep_SigtermBeforeAnyRunFinished_Exits143WithNothingLeft()
+    {
+        using var tmp = new TempFolder();
+        // Two runs of several seconds each, one at a time: the signal comes while the first is computing.
+        File.WriteAllText(tmp.File("grid.json"), $$"""
+            { "name": "slow", "base": {{Newtonsoft.Json.JsonConvert.ToString(Path.Combine(RepoRoot, "traces", "golden-sync.scenario.json"))}},
+              "set": ["budget.steps=6000"], "axes": { "defences": ["mean"], "seeds": [1, 2] } }
+            """);
+        using var sweep = SimByzProcess.Start(tmp.Path, ["sweep", "grid.json", "--out", "s", "--threads", "1", "--quiet"]);
+        WaitFor(() => Directory.Exists(tmp.File("s/runs")), sweep);
+        Thread.Sleep(100);
+        sweep.Signal("TERM");
+        var done = sweep.Finish();
+        Assert.True(done.Code == 143, done.ToString() + done.Out);
+        Assert.Contains("cancelled: no output written", done.Out, StringComparison.Ordinal);
+        Assert.Equal(["grid.json"], Entries(tmp.Path));
+    }
+
+    [Fact]
     public void Run_SigtermAtAnyMoment_CompleteOutputOrNothing()
     {
         // Signals spread over the run, the writing of its files and its end: each outcome is all or nothing.
@@ -156,12 +175,49 @@ public class OutputOwnershipTests
         // Only recorded payloads stay in memory until the end of a run; everything else is streamed to disk.
         (code, _, err) = InProcess("run", "--out", tmp.File("m"), "--quiet", "--record-payloads", "--set", "budget.steps=1000000000000");
         Assert.Equal(2, code);
-        Assert.Contains("records kept until the end of the run (recorded payloads, a replay's trace)", err, StringComparison.Ordinal);
+        Assert.Contains("records kept until the end of the run (recorded payloads)", err, StringComparison.Ordinal);
 
         (code, _, err) = InProcess("run", "--out", tmp.File("m"), "--quiet", "--max-memory", "much");
         Assert.Equal(2, code);
         Assert.Equal("simbyz: error: --max-memory 'much' is not a size: expected a positive number with an optional unit, e.g. 8GB, 512MiB, 2000000000", err.Trim());
         Assert.Empty(Entries(tmp.Path));
+    }
+
+    /// <summary>
+    /// Replay and export read a trace one line at a time (README, Guarantees): a trace of tens of MB is replayed exactly,
+    /// counterfactually, through the recorded messages, and exported to Perfetto, each in a process whose managed heap is
+    /// capped (DOTNET_GCHeapHardLimit) at 16 MiB, less than half the trace's size. A replay that held the trace in memory
+    /// needs about ten times its size and dies with "Out of memory." under that cap.
+    /// </summary>
+    [Fact]
+    public void ReplayAndExport_TraceFarLargerThanTheHeapCap_StreamedWithinIt()
+    {
+        using var tmp = new TempFolder();
+        string scenario = Path.Combine(RepoRoot, "traces", "golden-sync.scenario.json");
+        var recorded = SimByzProcess.Start(tmp.Path, ["run", "--scenario", scenario, "--set", "defences=[\"mean\"]", "--set", "budget.steps=7000",
+            "--record-payloads", "--threads", "1", "--quiet", "--out", "big"]).Finish();
+        Assert.True(recorded.Code == 0, recorded.ToString());
+        const long heapCap = 16L << 20;
+        long traceBytes = new FileInfo(tmp.File("big/trace.jsonl")).Length;
+        Assert.True(traceBytes > 2 * heapCap, $"the trace is only {traceBytes} bytes: make the run longer");
+        var capped = new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x" + heapCap.ToString("X", System.Globalization.CultureInfo.InvariantCulture) };
+        string[][] commands =
+        [
+            ["replay", "big/trace.jsonl", "--out", "exact", "--threads", "1", "--quiet"],
+            ["replay", "big/trace.jsonl", "--aggregator", "median", "--out", "counterfactual", "--threads", "1", "--quiet"],
+            ["replay", "big/trace.jsonl", "--messages", "--aggregator", "median", "--out", "messages"],
+            ["export", "perfetto", "big/trace.jsonl", "-o", "trace.perfetto.json"],
+        ];
+        string[] expected = ["OK: ", "wrote counterfactual/comparison.csv", "wrote messages/messages.csv", "wrote " + tmp.File("trace.perfetto.json")];
+        for (int k = 0; k < commands.Length; k++)
+        {
+            var r = SimByzProcess.Start(tmp.Path, commands[k], capped).Finish();
+            Assert.True(r.Code == 0, $"{string.Join(' ', commands[k])} under a {heapCap >> 20} MiB heap with a {traceBytes >> 20} MiB trace: {r}");
+            Assert.Contains(expected[k], r.Out, StringComparison.Ordinal);
+        }
+        // The streamed outputs are whole: the exact replay's trace is the recorded one, byte for byte.
+        Assert.Equal(File.ReadAllBytes(tmp.File("big/trace.jsonl")), File.ReadAllBytes(tmp.File("exact/trace.jsonl")));
+        Assert.True(new FileInfo(tmp.File("counterfactual/trace.jsonl")).Length > 2 * heapCap);
     }
 
     [Theory]
@@ -250,7 +306,7 @@ public class OutputOwnershipTests
 
         public bool HasExited => _process.HasExited;
 
-        public static SimByzProcess Start(string workingDirectory, string[] args)
+        public static SimByzProcess Start(string workingDirectory, string[] args, IReadOnlyDictionary<string, string>? environment = null)
         {
             var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
             {
@@ -261,6 +317,7 @@ public class OutputOwnershipTests
             };
             info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "simbyz.dll"));
             foreach (string a in args) info.ArgumentList.Add(a);
+            foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
             return new SimByzProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start"));
         }
 

@@ -95,6 +95,86 @@ public class SweepCommandTests
     }
 
     [Fact]
+    public void Sweep_RunsEstimatedAboveTheMemoryLimit_RefusedWhilePlanning_Exit2_NothingWritten()
+    {
+        using var dir = new SweepFixtures.TempDir();
+        // 8.6 GB of data per run: refused before the data is loaded (planning would otherwise build it).
+        File.WriteAllText(dir.File("big.json"), SweepFixtures.Grid(SweepFixtures.SmallAxes).Replace("features=6,train=1200,test=200", "features=1000000,train=1070,test=1070", StringComparison.Ordinal));
+        string outDir = dir.File("out");
+        var (code, output, err) = Run("sweep", dir.File("big.json"), "--out", outDir, "--threads", "2", "--max-memory", "16GB");
+        Assert.Equal(2, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.StartsWith("simbyz: error: sweep run 0 (", err, StringComparison.Ordinal);
+        Assert.Contains("defence = mean) needs about 10.4 GB of memory (data 8.6 GB, 4000004 model parameters in all their copies 1.8 GB)", err, StringComparison.Ordinal);
+        Assert.Contains("; 2 runs at once (--threads 2) about 20.7 GB, ", err, StringComparison.Ordinal);
+        Assert.Contains("more than the 16 GB of --max-memory 16GB: run fewer at once (--threads)", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("runs:", output, StringComparison.Ordinal);
+        Assert.Equal(["big.json"], Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName));
+
+        // One run at a time fits under that limit; below a run's own need, fewer threads do not help and the message says so.
+        (code, _, err) = Run("sweep", dir.File("big.json"), "--out", outDir, "--threads", "1", "--max-memory", "8GB");
+        Assert.Equal(2, code);
+        Assert.Contains("more than the 8 GB of --max-memory 8GB: make the data or the model smaller", err, StringComparison.Ordinal);
+        (code, _, err) = Run("sweep", dir.File("big.json"), "--out", outDir, "--shard", "0/2", "--store", dir.File("store"), "--max-memory", "8GB");
+        Assert.Equal(2, code);
+        Assert.Contains("needs about 10.4 GB of memory", err, StringComparison.Ordinal);
+        Assert.Equal(["big.json"], Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Sweep_RunFailsOrStoreUnwritable_Exit2_NoOutputFolderOrEmptyStoreLeft()
+    {
+        using var dir = new SweepFixtures.TempDir();
+        // Zero delays with a time-only budget: every run's clock stalls, an error found only when a run runs (not at planning).
+        File.WriteAllText(dir.File("stall.json"), SweepFixtures.Grid(SweepFixtures.SmallAxes)
+            .Replace("\"budget.steps=4\"", "\"budget={\\\"steps\\\":0,\\\"time\\\":\\\"1s\\\"}\", \"workers.network=constant:t=0ms\"", StringComparison.Ordinal)
+            .Replace("\"axes\": {", "\"axes\": { \"delays\": [\"constant:t=0ms\"],", StringComparison.Ordinal));
+        var (code, output, err) = Run("sweep", dir.File("stall.json"), "--out", dir.File("out/sweep"), "--threads", "2");
+        Assert.True(code == 2, output + err);
+        Assert.Contains("simulated time stopped advancing", err, StringComparison.Ordinal);
+        Assert.Single(err.Trim().Split('\n'));
+        // Nothing of the sweep: no output folder, no empty store, no parent created for it, no lock or staging sibling.
+        Assert.Equal(["stall.json"], Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName));
+
+        // The same with a separate store folder (--store): the store created for the sweep goes too.
+        (code, _, err) = Run("sweep", dir.File("stall.json"), "--out", dir.File("out2"), "--store", dir.File("deep/store"), "--threads", "1");
+        Assert.Equal(2, code);
+        Assert.Equal(["stall.json"], Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName));
+        (code, _, err) = Run("sweep", dir.File("stall.json"), "--shard", "1/2", "--store", dir.File("deep/store"), "--threads", "1");
+        Assert.Equal(2, code);
+        Assert.Equal(["stall.json"], Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Sweep_StaleTemporaryOfAKilledWriter_RemovedByTheNextSweep_LiveOnesAndOtherMachinesKept()
+    {
+        using var dir = new SweepFixtures.TempDir();
+        File.WriteAllText(dir.File("grid.json"), SweepFixtures.Grid(SweepFixtures.SmallAxes));
+        string runs = dir.File("out/runs");
+        Directory.CreateDirectory(runs);
+        int dead = DeadProcessId();
+        string key = new string('a', 32);
+        string stale = Path.Combine(runs, $".{key}.{Environment.MachineName}-{dead}-1.partial");
+        string live = Path.Combine(runs, $".{key}.{Environment.MachineName}-{Environment.ProcessId}-1.partial");
+        string other = Path.Combine(runs, $".{key}.another-host-{dead}-1.partial");
+        foreach (string f in new[] { stale, live, other }) File.WriteAllText(f, "{ half a run");
+        var (code, _, err) = Run("sweep", dir.File("grid.json"), "--out", dir.File("out"), "--threads", "2", "--quiet");
+        Assert.True(code == 0, err);
+        Assert.False(File.Exists(stale));
+        Assert.True(File.Exists(other));
+        Assert.Equal(8, Directory.GetFiles(runs, "*.json").Length);
+    }
+
+    /// <summary>A process id no process has now.</summary>
+    private static int DeadProcessId()
+    {
+        for (int pid = 4_000_000; ; pid--)
+        {
+            if (!Directory.Exists("/proc/" + pid.ToString(System.Globalization.CultureInfo.InvariantCulture))) return pid;
+        }
+    }
+
+    [Fact]
     public void Sweep_MissingGridFile_Exit2()
     {
         var (code, _, err) = Run("sweep", "no/such/grid.json");

@@ -333,4 +333,50 @@ public sealed class ReproduceCommandTests
         }
         Assert.Contains("Reproductions (simbyz reproduce NAME", Run("list").Out, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Reproduce_EstimatedAboveTheMemoryLimit_RefusedBeforeAnythingStarts_NothingWritten()
+    {
+        string dir = TempDir();
+        var (code, output, err) = Run("reproduce", "zeno-sign-flip", "--quick", "--out", dir, "--max-memory", "20MB");
+        Assert.Equal(2, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.StartsWith("simbyz: error: reproduction zeno-sign-flip --quick needs about ", err, StringComparison.Ordinal);
+        Assert.Contains("every evaluation point of every setting", err, StringComparison.Ordinal);
+        Assert.Contains("more than the 20 MB of --max-memory 20MB: raise the limit with --max-memory", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("reproduce zeno-sign-flip", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir));
+
+        // all: every reproduction is estimated before the first one starts.
+        (code, output, err) = Run("reproduce", "all", "--out", dir, "--max-memory", "20MB");
+        Assert.Equal(2, code);
+        Assert.Contains("try --quick, or raise the limit with --max-memory", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("reproduce toy-median", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir));
+    }
+
+    /// <summary>
+    /// A reproduction keeps every evaluation point (it runs without the bounded sample of <see cref="SimByz.Simulator.Traces.TracedExperiment.PlottedRows"/>
+    /// that a streamed run keeps for its plot), so its CSV is complete however many points there are; the memory estimate counts them.
+    /// </summary>
+    [Fact]
+    public void TrainingReproduction_MorePointsThanAPlotKeeps_CsvHasEveryEvaluationPoint()
+    {
+        const int steps = SimByz.Simulator.Traces.TracedExperiment.PlottedRows + 200;
+        var scenario = SimByz.Simulator.Scenarios.ScenarioLoader.Load("default",
+        [
+            "task.data=gaussian-mixture:classes=3,features=4,train=120,test=20,separation=3", "task.validation=20", "workers.count=3",
+            "byzantine.count=0", "defences=[\"mean\"]", $"budget.steps={steps}", "evaluation.every=1", "evaluation.trainRows=20",
+        ]);
+        var reproduction = new TrainingReproduction("long", "every point", "a test", _ => [new TrainingSetting("a", "A", scenario)], _ => []);
+        var output = reproduction.Run(new ReproductionOptions(Quick: true));
+        string csv = Assert.Single(output.Files, f => f.Name == "long-a.csv").Text;
+        string[] lines = csv.TrimEnd('\n').Split('\n');
+        Assert.Equal(1 + steps + 1, lines.Length); // the header, then step 0 to step N
+        Assert.StartsWith("mean,", lines[^1], StringComparison.Ordinal);
+        Assert.Equal(steps.ToString(CultureInfo.InvariantCulture), lines[^1].Split(',')[2]);
+        Assert.Equal("1", lines[^2].Split(',')[2] == (steps - 1).ToString(CultureInfo.InvariantCulture) ? "1" : lines[^2]);
+        var estimate = SimByz.Simulator.Composition.MemoryEstimate.OfReproduction(reproduction.Scenarios(new ReproductionOptions(Quick: true)), SimByz.Simulator.Composition.CompositionRoot.Default);
+        Assert.Equal((steps + 2L) * SimByz.Simulator.Composition.MemoryEstimate.ReproductionBytesPerRow, estimate.RecordBytes);
+    }
 }

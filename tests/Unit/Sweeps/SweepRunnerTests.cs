@@ -87,7 +87,10 @@ public class SweepRunnerTests
         foreach (int i in new[] { 0, 7 })
         {
             var alone = new TrainingRun(SimByz.Simulator.Scenarios.ScenarioBuilder.Build(plan.Run(i).Scenario), plan.Run(i).Defence).Run();
-            Assert.Equal(alone.Rows, results[i]!.Rows);
+            // The sweep keeps the final evaluation point; the store has them all.
+            Assert.Equal([alone.Final], results[i]!.Rows);
+            Assert.Equal((alone.Defence, alone.Steps, alone.EndTime, alone.Events, alone.Messages, alone.StopReason),
+                (results[i]!.Defence, results[i]!.Steps, results[i]!.EndTime, results[i]!.Events, results[i]!.Messages, results[i]!.StopReason));
             // The stored copy reads back equal, bit for bit.
             Assert.Equal(alone.Rows, store.TryLoad(plan.Run(i)).Result!.Rows);
         }
@@ -146,5 +149,51 @@ public class SweepRunnerTests
         string md = SweepResults.Markdown(plan, results);
         Assert.Contains("| defence | `sign-flip:s=4` | `label-flip` |", md, StringComparison.Ordinal);
         Assert.Contains("| `median` |", md, StringComparison.Ordinal);
+    }
+}
+
+[CollectionDefinition(nameof(SweepMemoryTests), DisableParallelization = true)]
+public sealed class SweepMemoryCollection;
+
+/// <summary>A sweep's memory does not grow with its runs' lengths: of each finished run it keeps the summary (final evaluation point and
+/// counts), a few hundred bytes; the outputs are those of the full results, byte for byte. Alone in its collection: it measures the heap.</summary>
+[Collection(nameof(SweepMemoryTests))]
+public class SweepMemoryTests
+{
+    [Fact]
+    public void ExecuteAndInspect_TwoThousandRunsOfFortyOneEvaluations_KeepAFewHundredBytesPerRun_OutputsAsFromFullResults()
+    {
+        const int runs = 2000;
+        using var dir = new TempDir();
+        string grid = Grid("\"defences\": [\"mean\"], \"attacks\": [\"sign-flip:s=4\"], \"q\": [2], \"seeds\": [" + string.Join(", ", Enumerable.Range(1, runs)) + "]")
+            .Replace("\"budget.steps=4\", \"evaluation.every=2\"", "\"budget.steps=40\", \"evaluation.every=1\"", StringComparison.Ordinal)
+            .Replace("train=1200,test=200", "train=240,test=40", StringComparison.Ordinal)
+            .Replace("\"task.validation=200\"", "\"task.validation=40\"", StringComparison.Ordinal)
+            .Replace("\"evaluation.trainRows=200\"", "\"evaluation.trainRows=40\"", StringComparison.Ordinal);
+        var plan = SweepPlan.Create(Parse(grid), SweepFixtures.Version);
+        Assert.Equal(runs, plan.RunCount);
+        var store = new RunStore(Path.Combine(dir.Path, "runs"));
+
+        long before = GC.GetTotalMemory(forceFullCollection: true);
+        var computed = SweepRunner.Execute(plan, store, SweepRunner.Inspect(plan, store), 2);
+        long perComputedRun = (GC.GetTotalMemory(forceFullCollection: true) - before) / runs;
+        GC.KeepAlive(computed);
+
+        before = GC.GetTotalMemory(forceFullCollection: true);
+        var status = SweepRunner.Inspect(plan, store);
+        long perStoredRun = (GC.GetTotalMemory(forceFullCollection: true) - before) / runs;
+        Assert.Equal(runs, status.Cached);
+
+        // The full results, for comparison: 41 evaluation points each (about 7 KB per run in memory).
+        var full = Enumerable.Range(0, runs).Select(i => store.TryLoad(plan.Run(i)).Result).ToArray();
+        Assert.All(full, r => Assert.Equal(41, r!.Rows.Count));
+        Assert.All(status.Results, r => Assert.Single(r!.Rows));
+        Assert.All(computed, r => Assert.Single(r!.Rows));
+        Assert.True(perComputedRun < 1024, $"{perComputedRun} bytes kept per computed run");
+        Assert.True(perStoredRun < 1024, $"{perStoredRun} bytes kept per stored run");
+
+        Assert.Equal(SweepResults.Csv(plan, full), SweepResults.Csv(plan, computed));
+        Assert.Equal(SweepResults.Csv(plan, full), SweepResults.Csv(plan, status.Results));
+        Assert.Equal(SweepResults.Markdown(plan, full), SweepResults.Markdown(plan, status.Results));
     }
 }

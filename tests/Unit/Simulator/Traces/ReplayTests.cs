@@ -43,7 +43,9 @@ public class ReplayTests
         var trace = name == "golden-sync" ? TraceFixtures.Sync : TraceFixtures.Async;
         var doc = TraceDocument.Parse(trace.Text(), name);
         string rule = name == "golden-sync" ? "median" : "async-sgd";
-        var result = CounterfactualReplay.Run(doc, rule, null, "test");
+        using var tmp = TraceFixtures.Temp();
+        using var files = new SimByz.Simulator.Output.AtomicOutput(tmp.File("cf"));
+        var result = CounterfactualReplay.Run(doc, files, rule, null, "test");
         Assert.Null(result.TimingMismatch);
         Assert.True(result.ArrivalsCompared > 10, $"{result.ArrivalsCompared} arrivals compared");
         Assert.Equal(doc.Sections.Count + 1, result.Comparison.Count);
@@ -56,7 +58,9 @@ public class ReplayTests
     public void Counterfactual_AttackNone_ByzantineWorkersBehaveHonestly()
     {
         var doc = TraceDocument.Parse(TraceFixtures.Sync.Text(), "sync");
-        var result = CounterfactualReplay.Run(doc, "mean", "none", "test");
+        using var tmp = TraceFixtures.Temp();
+        using var files = new SimByz.Simulator.Output.AtomicOutput(tmp.File("cf"));
+        var result = CounterfactualReplay.Run(doc, files, "mean", "none", "test");
         Assert.Null(result.TimingMismatch);
         Assert.Equal("honest", result.Scenario.Byzantine.Attack);
         Assert.True(result.Comparison[^1].TestAccuracy > result.Comparison[0].TestAccuracy, "mean without the attack should beat mean under it");
@@ -70,8 +74,7 @@ public class ReplayTests
         var doc = TraceDocument.Load(Path.Combine(tmp.Path, TraceContent.FileName));
         var sidecar = PayloadSidecar.Load(tmp.Path);
         var rows = MessageReplay.Run(doc, sidecar, doc.Sections[0], "krum:f=2");
-        int aggregations = Enumerable.Range(doc.Sections[0].FirstLine, doc.Sections[0].LastLine - doc.Sections[0].FirstLine + 1)
-            .Count(i => doc.Record(i).Value<string>("type") == "aggregate");
+        int aggregations = doc.Records(doc.Sections[0].FirstLine, doc.Sections[0].LastLine).Count(r => r.Record.Value<string>("type") == "aggregate");
         Assert.Equal(aggregations, rows.Count);
         Assert.All(rows, r => Assert.Empty(r.ByzantineLetIn));   // sign-flip ×4 is far from the honest cluster
         Assert.All(rows, r => Assert.Equal(2, r.RecordedByzantineApplied)); // mean applied both
