@@ -5,6 +5,7 @@ using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using SimByz.Cli.Composition;
 using SimByz.Cli.Progress;
+using SimByz.Gpu.Composition;
 using SimByz.Simulator.Composition;
 using SimByz.Simulator.Output;
 using SimByz.Simulator.Scenarios;
@@ -32,8 +33,8 @@ internal static class ReplayCommand
         var messagesOption = new Option<bool>("--messages") { Description = "Feed the recorded payloads (needs --record-payloads) to --aggregator round by round, without re-training." };
         var fromOption = new Option<string?>("--from") { Description = "--messages: the recorded defence whose rounds are replayed (default: the first)." };
         var bufferOption = new Option<int>("--buffer") { Description = "--messages on async traces: messages per aggregation (default protocol.asyncBuffer, else the worker count)." };
-        var backendOption = new Option<string>("--backend") { Description = "--messages: cpu (managed rules) or torch (their tensor twins).", DefaultValueFactory = _ => "cpu" };
-        var deviceOption = new Option<string>("--device") { Description = "--backend torch: auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
+        var backendOption = new Option<string?>("--backend") { Description = "cpu (managed rules) or torch (their tensor twins). Default: the backend the trace was recorded on (--messages: cpu)." };
+        var deviceOption = new Option<string?>("--device") { Description = "Torch device: auto (CUDA when available), cpu or cuda. Default: the device kind the trace recorded, else auto." };
         var threadsOption = new Option<int>("--threads") { Description = "Defences re-run in parallel on this many threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var quietOption = new Option<bool>("--quiet") { Description = "No progress display (progress goes to stderr: bars on a terminal, else a line every 10 s)." };
         var pluginOption = CliComposition.PluginOption();
@@ -53,10 +54,17 @@ internal static class ReplayCommand
             int threads = Math.Max(1, parse.GetValue(threadsOption));
             string? aggregator = parse.GetValue(aggregatorOption);
             string? attack = parse.GetValue(attackOption);
-            string backend = parse.GetValue(backendOption) ?? "cpu";
+            // A trace of a run on torch (a TorchSharp model, or `run --backend torch`) records its device. A re-run goes
+            // where the recorded run went unless told otherwise: the same device kind, and the torch backend when the
+            // model is a managed one (then only the defences can have used torch).
+            string? recordedDevice = doc.Header.Value<string>("device");
+            string? recordedKind = RecordedDeviceKind(recordedDevice);
+            bool torchModel = TorchComponents.IsTorchModel(doc.Scenario.Task.Model.Split(':')[0].Trim());
+            string backend = parse.GetValue(backendOption)
+                ?? (recordedKind is not null && !torchModel && !parse.GetValue(messagesOption) ? "torch" : "cpu");
             if (backend is not ("cpu" or "torch")) throw new SimByzException($"--backend '{backend}' is unknown (allowed: cpu, torch)");
-            if (backend == "torch" && !parse.GetValue(messagesOption)) throw new SimByzException("--backend torch applies to --messages (re-runs use the managed, bit-reproducible backend)");
-            var composition = Compose(doc, parse.GetValue(pluginOption), parse.GetValue(deviceOption) ?? "auto", backend == "torch");
+            string deviceChoice = parse.GetValue(deviceOption) ?? recordedKind?["torch:".Length..] ?? "auto";
+            var composition = Compose(doc, parse.GetValue(pluginOption), deviceChoice, backend == "torch");
             // A run of a TorchSharp model (cnn, zeno-cnn, torch-mlp) re-runs on the chosen device.
             string? torchDevice = composition.TorchDeviceFor(doc.Scenario);
             if (torchDevice is not null) output.WriteLine($"backend: {torchDevice}");
@@ -74,7 +82,14 @@ internal static class ReplayCommand
                 .EnsureWithin(MemoryLimit.FromOption(parse.GetValue(maxMemoryOption)));
             var progress = ProgressDisplay.For(error, parse.GetValue(quietOption));
             if (aggregator is not null || attack is not null) return Counterfactual(doc, aggregator, attack, threads, outDir, output, composition.Root, progress);
-            return Exact(doc, threads, outDir, output, composition.Root, torchDevice, progress);
+            // The header records how the device was chosen ("requested", "auto; CUDA not available", the libtorch
+            // version); like the SimByz version, the re-run writes the recorded description when it runs on the same
+            // kind of device with the same libtorch, so that only behaviour is compared. Another device kind or
+            // libtorch diverges at the header's device field.
+            string? rerunDevice = torchDevice ?? composition.Root.Backend.Device;
+            if (rerunDevice is not null && DeviceIdentity(rerunDevice) == DeviceIdentity(recordedDevice)) rerunDevice = recordedDevice;
+            if (rerunDevice is not null && torchDevice is null) output.WriteLine($"backend: {composition.Root.Backend.Device}");
+            return Exact(doc, threads, outDir, output, composition.Root, rerunDevice, progress);
         });
         return command;
     }
@@ -101,6 +116,26 @@ internal static class ReplayCommand
         var withScenario = composition.WithScenarioPlugins(doc.Scenario with { Plugins = toLoad });
         PluginInfo.RequireSameBuilds(recorded, withScenario.Root.Plugins, $"trace '{doc.Source}'");
         return withScenario;
+    }
+
+    /// <summary>"torch:cpu" of a recorded device description such as "torch:cpu (requested; libtorch 2.10.0.0)".</summary>
+    private static string? RecordedDeviceKind(string? description)
+    {
+        if (description is null) return null;
+        int space = description.IndexOf(' ', StringComparison.Ordinal);
+        string kind = space < 0 ? description : description[..space];
+        return kind is "torch:cpu" or "torch:cuda" ? kind : null;
+    }
+
+    /// <summary>What a re-run must share with the recorded run to write its device description: the device kind and
+    /// the libtorch version ("torch:cpu|libtorch 2.10.0.0"); how the device was chosen does not count.</summary>
+    private static string? DeviceIdentity(string? description)
+    {
+        if (RecordedDeviceKind(description) is not { } kind) return null;
+        int at = description!.IndexOf("libtorch ", StringComparison.Ordinal);
+        if (at < 0) return kind;
+        int end = description.IndexOfAny([';', ')'], at);
+        return kind + "|" + (end < 0 ? description[at..] : description[at..end]);
     }
 
     private static int Exact(TraceDocument doc, int threads, string? outDir, TextWriter output, CompositionRoot composition, string? torchDevice, ProgressDisplay progress)

@@ -214,6 +214,41 @@ public class ReplayCommandTests
     }
 
     [Fact]
+    public void Replay_TorchModelRecordedWithDeviceCpu_DefaultDevice_ReplaysExactly()
+    {
+        // The header says how the device was chosen ("requested"); a replay without --device chose it "auto" and
+        // diverged at the header before the recorded device kind became the replay's default.
+        using var tmp = TraceFixtures.Temp();
+        string dir = tmp.File("torch-run");
+        var (code, _, err) = Cli("run", "--set", "task.model=torch-mlp:hidden=8", "--set", "task.data=\"gaussian-mixture:classes=3,features=4,train=800,test=100\"",
+            "--set", "budget.steps=3", "--set", "workers.count=4", "--set", "byzantine.count=1", "--set", "defences=[\"mean\"]", "--set", "task.validation=40",
+            "--out", dir, "--device", "cpu", "--quiet");
+        Assert.True(code == 0, err);
+        (code, var output, err) = Cli("replay", Path.Combine(dir, "trace.jsonl"));
+        Assert.True(code == 0, err + output);
+        Assert.Contains("OK:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Replay_RunOnTheTorchBackend_ReRunsOnIt_Exactly_AndOnCpuDivergesAtTheDevice()
+    {
+        using var tmp = TraceFixtures.Temp();
+        string dir = tmp.File("backend-torch");
+        var (code, _, err) = Cli("run", "--scenario", TraceFixtures.ScenarioPath("golden-sync"), "--set", "budget.steps=4", "--set", "defences=[\"median\",\"krum:f=2\"]",
+            "--backend", "torch", "--device", "cpu", "--out", dir, "--quiet");
+        Assert.True(code == 0, err);
+        string trace = Path.Combine(dir, "trace.jsonl");
+        (code, var output, err) = Cli("replay", trace);
+        Assert.True(code == 0, err + output);
+        Assert.Contains("backend: torch:cpu", output, StringComparison.Ordinal);
+        Assert.Contains("OK:", output, StringComparison.Ordinal);
+        // Asked for the managed backend, the re-run is another computation: it says so at the header's device.
+        (code, output, _) = Cli("replay", trace, "--backend", "cpu");
+        Assert.Equal(1, code);
+        Assert.Contains("field 'device'", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Replay_MessagesWithoutPayloads_Exit2()
     {
         using var tmp = TraceFixtures.Temp();
