@@ -23,6 +23,13 @@ namespace SimByz.Bench.Aggregation;
 /// <c>floor:sum-all-threads</c> at the same shape. The all-thread sum cuts the input into a fixed number
 /// of equal row-major slices (one per core), sums each on its own thread and adds the partial sums in
 /// slice order, so its result does not depend on scheduling.</para>
+/// <para>Two compute floors for the rules that need all pairwise distances (Krum, Multi-Krum, Bulyan,
+/// and the n×n part of MDA, MoNNA, NNM): <c>floor:fma-peak-pairs</c> issues n(n−1)/2·d float32 fused
+/// multiply-adds on register-resident accumulators over all cores (this machine's peak rate, no memory
+/// traffic), and <c>floor:gram-torch-mm</c> is <c>torch.mm</c> of the n×d tensor with its transpose (a
+/// best-case Gram matrix through libtorch's BLAS; it computes all n² products, twice the pairs). When the
+/// FMA floor exceeds a target times the read floor, that target cannot be met by any kernel that forms
+/// every pair's distance.</para>
 /// <para>The torch rows run on libtorch's default intra-op thread count (printed at setup, "torch
 /// threads: N"; on a 2-core machine 2). A twin's time includes the copy of the batch into a tensor and of the result
 /// back, as when the torch backend aggregates; <c>floor:torch-sum</c> sums a tensor made once at setup.
