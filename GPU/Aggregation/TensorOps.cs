@@ -20,11 +20,12 @@ internal static class TensorOps
     private const long CudaBlockElements = 1L << 26;
 
     /// <summary>
-    /// The CPU budget of the all-pairs difference blocks: 6 M words, i.e. 2 M differences per block (8 MB
-    /// of float32 differences, 8 MB of squares, 16 MB of float64 copy: each below glibc's largest mmap
-    /// threshold, 32 MB, so freed blocks are reused rather than mapped afresh).
+    /// The CPU budget of the pairwise-distance blocks: 4 M words at 2n words per column, i.e. at most
+    /// 2 M differences per torch call (8 MB of float32 differences, 8 MB of squares, 16 MB of float64
+    /// copy: each below glibc's largest mmap threshold, 32 MB, so freed blocks are reused rather than
+    /// mapped afresh).
     /// </summary>
-    private const long PairBlockElements = 6L << 20;
+    private const long PairBlockElements = 4L << 20;
 
     /// <summary>Σⱼ xᵢⱼ² per row, squares in float32, sum in float64 (n, float64).</summary>
     public static Tensor SquaredNorms(Tensor x)
@@ -58,26 +59,31 @@ internal static class TensorOps
 
     /// <summary>
     /// n×n float64 squared distances: differences and squares in float32, sums in float64 (as
-    /// DetVec.SquaredDistance); +∞ between a non-finite row and any row, 0 on the diagonal. All pairs of
-    /// a column block at once (an n×n×w difference tensor, as <c>torch.cdist</c> without its matrix-product
-    /// path), so the number of torch calls does not grow with n.
+    /// DetVec.SquaredDistance); +∞ between a non-finite row and any row, 0 on the diagonal.
     /// </summary>
     /// <remarks>
-    /// Not the Gram form ‖a‖² + ‖b‖² − 2a·b: a matrix product does not give a duplicated row exactly
-    /// distance 0, which turns the managed rules' exact ties into different selections.
+    /// Pairs i &lt; j only, each row against the rows after it, in column blocks as wide as the
+    /// <see cref="PairBlockElements"/> budget allows (few blocks: every torch call waits for libtorch's
+    /// threads). Not the Gram form ‖a‖² + ‖b‖² − 2a·b of <c>torch.cdist</c>: a matrix product does not give
+    /// a duplicated row exactly distance 0, which turns the managed rules' exact ties into different
+    /// selections.
     /// </remarks>
     public static Tensor SquaredDistances(Tensor x, Tensor finite)
     {
         long n = x.shape[0];
         var acc = zeros(n, n, dtype: ScalarType.Float64, device: x.device);
-        // Per column: n² differences (float32) and their float64 copy in the sum, 3n² words.
-        foreach (var (start, length) in Blocks(x, 3 * n * n, PairBlockElements))
+        // Per column: up to n−1 float32 differences (then squares) and their float64 copy in the sum.
+        foreach (var (start, length) in Blocks(x, 2 * n, PairBlockElements))
         {
             using var scope = NewDisposeScope();
             var block = x.narrow(1, start, length);
-            var diff = block.unsqueeze(1) - block.unsqueeze(0);
-            acc.add_(diff.square().sum(2, type: ScalarType.Float64));
+            for (long i = 0; i + 1 < n; i++)
+            {
+                var diff = block.narrow(0, i + 1, n - i - 1) - block[i].unsqueeze(0);
+                acc[i].narrow(0, i + 1, n - i - 1).add_(diff.square().sum(1, type: ScalarType.Float64));
+            }
         }
+        acc = acc + acc.t();
         var bad = finite.logical_not();
         var pairBad = bad.unsqueeze(0).logical_or(bad.unsqueeze(1));
         acc.masked_fill_(pairBad, double.PositiveInfinity);
