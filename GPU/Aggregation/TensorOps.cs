@@ -19,6 +19,14 @@ internal static class TensorOps
     private const long CpuBlockElements = 1L << 20;
     private const long CudaBlockElements = 1L << 26;
 
+    /// <summary>
+    /// The CPU budget of the pairwise-distance blocks: 4 M words at 2n words per column, i.e. at most
+    /// 2 M differences per torch call (8 MB of float32 differences, 8 MB of squares, 16 MB of float64
+    /// copy: each below glibc's largest mmap threshold, 32 MB, so freed blocks are reused rather than
+    /// mapped afresh).
+    /// </summary>
+    private const long PairBlockElements = 4L << 20;
+
     /// <summary>Σⱼ xᵢⱼ² per row, squares in float32, sum in float64 (n, float64).</summary>
     public static Tensor SquaredNorms(Tensor x)
     {
@@ -53,12 +61,19 @@ internal static class TensorOps
     /// n×n float64 squared distances: differences and squares in float32, sums in float64 (as
     /// DetVec.SquaredDistance); +∞ between a non-finite row and any row, 0 on the diagonal.
     /// </summary>
+    /// <remarks>
+    /// Pairs i &lt; j only, each row against the rows after it, in column blocks as wide as the
+    /// <see cref="PairBlockElements"/> budget allows (few blocks: every torch call waits for libtorch's
+    /// threads). Not the Gram form ‖a‖² + ‖b‖² − 2a·b of <c>torch.cdist</c>: a matrix product does not give
+    /// a duplicated row exactly distance 0, which turns the managed rules' exact ties into different
+    /// selections.
+    /// </remarks>
     public static Tensor SquaredDistances(Tensor x, Tensor finite)
     {
         long n = x.shape[0];
         var acc = zeros(n, n, dtype: ScalarType.Float64, device: x.device);
-        // Pairs i < j only (each row against the rows after it), then mirrored.
-        foreach (var (start, length) in Blocks(x, 2 * n))
+        // Per column: up to n−1 float32 differences (then squares) and their float64 copy in the sum.
+        foreach (var (start, length) in Blocks(x, 2 * n, PairBlockElements))
         {
             using var scope = NewDisposeScope();
             var block = x.narrow(1, start, length);
@@ -128,6 +143,41 @@ internal static class TensorOps
         return WeightedSum(x, tensor(w, device: device), count);
     }
 
+    /// <summary>
+    /// A per-column rule applied block by block: <paramref name="rule"/> maps an n×w column block of
+    /// <paramref name="x"/> to its w float32 results, which are written into one d-vector. Each block's
+    /// temporaries (sorts, float64 copies) are freed before the next, so they stay a few MB and the C
+    /// allocator reuses them instead of mapping fresh pages for every call (whole-input sorts cost more in
+    /// page faults than in sorting on this machine kind; docs/PERFORMANCE.md).
+    /// </summary>
+    public static Tensor ByColumnBlocks(Tensor x, Func<Tensor, Tensor> rule)
+    {
+        long n = x.shape[0];
+        var result = empty(x.shape[1], dtype: ScalarType.Float32, device: x.device);
+        // Per column: the sorted values (float32), their indices (int64) and a float64 copy, about 4n words.
+        foreach (var (start, length) in Blocks(x, 4 * n))
+        {
+            using var scope = NewDisposeScope();
+            result.narrow(0, start, length).copy_(rule(x.narrow(1, start, length)));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Copies <paramref name="values"/> into <paramref name="staging"/> (a CPU float32 tensor kept across
+    /// calls, replaced when the shape changes) and returns it: one memcpy into memory already mapped.
+    /// </summary>
+    public static Tensor IntoStaging(ref Tensor? staging, ReadOnlySpan<float> values, long rows, long columns)
+    {
+        if (staging is null || staging.shape[0] != rows || staging.shape[1] != columns)
+        {
+            staging?.Dispose();
+            staging = empty([rows, columns], ScalarType.Float32).DetachFromDisposeScope();
+        }
+        values.CopyTo(MemoryMarshal.Cast<byte, float>(staging.bytes));
+        return staging;
+    }
+
     /// <summary>A new CPU float32 tensor of the given shape holding <paramref name="values"/> (one memcpy).</summary>
     public static Tensor FromHost(ReadOnlySpan<float> values, long[] shape)
     {
@@ -150,10 +200,10 @@ internal static class TensorOps
     public static bool[] ToHostBool(Tensor t) => t.cpu().data<bool>().ToArray();
 
     /// <summary>Column blocks of <paramref name="x"/> such that a temporary of <paramref name="rowsPerColumn"/> values per column stays small.</summary>
-    private static IEnumerable<(long Start, long Length)> Blocks(Tensor x, long rowsPerColumn)
+    private static IEnumerable<(long Start, long Length)> Blocks(Tensor x, long rowsPerColumn, long cpuBudget = CpuBlockElements)
     {
         long d = x.shape[1];
-        long budget = x.device_type == DeviceType.CUDA ? CudaBlockElements : CpuBlockElements;
+        long budget = x.device_type == DeviceType.CUDA ? CudaBlockElements : cpuBudget;
         long width = Math.Clamp(budget / Math.Max(1, rowsPerColumn), 1, Math.Max(1, d));
         for (long start = 0; start < d; start += width) yield return (start, Math.Min(width, d - start));
     }

@@ -21,6 +21,7 @@ internal sealed class TorchAggregator : IAggregator
     private readonly ITensorRule _rule;
     private readonly TorchDevice _device;
     private AggregationDiagnostics? _inner;
+    private Tensor? _staging;
 
     public TorchAggregator(IReadOnlyList<ITensorPreAggregator> pre, ITensorRule rule, TorchDevice device)
     {
@@ -100,7 +101,9 @@ internal sealed class TorchAggregator : IAggregator
 
     private Tensor ToDevice(GradientBatch input)
     {
-        var host = TensorOps.FromHost(input.Data, [input.Count, input.Dimension]);
+        // The batch goes into a host tensor kept across calls: a fresh n×d tensor per call cost more in
+        // page faults than most rules' arithmetic (docs/PERFORMANCE.md, "Aggregation rules").
+        var host = TensorOps.IntoStaging(ref _staging, input.Data, input.Count, input.Dimension);
         return _device.IsCuda ? host.to(_device.Device) : host;
     }
 }

@@ -23,6 +23,13 @@ namespace SimByz.Bench.Aggregation;
 /// <c>floor:sum-all-threads</c> at the same shape. The all-thread sum cuts the input into a fixed number
 /// of equal row-major slices (one per core), sums each on its own thread and adds the partial sums in
 /// slice order, so its result does not depend on scheduling.</para>
+/// <para>Two compute floors for the rules that need all pairwise distances (Krum, Multi-Krum, Bulyan,
+/// and the n×n part of MDA, MoNNA, NNM): <c>floor:fma-peak-pairs</c> issues n(n−1)/2·d float32 fused
+/// multiply-adds on register-resident accumulators over all cores (this machine's peak rate, no memory
+/// traffic), and <c>floor:gram-torch-mm</c> is <c>torch.mm</c> of the n×d tensor with its transpose (a
+/// best-case Gram matrix through libtorch's BLAS; it computes all n² products, twice the pairs). When the
+/// FMA floor exceeds a target times the read floor, that target cannot be met by any kernel that forms
+/// every pair's distance.</para>
 /// <para>The torch rows run on libtorch's default intra-op thread count (printed at setup, "torch
 /// threads: N"; on a 2-core machine 2). A twin's time includes the copy of the batch into a tensor and of the result
 /// back, as when the torch backend aggregates; <c>floor:torch-sum</c> sums a tensor made once at setup.
@@ -84,6 +91,8 @@ public class AggregatorBenchmarks
         yield return "floor:sum-1-thread";
         yield return "floor:sum-all-threads";
         yield return "floor:torch-sum";
+        yield return "floor:fma-peak-pairs";
+        yield return "floor:gram-torch-mm";
         foreach (string rule in Rules)
         {
             yield return rule;
@@ -105,7 +114,7 @@ public class AggregatorBenchmarks
         _partials = new double[Environment.ProcessorCount];
         var build = new AggregatorBuildContext(Seed: 1, DeclaredByzantine: 4);
         _context = new AggregationContext { Model = new float[d], LearningRate = 0.1, Oracle = new CenteredQuadraticOracle(d) };
-        if (Case == "floor:torch-sum")
+        if (Case is "floor:torch-sum" or "floor:gram-torch-mm")
         {
             _ = TorchDevice.Cpu;
             _tensor = torch.tensor(_data, [n, d]);
@@ -141,6 +150,10 @@ public class AggregatorBenchmarks
                 return ParallelSum();
             case "floor:torch-sum":
                 using (var sum = torch.sum(_tensor!)) return sum.item<float>();
+            case "floor:gram-torch-mm":
+                using (var gram = torch.mm(_tensor!, _tensor!.t())) return gram[0, 0].item<float>();
+            case "floor:fma-peak-pairs":
+                return FmaPeak((long)_batch.Count * (_batch.Count - 1) / 2 * _batch.Dimension);
             default:
                 _rule!.Aggregate(_batch, _output, _context);
                 return _output[0];
@@ -160,6 +173,50 @@ public class AggregatorBenchmarks
         double s = 0;
         foreach (double partial in _partials) s += partial;
         return s;
+    }
+
+    /// <summary>
+    /// The compute floor of all pairwise distances: <paramref name="fmas"/> float32 fused multiply-adds
+    /// (n(n−1)/2·d, one per pair and coordinate, as in a Gram matrix x·xᵀ) at this machine's peak rate,
+    /// split evenly over all cores, on register-resident accumulators (no memory traffic at all). No
+    /// exact distance kernel can beat it; a difference-then-square kernel without fusion issues two
+    /// additions and a multiplication per pair and coordinate instead.
+    /// </summary>
+    private double FmaPeak(long fmas)
+    {
+        int parts = _partials.Length;
+        long perPart = fmas / parts;
+        Parallel.For(0, parts, p => _partials[p] = FmaLoop(perPart));
+        double s = 0;
+        foreach (double partial in _partials) s += partial;
+        return s;
+    }
+
+    private static double FmaLoop(long fmas)
+    {
+        // 12 independent accumulators hide the FMA latency on two pipes; each step is 12 vector FMAs.
+        int lanes = System.Runtime.Intrinsics.Vector256<float>.Count;
+        long steps = fmas / (12L * lanes);
+        var m = System.Runtime.Intrinsics.Vector256.Create(0.999999f);
+        var c = System.Runtime.Intrinsics.Vector256.Create(1e-7f);
+        System.Runtime.Intrinsics.Vector256<float> a0 = c, a1 = c, a2 = c, a3 = c, a4 = c, a5 = c, a6 = c, a7 = c, a8 = c, a9 = c, a10 = c, a11 = c;
+        for (long s = 0; s < steps; s++)
+        {
+            a0 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a0, m, c);
+            a1 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a1, m, c);
+            a2 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a2, m, c);
+            a3 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a3, m, c);
+            a4 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a4, m, c);
+            a5 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a5, m, c);
+            a6 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a6, m, c);
+            a7 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a7, m, c);
+            a8 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a8, m, c);
+            a9 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a9, m, c);
+            a10 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a10, m, c);
+            a11 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a11, m, c);
+        }
+        var t = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11));
+        return System.Runtime.Intrinsics.Vector256.Sum(t);
     }
 
     /// <summary>f(x) = ½‖x − 1‖²: a validation oracle that costs one pass over d (Zeno's scores).</summary>

@@ -12,7 +12,7 @@ internal sealed class TorchMedian : ITensorRule
 {
     public string Spec => "median";
 
-    public Tensor Aggregate(Tensor x, TensorCall call) => ColumnMedian(x);
+    public Tensor Aggregate(Tensor x, TensorCall call) => TensorOps.ByColumnBlocks(x, ColumnMedian);
 
     /// <summary>Per-column median of the non-NaN values, rounded to float32 (0 where none).</summary>
     internal static Tensor ColumnMedian(Tensor x)
@@ -44,6 +44,9 @@ internal sealed class TorchMedian : ITensorRule
     /// a non-finite median is returned as it is; 0 where m = 0. (MeaMed and Bulyan's second stage.)
     /// </summary>
     internal static Tensor MeanClosestToMedian(Tensor x, int keep)
+        => TensorOps.ByColumnBlocks(x, block => MeanClosestToMedianBlock(block, keep));
+
+    private static Tensor MeanClosestToMedianBlock(Tensor x, int keep)
     {
         long n = x.shape[0];
         var (sorted, _) = x.sort(0);

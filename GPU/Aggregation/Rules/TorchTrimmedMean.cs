@@ -21,6 +21,12 @@ internal sealed class TorchTrimmedMean(int b) : ITensorRule
     {
         int n = (int)x.shape[0];
         if (n <= 2 * b) throw RuleParameters.Tolerance(Spec, n, "n > 2b");
+        return TensorOps.ByColumnBlocks(x, Block);
+    }
+
+    private Tensor Block(Tensor x)
+    {
+        int n = (int)x.shape[0];
         var (sorted, _) = x.sort(0);
         var count = x.isnan().logical_not().sum(0, type: ScalarType.Int64);
         var trim = (count - 1).clamp(min: 0).div(2, rounding_mode: RoundingMode.floor).clamp(max: b).unsqueeze(0);

@@ -106,18 +106,30 @@ internal sealed class PairwiseDistances : IChunkJob
         {
             int len = Math.Min(Blocking.SubBlock, end - s);
             for (int i = 0; i < n; i++) slot[i] += LaneKernels.SquaredNorm(data.Slice(i * d + s, len));
-            int p = n;
-            for (int i = 0; i < n; i++)
+            // Pair (i, j), i < j, sits at n + i·n − i(i+1)/2 + (j − i − 1). Rows i and i+1 go together
+            // against four rows j … j+3 at a time (each pair's sum exactly as SquaredDistance).
+            int i0 = 0;
+            for (; i0 + 1 < n; i0 += 2)
             {
-                var a = data.Slice(i * d + s, len);
-                ref float ra = ref MemoryMarshal.GetReference(a);
-                int j = i + 1;
+                int p0 = n + i0 * n - i0 * (i0 + 1) / 2 - i0 - 1;
+                int p1 = n + (i0 + 1) * n - (i0 + 1) * (i0 + 2) / 2 - i0 - 2;
+                var a0 = data.Slice(i0 * d + s, len);
+                var a1 = data.Slice((i0 + 1) * d + s, len);
+                slot[p0 + i0 + 1] += LaneKernels.SquaredDistance(a0, a1);
+                int j = i0 + 2;
                 // Rows j … j+3 < n, values s … s+len−1 < d: every read lies inside the batch.
-                for (; j + 4 <= n; j += 4, p += 4)
+                for (; j + 4 <= n; j += 4)
                 {
-                    LaneKernels.SquaredDistance4(ref ra, ref Unsafe.Add(ref r0, (nint)j * d + s), d, len, ref slot[p]);
+                    LaneKernels.SquaredDistance2x4(
+                        ref MemoryMarshal.GetReference(a0), ref MemoryMarshal.GetReference(a1),
+                        ref Unsafe.Add(ref r0, (nint)j * d + s), d, len, ref slot[p0 + j], ref slot[p1 + j]);
                 }
-                for (; j < n; j++) slot[p++] += LaneKernels.SquaredDistance(a, data.Slice(j * d + s, len));
+                for (; j < n; j++)
+                {
+                    var b = data.Slice(j * d + s, len);
+                    slot[p0 + j] += LaneKernels.SquaredDistance(a0, b);
+                    slot[p1 + j] += LaneKernels.SquaredDistance(a1, b);
+                }
             }
         }
     }

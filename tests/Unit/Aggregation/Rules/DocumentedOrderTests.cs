@@ -45,6 +45,53 @@ public class DocumentedOrderTests
         for (int k = 0; k < 4; k++) Assert.Equal(ScalarSquaredDistance(rows[0], rows[k + 1]), four[k]);
     }
 
+    [Theory]
+    [InlineData(128, 1.0)]
+    [InlineData(77, 1e-20)]
+    [InlineData(13, 1e30)]
+    public void LaneKernels_SquaredDistance2x4_IsTheDocumentedScalarOrderForEveryPair(int length, double scale)
+    {
+        // Rows 0 and 1 against rows 2..5 (strided as in a batch); rows 2.. mix magnitudes so that the
+        // subtractions round (and at 1e30 the squares overflow to +∞), where a fused subtraction that
+        // were not exact would show.
+        var rows = Normal(6, length, (ulong)length + 7);
+        for (int i = 0; i < 6; i++)
+        {
+            for (int t = 0; t < length; t++) rows[i][t] = (float)(rows[i][t] * (i % 2 == 0 ? scale : 1.0 / 3.0 + t));
+        }
+        var strided = rows.Skip(2).SelectMany(r => r).ToArray();
+        var first = new double[4];
+        var second = new double[4];
+        LaneKernels.SquaredDistance2x4(ref rows[0][0], ref rows[1][0], ref strided[0], length, length, ref first[0], ref second[0]);
+        for (int k = 0; k < 4; k++)
+        {
+            Assert.Equal(ScalarSquaredDistance(rows[0], rows[k + 2]), first[k]);
+            Assert.Equal(ScalarSquaredDistance(rows[1], rows[k + 2]), second[k]);
+        }
+    }
+
+    [Theory]
+    [InlineData(9)]
+    [InlineData(12)]
+    public void PairwiseDistances_EveryPairIsTheScalarOrder_WhateverTheTiling(int n)
+    {
+        // n = 9 and 12: the 2×4 tiles, their single-row remainders and the odd last row all occur.
+        int d = Blocking.SubBlock + 45;
+        var rows = Normal(n, d, (ulong)n);
+        var distances = new PairwiseDistances();
+        distances.Compute(SimByz.Aggregation.GradientBatch.FromRows(rows));
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = i + 1; j < n; j++)
+            {
+                double expected = ScalarSquaredDistance(rows[i][..Blocking.SubBlock], rows[j][..Blocking.SubBlock])
+                    + ScalarSquaredDistance(rows[i][Blocking.SubBlock..], rows[j][Blocking.SubBlock..]);
+                Assert.Equal(expected, distances[i, j]);
+                Assert.Equal(expected, distances[j, i]);
+            }
+        }
+    }
+
     [Fact]
     public void PairwiseDistances_SumsSubBlocksThenChunksInOrder()
     {
