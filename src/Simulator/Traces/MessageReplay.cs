@@ -68,7 +68,7 @@ public static class MessageReplay
         }
         if (async)
         {
-            int m = buffer > 0 ? buffer : scenario.Protocol.AsyncBuffer > 0 ? scenario.Protocol.AsyncBuffer : scenario.Workers.Count;
+            int m = buffer > 0 ? buffer : scenario.Protocol.AsyncBuffer > 0 ? scenario.Protocol.AsyncBuffer : scenario.Federation?.PerRound ?? scenario.Workers.Count;
             var current = new List<long>();
             foreach (var (id, time) in arrivals)
             {

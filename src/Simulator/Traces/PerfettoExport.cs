@@ -25,8 +25,10 @@ public static class PerfettoExport
         w.WriteValue("ms");
         w.WritePropertyName("traceEvents");
         w.WriteStartArray();
-        int workers = doc.Scenario.Workers.Count;
-        bool[] byz = doc.Scenario.ResolveByzantine();
+        // A federated run names only the clients that took part (as they first appear), never all N.
+        bool federated = doc.Scenario.Federation is not null;
+        int workers = federated ? 0 : doc.Scenario.Workers.Count;
+        bool[] byz = federated ? [] : doc.Scenario.ResolveByzantine();
         foreach (var section in doc.Sections)
         {
             int pid = section.Index + 1;
@@ -41,6 +43,7 @@ public static class PerfettoExport
                 if (rec.Value<string>("type") == "resolve") fates[rec.Value<long>("msg")] = rec;
             }
             var dispatches = new Dictionary<long, JObject>();
+            var named = new HashSet<long>();
             for (int i = section.FirstLine; i <= section.LastLine; i++)
             {
                 var rec = doc.Record(i);
@@ -49,6 +52,11 @@ public static class PerfettoExport
                 {
                     case "dispatch":
                         dispatches[rec.Value<long>("msg")] = rec;
+                        if (federated && named.Add(rec.Value<long>("worker")))
+                        {
+                            long client = rec.Value<long>("worker");
+                            Meta(w, pid, (int)client + 1, "thread_name", $"client {client}{(rec.Value<string>("role") == "byzantine" ? " (Byzantine)" : "")}");
+                        }
                         break;
                     case "compute":
                     {

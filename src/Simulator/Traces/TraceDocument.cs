@@ -141,7 +141,7 @@ public sealed class TraceDocument
             }
             string? type = TraceSchema.StringOf(rec, "type");
             if (endLine >= 0) throw new SimByzException($"{Where(lineNo)}: record after the end record (line {endLine})");
-            if (type is not null) TraceSchema.Check(rec, type, Where(lineNo), scenario.Workers.Count);
+            if (type is not null) TraceSchema.Check(rec, type, Where(lineNo), scenario.Federation?.Clients ?? scenario.Workers.Count);
             switch (type)
             {
                 case "run":
