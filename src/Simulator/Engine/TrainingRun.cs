@@ -141,6 +141,9 @@ public sealed class TrainingRun
 
     public SimTime Now => _sim.Now;
 
+    /// <summary>Federated: the client model instances made so far (the most clients active at once); 0 in a classic run.</summary>
+    internal int ClientModelsMade => _fleet.Federated?.ModelsMade ?? 0;
+
     public long EventsProcessed => _sim.EventsProcessed;
 
     /// <summary>Runs to the budget; <paramref name="progress"/> gets the step count after each step.</summary>
