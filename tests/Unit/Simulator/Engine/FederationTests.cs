@@ -331,6 +331,20 @@ public class FederationTests
     }
 
     [Fact]
+    public void DocumentedExample_LoadsItsTraceBesideIt_AndRuns()
+    {
+        string root = SimByz.Tests.Unit.Sweeps.SweepFixtures.RepoRoot;
+        string file = Path.Combine(root, "docs", "scenarios", "federated-availability.json");
+        var s = ScenarioLoader.Load(file, ["budget.steps=20"]);
+        Assert.Equal(Path.Combine(root, "docs", "scenarios", "federated-clients.csv"), s.Federation!.TraceFile);
+        Assert.Equal(200, s.Federation.ByzantineClients);
+        var setup = ScenarioBuilder.Build(s);
+        var results = SimByz.Simulator.Output.ExperimentRunner.RunAll(s, setup);
+        Assert.All(results, r => Assert.Equal(20, r.Steps));
+        Assert.All(results, r => Assert.True(r.Final.ByzantineApplied + r.Final.ByzantineRejected > 0));
+    }
+
+    [Fact]
     public void Loader_FederationRejectsWhatCannotApplyToClients()
     {
         const string fed = "federation={\"clients\":100,\"perRound\":5}";
