@@ -119,7 +119,8 @@ public static class ScenarioBuilder
             Byzantine = population is null ? byzantine : [],
             Federation = population,
             Plugins = root.Plugins,
-            Defences = new DefenceResolver(catalogs.Aggregators, root.Backend, s.Protocol, s.Seed, workerCount, q),
+            Defences = new DefenceResolver(catalogs.Aggregators, root.Backend, s.Protocol, s.Seed, workerCount, q,
+                population is null ? "workers.count" : "federation.perRound"),
             // Federated clients all use the default models (overrides are rejected with federation).
             ComputeDelay = population is null ? i => compute[i].Build() : _ => defaultCompute.Build(),
             NetworkDelay = population is null ? i => network[i].Build() : _ => defaultNetwork.Build(),

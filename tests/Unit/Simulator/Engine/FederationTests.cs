@@ -352,6 +352,9 @@ public class FederationTests
         Assert.Contains("$.workers.availability", Assert.Throws<SimByzException>(() => Fed(fed, "workers.availability=[{\"worker\":1,\"crash\":\"1s\"}]")).Message, StringComparison.Ordinal);
         Assert.Contains("$.task.partition", Assert.Throws<SimByzException>(() => Fed(fed, "task.partition=dirichlet:alpha=0.5")).Message, StringComparison.Ordinal);
         Assert.Contains("$.protocol.k", Assert.Throws<SimByzException>(() => Fed(fed, "protocol.wait=first-k", "protocol.k=6")).Message, StringComparison.Ordinal);
+        // A rule whose tolerance fails at m names the field that sets m.
+        var krum = Assert.Throws<SimByzException>(() => ScenarioBuilder.Build(Fed("federation={\"clients\":100,\"perRound\":5,\"byzantine\":40}", "defences=[\"krum:f=2\"]")));
+        Assert.Contains("with federation.perRound = 7 it holds", krum.Message, StringComparison.Ordinal);
         // byzantine.count no longer decides anything: a warning says so.
         var s = Fed(fed, "byzantine.count=3");
         Assert.Contains(ScenarioWarnings.Check(s, ScenarioBuilder.Build(s)), w => w.StartsWith("byzantine.count 3 has no effect with federation", StringComparison.Ordinal));
