@@ -78,7 +78,8 @@ internal static class RunCommand
     private static void EnsureTraceFitsOnDisk(Scenario scenario, string? outDir)
     {
         if (scenario.Budget.Steps <= 0) return;
-        long messages = Saturating(Saturating(scenario.Budget.Steps, Math.Max(1, scenario.Workers.Count)), Math.Max(1, scenario.Defences.Count));
+        int senders = scenario.Federation?.PerRound ?? scenario.Workers.Count;
+        long messages = Saturating(Saturating(scenario.Budget.Steps, Math.Max(1, senders)), Math.Max(1, scenario.Defences.Count));
         long bytes = Saturating(messages, TraceBytesPerMessage);
         string? dir = Path.GetFullPath(outDir is { Length: > 0 } ? outDir : "runs");
         while (dir is not null && !Directory.Exists(dir)) dir = Path.GetDirectoryName(dir);
@@ -93,7 +94,7 @@ internal static class RunCommand
             return;
         }
         if (bytes <= free) return;
-        throw new SimByzException($"this run's trace would take about {MemoryLimit.Format(bytes)} of disk ({scenario.Budget.Steps} steps × {scenario.Workers.Count} workers × " +
+        throw new SimByzException($"this run's trace would take about {MemoryLimit.Format(bytes)} of disk ({scenario.Budget.Steps} steps × {senders} workers × " +
             $"{scenario.Defences.Count} defences, about {TraceBytesPerMessage} bytes per message), more than the {MemoryLimit.Format(free)} free at '{dir}': take fewer steps, or run with --no-trace");
     }
 
@@ -131,7 +132,10 @@ internal static class RunCommand
         bool overridden = provenance is { Overrides.Count: > 0 };
         if (scenario.Description.Length > 0 && !overridden) console.MarkupLine($"[grey]{Markup.Escape(scenario.Description)}[/]");
         if (torchDevice is not null) console.MarkupLine($"backend: {Markup.Escape(torchDevice)}");
-        console.MarkupLine($"{scenario.Workers.Count} workers ({setup.ByzantineCount} Byzantine: {Markup.Escape(ScenarioText.Attack(scenario))}), " +
+        string who = scenario.Federation is { } fed
+            ? $"{fed.Clients} clients, {fed.PerRound} per round{(fed.TraceFile is null ? "" : " from an availability trace")} ({fed.ByzantineClients} Byzantine: {Markup.Escape(ScenarioText.Attack(scenario))})"
+            : $"{scenario.Workers.Count} workers ({setup.ByzantineCount} Byzantine: {Markup.Escape(ScenarioText.Attack(scenario))})";
+        console.MarkupLine($"{who}, " +
             $"{Markup.Escape(ScenarioText.Protocol(scenario))}, model {Markup.Escape(scenario.Task.Model)} (d = {setup.Model.ParameterCount}), {Markup.Escape(ScenarioText.Budget(scenario))}");
         if (overridden) console.MarkupLine($"[grey]overrides: {Markup.Escape(string.Join(", ", provenance!.Overrides))}[/]");
         var warnings = ScenarioWarnings.Check(scenario, setup);

@@ -16,4 +16,13 @@ public static class StreamPurpose
     public const string PreAggregation = "aggregation.pre";
     public const string AttackTiming = "attack.timing";
     public const string WorkerAugmentation = "worker.augment";
+
+    /// <summary>Federated mode: which clients take part in each round (or fill each async slot).</summary>
+    public const string ClientSampling = "client.sample";
+
+    /// <summary>Federated mode: the seeded permutation that decides which clients are Byzantine.</summary>
+    public const string ClientByzantine = "client.byzantine";
+
+    /// <summary>Federated mode: the order of the training pool the clients' slices are cut from.</summary>
+    public const string ClientPartition = "client.partition";
 }

@@ -17,9 +17,12 @@ public sealed class DefenceResolver
     private readonly ProtocolOptions _protocol;
     private readonly AggregatorBuildContext _context;
     private readonly int _workers;
+    private readonly string _workersField;
 
-    /// <summary>A resolver for a scenario with <paramref name="workers"/> workers of which <paramref name="byzantine"/> are Byzantine.</summary>
-    public DefenceResolver(AggregatorCatalog catalog, IComputeBackend backend, ProtocolOptions protocol, ulong seed, int workers, int byzantine)
+    /// <summary>A resolver for a scenario with <paramref name="workers"/> workers of which <paramref name="byzantine"/> are Byzantine;
+    /// <paramref name="workersField"/> is the scenario field that sets the workers (<c>federation.perRound</c> in a federated run).</summary>
+    public DefenceResolver(AggregatorCatalog catalog, IComputeBackend backend, ProtocolOptions protocol, ulong seed, int workers, int byzantine,
+        string workersField = "workers.count")
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(backend);
@@ -28,6 +31,7 @@ public sealed class DefenceResolver
         _backend = backend;
         _protocol = protocol;
         _workers = workers;
+        _workersField = workersField;
         _context = new AggregatorBuildContext(seed, byzantine);
     }
 
@@ -87,7 +91,7 @@ public sealed class DefenceResolver
         catch (SimByzException ex)
         {
             // Say the nearest value that works, for the field that sets the number of inputs.
-            string field = _protocol.Kind == ProtocolKind.Async ? "protocol.asyncBuffer" : _protocol.Wait == SyncWait.FirstK ? "protocol.k" : "workers.count";
+            string field = _protocol.Kind == ProtocolKind.Async ? "protocol.asyncBuffer" : _protocol.Wait == SyncWait.FirstK ? "protocol.k" : _workersField;
             if (SmallestInputs(rule, m + 1) is not { } fits) throw;
             throw new SimByzException($"{ex.Message}; with {field} = {fits} it holds (the smallest such value)", ex);
         }

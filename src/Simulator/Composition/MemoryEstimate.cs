@@ -16,7 +16,8 @@ namespace SimByz.Simulator.Composition;
 /// of a run with a time budget and no step budget.</para>
 /// <para>Per run, the parameter vector (d float32 values) exists about <see cref="ServerCopies"/> times
 /// at the server and <see cref="WorkerCopies"/> times per worker, garbage awaiting collection included
-/// (measured peaks of <c>simbyz run</c> with d = 10⁶ and 5 to 40 workers).</para>
+/// (measured peaks of <c>simbyz run</c> with d = 10⁶ and 5 to 40 workers). In a federated run the workers counted are
+/// the m clients of a round (async: active at once), not the N clients: only those are materialised.</para>
 /// <para>Nothing else grows with the number of steps: the engine forgets a message once its fate is decided
 /// (keeping counters), and metrics rows and trace records go to files in the hidden output folder as they
 /// are produced, so the estimate does not depend on the step budget. The exception is payload recording
@@ -56,7 +57,8 @@ public sealed record MemoryEstimate(long DataBytes, long Parameters, long Parame
         var shape = DataSourceCatalog.ShapeOf(scenario.Task.Data, composition.Catalogs.DataSources);
         long data = shape?.Bytes ?? 0;
         long d = ParameterCount(scenario.Task.Model, shape, composition);
-        int n = scenario.Workers.Count;
+        // A federated run holds only the clients of a round (async: the active ones), never N of them.
+        int n = scenario.Federation?.PerRound ?? scenario.Workers.Count;
         int defences = Math.Max(1, scenario.Defences.Count);
         // Every defence's run is built (its workers' buffers allocated) before the first starts, whatever
         // the thread count, so all of them count.

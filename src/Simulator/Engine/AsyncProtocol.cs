@@ -1,5 +1,6 @@
 using SimByz.Attacks;
 using SimByz.Scheduler;
+using SimByz.Simulator.Engine.Federation;
 
 namespace SimByz.Simulator.Engine;
 
@@ -21,6 +22,11 @@ namespace SimByz.Simulator.Engine;
 /// only a burst's first message starts the worker's next iteration. Each Byzantine worker draws its
 /// timing from its own stream.</para>
 /// <para>A worker that is down, or crashes while computing, starts again when it recovers.</para>
+/// <para>Federated (<see cref="WorkerFleet.Federated"/>): m slots. A slot is filled by sampling a client among those
+/// not active (<see cref="ClientSampler.SampleOne"/>); the client reads x, computes and sends once, and leaves when
+/// its message leaves (compute done), which frees the slot for the next draw. An omitting Byzantine client holds its
+/// slot for one compute-latency draw and sends nothing. With an availability trace a slot with nobody to draw waits
+/// for the next window to open.</para>
 /// <para>Not thread-safe (one run's thread).</para>
 /// </remarks>
 internal sealed class AsyncProtocol : IProtocol
@@ -33,8 +39,11 @@ internal sealed class AsyncProtocol : IProtocol
     private readonly ProtocolOptions _protocol;
     private readonly OptimizerOptions _optimizer;
     private readonly IAsyncBehaviour? _behaviour;
-    private readonly RandomStream?[] _behaviourRngs;
     private readonly ulong _seed;
+    private readonly ClientSampler? _sampler;
+    // Federated: slot fillings so far (each filling is a client's activation number) and slots waiting for a window to open.
+    private long _fillings;
+    private int _waitingSlots;
     private readonly List<SentMessage> _buffer = [];
     // Messages received by the server so far (each message notes the value when it read the model: staleness in messages).
     private long _received;
@@ -60,14 +69,51 @@ internal sealed class AsyncProtocol : IProtocol
         _optimizer = optimizer;
         _behaviour = behaviour;
         _seed = seed;
-        _behaviourRngs = new RandomStream?[fleet.Workers.Count];
+        _sampler = fleet.Federated is { } clients ? new ClientSampler(clients.Population) : null;
     }
 
     public bool Finished => _server.BudgetReached;
 
     public void Start()
     {
+        if (_sampler is not null)
+        {
+            int slots = _fleet.Federated!.Population.PerRound;
+            for (int k = 0; k < slots; k++) FillSlot();
+            return;
+        }
         foreach (var w in _fleet.Workers) StartIteration(w);
+    }
+
+    /// <summary>Federated: samples a client for a free slot and starts it, or waits for the next availability window.</summary>
+    private void FillSlot()
+    {
+        if (Finished) return;
+        int client = _sampler!.SampleOne(_sim.Now, _fleet.ActiveCount, _fleet.IsActive);
+        if (client < 0)
+        {
+            SimTime opening = _sampler.NextOpening();
+            if (opening == SimTime.MaxValue) return;
+            _waitingSlots++;
+            if (_waitingSlots == 1) _sim.ScheduleAt(opening, new EngineEvent(EngineEventKind.SlotRetry, -1, -1), (int)EngineEventKind.SlotRetry);
+            return;
+        }
+        var w = _fleet.Activate(client, _fillings++);
+        _server.NoteClients(_fillings - 1, _fleet.ActiveCount, _fleet.ActiveByzantine);
+        if (!_fleet.CanSend(w))
+        {
+            // An omitting Byzantine client: it holds its slot as long as a computation would take, and sends nothing.
+            _sim.ScheduleAfter(w.SampleCompute(), new EngineEvent(EngineEventKind.ClientIdle, client, -1), (int)EngineEventKind.ClientIdle);
+            return;
+        }
+        StartIteration(w);
+    }
+
+    /// <summary>Federated: client <paramref name="w"/> leaves and its slot is filled again.</summary>
+    private void Leave(Worker w)
+    {
+        _fleet.Release(w);
+        FillSlot();
     }
 
     public void Handle(ScheduledEvent<EngineEvent> e)
@@ -76,7 +122,19 @@ internal sealed class AsyncProtocol : IProtocol
         {
             case EngineEventKind.ComputeDone:
                 var done = _fleet.CompleteCompute(e);
-                if (done.Primary) StartIteration(_fleet.Workers[done.Info.Worker]);
+                if (done.Primary)
+                {
+                    if (_sampler is null) StartIteration(_fleet.Workers[done.Info.Worker]);
+                    else Leave(_fleet.Get(done.Info.Worker));
+                }
+                break;
+            case EngineEventKind.ClientIdle:
+                Leave(_fleet.Get((int)e.Payload.MessageId));
+                break;
+            case EngineEventKind.SlotRetry:
+                int waiting = _waitingSlots;
+                _waitingSlots = 0;
+                for (int k = 0; k < waiting; k++) FillSlot();
                 break;
             case EngineEventKind.Arrival:
                 OnArrival(e);
@@ -112,7 +170,7 @@ internal sealed class AsyncProtocol : IProtocol
             return;
         }
         // A Byzantine worker with a timing behaviour: maybe an old model, maybe extra delay, maybe a burst.
-        var rng = _behaviourRngs[w.Id] ??= RandomStreams.Derive(_seed, StreamPurpose.AttackTiming, w.Id);
+        var rng = w.BehaviourRng ??= RandomStreams.Derive(_seed, StreamPurpose.AttackTiming, w.StreamKey);
         long oldest = _server.OldestKeptVersion;
         long version = Math.Clamp(_behaviour.ModelVersionToRead(_server.Step, rng), oldest, _server.Step);
         ReadOnlySpan<float> model = _server.ModelAt(version);

@@ -19,4 +19,10 @@ internal enum EngineEventKind : byte
 
     /// <summary>Asynchronous: a worker that was down starts its next iteration.</summary>
     Restart = 5,
+
+    /// <summary>Asynchronous, federated: an omitting Byzantine client leaves its slot (payload: the client id).</summary>
+    ClientIdle = 6,
+
+    /// <summary>Asynchronous, federated: an availability window opens; slots that found nobody to sample try again.</summary>
+    SlotRetry = 7,
 }

@@ -32,6 +32,10 @@ public interface ISimulationObserver
     /// with its counters brought up to date (messages dropped when the run ended).</summary>
     void Evaluated(SimTime time, MetricsRow row) { }
 
+    /// <summary>Federated: round <paramref name="round"/> sampled <paramref name="clients"/> clients, <paramref name="byzantine"/> of them
+    /// Byzantine (async: slot filling number <paramref name="round"/>; the counts are of the clients active after it).</summary>
+    void ClientsSampled(SimTime time, long round, int clients, int byzantine) { }
+
     /// <summary>A worker crashed (<paramref name="up"/> false) or recovered.</summary>
     void AvailabilityChanged(SimTime time, int worker, bool up) { }
 }

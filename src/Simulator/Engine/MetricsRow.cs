@@ -25,6 +25,15 @@ public sealed record MetricsRow
     public double StalenessMean { get; init; }
     public double StalenessMax { get; init; }
 
+    /// <summary>Whether the run is federated: then the row has the three byzantine_in_round columns.</summary>
+    public bool Federated { get; init; }
+
+    /// <summary>Federated: the fewest, mean and most Byzantine clients in a round's sample over the rounds started since the
+    /// previous evaluation point (async: among the active clients after each slot filling); NaN when none started.</summary>
+    public double ByzantineInRoundMin { get; init; } = double.NaN;
+    public double ByzantineInRoundMean { get; init; } = double.NaN;
+    public double ByzantineInRoundMax { get; init; } = double.NaN;
+
     // Shorthands for Counts.X, for callers that read the counters one by one (the run command's table).
     public long HonestApplied => Counts.HonestApplied;
     public long HonestRejected => Counts.HonestRejected;
@@ -38,6 +47,12 @@ public sealed record MetricsRow
         MessageCounts.CsvHeader + "," +
         "staleness_min,staleness_mean,staleness_max";
 
+    /// <summary>The extra columns of a federated run's metrics.csv, after <see cref="CsvHeader"/>'s.</summary>
+    public const string FederatedCsvColumns = "byzantine_in_round_min,byzantine_in_round_mean,byzantine_in_round_max";
+
+    /// <summary>The header of metrics.csv: <see cref="CsvHeader"/>, plus <see cref="FederatedCsvColumns"/> for a federated run.</summary>
+    public static string CsvHeaderFor(bool federated) => federated ? CsvHeader + "," + FederatedCsvColumns : CsvHeader;
+
     /// <summary>The CSV line: invariant culture, shortest round-trip doubles, so it is byte-stable.</summary>
     public string ToCsv()
     {
@@ -49,6 +64,10 @@ public sealed record MetricsRow
         }
         Counts.AppendCsv(sb.Append(','));
         sb.Append(',').Append(Format(StalenessMin)).Append(',').Append(Format(StalenessMean)).Append(',').Append(Format(StalenessMax));
+        if (Federated)
+        {
+            sb.Append(',').Append(Format(ByzantineInRoundMin)).Append(',').Append(Format(ByzantineInRoundMean)).Append(',').Append(Format(ByzantineInRoundMax));
+        }
         return sb.ToString();
     }
 

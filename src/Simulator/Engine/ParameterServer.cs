@@ -39,6 +39,9 @@ internal sealed class ParameterServer
     private readonly List<(SentMessage Message, double Score)> _held = [];
     private readonly int _d;
     private long _step;
+    // Federated: Byzantine clients per round (async: among the active ones at each slot filling) since the last evaluation point.
+    private long _roundsNoted;
+    private double _byzSum, _byzMin = double.PositiveInfinity, _byzMax = double.NegativeInfinity;
 
     /// <param name="setup">The run's task, optimizer, evaluation and budget settings.</param>
     /// <param name="defence">The defence spec, written in every metrics row.</param>
@@ -156,6 +159,17 @@ internal sealed class ParameterServer
         }
     }
 
+    /// <summary>Federated: a round (async: a slot filling) <paramref name="round"/> has <paramref name="clients"/> clients
+    /// of which <paramref name="byzantine"/> are Byzantine; counted for the next evaluation point and told to the observers.</summary>
+    public void NoteClients(long round, int clients, int byzantine)
+    {
+        _roundsNoted++;
+        _byzSum += byzantine;
+        _byzMin = Math.Min(_byzMin, byzantine);
+        _byzMax = Math.Max(_byzMax, byzantine);
+        foreach (var o in _observers) o.ClientsSampled(_sim.Now, round, clients, byzantine);
+    }
+
     /// <summary>Counts a step that leaves the model unchanged (a sync round closed with no reply).</summary>
     public void SkipStep() => AdvanceStep(applied: false);
 
@@ -167,6 +181,12 @@ internal sealed class ParameterServer
         var val = _validationRows.Length > 0 ? _evalModel.Evaluate(_x, _setup.Train, _validationRows) : new Evaluation(double.NaN, double.NaN);
         var test = _evalModel.Evaluate(_x, _setup.Test, _testRows);
         var (staleMin, staleMean, staleMax) = _ledger.TakeStaleness();
+        bool federated = _setup.Federation is not null;
+        var (byzMin, byzMean, byzMax) = _roundsNoted > 0 ? (_byzMin, _byzSum / _roundsNoted, _byzMax) : (double.NaN, double.NaN, double.NaN);
+        _roundsNoted = 0;
+        _byzSum = 0;
+        _byzMin = double.PositiveInfinity;
+        _byzMax = double.NegativeInfinity;
         var row = new MetricsRow
         {
             Defence = _defence,
@@ -182,6 +202,10 @@ internal sealed class ParameterServer
             StalenessMin = staleMin,
             StalenessMean = staleMean,
             StalenessMax = staleMax,
+            Federated = federated,
+            ByzantineInRoundMin = federated ? byzMin : double.NaN,
+            ByzantineInRoundMean = federated ? byzMean : double.NaN,
+            ByzantineInRoundMax = federated ? byzMax : double.NaN,
         };
         _rows.Add(row);
         foreach (var o in _observers) o.Evaluated(_sim.Now, row);

@@ -80,20 +80,33 @@ public sealed class RunSetup
     /// <summary>Server validation batch size n_r (Zeno).</summary>
     public int ValidationBatchSize { get; init; } = 32;
 
-    public int WorkerCount => Shards.Length;
+    /// <summary>Federated mode: the N clients, of which m take part per round; null for a classic run (then
+    /// <see cref="Shards"/> and <see cref="Byzantine"/> describe the workers; in a federated run both are empty).</summary>
+    public Federation.ClientPopulation? Federation { get; init; }
 
-    public int ByzantineCount => Byzantine.Count(b => b);
+    /// <summary>n, the workers; in a federated run m, the clients taking part per round (async: active at once).</summary>
+    public int WorkerCount => Federation?.PerRound ?? Shards.Length;
+
+    /// <summary>q, the Byzantine workers; in a federated run the number a round is assumed to hold, ⌈m·q/N⌉.</summary>
+    public int ByzantineCount => Federation?.AssumedByzantinePerRound ?? Byzantine.Count(b => b);
 
     /// <summary>Checks internal consistency; throws <see cref="SimByzException"/> naming the problem.</summary>
     public void Validate()
     {
-        if (Shards.Length == 0) throw new SimByzException("a run needs at least one worker");
-        if (Byzantine.Length != Shards.Length) throw new SimByzException($"{Byzantine.Length} Byzantine flags for {Shards.Length} workers");
-        if (ByzantineCount >= Shards.Length) throw new SimByzException($"q = {ByzantineCount} Byzantine workers of n = {Shards.Length}: at least one worker must be honest (q ≤ n−1)");
-        for (int i = 0; i < Shards.Length; i++)
+        if (Federation is not null)
         {
-            // A Byzantine worker may hold no data (task.dataHolders honest): its rows come from the attack.
-            if (Shards[i].Length == 0 && !Byzantine[i]) throw new SimByzException($"worker {i} has an empty data shard (more workers than the partition can feed)");
+            if (Shards.Length != 0 || Byzantine.Length != 0) throw new SimByzException("a federated run takes its clients from its population: no worker shards or flags");
+        }
+        else
+        {
+            if (Shards.Length == 0) throw new SimByzException("a run needs at least one worker");
+            if (Byzantine.Length != Shards.Length) throw new SimByzException($"{Byzantine.Length} Byzantine flags for {Shards.Length} workers");
+            if (ByzantineCount >= Shards.Length) throw new SimByzException($"q = {ByzantineCount} Byzantine workers of n = {Shards.Length}: at least one worker must be honest (q ≤ n−1)");
+            for (int i = 0; i < Shards.Length; i++)
+            {
+                // A Byzantine worker may hold no data (task.dataHolders honest): its rows come from the attack.
+                if (Shards[i].Length == 0 && !Byzantine[i]) throw new SimByzException($"worker {i} has an empty data shard (more workers than the partition can feed)");
+            }
         }
         if (BatchSize < 1) throw new SimByzException("batch size must be ≥ 1");
         if (ValidationBatchSize < 1) throw new SimByzException("validation batch size must be ≥ 1");

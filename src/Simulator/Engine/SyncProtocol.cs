@@ -1,4 +1,5 @@
 using SimByz.Scheduler;
+using SimByz.Simulator.Engine.Federation;
 
 namespace SimByz.Simulator.Engine;
 
@@ -15,6 +16,11 @@ namespace SimByz.Simulator.Engine;
 /// crashing mid-round lowers the number of replies the round waits for. A round with no reply still
 /// counts as a step. When nobody is up, the next round starts when the first worker recovers; when
 /// nobody will ever be, the run ends.</para>
+/// <para>Federated (<see cref="WorkerFleet.Federated"/>): each round starts by letting the previous round's clients
+/// go and sampling m clients (<see cref="ClientSampler.SampleRound"/>); only they read x_r (FedAvg-style with
+/// local steps). A round whose sampled clients cannot send (omitting Byzantine clients) closes with no reply at
+/// once; a round with nobody available (availability trace) starts when the next window opens, or the run ends
+/// when none will.</para>
 /// <para>Not thread-safe (one run's thread).</para>
 /// </remarks>
 internal sealed class SyncProtocol : IProtocol
@@ -27,6 +33,8 @@ internal sealed class SyncProtocol : IProtocol
     private readonly ProtocolOptions _protocol;
     private readonly OptimizerOptions _optimizer;
     private readonly List<SentMessage> _roundInputs = [];
+    private readonly ClientSampler? _sampler;
+    private readonly List<int> _sample = [];
     private long _round;
     private bool _roundOpen;
     private int _roundExpected;
@@ -49,6 +57,7 @@ internal sealed class SyncProtocol : IProtocol
         _crafter = crafter;
         _protocol = protocol;
         _optimizer = optimizer;
+        _sampler = fleet.Federated is { } clients ? new ClientSampler(clients.Population) : null;
     }
 
     public bool Finished => _server.BudgetReached || _nobodyLeft;
@@ -85,6 +94,7 @@ internal sealed class SyncProtocol : IProtocol
         _roundInputs.Clear();
         double gamma = _server.LearningRate;
         var sent = new List<SentMessage>();
+        if (_sampler is not null) SampleClients();
         foreach (var w in _fleet.Workers)
         {
             if (!_fleet.CanSend(w) || !_fleet.IsUp(w)) continue;
@@ -95,6 +105,21 @@ internal sealed class SyncProtocol : IProtocol
         _crafter.Craft(sent, sent.Where(p => !p.Info.Byzantine).Select(p => p.Payload!), gamma, _round, asynchronous: false);
         _roundExpected = sent.Count;
         foreach (var p in sent) _fleet.Dispatch(p, extraNetworkDelay: SimTime.Zero);
+        if (_roundExpected == 0 && _sampler is not null)
+        {
+            if (_fleet.ActiveCount > 0)
+            {
+                // Sampled clients that cannot send (omission): the round closes with no reply, as at a deadline now.
+                _sim.ScheduleAt(_sim.Now, new EngineEvent(EngineEventKind.Deadline, -1, _round), (int)EngineEventKind.Deadline);
+                return;
+            }
+            // Nobody available (availability trace): try again when the next window opens, or end.
+            _roundOpen = false;
+            SimTime opening = _sampler.NextOpening();
+            if (opening == SimTime.MaxValue) _nobodyLeft = true;
+            else _sim.ScheduleAt(opening, new EngineEvent(EngineEventKind.RoundRetry, -1, _round), (int)EngineEventKind.RoundRetry);
+            return;
+        }
         if (_roundExpected == 0)
         {
             // Nobody is up: wait for the first recovery (the round starts again then), or end.
@@ -112,6 +137,15 @@ internal sealed class SyncProtocol : IProtocol
         {
             _sim.ScheduleAfter(_protocol.Deadline, new EngineEvent(EngineEventKind.Deadline, -1, _round), (int)EngineEventKind.Deadline);
         }
+    }
+
+    /// <summary>Federated: the previous round's clients leave and this round's are sampled and materialised.</summary>
+    private void SampleClients()
+    {
+        _fleet.ReleaseAll();
+        _sampler!.SampleRound(_sim.Now, _sample);
+        foreach (int client in _sample) _fleet.Activate(client, _round);
+        _server.NoteClients(_round, _fleet.ActiveCount, _fleet.ActiveByzantine);
     }
 
     private int NeededReplies() => _protocol.Wait == SyncWait.FirstK ? Math.Min(_protocol.K, _roundExpected) : _roundExpected;

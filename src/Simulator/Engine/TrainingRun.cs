@@ -72,29 +72,41 @@ public sealed class TrainingRun
         _attack = setup.GradientAttack?.Invoke();
         _omit = _attack?.IsOmission == true;
         _behaviour = setup.Protocol.Kind == ProtocolKind.Async ? setup.AsyncBehaviour?.Invoke() : null;
-        _availability = new IAvailabilityModel[setup.WorkerCount];
-        for (int i = 0; i < _availability.Length; i++) _availability[i] = setup.Availability?.Invoke(i) ?? AvailabilitySchedule.AlwaysUp;
         var attackRng = RandomStreams.Derive(setup.Seed, StreamPurpose.Attack, 0);
 
         Dataset? poisoned = null;
         IModel prototype = setup.Model.CloneForRun();
-        var workers = new Worker[setup.WorkerCount];
-        for (int i = 0; i < workers.Length; i++)
-        {
-            Dataset data = setup.Train;
-            if (setup.Byzantine[i] && setup.DataAttack is not null)
-            {
-                poisoned ??= Poison(setup.Train, setup.DataAttack);
-                data = poisoned;
-            }
-            workers[i] = new Worker(i, setup.Byzantine[i], setup, data, prototype);
-        }
         _ledger = new MessageLedger(setup.Model.ParameterCount, _sim, _observers);
-        // Built after the workers so that the server's validation and evaluation models stay the
-        // prototype's last two clones: torch models seed each clone by its rank, so the order shows in results.
-        _server = new ParameterServer(setup, defenceSpec, _rule, _asyncRule, prototype, Math.Max(0, _behaviour?.HistoryDepth ?? 0),
-            _ledger, _sim, _observers, keptRows);
-        _fleet = new WorkerFleet(workers, _availability, _omit, _ledger, _sim, _observers);
+        if (setup.Federation is not null)
+        {
+            // Clients are made when sampled; their models are cloned (after the server's) as more become active at once.
+            _availability = [];
+            _server = new ParameterServer(setup, defenceSpec, _rule, _asyncRule, prototype, Math.Max(0, _behaviour?.HistoryDepth ?? 0),
+                _ledger, _sim, _observers, keptRows);
+            var clients = new Federation.ClientFactory(setup, setup.Train, () => poisoned ??= Poison(setup.Train, setup.DataAttack!), prototype);
+            _fleet = new WorkerFleet(clients, _omit, _ledger, _sim, _observers);
+        }
+        else
+        {
+            _availability = new IAvailabilityModel[setup.WorkerCount];
+            for (int i = 0; i < _availability.Length; i++) _availability[i] = setup.Availability?.Invoke(i) ?? AvailabilitySchedule.AlwaysUp;
+            var workers = new Worker[setup.WorkerCount];
+            for (int i = 0; i < workers.Length; i++)
+            {
+                Dataset data = setup.Train;
+                if (setup.Byzantine[i] && setup.DataAttack is not null)
+                {
+                    poisoned ??= Poison(setup.Train, setup.DataAttack);
+                    data = poisoned;
+                }
+                workers[i] = new Worker(i, setup.Byzantine[i], setup, data, prototype);
+            }
+            // Built after the workers so that the server's validation and evaluation models stay the
+            // prototype's last two clones: torch models seed each clone by its rank, so the order shows in results.
+            _server = new ParameterServer(setup, defenceSpec, _rule, _asyncRule, prototype, Math.Max(0, _behaviour?.HistoryDepth ?? 0),
+                _ledger, _sim, _observers, keptRows);
+            _fleet = new WorkerFleet(workers, _availability, _omit, _ledger, _sim, _observers);
+        }
         var crafter = new ByzantineCrafter(_attack, _ruleAsAttackerSeesIt, attackRng, _server, setup.ByzantineCount, setup.WorkerCount);
         _protocol = setup.Protocol.Kind == ProtocolKind.Sync
             ? new SyncProtocol(_sim, _server, _ledger, _fleet, crafter, setup.Protocol, setup.Optimizer)
@@ -128,6 +140,9 @@ public sealed class TrainingRun
     public long Steps => _server.Step;
 
     public SimTime Now => _sim.Now;
+
+    /// <summary>Federated: the client model instances made so far (the most clients active at once); 0 in a classic run.</summary>
+    internal int ClientModelsMade => _fleet.Federated?.ModelsMade ?? 0;
 
     public long EventsProcessed => _sim.EventsProcessed;
 

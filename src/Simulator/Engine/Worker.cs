@@ -24,25 +24,42 @@ internal sealed class Worker
     private readonly HorizontalFlip? _flip;
 
     public Worker(int id, bool byzantine, RunSetup setup, Dataset data, IModel prototype)
+        : this(id, byzantine, setup, data, prototype.Clone(), setup.Shards[id], id)
+    {
+    }
+
+    /// <summary>A worker (or a federated client's activation) on <paramref name="model"/>, its own (not cloned), with
+    /// <paramref name="shard"/> and streams of entity <paramref name="streamKey"/> (the worker id; for a client, its activation key).</summary>
+    public Worker(int id, bool byzantine, RunSetup setup, Dataset data, IModel model, ReadOnlySpan<int> shard, long streamKey)
     {
         Id = id;
         Byzantine = byzantine;
-        _model = prototype.Clone();
+        StreamKey = streamKey;
+        _model = model;
         _data = data;
         int d = _model.ParameterCount;
-        _sampler = setup.Shards[id].Length == 0 ? null : MinibatchSampler.ForWorker(setup.Seed, id, setup.Shards[id], setup.BatchSize);
+        _sampler = shard.Length == 0 ? null : new MinibatchSampler(shard, setup.BatchSize, RandomStreams.Derive(setup.Seed, StreamPurpose.WorkerData, streamKey));
         _local = new float[d];
         _grad = new float[d];
         _momentum = new float[d];
-        _computeRng = RandomStreams.Derive(setup.Seed, StreamPurpose.WorkerCompute, id);
-        _networkRng = RandomStreams.Derive(setup.Seed, StreamPurpose.WorkerNetwork, id);
+        _computeRng = RandomStreams.Derive(setup.Seed, StreamPurpose.WorkerCompute, streamKey);
+        _networkRng = RandomStreams.Derive(setup.Seed, StreamPurpose.WorkerNetwork, streamKey);
         _compute = setup.ComputeDelay(id);
         _network = setup.NetworkDelay(id);
         if (setup.Augmentation.IsHorizontalFlip && _sampler is not null)
         {
-            _flip = new HorizontalFlip(setup.Augmentation, data, RandomStreams.Derive(setup.Seed, StreamPurpose.WorkerAugmentation, id));
+            _flip = new HorizontalFlip(setup.Augmentation, data, RandomStreams.Derive(setup.Seed, StreamPurpose.WorkerAugmentation, streamKey));
         }
     }
+
+    /// <summary>The entity id its streams derive from: the worker id, or a federated client's activation key.</summary>
+    public long StreamKey { get; }
+
+    /// <summary>The model instance it computes with (a federated run returns it to its pool when the client leaves).</summary>
+    public IModel Model => _model;
+
+    /// <summary>Asynchronous: the stream of its timing behaviour (stale replay, delay inflation, bursts), made on first use.</summary>
+    public RandomStream? BehaviourRng { get; set; }
 
     public int Id { get; }
 

@@ -1,4 +1,5 @@
 using SimByz.Scheduler;
+using SimByz.Simulator.Engine.Federation;
 
 namespace SimByz.Simulator.Engine;
 
@@ -6,12 +7,19 @@ namespace SimByz.Simulator.Engine;
 /// The workers as both protocols see them: who may send, who is up, and each message's way to the
 /// server (compute latency, then network delay, or a crash first) on the run's event queue.
 /// </summary>
-/// <remarks>A message's compute and network delays are drawn when it is dispatched, compute first,
+/// <remarks><para>A message's compute and network delays are drawn when it is dispatched, compute first,
 /// from its worker's own streams; so the timing of every message is fixed by the seed whatever the
-/// defence does. Not thread-safe (one run's thread).</remarks>
+/// defence does.</para>
+/// <para>In a federated run (<see cref="Federated"/>) the fleet holds only the clients taking part now: a client is
+/// materialised (its worker state, streams and shard view) when sampled and forgotten when it leaves, so memory
+/// follows the active clients, not N; every client is always up (availability is the sampler's business).</para>
+/// <para>Not thread-safe (one run's thread).</para></remarks>
 internal sealed class WorkerFleet
 {
     private readonly Worker[] _workers;
+    private readonly ClientFactory? _clients;
+    private readonly Dictionary<int, Worker> _active = [];
+    private readonly List<Worker> _activeList = [];
     private readonly IAvailabilityModel[] _availability;
     private readonly bool _omit;
     private readonly MessageLedger _ledger;
@@ -35,8 +43,58 @@ internal sealed class WorkerFleet
         _observers = observers;
     }
 
-    /// <summary>The workers, by id.</summary>
-    public IReadOnlyList<Worker> Workers => _workers;
+    /// <summary>A federated fleet: clients made by <paramref name="clients"/> when they become active.</summary>
+    public WorkerFleet(ClientFactory clients, bool omit, MessageLedger ledger, Simulation<EngineEvent> sim, IReadOnlyList<ISimulationObserver> observers)
+        : this([], [], omit, ledger, sim, observers)
+    {
+        _clients = clients;
+    }
+
+    /// <summary>The workers, by id; in a federated run, the clients active now, in the order they became active.</summary>
+    public IReadOnlyList<Worker> Workers => _clients is null ? _workers : _activeList;
+
+    /// <summary>The federated clients (null: a classic run with a fixed set of workers).</summary>
+    public ClientFactory? Federated => _clients;
+
+    /// <summary>Whether client <paramref name="client"/> is active now (federated).</summary>
+    public bool IsActive(int client) => _active.ContainsKey(client);
+
+    /// <summary>Active clients now (federated).</summary>
+    public int ActiveCount => _active.Count;
+
+    /// <summary>Byzantine clients among the active ones (federated).</summary>
+    public int ActiveByzantine { get; private set; }
+
+    /// <summary>Federated: materialises client <paramref name="client"/> for its activation <paramref name="activation"/> (round, or slot filling).</summary>
+    public Worker Activate(int client, long activation)
+    {
+        var w = _clients!.Create(client, activation);
+        _active.Add(client, w);
+        _activeList.Add(w);
+        if (w.Byzantine) ActiveByzantine++;
+        return w;
+    }
+
+    /// <summary>Federated: client <paramref name="w"/> leaves; its state is forgotten (messages already sent go on).</summary>
+    public void Release(Worker w)
+    {
+        if (!_active.Remove(w.Id)) throw new InvalidOperationException($"client {w.Id} is not active");
+        _activeList.Remove(w);
+        if (w.Byzantine) ActiveByzantine--;
+        _clients!.Release(w);
+    }
+
+    /// <summary>Federated: every active client leaves.</summary>
+    public void ReleaseAll()
+    {
+        foreach (var w in _activeList) _clients!.Release(w);
+        _active.Clear();
+        _activeList.Clear();
+        ActiveByzantine = 0;
+    }
+
+    /// <summary>The worker (or active client) with id <paramref name="id"/>.</summary>
+    public Worker Get(int id) => _clients is null ? _workers[id] : _active[id];
 
     /// <summary>The sequence number of the event being handled (0 before the first): observers get it with each dispatch.</summary>
     public long CurrentSequence { get; set; }
@@ -46,10 +104,12 @@ internal sealed class WorkerFleet
     public bool CanSend(Worker worker) => (worker.HasData || worker.Byzantine) && !(worker.Byzantine && _omit);
 
     /// <summary>Whether <paramref name="worker"/> is up now.</summary>
-    public bool IsUp(Worker worker) => _availability[worker.Id].IsUp(_sim.Now);
+    public bool IsUp(Worker worker) => Availability(worker.Id).IsUp(_sim.Now);
 
     /// <summary>When worker <paramref name="worker"/> is next up from <paramref name="from"/> (<see cref="SimTime.MaxValue"/>: never).</summary>
-    public SimTime NextUp(int worker, SimTime from) => _availability[worker].NextUp(from);
+    public SimTime NextUp(int worker, SimTime from) => Availability(worker).NextUp(from);
+
+    private IAvailabilityModel Availability(int worker) => _clients is null ? _availability[worker] : AvailabilitySchedule.AlwaysUp;
 
     /// <summary>Records a new message of <paramref name="worker"/> read at <paramref name="version"/> (see <see cref="MessageLedger.Open"/>).</summary>
     public SentMessage Open(Worker worker, long version) => _ledger.Open(worker, version);
@@ -59,7 +119,7 @@ internal sealed class WorkerFleet
     /// <exception cref="DelayOverflowException">A draw would carry simulated time past its range.</exception>
     public void Dispatch(SentMessage message, SimTime extraNetworkDelay)
     {
-        var w = _workers[message.Info.Worker];
+        var w = Get(message.Info.Worker);
         SimTime compute = w.SampleCompute();
         SimTime drawn = w.SampleNetwork();
         SimTime network = Add(drawn, extraNetworkDelay, w, "network", drawn);
@@ -101,18 +161,18 @@ internal sealed class WorkerFleet
     {
         int worker = (int)e.Payload.MessageId;
         foreach (var o in _observers) o.AvailabilityChanged(e.Time, worker, true);
-        return _workers[worker];
+        return Get(worker);
     }
 
     private void Schedule(SentMessage p, SimTime compute, SimTime network)
     {
-        var w = _workers[p.Info.Worker];
+        var w = Get(p.Info.Worker);
         p.NetworkDelay = network;
         SimTime computeDone = Add(_sim.Now, compute, w, "compute", compute);
         p.Info.ComputeDone = computeDone;
         p.Info.Arrival = Add(computeDone, network, w, "network", network);
         foreach (var o in _observers) o.Dispatched(_sim.Now, CurrentSequence, p.Info);
-        SimTime crash = _availability[p.Info.Worker].NextCrash(_sim.Now);
+        SimTime crash = Availability(p.Info.Worker).NextCrash(_sim.Now);
         if (crash < p.Info.ComputeDone)
         {
             // The worker goes down before it finishes: the message is never sent.

@@ -98,8 +98,9 @@ public static class ExperimentRunner
     public static string MetricsCsv(IEnumerable<RunResult> results)
     {
         var sb = new System.Text.StringBuilder();
-        sb.Append(MetricsRow.CsvHeader).Append('\n');
-        foreach (var r in results)
+        var all = results.ToList();
+        sb.Append(MetricsRow.CsvHeaderFor(all.Any(r => r.Rows.Any(row => row.Federated)))).Append('\n');
+        foreach (var r in all)
         {
             foreach (var row in r.Rows) sb.Append(row.ToCsv()).Append('\n');
         }
@@ -158,10 +159,10 @@ public static class ExperimentRunner
 
     /// <summary>Writes metrics.csv (the header, then each defence's lines as a <see cref="MetricsCsvWriter"/> wrote them to the
     /// working file <paramref name="parts"/>[i], deleted once copied) into <paramref name="output"/>.</summary>
-    internal static void WriteMetricsFromParts(AtomicOutput output, IReadOnlyList<string> parts)
+    internal static void WriteMetricsFromParts(AtomicOutput output, IReadOnlyList<string> parts, bool federated = false)
     {
         using var w = output.CreateText("metrics.csv");
-        w.Write(MetricsRow.CsvHeader);
+        w.Write(MetricsRow.CsvHeaderFor(federated));
         w.Write('\n');
         foreach (string part in parts)
         {

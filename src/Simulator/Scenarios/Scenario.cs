@@ -32,6 +32,9 @@ public sealed record Scenario
     /// relative to the scenario file). Empty for most scenarios, and then absent from <see cref="ToJson"/>.</summary>
     public IReadOnlyList<string> Plugins { get; init; } = [];
 
+    /// <summary>Federated mode: N clients of which m take part per round; null for a classic run (and then absent from <see cref="ToJson"/>).</summary>
+    public FederationSection? Federation { get; init; }
+
     /// <summary>The fully resolved scenario as JSON (fields in a fixed order; <c>plugins</c> last and only when there are any).</summary>
     public JObject ToJson()
     {
@@ -44,6 +47,15 @@ public sealed record Scenario
         var task = (JObject)json["task"]!;
         if (Task.DataHolders != DataHolders.All) task.Add(new JProperty("dataHolders", "honest"));
         if (Task.Augmenting.IsHorizontalFlip) task.Add(new JProperty("augmentation", Task.Augmenting.ToString()));
+        if (Federation is { } f)
+        {
+            // After "workers", the section it changes; written only when present, so classic scenarios keep their bytes.
+            json.Property("workers")!.AddAfterSelf(new JProperty("federation", new JObject(
+                new JProperty("clients", f.Clients),
+                new JProperty("perRound", f.PerRound),
+                new JProperty("sampling", f.Sampling),
+                new JProperty("byzantine", SplitJson(f.Byzantine)))));
+        }
         if (Plugins.Count > 0) json.Add(new JProperty("plugins", new JArray(Plugins)));
         return json;
     }

@@ -25,8 +25,10 @@ public static class ScenarioBuilder
     {
         ArgumentNullException.ThrowIfNull(root);
         var catalogs = root.Catalogs;
-        var byzantine = s.ResolveByzantine();
-        var definition = At("$.task", () => new TaskDefinition(s.Task.Data, s.Task.Model, s.Workers.Count, s.Task.Partition, s.Task.Validation, s.Task.Test, s.Seed, catalogs,
+        var fed = s.Federation;
+        // Federated: the task is split for one holder, whose rows (the training pool) the clients' slices are cut from.
+        var byzantine = fed is null ? s.ResolveByzantine() : [false];
+        var definition = At("$.task", () => new TaskDefinition(s.Task.Data, s.Task.Model, fed is null ? s.Workers.Count : 1, s.Task.Partition, s.Task.Validation, s.Task.Test, s.Seed, catalogs,
             s.Task.DataHolders, byzantine));
         var task = At("$.task", () => TaskBuilder.Build(definition, loadData, catalogs));
         if (s.Task.Augmenting.IsHorizontalFlip) At("$.task.augmentation", () => s.Task.Augmenting.SideFor(task.Train.FeatureCount));
@@ -49,13 +51,24 @@ public static class ScenarioBuilder
             }
         }
 
-        int q = byzantine.Count(b => b);
+        Engine.Federation.ClientPopulation? population = null;
+        if (fed is not null)
+        {
+            var trace = fed.TraceFile is { } file ? At("$.federation.sampling", () => Engine.Federation.AvailabilityTrace.Load(file, fed.Clients)) : null;
+            var pool = task.Shards[0].ToArray();
+            RandomStreams.Derive(s.Seed, StreamPurpose.ClientPartition, 0).Shuffle(pool.AsSpan());
+            population = At("$.federation", () => new Engine.Federation.ClientPopulation(fed.Clients, fed.PerRound, fed.ByzantineClients, pool, s.Seed, trace));
+        }
+        // n and q as a defence and an attack see them: per round in a federated run (m, and ⌈m·q/N⌉ assumed Byzantine).
+        int workerCount = population?.PerRound ?? s.Workers.Count;
+        int q = population?.AssumedByzantinePerRound ?? byzantine.Count(b => b);
+        int byzantineWorkers = population?.ByzantineClients ?? q;
         var attackContext = new AttackBuildContext(s.Seed, q, catalogs.Aggregators);
         var attacks = catalogs.Attacks;
         Func<IGradientAttack>? attack = null;
         if (s.Byzantine.Attack is { } attackSpec)
         {
-            At("$.byzantine.attack", () => attacks.CreateGradientAttack(attackSpec, attackContext).CheckTolerance(s.Workers.Count, q));
+            At("$.byzantine.attack", () => attacks.CreateGradientAttack(attackSpec, attackContext).CheckTolerance(workerCount, q));
             attack = () => attacks.CreateGradientAttack(attackSpec, attackContext);
         }
         IDataAttack? dataAttack = s.Byzantine.DataAttack is { } dataSpec
@@ -68,7 +81,7 @@ public static class ScenarioBuilder
             At("$.byzantine.behaviour", () => attacks.CreateAsyncBehaviour(behaviourSpec, attackContext));
             behaviour = () => attacks.CreateAsyncBehaviour(behaviourSpec, attackContext);
         }
-        if (s.Task.DataHolders == DataHolders.Honest && q > 0)
+        if (s.Task.DataHolders == DataHolders.Honest && byzantineWorkers > 0)
         {
             // Byzantine workers hold no rows: nothing may start from their own data or gradient.
             if (s.Byzantine.DataAttack is { } poisoned)
@@ -80,9 +93,9 @@ public static class ScenarioBuilder
                 throw SimByzException.At(null, "$.byzantine.attack", $"attack '{s.Byzantine.Attack}' starts from each Byzantine worker's own gradient, but task.dataHolders is \"honest\" (they hold no data): use an attack on the honest gradients (e.g. sign-flip:of=mean) or dataHolders \"all\"");
             }
         }
-        if (q > 0 && attack is null && dataAttack is null)
+        if (byzantineWorkers > 0 && attack is null && dataAttack is null)
         {
-            throw SimByzException.At(null, "$.byzantine", $"{q} Byzantine workers but no attack or dataAttack (use \"attack\": \"honest\" for Byzantine workers that behave honestly)");
+            throw SimByzException.At(null, fed is null ? "$.byzantine" : "$.federation.byzantine", $"{byzantineWorkers} Byzantine {(fed is null ? "workers" : "clients")} but no attack or dataAttack (use \"attack\": \"honest\" for Byzantine workers that behave honestly)");
         }
 
         var outages = new List<AvailabilityWindow>[s.Workers.Count];
@@ -102,16 +115,19 @@ public static class ScenarioBuilder
             Train = task.Train,
             ValidationRows = task.ValidationRows.ToArray(),
             Test = task.Test,
-            Shards = task.Shards.Select(r => r.ToArray()).ToArray(),
-            Byzantine = byzantine,
+            Shards = population is null ? task.Shards.Select(r => r.ToArray()).ToArray() : [],
+            Byzantine = population is null ? byzantine : [],
+            Federation = population,
             Plugins = root.Plugins,
-            Defences = new DefenceResolver(catalogs.Aggregators, root.Backend, s.Protocol, s.Seed, s.Workers.Count, q),
-            ComputeDelay = i => compute[i].Build(),
-            NetworkDelay = i => network[i].Build(),
+            Defences = new DefenceResolver(catalogs.Aggregators, root.Backend, s.Protocol, s.Seed, workerCount, q,
+                population is null ? "workers.count" : "federation.perRound"),
+            // Federated clients all use the default models (overrides are rejected with federation).
+            ComputeDelay = population is null ? i => compute[i].Build() : _ => defaultCompute.Build(),
+            NetworkDelay = population is null ? i => network[i].Build() : _ => defaultNetwork.Build(),
             GradientAttack = attack,
             DataAttack = dataAttack,
             AsyncBehaviour = behaviour,
-            Availability = i => schedules[i],
+            Availability = population is null ? i => schedules[i] : null,
             Protocol = s.Protocol,
             Optimizer = s.Optimizer,
             Budget = s.Budget,

@@ -167,6 +167,14 @@ public static class ScenarioLoader
         }
         w.EnsureNoUnknown();
         var workers = new WorkersSection(n, batch, compute, network, overrides, availability);
+        var federation = ParseFederation(r, source, baseDirectory);
+        if (federation is not null)
+        {
+            if (overrides.Count > 0) throw w.Error($"{w.Path}.overrides", "per-worker delay models (and timings) do not apply to federated clients: every client uses workers.compute and workers.network");
+            if (availability.Count > 0) throw w.Error($"{w.Path}.availability", "crash windows do not apply to federated clients: give an availability trace in federation.sampling");
+            if (task.Partition.Trim() != "iid") throw t.Error($"{t.Path}.partition", $"federated clients take IID slices of the data: partition '{task.Partition}' is not supported with federation (use iid)");
+            if (task.DataHolders != DataHolders.All) throw t.Error($"{t.Path}.dataHolders", "\"honest\" is not supported with federation (every client holds data)");
+        }
 
         var b = r.Object("byzantine");
         int q = b.Int("count", 0, 0, n - 1);
@@ -192,7 +200,7 @@ public static class ScenarioLoader
         var protocol = new ProtocolOptions(
             kind == "sync" ? ProtocolKind.Sync : ProtocolKind.Async,
             wait switch { "all" => SyncWait.All, "first-k" => SyncWait.FirstK, _ => SyncWait.Deadline },
-            p.Int("k", 0, 0, n),
+            p.Int("k", 0, 0, federation?.PerRound ?? n),
             p.Duration("deadline") ?? SimTime.Zero,
             p.Long("maxStaleness", -1, -1),
             p.Int("asyncBuffer", 0, 0, 100_000),
@@ -250,7 +258,39 @@ public static class ScenarioLoader
             Budget = budget,
             Evaluation = evaluation,
             Plugins = pluginPaths,
+            Federation = federation,
         };
+    }
+
+    /// <summary>The <c>federation</c> section, or null when absent (a classic run).</summary>
+    private static FederationSection? ParseFederation(JsonFields r, string source, string? baseDirectory)
+    {
+        if (r.OptionalObject("federation") is not { } f) return null;
+        int clients = f.Int("clients", 0, 1, Engine.Federation.ClientPopulation.MaxClients);
+        if (!f.Has("clients")) throw f.Error($"{f.Path}.clients", $"is required: the number of clients N in [1, {Engine.Federation.ClientPopulation.MaxClients}]");
+        int perRound = f.Int("perRound", 0, 1, 100_000);
+        if (!f.Has("perRound")) throw f.Error($"{f.Path}.perRound", "is required: the clients sampled per round m, in [1, clients]");
+        if (perRound > clients) throw f.Error($"{f.Path}.perRound", $"{perRound} is more than the {clients} clients: expected in [1, {clients}]");
+        string sampling = f.String("sampling", "uniform").Trim();
+        string? traceFile = null;
+        if (sampling != "uniform")
+        {
+            const string prefix = "availability:file=";
+            if (!sampling.StartsWith(prefix, StringComparison.Ordinal) || sampling.Length == prefix.Length)
+            {
+                throw f.Error($"{f.Path}.sampling", $"'{sampling}' is not a sampling: expected \"uniform\" or \"availability:file=PATH\" (a CSV client,from,to)");
+            }
+            traceFile = Path.GetFullPath(sampling[prefix.Length..], baseDirectory ?? Directory.GetCurrentDirectory());
+            sampling = prefix + traceFile;
+        }
+        var byzantine = f.Split("byzantine", SplitSize.None);
+        var section = new FederationSection(clients, perRound, sampling, byzantine, traceFile);
+        if (section.ByzantineClients > clients - 1)
+        {
+            throw f.Error($"{f.Path}.byzantine", $"{section.ByzantineClients} Byzantine clients of {clients}: at least one client must be honest");
+        }
+        f.EnsureNoUnknown();
+        return section;
     }
 
     private static AugmentationSpec ParseAugmentation(JsonFields t)

@@ -16,13 +16,15 @@ public static class ScenarioText
         var parts = new List<string>();
         if (s.Byzantine.DataAttack is { } data) parts.Add(data);
         if (s.Byzantine.Attack is { } gradient) parts.Add(gradient);
-        string attack = parts.Count == 0 ? (s.Byzantine.Count > 0 ? "honest-behaving Byzantine workers" : "no attack") : string.Join(" + ", parts);
+        string attack = parts.Count == 0 ? ((s.Federation?.ByzantineClients ?? s.Byzantine.Count) > 0 ? "honest-behaving Byzantine workers" : "no attack") : string.Join(" + ", parts);
         if (s.Byzantine.Behaviour is { } behaviour && s.Protocol.Kind == ProtocolKind.Async) attack += ", behaviour " + behaviour;
         return attack;
     }
 
-    /// <summary>"q/n Byzantine".</summary>
-    public static string Byzantine(Scenario s) => $"{s.Byzantine.Count}/{s.Workers.Count} Byzantine";
+    /// <summary>"q/n Byzantine"; federated: "q/N Byzantine clients, m per round".</summary>
+    public static string Byzantine(Scenario s) => s.Federation is { } f
+        ? $"{f.ByzantineClients}/{f.Clients} Byzantine clients, {f.PerRound} per round{(f.TraceFile is null ? "" : " (availability trace)")}"
+        : $"{s.Byzantine.Count}/{s.Workers.Count} Byzantine";
 
     /// <summary>The protocol with the knobs that matter for it, e.g. "synchronous, first 15 of 20" or "asynchronous, buffer 10".</summary>
     public static string Protocol(Scenario s)
@@ -33,7 +35,7 @@ public static class ScenarioText
             return p.Wait switch
             {
                 SyncWait.All => "synchronous, wait for all",
-                SyncWait.FirstK => $"synchronous, first {p.K} of {s.Workers.Count}",
+                SyncWait.FirstK => $"synchronous, first {p.K} of {s.Federation?.PerRound ?? s.Workers.Count}",
                 _ => $"synchronous, {p.Deadline} deadline",
             };
         }

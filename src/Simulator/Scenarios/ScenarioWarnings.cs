@@ -23,14 +23,16 @@ public static class ScenarioWarnings
         var warnings = new List<string>();
         var p = s.Protocol;
         bool sync = p.Kind == ProtocolKind.Sync;
-        int n = s.Workers.Count, q = s.Byzantine.Count;
+        int n = s.Federation?.PerRound ?? s.Workers.Count, q = s.Federation?.ByzantineClients ?? s.Byzantine.Count;
+        if (s.Federation is not null && s.Byzantine.Count > 0)
+            warnings.Add($"byzantine.count {s.Byzantine.Count} has no effect with federation: the Byzantine clients are set by federation.byzantine (now {q})");
 
         if (q == 0 && s.Byzantine.Attack is { } unusedAttack && unusedAttack != "honest")
-            warnings.Add($"byzantine.attack '{unusedAttack}' has no effect: byzantine.count is 0, so no worker attacks");
+            warnings.Add($"byzantine.attack '{unusedAttack}' has no effect: {(s.Federation is null ? "byzantine.count" : "federation.byzantine")} is 0, so no worker attacks");
         if (q == 0 && s.Byzantine.DataAttack is { } unusedData)
-            warnings.Add($"byzantine.dataAttack '{unusedData}' has no effect: byzantine.count is 0, so no worker attacks");
+            warnings.Add($"byzantine.dataAttack '{unusedData}' has no effect: {(s.Federation is null ? "byzantine.count" : "federation.byzantine")} is 0, so no worker attacks");
         if (q == 0 && s.Byzantine.Behaviour is { } unusedBehaviour)
-            warnings.Add($"byzantine.behaviour '{unusedBehaviour}' has no effect: byzantine.count is 0");
+            warnings.Add($"byzantine.behaviour '{unusedBehaviour}' has no effect: {(s.Federation is null ? "byzantine.count" : "federation.byzantine")} is 0");
 
         if (sync)
         {

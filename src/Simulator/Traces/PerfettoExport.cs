@@ -25,8 +25,10 @@ public static class PerfettoExport
         w.WriteValue("ms");
         w.WritePropertyName("traceEvents");
         w.WriteStartArray();
-        int workers = doc.Scenario.Workers.Count;
-        bool[] byz = doc.Scenario.ResolveByzantine();
+        // A federated run names only the clients that took part (as they first appear), never all N.
+        bool federated = doc.Scenario.Federation is not null;
+        int workers = federated ? 0 : doc.Scenario.Workers.Count;
+        bool[] byz = federated ? [] : doc.Scenario.ResolveByzantine();
         foreach (var section in doc.Sections)
         {
             int pid = section.Index + 1;
@@ -37,7 +39,12 @@ public static class PerfettoExport
             // message once it is written, so memory depends on the messages in flight, not on the trace's size.
             using var fates = new FateLookahead(doc, section);
             var dispatches = new Dictionary<long, JObject>();
+<<<<<<< HEAD
             foreach (var (i, rec) in doc.Records(section.FirstLine, section.LastLine))
+=======
+            var named = new HashSet<long>();
+            for (int i = section.FirstLine; i <= section.LastLine; i++)
+>>>>>>> h-fed
             {
                 fates.Passed(i);
                 long t = rec.Value<long>("t");
@@ -45,6 +52,11 @@ public static class PerfettoExport
                 {
                     case "dispatch":
                         dispatches[rec.Value<long>("msg")] = rec;
+                        if (federated && named.Add(rec.Value<long>("worker")))
+                        {
+                            long client = rec.Value<long>("worker");
+                            Meta(w, pid, (int)client + 1, "thread_name", $"client {client}{(rec.Value<string>("role") == "byzantine" ? " (Byzantine)" : "")}");
+                        }
                         break;
                     case "compute":
                     {

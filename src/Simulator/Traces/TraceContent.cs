@@ -29,7 +29,7 @@ public sealed class TraceContent
     public const string PayloadIndexFileName = "payloads.index.jsonl";
 
     /// <summary>Record types in the order the end record counts them.</summary>
-    public static readonly IReadOnlyList<string> EventTypes = ["dispatch", "compute", "arrive", "resolve", "aggregate", "update", "eval", "crash", "recover"];
+    public static readonly IReadOnlyList<string> EventTypes = ["dispatch", "compute", "arrive", "resolve", "aggregate", "update", "eval", "crash", "recover", "clients"];
 
     private readonly IReadOnlyList<PayloadStore>? _payloads;
 

@@ -240,7 +240,7 @@ public sealed class TraceDocument
             }
             string? type = TraceSchema.StringOf(rec, "type");
             if (endLine >= 0) throw new SimByzException($"{Where(lineNo)}: record after the end record (line {endLine})");
-            if (type is not null) TraceSchema.Check(rec, type, Where(lineNo), scenario.Workers.Count);
+            if (type is not null) TraceSchema.Check(rec, type, Where(lineNo), scenario.Federation?.Clients ?? scenario.Workers.Count);
             if (type != "end")
             {
                 hash.AppendData(reader.LineBytes);

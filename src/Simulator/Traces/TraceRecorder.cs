@@ -137,6 +137,10 @@ public sealed class TraceRecorder : ISimulationObserver
     }
 
     /// <inheritdoc />
+    public void ClientsSampled(SimTime time, long round, int clients, int byzantine)
+        => Emit(Start("clients", time).Int("round", round).Int("clients", clients).Int("byzantine", byzantine).ToString());
+
+    /// <inheritdoc />
     public void AvailabilityChanged(SimTime time, int worker, bool up)
         => Emit(Start(up ? "recover" : "crash", time).Int("worker", worker).ToString());
 }

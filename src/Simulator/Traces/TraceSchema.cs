@@ -35,6 +35,7 @@ internal static class TraceSchema
             ("stalenessMin", Kind.Num), ("stalenessMean", Kind.Num), ("stalenessMax", Kind.Num)],
         ["crash"] = [.. EventStart, ("worker", Kind.Worker)],
         ["recover"] = [.. EventStart, ("worker", Kind.Worker)],
+        ["clients"] = [.. EventStart, ("round", Kind.Int), ("clients", Kind.Int), ("byzantine", Kind.Int)],
         ["end"] = [("records", Kind.Int), ("runs", Kind.Int), ("hash", Kind.Str)],
     };
 

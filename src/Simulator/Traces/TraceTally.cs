@@ -51,6 +51,8 @@ internal sealed class TraceTally : IDisposable
         var sb = new StringBuilder("{");
         for (int k = 0; k < _counts.Length; k++)
         {
+            // "clients" records exist only in federated runs: other traces keep the counts (and bytes) they always had.
+            if (TraceContent.EventTypes[k] == "clients" && _counts[k] == 0) continue;
             if (k > 0) sb.Append(',');
             TraceLine.AppendString(sb, TraceContent.EventTypes[k]);
             sb.Append(':').Append(_counts[k].ToString(CultureInfo.InvariantCulture));

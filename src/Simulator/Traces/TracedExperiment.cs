@@ -86,7 +86,7 @@ public static class TracedExperiment
             foreach (var m in metrics) m.Complete();
             foreach (var w in writers) w.Dispose();
             writers.Clear();
-            ExperimentRunner.WriteMetricsFromParts(output, metricsParts);
+            ExperimentRunner.WriteMetricsFromParts(output, metricsParts, setup.Federation is not null);
             if (trace) TraceContent.WriteStreamed(output, TraceContent.Header(scenario, simbyzVersion, payloads is not null, device, setup.Plugins), traceParts, payloads, payloadParts);
             return results;
         }
