@@ -55,7 +55,7 @@ public static class MessageReplay
         }
         var rule = composition.Backend.CreateRule(catalog, ruleSpec, new AggregatorBuildContext(scenario.Seed, byzCount));
         bool async = scenario.Protocol.Kind == ProtocolKind.Async;
-        int m = buffer > 0 ? buffer : scenario.Protocol.AsyncBuffer > 0 ? scenario.Protocol.AsyncBuffer : scenario.Workers.Count;
+        int m = buffer > 0 ? buffer : scenario.Protocol.AsyncBuffer > 0 ? scenario.Protocol.AsyncBuffer : scenario.Federation?.PerRound ?? scenario.Workers.Count;
         return async ? Async(doc, payloads, section, rule, ruleSpec, m) : Sync(doc, payloads, section, rule, ruleSpec);
     }
 
@@ -93,30 +93,6 @@ public static class MessageReplay
             switch (rec.Value<string>("type"))
             {
                 case "arrive":
-<<<<<<< HEAD
-=======
-                    long id = rec.Value<long>("msg");
-                    hashes[id] = (rec.Value<string>("hash")!, rec.Value<string>("role") == "byzantine");
-                    arrivals.Add((id, rec.Value<long>("t")));
-                    break;
-                case "resolve":
-                    fates[rec.Value<long>("msg")] = rec.Value<string>("fate")!;
-                    break;
-                case "aggregate" when !async:
-                    groups.Add((rec.Value<long>("round"), rec.Value<long>("t"), ((JArray)rec["inputs"]!).Select(t => t.Value<long>()).ToList()));
-                    break;
-            }
-        }
-        if (async)
-        {
-            int m = buffer > 0 ? buffer : scenario.Protocol.AsyncBuffer > 0 ? scenario.Protocol.AsyncBuffer : scenario.Federation?.PerRound ?? scenario.Workers.Count;
-            var current = new List<long>();
-            foreach (var (id, time) in arrivals)
-            {
-                if (fates.GetValueOrDefault(id) == "dropped") continue;
-                current.Add(id);
-                if (current.Count == m)
->>>>>>> h-fed
                 {
                     long id = rec.Value<long>("msg");
                     arrived[id] = new Arrival(id, rec.Value<long>("t"), rec.Value<string>("hash")!, rec.Value<string>("role") == "byzantine");

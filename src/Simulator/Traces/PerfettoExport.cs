@@ -39,12 +39,8 @@ public static class PerfettoExport
             // message once it is written, so memory depends on the messages in flight, not on the trace's size.
             using var fates = new FateLookahead(doc, section);
             var dispatches = new Dictionary<long, JObject>();
-<<<<<<< HEAD
-            foreach (var (i, rec) in doc.Records(section.FirstLine, section.LastLine))
-=======
             var named = new HashSet<long>();
-            for (int i = section.FirstLine; i <= section.LastLine; i++)
->>>>>>> h-fed
+            foreach (var (i, rec) in doc.Records(section.FirstLine, section.LastLine))
             {
                 fates.Passed(i);
                 long t = rec.Value<long>("t");
