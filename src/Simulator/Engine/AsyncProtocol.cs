@@ -27,6 +27,7 @@ internal sealed class AsyncProtocol : IProtocol
 {
     private readonly Simulation<EngineEvent> _sim;
     private readonly ParameterServer _server;
+    private readonly List<float[]> _honestView = [];
     private readonly MessageLedger _ledger;
     private readonly WorkerFleet _fleet;
     private readonly ByzantineCrafter _crafter;
@@ -143,7 +144,14 @@ internal sealed class AsyncProtocol : IProtocol
 
     /// <summary>The omniscient attack sees the latest message of every honest worker that has sent one.</summary>
     private void Craft(List<SentMessage> sent, double gamma)
-        => _crafter.Craft(sent, _fleet.Workers.Where(w => !w.Byzantine && w.Latest is not null).Select(w => w.Latest!), gamma, _server.Step, asynchronous: true);
+    {
+        _honestView.Clear();
+        if (_crafter.ReadsHonestView)
+        {
+            foreach (var w in _fleet.Workers) if (!w.Byzantine && w.Latest is not null) _honestView.Add(w.Latest);
+        }
+        _crafter.Craft(sent, _honestView, gamma, _server.Step, asynchronous: true);
+    }
 
     private void ScheduleRestart(int worker, SimTime at)
     {

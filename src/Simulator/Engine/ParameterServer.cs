@@ -38,6 +38,11 @@ internal sealed class ParameterServer
     private readonly MetricsRowSample _rows;
     private readonly List<(SentMessage Message, double Score)> _held = [];
     private readonly int _d;
+    private readonly List<MessageInfo> _infos = [];
+    private readonly AggregationContext _context = new();
+    private float[] _batchData = [];
+    private GradientBatch?[] _batchViews = [];
+    private string? _notSelected;
     private long _step;
 
     /// <param name="setup">The run's task, optimizer, evaluation and budget settings.</param>
@@ -112,21 +117,37 @@ internal sealed class ParameterServer
     /// <param name="round">The round (sync) or server version (async buffer) the aggregation is reported under.</param>
     public void AggregateAndApply(List<SentMessage> inputs, long round)
     {
-        var data = new float[inputs.Count * _d];
-        for (int i = 0; i < inputs.Count; i++) inputs[i].Payload.AsSpan().CopyTo(data.AsSpan(i * _d, _d));
-        var batch = new GradientBatch(data, inputs.Count, _d);
+        var batch = Batch(inputs.Count);
+        var data = _batchData.AsSpan();
+        for (int i = 0; i < inputs.Count; i++) inputs[i].Payload.AsSpan().CopyTo(data.Slice(i * _d, _d));
         if (_validationSampler is not null) _validation.DrawBatch(_validationSampler);
         _rule!.Aggregate(batch, _aggregate, Context(round), _diagnostics);
-        var infos = inputs.Select(p => p.Info).ToList();
-        foreach (var o in _observers) o.Aggregated(_sim.Now, round, infos, _diagnostics);
+        if (_observers.Count > 0)
+        {
+            _infos.Clear();
+            foreach (var p in inputs) _infos.Add(p.Info);
+            foreach (var o in _observers) o.Aggregated(_sim.Now, round, _infos, _diagnostics);
+        }
         for (int i = 0; i < inputs.Count; i++)
         {
             double score = _diagnostics.HasScores ? _diagnostics.Scores[i] : double.NaN;
             bool used = !_diagnostics.HasSelection || _diagnostics.Selected[i];
-            _ledger.Resolve(inputs[i], used ? MessageFate.Applied : MessageFate.Rejected, score, used ? null : "not selected by " + _rule.Spec);
+            _ledger.Resolve(inputs[i], used ? MessageFate.Applied : MessageFate.Rejected, score, used ? null : _notSelected ??= "not selected by " + _rule.Spec);
         }
         inputs.Clear();
         ApplyUpdate(_aggregate);
+    }
+
+    /// <summary>The reused aggregation batch of <paramref name="count"/> rows (one view per row count over one buffer).</summary>
+    private GradientBatch Batch(int count)
+    {
+        if (_batchData.Length < count * _d)
+        {
+            _batchData = new float[count * _d];
+            Array.Clear(_batchViews);
+        }
+        if (_batchViews.Length <= count) Array.Resize(ref _batchViews, count + 1);
+        return _batchViews[count] ??= new GradientBatch(_batchData.AsMemory(0, count * _d), count, _d);
     }
 
     /// <summary>Lets the async rule decide on <paramref name="message"/>: applied (and the update made),
@@ -207,13 +228,9 @@ internal sealed class ParameterServer
         }
     }
 
-    private AggregationContext Context(long round) => new()
-    {
-        Model = _x,
-        LearningRate = _setup.Optimizer.LearningRateAt(_step),
-        Round = round,
-        Oracle = _validationSampler is null ? null : _validation,
-    };
+    /// <summary>The context of this aggregation or decision: one instance refilled each time (rules keep no reference).</summary>
+    private AggregationContext Context(long round)
+        => _context.Refill(_x, _setup.Optimizer.LearningRateAt(_step), round, _validationSampler is null ? null : _validation);
 
     private void ApplyUpdate(ReadOnlySpan<float> update)
     {

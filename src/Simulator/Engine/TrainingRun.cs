@@ -76,6 +76,8 @@ public sealed class TrainingRun
         for (int i = 0; i < _availability.Length; i++) _availability[i] = setup.Availability?.Invoke(i) ?? AvailabilitySchedule.AlwaysUp;
         var attackRng = RandomStreams.Derive(setup.Seed, StreamPurpose.Attack, 0);
 
+        // Only the asynchronous omniscient attack reads the workers' latest honest messages.
+        bool keepLatest = setup.Protocol.Kind == ProtocolKind.Async && _attack is not null && !_omit;
         Dataset? poisoned = null;
         IModel prototype = setup.Model.CloneForRun();
         var workers = new Worker[setup.WorkerCount];
@@ -87,7 +89,7 @@ public sealed class TrainingRun
                 poisoned ??= Poison(setup.Train, setup.DataAttack);
                 data = poisoned;
             }
-            workers[i] = new Worker(i, setup.Byzantine[i], setup, data, prototype);
+            workers[i] = new Worker(i, setup.Byzantine[i], setup, data, prototype, keepLatest: keepLatest && !setup.Byzantine[i]);
         }
         _ledger = new MessageLedger(setup.Model.ParameterCount, _sim, _observers);
         // Built after the workers so that the server's validation and evaluation models stay the
@@ -97,7 +99,7 @@ public sealed class TrainingRun
         _fleet = new WorkerFleet(workers, _availability, _omit, _ledger, _sim, _observers);
         var crafter = new ByzantineCrafter(_attack, _ruleAsAttackerSeesIt, attackRng, _server, setup.ByzantineCount, setup.WorkerCount);
         _protocol = setup.Protocol.Kind == ProtocolKind.Sync
-            ? new SyncProtocol(_sim, _server, _ledger, _fleet, crafter, setup.Protocol, setup.Optimizer)
+            ? new SyncProtocol(_sim, _server, _ledger, _fleet, crafter, setup.Protocol, setup.Optimizer, parallelWorkers: prototype.SupportsParallelRuns)
             : new AsyncProtocol(_sim, _server, _ledger, _fleet, crafter, setup.Protocol, setup.Optimizer, _behaviour, setup.Seed);
     }
 
