@@ -61,7 +61,7 @@ internal sealed class AsyncProtocol : IProtocol
         _optimizer = optimizer;
         _behaviour = behaviour;
         _seed = seed;
-        _behaviourRngs = new RandomStream?[fleet.Workers.Count];
+        _behaviourRngs = new RandomStream?[fleet.Workers.Length];
     }
 
     public bool Finished => _server.BudgetReached;

@@ -43,8 +43,11 @@ internal sealed class ByzantineCrafter
         _workerCount = workerCount;
     }
 
-    /// <summary>Whether <see cref="Craft"/> reads the honest view at all (a gradient attack that is not omission).</summary>
-    public bool ReadsHonestView => _attack is not null && !_attack.IsOmission;
+    /// <summary>Whether <see cref="Craft"/> reads the honest view at all (a gradient attack that is not omission and reads honest rows).</summary>
+    public bool ReadsHonestView => ReadsHonestRows(_attack);
+
+    /// <summary>Whether <paramref name="attack"/> ever reads the honest rows (see <see cref="IGradientAttack.ReadsHonestRows"/>).</summary>
+    public static bool ReadsHonestRows(IGradientAttack? attack) => attack is not null && !attack.IsOmission && attack.ReadsHonestRows;
 
     /// <summary>Fills the Byzantine messages among <paramref name="sent"/> with the attack's rows.</summary>
     /// <param name="sent">Messages just computed; the non-Byzantine ones are left alone.</param>

@@ -35,8 +35,8 @@ internal sealed class WorkerFleet
         _observers = observers;
     }
 
-    /// <summary>The workers, by id.</summary>
-    public IReadOnlyList<Worker> Workers => _workers;
+    /// <summary>The workers, by id (the array itself: a foreach over it allocates no enumerator).</summary>
+    public Worker[] Workers => _workers;
 
     /// <summary>The sequence number of the event being handled (0 before the first): observers get it with each dispatch.</summary>
     public long CurrentSequence { get; set; }

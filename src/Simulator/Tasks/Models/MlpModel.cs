@@ -128,8 +128,8 @@ internal sealed class MlpModel : IModel
     /// Forward pass of one example: hidden pre-activations and activations into
     /// <paramref name="pre"/>/<paramref name="act"/> (per layer, at row <paramref name="example"/>), logits into _logits.
     /// </summary>
-    /// <param name="firstLayer">When not empty: the first layer's pre-activations of this example in float64, already
-    /// computed for the whole minibatch by <see cref="Kernels.MatMul"/> (the same bits as MatVec here).</param>
+    /// <remarks>When <c>firstLayer</c> is not empty it holds the first layer's pre-activations of this example in float64,
+    /// already computed for the whole minibatch by <see cref="Kernels.MatMul"/> (the same bits as MatVec here).</remarks>
     private void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> x, float[][] pre, float[][] act, int example,
         ReadOnlySpan<double> firstLayer = default)
     {
