@@ -61,8 +61,8 @@ public class SimulatorScaleBenchmark
         var result = run.Run();
         long after = Retained();
         GC.KeepAlive(run);
-        Measured[Workers] = new Counts(result.MessagesSent, result.EventsProcessed, (built - before) / (double)Workers, (after - before) / (double)Workers);
-        Console.WriteLine($"// {Workers} workers: {result.MessagesSent} messages, {result.EventsProcessed} events, {result.Steps} steps per run; " +
+        Measured[Workers] = new Counts(result.Messages, result.Events, (built - before) / (double)Workers, (after - before) / (double)Workers);
+        Console.WriteLine($"// {Workers} workers: {result.Messages} messages, {result.Events} events, {result.Steps} steps per run; " +
             $"retained per worker {(built - before) / (double)Workers:F0} B built, {(after - before) / (double)Workers:F0} B after the run");
     }
 
@@ -78,7 +78,7 @@ public class SimulatorScaleBenchmark
     public void NewRun() => _run = new TrainingRun(_setup, "async-sgd");
 
     [Benchmark(OperationsPerInvoke = Messages)]
-    public long AsyncRun() => _run.Run().MessagesSent;
+    public long AsyncRun() => _run.Run().Messages;
 
     private sealed record Counts(long Messages, long Events, double BuiltBytesPerWorker, double RunBytesPerWorker);
 

@@ -1,5 +1,7 @@
 using SimByz.Aggregation;
+using SimByz.Aggregation.Rules;
 using SimByz.Scheduler;
+using SimByz.Simulator.Data;
 using SimByz.Simulator.Data.Sampling;
 using SimByz.Simulator.Tasks;
 
@@ -43,6 +45,7 @@ internal sealed class ParameterServer
     private float[] _batchData = [];
     private GradientBatch?[] _batchViews = [];
     private string? _notSelected;
+    private readonly EvaluationJob? _evaluationJob;
     private long _step;
 
     /// <param name="setup">The run's task, optimizer, evaluation and budget settings.</param>
@@ -78,6 +81,7 @@ internal sealed class ParameterServer
         // Without a validation set (task.validation 0) nothing is drawn and rules get no oracle.
         _validationSampler = setup.ValidationRows.Length == 0 ? null : MinibatchSampler.ForServerValidation(setup.Seed, setup.ValidationRows, setup.ValidationBatchSize);
         _evalModel = prototype.Clone();
+        if (prototype is Tasks.Models.MlpModel or Tasks.Models.SoftmaxRegressionModel) _evaluationJob = new EvaluationJob(this, prototype);
         _trainRows = Range(Math.Min(setup.Evaluation.TrainRows, setup.Train.Count));
         _validationRows = setup.ValidationRows;
         _testRows = Range(setup.Test.Count);
@@ -184,9 +188,9 @@ internal sealed class ParameterServer
     public void Evaluate()
     {
         // evaluation.trainRows = 0 turns the training-loss estimate off (NaN in the metrics).
-        var train = _trainRows.Length > 0 ? _evalModel.Evaluate(_x, _setup.Train, _trainRows) : new Evaluation(double.NaN, double.NaN);
-        var val = _validationRows.Length > 0 ? _evalModel.Evaluate(_x, _setup.Train, _validationRows) : new Evaluation(double.NaN, double.NaN);
-        var test = _evalModel.Evaluate(_x, _setup.Test, _testRows);
+        var train = _trainRows.Length > 0 ? EvaluateRows(_setup.Train, _trainRows) : new Evaluation(double.NaN, double.NaN);
+        var val = _validationRows.Length > 0 ? EvaluateRows(_setup.Train, _validationRows) : new Evaluation(double.NaN, double.NaN);
+        var test = EvaluateRows(_setup.Test, _testRows);
         var (staleMin, staleMean, staleMax) = _ledger.TakeStaleness();
         var row = new MetricsRow
         {
@@ -229,6 +233,67 @@ internal sealed class ParameterServer
     }
 
     /// <summary>The context of this aggregation or decision: one instance refilled each time (rules keep no reference).</summary>
+    /// <summary>
+    /// The evaluation model's <see cref="IModel.Evaluate"/> of x on <paramref name="rows"/>. For the managed MLP and
+    /// softmax models, whose Evaluate adds each row's cross-entropy in row order and divides by the count, the rows
+    /// are evaluated one by one in <see cref="EvaluationChunks"/> fixed chunks on the worker pool (each chunk with its
+    /// own clone), and the per-row losses then added here in row order: the same bits as the one-call evaluation,
+    /// whatever the thread count.
+    /// </summary>
+    private Evaluation EvaluateRows(Dataset data, int[] rows)
+    {
+        if (_evaluationJob is null || rows.Length < 2 * EvaluationChunks) return _evalModel.Evaluate(_x, data, rows);
+        var job = _evaluationJob;
+        job.Prepare(data, rows);
+        ChunkRunner.Run(job, EvaluationChunks);
+        double loss = 0;
+        int correct = 0;
+        for (int i = 0; i < rows.Length; i++)
+        {
+            loss += job.Loss[i];
+            if (job.Hit[i]) correct++;
+        }
+        return new(loss / rows.Length, (double)correct / rows.Length);
+    }
+
+    /// <summary>How many chunks an evaluation is cut into (fixed: never the thread count).</summary>
+    private const int EvaluationChunks = 8;
+
+    /// <summary>Evaluates chunk c's rows one by one with the chunk's own model clone.</summary>
+    private sealed class EvaluationJob(ParameterServer server, IModel prototype) : IChunkJob
+    {
+        private readonly IModel[] _models = Enumerable.Range(0, EvaluationChunks).Select(_ => prototype.Clone()).ToArray();
+        private Dataset _data = null!;
+        private int[] _rows = [];
+
+        public double[] Loss { get; private set; } = [];
+
+        public bool[] Hit { get; private set; } = [];
+
+        public void Prepare(Dataset data, int[] rows)
+        {
+            _data = data;
+            _rows = rows;
+            if (Loss.Length < rows.Length)
+            {
+                Loss = new double[rows.Length];
+                Hit = new bool[rows.Length];
+            }
+        }
+
+        public void RunChunk(int chunk)
+        {
+            int n = _rows.Length, from = (int)((long)n * chunk / EvaluationChunks), to = (int)((long)n * (chunk + 1) / EvaluationChunks);
+            var model = _models[chunk];
+            for (int i = from; i < to; i++)
+            {
+                var e = model.Evaluate(server._x, _data, _rows.AsSpan(i, 1));
+                Loss[i] = e.Loss;
+                Hit[i] = e.Accuracy == 1.0;
+            }
+        }
+    }
+
     private AggregationContext Context(long round)
         => _context.Refill(_x, _setup.Optimizer.LearningRateAt(_step), round, _validationSampler is null ? null : _validation);
 
