@@ -20,7 +20,7 @@ namespace SimByz.Bench.Simulator;
 /// <para>Cases (one class, one run):</para>
 /// <list type="bullet">
 /// <item><c>Step</c>: one step of a real run (messages through the event queue, the attack, Median, the update),
-/// runs of <see cref="Steps"/> steps with start and end evaluation on 100 test and 100 validation images.</item>
+/// runs of <see cref="Steps"/> steps (100: a run's start-up, its pools growing and two evaluations, is spread over them) with start and end evaluation on 100 test and 100 validation images.</item>
 /// <item><c>Floor</c> (baseline): the 12 honest workers' forward and backward passes alone, on fixed batches,
 /// through the same parallel worker runner the step uses (both cores): the part no protocol can avoid.</item>
 /// <item><c>Phase…</c>: the step's other phases in isolation, for the step profile (docs/PERFORMANCE.md):
@@ -35,7 +35,7 @@ namespace SimByz.Bench.Simulator;
 [MemoryDiagnoser]
 public class SimulatedStepBenchmark
 {
-    private const int Steps = 30;
+    private const int Steps = 100;
     private const string Dataset = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
     private RunSetup _setup = null!;
     private TrainingRun _run = null!;
