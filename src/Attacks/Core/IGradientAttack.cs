@@ -35,6 +35,13 @@ public interface IGradientAttack
     /// </summary>
     bool NeedsOwnGradients => false;
 
+    /// <summary>
+    /// False when <see cref="Craft"/> never reads <see cref="AttackContext.Honest"/> (sign flip of the own
+    /// gradient): the simulator then gathers no honest rows for it (in asynchronous runs it keeps no copy of each
+    /// honest worker's latest message), and <see cref="AttackContext.Honest"/> holds the own gradients. Default true.
+    /// </summary>
+    bool ReadsHonestRows => true;
+
     /// <summary>True when the rows depend on draws from <see cref="AttackContext.Rng"/>.</summary>
     bool IsRandomized => false;
 

@@ -33,6 +33,7 @@ internal sealed class AsyncProtocol : IProtocol
 {
     private readonly Simulation<EngineEvent> _sim;
     private readonly ParameterServer _server;
+    private readonly List<float[]> _honestView = [];
     private readonly MessageLedger _ledger;
     private readonly WorkerFleet _fleet;
     private readonly ByzantineCrafter _crafter;
@@ -201,7 +202,15 @@ internal sealed class AsyncProtocol : IProtocol
 
     /// <summary>The omniscient attack sees the latest message of every honest worker that has sent one.</summary>
     private void Craft(List<SentMessage> sent, double gamma)
-        => _crafter.Craft(sent, _fleet.Workers.Where(w => !w.Byzantine && w.Latest is not null).Select(w => w.Latest!), gamma, _server.Step, asynchronous: true);
+    {
+        _honestView.Clear();
+        if (_crafter.ReadsHonestView)
+        {
+            var workers = _fleet.Workers;
+            for (int i = 0; i < workers.Count; i++) if (workers[i] is { Byzantine: false, Latest: { } latest }) _honestView.Add(latest);
+        }
+        _crafter.Craft(sent, _honestView, gamma, _server.Step, asynchronous: true);
+    }
 
     private void ScheduleRestart(int worker, SimTime at)
     {

@@ -20,6 +20,11 @@ internal sealed class ByzantineCrafter
     private readonly ParameterServer _server;
     private readonly int _totalByzantine;
     private readonly int _workerCount;
+    private readonly List<SentMessage> _byzantine = [];
+    private readonly RowMatrix _honest = new(), _own = new();
+    private readonly AggregationContext _aggregationContext = new();
+    private AttackContext? _context;
+    private float[] _output = [], _model = [];
 
     /// <param name="attack">The gradient attack, or null.</param>
     /// <param name="ruleAsAttackerSeesIt">The attacker's own instance of the synchronous rule (null for async rules).</param>
@@ -38,43 +43,88 @@ internal sealed class ByzantineCrafter
         _workerCount = workerCount;
     }
 
+    /// <summary>Whether <see cref="Craft"/> reads the honest view at all (a gradient attack that is not omission and reads honest rows).</summary>
+    public bool ReadsHonestView => ReadsHonestRows(_attack);
+
+    /// <summary>Whether <paramref name="attack"/> ever reads the honest rows (see <see cref="IGradientAttack.ReadsHonestRows"/>).</summary>
+    public static bool ReadsHonestRows(IGradientAttack? attack) => attack is not null && !attack.IsOmission && attack.ReadsHonestRows;
+
     /// <summary>Fills the Byzantine messages among <paramref name="sent"/> with the attack's rows.</summary>
     /// <param name="sent">Messages just computed; the non-Byzantine ones are left alone.</param>
-    /// <param name="honestView">The honest vectors the attack sees (enumerated only when there is a
-    /// Byzantine message to craft); when empty it sees the Byzantine workers' own vectors instead.</param>
+    /// <param name="honestView">The honest vectors the attack sees (read only when there is a Byzantine
+    /// message to craft); when empty it sees the Byzantine workers' own vectors instead.</param>
     /// <param name="gamma">The learning rate the workers used.</param>
     /// <param name="round">The round (sync) or server version (async) the attack is told.</param>
     /// <param name="asynchronous">Whether the honest view is the workers' latest messages rather than the round's.</param>
-    public void Craft(List<SentMessage> sent, IEnumerable<float[]> honestView, double gamma, long round, bool asynchronous)
+    /// <remarks>Allocates nothing once its buffers have grown to the largest view seen: the rows are copied
+    /// into reused matrices, and the contexts are refilled (the attack sees the same values as with fresh ones).</remarks>
+    public void Craft(List<SentMessage> sent, IReadOnlyList<float[]> honestView, double gamma, long round, bool asynchronous)
     {
         if (_attack is null) return; // Byzantine workers send their own (possibly poisoned-data) gradient
-        var byz = sent.Where(p => p.Info.Byzantine).ToList();
-        if (byz.Count == 0) return;
-        var rows = honestView.ToList();
-        var honest = rows.Count > 0 ? GradientBatch.FromRows(rows) : GradientBatch.FromRows(byz.Select(p => p.Payload!).ToList());
-        var own = GradientBatch.FromRows(byz.Select(p => p.Payload!).ToList());
+        _byzantine.Clear();
+        foreach (var p in sent) if (p.Info.Byzantine) _byzantine.Add(p);
+        if (_byzantine.Count == 0) return;
         int d = _server.Dimension;
-        var output = new float[byz.Count * d];
-        var ctx = new AttackContext
+        var own = _own.Fill(_byzantine, d);
+        var honest = honestView.Count > 0 ? _honest.Fill(honestView, d) : own;
+        var output = Buffer(ref _output, _byzantine.Count * d);
+        var model = Buffer(ref _model, d);
+        _server.Parameters.CopyTo(model);
+        var aggregation = _aggregationContext.Refill(_model.AsMemory(0, d), gamma, round, null);
+        var ctx = _context ??= new AttackContext
         {
-            Round = round,
-            Model = _server.Parameters.ToArray(),
-            Dimension = d,
             Honest = honest,
-            OwnGradients = own,
-            ByzantineCount = byz.Count,
             TotalByzantine = _totalByzantine,
             WorkerCount = _workerCount,
             Aggregator = _ruleAsAttackerSeesIt,
-            AggregationContext = new AggregationContext { Model = _server.Parameters.ToArray(), LearningRate = gamma, Round = round },
-            LearningRate = gamma,
+            AggregationContext = aggregation,
+            Dimension = d,
             Asynchronous = asynchronous,
             Rng = _rng,
         };
+        ctx.Refill(round, _model.AsMemory(0, d), honest, own, _byzantine.Count, gamma);
         _attack.Craft(ctx, output);
-        for (int k = 0; k < byz.Count; k++)
+        for (int k = 0; k < _byzantine.Count; k++)
         {
-            output.AsSpan(k * d, d).CopyTo(byz[k].Payload);
+            output.Slice(k * d, d).CopyTo(_byzantine[k].Payload);
+        }
+    }
+
+    private static Span<float> Buffer(ref float[] buffer, int length)
+    {
+        if (buffer.Length < length) buffer = new float[length];
+        return buffer.AsSpan(0, length);
+    }
+
+    /// <summary>A reused row-major matrix and the <see cref="GradientBatch"/> views over its first rows, one per row count.</summary>
+    private sealed class RowMatrix
+    {
+        private float[] _data = [];
+        private GradientBatch?[] _views = [];
+
+        public GradientBatch Fill(IReadOnlyList<float[]> rows, int d)
+        {
+            var view = View(rows.Count, d);
+            for (int i = 0; i < rows.Count; i++) rows[i].AsSpan(0, d).CopyTo(_data.AsSpan(i * d, d));
+            return view;
+        }
+
+        public GradientBatch Fill(List<SentMessage> rows, int d)
+        {
+            var view = View(rows.Count, d);
+            for (int i = 0; i < rows.Count; i++) rows[i].Payload.AsSpan(0, d).CopyTo(_data.AsSpan(i * d, d));
+            return view;
+        }
+
+        private GradientBatch View(int count, int d)
+        {
+            if (_data.Length < count * d)
+            {
+                _data = new float[Math.Max(count * d, 2 * _data.Length)];
+                Array.Clear(_views);
+            }
+            if (_views.Length <= count) Array.Resize(ref _views, Math.Max(count + 1, 2 * _views.Length));
+            return _views[count] ??= new GradientBatch(_data.AsMemory(0, count * d), count, d);
         }
     }
 }

@@ -10,12 +10,14 @@ namespace SimByz.Simulator.Engine;
 /// <remarks>Only messages whose fate is still open are kept: a resolved message is told to the observers
 /// and forgotten (the counters keep what it counted), so the ledger's memory follows the messages in
 /// flight, not the length of the run. Payload vectors are pooled: a resolved message's vector is reused
-/// by a later one, so a run allocates about as many vectors as it has messages in flight. Counters are
+/// by a later one, so a run allocates about as many vectors as it has messages in flight; without observers
+/// the message objects are reused the same way (with observers each message keeps its own: they may hold it). Counters are
 /// checked: they never wrap. Not thread-safe (one run's thread).</remarks>
 internal sealed class MessageLedger
 {
     private readonly Dictionary<long, SentMessage> _pending = [];
     private readonly Stack<float[]> _payloadPool = new();
+    private readonly Stack<SentMessage> _messagePool = new();
     private readonly Simulation<EngineEvent> _sim;
     private readonly IReadOnlyList<ISimulationObserver> _observers;
     private readonly int _dimension;
@@ -52,15 +54,31 @@ internal sealed class MessageLedger
     /// now, with a payload vector to fill.</summary>
     public SentMessage Open(Worker worker, long version)
     {
-        var info = new MessageInfo
+        SentMessage message;
+        if (_messagePool.Count > 0)
         {
-            Id = _sent,
-            Worker = worker.Id,
-            Byzantine = worker.Byzantine,
-            ModelVersion = version,
-            Dispatched = _sim.Now,
-        };
-        var message = new SentMessage { Info = info, Payload = RentPayload() };
+            message = _messagePool.Pop();
+            var reused = message.Info;
+            reused.ComputeDone = reused.Arrival = SimTime.Zero;
+            reused.Staleness = 0;
+            reused.Fate = MessageFate.Pending;
+            reused.Score = double.NaN;
+            reused.Reason = null;
+            message.NetworkDelay = SimTime.Zero;
+            message.ReceivedAtRead = 0;
+            message.Primary = true;
+            message.Payload = RentPayload();
+        }
+        else
+        {
+            message = new SentMessage { Info = new MessageInfo(), Payload = RentPayload() };
+        }
+        var info = message.Info;
+        info.Id = _sent;
+        info.Worker = worker.Id;
+        info.Byzantine = worker.Byzantine;
+        info.ModelVersion = version;
+        info.Dispatched = _sim.Now;
         _pending.Add(info.Id, message);
         _sent = checked(_sent + 1);
         return message;
@@ -83,6 +101,8 @@ internal sealed class MessageLedger
             _payloadPool.Push(message.Payload);
             message.Payload = null;
         }
+        // Without observers nobody else holds the message: a later Open reuses it (its fields stay readable until then).
+        if (_observers.Count == 0) _messagePool.Push(message);
     }
 
     /// <summary>Drops every message still in flight, in sending order.</summary>

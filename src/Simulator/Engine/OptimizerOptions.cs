@@ -24,9 +24,20 @@ public sealed record OptimizerOptions(
     {
         LearningRateScheduleKind.Constant => LearningRate,
         LearningRateScheduleKind.InverseSqrt => LearningRate / Math.Sqrt(step + 1.0),
-        LearningRateScheduleKind.Step => LearningRate * PowInt(StepFactor, (StepMilestones ?? []).Count(m => m <= step)),
+        LearningRateScheduleKind.Step => LearningRate * PowInt(StepFactor, MilestonesPassed(step)),
         _ => throw new InvalidOperationException(Schedule.ToString()),
     };
+
+    /// <summary>How many milestones are ≤ <paramref name="step"/> (a loop, not a lambda: called every step, it must not allocate).</summary>
+    private int MilestonesPassed(long step)
+    {
+        int passed = 0;
+        if (StepMilestones is { } milestones)
+        {
+            foreach (var m in milestones) if (m <= step) passed++;
+        }
+        return passed;
+    }
 
     private static double PowInt(double x, int k)
     {

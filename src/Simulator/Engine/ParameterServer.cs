@@ -1,5 +1,7 @@
 using SimByz.Aggregation;
+using SimByz.Aggregation.Rules;
 using SimByz.Scheduler;
+using SimByz.Simulator.Data;
 using SimByz.Simulator.Data.Sampling;
 using SimByz.Simulator.Tasks;
 
@@ -38,6 +40,12 @@ internal sealed class ParameterServer
     private readonly MetricsRowSample _rows;
     private readonly List<(SentMessage Message, double Score)> _held = [];
     private readonly int _d;
+    private readonly List<MessageInfo> _infos = [];
+    private readonly AggregationContext _context = new();
+    private float[] _batchData = [];
+    private GradientBatch?[] _batchViews = [];
+    private string? _notSelected;
+    private readonly EvaluationJob? _evaluationJob;
     private long _step;
     // Federated: Byzantine clients per round (async: among the active ones at each slot filling) since the last evaluation point.
     private long _roundsNoted;
@@ -76,6 +84,7 @@ internal sealed class ParameterServer
         // Without a validation set (task.validation 0) nothing is drawn and rules get no oracle.
         _validationSampler = setup.ValidationRows.Length == 0 ? null : MinibatchSampler.ForServerValidation(setup.Seed, setup.ValidationRows, setup.ValidationBatchSize);
         _evalModel = prototype.Clone();
+        if (prototype is Tasks.Models.MlpModel or Tasks.Models.SoftmaxRegressionModel) _evaluationJob = new EvaluationJob(this, prototype);
         _trainRows = Range(Math.Min(setup.Evaluation.TrainRows, setup.Train.Count));
         _validationRows = setup.ValidationRows;
         _testRows = Range(setup.Test.Count);
@@ -115,21 +124,37 @@ internal sealed class ParameterServer
     /// <param name="round">The round (sync) or server version (async buffer) the aggregation is reported under.</param>
     public void AggregateAndApply(List<SentMessage> inputs, long round)
     {
-        var data = new float[inputs.Count * _d];
-        for (int i = 0; i < inputs.Count; i++) inputs[i].Payload.AsSpan().CopyTo(data.AsSpan(i * _d, _d));
-        var batch = new GradientBatch(data, inputs.Count, _d);
+        var batch = Batch(inputs.Count);
+        var data = _batchData.AsSpan();
+        for (int i = 0; i < inputs.Count; i++) inputs[i].Payload.AsSpan().CopyTo(data.Slice(i * _d, _d));
         if (_validationSampler is not null) _validation.DrawBatch(_validationSampler);
         _rule!.Aggregate(batch, _aggregate, Context(round), _diagnostics);
-        var infos = inputs.Select(p => p.Info).ToList();
-        foreach (var o in _observers) o.Aggregated(_sim.Now, round, infos, _diagnostics);
+        if (_observers.Count > 0)
+        {
+            _infos.Clear();
+            foreach (var p in inputs) _infos.Add(p.Info);
+            foreach (var o in _observers) o.Aggregated(_sim.Now, round, _infos, _diagnostics);
+        }
         for (int i = 0; i < inputs.Count; i++)
         {
             double score = _diagnostics.HasScores ? _diagnostics.Scores[i] : double.NaN;
             bool used = !_diagnostics.HasSelection || _diagnostics.Selected[i];
-            _ledger.Resolve(inputs[i], used ? MessageFate.Applied : MessageFate.Rejected, score, used ? null : "not selected by " + _rule.Spec);
+            _ledger.Resolve(inputs[i], used ? MessageFate.Applied : MessageFate.Rejected, score, used ? null : _notSelected ??= "not selected by " + _rule.Spec);
         }
         inputs.Clear();
         ApplyUpdate(_aggregate);
+    }
+
+    /// <summary>The reused aggregation batch of <paramref name="count"/> rows (one view per row count over one buffer).</summary>
+    private GradientBatch Batch(int count)
+    {
+        if (_batchData.Length < count * _d)
+        {
+            _batchData = new float[count * _d];
+            Array.Clear(_batchViews);
+        }
+        if (_batchViews.Length <= count) Array.Resize(ref _batchViews, count + 1);
+        return _batchViews[count] ??= new GradientBatch(_batchData.AsMemory(0, count * _d), count, _d);
     }
 
     /// <summary>Lets the async rule decide on <paramref name="message"/>: applied (and the update made),
@@ -177,9 +202,9 @@ internal sealed class ParameterServer
     public void Evaluate()
     {
         // evaluation.trainRows = 0 turns the training-loss estimate off (NaN in the metrics).
-        var train = _trainRows.Length > 0 ? _evalModel.Evaluate(_x, _setup.Train, _trainRows) : new Evaluation(double.NaN, double.NaN);
-        var val = _validationRows.Length > 0 ? _evalModel.Evaluate(_x, _setup.Train, _validationRows) : new Evaluation(double.NaN, double.NaN);
-        var test = _evalModel.Evaluate(_x, _setup.Test, _testRows);
+        var train = _trainRows.Length > 0 ? EvaluateRows(_setup.Train, _trainRows) : new Evaluation(double.NaN, double.NaN);
+        var val = _validationRows.Length > 0 ? EvaluateRows(_setup.Train, _validationRows) : new Evaluation(double.NaN, double.NaN);
+        var test = EvaluateRows(_setup.Test, _testRows);
         var (staleMin, staleMean, staleMax) = _ledger.TakeStaleness();
         bool federated = _setup.Federation is not null;
         var (byzMin, byzMean, byzMax) = _roundsNoted > 0 ? (_byzMin, _byzSum / _roundsNoted, _byzMax) : (double.NaN, double.NaN, double.NaN);
@@ -231,13 +256,70 @@ internal sealed class ParameterServer
         }
     }
 
-    private AggregationContext Context(long round) => new()
+    /// <summary>The context of this aggregation or decision: one instance refilled each time (rules keep no reference).</summary>
+    /// <summary>
+    /// The evaluation model's <see cref="IModel.Evaluate"/> of x on <paramref name="rows"/>. For the managed MLP and
+    /// softmax models, whose Evaluate adds each row's cross-entropy in row order and divides by the count, the rows
+    /// are evaluated one by one in <see cref="EvaluationChunks"/> fixed chunks on the worker pool (each chunk with its
+    /// own clone), and the per-row losses then added here in row order: the same bits as the one-call evaluation,
+    /// whatever the thread count.
+    /// </summary>
+    private Evaluation EvaluateRows(Dataset data, int[] rows)
     {
-        Model = _x,
-        LearningRate = _setup.Optimizer.LearningRateAt(_step),
-        Round = round,
-        Oracle = _validationSampler is null ? null : _validation,
-    };
+        if (_evaluationJob is null || rows.Length < 2 * EvaluationChunks) return _evalModel.Evaluate(_x, data, rows);
+        var job = _evaluationJob;
+        job.Prepare(data, rows);
+        ChunkRunner.Run(job, EvaluationChunks);
+        double loss = 0;
+        int correct = 0;
+        for (int i = 0; i < rows.Length; i++)
+        {
+            loss += job.Loss[i];
+            if (job.Hit[i]) correct++;
+        }
+        return new(loss / rows.Length, (double)correct / rows.Length);
+    }
+
+    /// <summary>How many chunks an evaluation is cut into (fixed: never the thread count).</summary>
+    private const int EvaluationChunks = 8;
+
+    /// <summary>Evaluates chunk c's rows one by one with the chunk's own model clone.</summary>
+    private sealed class EvaluationJob(ParameterServer server, IModel prototype) : IChunkJob
+    {
+        private readonly IModel[] _models = Enumerable.Range(0, EvaluationChunks).Select(_ => prototype.Clone()).ToArray();
+        private Dataset _data = null!;
+        private int[] _rows = [];
+
+        public double[] Loss { get; private set; } = [];
+
+        public bool[] Hit { get; private set; } = [];
+
+        public void Prepare(Dataset data, int[] rows)
+        {
+            _data = data;
+            _rows = rows;
+            if (Loss.Length < rows.Length)
+            {
+                Loss = new double[rows.Length];
+                Hit = new bool[rows.Length];
+            }
+        }
+
+        public void RunChunk(int chunk)
+        {
+            int n = _rows.Length, from = (int)((long)n * chunk / EvaluationChunks), to = (int)((long)n * (chunk + 1) / EvaluationChunks);
+            var model = _models[chunk];
+            for (int i = from; i < to; i++)
+            {
+                var e = model.Evaluate(server._x, _data, _rows.AsSpan(i, 1));
+                Loss[i] = e.Loss;
+                Hit[i] = e.Accuracy == 1.0;
+            }
+        }
+    }
+
+    private AggregationContext Context(long round)
+        => _context.Refill(_x, _setup.Optimizer.LearningRateAt(_step), round, _validationSampler is null ? null : _validation);
 
     private void ApplyUpdate(ReadOnlySpan<float> update)
     {

@@ -5,7 +5,7 @@ namespace SimByz.Simulator.Engine;
 /// <summary>A message on its way: what the observers see (<see cref="Info"/>) plus what only the engine needs.</summary>
 internal sealed class SentMessage
 {
-    public required MessageInfo Info { get; init; }
+    public required MessageInfo Info { get; set; }
 
     /// <summary>The vector sent; returned to the ledger's pool (and null) once the message's fate is decided.</summary>
     public float[]? Payload { get; set; }

@@ -1,3 +1,4 @@
+using SimByz.Aggregation.Rules;
 using SimByz.Scheduler;
 using SimByz.Simulator.Engine.Federation;
 
@@ -21,9 +22,13 @@ namespace SimByz.Simulator.Engine;
 /// local steps). A round whose sampled clients cannot send (omitting Byzantine clients) closes with no reply at
 /// once; a round with nobody available (availability trace) starts when the next window opens, or the run ends
 /// when none will.</para>
+/// <para>The round's messages are computed in parallel (each worker's depends on x and its own state only;
+/// each is written to its own payload, and everything after — attack, dispatch, aggregation — runs on the
+/// run's thread in worker order), so the thread count never reaches a result. Allocates nothing per round
+/// once its lists and the pools have grown.</para>
 /// <para>Not thread-safe (one run's thread).</para>
 /// </remarks>
-internal sealed class SyncProtocol : IProtocol
+internal sealed class SyncProtocol : IProtocol, IChunkJob
 {
     private readonly Simulation<EngineEvent> _sim;
     private readonly ParameterServer _server;
@@ -35,6 +40,10 @@ internal sealed class SyncProtocol : IProtocol
     private readonly List<SentMessage> _roundInputs = [];
     private readonly ClientSampler? _sampler;
     private readonly List<int> _sample = [];
+    private readonly List<SentMessage> _sent = [];
+    private readonly List<float[]> _honestView = [];
+    private readonly bool _parallel;
+    private double _computeGamma;
     private long _round;
     private bool _roundOpen;
     private int _roundExpected;
@@ -47,8 +56,10 @@ internal sealed class SyncProtocol : IProtocol
     /// <param name="crafter">Plays the gradient attack.</param>
     /// <param name="protocol">When a round closes: all, first k, or deadline.</param>
     /// <param name="optimizer">What workers compute.</param>
+    /// <param name="parallelWorkers">Compute the round's messages on several threads (the aggregation rules' thread pool,
+    /// <see cref="ChunkRunner"/>): false for models whose instances share process-wide state (torch).</param>
     public SyncProtocol(Simulation<EngineEvent> sim, ParameterServer server, MessageLedger ledger, WorkerFleet fleet, ByzantineCrafter crafter,
-        ProtocolOptions protocol, OptimizerOptions optimizer)
+        ProtocolOptions protocol, OptimizerOptions optimizer, bool parallelWorkers)
     {
         _sim = sim;
         _server = server;
@@ -58,6 +69,7 @@ internal sealed class SyncProtocol : IProtocol
         _protocol = protocol;
         _optimizer = optimizer;
         _sampler = fleet.Federated is { } clients ? new ClientSampler(clients.Population) : null;
+        _parallel = parallelWorkers;
     }
 
     public bool Finished => _server.BudgetReached || _nobodyLeft;
@@ -93,16 +105,26 @@ internal sealed class SyncProtocol : IProtocol
         _roundOpen = true;
         _roundInputs.Clear();
         double gamma = _server.LearningRate;
-        var sent = new List<SentMessage>();
+        var sent = _sent;
+        sent.Clear();
         if (_sampler is not null) SampleClients();
-        foreach (var w in _fleet.Workers)
+        var workers = _fleet.Workers;
+        for (int i = 0; i < workers.Count; i++)
         {
+            var w = workers[i];
             if (!_fleet.CanSend(w) || !_fleet.IsUp(w)) continue;
-            var p = _fleet.Open(w, _round);
-            w.ComputeMessage(_server.Parameters, _optimizer, gamma, p.Payload);
-            sent.Add(p);
+            sent.Add(_fleet.Open(w, _round));
         }
-        _crafter.Craft(sent, sent.Where(p => !p.Info.Byzantine).Select(p => p.Payload!), gamma, _round, asynchronous: false);
+        // Every worker's message depends on x and its own state only, so they are computed side by side.
+        _computeGamma = gamma;
+        if (_parallel) ChunkRunner.Run(this, sent.Count);
+        else for (int i = 0; i < sent.Count; i++) RunChunk(i);
+        _honestView.Clear();
+        if (_crafter.ReadsHonestView)
+        {
+            foreach (var p in sent) if (!p.Info.Byzantine) _honestView.Add(p.Payload!);
+        }
+        _crafter.Craft(sent, _honestView, gamma, _round, asynchronous: false);
         _roundExpected = sent.Count;
         foreach (var p in sent) _fleet.Dispatch(p, extraNetworkDelay: SimTime.Zero);
         if (_roundExpected == 0 && _sampler is not null)
@@ -146,6 +168,13 @@ internal sealed class SyncProtocol : IProtocol
         _sampler!.SampleRound(_sim.Now, _sample);
         foreach (int client in _sample) _fleet.Activate(client, _round);
         _server.NoteClients(_round, _fleet.ActiveCount, _fleet.ActiveByzantine);
+    }
+
+    /// <summary>Computes the message of <c>_sent[chunk]</c> (one worker: its own model clone, streams and payload).</summary>
+    public void RunChunk(int chunk)
+    {
+        var p = _sent[chunk];
+        _fleet.Get(p.Info.Worker).ComputeMessage(_server.Parameters, _optimizer, _computeGamma, p.Payload);
     }
 
     private int NeededReplies() => _protocol.Wait == SyncWait.FirstK ? Math.Min(_protocol.K, _roundExpected) : _roundExpected;

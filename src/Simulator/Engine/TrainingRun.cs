@@ -49,6 +49,7 @@ public sealed class TrainingRun
     private readonly ParameterServer _server;
     private readonly WorkerFleet _fleet;
     private readonly IProtocol _protocol;
+    private readonly Action<ScheduledEvent<EngineEvent>> _handle; // one delegate for every event (a method group would allocate one per event)
 
     /// <summary>Prepares a run of <paramref name="defenceSpec"/> (a synchronous rule spec, or for async
     /// runs an async rule spec such as <c>zeno++</c> or a synchronous rule in buffered mode).</summary>
@@ -74,6 +75,8 @@ public sealed class TrainingRun
         _behaviour = setup.Protocol.Kind == ProtocolKind.Async ? setup.AsyncBehaviour?.Invoke() : null;
         var attackRng = RandomStreams.Derive(setup.Seed, StreamPurpose.Attack, 0);
 
+        // Only the asynchronous omniscient attack reads the workers' latest honest messages, and only if it reads honest rows.
+        bool keepLatest = setup.Protocol.Kind == ProtocolKind.Async && ByzantineCrafter.ReadsHonestRows(_attack);
         Dataset? poisoned = null;
         IModel prototype = setup.Model.CloneForRun();
         _ledger = new MessageLedger(setup.Model.ParameterCount, _sim, _observers);
@@ -99,7 +102,7 @@ public sealed class TrainingRun
                     poisoned ??= Poison(setup.Train, setup.DataAttack);
                     data = poisoned;
                 }
-                workers[i] = new Worker(i, setup.Byzantine[i], setup, data, prototype);
+                workers[i] = new Worker(i, setup.Byzantine[i], setup, data, prototype, keepLatest: keepLatest && !setup.Byzantine[i]);
             }
             // Built after the workers so that the server's validation and evaluation models stay the
             // prototype's last two clones: torch models seed each clone by its rank, so the order shows in results.
@@ -108,8 +111,9 @@ public sealed class TrainingRun
             _fleet = new WorkerFleet(workers, _availability, _omit, _ledger, _sim, _observers);
         }
         var crafter = new ByzantineCrafter(_attack, _ruleAsAttackerSeesIt, attackRng, _server, setup.ByzantineCount, setup.WorkerCount);
+        _handle = Handle;
         _protocol = setup.Protocol.Kind == ProtocolKind.Sync
-            ? new SyncProtocol(_sim, _server, _ledger, _fleet, crafter, setup.Protocol, setup.Optimizer)
+            ? new SyncProtocol(_sim, _server, _ledger, _fleet, crafter, setup.Protocol, setup.Optimizer, parallelWorkers: prototype.SupportsParallelRuns)
             : new AsyncProtocol(_sim, _server, _ledger, _fleet, crafter, setup.Protocol, setup.Optimizer, _behaviour, setup.Seed);
     }
 
@@ -170,7 +174,7 @@ public sealed class TrainingRun
             if (next > end) { stop = "time"; break; }
             if (_ledger.Count > maxMessages) { stop = "message cap"; break; }
             if ((_sim.EventsProcessed & 1023) == 0) cancellation.ThrowIfCancellationRequested();
-            _sim.Step(Handle);
+            _sim.Step(_handle);
             if (stallMatters)
             {
                 if (_sim.Now != instant || (_setup.Budget.Steps > 0 && _server.Step != stepAtInstant))

@@ -14,34 +14,39 @@ internal sealed class Worker
     private readonly IModel _model;
     private readonly Dataset _data;
     private readonly MinibatchSampler? _sampler;
-    private readonly float[] _local;
-    private readonly float[] _grad;
-    private readonly float[] _momentum;
+    private readonly bool _keepLatest;
+    private float[]? _local;
+    private float[]? _grad;
+    private float[]? _momentum;
     private readonly RandomStream _computeRng;
     private readonly RandomStream _networkRng;
     private readonly IDelayModel _compute;
     private readonly IDelayModel _network;
     private readonly HorizontalFlip? _flip;
 
-    public Worker(int id, bool byzantine, RunSetup setup, Dataset data, IModel prototype)
-        : this(id, byzantine, setup, data, prototype.Clone(), setup.Shards[id], id)
+    /// <param name="id">The worker's id.</param>
+    /// <param name="byzantine">Whether it is Byzantine.</param>
+    /// <param name="setup">The run's setup.</param>
+    /// <param name="data">The data it samples from (its poisoned copy for a Byzantine worker under a data attack).</param>
+    /// <param name="prototype">The run's model prototype (the worker gets its own clone).</param>
+    /// <param name="keepLatest">Keep a copy of the latest message (<see cref="Latest"/>): only the asynchronous
+    /// omniscient attack reads it, so other runs keep no model-size vector per worker for it.</param>
+    public Worker(int id, bool byzantine, RunSetup setup, Dataset data, IModel prototype, bool keepLatest = true)
+        : this(id, byzantine, setup, data, prototype.Clone(), setup.Shards[id], id, keepLatest)
     {
     }
 
     /// <summary>A worker (or a federated client's activation) on <paramref name="model"/>, its own (not cloned), with
     /// <paramref name="shard"/> and streams of entity <paramref name="streamKey"/> (the worker id; for a client, its activation key).</summary>
-    public Worker(int id, bool byzantine, RunSetup setup, Dataset data, IModel model, ReadOnlySpan<int> shard, long streamKey)
+    public Worker(int id, bool byzantine, RunSetup setup, Dataset data, IModel model, ReadOnlySpan<int> shard, long streamKey, bool keepLatest = true)
     {
         Id = id;
         Byzantine = byzantine;
         StreamKey = streamKey;
         _model = model;
         _data = data;
-        int d = _model.ParameterCount;
+        _keepLatest = keepLatest;
         _sampler = shard.Length == 0 ? null : new MinibatchSampler(shard, setup.BatchSize, RandomStreams.Derive(setup.Seed, StreamPurpose.WorkerData, streamKey));
-        _local = new float[d];
-        _grad = new float[d];
-        _momentum = new float[d];
         _computeRng = RandomStreams.Derive(setup.Seed, StreamPurpose.WorkerCompute, streamKey);
         _networkRng = RandomStreams.Derive(setup.Seed, StreamPurpose.WorkerNetwork, streamKey);
         _compute = setup.ComputeDelay(id);
@@ -67,7 +72,8 @@ internal sealed class Worker
 
     public bool HasData => _sampler is not null;
 
-    /// <summary>The most recent gradient this worker computed (the omniscient adversary's view of it).</summary>
+    /// <summary>The most recent gradient this worker computed (the omniscient adversary's view of it); null before
+    /// the first, and always when the worker was built without <c>keepLatest</c>.</summary>
     public float[]? Latest { get; private set; }
 
     /// <summary>The compute-latency model's spec.</summary>
@@ -88,56 +94,69 @@ internal sealed class Worker
     /// one minibatch gradient (with worker momentum if configured), or for K local steps the scaled
     /// model difference (x − x_K)/γ.
     /// </summary>
+    /// <remarks>Model-size scratch is made on first use, only for what the optimizer needs: none for a plain
+    /// gradient (computed straight into the payload), the worker momentum vector with momentum, the local
+    /// iterate and gradient with local steps. Touches nothing but this worker's state and
+    /// <paramref name="payload"/>: distinct workers may compute at the same time.</remarks>
     public void ComputeMessage(ReadOnlySpan<float> x, OptimizerOptions opt, double gamma, Span<float> payload)
     {
         if (!HasData)
         {
             // A Byzantine worker without data (task.dataHolders honest): the attack writes its row.
             payload.Clear();
-            Latest ??= new float[payload.Length];
-            payload.CopyTo(Latest);
+            KeepLatest(payload);
             return;
         }
         if (opt.LocalSteps == 1)
         {
-            Gradient(x);
             if (opt.WorkerMomentum > 0)
             {
+                var grad = _grad ??= new float[payload.Length];
+                var momentum = _momentum ??= new float[payload.Length];
+                Gradient(x, grad);
                 float beta = (float)opt.WorkerMomentum;
-                for (int j = 0; j < _grad.Length; j++) _momentum[j] = beta * _momentum[j] + _grad[j];
-                _momentum.CopyTo(payload);
+                for (int j = 0; j < grad.Length; j++) momentum[j] = beta * momentum[j] + grad[j];
+                momentum.CopyTo(payload);
             }
             else
             {
-                _grad.CopyTo(payload);
+                Gradient(x, payload);
             }
         }
         else
         {
-            x.CopyTo(_local);
+            var local = _local ??= new float[payload.Length];
+            var grad = _grad ??= new float[payload.Length];
+            x.CopyTo(local);
             float g = (float)gamma;
             for (int k = 0; k < opt.LocalSteps; k++)
             {
-                Gradient(_local);
-                for (int j = 0; j < _local.Length; j++) _local[j] -= g * _grad[j];
+                Gradient(local, grad);
+                for (int j = 0; j < local.Length; j++) local[j] -= g * grad[j];
             }
             float inv = (float)(1.0 / gamma);
-            for (int j = 0; j < _local.Length; j++) payload[j] = (x[j] - _local[j]) * inv;
+            for (int j = 0; j < local.Length; j++) payload[j] = (x[j] - local[j]) * inv;
         }
+        KeepLatest(payload);
+    }
+
+    private void KeepLatest(ReadOnlySpan<float> payload)
+    {
+        if (!_keepLatest) return;
         Latest ??= new float[payload.Length];
         payload.CopyTo(Latest);
     }
 
-    /// <summary>The gradient of the next minibatch at <paramref name="x"/> into _grad, through the augmentation when there is one.</summary>
-    private void Gradient(ReadOnlySpan<float> x)
+    /// <summary>The gradient of the next minibatch at <paramref name="x"/> into <paramref name="gradient"/>, through the augmentation when there is one.</summary>
+    private void Gradient(ReadOnlySpan<float> x, Span<float> gradient)
     {
         var rows = _sampler!.Next();
         if (_flip is null)
         {
-            _model.LossAndGradient(x, _data, rows, _grad);
+            _model.LossAndGradient(x, _data, rows, gradient);
             return;
         }
         var (batch, batchRows) = _flip.Apply(rows);
-        _model.LossAndGradient(x, batch, batchRows, _grad);
+        _model.LossAndGradient(x, batch, batchRows, gradient);
     }
 }

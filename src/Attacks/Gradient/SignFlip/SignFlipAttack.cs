@@ -48,6 +48,9 @@ internal sealed class SignFlipAttack : IGradientAttack
 
     public bool NeedsOwnGradients => _ofOwn;
 
+    /// <summary>Of the own gradient, the honest rows are never read (the own rows are always given).</summary>
+    public bool ReadsHonestRows => !_ofOwn;
+
     public void Craft(AttackContext context, Span<float> output)
     {
         int d = AttackMath.CheckShape(context, output, Spec);

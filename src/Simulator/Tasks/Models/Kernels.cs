@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using SimByz.Scheduler;
 using SimByz.Simulator.Data;
 
@@ -28,6 +29,16 @@ internal static class Kernels
         int n = y.Length, i = 0;
         ref float ry = ref MemoryMarshal.GetReference(y);
         ref float rx = ref MemoryMarshal.GetReference(x);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // The same per-element product then sum, sixteen lanes at a time: the same bits as the 8-lane loop.
+            var wa = Vector512.Create(a);
+            for (; i <= n - 16; i += 16)
+            {
+                var product = Vector512.LoadUnsafe(ref rx, (nuint)i) * wa;
+                (Vector512.LoadUnsafe(ref ry, (nuint)i) + product).StoreUnsafe(ref ry, (nuint)i);
+            }
+        }
         var va = Vector256.Create(a);
         for (; i <= n - 8; i += 8)
         {
@@ -56,6 +67,24 @@ internal static class Kernels
         ref float r1 = ref MemoryMarshal.GetReference(x1);
         ref float r2 = ref MemoryMarshal.GetReference(x2);
         ref float r3 = ref MemoryMarshal.GetReference(x3);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // Sixteen lanes at a time, each element through the same product-then-sum sequence: the same bits.
+            Vector512<float> w0 = Vector512.Create(a0), w1 = Vector512.Create(a1), w2 = Vector512.Create(a2), w3 = Vector512.Create(a3);
+            for (; i <= n - 16; i += 16)
+            {
+                var acc = Vector512.LoadUnsafe(ref ry, (nuint)i);
+                var p0 = Vector512.LoadUnsafe(ref r0, (nuint)i) * w0;
+                acc += p0;
+                var p1 = Vector512.LoadUnsafe(ref r1, (nuint)i) * w1;
+                acc += p1;
+                var p2 = Vector512.LoadUnsafe(ref r2, (nuint)i) * w2;
+                acc += p2;
+                var p3 = Vector512.LoadUnsafe(ref r3, (nuint)i) * w3;
+                acc += p3;
+                acc.StoreUnsafe(ref ry, (nuint)i);
+            }
+        }
         Vector256<float> v0 = Vector256.Create(a0), v1 = Vector256.Create(a1), v2 = Vector256.Create(a2), v3 = Vector256.Create(a3);
         for (; i <= n - 8; i += 8)
         {
@@ -133,6 +162,11 @@ internal static class Kernels
     private static void Dot4(ReadOnlySpan<float> w0, ReadOnlySpan<float> w1, ReadOnlySpan<float> w2, ReadOnlySpan<float> w3, ReadOnlySpan<float> x, Span<double> result)
     {
         int n = x.Length, blocks = n & ~7;
+        if (Avx512F.IsSupported)
+        {
+            Dot4Wide(w0, w1, w2, w3, x, result);
+            return;
+        }
         Vector256<double> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
         ref float rx = ref MemoryMarshal.GetReference(x);
         ref float r0 = ref MemoryMarshal.GetReference(w0);
@@ -159,6 +193,126 @@ internal static class Kernels
         result[1] = Finish(a1, b1, w1, x, blocks);
         result[2] = Finish(a2, b2, w2, x, blocks);
         result[3] = Finish(a3, b3, w3, x, blocks);
+    }
+
+    /// <summary>
+    /// <see cref="Dot4"/> with the eight float64 lanes of each dot product in one 512-bit register: each block's
+    /// eight float32 products are widened together (<c>vcvtps2pd zmm</c>) and added lane by lane, the same
+    /// operations on the same lanes as the two 256-bit halves, so the same bits.
+    /// </summary>
+    private static void Dot4Wide(ReadOnlySpan<float> w0, ReadOnlySpan<float> w1, ReadOnlySpan<float> w2, ReadOnlySpan<float> w3, ReadOnlySpan<float> x, Span<double> result)
+    {
+        int n = x.Length, blocks = n & ~7;
+        Vector512<double> a0 = default, a1 = default, a2 = default, a3 = default;
+        ref float rx = ref MemoryMarshal.GetReference(x);
+        ref float r0 = ref MemoryMarshal.GetReference(w0);
+        ref float r1 = ref MemoryMarshal.GetReference(w1);
+        ref float r2 = ref MemoryMarshal.GetReference(w2);
+        ref float r3 = ref MemoryMarshal.GetReference(w3);
+        for (int i = 0; i < blocks; i += 8)
+        {
+            var vx = Vector256.LoadUnsafe(ref rx, (nuint)i);
+            a0 += Avx512F.ConvertToVector512Double(Vector256.LoadUnsafe(ref r0, (nuint)i) * vx);
+            a1 += Avx512F.ConvertToVector512Double(Vector256.LoadUnsafe(ref r1, (nuint)i) * vx);
+            a2 += Avx512F.ConvertToVector512Double(Vector256.LoadUnsafe(ref r2, (nuint)i) * vx);
+            a3 += Avx512F.ConvertToVector512Double(Vector256.LoadUnsafe(ref r3, (nuint)i) * vx);
+        }
+        result[0] = Finish(a0, w0, x, blocks);
+        result[1] = Finish(a1, w1, x, blocks);
+        result[2] = Finish(a2, w2, x, blocks);
+        result[3] = Finish(a3, w3, x, blocks);
+    }
+
+    /// <summary>
+    /// Z[e, j] = W[j]·X[rows[e]] + bias[j] for every input e (row <c>rows[e]</c> of <paramref name="inputs"/>, rows of
+    /// fan-in length) and every unit j: the matrix product of a whole minibatch with the layer's weights.
+    /// <paramref name="result"/> is inputs × units, row-major. Every element is bit-identical to
+    /// <see cref="MatVec"/> of that input alone (and so to <see cref="DetVec.Dot"/> plus the bias): each keeps its
+    /// own eight float64 lanes in DetVec's order whatever the number of inputs batched. Blocks of two inputs ×
+    /// four units share every load of weights and inputs (with AVX-512; otherwise each input goes through MatVec).
+    /// </summary>
+    public static void MatMul(ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, ReadOnlySpan<float> inputs, ReadOnlySpan<int> rows, Span<double> result)
+    {
+        int count = rows.Length;
+        if (count == 0) return;
+        int units = result.Length / count;
+        if (units * count != result.Length || units > bias.Length) throw new ArgumentException("result is not inputs × units, or bias too short");
+        int n = units == 0 ? 0 : weights.Length / units;
+        if (units == 0) return;
+        if (weights.Length != units * n) throw new ArgumentException("weights are not units × fan-in");
+        int e = 0;
+        if (Avx512F.IsSupported)
+        {
+            int unitBlocks = units & ~3;
+            for (; e + 2 <= count; e += 2)
+            {
+                var x0 = inputs.Slice(rows[e] * n, n);
+                var x1 = inputs.Slice(rows[e + 1] * n, n);
+                var z0 = result.Slice(e * units, units);
+                var z1 = result.Slice((e + 1) * units, units);
+                for (int j = 0; j < unitBlocks; j += 4)
+                {
+                    Dot4x2(weights.Slice(j * n, 4 * n), n, x0, x1, z0.Slice(j, 4), z1.Slice(j, 4));
+                    for (int k = 0; k < 4; k++)
+                    {
+                        z0[j + k] += bias[j + k];
+                        z1[j + k] += bias[j + k];
+                    }
+                }
+                for (int j = unitBlocks; j < units; j++)
+                {
+                    var w = weights.Slice(j * n, n);
+                    z0[j] = DetVec.Dot(w, x0) + bias[j];
+                    z1[j] = DetVec.Dot(w, x1) + bias[j];
+                }
+            }
+        }
+        for (; e < count; e++) MatVec(weights, bias, inputs.Slice(rows[e] * n, n), result.Slice(e * units, units));
+    }
+
+    /// <summary>Four weight rows (consecutive, <paramref name="n"/> long) against two inputs: eight dot products, each in DetVec's order.</summary>
+    private static void Dot4x2(ReadOnlySpan<float> w, int n, ReadOnlySpan<float> x0, ReadOnlySpan<float> x1, Span<double> z0, Span<double> z1)
+    {
+        int blocks = n & ~7;
+        Vector512<double> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+        ref float rw = ref MemoryMarshal.GetReference(w);
+        ref float rx0 = ref MemoryMarshal.GetReference(x0);
+        ref float rx1 = ref MemoryMarshal.GetReference(x1);
+        nuint s1 = (nuint)n, s2 = 2 * (nuint)n, s3 = 3 * (nuint)n;
+        for (int i = 0; i < blocks; i += 8)
+        {
+            nuint k = (nuint)i;
+            var u0 = Vector256.LoadUnsafe(ref rx0, k);
+            var u1 = Vector256.LoadUnsafe(ref rx1, k);
+            var w0 = Vector256.LoadUnsafe(ref rw, k);
+            var w1 = Vector256.LoadUnsafe(ref rw, s1 + k);
+            var w2 = Vector256.LoadUnsafe(ref rw, s2 + k);
+            var w3 = Vector256.LoadUnsafe(ref rw, s3 + k);
+            a0 += Avx512F.ConvertToVector512Double(w0 * u0);
+            b0 += Avx512F.ConvertToVector512Double(w0 * u1);
+            a1 += Avx512F.ConvertToVector512Double(w1 * u0);
+            b1 += Avx512F.ConvertToVector512Double(w1 * u1);
+            a2 += Avx512F.ConvertToVector512Double(w2 * u0);
+            b2 += Avx512F.ConvertToVector512Double(w2 * u1);
+            a3 += Avx512F.ConvertToVector512Double(w3 * u0);
+            b3 += Avx512F.ConvertToVector512Double(w3 * u1);
+        }
+        z0[0] = Finish(a0, w.Slice(0, n), x0, blocks);
+        z1[0] = Finish(b0, w.Slice(0, n), x1, blocks);
+        z0[1] = Finish(a1, w.Slice(n, n), x0, blocks);
+        z1[1] = Finish(b1, w.Slice(n, n), x1, blocks);
+        z0[2] = Finish(a2, w.Slice(2 * n, n), x0, blocks);
+        z1[2] = Finish(b2, w.Slice(2 * n, n), x1, blocks);
+        z0[3] = Finish(a3, w.Slice(3 * n, n), x0, blocks);
+        z1[3] = Finish(b3, w.Slice(3 * n, n), x1, blocks);
+    }
+
+    private static double Finish(Vector512<double> lanes, ReadOnlySpan<float> w, ReadOnlySpan<float> x, int blocks)
+    {
+        double s = 0;
+        for (int k = 0; k < 8; k++) s += lanes.GetElement(k);
+        for (int i = blocks; i < x.Length; i++) s += (double)(w[i] * x[i]);
+        return s;
     }
 
     private static double Finish(Vector256<double> lanes0to3, Vector256<double> lanes4to7, ReadOnlySpan<float> w, ReadOnlySpan<float> x, int blocks)

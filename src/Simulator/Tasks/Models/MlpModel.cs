@@ -55,6 +55,7 @@ internal sealed class MlpModel : IModel
     private readonly int[] _units;     // 0, 1, …, widest − 1
     private int[] _batchIndex = [];    // 0, 1, …, batch − 1
     private int[] _rowScratch = [];
+    private double[] _batchFirst = [];  // batch × h₁: the first layer's pre-activations in float64 (one matrix product)
     private float[] _coefficientScratch = [];
 
     public MlpModel(int featureCount, IReadOnlyList<int> hidden, int classCount, ModelInitialization init = ModelInitialization.Default)
@@ -127,7 +128,10 @@ internal sealed class MlpModel : IModel
     /// Forward pass of one example: hidden pre-activations and activations into
     /// <paramref name="pre"/>/<paramref name="act"/> (per layer, at row <paramref name="example"/>), logits into _logits.
     /// </summary>
-    private void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> x, float[][] pre, float[][] act, int example)
+    /// <remarks>When <c>firstLayer</c> is not empty it holds the first layer's pre-activations of this example in float64,
+    /// already computed for the whole minibatch by <see cref="Kernels.MatMul"/> (the same bits as MatVec here).</remarks>
+    private void Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> x, float[][] pre, float[][] act, int example,
+        ReadOnlySpan<double> firstLayer = default)
     {
         ReadOnlySpan<float> input = x;
         for (int l = 1; l < Layers; l++)
@@ -136,7 +140,8 @@ internal sealed class MlpModel : IModel
             var p = pre[l].AsSpan(example * width, width);
             var a = act[l].AsSpan(example * width, width);
             Span<double> z = _hidden.AsSpan(0, width);
-            Kernels.MatVec(parameters.Slice(_weightOffset[l], width * fanIn), parameters.Slice(_biasOffset[l], width), input, z);
+            if (l == 1 && !firstLayer.IsEmpty) firstLayer.CopyTo(z);
+            else Kernels.MatVec(parameters.Slice(_weightOffset[l], width * fanIn), parameters.Slice(_biasOffset[l], width), input, z);
             for (int j = 0; j < width; j++)
             {
                 float zj = (float)z[j];
@@ -158,11 +163,15 @@ internal sealed class MlpModel : IModel
         int n = rows.Length;
         EnsureBatch(n);
         double inv = 1.0 / n, loss = 0;
+        // The first layer of the whole minibatch in one matrix product (each element as MatVec computes it alone).
+        int h1 = _sizes[1];
+        Kernels.MatMul(parameters.Slice(_weightOffset[1], h1 * _sizes[0]), parameters.Slice(_biasOffset[1], h1), data.Features, rows,
+            _batchFirst.AsSpan(0, n * h1));
         // Pass 1, example by example: forward, loss, and the deltas of every layer.
         for (int b = 0; b < n; b++)
         {
             int r = rows[b];
-            Forward(parameters, data.Example(r), _batchPre, _batchAct, b);
+            Forward(parameters, data.Example(r), _batchPre, _batchAct, b, _batchFirst.AsSpan(b * h1, h1));
             int y = labels[r];
             loss += Kernels.SoftmaxCrossEntropy(_logits, y, _probabilities);
             float[] top = _delta[Layers];
@@ -207,6 +216,7 @@ internal sealed class MlpModel : IModel
             _batchIndex = new int[Math.Max(n, 2 * _batchIndex.Length)];
             for (int i = 0; i < _batchIndex.Length; i++) _batchIndex[i] = i;
         }
+        Kernels.Ensure(ref _batchFirst, _sizes[1] * n);
         Kernels.Ensure(ref _rowScratch, Math.Max(n, _units.Length));
         Kernels.Ensure(ref _coefficientScratch, Math.Max(n, _units.Length));
         for (int l = 1; l <= Layers; l++)

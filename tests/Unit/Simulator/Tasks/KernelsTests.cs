@@ -25,6 +25,55 @@ public class KernelsTests
         }
     }
 
+    /// <summary>
+    /// The minibatch matrix product: every element of Z = X·Wᵀ + b is bit-identical to the dot product of that
+    /// input alone (MatVec), whatever the number of inputs batched with it, their order, and whether several
+    /// workers' rows are batched together or each worker's alone (shapes cover odd input counts, unit counts not a
+    /// multiple of 4 and fan-ins not a multiple of 8: every tail path).
+    /// </summary>
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(2, 4, 8)]
+    [InlineData(3, 5, 7)]
+    [InlineData(7, 9, 37)]
+    [InlineData(25, 100, 784)]
+    [InlineData(50, 10, 100)]
+    public void MatMul_AnyBatch_EachElementBitIdenticalToItsInputAlone(int inputs, int units, int n)
+    {
+        var w = ModelTestData.Parameters(units * n, 11, 2);
+        var bias = ModelTestData.Parameters(units, 12);
+        var data = ModelTestData.Parameters(60 * n, 13, 3);
+        var rows = Enumerable.Range(0, inputs).Select(e => (e * 7 + 3) % 60).ToArray();
+        var batched = new double[inputs * units];
+        Kernels.MatMul(w, bias, data, rows, batched);
+        var alone = new double[units];
+        for (int e = 0; e < inputs; e++)
+        {
+            Kernels.MatVec(w, bias, data.AsSpan(rows[e] * n, n), alone);
+            for (int j = 0; j < units; j++)
+            {
+                Assert.Equal(BitConverter.DoubleToInt64Bits(alone[j]), BitConverter.DoubleToInt64Bits(batched[e * units + j]));
+                Assert.Equal(BitConverter.DoubleToInt64Bits(DetVec.Dot(w.AsSpan(j * n, n), data.AsSpan(rows[e] * n, n)) + bias[j]),
+                    BitConverter.DoubleToInt64Bits(batched[e * units + j]));
+            }
+        }
+        // Two "workers": the first half of the rows alone, then the second half alone, equal the batch of both.
+        int half = inputs / 2;
+        var first = new double[half * units];
+        var second = new double[(inputs - half) * units];
+        Kernels.MatMul(w, bias, data, rows.AsSpan(0, half), first);
+        Kernels.MatMul(w, bias, data, rows.AsSpan(half), second);
+        Assert.Equal(batched.Select(BitConverter.DoubleToInt64Bits), first.Concat(second).Select(BitConverter.DoubleToInt64Bits));
+    }
+
+    [Fact]
+    public void MatMul_ResultNotInputsTimesUnits_Throws()
+    {
+        var w = new float[12];
+        Assert.Throws<ArgumentException>(() => Kernels.MatMul(w, new float[3], new float[40], [0, 1], new double[5]));
+        Assert.Throws<ArgumentException>(() => Kernels.MatMul(w, new float[3], new float[40], [0, 1], new double[8]));
+    }
+
     [Theory]
     [InlineData(7)]
     [InlineData(64)]

@@ -1,0 +1,128 @@
+using SimByz.Aggregation.Rules;
+using SimByz.Simulator.Engine;
+using SimByz.Simulator.Scenarios;
+using Xunit;
+
+namespace SimByz.Tests.Unit.Simulator.Engine;
+
+[CollectionDefinition(nameof(StepAllocationTests), DisableParallelization = true)]
+public sealed class StepAllocationCollection;
+
+/// <summary>
+/// The simulated step in steady state allocates nothing (issue 16): pooled messages and payloads, the reused
+/// aggregation batch, attack view and contexts, worker gradients computed straight into the payloads; and the
+/// worker thread count never reaches a result. Runs alone: it sets the process-wide thread count of the
+/// worker and rule pool (<see cref="ChunkRunner"/>) and reads process-wide allocation counts.
+/// </summary>
+[Collection(nameof(StepAllocationTests))]
+public class StepAllocationTests
+{
+    private const int Steps = 40, WarmUp = 10;
+
+    /// <summary>The ByzFL reference configuration in small (an MLP on 8×8 images with horizontal flips, data to the
+    /// honest workers, Median under sign flip of the honest mean), and the default scenario's task with Krum (selection,
+    /// so rejected messages) under the default attack and with the validation oracle drawing batches.</summary>
+    public static TheoryData<string[]> Scenarios => new()
+    {
+        {
+            [
+                "task.data=gaussian-mixture:classes=10,features=64,train=4000,test=100,separation=3", "task.model=mlp:hidden=16,init=torch",
+                "task.validation=0.2", "task.dataHolders=honest", "task.augmentation=hflip", "workers.batchSize=25",
+                "byzantine.attack=sign-flip:s=1,of=mean", "defences=[\"median\"]",
+            ]
+        },
+        { ["defences=[\"krum:f=8\"]"] },
+        { ["defences=[\"zeno:b=9,rho=0.0005\"]", "task.model=mlp:hidden=8"] },
+    };
+
+    private static TrainingRun NewRun(string[] sets)
+    {
+        var scenario = ScenarioLoader.Load("default", [.. sets, $"budget.steps={Steps}", "evaluation.every=0"]);
+        var setup = ScenarioBuilder.Build(scenario);
+        return new TrainingRun(setup, scenario.Defences[0]);
+    }
+
+    /// <summary>With one thread every step runs on the test's thread, so its own allocation count is exact: steps
+    /// <see cref="WarmUp"/> to the last (after the pools and buffers have grown) allocate 0 bytes in total.</summary>
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public void Run_OneThread_SteadyStateStepsAllocateNothing(string[] sets)
+    {
+        int saved = ChunkRunner.MaxThreads;
+        try
+        {
+            ChunkRunner.MaxThreads = 1;
+            var run = NewRun(sets);
+            var allocated = new long[Steps + 1];
+            Action<long> progress = step => allocated[step] = GC.GetAllocatedBytesForCurrentThread();
+            var result = run.Run(progress);
+            Assert.Equal(Steps, result.Steps);
+            Assert.Equal(0, allocated[Steps] - allocated[WarmUp]);
+            // The measurement is live: the first step (pools and buffers growing) does allocate.
+            Assert.True(allocated[1] - allocated[0] > 0);
+        }
+        finally
+        {
+            ChunkRunner.MaxThreads = saved;
+        }
+    }
+
+    /// <summary>With two threads (the worker messages computed on the pool's helper too), counted over all threads:
+    /// the smallest per-step count in steady state is 0 (the test runner's own threads allocate now and then, so one
+    /// step may see their bytes; an allocation per step would show in every one).</summary>
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public void Run_TwoThreads_SteadyStateStepAllocatesNothing(string[] sets)
+    {
+        int saved = ChunkRunner.MaxThreads;
+        try
+        {
+            ChunkRunner.MaxThreads = 2;
+            var run = NewRun(sets);
+            var allocated = new long[Steps + 1];
+            Action<long> progress = step => allocated[step] = GC.GetTotalAllocatedBytes(precise: true);
+            run.Run(progress);
+            long least = long.MaxValue;
+            for (int s = WarmUp + 1; s <= Steps; s++) least = Math.Min(least, allocated[s] - allocated[s - 1]);
+            Assert.Equal(0, least);
+        }
+        finally
+        {
+            ChunkRunner.MaxThreads = saved;
+        }
+    }
+
+    /// <summary>The same run with 1, 2 and 3 threads for the worker messages and the rules: the same final model bytes
+    /// and the same metrics rows.</summary>
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public void Run_AnyThreadCount_SameBytes(string[] sets)
+    {
+        int saved = ChunkRunner.MaxThreads;
+        try
+        {
+            (byte[] Model, List<MetricsRow> Rows) RunWith(int threads)
+            {
+                ChunkRunner.MaxThreads = threads;
+                var scenario = ScenarioLoader.Load("default", [.. sets, "budget.steps=25", "evaluation.every=5"]);
+                var run = new TrainingRun(ScenarioBuilder.Build(scenario), scenario.Defences[0]);
+                var result = run.Run();
+                var bytes = new byte[run.Parameters.Length * 4];
+                Buffer.BlockCopy(run.Parameters.ToArray(), 0, bytes, 0, bytes.Length);
+                return (bytes, result.Rows.ToList());
+            }
+            var one = RunWith(1);
+            foreach (int threads in new[] { 2, 3 })
+            {
+                var other = RunWith(threads);
+                Assert.Equal(one.Model, other.Model);
+                Assert.Equal(one.Rows, other.Rows);
+            }
+            Assert.Contains(one.Model, b => b != 0);
+        }
+        finally
+        {
+            ChunkRunner.MaxThreads = saved;
+        }
+    }
+}
