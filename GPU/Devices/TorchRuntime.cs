@@ -16,13 +16,17 @@ namespace SimByz.Gpu;
 /// access to <c>torch</c> runs its type initializer, which loads the native libraries);
 /// <see cref="TorchDevice.Select(TorchDeviceChoice)"/> does, so code that starts from a device needs
 /// nothing more.</para>
-/// <para>Where libtorch comes from, first match wins: (1) the application's own copy, found the way
-/// TorchSharp looks for it (the application folder, as in a build from source or its tests; also
-/// <c>LD_LIBRARY_PATH</c>); (2) the folder named by <c>SIMBYZ_LIBTORCH_DIR</c>; (3) the NuGet global
-/// packages folder, where restoring the <c>SimByz.Gpu</c> or <c>libtorch-cpu-linux-x64</c> package puts
-/// it (<see cref="LibTorchLocator"/>). An application copy comes first because TorchSharp would load
-/// it anyway: a second libtorch in the same process breaks it. The <c>simbyz</c> .NET tool carries
-/// none, so (2) and (3) are its ways to get the torch backend (README, "Install as a .NET tool").</para>
+/// <para>Where libtorch comes from, first match wins: (1) the application's own copy, by its path (the
+/// application folder or its runtimes/RID/native folder, as in a build from source or its tests);
+/// (2) the folder named by <c>SIMBYZ_LIBTORCH_DIR</c>; (3) the NuGet global packages folder, where
+/// restoring the <c>SimByz.Gpu</c> or <c>libtorch-cpu-linux-x64</c> package puts it
+/// (<see cref="LibTorchLocator"/>); (4) the loader's search path (<c>LD_LIBRARY_PATH</c>, system folders).
+/// An application copy comes first because TorchSharp would load it anyway: a second libtorch in the
+/// same process breaks it. The search path comes last because a libtorch of another version there
+/// (Debian's python3-torch installs 1.13 in /usr/lib) would shadow the right one, and once a bare name
+/// is opened LibTorchSharp binds to it; when it is the only one, the message names it. The
+/// <c>simbyz</c> .NET tool carries none, so (2) and (3) are its ways to get the torch backend (README,
+/// "Install as a .NET tool").</para>
 /// <para>Thread-safe (the load runs once, under a lock); a failure is remembered and reported again.</para>
 /// </remarks>
 public static class TorchRuntime
@@ -118,11 +122,63 @@ public static class TorchRuntime
     /// <summary>Returns where libtorch comes from, having loaded it when TorchSharp would not find it on its own.</summary>
     private static (string Source, IntPtr CpuLibrary) LocateLibTorch()
     {
-        // The same probe as TorchSharp's first step (application folder, then the loader's search path).
-        if (NativeLibrary.TryLoad("torch_cpu", typeof(torch).Assembly, null, out var handle)) return ("the application folder", handle);
+        // The application's own copy, by its path (a build from source or its tests carry one).
+        foreach (string path in ApplicationCopies())
+        {
+            if (File.Exists(path)) return ("the application folder", NativeLibrary.Load(path));
+        }
         var search = LibTorchLocator.Search.FromEnvironment(ExpectedLibTorchVersion);
-        var location = LibTorchLocator.Find(search) ?? throw new SimByzException(NotFoundMessage(search));
-        return (location.Source, LibTorchLocator.Load(location));
+        if (LibTorchLocator.Find(search) is { } location) return (location.Source, LibTorchLocator.Load(location));
+        // Last, the loader's search path (LD_LIBRARY_PATH, the system's folders), as TorchSharp would look. Only last: a
+        // libtorch of another version there (Debian's python3-torch installs libtorch_cpu.so 1.13 in /usr/lib) must not
+        // shadow the right one, and once a bare name is opened, LibTorchSharp binds to whatever it found.
+        if (NativeLibrary.TryLoad("torch_cpu", typeof(torch).Assembly, null, out var handle))
+        {
+            _searchPathCopy = LoadedPathOf(LibTorchLocator.CpuLibrary) ?? "libtorch_cpu on the loader's search path";
+            return ("the loader's search path (" + _searchPathCopy + ")", handle);
+        }
+        throw new SimByzException(NotFoundMessage(search));
+    }
+
+    /// <summary>A libtorch taken from the loader's search path, if that is where it came from (for the message when
+    /// it turns out to be another version).</summary>
+    private static string? _searchPathCopy;
+
+    /// <summary>Where the application's own libtorch would be: beside TorchSharp's assembly or the application, or in
+    /// their runtimes/RID/native folder.</summary>
+    private static IEnumerable<string> ApplicationCopies()
+    {
+        string file = LibTorchLocator.CpuLibrary;
+        string? assemblyDir = Path.GetDirectoryName(typeof(torch).Assembly.Location);
+        foreach (string? dir in new[] { AppContext.BaseDirectory, assemblyDir }.Distinct())
+        {
+            if (string.IsNullOrEmpty(dir)) continue;
+            yield return Path.Combine(dir, "runtimes", LibTorchLocator.Rid, "native", file);
+            yield return Path.Combine(dir, file);
+        }
+    }
+
+    /// <summary>The path of a loaded library named <paramref name="fileName"/> (or a versioned name of it), from
+    /// /proc/self/maps; null where there is none.</summary>
+    private static string? LoadedPathOf(string fileName)
+    {
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/self/maps"))
+            {
+                int slash = line.IndexOf('/', StringComparison.Ordinal);
+                if (slash < 0) continue;
+                string path = line[slash..];
+                if (Path.GetFileName(path).StartsWith(fileName, StringComparison.Ordinal)) return path;
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return null;
     }
 
     /// <summary>
@@ -134,6 +190,14 @@ public static class TorchRuntime
         try
         {
             NativeLibrary.Load("LibTorchSharp", typeof(torch).Assembly, null);
+        }
+        catch (DllNotFoundException e) when (_searchPathCopy is not null)
+        {
+            var search = LibTorchLocator.Search.FromEnvironment(ExpectedLibTorchVersion);
+            throw new SimByzException(
+                $"the torch backend needs libtorch {search.Version}; the only libtorch found is {_searchPathCopy} on the loader's search path, "
+                + "which TorchSharp's native library cannot use (" + LibTorchLocator.LoaderReason(e) + "): "
+                + NotFoundMessage(search)[(NotFoundMessage(search).IndexOf("add it with", StringComparison.Ordinal))..]);
         }
         catch (DllNotFoundException e)
         {
