@@ -37,6 +37,27 @@ public class SweepAxesTests
     }
 
     [Fact]
+    public void Plan_FederationAxis_SetsTheSampleSize_AndEachRunBuilds()
+    {
+        // A federated base (set as a whole object) and an axis over one of its fields, as `sweep` users write it.
+        string json = $$"""
+            { "name": "fed", "base": "default",
+              "set": [{{TinySets}}, "federation={\"clients\":100000,\"perRound\":4,\"byzantine\":0.25}"],
+              "axes": { "federation.perRound": [4, 8], "defences": ["median"], "seeds": [1] } }
+            """;
+        var plan = SweepPlan.Create(Parse(json), SweepFixtures.Version);
+        Assert.Equal(2, plan.RunCount);
+        Assert.Equal([4, 8], Enumerable.Range(0, 2).Select(i => plan.Run(i).Scenario.Federation!.PerRound));
+        Assert.All(Enumerable.Range(0, 2), i => Assert.Equal(100000, plan.Run(i).Scenario.Federation!.Clients));
+        Assert.NotEqual(plan.KeyOf(0), plan.KeyOf(1));
+        foreach (int i in new[] { 0, 1 })
+        {
+            var result = new SimByz.Simulator.Engine.TrainingRun(SimByz.Simulator.Scenarios.ScenarioBuilder.Build(plan.Run(i).Scenario), "median").Run();
+            Assert.Equal(4, result.Steps);
+        }
+    }
+
+    [Fact]
     public void Plan_LinkedAxis_VariesItsFieldsTogether()
     {
         var plan = SweepPlan.Create(Parse(Grid("\"q+defences\": [[1, \"krum:f=1\"], [3, \"trimmed-mean:b=3\"]], \"attacks\": [\"none\", \"gaussian\"], \"seeds\": [1]")), SweepFixtures.Version);
