@@ -109,18 +109,5 @@ internal static class AsyncTensorOps
 
     /// <summary>The server's validation oracle, checked as the managed rules check it.</summary>
     public static IValidationOracle RequireOracle(AggregationContext context, int d, string rule)
-    {
-        if (context.Oracle is null || context.Model.IsEmpty)
-        {
-            throw new SimByzException(
-                $"{rule} needs the server's validation data (a validation oracle and the current model), and none is available here; " +
-                $"{rule} can only run inside a simulation whose server holds validation data");
-        }
-        if (context.Model.Length != d || context.Oracle.Dimension != d)
-        {
-            throw new SimByzException(
-                $"{rule}: the inputs have d = {d} but the model has {context.Model.Length} parameters and the validation oracle {context.Oracle.Dimension}");
-        }
-        return context.Oracle;
-    }
+        => SimByz.Aggregation.Rules.ZenoRule.RequireOracle(context, d, rule);
 }

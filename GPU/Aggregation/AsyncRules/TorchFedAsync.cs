@@ -1,5 +1,6 @@
 using System.Globalization;
 using SimByz.Aggregation;
+using SimByz.Aggregation.Rules;
 using SimByz.Scheduler;
 using SimByz.Specs;
 using static TorchSharp.torch;
@@ -20,39 +21,19 @@ namespace SimByz.Gpu.Aggregation.AsyncRules;
 /// so it agrees bit for bit unless torch fuses a multiply-add; stated agreement: relative 1e-6 per coordinate
 /// of max(|x|, |x_v|, |γ_v·u|).</para>
 /// </remarks>
-internal sealed class TorchFedAsync(double alpha, string s, double a, double b, int window) : ITensorAsyncRule
+internal sealed class TorchFedAsync(FedAsyncRule parameters) : ITensorAsyncRule
 {
     private readonly Dictionary<long, (Tensor Model, double Gamma)> _history = [];
+    private readonly double _alpha = parameters.Alpha;
+    private readonly int _window = parameters.Window;
 
-    public static TorchFedAsync Create(SpecParameters p)
-    {
-        double alpha = p.GetDouble("alpha", 0.6, min: 0, max: 1);
-        if (!(alpha > 0)) throw new SimByzException($"fedasync: alpha must be in (0, 1] (got {alpha})");
-        string s = p.GetChoice("s", "constant", "constant", "polynomial", "hinge");
-        double a = p.GetDouble("a", s == "hinge" ? 10 : 0.5, min: 0, max: 1e6);
-        double b = p.GetDouble("b", 4, min: 0, max: 1e15);
-        int window = p.GetInt("window", 64, min: 0);
-        return new(alpha, s, a, b, window);
-    }
+    /// <summary>Parsed, checked and described by the managed rule, whose s(τ) it uses: one definition of the variants.</summary>
+    public static TorchFedAsync Create(SpecParameters p) => new((FedAsyncRule)FedAsyncRule.Create(p));
 
-    public string Spec => s switch
-    {
-        "polynomial" => string.Create(CultureInfo.InvariantCulture, $"fedasync:alpha={alpha:R},s=polynomial,a={a:R},window={window}"),
-        "hinge" => string.Create(CultureInfo.InvariantCulture, $"fedasync:alpha={alpha:R},s=hinge,a={a:R},b={b:R},window={window}"),
-        _ => string.Create(CultureInfo.InvariantCulture, $"fedasync:alpha={alpha:R},s=constant,window={window}"),
-    };
+    public string Spec => parameters.Spec;
 
-    /// <summary>s(τ), as the managed rule.</summary>
-    private double StalenessWeight(long staleness)
-    {
-        double tau = Math.Max(0, staleness);
-        return s switch
-        {
-            "polynomial" => DetMath.Pow(tau + 1, -a),
-            "hinge" => tau <= b ? 1.0 : 1.0 / (a * (tau - b) + 1),
-            _ => 1.0,
-        };
-    }
+    /// <summary>s(τ), the managed rule's.</summary>
+    private double StalenessWeight(long staleness) => parameters.StalenessWeight(staleness);
 
     public TensorDecision Decide(Tensor g, AsyncMessage message, TensorCall call)
     {
@@ -63,11 +44,11 @@ internal sealed class TorchFedAsync(double alpha, string s, double a, double b, 
         var x = AsyncTensorOps.ToDevice(context.Model.Span, call.Device);
         Record(context.Round, x, gamma);
 
-        double alphaS = alpha * StalenessWeight(message.Staleness);
+        double alphaS = _alpha * StalenessWeight(message.Staleness);
         if (!_history.TryGetValue(message.ModelVersion, out var read))
         {
             return new(AsyncDecision.Reject(alphaS, string.Create(CultureInfo.InvariantCulture,
-                $"read model (version {message.ModelVersion}) no longer kept: older than window = {window} versions")), null);
+                $"read model (version {message.ModelVersion}) no longer kept: older than window = {_window} versions")), null);
         }
         float gammaRead = (float)read.Gamma;
         float scale = (float)(alphaS / gamma);
@@ -85,8 +66,8 @@ internal sealed class TorchFedAsync(double alpha, string s, double a, double b, 
     {
         if (!_history.ContainsKey(version)) _history[version] = (x.clone().DetachFromDisposeScope(), gamma);
         // Versions are dense; drop the one that just left the window (and any gap, after a Reset).
-        long oldest = version - window;
-        if (_history.Count <= window + 1) return;
+        long oldest = version - _window;
+        if (_history.Count <= _window + 1) return;
         var stale = _history.Keys.Where(v => v < oldest).ToList();
         foreach (long v in stale)
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using SimByz.Aggregation;
+using SimByz.Aggregation.Rules;
 using SimByz.Scheduler;
 using SimByz.Specs;
 using static TorchSharp.torch;
@@ -23,41 +24,22 @@ namespace SimByz.Gpu.Aggregation.AsyncRules;
 /// </remarks>
 internal sealed class TorchKardam : ITensorAsyncRule
 {
-    private readonly int _n, _f;
-    private readonly string _damping;
-    private readonly double _beta;
+    // Parsed, checked and described by the managed rule, whose dampening and quantile it uses: one definition of the variants.
+    private readonly KardamRule _parameters;
     private readonly Dictionary<int, (Tensor Gradient, Tensor Model)> _last = [];
     private readonly List<double> _coefficients = [];
 
-    private TorchKardam(int n, int f, string damping, double beta)
-    {
-        if (n > 0 && n < 3 * f + 1) throw new SimByzException($"kardam: needs n ≥ 3f + 1 (n = {n}, f = {f})");
-        _n = n;
-        _f = f;
-        _damping = damping;
-        _beta = beta;
-    }
+    private TorchKardam(KardamRule parameters) => _parameters = parameters;
 
     public static TorchKardam Create(SpecParameters p, AggregatorBuildContext context)
-    {
-        int n = p.GetInt("n", 0, min: 0);
-        int f = p.GetInt("f", Math.Max(0, context.DeclaredByzantine), min: 0);
-        string damping = p.GetChoice("damping", "exp", "exp", "inverse", "none");
-        double beta = p.GetDouble("beta", 1.0, min: 0);
-        return new(n, f, damping, beta);
-    }
+        => new((KardamRule)KardamRule.Create(p, context));
 
-    public string Spec => string.Create(CultureInfo.InvariantCulture, $"kardam:n={_n},f={_f},damping={_damping}{(_damping == "exp" ? $",beta={_beta:R}" : "")}");
+    public string Spec => _parameters.Spec;
 
     /// <summary>The coefficients seen so far, ascending (for tests).</summary>
     internal IReadOnlyList<double> Coefficients => _coefficients;
 
-    private double Dampening(long staleness) => _damping switch
-    {
-        "exp" => DetMath.Exp(-_beta * Math.Max(0, staleness)),
-        "inverse" => 1.0 / (1.0 + Math.Max(0, staleness)),
-        _ => 1.0,
-    };
+    private double Dampening(long staleness) => _parameters.Dampening(staleness);
 
     public TensorDecision Decide(Tensor g, AsyncMessage message, TensorCall call)
     {
@@ -105,11 +87,5 @@ internal sealed class TorchKardam : ITensorAsyncRule
         _coefficients.Clear();
     }
 
-    private double Quantile()
-    {
-        int m = _coefficients.Count;
-        int n = _n > 0 ? _n : Math.Max(1, _last.Count);
-        long rank = ((long)m * (n - _f) + n - 1) / n;
-        return _coefficients[(int)Math.Clamp(rank, 1, m) - 1];
-    }
+    private double Quantile() => KardamRule.Quantile(_coefficients, _parameters.N, _parameters.F, _last.Count);
 }

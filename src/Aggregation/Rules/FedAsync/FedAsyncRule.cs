@@ -76,6 +76,12 @@ internal sealed class FedAsyncRule : IAsyncAggregator
         _ => string.Create(CultureInfo.InvariantCulture, $"fedasync:alpha={_alpha:R},s=constant,window={_window}"),
     };
 
+    /// <summary>α, the base mixing weight.</summary>
+    internal double Alpha => _alpha;
+
+    /// <summary>How many past versions of the model the rule keeps.</summary>
+    internal int Window => _window;
+
     /// <summary>s(τ).</summary>
     internal double StalenessWeight(long staleness)
     {

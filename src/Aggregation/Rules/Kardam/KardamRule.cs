@@ -76,6 +76,12 @@ internal sealed class KardamRule : IAsyncAggregator
 
     public string Spec => string.Create(CultureInfo.InvariantCulture, $"kardam:n={_n},f={_f},damping={_damping}{(_damping == "exp" ? $",beta={_beta:R}" : "")}");
 
+    /// <summary>The declared worker count n (0: the workers seen so far).</summary>
+    internal int N => _n;
+
+    /// <summary>The Byzantine count f the quantile excludes.</summary>
+    internal int F => _f;
+
     /// <summary>The (n − f)/n quantile of the coefficients seen so far (NaN before the first).</summary>
     internal double Threshold => _coefficients.Count == 0 ? double.NaN : Quantile();
 
@@ -137,12 +143,17 @@ internal sealed class KardamRule : IAsyncAggregator
         return AsyncDecision.Accept(k);
     }
 
-    private double Quantile()
+    private double Quantile() => Quantile(_coefficients, _n, _f, _last.Count);
+
+    /// <summary>The (n − f)/n quantile of <paramref name="sorted"/> (ascending, not empty): the ⌈m(n − f)/n⌉-th
+    /// smallest of its m values, n the declared worker count, else the workers seen so far (<paramref name="seen"/>).
+    /// Shared with the torch twin.</summary>
+    internal static double Quantile(List<double> sorted, int declaredN, int f, int seen)
     {
-        int m = _coefficients.Count;
+        int m = sorted.Count;
         // Nearest rank ⌈m(n − f)/n⌉, in integers so that no rounding moves the rank.
-        int n = _n > 0 ? _n : Math.Max(1, _last.Count);
-        long rank = ((long)m * (n - _f) + n - 1) / n;
-        return _coefficients[(int)Math.Clamp(rank, 1, m) - 1];
+        int n = declaredN > 0 ? declaredN : Math.Max(1, seen);
+        long rank = ((long)m * (n - f) + n - 1) / n;
+        return sorted[(int)Math.Clamp(rank, 1, m) - 1];
     }
 }
