@@ -86,7 +86,7 @@ public sealed class TrainingRun
             _availability = [];
             _server = new ParameterServer(setup, defenceSpec, _rule, _asyncRule, prototype, Math.Max(0, _behaviour?.HistoryDepth ?? 0),
                 _ledger, _sim, _observers, keptRows);
-            var clients = new Federation.ClientFactory(setup, setup.Train, () => poisoned ??= Poison(setup.Train, setup.DataAttack!), prototype);
+            var clients = new Federation.ClientFactory(setup, setup.Train, () => poisoned ??= Poison(setup.Train, setup.DataAttack!), prototype, keepLatest);
             _fleet = new WorkerFleet(clients, _omit, _ledger, _sim, _observers);
         }
         else

@@ -18,13 +18,17 @@ internal sealed class ClientFactory
     private readonly Func<Dataset> _byzantineData;
     private readonly IModel _prototype;
     private readonly Stack<IModel> _models = new();
+    private readonly bool _keepLatest;
 
     /// <param name="setup">The run's setup (its <see cref="RunSetup.Federation"/> is the population).</param>
     /// <param name="honestData">The training data of honest clients.</param>
     /// <param name="byzantineData">The training data of Byzantine clients (poisoned by a data attack), made on first use.</param>
     /// <param name="prototype">The run's model prototype.</param>
-    public ClientFactory(RunSetup setup, Dataset honestData, Func<Dataset> byzantineData, IModel prototype)
+    /// <param name="keepLatest">Honest clients keep a copy of their latest message (only the asynchronous omniscient
+    /// attack reads it; see <see cref="Worker"/>); Byzantine clients never do.</param>
+    public ClientFactory(RunSetup setup, Dataset honestData, Func<Dataset> byzantineData, IModel prototype, bool keepLatest)
     {
+        _keepLatest = keepLatest;
         _setup = setup;
         _population = setup.Federation ?? throw new ArgumentException("the setup is not federated", nameof(setup));
         _honestData = honestData;
@@ -48,7 +52,8 @@ internal sealed class ClientFactory
             model = _prototype.Clone();
             ModelsMade++;
         }
-        return new Worker(client, byzantine, _setup, data, model, _population.ShardOf(client), ClientPopulation.ActivationKey(client, activation));
+        return new Worker(client, byzantine, _setup, data, model, _population.ShardOf(client), ClientPopulation.ActivationKey(client, activation),
+            keepLatest: _keepLatest && !byzantine);
     }
 
     /// <summary>Takes back the model of a client that left.</summary>

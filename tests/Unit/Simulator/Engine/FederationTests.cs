@@ -51,6 +51,28 @@ public class FederationTests
         return (run.Run(), observer, run);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Clients_KeepTheirLatestMessage_OnlyWhenAskedAndHonest(bool keepLatest)
+    {
+        // Clients are made afresh at each activation: one that kept its latest message would copy a model-size
+        // vector every round, which only the asynchronous omniscient attack reads, and only of honest clients.
+        var setup = ScenarioBuilder.Build(Fed("federation={\"clients\":40,\"perRound\":10,\"byzantine\":10}", "optimizer.localSteps=1"));
+        var population = setup.Federation!;
+        var factory = new SimByz.Simulator.Engine.Federation.ClientFactory(setup, setup.Train, () => setup.Train, setup.Model.CloneForRun(), keepLatest);
+        int honest = Enumerable.Range(0, population.Clients).First(c => !population.IsByzantine(c));
+        int byzantine = Enumerable.Range(0, population.Clients).First(population.IsByzantine);
+        var x = new float[setup.Model.ParameterCount];
+        foreach (int client in new[] { honest, byzantine })
+        {
+            var w = factory.Create(client, activation: 0);
+            w.ComputeMessage(x, setup.Optimizer, 0.1, new float[x.Length]);
+            Assert.Equal(keepLatest && client == honest, w.Latest is not null);
+            factory.Release(w);
+        }
+    }
+
     [Fact]
     public void Floyd_SmallN_EverySubsetEquallyLikely()
     {
