@@ -25,7 +25,8 @@ namespace SimByz.Simulator.Engine;
 /// <para>The round's messages are computed in parallel (each worker's depends on x and its own state only;
 /// each is written to its own payload, and everything after — attack, dispatch, aggregation — runs on the
 /// run's thread in worker order), so the thread count never reaches a result. Allocates nothing per round
-/// once its lists and the pools have grown.</para>
+/// once its lists and the pools have grown, except in a federated run, which makes each sampled client's
+/// small state (streams, sampler) when it is activated.</para>
 /// <para>Not thread-safe (one run's thread).</para>
 /// </remarks>
 internal sealed class SyncProtocol : IProtocol, IChunkJob
