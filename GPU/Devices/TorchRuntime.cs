@@ -114,7 +114,15 @@ public static class TorchRuntime
         string package = $"libtorch-cpu-{LibTorchLocator.Rid}";
         return $"the torch backend needs libtorch {version}, which this simbyz does not include, and found none "
             + $"({LibTorchLocator.DirectoryVariable} is not set; no {package} {version} in the NuGet packages folder {search.PackagesFolder}): "
-            + $"add it with `dotnet new classlib -o /tmp/simbyz-libtorch && dotnet add /tmp/simbyz-libtorch package {package} --version {version}`, "
+            + HowToAdd(search);
+    }
+
+    /// <summary>How to make libtorch <see cref="LibTorchLocator.Search.Version"/> available, or do without it.</summary>
+    private static string HowToAdd(LibTorchLocator.Search search)
+    {
+        string version = search.Version;
+        string package = $"libtorch-cpu-{LibTorchLocator.Rid}";
+        return $"add it with `dotnet new classlib -o /tmp/simbyz-libtorch && dotnet add /tmp/simbyz-libtorch package {package} --version {version}`, "
             + $"or set {LibTorchLocator.DirectoryVariable} to a folder holding its {LibTorchLocator.CpuLibrary} (README, 'Install as a .NET tool'); "
             + "or do without torch: --backend cpu and a managed model";
     }
@@ -197,7 +205,7 @@ public static class TorchRuntime
             throw new SimByzException(
                 $"the torch backend needs libtorch {search.Version}; the only libtorch found is {_searchPathCopy} on the loader's search path, "
                 + "which TorchSharp's native library cannot use (" + LibTorchLocator.LoaderReason(e) + "): "
-                + NotFoundMessage(search)[(NotFoundMessage(search).IndexOf("add it with", StringComparison.Ordinal))..]);
+                + HowToAdd(search));
         }
         catch (DllNotFoundException e)
         {

@@ -197,18 +197,24 @@ public class ReplayCommandTests
         Assert.Equal(Selected(tmp.File("cpu")), Selected(tmp.File("torch")));
     }
 
-    [Fact]
-    public void Run_TorchModel_RecordsTheDevice_AndReplaysExactly()
+    /// <summary>A 3-step run of a tiny torch-mlp on the CPU device, asked for by name; returns its trace.</summary>
+    private static string RunTorchModel(TraceFixtures.TempDir tmp)
     {
-        using var tmp = TraceFixtures.Temp();
         string dir = tmp.File("torch-run");
         var (code, _, err) = Cli("run", "--set", "task.model=torch-mlp:hidden=8", "--set", "task.data=\"gaussian-mixture:classes=3,features=4,train=800,test=100\"",
             "--set", "budget.steps=3", "--set", "workers.count=4", "--set", "byzantine.count=1", "--set", "defences=[\"mean\"]", "--set", "task.validation=40",
             "--out", dir, "--device", "cpu", "--quiet");
         Assert.True(code == 0, err);
-        string trace = Path.Combine(dir, "trace.jsonl");
+        return Path.Combine(dir, "trace.jsonl");
+    }
+
+    [Fact]
+    public void Run_TorchModel_RecordsTheDevice_AndReplaysExactly()
+    {
+        using var tmp = TraceFixtures.Temp();
+        string trace = RunTorchModel(tmp);
         Assert.Contains("\"device\":\"torch:cpu", File.ReadLines(trace).First(), StringComparison.Ordinal);
-        (code, var output, err) = Cli("replay", trace, "--device", "cpu");
+        var (code, output, err) = Cli("replay", trace, "--device", "cpu");
         Assert.True(code == 0, err + output);
         Assert.Contains("OK:", output, StringComparison.Ordinal);
     }
@@ -219,12 +225,7 @@ public class ReplayCommandTests
         // The header says how the device was chosen ("requested"); a replay without --device chose it "auto" and
         // diverged at the header before the recorded device kind became the replay's default.
         using var tmp = TraceFixtures.Temp();
-        string dir = tmp.File("torch-run");
-        var (code, _, err) = Cli("run", "--set", "task.model=torch-mlp:hidden=8", "--set", "task.data=\"gaussian-mixture:classes=3,features=4,train=800,test=100\"",
-            "--set", "budget.steps=3", "--set", "workers.count=4", "--set", "byzantine.count=1", "--set", "defences=[\"mean\"]", "--set", "task.validation=40",
-            "--out", dir, "--device", "cpu", "--quiet");
-        Assert.True(code == 0, err);
-        (code, var output, err) = Cli("replay", Path.Combine(dir, "trace.jsonl"));
+        var (code, output, err) = Cli("replay", RunTorchModel(tmp));
         Assert.True(code == 0, err + output);
         Assert.Contains("OK:", output, StringComparison.Ordinal);
     }
