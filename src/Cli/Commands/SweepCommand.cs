@@ -166,17 +166,19 @@ internal static class SweepCommand
             AtomicOutput.EnsureWritable(store.Directory);
             store.RemoveStaleTemporaries();
             var status = Inspect(plan, store, null, output);
-            var results = Compute(plan, store, status, threads, interval, output, quiet, cancellation, out int done);
-            if (results is null)
+            if (!Compute(plan, store, status, null, threads, interval, output, quiet, cancellation, out int done))
             {
                 output.WriteLine(done > 0 ? $"cancelled: {done} runs finished and stored in {storeDir}; rerun the same command to resume" : "cancelled: no output written");
                 return cancellation.ExitCode;
             }
             cancellation.Token.ThrowIfCancellationRequested();
-            var panels = WriteOutputs(plan, results, files);
+            // results.csv and summary.md from the store, read in grid order a window at a time.
+            var panels = WriteOutputs(plan, table => SweepRunner.ReadInOrder(plan, store, (i, result, problem) => table.Add(i, result
+                ?? throw new SimByzException($"run {i}: its stored file {store.PathOf(plan.KeyOf(i))} {(problem is null ? "disappeared" : "is no longer trusted (" + problem + ")")} " +
+                    "while the sweep ran (another process writing into the run store?): rerun the same command"))), files);
             complete = true;
             output.Write(SweepResults.Markdown(plan, panels));
-            output.WriteLine($"wrote {Path.Combine(outDir, "results.csv")}, summary.md, heatmap.png, heatmap.svg, accuracy.png, accuracy.svg ({status.Pending.Count} computed, {status.Cached} cached)");
+            output.WriteLine($"wrote {Path.Combine(outDir, "results.csv")}, summary.md, heatmap.png, heatmap.svg, accuracy.png, accuracy.svg ({status.Pending} computed, {status.Cached} cached)");
             return 0;
         }
         catch (OperationCanceledException)
@@ -193,10 +195,14 @@ internal static class SweepCommand
     private static int ExecuteShard(SweepPlan plan, string storeDir, int shard, int count, int threads, TimeSpan interval, TextWriter output, bool quiet)
     {
         using var cancellation = new ConsoleCancellation();
-        var runs = SweepShards.Of(plan, shard, count);
-        long cost = runs.Sum(plan.CostOf), total = Enumerable.Range(0, plan.RunCount).Sum(i => plan.CostOf(i));
+        // The shard of a run follows from its index (SweepShards): nothing is listed per run.
+        var shards = SweepShards.Create(plan, count);
+        bool Mine(int i) => shards.ShardOf(i) == shard;
+        int runs = 0;
+        for (int i = 0; i < plan.RunCount; i++) runs += Mine(i) ? 1 : 0;
+        long cost = shards.CostOf(shard), total = Enumerable.Range(0, count).Sum(shards.CostOf);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"shard {shard}/{count}: {runs.Count} of {plan.RunCount} runs ({100.0 * cost / Math.Max(1, total):0.0} % of the estimated cost); run store {storeDir}"));
+            $"shard {shard}/{count}: {runs} of {plan.RunCount} runs ({100.0 * cost / Math.Max(1, total):0.0} % of the estimated cost); run store {storeDir}"));
         var store = new RunStore(storeDir);
         var created = MissingFolders(store.Directory, null);
         bool stored = false;
@@ -204,16 +210,16 @@ internal static class SweepCommand
         {
             AtomicOutput.EnsureWritable(store.Directory);
             store.RemoveStaleTemporaries();
-            var status = Inspect(plan, store, runs, output);
-            var results = Compute(plan, store, status, threads, interval, output, quiet, cancellation, out int done);
+            var status = Inspect(plan, store, Mine, output);
+            bool finished = Compute(plan, store, status, Mine, threads, interval, output, quiet, cancellation, out int done);
             stored = done > 0;
-            if (results is null)
+            if (!finished)
             {
                 output.WriteLine(done > 0 ? $"cancelled: {done} runs finished and stored in {storeDir}; rerun the same command to resume" : "cancelled: nothing stored");
                 return cancellation.ExitCode;
             }
             stored = true;
-            output.WriteLine($"shard {shard}/{count} done: {status.Pending.Count} computed, {status.Cached} cached; collect with `simbyz sweep collect GRID --store {storeDir}`");
+            output.WriteLine($"shard {shard}/{count} done: {status.Pending} computed, {status.Cached} cached; collect with `simbyz sweep collect GRID --store {storeDir}`");
             return 0;
         }
         finally
@@ -251,30 +257,51 @@ internal static class SweepCommand
         }
     }
 
+    /// <summary>One pass over the store in grid order: results.csv is written as the runs are read (into the output's staging
+    /// folder) and the panels accumulated; a missing run is counted and the first ones listed, and then nothing is committed
+    /// (exit 3).</summary>
     private static int Collect(SweepPlan plan, string storeDir, string outDir, TextWriter output)
     {
         var store = new RunStore(storeDir);
         if (!Directory.Exists(storeDir)) throw new SimByzException($"run store '{storeDir}' does not exist");
         var clock = Stopwatch.StartNew();
-        var status = SweepRunner.Inspect(plan, store);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"read {status.Cached} stored runs in {clock.Elapsed.TotalSeconds:0.0} s"));
-        if (status.Pending.Count > 0)
+        using var files = OpenOutput(outDir);
+        int found = 0, missing = 0;
+        var listed = new List<(int Index, string? Reason)>();
+        SweepResults.Table table;
+        using (var csv = files.CreateText("results.csv"))
         {
-            var invalid = status.Invalid.ToDictionary(i => i.Index, i => i.Reason);
-            output.WriteLine($"{status.Pending.Count} of {plan.RunCount} runs are missing from {storeDir}:");
-            const int shown = 20;
-            foreach (int i in status.Pending.Take(shown))
+            table = new SweepResults.Table(plan, csv);
+            SweepRunner.ReadInOrder(plan, store, (i, result, problem) =>
+            {
+                if (result is null)
+                {
+                    if (listed.Count < SweepRunner.ListedPending) listed.Add((i, problem));
+                    missing++;
+                    return;
+                }
+                found++;
+                if (missing == 0) table.Add(i, result);
+            });
+        }
+        double read = clock.Elapsed.TotalSeconds;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"read {found} stored runs in {read:0.0} s"));
+        if (missing > 0)
+        {
+            output.WriteLine($"{missing} of {plan.RunCount} runs are missing from {storeDir}:");
+            foreach (var (i, reason) in listed)
             {
                 var point = plan.Point(i);
-                string why = invalid.TryGetValue(i, out var reason) ? $" (stored file not trusted: {reason})" : "";
+                string why = reason is not null ? $" (stored file not trusted: {reason})" : "";
                 output.WriteLine($"  run {i} ({point}, defence = {point.Defence}): {plan.KeyOf(i)}.json{why}");
             }
-            if (status.Pending.Count > shown) output.WriteLine($"  … and {status.Pending.Count - shown} more");
+            if (missing > listed.Count) output.WriteLine($"  … and {missing - listed.Count} more");
             output.WriteLine("run the missing shards again (or `simbyz sweep GRID --store DIR` for all of them), then collect");
             return MissingRunsExitCode;
         }
-        double read = clock.Elapsed.TotalSeconds;
-        using (var files = OpenOutput(outDir)) WriteOutputs(plan, status.Results, files);
+        var panels = table.Panels();
+        files.WriteAllText("summary.md", SweepResults.Markdown(plan, panels));
+        Figures(plan, panels, files);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"wrote {Path.Combine(outDir, "results.csv")}, summary.md, heatmap.png, heatmap.svg, accuracy.png, accuracy.svg ({plan.RunCount} runs; read {read:0.0} s, outputs {clock.Elapsed.TotalSeconds - read:0.0} s)"));
         return 0;
@@ -324,59 +351,67 @@ internal static class SweepCommand
         return id;
     }
 
-    private static SweepStatus Inspect(SweepPlan plan, RunStore store, IReadOnlyList<int>? runs, TextWriter output)
+    private static SweepStatus Inspect(SweepPlan plan, RunStore store, Func<int, bool>? runs, TextWriter output)
     {
         var status = SweepRunner.Inspect(plan, store, runs);
         foreach (var (index, reason) in status.Invalid)
         {
             output.WriteLine($"stored run {plan.KeyOf(index)} (run {index}) not trusted, recomputing: {reason}");
         }
-        output.WriteLine($"{status.Cached} cached, {status.Pending.Count} to run");
+        if (status.InvalidCount > status.Invalid.Count) output.WriteLine($"… and {status.InvalidCount - status.Invalid.Count} more stored runs not trusted, recomputing");
+        output.WriteLine($"{status.Cached} cached, {status.Pending} to run");
         return status;
     }
 
-    /// <summary>Computes the pending runs with progress lines (none when <paramref name="quiet"/>); null when cancelled.</summary>
-    private static IReadOnlyList<RunResult?>? Compute(SweepPlan plan, RunStore store, SweepStatus status, int threads, TimeSpan interval, TextWriter output, bool quiet,
+    /// <summary>Computes the pending runs with progress lines (none when <paramref name="quiet"/>); false when cancelled.</summary>
+    private static bool Compute(SweepPlan plan, RunStore store, SweepStatus status, Func<int, bool>? runs, int threads, TimeSpan interval, TextWriter output, bool quiet,
         ConsoleCancellation cancellation, out int done)
     {
-        long cost = status.Pending.Sum(plan.CostOf);
-        using var progress = quiet ? null : new SweepProgress(output, status.Pending.Count, cost, interval);
+        done = 0;
+        if (status.Pending == 0) return true;
+        using var progress = quiet ? null : new SweepProgress(output, status.Pending, status.PendingCost, interval);
         // One line per run is useful for a small sweep; a large one reports by progress lines only.
-        bool perRun = !quiet && status.Pending.Count <= 200;
+        bool perRun = !quiet && status.Pending <= 200;
         int count = 0;
         try
         {
-            var results = SweepRunner.Execute(plan, store, status, threads, (run, result) =>
+            SweepRunner.Execute(plan, store, threads, runs, (run, result) =>
             {
                 count++;
                 progress?.RunDone(plan.CostOf(run.Index));
                 if (perRun)
                 {
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"[{count}/{status.Pending.Count}] run {run.Index}: {run.Point}, defence = {run.Defence}: test accuracy {NumberText.Percent(result.Final.TestAccuracy)}"));
+                        $"[{count}/{status.Pending}] run {run.Index}: {run.Point}, defence = {run.Defence}: test accuracy {NumberText.Percent(result.Final.TestAccuracy)}"));
                 }
             }, cancellation.Token);
             progress?.Report();
             done = count;
-            return results;
+            return true;
         }
         catch (OperationCanceledException)
         {
             done = count;
-            return null;
+            return false;
         }
     }
 
     /// <summary>Takes the output folder; the summary replaces it as a whole, keeping the run store (runs/) and Slurm logs (slurm/) living in it.</summary>
     private static AtomicOutput OpenOutput(string outDir) => new(outDir, keep: ["runs", "slurm"]);
 
-    private static IReadOnlyList<AccuracyPanel> WriteOutputs(SweepPlan plan, IReadOnlyList<RunResult?> results, AtomicOutput files)
+    /// <summary>Writes every output from the results <paramref name="results"/> gives in grid order, and commits.</summary>
+    private static IReadOnlyList<AccuracyPanel> WriteOutputs(SweepPlan plan, Action<SweepResults.Table> results, AtomicOutput files)
     {
-        var panels = SweepResults.Panels(plan, results);
-        SweepResults.Write(files, plan, results, panels);
+        var panels = SweepResults.Write(files, plan, results);
+        Figures(plan, panels, files);
+        return panels;
+    }
+
+    /// <summary>The figures of the panels, then the commit.</summary>
+    private static void Figures(SweepPlan plan, IReadOnlyList<AccuracyPanel> panels, AtomicOutput files)
+    {
         SweepHeatmap.Save(plan, panels, files.ReservePath("heatmap.png"), files.ReservePath("heatmap.svg"));
         SweepWhiskers.Save(plan, panels, files.ReservePath("accuracy.png"), files.ReservePath("accuracy.svg"));
         files.Commit();
-        return panels;
     }
 }

@@ -1,12 +1,13 @@
 namespace SimByz.Simulator.Sweeps;
 
-/// <summary>Collects one facet's accuracies, by defence and attack in first-seen (grid) order.</summary>
+/// <summary>Collects one facet's accuracies, by defence and attack in first-seen (grid) order: a
+/// <see cref="SeedAccumulator"/> per cell, not the values.</summary>
 internal sealed class PanelBuilder
 {
     private readonly IReadOnlyList<(string Column, string Label)> _facets;
     private readonly List<string> _defences = [];
     private readonly List<string> _attacks = [];
-    private readonly Dictionary<(int Defence, int Attack), List<double>> _values = [];
+    private readonly Dictionary<(int Defence, int Attack), SeedAccumulator> _values = [];
 
     public PanelBuilder(IReadOnlyList<(string Column, string Label)> facets) => _facets = facets;
 
@@ -16,8 +17,8 @@ internal sealed class PanelBuilder
         if (d < 0) { d = _defences.Count; _defences.Add(defence); }
         int a = _attacks.IndexOf(attack);
         if (a < 0) { a = _attacks.Count; _attacks.Add(attack); }
-        if (!_values.TryGetValue((d, a), out var list)) _values[(d, a)] = list = [];
-        list.Add(accuracy);
+        if (!_values.TryGetValue((d, a), out var cell)) _values[(d, a)] = cell = new SeedAccumulator();
+        cell.Add(accuracy);
     }
 
     public AccuracyPanel Build()
@@ -27,7 +28,7 @@ internal sealed class PanelBuilder
         {
             for (int a = 0; a < _attacks.Count; a++)
             {
-                cells[d, a] = SeedStatistics.Of(_values.TryGetValue((d, a), out var list) ? list : []);
+                cells[d, a] = _values.TryGetValue((d, a), out var cell) ? cell.Statistics() : SeedStatistics.Of([]);
             }
         }
         return new AccuracyPanel(_facets, _defences, _attacks, cells);

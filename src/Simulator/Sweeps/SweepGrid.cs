@@ -185,7 +185,7 @@ public sealed record SweepGrid
         };
     }
 
-    /// <summary>The largest grid accepted: run indices are ints, and a plan keeps one key per run.</summary>
+    /// <summary>The largest grid accepted (run indices are ints).</summary>
     public const int MaxRuns = 100_000_000;
 
     private static JObject ReadJson(string json, string source) => StrictJson.ParseObject(json, source, "grid");

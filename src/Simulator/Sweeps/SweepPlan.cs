@@ -29,7 +29,9 @@ namespace SimByz.Simulator.Sweeps;
 /// device kind (cpu or cuda) for TorchSharp models, null for managed ones. Same key ⇒ same result for
 /// one build of SimByz. Limit: V is the release version without the commit, so a code change between
 /// two commits of one version does not change the key (delete the stored runs after upgrading SimByz;
-/// see docs/SWEEPS.md). Two grid points with the same key are rejected at planning.</para>
+/// see docs/SWEEPS.md). Two grid points with the same key are rejected at planning: the runs of one template
+/// differ in their seed or defence (an axis never repeats a value), so two runs share a key exactly when their
+/// templates do, and planning compares the templates' keys (one per template), not the runs'.</para>
 /// <para><b>Cost</b> of a run, for balancing shards: steps × workers × model parameters of its
 /// template. Immutable and thread-safe once created.</para>
 /// </remarks>
@@ -41,7 +43,6 @@ public sealed class SweepPlan
     /// <summary>Templates whose scenarios are kept after planning (beyond it they are parsed again when asked for).</summary>
     private const int KeptTemplates = 4096;
 
-    private readonly string[] _keys;
     private readonly long[] _costs;
     private readonly Scenario?[] _templates;
     private readonly int[] _radix;
@@ -70,7 +71,6 @@ public sealed class SweepPlan
         _inner = _seedCount * (_defenceAxis >= 0 ? grid.Axes[_defenceAxis].Count : 1);
         _defenceValues = _defenceAxis >= 0 ? grid.Axes[_defenceAxis].Values.Select(v => v[0]).ToList() : [];
         _seedValues = _seedAxis >= 0 ? grid.Axes[_seedAxis].Values.Select(v => v[0]).ToList() : [];
-        _keys = new string[RunCount];
         int templates = RunCount / _inner;
         _costs = new long[templates];
         _templates = new Scenario?[Math.Min(templates, KeptTemplates)];
@@ -94,8 +94,36 @@ public sealed class SweepPlan
     /// <summary>Number of templates (combinations of every axis but the defences and seeds shorthands).</summary>
     public int TemplateCount => _costs.Length;
 
-    /// <summary>The run key of run <paramref name="index"/>.</summary>
-    public string KeyOf(int index) => _keys[index];
+    /// <summary>Number of runs of a template: the defences × seeds shorthands' values (1 when both are linked or absent).</summary>
+    public int RunsPerTemplate => _inner;
+
+    /// <summary>The template of run <paramref name="index"/>.</summary>
+    public int TemplateOf(int index) => index / _inner;
+
+    /// <summary>The run key of run <paramref name="index"/>, computed from its template (each thread keeps the last template's
+    /// JSON, so keying the runs of a template in a row parses and serializes it once).</summary>
+    public string KeyOf(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, RunCount);
+        int t = index / _inner;
+        var cache = t_keyCache;
+        if (cache is null || !ReferenceEquals(cache.Plan, this) || cache.Template != t)
+        {
+            cache = new KeyCache(this, t, (TemplateScenario(t) with { Name = "", Description = "" }).ToJson());
+            t_keyCache = cache;
+        }
+        int r = index % _inner;
+        if (_seedAxis >= 0) cache.Json["seed"] = new JValue((ulong)_seedValues[r % _seedCount].Json);
+        if (_defenceAxis >= 0) cache.Json["defences"] = new JArray(_defenceValues[r / _seedCount].Label);
+        return KeyOfJson(cache.Json, SimByzVersion, Device);
+    }
+
+    /// <summary>The last template a thread keyed runs of (its JSON is changed in place, by that thread only).</summary>
+    private sealed record KeyCache(SweepPlan Plan, int Template, JObject Json);
+
+    [ThreadStatic]
+    private static KeyCache? t_keyCache;
 
     /// <summary>The estimated cost of run <paramref name="index"/>: steps × workers × model parameters.</summary>
     public long CostOf(int index) => _costs[index / _inner];
@@ -105,6 +133,22 @@ public sealed class SweepPlan
     /// have the same setup (data, split, delay models, attack), as <c>simbyz run</c> shares one between its defences.
     /// </summary>
     public int CellOf(int index) => _defenceAxis < 0 ? index : index - (index / _seedCount % _radix[_defenceAxis]) * _seedCount;
+
+    /// <summary>
+    /// Every run index, seed by seed (outermost), then template by template, then defence by defence: the runs that share a
+    /// setup (<see cref="CellOf"/>) are consecutive, and the runs of one seed come together. Enumerated lazily.
+    /// </summary>
+    public IEnumerable<int> SetupOrder()
+    {
+        int defences = _inner / _seedCount;
+        for (int s = 0; s < _seedCount; s++)
+        {
+            for (int t = 0; t < TemplateCount; t++)
+            {
+                for (int d = 0; d < defences; d++) yield return t * _inner + d * _seedCount + s;
+            }
+        }
+    }
 
     /// <summary>The seed position of run <paramref name="index"/> on the seeds axis (0 when seeds are linked).</summary>
     public int SeedIndexOf(int index) => _seedAxis < 0 ? 0 : index % _seedCount;
@@ -184,7 +228,7 @@ public sealed class SweepPlan
         var scenario = TemplateScenario(index / _inner);
         if (_defenceAxis >= 0) scenario = scenario with { Defences = [point.Defence] };
         if (_seedAxis >= 0) scenario = scenario with { Seed = point.Seed };
-        return new SweepRun(point, scenario, _keys[index]);
+        return new SweepRun(point, scenario, KeyOf(index));
     }
 
     /// <summary>
@@ -228,40 +272,25 @@ public sealed class SweepPlan
         if (failed != int.MaxValue) throw errors[failed]!;
         plan.SupportsParallelRuns = parallelRuns;
 
-        // Keys: the runs of a template differ only in their defence and seed, set on the parsed template.
-        const int chunk = 2048;
-        Parallel.For(0, (plan.RunCount + chunk - 1) / chunk, options, c =>
-        {
-            int lastTemplate = -1;
-            JObject? json = null;
-            for (int i = c * chunk, end = Math.Min(plan.RunCount, (c + 1) * chunk); i < end; i++)
-            {
-                int t = i / plan._inner;
-                if (t != lastTemplate)
-                {
-                    json = (plan.TemplateScenario(t) with { Name = "", Description = "" }).ToJson();
-                    lastTemplate = t;
-                }
-                int r = i % plan._inner;
-                if (plan._seedAxis >= 0) json!["seed"] = new JValue((ulong)plan._seedValues[r % plan._seedCount].Json);
-                if (plan._defenceAxis >= 0) json!["defences"] = new JArray(plan._defenceValues[r / plan._seedCount].Label);
-                plan._keys[i] = KeyOfJson(json!, simbyzVersion, device);
-            }
-        });
-
         // Two grid points that resolve to the same run (e.g. attacks "none" and "honest", or a delay equal
-        // to the base's written differently) would store into one file: reject them by name.
-        var seen = new Dictionary<string, int>(plan.RunCount, StringComparer.Ordinal);
-        for (int i = 0; i < plan.RunCount; i++)
+        // to the base's written differently) would store into one file: reject them by name. The runs of a
+        // template differ in their seed or defence, and run r of two templates differ exactly when their first
+        // runs do: comparing each template's first key finds every repeated run, and the first in grid order.
+        var firstKeys = new UInt128[plan.TemplateCount];
+        Parallel.For(0, plan.TemplateCount, options, t =>
+            firstKeys[t] = UInt128.Parse(plan.KeyOf(t * plan._inner), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture));
+        var seen = new Dictionary<UInt128, int>(plan.TemplateCount);
+        for (int t = 0; t < plan.TemplateCount; t++)
         {
-            if (seen.TryGetValue(plan._keys[i], out int earlier))
+            if (seen.TryGetValue(firstKeys[t], out int earlierTemplate))
             {
+                int earlier = earlierTemplate * plan._inner, i = t * plan._inner;
                 var a = plan.Point(earlier);
                 var b = plan.Point(i);
                 throw new SimByzException($"{grid.Source}: runs {earlier} ({a}, defence = {a.Defence}) and {i} " +
                     $"({b}, defence = {b.Defence}) are the same run (same resolved scenario): remove one of the equivalent axis values");
             }
-            seen.Add(plan._keys[i], i);
+            seen.Add(firstKeys[t], t);
         }
         return plan;
     }

@@ -37,20 +37,10 @@ public static class SweepResults
     /// <summary>results.csv: the header, then one line per run in grid order with its final evaluation point.</summary>
     public static string Csv(SweepPlan plan, IReadOnlyList<RunResult?> results)
     {
-        var sb = new StringBuilder();
-        sb.Append(Header(plan.Grid)).Append('\n');
-        foreach (var point in plan.Points)
-        {
-            var r = results[point.Index] ?? throw new InvalidOperationException($"run {point.Index} has no result");
-            var f = r.Final;
-            sb.Append(point.Index).Append(',').Append(point.Q).Append(',').Append(Quote(point.Delay)).Append(',')
-                .Append(Quote(point.Attack.Label)).Append(',').Append(Quote(point.Defence)).Append(',').Append(point.Seed).Append(',');
-            foreach (string field in point.Fields) sb.Append(Quote(field)).Append(',');
-            sb.Append(MetricsRow.Format(f.TestAccuracy)).Append(',').Append(MetricsRow.Format(f.TestLoss)).Append(',')
-                .Append(MetricsRow.Format(f.TrainLoss)).Append(',').Append(r.Steps).Append(',');
-            f.Counts.AppendCsv(sb).Append(',').Append(plan.KeyOf(point.Index)).Append('\n');
-        }
-        return sb.ToString();
+        var csv = new StringWriter { NewLine = "\n" };
+        var table = new Table(plan, csv);
+        for (int i = 0; i < plan.RunCount; i++) table.Add(i, results[i] ?? throw new InvalidOperationException($"run {i} has no result"));
+        return csv.ToString();
     }
 
     /// <summary>
@@ -60,22 +50,76 @@ public static class SweepResults
     /// </summary>
     public static IReadOnlyList<AccuracyPanel> Panels(SweepPlan plan, IReadOnlyList<RunResult?> results)
     {
-        var builders = new List<PanelBuilder>();
-        var index = new Dictionary<string, PanelBuilder>(StringComparer.Ordinal);
-        foreach (var point in plan.Points)
+        var table = new Table(plan, null);
+        for (int i = 0; i < plan.RunCount; i++) table.Add(i, results[i] ?? throw new InvalidOperationException($"run {i} has no result"));
+        return table.Panels();
+    }
+
+    /// <summary>
+    /// results.csv and the accuracy panels of a sweep from its runs' results given one at a time in grid order: each
+    /// run's row is written at once, and each panel cell keeps a <see cref="SeedAccumulator"/>, so memory grows with
+    /// the number of cells (facets × defences × attacks), not of runs. The bytes are those of <see cref="Csv"/> and
+    /// <see cref="Panels"/> (which use it).
+    /// </summary>
+    public sealed class Table
+    {
+        private readonly SweepPlan _plan;
+        private readonly TextWriter? _csv;
+        private readonly StringBuilder _row = new();
+        private readonly List<PanelBuilder> _builders = [];
+        private readonly Dictionary<string, PanelBuilder> _index = new(StringComparer.Ordinal);
+        private int _next;
+
+        /// <summary>Starts the table; writes the CSV header to <paramref name="csv"/> (null: panels only).</summary>
+        public Table(SweepPlan plan, TextWriter? csv)
         {
+            _plan = plan;
+            _csv = csv;
+            if (csv is not null)
+            {
+                csv.Write(Header(plan.Grid));
+                csv.Write('\n');
+            }
+        }
+
+        /// <summary>Runs added so far.</summary>
+        public int Count => _next;
+
+        /// <summary>Adds run <paramref name="index"/> (the next in grid order) with its result; writes its row.</summary>
+        public void Add(int index, RunResult result)
+        {
+            if (index != _next) throw new InvalidOperationException($"run {index} given where run {_next} was expected (grid order)");
+            _next++;
+            var point = _plan.Point(index);
+            var f = result.Final;
+            if (_csv is not null)
+            {
+                var sb = _row.Clear();
+                sb.Append(point.Index).Append(',').Append(point.Q).Append(',').Append(Quote(point.Delay)).Append(',')
+                    .Append(Quote(point.Attack.Label)).Append(',').Append(Quote(point.Defence)).Append(',').Append(point.Seed).Append(',');
+                foreach (string field in point.Fields) sb.Append(Quote(field)).Append(',');
+                sb.Append(MetricsRow.Format(f.TestAccuracy)).Append(',').Append(MetricsRow.Format(f.TestLoss)).Append(',')
+                    .Append(MetricsRow.Format(f.TrainLoss)).Append(',').Append(result.Steps).Append(',');
+                f.Counts.AppendCsv(sb).Append(',').Append(_plan.KeyOf(index)).Append('\n');
+                _csv.Write(sb);
+            }
             var facets = Facets(point);
-            string key = string.Join('\u001f', facets.Select(f => f.Label));
-            if (!index.TryGetValue(key, out var builder))
+            string key = string.Join('\u001f', facets.Select(x => x.Label));
+            if (!_index.TryGetValue(key, out var builder))
             {
                 builder = new PanelBuilder(facets);
-                index.Add(key, builder);
-                builders.Add(builder);
+                _index.Add(key, builder);
+                _builders.Add(builder);
             }
-            var r = results[point.Index] ?? throw new InvalidOperationException($"run {point.Index} has no result");
-            builder.Add(point.Defence, point.Attack.Label, r.Final.TestAccuracy);
+            builder.Add(point.Defence, point.Attack.Label, f.TestAccuracy);
         }
-        return builders.Select(b => b.Build()).ToList();
+
+        /// <summary>The panels (see <see cref="SweepResults.Panels"/>) once every run is added.</summary>
+        public IReadOnlyList<AccuracyPanel> Panels()
+        {
+            if (_next != _plan.RunCount) throw new InvalidOperationException($"{_next} of {_plan.RunCount} runs added");
+            return _builders.Select(b => b.Build()).ToList();
+        }
     }
 
     private static List<(string Column, string Label)> Facets(SweepPoint point)
@@ -223,6 +267,21 @@ public static class SweepResults
     {
         output.WriteAllText("results.csv", Csv(plan, results));
         output.WriteAllText("summary.md", Markdown(plan, panels ?? Panels(plan, results)));
+    }
+
+    /// <summary>Writes results.csv and summary.md into <paramref name="output"/> (committed by the caller) from the results
+    /// <paramref name="results"/> gives, in grid order, to a <see cref="Table"/> writing results.csv as it goes; returns the panels.</summary>
+    public static IReadOnlyList<AccuracyPanel> Write(AtomicOutput output, SweepPlan plan, Action<Table> results)
+    {
+        Table table;
+        using (var csv = output.CreateText("results.csv"))
+        {
+            table = new Table(plan, csv);
+            results(table);
+        }
+        var panels = table.Panels();
+        output.WriteAllText("summary.md", Markdown(plan, panels));
+        return panels;
     }
 
     private static string Percent(SeedStatistics s)

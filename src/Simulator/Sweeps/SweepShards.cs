@@ -1,36 +1,88 @@
 namespace SimByz.Simulator.Sweeps;
 
 /// <summary>
-/// Splits the runs of a plan into N shards of about equal estimated cost, deterministically: greedy
-/// longest-processing-time first over the runs sorted by cost (descending), then by run key (ordinal);
-/// each run goes to the shard with the least cost so far (the lowest shard number on a tie).
+/// Splits the runs of a plan into N shards of about equal estimated cost, deterministically, and says which
+/// shard a run is in from its index alone (a Slurm array task resolves its runs without listing the grid).
 /// </summary>
-/// <remarks>The assignment depends only on the plan (costs and keys), never on the machine, the thread
-/// count or the time, so N processes started with shards 0 … N−1 of one grid compute every run exactly
-/// once between them. LPT is within 4/3 of the best possible makespan for the estimated costs.</remarks>
-public static class SweepShards
+/// <remarks>
+/// <para>The runs of one template (<see cref="SweepPlan.TemplateOf"/>: the defences × seeds of one combination)
+/// cost the same. Templates are taken by estimated cost, descending, then in grid order; of a template's n runs,
+/// the first n − (n mod N) in grid order are dealt round robin (run j to shard j mod N: the same cost to every
+/// shard), and each of the last n mod N goes to the shard with the least cost so far (the lowest shard number on a
+/// tie): greedy longest-processing-time over the remainders, so the shards' costs differ by at most one run's.</para>
+/// <para>The assignment depends only on the plan (its costs and shape), never on the machine, the thread count or
+/// the time, so N processes started with shards 0 … N−1 of one grid compute every run exactly once between them.
+/// It keeps a shard number per remainder run (fewer than N per template) and nothing per run.</para>
+/// </remarks>
+public sealed class SweepShards
 {
-    /// <summary>The shard (0 … <paramref name="count"/> − 1) of every run of <paramref name="plan"/>, by grid index.</summary>
-    public static int[] Assign(SweepPlan plan, int count)
+    private readonly int _count;
+    private readonly int _inner;
+    private readonly int _even;
+    private readonly int[] _remainders;
+    private readonly long[] _loads;
+
+    private SweepShards(SweepPlan plan, int count)
+    {
+        _count = count;
+        _inner = plan.RunsPerTemplate;
+        int remainder = _inner % count;
+        _even = _inner - remainder;
+        int templates = plan.TemplateCount;
+        _remainders = new int[(long)templates * remainder > int.MaxValue ? throw new InvalidOperationException("too many runs") : templates * remainder];
+        var order = new int[templates];
+        for (int t = 0; t < templates; t++) order[t] = t;
+        // Template t costs CostOf(t · inner) per run; costlier templates first, then grid order.
+        Array.Sort(order, (a, b) =>
+        {
+            int c = plan.CostOf(b * _inner).CompareTo(plan.CostOf(a * _inner));
+            return c != 0 ? c : a.CompareTo(b);
+        });
+        _loads = new long[count];
+        var least = new PriorityQueue<int, (long Load, int Shard)>();
+        for (int s = 0; s < count; s++) least.Enqueue(s, (0, s));
+        foreach (int t in order)
+        {
+            long cost = plan.CostOf(t * _inner);
+            for (int k = 0; k < remainder; k++)
+            {
+                least.TryDequeue(out int shard, out var load);
+                _remainders[t * remainder + k] = shard;
+                least.Enqueue(shard, (load.Load + cost, shard));
+            }
+        }
+        long even = 0;
+        for (int t = 0; t < templates; t++) even += _even / count * plan.CostOf(t * _inner);
+        while (least.TryDequeue(out int shard, out var load)) _loads[shard] = load.Load + even;
+    }
+
+    /// <summary>The assignment of the runs of <paramref name="plan"/> to <paramref name="count"/> shards.</summary>
+    public static SweepShards Create(SweepPlan plan, int count)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        var order = new int[plan.RunCount];
-        for (int i = 0; i < order.Length; i++) order[i] = i;
-        Array.Sort(order, (a, b) =>
-        {
-            int c = plan.CostOf(b).CompareTo(plan.CostOf(a));
-            return c != 0 ? c : string.CompareOrdinal(plan.KeyOf(a), plan.KeyOf(b));
-        });
+        return new SweepShards(plan, count);
+    }
+
+    /// <summary>Number of shards.</summary>
+    public int Count => _count;
+
+    /// <summary>The shard (0 … <see cref="Count"/> − 1) of run <paramref name="index"/>.</summary>
+    public int ShardOf(int index)
+    {
+        int t = index / _inner, j = index % _inner;
+        return j < _even ? j % _count : _remainders[t * (_inner - _even) + j - _even];
+    }
+
+    /// <summary>The estimated cost of shard <paramref name="shard"/>'s runs.</summary>
+    public long CostOf(int shard) => _loads[shard];
+
+    /// <summary>The shard (0 … <paramref name="count"/> − 1) of every run of <paramref name="plan"/>, by grid index.</summary>
+    public static int[] Assign(SweepPlan plan, int count)
+    {
+        var shards = Create(plan, count);
         var shardOf = new int[plan.RunCount];
-        var loads = new PriorityQueue<int, (long Load, int Shard)>();
-        for (int s = 0; s < count; s++) loads.Enqueue(s, (0, s));
-        foreach (int run in order)
-        {
-            loads.TryDequeue(out int shard, out var load);
-            shardOf[run] = shard;
-            loads.Enqueue(shard, (load.Load + plan.CostOf(run), shard));
-        }
+        for (int i = 0; i < shardOf.Length; i++) shardOf[i] = shards.ShardOf(i);
         return shardOf;
     }
 
@@ -39,11 +91,11 @@ public static class SweepShards
     {
         ArgumentOutOfRangeException.ThrowIfNegative(shard);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(shard, count);
-        var shardOf = Assign(plan, count);
+        var shards = Create(plan, count);
         var result = new List<int>();
-        for (int i = 0; i < shardOf.Length; i++)
+        for (int i = 0; i < plan.RunCount; i++)
         {
-            if (shardOf[i] == shard) result.Add(i);
+            if (shards.ShardOf(i) == shard) result.Add(i);
         }
         return result;
     }
