@@ -220,6 +220,54 @@ public class OutputOwnershipTests
         Assert.True(new FileInfo(tmp.File("counterfactual/trace.jsonl")).Length > 2 * heapCap);
     }
 
+    /// <summary>
+    /// A sweep keeps nothing per run (README, Guarantees): a grid of 1 000 000 runs (5 defences × 20 attacks × 10 000 seeds of the
+    /// tiny scenario) is planned and its Slurm scripts written (<c>sweep submit --slurm --dry-run</c>), and a store of 40 000 runs is
+    /// collected into results.csv and summary.md, each in a process whose managed heap is capped at 16 MiB. Before, a plan held a
+    /// 32-digit key per run (about 90 MB for the million: "Out of memory." under this cap), and collect a summary of about 600 bytes
+    /// per run (24 MB for the 40 000).
+    /// </summary>
+    [Fact]
+    public void Sweep_PlanAMillionRunsAndCollectFortyThousand_WithinAHeapCapThatPerRunStructuresWouldExceed()
+    {
+        using var tmp = new TempFolder();
+        const string tiny = "\"task.data=gaussian-mixture:classes=4,features=6,train=1200,test=200,separation=3\", \"task.validation=200\", " +
+            "\"workers.count=8\", \"byzantine.count=2\", \"budget.steps=4\", \"evaluation.every=2\", \"evaluation.trainRows=200\"";
+        string attacks = string.Join(", ", Enumerable.Range(1, 20).Select(s => $"\"sign-flip:s={s}\""));
+        File.WriteAllText(tmp.File("million.json"), $$"""{ "name": "million", "base": "default", "set": [{{tiny}}], "axes": { "defences": ["mean", "median", "trimmed-mean:b=1", "trimmed-mean:b=2", "trimmed-mean:b=3"], "attacks": [{{attacks}}], "seeds": [{{string.Join(", ", Enumerable.Range(1, 10_000))}}] } }""");
+        File.WriteAllText(tmp.File("store.json"), $$"""{ "name": "store", "base": "default", "set": [{{tiny}}], "axes": { "defences": ["mean", "median"], "seeds": [{{string.Join(", ", Enumerable.Range(1, 20_000))}}] } }""");
+        const long heapCap = 16L << 20;
+        var capped = new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x" + heapCap.ToString("X", System.Globalization.CultureInfo.InvariantCulture) };
+
+        var plan = SimByzProcess.Start(tmp.Path, ["sweep", "submit", "million.json", "--slurm", "--store", "s", "--tasks", "64", "--dry-run"], capped).Finish();
+        Assert.True(plan.Code == 0, plan.ToString());
+        Assert.Contains("1000000 runs: 5 defences × 20 attacks", plan.Out, StringComparison.Ordinal);
+        Assert.Contains("#SBATCH --array=0-63", plan.Out, StringComparison.Ordinal);
+
+        // 40 000 stored runs of the real format (made-up numbers), as RunStore.Save writes them.
+        var grid = SimByz.Simulator.Sweeps.SweepGrid.Load(tmp.File("store.json"));
+        var sweep = SimByz.Simulator.Sweeps.SweepPlan.Create(grid, SimByz.Cli.Commands.VersionCommand.SimByzVersion);
+        var store = new SimByz.Simulator.Sweeps.RunStore(tmp.File("store"));
+        var expected = new SimByz.Simulator.Engine.RunResult?[sweep.RunCount];
+        Parallel.For(0, sweep.RunCount, i =>
+        {
+            var run = sweep.Run(i);
+            var row = new SimByz.Simulator.Engine.MetricsRow
+            {
+                Defence = run.Defence, TimeNs = 40_000_000, Step = 4, LearningRate = 0.1, TrainLoss = 1.5, ValidationLoss = 1.5,
+                ValidationAccuracy = 0.5, TestLoss = 1.5, TestAccuracy = (i % 101) / 100.0,
+                Counts = new SimByz.Simulator.Engine.MessageCounts(72, 0, 0, 8, 0, 0), StalenessMin = 0, StalenessMean = 0, StalenessMax = 0,
+            };
+            var result = new SimByz.Simulator.Engine.RunResult(run.Defence, [row], 4, SimByz.Scheduler.SimTime.FromNanoseconds(40_000_000), 100, 80, "steps");
+            store.Save(run, sweep, result);
+            expected[i] = result;
+        });
+        var collect = SimByzProcess.Start(tmp.Path, ["sweep", "collect", "store.json", "--store", "store", "--out", "out"], capped).Finish();
+        Assert.True(collect.Code == 0, $"collect of {sweep.RunCount} runs under a {heapCap >> 20} MiB heap: {collect}");
+        Assert.Equal(SimByz.Simulator.Sweeps.SweepResults.Csv(sweep, expected), File.ReadAllText(tmp.File("out/results.csv")));
+        Assert.Equal(SimByz.Simulator.Sweeps.SweepResults.Markdown(sweep, expected), File.ReadAllText(tmp.File("out/summary.md")));
+    }
+
     [Theory]
     [InlineData("file")]
     [InlineData("/dev/null")]
