@@ -264,7 +264,7 @@ internal static class ReplayCommand
         using var files = new AtomicOutput(dir);
         var section = from is null ? doc.Sections[0] : doc.Sections.FirstOrDefault(s => s.Defence == from)
             ?? throw new SimByzException($"--from '{from}': the trace has defences {string.Join(", ", doc.Sections.Select(s => "'" + s.Defence + "'"))}");
-        var sidecar = PayloadSidecar.Load(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        using var sidecar = PayloadSidecar.Load(Path.GetDirectoryName(Path.GetFullPath(path))!);
         // Rows go to messages.csv as the trace is read: only the sums stay in memory.
         long rounds = 0, byzInputs = 0, letIn = 0, recordedApplied = 0, finite = 0;
         double distanceSum = 0;

@@ -72,7 +72,7 @@ public class ReplayTests
         using var tmp = TraceFixtures.Temp();
         TraceFixtures.Write(TraceFixtures.Sync, tmp.Path);
         var doc = TraceDocument.Load(Path.Combine(tmp.Path, TraceContent.FileName));
-        var sidecar = PayloadSidecar.Load(tmp.Path);
+        using var sidecar = PayloadSidecar.Load(tmp.Path);
         var rows = MessageReplay.Run(doc, sidecar, doc.Sections[0], "krum:f=2");
         int aggregations = doc.Records(doc.Sections[0].FirstLine, doc.Sections[0].LastLine).Count(r => r.Record.Value<string>("type") == "aggregate");
         Assert.Equal(aggregations, rows.Count);
@@ -90,7 +90,8 @@ public class ReplayTests
         using var tmp = TraceFixtures.Temp();
         TraceFixtures.Write(TraceFixtures.Async, tmp.Path);
         var doc = TraceDocument.Load(Path.Combine(tmp.Path, TraceContent.FileName));
-        var rows = MessageReplay.Run(doc, PayloadSidecar.Load(tmp.Path), doc.Sections[0], "median", buffer: 4);
+        using var sidecar = PayloadSidecar.Load(tmp.Path);
+        var rows = MessageReplay.Run(doc, sidecar, doc.Sections[0], "median", buffer: 4);
         Assert.NotEmpty(rows);
         Assert.All(rows, r => Assert.Equal(4, r.Inputs.Count));
     }
@@ -101,7 +102,8 @@ public class ReplayTests
         using var tmp = TraceFixtures.Temp();
         TraceFixtures.Write(TraceFixtures.Sync, tmp.Path);
         var doc = TraceDocument.Load(Path.Combine(tmp.Path, TraceContent.FileName));
-        var ex = Assert.Throws<SimByzException>(() => MessageReplay.Run(doc, PayloadSidecar.Load(tmp.Path), doc.Sections[0], "zeno:b=2"));
+        using var sidecar = PayloadSidecar.Load(tmp.Path);
+        var ex = Assert.Throws<SimByzException>(() => MessageReplay.Run(doc, sidecar, doc.Sections[0], "zeno:b=2"));
         Assert.Contains("cannot run on recorded payloads alone", ex.Message, StringComparison.Ordinal);
     }
 }
