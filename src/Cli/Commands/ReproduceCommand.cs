@@ -63,7 +63,7 @@ internal static class ReproduceCommand
             var limit = MemoryLimit.FromOption(parse.GetValue(maxMemory));
             foreach (var reproduction in reproductions)
             {
-                MemoryEstimate.OfReproduction(reproduction.Scenarios(options), composition.Root).EnsureWithin(limit, $"reproduction {reproduction.Name}{(isQuick ? " --quick" : "")}",
+                (reproduction.Memory(options) ?? MemoryEstimate.OfReproduction(reproduction.Scenarios(options), composition.Root)).EnsureWithin(limit, $"reproduction {reproduction.Name}{(isQuick ? " --quick" : "")}",
                     advice: isQuick ? "raise the limit with --max-memory" : "try --quick, or raise the limit with --max-memory");
             }
             string root = parse.GetValue(outDir) ?? (which == ReproductionCatalog.All ? "results" : Path.Combine("results", which));

@@ -12,8 +12,8 @@ namespace SimByz.Simulator.Composition;
 /// <remarks>
 /// <para>An estimate, meant to refuse what cannot fit (a million features, a trillion steps) before
 /// minutes of work end in the machine running out of memory; it errs on the high side for the
-/// parameter copies and leaves out what it cannot know: a plug-in data source or model, and the payloads
-/// of a run with a time budget and no step budget.</para>
+/// parameter copies and leaves out what it cannot know: a plug-in data source or model. The steps of a run with a
+/// time budget are estimated from its delay models (<see cref="StepsWithin"/>).</para>
 /// <para>Per run, the parameter vector (d float32 values) exists about <see cref="ServerCopies"/> times
 /// at the server and <see cref="WorkerCopies"/> times per worker, garbage awaiting collection included
 /// (measured peaks of <c>simbyz run</c> with d = 10⁶ and 5 to 40 workers). In a federated run the workers counted are
@@ -64,7 +64,7 @@ public sealed record MemoryEstimate(long DataBytes, long Parameters, long Parame
         // the thread count, so all of them count.
         long parameterBytes = Mul(Mul(d, sizeof(float)), Mul(defences, ServerCopies + (long)WorkerCopies * n));
         // Only payload recording keeps something per message until the end (each distinct payload).
-        long records = trace && payloads ? Mul(Mul(Mul(scenario.Budget.Steps, n), RecordBytesPerPayload), defences) : 0;
+        long records = trace && payloads ? Mul(Mul(Mul(StepsWithin(scenario, composition), n), RecordBytesPerPayload), defences) : 0;
         return new MemoryEstimate(data, d, parameterBytes, records);
     }
 
@@ -72,7 +72,7 @@ public sealed record MemoryEstimate(long DataBytes, long Parameters, long Parame
     /// Estimates a reproduction training <paramref name="scenarios"/> one after the other: the largest of them (data and
     /// parameter copies, released before the next starts) plus every evaluation point of every defence of all of them,
     /// which a reproduction keeps for its tables, figures and CSV files until it writes them
-    /// (<see cref="ReproductionBytesPerRow"/> each; a time budget's points are not known ahead and not counted).
+    /// (<see cref="ReproductionBytesPerRow"/> each; a time budget's steps are estimated by <see cref="StepsWithin"/>).
     /// </summary>
     public static MemoryEstimate OfReproduction(IReadOnlyList<Scenario> scenarios, CompositionRoot composition)
     {
@@ -83,10 +83,60 @@ public sealed record MemoryEstimate(long DataBytes, long Parameters, long Parame
         {
             var e = Of(s, composition, trace: false);
             if (largest is null || e.Total > largest.Total) largest = e;
-            long points = s.Budget.Steps > 0 ? Add(s.Budget.Steps / Math.Max(1, s.Evaluation.Every), 2) : 0;
+            long steps = StepsWithin(s, composition);
+            long points = steps > 0 ? Add(steps / Math.Max(1, s.Evaluation.Every), 2) : 0;
             rows = Add(rows, Mul(Mul(points, Math.Max(1, s.Defences.Count)), ReproductionBytesPerRow));
         }
         return (largest ?? new MemoryEstimate(0, 0, 0, 0)) with { RecordBytes = rows, RecordsKept = "every evaluation point of every setting, for the tables, figures and CSV files" };
+    }
+
+    /// <summary>Draws per worker and delay model when estimating the messages of a time budget.</summary>
+    public const int DelayDraws = 256;
+
+    /// <summary>
+    /// The server steps a run of <paramref name="scenario"/> may make: its step budget; with a time budget T (and no smaller step
+    /// budget), an estimate of the messages sent within T: each worker sends about one message per compute + network delay, so
+    /// about T / (mean compute + mean network delay) of them, the means taken over <see cref="DelayDraws"/> draws of the worker's
+    /// delay models on a stream of their own (deterministic), and the sum over the workers doubled for the draws' spread. A server
+    /// step takes at least one message, so this bounds the steps (and the evaluation points) of most runs; it is an estimate, not a
+    /// guarantee (a heavy-tailed delay's mean over a few hundred draws can be far from the run's). Saturates at
+    /// <see cref="long.MaxValue"/> when a worker's delays are all zero; 0 when the delays cannot be built (a plug-in model,
+    /// an unreadable trace file: nothing is counted).
+    /// </summary>
+    public static long StepsWithin(Scenario scenario, CompositionRoot composition)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(composition);
+        long steps = scenario.Budget.Steps;
+        if (scenario.Budget.Time is not { } time) return steps;
+        double messages = 0;
+        try
+        {
+            var w = scenario.Workers;
+            for (int i = 0; i < w.Count; i++)
+            {
+                var o = w.Overrides.LastOrDefault(x => x.Workers.Contains(i));
+                double mean = MeanDelay(o?.Compute ?? w.Compute, i, 0, composition) + MeanDelay(o?.Network ?? w.Network, i, 1, composition);
+                if (mean <= 0) return long.MaxValue;
+                messages += time.Nanoseconds / mean;
+            }
+        }
+        catch (Exception ex) when (ex is SimByzException or ArgumentException or IOException or UnauthorizedAccessException or OverflowException or FormatException)
+        {
+            return steps;
+        }
+        double estimate = 2 * messages;
+        long fromTime = estimate >= long.MaxValue ? long.MaxValue : (long)Math.Ceiling(estimate);
+        return steps > 0 ? Math.Min(steps, fromTime) : fromTime;
+    }
+
+    private static double MeanDelay(string spec, int worker, int kind, CompositionRoot composition)
+    {
+        var model = Scheduler.DelayModelCatalog.Parse(spec, composition.Catalogs.Delays).Build();
+        var rng = Scheduler.RandomStreams.Derive(0, "memory-estimate-delays", 2L * worker + kind);
+        double sum = 0;
+        for (int k = 0; k < DelayDraws; k++) sum += model.Sample(rng).Nanoseconds;
+        return sum / DelayDraws;
     }
 
     /// <summary>Throws unless <see cref="Total"/> (times <paramref name="atOnce"/>) fits in <paramref name="limit"/>.</summary>
@@ -111,7 +161,7 @@ public sealed record MemoryEstimate(long DataBytes, long Parameters, long Parame
             fewer + (advice ?? (RecordBytes > 0 ? "make the data, the model or the step budget smaller, or raise the limit with --max-memory" : "make the data or the model smaller, or raise the limit with --max-memory")));
     }
 
-    private static long ParameterCount(string modelSpec, DataShape? shape, CompositionRoot composition)
+    internal static long ParameterCount(string modelSpec, DataShape? shape, CompositionRoot composition)
     {
         if (shape is null) return 0;
         try
@@ -127,9 +177,9 @@ public sealed record MemoryEstimate(long DataBytes, long Parameters, long Parame
         }
     }
 
-    private static long Add(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
+    internal static long Add(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
 
-    private static long Mul(long a, long b) => a == 0 || b == 0 ? 0 : a > long.MaxValue / b ? long.MaxValue : a * b;
+    internal static long Mul(long a, long b) => a == 0 || b == 0 ? 0 : a > long.MaxValue / b ? long.MaxValue : a * b;
 }
 
 /// <summary>A run refused because its <see cref="MemoryEstimate"/> is above the memory limit.</summary>

@@ -47,6 +47,22 @@ internal sealed class FallOfEmpiresReproduction : IReproduction
 
     internal static string[] Rules(int q) => ["mean", "median", $"krum:f={Math.Min(q, MaxKrumF)},variant=blanchard"];
 
+    /// <summary>
+    /// The data, and the float32 vectors of d values <see cref="Run"/> holds at once: the n = 21 worker rows of the warm-up and of each of
+    /// the rounds kept (n · (1 + rounds)), the model point, the mean and the true gradient, and per q computed in parallel an input
+    /// batch and an output (n + 1), with <see cref="Composition.MemoryEstimate.ServerCopies"/> more for the model's scratch and garbage.
+    /// </summary>
+    public Composition.MemoryEstimate Memory(ReproductionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        int repeats = options.Quick ? 4 : 20;
+        var shape = DataSourceCatalog.ShapeOf(TrainingReproductions.Data(options), options.Composition.Catalogs.DataSources);
+        long d = Composition.MemoryEstimate.ParameterCount(options.Model, shape, options.Composition);
+        int parallel = Math.Min(Math.Max(1, options.Threads), Qs.Length);
+        long vectors = (long)Workers * (1 + repeats) + 3 + (long)parallel * (Workers + 1) + Composition.MemoryEstimate.ServerCopies;
+        return new Composition.MemoryEstimate(shape?.Bytes ?? 0, d, Composition.MemoryEstimate.Mul(Composition.MemoryEstimate.Mul(d, sizeof(float)), vectors), 0);
+    }
+
     public ReproductionOutput Run(ReproductionOptions options, Action<string>? progress = null, CancellationToken cancellation = default)
     {
         int warmup = options.Quick ? 50 : 200, repeats = options.Quick ? 4 : 20, batch = TrainingReproductions.Batch;

@@ -24,6 +24,10 @@ public interface IReproduction
     /// <c>simbyz reproduce</c> estimates the memory of before it starts.</summary>
     IReadOnlyList<Scenarios.Scenario> Scenarios(ReproductionOptions options) => [];
 
+    /// <summary>What it holds in memory, estimated before anything is loaded, when it is not the training of <see cref="Scenarios"/>
+    /// (null: <see cref="Composition.MemoryEstimate.OfReproduction"/> of those).</summary>
+    Composition.MemoryEstimate? Memory(ReproductionOptions options) => null;
+
     /// <summary>Runs the experiment. <paramref name="progress"/> receives short status lines.</summary>
     ReproductionOutput Run(ReproductionOptions options, Action<string>? progress = null, CancellationToken cancellation = default);
 }

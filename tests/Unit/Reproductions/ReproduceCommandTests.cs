@@ -379,4 +379,53 @@ public sealed class ReproduceCommandTests
         var estimate = SimByz.Simulator.Composition.MemoryEstimate.OfReproduction(reproduction.Scenarios(new ReproductionOptions(Quick: true)), SimByz.Simulator.Composition.CompositionRoot.Default);
         Assert.Equal((steps + 2L) * SimByz.Simulator.Composition.MemoryEstimate.ReproductionBytesPerRow, estimate.RecordBytes);
     }
+
+    /// <summary>fall-of-empires trains no scenario: its own estimate (data, the workers' gradient rows of every round kept) is checked; and a
+    /// reproduction with a time budget counts the evaluation points its delays let it reach.</summary>
+    [Fact]
+    public void Reproduce_FallOfEmpiresAndTimeBudgets_EstimatedAndRefusedAboveTheLimit()
+    {
+        string dir = TempDir();
+        var (code, output, err) = Run("reproduce", "fall-of-empires", "--out", dir, "--max-memory", "20MB");
+        Assert.Equal(2, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.StartsWith("simbyz: error: reproduction fall-of-empires needs about ", err, StringComparison.Ordinal);
+        Assert.Contains("model parameters in all their copies", err, StringComparison.Ordinal);
+        Assert.Contains("more than the 20 MB of --max-memory 20MB: try --quick", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("fall-of-empires:", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir));
+
+        (code, _, err) = Run("reproduce", "zenopp-async", "--quick", "--out", dir, "--max-memory", "20MB");
+        Assert.Equal(2, code);
+        Assert.Contains("records kept until the end of the run (every evaluation point of every setting", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir));
+    }
+
+    /// <summary>The steps a time budget allows are estimated from the delay models, and bound what the run makes.</summary>
+    [Theory]
+    [InlineData("constant:t=10ms")]
+    [InlineData("lognormal:mu=-4.6,sigma=0.5")]
+    [InlineData("uniform:min=1ms,max=30ms")]
+    public void StepsWithin_TimeBudget_BoundsTheRunsSteps(string compute)
+    {
+        var scenario = SimByz.Simulator.Scenarios.ScenarioLoader.Load("default",
+        [
+            "task.data=gaussian-mixture:classes=3,features=4,train=120,test=20,separation=3", "task.validation=20", "workers.count=4",
+            "byzantine.count=0", "defences=[\"mean\"]", "budget={\"steps\":0,\"time\":\"2s\"}", "evaluation.every=1", "evaluation.trainRows=20",
+            $"workers.compute=\"{compute}\"",
+        ]);
+        var root = SimByz.Simulator.Composition.CompositionRoot.Default;
+        long estimate = SimByz.Simulator.Composition.MemoryEstimate.StepsWithin(scenario, root);
+        var result = new SimByz.Simulator.Engine.TrainingRun(SimByz.Simulator.Scenarios.ScenarioBuilder.Build(scenario), "mean").Run();
+        Assert.Equal("time", result.StopReason);
+        Assert.InRange(result.Steps, 1, estimate);
+        // Within a small factor: the estimate counts every worker's messages, doubled.
+        Assert.True(estimate <= 16 * result.Steps, $"estimate {estimate} for {result.Steps} steps");
+        var points = SimByz.Simulator.Composition.MemoryEstimate.OfReproduction([scenario], root).RecordBytes / SimByz.Simulator.Composition.MemoryEstimate.ReproductionBytesPerRow;
+        Assert.True(points >= result.Rows.Count, $"{points} points estimated, {result.Rows.Count} made");
+
+        // With zero delays the time budget cannot end the run: the estimate saturates (and the run is refused by any limit).
+        var zero = scenario with { Workers = scenario.Workers with { Compute = "constant:t=0ms", Network = "constant:t=0ms" } };
+        Assert.Equal(long.MaxValue, SimByz.Simulator.Composition.MemoryEstimate.StepsWithin(zero, root));
+    }
 }
