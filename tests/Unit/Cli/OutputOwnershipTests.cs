@@ -224,8 +224,8 @@ public class OutputOwnershipTests
     /// A sweep keeps nothing per run (README, Guarantees): a grid of 1 000 000 runs (5 defences × 20 attacks × 10 000 seeds of the
     /// tiny scenario) is planned and its Slurm scripts written (<c>sweep submit --slurm --dry-run</c>), and a store of 40 000 runs is
     /// collected into results.csv and summary.md, each in a process whose managed heap is capped at 16 MiB. Before, a plan held a
-    /// 32-digit key per run (about 90 MB for the million: "Out of memory." under this cap), and collect a summary of about 600 bytes
-    /// per run (24 MB for the 40 000).
+    /// 32-digit key per run (about 90 MB for the million) and collect a summary of about 600 bytes per run (24 MB for the 40 000):
+    /// both died with "Out of memory." under this cap.
     /// </summary>
     [Fact]
     public void Sweep_PlanAMillionRunsAndCollectFortyThousand_WithinAHeapCapThatPerRunStructuresWouldExceed()
