@@ -52,15 +52,39 @@ internal static class AttackMath
         return null;
     }
 
-    /// <summary>Coordinate-wise mean of <paramref name="rows"/> into <paramref name="mean"/>.</summary>
+    /// <summary>Coordinate-wise mean of <paramref name="rows"/> into <paramref name="mean"/>: per coordinate, the rows'
+    /// values added in float64 in row order from 0, divided by h, rounded to float32.</summary>
+    /// <remarks>Computed in blocks of <see cref="MeanBlock"/> coordinates (each block's sums stay in the L1 cache while
+    /// every row adds to them), the division and rounding eight lanes at a time: each coordinate sees the same
+    /// operations in the same order as one pass per row over all of d, so the same bits at any block size or vector
+    /// width.</remarks>
     public static void Mean(GradientBatch rows, Span<float> mean, ref double[] scratch)
     {
         int h = rows.Count, d = rows.Dimension;
-        Span<double> acc = Grow(ref scratch, d);
-        Accumulate(rows, acc);
+        Span<double> acc = Grow(ref scratch, Math.Min(d, MeanBlock));
+        ReadOnlySpan<float> data = rows.Data;
         double inv = h;
-        for (int j = 0; j < d; j++) mean[j] = (float)(acc[j] / inv);
+        var divisor = Vector256.Create(inv);
+        for (int from = 0; from < d; from += MeanBlock)
+        {
+            int len = Math.Min(MeanBlock, d - from);
+            var block = acc[..len];
+            block.Clear();
+            for (int i = 0; i < h; i++) AddRow(data.Slice(i * d + from, len), block);
+            var target = mean.Slice(from, len);
+            int j = 0;
+            for (; j <= len - 8; j += 8)
+            {
+                var lo = Vector256.Create((ReadOnlySpan<double>)block.Slice(j, 4)) / divisor;
+                var hi = Vector256.Create((ReadOnlySpan<double>)block.Slice(j + 4, 4)) / divisor;
+                Vector256.Narrow(lo, hi).CopyTo(target.Slice(j, 8));
+            }
+            for (; j < len; j++) target[j] = (float)(block[j] / inv);
+        }
     }
+
+    /// <summary>Coordinates per block of <see cref="Mean"/> (8 KB of float64 sums).</summary>
+    internal const int MeanBlock = 1024;
 
     /// <summary>
     /// Coordinate-wise mean and standard deviation of <paramref name="rows"/>: population

@@ -8,6 +8,11 @@ namespace SimByz.Attacks;
 /// <para>The attack writes <see cref="AttackContext.ByzantineCount"/> rows of length d, row-major,
 /// into the output. Colluding attacks compute one plan for all rows; attacks that act alone fill
 /// each row from that worker's own information (<see cref="AttackContext.OwnGradients"/>).</para>
+/// <para>The output may share memory with <see cref="AttackContext.OwnGradients"/> when the attack does not
+/// need them (<see cref="NeedsOwnGradients"/> false) and <see cref="AttackContext.Honest"/> has rows: the
+/// synchronous simulator then writes the Byzantine rows in place, over the vectors those workers computed (which
+/// such an attack reads, at most, only as a fallback when no honest row exists). The output never shares memory
+/// with the honest rows or the model.</para>
 /// <para>It draws randomness only from <see cref="AttackContext.Rng"/>, the attack's own stream.
 /// An instance may keep state across rounds (stale replay) and belongs to one simulation.</para>
 /// </remarks>

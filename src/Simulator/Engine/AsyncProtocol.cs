@@ -165,7 +165,7 @@ internal sealed class AsyncProtocol : IProtocol
         {
             var p = _fleet.Open(w, _server.Step);
             NoteRead(p);
-            w.ComputeMessage(_server.Parameters, _optimizer, gamma, p.Payload!);
+            w.ComputeMessage(_server.Parameters, _optimizer, gamma, p.Payload.Span);
             if (w.Byzantine) Craft([p], gamma);
             _fleet.Dispatch(p, SimTime.Zero);
             return;
@@ -183,8 +183,8 @@ internal sealed class AsyncProtocol : IProtocol
             var p = _fleet.Open(w, version);
             NoteRead(p);
             p.Primary = k == 0;
-            if (k == 0) w.ComputeMessage(model, _optimizer, gamma, p.Payload!);
-            else burstMessages[0].Payload.AsSpan().CopyTo(p.Payload);
+            if (k == 0) w.ComputeMessage(model, _optimizer, gamma, p.Payload.Span);
+            else burstMessages[0].Payload.Span.CopyTo(p.Payload.Span);
             burstMessages.Add(p);
         }
         if (_behaviour.BurstMode == BurstMode.Distinct || burst == 1)
@@ -194,7 +194,7 @@ internal sealed class AsyncProtocol : IProtocol
         else
         {
             Craft([burstMessages[0]], gamma);
-            for (int k = 1; k < burst; k++) burstMessages[0].Payload.AsSpan().CopyTo(burstMessages[k].Payload);
+            for (int k = 1; k < burst; k++) burstMessages[0].Payload.Span.CopyTo(burstMessages[k].Payload.Span);
         }
         _fleet.Dispatch(burstMessages[0], extra);
         for (int k = 1; k < burst; k++) _fleet.DispatchLike(burstMessages[k], burstMessages[0]);
@@ -209,7 +209,7 @@ internal sealed class AsyncProtocol : IProtocol
             var workers = _fleet.Workers;
             for (int i = 0; i < workers.Count; i++) if (workers[i] is { Byzantine: false, Latest: { } latest }) _honestView.Add(latest);
         }
-        _crafter.Craft(sent, _honestView, gamma, _server.Step, asynchronous: true);
+        _crafter.Craft(sent, _honestView, gamma, _server.Step);
     }
 
     private void ScheduleRestart(int worker, SimTime at)

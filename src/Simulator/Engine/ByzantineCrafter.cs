@@ -20,11 +20,11 @@ internal sealed class ByzantineCrafter
     private readonly ParameterServer _server;
     private readonly int _totalByzantine;
     private readonly int _workerCount;
-    private readonly List<SentMessage> _byzantine = [];
+    private readonly List<SentMessage> _byzantine = [], _honestMessages = [];
     private readonly RowMatrix _honest = new(), _own = new();
     private readonly AggregationContext _aggregationContext = new();
     private AttackContext? _context;
-    private float[] _output = [], _model = [];
+    private float[] _output = [];
 
     /// <param name="attack">The gradient attack, or null.</param>
     /// <param name="ruleAsAttackerSeesIt">The attacker's own instance of the synchronous rule (null for async rules).</param>
@@ -43,22 +43,31 @@ internal sealed class ByzantineCrafter
         _workerCount = workerCount;
     }
 
+    /// <summary>Craftings whose output was written in place into the Byzantine rows (<see cref="CraftRound"/>).</summary>
+    public long InPlaceCraftings { get; private set; }
+
     /// <summary>Whether <see cref="Craft"/> reads the honest view at all (a gradient attack that is not omission and reads honest rows).</summary>
     public bool ReadsHonestView => ReadsHonestRows(_attack);
 
     /// <summary>Whether <paramref name="attack"/> ever reads the honest rows (see <see cref="IGradientAttack.ReadsHonestRows"/>).</summary>
     public static bool ReadsHonestRows(IGradientAttack? attack) => attack is not null && !attack.IsOmission && attack.ReadsHonestRows;
 
-    /// <summary>Fills the Byzantine messages among <paramref name="sent"/> with the attack's rows.</summary>
+    /// <summary>Whether, in a round with <paramref name="honestCount"/> honest messages, the attack overwrites every
+    /// Byzantine row without reading what the Byzantine worker computed (its own gradient): a gradient attack that reads
+    /// the honest rows, does not need own gradients, and has at least one honest row (else it would fall back to the
+    /// own rows, <c>AttackMath.Reference</c>). A Byzantine worker without data then need not even clear its row.</summary>
+    public bool OverwritesWithoutReadingOwn(int honestCount) => ReadsHonestView && !_attack!.NeedsOwnGradients && honestCount > 0;
+
+    /// <summary>Fills the Byzantine messages among <paramref name="sent"/> with the attack's rows (asynchronous: the
+    /// honest view is the workers' latest messages).</summary>
     /// <param name="sent">Messages just computed; the non-Byzantine ones are left alone.</param>
     /// <param name="honestView">The honest vectors the attack sees (read only when there is a Byzantine
     /// message to craft); when empty it sees the Byzantine workers' own vectors instead.</param>
     /// <param name="gamma">The learning rate the workers used.</param>
-    /// <param name="round">The round (sync) or server version (async) the attack is told.</param>
-    /// <param name="asynchronous">Whether the honest view is the workers' latest messages rather than the round's.</param>
+    /// <param name="round">The server version the attack is told.</param>
     /// <remarks>Allocates nothing once its buffers have grown to the largest view seen: the rows are copied
     /// into reused matrices, and the contexts are refilled (the attack sees the same values as with fresh ones).</remarks>
-    public void Craft(List<SentMessage> sent, IReadOnlyList<float[]> honestView, double gamma, long round, bool asynchronous)
+    public void Craft(List<SentMessage> sent, IReadOnlyList<float[]> honestView, double gamma, long round)
     {
         if (_attack is null) return; // Byzantine workers send their own (possibly poisoned-data) gradient
         _byzantine.Clear();
@@ -68,9 +77,63 @@ internal sealed class ByzantineCrafter
         var own = _own.Fill(_byzantine, d);
         var honest = honestView.Count > 0 ? _honest.Fill(honestView, d) : own;
         var output = Buffer(ref _output, _byzantine.Count * d);
-        var model = Buffer(ref _model, d);
-        _server.Parameters.CopyTo(model);
-        var aggregation = _aggregationContext.Refill(_model.AsMemory(0, d), gamma, round, null);
+        Run(honest, own, output, gamma, round, asynchronous: true);
+        CopyOut(output, d);
+    }
+
+    /// <summary>Fills the Byzantine messages of a synchronous round with the attack's rows: the attack sees the round's
+    /// honest messages (in sending order) when it reads honest rows, else the Byzantine workers' own vectors.</summary>
+    /// <param name="sent">The round's messages, in sending order.</param>
+    /// <param name="gamma">The learning rate the workers used.</param>
+    /// <param name="round">The round the attack is told.</param>
+    /// <remarks>When the messages are rows of a <see cref="PayloadSlab"/> (<see cref="SyncProtocol"/>) and the honest
+    /// (Byzantine) ones are consecutive rows, the attack reads them in place instead of a copy (the same rows in the
+    /// same order: the same bytes); and when, in addition, it overwrites the Byzantine rows without reading them
+    /// (<see cref="OverwritesWithoutReadingOwn"/>), it writes them in place. Otherwise the rows are copied into reused
+    /// matrices and the output copied into the payloads, as in <see cref="Craft"/>. Allocates nothing once its
+    /// buffers have grown.</remarks>
+    public void CraftRound(List<SentMessage> sent, double gamma, long round)
+    {
+        if (_attack is null) return; // Byzantine workers send their own (possibly poisoned-data) gradient
+        _byzantine.Clear();
+        _honestMessages.Clear();
+        foreach (var p in sent) (p.Info.Byzantine ? _byzantine : _honestMessages).Add(p);
+        if (_byzantine.Count == 0) return;
+        int d = _server.Dimension;
+        var ownInPlace = InPlace(_byzantine);
+        var own = ownInPlace ?? _own.Fill(_byzantine, d);
+        bool readsHonest = ReadsHonestView && _honestMessages.Count > 0;
+        var honest = readsHonest ? InPlace(_honestMessages) ?? _honest.Fill(_honestMessages, d) : own;
+        if (ownInPlace is not null && OverwritesWithoutReadingOwn(_honestMessages.Count))
+        {
+            var first = _byzantine[0];
+            Run(honest, own, first.Slab!.Rows(first.SlabRow, _byzantine.Count), gamma, round, asynchronous: false);
+            InPlaceCraftings++;
+            return;
+        }
+        var output = Buffer(ref _output, _byzantine.Count * d);
+        Run(honest, own, output, gamma, round, asynchronous: false);
+        CopyOut(output, d);
+    }
+
+    /// <summary>The batch view of <paramref name="messages"/> in place: when they are consecutive rows, in order, of one slab; else null.</summary>
+    private static GradientBatch? InPlace(List<SentMessage> messages)
+    {
+        var first = messages[0];
+        if (first.Slab is not { } slab) return null;
+        for (int i = 1; i < messages.Count; i++)
+        {
+            if (messages[i].Slab != slab || messages[i].SlabRow != first.SlabRow + i) return null;
+        }
+        return slab.View(first.SlabRow, messages.Count);
+    }
+
+    private void Run(GradientBatch honest, GradientBatch own, Span<float> output, double gamma, long round, bool asynchronous)
+    {
+        int d = _server.Dimension;
+        // The attack reads the server's x in place (read-only memory; nothing changes it while the attack runs).
+        var model = _server.ParametersMemory;
+        var aggregation = _aggregationContext.Refill(model, gamma, round, null);
         var ctx = _context ??= new AttackContext
         {
             Honest = honest,
@@ -82,11 +145,15 @@ internal sealed class ByzantineCrafter
             Asynchronous = asynchronous,
             Rng = _rng,
         };
-        ctx.Refill(round, _model.AsMemory(0, d), honest, own, _byzantine.Count, gamma);
-        _attack.Craft(ctx, output);
+        ctx.Refill(round, model, honest, own, _byzantine.Count, gamma);
+        _attack!.Craft(ctx, output);
+    }
+
+    private void CopyOut(ReadOnlySpan<float> output, int d)
+    {
         for (int k = 0; k < _byzantine.Count; k++)
         {
-            output.Slice(k * d, d).CopyTo(_byzantine[k].Payload);
+            output.Slice(k * d, d).CopyTo(_byzantine[k].Payload.Span);
         }
     }
 
@@ -112,7 +179,7 @@ internal sealed class ByzantineCrafter
         public GradientBatch Fill(List<SentMessage> rows, int d)
         {
             var view = View(rows.Count, d);
-            for (int i = 0; i < rows.Count; i++) rows[i].Payload.AsSpan(0, d).CopyTo(_data.AsSpan(i * d, d));
+            for (int i = 0; i < rows.Count; i++) rows[i].Payload.Span[..d].CopyTo(_data.AsSpan(i * d, d));
             return view;
         }
 

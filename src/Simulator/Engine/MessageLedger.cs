@@ -10,7 +10,9 @@ namespace SimByz.Simulator.Engine;
 /// <remarks>Only messages whose fate is still open are kept: a resolved message is told to the observers
 /// and forgotten (the counters keep what it counted), so the ledger's memory follows the messages in
 /// flight, not the length of the run. Payload vectors are pooled: a resolved message's vector is reused
-/// by a later one, so a run allocates about as many vectors as it has messages in flight; without observers
+/// by a later one, so a run allocates about as many vectors as it has messages in flight; a synchronous round's
+/// messages are the rows of one <see cref="PayloadSlab"/> instead, pooled the same way (a slab goes back when
+/// the last of its messages is resolved); without observers
 /// the message objects are reused the same way (with observers each message keeps its own: they may hold it). Counters are
 /// checked: they never wrap. Not thread-safe (one run's thread).</remarks>
 internal sealed class MessageLedger
@@ -18,6 +20,7 @@ internal sealed class MessageLedger
     private readonly Dictionary<long, SentMessage> _pending = [];
     private readonly Stack<float[]> _payloadPool = new();
     private readonly Stack<SentMessage> _messagePool = new();
+    private readonly Stack<PayloadSlab> _slabPool = new();
     private readonly Simulation<EngineEvent> _sim;
     private readonly IReadOnlyList<ISimulationObserver> _observers;
     private readonly int _dimension;
@@ -50,9 +53,19 @@ internal sealed class MessageLedger
     public SentMessage this[long id]
         => _pending.TryGetValue(id, out var m) ? m : throw new InvalidOperationException($"message {id} is not in flight: its fate was decided already");
 
+    /// <summary>A slab of at least <paramref name="rows"/> rows whose messages are all resolved (a pooled one, or new):
+    /// open a round's messages on its rows with <see cref="Open(Worker, long, PayloadSlab?, int)"/>.</summary>
+    public PayloadSlab RentSlab(int rows)
+    {
+        var slab = _slabPool.Count > 0 ? _slabPool.Pop() : new PayloadSlab(_dimension);
+        slab.EnsureRows(rows);
+        return slab;
+    }
+
     /// <summary>Records a new message of <paramref name="worker"/>, computed at model <paramref name="version"/>
-    /// now, with a payload vector to fill.</summary>
-    public SentMessage Open(Worker worker, long version)
+    /// now, with a payload vector to fill: row <paramref name="row"/> of <paramref name="slab"/>, or a pooled vector of
+    /// its own when <paramref name="slab"/> is null.</summary>
+    public SentMessage Open(Worker worker, long version, PayloadSlab? slab = null, int row = 0)
     {
         SentMessage message;
         if (_messagePool.Count > 0)
@@ -67,11 +80,23 @@ internal sealed class MessageLedger
             message.NetworkDelay = SimTime.Zero;
             message.ReceivedAtRead = 0;
             message.Primary = true;
-            message.Payload = RentPayload();
         }
         else
         {
-            message = new SentMessage { Info = new MessageInfo(), Payload = RentPayload() };
+            message = new SentMessage { Info = new MessageInfo() };
+        }
+        if (slab is null)
+        {
+            var pooled = RentPayload();
+            message.PooledPayload = pooled;
+            message.Payload = pooled;
+        }
+        else
+        {
+            message.Slab = slab;
+            message.SlabRow = row;
+            message.Payload = slab.Row(row);
+            slab.Outstanding++;
         }
         var info = message.Info;
         info.Id = _sent;
@@ -96,11 +121,17 @@ internal sealed class MessageLedger
         _pending.Remove(info.Id);
         _counts = _counts.Add(info.Byzantine, fate);
         foreach (var o in _observers) o.Resolved(_sim.Now, info);
-        if (message.Payload is not null)
+        if (message.PooledPayload is { } pooled)
         {
-            _payloadPool.Push(message.Payload);
-            message.Payload = null;
+            _payloadPool.Push(pooled);
+            message.PooledPayload = null;
         }
+        if (message.Slab is { } slab)
+        {
+            if (--slab.Outstanding == 0) _slabPool.Push(slab);
+            message.Slab = null;
+        }
+        message.Payload = default;
         // Without observers nobody else holds the message: a later Open reuses it (its fields stay readable until then).
         if (_observers.Count == 0) _messagePool.Push(message);
     }

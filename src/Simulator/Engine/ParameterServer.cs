@@ -1,3 +1,4 @@
+using System.Numerics;
 using SimByz.Aggregation;
 using SimByz.Aggregation.Rules;
 using SimByz.Scheduler;
@@ -93,6 +94,9 @@ internal sealed class ParameterServer
     /// <summary>The model x (live).</summary>
     public ReadOnlySpan<float> Parameters => _x;
 
+    /// <summary>The model x (live), as memory: what the attack's context reads in place.</summary>
+    public ReadOnlyMemory<float> ParametersMemory => _x;
+
     /// <summary>Number of parameters d.</summary>
     public int Dimension => _d;
 
@@ -104,6 +108,9 @@ internal sealed class ParameterServer
 
     /// <summary>Whether the defence decides message by message (an async rule) rather than aggregating a batch.</summary>
     public bool DecidesPerMessage => _asyncRule is not null;
+
+    /// <summary>Aggregations whose rule read the payload rows in place (see <see cref="AggregateAndApply"/>).</summary>
+    public long InPlaceAggregations { get; private set; }
 
     /// <summary>True once the step budget is spent.</summary>
     public bool BudgetReached { get; private set; }
@@ -120,13 +127,16 @@ internal sealed class ParameterServer
 
     /// <summary>Aggregates <paramref name="inputs"/> (in their order) with the synchronous rule, resolves
     /// each as applied or rejected, empties the list and applies the update.</summary>
+    /// <remarks>When the inputs are rows 0, 1, … of one <see cref="PayloadSlab"/> in that order (a synchronous round whose
+    /// replies arrived in sending order), the rule reads them in place; otherwise they are copied, in input order, into
+    /// the server's reused batch. The rule sees the same rows in the same order either way.</remarks>
     /// <param name="inputs">The messages to aggregate.</param>
     /// <param name="round">The round (sync) or server version (async buffer) the aggregation is reported under.</param>
     public void AggregateAndApply(List<SentMessage> inputs, long round)
     {
-        var batch = Batch(inputs.Count);
-        var data = _batchData.AsSpan();
-        for (int i = 0; i < inputs.Count; i++) inputs[i].Payload.AsSpan().CopyTo(data.Slice(i * _d, _d));
+        var batch = InPlace(inputs);
+        if (batch is null) batch = Copied(inputs);
+        else InPlaceAggregations++;
         if (_validationSampler is not null) _validation.DrawBatch(_validationSampler);
         _rule!.Aggregate(batch, _aggregate, Context(round), _diagnostics);
         if (_observers.Count > 0)
@@ -143,6 +153,26 @@ internal sealed class ParameterServer
         }
         inputs.Clear();
         ApplyUpdate(_aggregate);
+    }
+
+    /// <summary>The batch view of <paramref name="inputs"/> when they are rows 0 … n−1 of one slab in that order; else null.</summary>
+    private static GradientBatch? InPlace(List<SentMessage> inputs)
+    {
+        if (inputs[0].Slab is not { } slab) return null;
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            if (inputs[i].Slab != slab || inputs[i].SlabRow != i) return null;
+        }
+        return slab.View(0, inputs.Count);
+    }
+
+    /// <summary>The server's reused batch holding copies of <paramref name="inputs"/>' payloads, in input order.</summary>
+    private GradientBatch Copied(List<SentMessage> inputs)
+    {
+        var batch = Batch(inputs.Count);
+        var data = _batchData.AsSpan();
+        for (int i = 0; i < inputs.Count; i++) inputs[i].Payload.Span.CopyTo(data.Slice(i * _d, _d));
+        return batch;
     }
 
     /// <summary>The reused aggregation batch of <paramref name="count"/> rows (one view per row count over one buffer).</summary>
@@ -321,20 +351,46 @@ internal sealed class ParameterServer
     private AggregationContext Context(long round)
         => _context.Refill(_x, _setup.Optimizer.LearningRateAt(_step), round, _validationSampler is null ? null : _validation);
 
+    /// <summary>x ← x − γ_t·u with u = update + λx (and, with server momentum μ, m ← μm + u, u = m).</summary>
+    /// <remarks>Element-wise, with the operations of each element in the same order as the scalar form (a product
+    /// then a sum, each rounded to float32; no fused multiply-add): the vector loop gives each element the same bits
+    /// at any vector width, and the scalar tail finishes the last elements.</remarks>
     private void ApplyUpdate(ReadOnlySpan<float> update)
     {
         var opt = _setup.Optimizer;
         float gamma = (float)opt.LearningRateAt(_step);
         float lambda = (float)opt.WeightDecay, mu = (float)opt.Momentum;
-        for (int j = 0; j < _d; j++)
+        var x = _x.AsSpan(0, _d);
+        var m = _serverMomentum.AsSpan(0, _d);
+        update = update[.._d];
+        int j = 0;
+        if (Vector.IsHardwareAccelerated && _d >= Vector<float>.Count)
         {
-            float u = update[j] + lambda * _x[j];
+            var g = new Vector<float>(gamma);
+            var l = new Vector<float>(lambda);
+            var mv = new Vector<float>(mu);
+            int last = _d - Vector<float>.Count;
+            for (; j <= last; j += Vector<float>.Count)
+            {
+                var xj = new Vector<float>(x[j..]);
+                var u = new Vector<float>(update[j..]) + l * xj;
+                if (mu != 0)
+                {
+                    u = mv * new Vector<float>(m[j..]) + u;
+                    u.CopyTo(m[j..]);
+                }
+                (xj - g * u).CopyTo(x[j..]);
+            }
+        }
+        for (; j < _d; j++)
+        {
+            float u = update[j] + lambda * x[j];
             if (mu != 0)
             {
-                _serverMomentum[j] = mu * _serverMomentum[j] + u;
-                u = _serverMomentum[j];
+                m[j] = mu * m[j] + u;
+                u = m[j];
             }
-            _x[j] -= gamma * u;
+            x[j] -= gamma * u;
         }
         if (_history.Length > 0) _x.CopyTo(_history[(int)((_step + 1) % _history.Length)]);
         AdvanceStep(applied: true);

@@ -7,8 +7,18 @@ internal sealed class SentMessage
 {
     public required MessageInfo Info { get; set; }
 
-    /// <summary>The vector sent; returned to the ledger's pool (and null) once the message's fate is decided.</summary>
-    public float[]? Payload { get; set; }
+    /// <summary>The vector sent: a pooled vector of its own, or its row of its round's <see cref="Slab"/>; returned to
+    /// the ledger (and empty) once the message's fate is decided.</summary>
+    public Memory<float> Payload { get; set; }
+
+    /// <summary>The pooled vector <see cref="Payload"/> is, when it is not a row of a slab.</summary>
+    public float[]? PooledPayload { get; set; }
+
+    /// <summary>The synchronous round's slab whose row <see cref="SlabRow"/> <see cref="Payload"/> is, or null.</summary>
+    public PayloadSlab? Slab { get; set; }
+
+    /// <summary>The row of <see cref="Slab"/> that is <see cref="Payload"/>.</summary>
+    public int SlabRow { get; set; }
 
     /// <summary>The network-delay draw, kept from dispatch until the computation completes.</summary>
     public SimTime NetworkDelay { get; set; }

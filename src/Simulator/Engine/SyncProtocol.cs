@@ -24,7 +24,9 @@ namespace SimByz.Simulator.Engine;
 /// when none will.</para>
 /// <para>The round's messages are computed in parallel (each worker's depends on x and its own state only;
 /// each is written to its own payload, and everything after — attack, dispatch, aggregation — runs on the
-/// run's thread in worker order), so the thread count never reaches a result. Allocates nothing per round
+/// run's thread in worker order), so the thread count never reaches a result. The payloads are the rows of one
+/// <see cref="PayloadSlab"/> per round in sending order, so the attack reads (and writes) them in place and, when
+/// the replies arrive in sending order, the server aggregates them in place (no per-round copy). Allocates nothing per round
 /// once its lists and the pools have grown, except in a federated run, which makes each sampled client's
 /// small state (streams, sampler) when it is activated.</para>
 /// <para>Not thread-safe (one run's thread).</para>
@@ -42,8 +44,10 @@ internal sealed class SyncProtocol : IProtocol, IChunkJob
     private readonly ClientSampler? _sampler;
     private readonly List<int> _sample = [];
     private readonly List<SentMessage> _sent = [];
-    private readonly List<float[]> _honestView = [];
+    private readonly List<Worker> _senders = [];
     private readonly bool _parallel;
+    private bool _skipBlindByzantine;
+    private readonly bool _inPlace;
     private double _computeGamma;
     private long _round;
     private bool _roundOpen;
@@ -59,9 +63,12 @@ internal sealed class SyncProtocol : IProtocol, IChunkJob
     /// <param name="optimizer">What workers compute.</param>
     /// <param name="parallelWorkers">Compute the round's messages on several threads (the aggregation rules' thread pool,
     /// <see cref="ChunkRunner"/>): false for models whose instances share process-wide state (torch).</param>
+    /// <param name="inPlaceRounds">The round's payloads are the rows of one slab, read and written in place (the default);
+    /// false: each message has a pooled vector of its own and the rows are copied (tests compare the two).</param>
     public SyncProtocol(Simulation<EngineEvent> sim, ParameterServer server, MessageLedger ledger, WorkerFleet fleet, ByzantineCrafter crafter,
-        ProtocolOptions protocol, OptimizerOptions optimizer, bool parallelWorkers)
+        ProtocolOptions protocol, OptimizerOptions optimizer, bool parallelWorkers, bool inPlaceRounds = true)
     {
+        _inPlace = inPlaceRounds;
         _sim = sim;
         _server = server;
         _ledger = ledger;
@@ -110,22 +117,24 @@ internal sealed class SyncProtocol : IProtocol, IChunkJob
         sent.Clear();
         if (_sampler is not null) SampleClients();
         var workers = _fleet.Workers;
+        _senders.Clear();
+        int honest = 0;
         for (int i = 0; i < workers.Count; i++)
         {
             var w = workers[i];
             if (!_fleet.CanSend(w) || !_fleet.IsUp(w)) continue;
-            sent.Add(_fleet.Open(w, _round));
+            _senders.Add(w);
+            if (!w.Byzantine) honest++;
         }
+        // The round's messages are the rows of one slab, in sending order (see PayloadSlab).
+        var slab = _inPlace && _senders.Count > 0 ? _fleet.RentSlab(_senders.Count) : null;
+        for (int i = 0; i < _senders.Count; i++) sent.Add(_fleet.Open(_senders[i], _round, slab, i));
         // Every worker's message depends on x and its own state only, so they are computed side by side.
         _computeGamma = gamma;
+        _skipBlindByzantine = _inPlace && _crafter.OverwritesWithoutReadingOwn(honest);
         if (_parallel) ChunkRunner.Run(this, sent.Count);
         else for (int i = 0; i < sent.Count; i++) RunChunk(i);
-        _honestView.Clear();
-        if (_crafter.ReadsHonestView)
-        {
-            foreach (var p in sent) if (!p.Info.Byzantine) _honestView.Add(p.Payload!);
-        }
-        _crafter.Craft(sent, _honestView, gamma, _round, asynchronous: false);
+        _crafter.CraftRound(sent, gamma, _round);
         _roundExpected = sent.Count;
         foreach (var p in sent) _fleet.Dispatch(p, extraNetworkDelay: SimTime.Zero);
         if (_roundExpected == 0 && _sampler is not null)
@@ -171,11 +180,14 @@ internal sealed class SyncProtocol : IProtocol, IChunkJob
         _server.NoteClients(_round, _fleet.ActiveCount, _fleet.ActiveByzantine);
     }
 
-    /// <summary>Computes the message of <c>_sent[chunk]</c> (one worker: its own model clone, streams and payload).</summary>
+    /// <summary>Computes the message of <c>_sent[chunk]</c> (one worker: its own model clone, streams and payload row).
+    /// A Byzantine worker without data whose row the attack overwrites without reading it computes nothing.</summary>
     public void RunChunk(int chunk)
     {
         var p = _sent[chunk];
-        _fleet.Get(p.Info.Worker).ComputeMessage(_server.Parameters, _optimizer, _computeGamma, p.Payload);
+        var w = _fleet.Get(p.Info.Worker);
+        if (_skipBlindByzantine && w.Byzantine && !w.HasData) return;
+        w.ComputeMessage(_server.Parameters, _optimizer, _computeGamma, p.Payload.Span);
     }
 
     private int NeededReplies() => _protocol.Wait == SyncWait.FirstK ? Math.Min(_protocol.K, _roundExpected) : _roundExpected;

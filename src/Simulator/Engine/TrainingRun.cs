@@ -49,6 +49,7 @@ public sealed class TrainingRun
     private readonly ParameterServer _server;
     private readonly WorkerFleet _fleet;
     private readonly IProtocol _protocol;
+    private readonly ByzantineCrafter _crafter;
     private readonly Action<ScheduledEvent<EngineEvent>> _handle; // one delegate for every event (a method group would allocate one per event)
 
     /// <summary>Prepares a run of <paramref name="defenceSpec"/> (a synchronous rule spec, or for async
@@ -60,6 +61,14 @@ public sealed class TrainingRun
     /// by default; fewer makes the run's memory independent of its length: the first point, every k-th and the last are kept, k a power
     /// of two doubled whenever the sample would pass <paramref name="keptRows"/> (enough for a plot; observers get every point).</param>
     public TrainingRun(RunSetup setup, string defenceSpec, IReadOnlyList<ISimulationObserver>? observers = null, int keptRows = int.MaxValue)
+        : this(setup, defenceSpec, observers, keptRows, inPlaceRounds: true)
+    {
+    }
+
+    /// <summary>As the public constructor; <paramref name="inPlaceRounds"/> false makes a synchronous run give each message a
+    /// pooled vector of its own and copy the rows for the attack and the rule (the path every round took before the
+    /// payloads became the rows of a <see cref="PayloadSlab"/>): for tests that check both paths give the same bytes.</summary>
+    internal TrainingRun(RunSetup setup, string defenceSpec, IReadOnlyList<ISimulationObserver>? observers, int keptRows, bool inPlaceRounds)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(keptRows, 2);
         setup.Validate();
@@ -110,10 +119,10 @@ public sealed class TrainingRun
                 _ledger, _sim, _observers, keptRows);
             _fleet = new WorkerFleet(workers, _availability, _omit, _ledger, _sim, _observers);
         }
-        var crafter = new ByzantineCrafter(_attack, _ruleAsAttackerSeesIt, attackRng, _server, setup.ByzantineCount, setup.WorkerCount);
+        var crafter = _crafter = new ByzantineCrafter(_attack, _ruleAsAttackerSeesIt, attackRng, _server, setup.ByzantineCount, setup.WorkerCount);
         _handle = Handle;
         _protocol = setup.Protocol.Kind == ProtocolKind.Sync
-            ? new SyncProtocol(_sim, _server, _ledger, _fleet, crafter, setup.Protocol, setup.Optimizer, parallelWorkers: prototype.SupportsParallelRuns)
+            ? new SyncProtocol(_sim, _server, _ledger, _fleet, crafter, setup.Protocol, setup.Optimizer, parallelWorkers: prototype.SupportsParallelRuns, inPlaceRounds)
             : new AsyncProtocol(_sim, _server, _ledger, _fleet, crafter, setup.Protocol, setup.Optimizer, _behaviour, setup.Seed);
     }
 
@@ -149,6 +158,12 @@ public sealed class TrainingRun
     internal int ClientModelsMade => _fleet.Federated?.ModelsMade ?? 0;
 
     public long EventsProcessed => _sim.EventsProcessed;
+
+    /// <summary>Aggregations whose rule read the round's payload rows in place (no copy; see <see cref="PayloadSlab"/>).</summary>
+    internal long InPlaceAggregations => _server.InPlaceAggregations;
+
+    /// <summary>Craftings whose attack wrote the Byzantine rows in place (see <see cref="ByzantineCrafter.CraftRound"/>).</summary>
+    internal long InPlaceCraftings => _crafter.InPlaceCraftings;
 
     /// <summary>Runs to the budget; <paramref name="progress"/> gets the step count after each step.</summary>
     /// <exception cref="OperationCanceledException">When <paramref name="cancellation"/> fires (checked every 1024 events).</exception>

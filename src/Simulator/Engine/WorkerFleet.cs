@@ -111,8 +111,12 @@ internal sealed class WorkerFleet
 
     private IAvailabilityModel Availability(int worker) => _clients is null ? _availability[worker] : AvailabilitySchedule.AlwaysUp;
 
-    /// <summary>Records a new message of <paramref name="worker"/> read at <paramref name="version"/> (see <see cref="MessageLedger.Open"/>).</summary>
-    public SentMessage Open(Worker worker, long version) => _ledger.Open(worker, version);
+    /// <summary>Records a new message of <paramref name="worker"/> read at <paramref name="version"/>, on row <paramref name="row"/>
+    /// of <paramref name="slab"/> when one is given (see <see cref="MessageLedger.Open"/>).</summary>
+    public SentMessage Open(Worker worker, long version, PayloadSlab? slab = null, int row = 0) => _ledger.Open(worker, version, slab, row);
+
+    /// <summary>A slab for a synchronous round of <paramref name="rows"/> messages (see <see cref="MessageLedger.RentSlab"/>).</summary>
+    public PayloadSlab RentSlab(int rows) => _ledger.RentSlab(rows);
 
     /// <summary>Sends <paramref name="message"/>: draws its worker's compute latency then network delay
     /// (plus <paramref name="extraNetworkDelay"/>) and schedules its completion, or the crash that prevents it.</summary>
@@ -143,7 +147,7 @@ internal sealed class WorkerFleet
     public SentMessage Arrive(ScheduledEvent<EngineEvent> e, long serverVersion)
     {
         var p = _ledger[e.Payload.MessageId];
-        foreach (var o in _observers) o.Arrived(e.Time, e.Sequence, p.Info, p.Payload, serverVersion);
+        foreach (var o in _observers) o.Arrived(e.Time, e.Sequence, p.Info, p.Payload.Span, serverVersion);
         return p;
     }
 

@@ -18,6 +18,8 @@ public class AttackMathTests
     [InlineData(5, 19, false)]
     [InlineData(3, 64, true)]
     [InlineData(1, 9, true)]
+    [InlineData(12, 2 * AttackMath.MeanBlock + 13, false)] // Mean's blocks: two whole, one partial with a scalar tail
+    [InlineData(2, AttackMath.MeanBlock, true)]
     public void MeanAndStd_VectorPathMatchesScalarFormulaBitForBit(int h, int d, bool sample)
     {
         var rows = Random(h, d, (ulong)(h * 100 + d));
