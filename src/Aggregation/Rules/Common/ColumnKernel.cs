@@ -10,6 +10,9 @@ internal interface IColumnReducer
     /// <summary>Reduces 8 coordinates at once: <paramref name="sorted"/>[r] holds rank r of each lane (all n values, no NaN).</summary>
     Vector256<float> Reduce8(ReadOnlySpan<Vector256<float>> sorted);
 
+    /// <summary>The same reduction of 16 coordinates: lane l of the result is bit for bit what <see cref="Reduce8"/> gives that lane.</summary>
+    Vector512<float> Reduce16(ReadOnlySpan<Vector512<float>> sorted);
+
     /// <summary>Reduces one coordinate from its sorted non-NaN values (possibly fewer than n, possibly none).</summary>
     float Reduce(ReadOnlySpan<float> sorted);
 }
@@ -82,6 +85,35 @@ internal sealed unsafe class ColumnKernel<TReducer> : IChunkJob
         var low = lanes[..n];
         var high = lanes.Slice(n, n);
         int j = start;
+        if (network.Prefers512 && n <= SortingNetwork.MaxCompiledSize)
+        {
+            Span<Vector512<float>> wide = stackalloc Vector512<float>[n];
+            for (; j < pairEnd; j += 16)
+            {
+                var ok = Vector512<float>.AllBitsSet;
+                for (int k = 0; k < n; k++)
+                {
+                    var x = Vector512.LoadUnsafe(ref r0, (nuint)(offsets[k] + j));
+                    wide[k] = Vector512.ConditionalSelect(Vector512.Equals(x, Vector512<float>.Zero), Vector512<float>.Zero, x); // −0 → +0, see SortingNetwork
+                    ok &= Vector512.Equals(x, x);
+                }
+                ulong finite = ok.ExtractMostSignificantBits();
+                if (finite == 0xFFFFu)
+                {
+                    network.Sort(wide);
+                    _reducer.Reduce16(wide).StoreUnsafe(ref result[0], (nuint)j);
+                    continue;
+                }
+                // A NaN: each set of 8 takes the path it takes alone (the network when it holds none).
+                for (int k = 0; k < n; k++)
+                {
+                    low[k] = wide[k].GetLower();
+                    high[k] = wide[k].GetUpper();
+                }
+                Block(low, (finite & 0xFF) == 0xFF, data, offsets, j, column, result);
+                Block(high, finite >> 8 == 0xFF, data, offsets, j + 8, column, result);
+            }
+        }
         for (; j < pairEnd; j += 16)
         {
             var ok0 = Vector256<float>.AllBitsSet;
@@ -217,5 +249,13 @@ internal static class ColumnMath
         var (blo, bhi) = Vector256.Widen(b);
         var half = Vector256.Create(0.5);
         return Vector256.Narrow((alo + blo) * half, (ahi + bhi) * half);
+    }
+
+    public static Vector512<float> Average(Vector512<float> a, Vector512<float> b)
+    {
+        var (alo, ahi) = Vector512.Widen(a);
+        var (blo, bhi) = Vector512.Widen(b);
+        var half = Vector512.Create(0.5);
+        return Vector512.Narrow((alo + blo) * half, (ahi + bhi) * half);
     }
 }

@@ -52,6 +52,12 @@ internal sealed class CoordinateWiseMedianRule : IAggregator
             return (n & 1) == 1 ? sorted[n / 2] : ColumnMath.Average(sorted[n / 2 - 1], sorted[n / 2]);
         }
 
+        public Vector512<float> Reduce16(ReadOnlySpan<Vector512<float>> sorted)
+        {
+            int n = sorted.Length;
+            return (n & 1) == 1 ? sorted[n / 2] : ColumnMath.Average(sorted[n / 2 - 1], sorted[n / 2]);
+        }
+
         public float Reduce(ReadOnlySpan<float> sorted) => ColumnMath.Median(sorted);
     }
 }

@@ -70,6 +70,20 @@ internal sealed class TrimmedMeanRule : IAggregator
             return Vector256.Narrow(lo / count, hi / count);
         }
 
+        public Vector512<float> Reduce16(ReadOnlySpan<Vector512<float>> sorted)
+        {
+            var lo = Vector512<double>.Zero;
+            var hi = Vector512<double>.Zero;
+            for (int r = b; r < sorted.Length - b; r++)
+            {
+                var (l, h) = Vector512.Widen(sorted[r]);
+                lo += l;
+                hi += h;
+            }
+            var count = Vector512.Create((double)(sorted.Length - 2 * b));
+            return Vector512.Narrow(lo / count, hi / count);
+        }
+
         public float Reduce(ReadOnlySpan<float> sorted)
         {
             int m = sorted.Length;
