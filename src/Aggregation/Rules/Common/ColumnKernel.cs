@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace SimByz.Aggregation.Rules;
 
@@ -33,6 +35,8 @@ internal sealed unsafe class ColumnKernel<TReducer> : IChunkJob
 {
     // Small enough that n = 100, d = 10⁵ still gives dozens of chunks to balance between threads.
     private const int ChunkLength = 2048;
+    // Coordinates ahead of the loads that Load16 prefetches (6 cache lines per row); 64–192 measured alike, 0 about 2× slower.
+    private const int PrefetchDistance = 96;
     private long[] _offsets = [];
     private int _rowCount;
     private GradientBatch? _input;
@@ -87,17 +91,14 @@ internal sealed unsafe class ColumnKernel<TReducer> : IChunkJob
         int j = start;
         if (network.Prefers512 && n <= SortingNetwork.MaxCompiledSize)
         {
-            Span<Vector512<float>> wide = stackalloc Vector512<float>[n];
+            Vector512<float>* wideValues = stackalloc Vector512<float>[n];
+            var wide = new Span<Vector512<float>>(wideValues, n);
+            fixed (float* rows = data)
+            fixed (long* rowOffsets = _offsets)
+            {
             for (; j < pairEnd; j += 16)
             {
-                var ok = Vector512<float>.AllBitsSet;
-                for (int k = 0; k < n; k++)
-                {
-                    var x = Vector512.LoadUnsafe(ref r0, (nuint)(offsets[k] + j));
-                    wide[k] = Vector512.ConditionalSelect(Vector512.Equals(x, Vector512<float>.Zero), Vector512<float>.Zero, x); // −0 → +0, see SortingNetwork
-                    ok &= Vector512.Equals(x, x);
-                }
-                ulong finite = ok.ExtractMostSignificantBits();
+                ulong finite = Load16(rows, rowOffsets, n, j, j + PrefetchDistance < end, wideValues);
                 if (finite == 0xFFFFu)
                 {
                     network.Sort(wide);
@@ -112,6 +113,7 @@ internal sealed unsafe class ColumnKernel<TReducer> : IChunkJob
                 }
                 Block(low, (finite & 0xFF) == 0xFF, data, offsets, j, column, result);
                 Block(high, finite >> 8 == 0xFF, data, offsets, j + 8, column, result);
+            }
             }
         }
         for (; j < pairEnd; j += 16)
@@ -153,6 +155,38 @@ internal sealed unsafe class ColumnKernel<TReducer> : IChunkJob
         for (int c = vectorEnd; c < end; c++) result[c] = Scalar(data, offsets, c, column);
         if (rentedV is not null) ArrayPool<Vector256<float>>.Shared.Return(rentedV);
         if (rentedF is not null) ArrayPool<float>.Shared.Return(rentedF);
+    }
+
+    /// <summary>
+    /// Loads coordinates <paramref name="j"/> … j+15 of the n rows into <paramref name="wide"/>, −0 read
+    /// as +0 (x + (+0) is x for every other x, and +0 for −0); returns one bit per lane that holds no NaN.
+    /// Prefetches the rows <see cref="PrefetchDistance"/> coordinates ahead: n interleaved streams defeat
+    /// the hardware prefetcher, and the loads then wait on memory.
+    /// </summary>
+    private static ulong Load16(float* rows, long* offsets, int n, int j, bool prefetch, Vector512<float>* wide)
+    {
+        var ok = Vector512<float>.AllBitsSet;
+        if (prefetch && Sse.IsSupported)
+        {
+            for (int k = 0; k < n; k++)
+            {
+                float* at = rows + offsets[k] + j;
+                Sse.Prefetch0(at + PrefetchDistance);
+                var x = Vector512.Load(at);
+                wide[k] = x + Vector512<float>.Zero;
+                ok &= Vector512.Equals(x, x);
+            }
+        }
+        else
+        {
+            for (int k = 0; k < n; k++)
+            {
+                var x = Vector512.Load(rows + offsets[k] + j);
+                wide[k] = x + Vector512<float>.Zero;
+                ok &= Vector512.Equals(x, x);
+            }
+        }
+        return ok.ExtractMostSignificantBits();
     }
 
     /// <summary>One set of 8 coordinates from <paramref name="j"/>: the network when it holds no NaN, else the scalar path.</summary>
