@@ -20,16 +20,19 @@ internal interface IColumnReducer
 }
 
 /// <summary>
-/// Drives a coordinate-wise rule over a batch: 16 coordinates at a time (two sets of 8 lanes through one
-/// pass of the comparator network), the n values of each lane are loaded from the n rows, sorted by the
-/// network and reduced; a set of 8 coordinates holding a NaN, and the last d mod 8 coordinates, go through
-/// the scalar path (NaN dropped, insertion sort).
+/// Drives a coordinate-wise rule over a batch, 16 coordinates at a time: the n values of each lane are
+/// loaded from the n rows, sorted by the comparator network and reduced. With AVX-512 (and a compiled
+/// network) one set of 16 lanes goes through <see cref="SortingNetwork.Sort(Span{Vector512{float}})"/>;
+/// otherwise two sets of 8 lanes go through one pass. A set of 8 coordinates holding a NaN, and the last
+/// d mod 8 coordinates, go through the scalar path (NaN dropped, insertion sort).
 /// </summary>
 /// <remarks>Every coordinate is computed independently, so chunking cannot change a bit; which path a
-/// coordinate takes depends on the data only, and a set of 8 sorted beside another gets exactly the
-/// comparators it gets alone (<see cref="SortingNetwork.SortTwo"/>). −0 is read as +0 (nothing else
-/// changes), so results never depend on how a platform orders −0 and +0. The result is written straight
-/// into the caller's output (pinned for the length of <see cref="Run"/>).</remarks>
+/// coordinate takes depends on the data only (sets of 8 from coordinate 0, at any vector width: a set of
+/// 16 holding a NaN is split into its two sets of 8), and a set of lanes sorted beside others gets
+/// exactly the comparators it gets alone (<see cref="SortingNetwork.SortTwo"/>; min and max are exact,
+/// so 8 or 16 lanes give the same bits). −0 is read as +0 (nothing else changes), so results never
+/// depend on how a platform orders −0 and +0. The result is written straight into the caller's output
+/// (pinned for the length of <see cref="Run"/>).</remarks>
 internal sealed unsafe class ColumnKernel<TReducer> : IChunkJob
     where TReducer : struct, IColumnReducer
 {
