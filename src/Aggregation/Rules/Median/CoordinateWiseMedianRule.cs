@@ -11,7 +11,7 @@ namespace SimByz.Aggregation.Rules;
 /// Tolerance: q &lt; n/2. Non-finite input: in each coordinate NaN values are dropped and the median
 /// is taken over the m values that remain (even m: mean of the two middle ones); ±∞ order as extremes,
 /// so they move the median by at most one rank; a coordinate with no non-NaN value gives 0.
-/// Speed: 8 coordinates at a time through a comparator network pruned to the middle rank(s)
+/// Speed: 16 coordinates at a time (8 without AVX-512) through a comparator network pruned to the middle rank(s)
 /// (<see cref="ColumnKernel{TReducer}"/>); coordinates are independent, so the result does not depend
 /// on threads. −0 is read as +0.
 /// </remarks>
@@ -47,6 +47,12 @@ internal sealed class CoordinateWiseMedianRule : IAggregator
     private readonly struct MedianReducer : IColumnReducer
     {
         public Vector256<float> Reduce8(ReadOnlySpan<Vector256<float>> sorted)
+        {
+            int n = sorted.Length;
+            return (n & 1) == 1 ? sorted[n / 2] : ColumnMath.Average(sorted[n / 2 - 1], sorted[n / 2]);
+        }
+
+        public Vector512<float> Reduce16(ReadOnlySpan<Vector512<float>> sorted)
         {
             int n = sorted.Length;
             return (n & 1) == 1 ? sorted[n / 2] : ColumnMath.Average(sorted[n / 2 - 1], sorted[n / 2]);

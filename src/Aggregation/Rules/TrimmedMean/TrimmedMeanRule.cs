@@ -11,7 +11,7 @@ namespace SimByz.Aggregation.Rules;
 /// <para>Parameter <c>b</c>: defaults to the build context's declared q (as ByzFL and fedlib use b = f);
 /// required when no q is declared. Tolerance: n &gt; 2b, checked per call (SimByzException).</para>
 /// <para>Arithmetic: the kept values are summed in float64 and divided by their count, rounded once; in
-/// the 8-coordinate path the order of the sum is the network's wire order, in the scalar path (blocks
+/// the vector path (8 or 16 lanes alike) the order of the sum is the network's wire order, in the scalar path (blocks
 /// holding NaN, the last d mod 8 coordinates) rank order. −0 is read as +0.</para>
 /// <para>Non-finite input: NaN values are dropped per coordinate; with m values left, t = min(b, ⌊(m−1)/2⌋)
 /// are trimmed from each side (so at least one value remains); no value left gives 0. ±∞ are extremes
@@ -68,6 +68,20 @@ internal sealed class TrimmedMeanRule : IAggregator
             }
             var count = Vector256.Create((double)(sorted.Length - 2 * b));
             return Vector256.Narrow(lo / count, hi / count);
+        }
+
+        public Vector512<float> Reduce16(ReadOnlySpan<Vector512<float>> sorted)
+        {
+            var lo = Vector512<double>.Zero;
+            var hi = Vector512<double>.Zero;
+            for (int r = b; r < sorted.Length - b; r++)
+            {
+                var (l, h) = Vector512.Widen(sorted[r]);
+                lo += l;
+                hi += h;
+            }
+            var count = Vector512.Create((double)(sorted.Length - 2 * b));
+            return Vector512.Narrow(lo / count, hi / count);
         }
 
         public float Reduce(ReadOnlySpan<float> sorted)

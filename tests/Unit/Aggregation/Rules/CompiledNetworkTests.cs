@@ -1,0 +1,157 @@
+using System.Runtime.Intrinsics;
+using SimByz.Aggregation.Rules;
+using SimByz.Scheduler;
+using Xunit;
+
+namespace SimByz.Tests.Unit.Aggregation.Rules;
+
+/// <summary>
+/// The comparator networks compiled to straight-line code (<see cref="CompiledNetwork"/>) leave every
+/// wire — not only the placed ranks — bit for bit as the interpreted loop leaves it, at 8 and 16 lanes:
+/// trimmed mean sums its unsorted middle wires in wire order, so the whole wire state is pinned.
+/// </summary>
+public sealed class CompiledNetworkTests
+{
+    public static TheoryData<int, string> Networks()
+    {
+        var data = new TheoryData<int, string>();
+        // 100 with every rank: 1 104 comparators, two compiled segments.
+        foreach (int n in (int[])[1, 2, 3, 5, 8, 12, 16, 17, 20, 23, 31, 33, 64, 100])
+        {
+            data.Add(n, "all");
+            data.Add(n, "median");
+            if (n > 8) data.Add(n, "extremes4");
+        }
+        return data;
+    }
+
+    private static Func<int, bool> Needed(int n, string kind) => kind switch
+    {
+        "all" => _ => true,
+        "median" => r => r == (n - 1) / 2 || r == n / 2,
+        _ => r => r < 4 || r >= n - 4,
+    };
+
+    /// <summary>Columns from a small palette (ties, ±0 excluded as callers exclude them, ±∞) or Gaussian.</summary>
+    private static float[][] Columns(int n, int lanes, ulong seed)
+    {
+        var stream = new RandomStream(seed);
+        float[] palette = [-2f, -0.5f, 0f, 0.5f, 1f, 3f, float.NegativeInfinity, float.PositiveInfinity];
+        var columns = new float[lanes][];
+        for (int lane = 0; lane < lanes; lane++)
+        {
+            columns[lane] = new float[n];
+            bool few = lane % 3 == 0;
+            int size = 2 + stream.NextInt(palette.Length - 1);
+            for (int i = 0; i < n; i++) columns[lane][i] = few ? palette[stream.NextInt(size)] : (float)stream.NextNormal(0, 1);
+        }
+        return columns;
+    }
+
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void Sort_Compiled_LeavesEveryWireAsTheInterpreterDoes(int n, string kind)
+    {
+        var compiled = SortingNetwork.Create(n, Needed(n, kind));
+        var reference = SortingNetwork.Create(n, Needed(n, kind), compile: false);
+        Assert.False(reference.IsCompiled);
+        Assert.Equal(reference.ComparatorCount, compiled.ComparatorCount);
+        Assert.Equal(Vector256.IsHardwareAccelerated, compiled.IsCompiled);
+        for (int round = 0; round < 8; round++)
+        {
+            var columns = Columns(n, 16, (ulong)(n * 1009 + round * 17 + kind.Length));
+            var expected = new Vector256<float>[2 * n];
+            var narrow = new Vector256<float>[2 * n];
+            var wide = new Vector512<float>[n];
+            var wideReference = new Vector512<float>[n];
+            for (int i = 0; i < n; i++)
+            {
+                var row = new float[16];
+                for (int lane = 0; lane < 16; lane++) row[lane] = columns[lane][i];
+                expected[i] = narrow[i] = Vector256.Create(row.AsSpan(0, 8));
+                expected[n + i] = narrow[n + i] = Vector256.Create(row.AsSpan(8, 8));
+                wide[i] = wideReference[i] = Vector512.Create(row);
+            }
+            reference.Sort(expected.AsSpan(0, n));
+            reference.Sort(expected.AsSpan(n, n));
+            compiled.SortTwo(narrow);
+            compiled.Sort(wide);
+            reference.Sort(wideReference);
+            for (int i = 0; i < n; i++)
+            {
+                Assert.Equal(Bits(expected[i]), Bits(narrow[i]));
+                Assert.Equal(Bits(expected[n + i]), Bits(narrow[n + i]));
+                Assert.Equal(Bits(Vector512.Create(expected[i], expected[n + i])), Bits(wide[i]));
+                Assert.Equal(Bits(wide[i]), Bits(wideReference[i]));
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void Sort_NeededRanks_HoldTheSortedValues(int n, string kind)
+    {
+        var network = SortingNetwork.Create(n, Needed(n, kind));
+        var needed = Needed(n, kind);
+        var columns = Columns(n, 16, (ulong)(n * 7 + kind.Length));
+        var wide = new Vector512<float>[n];
+        for (int i = 0; i < n; i++)
+        {
+            var row = new float[16];
+            for (int lane = 0; lane < 16; lane++) row[lane] = columns[lane][i];
+            wide[i] = Vector512.Create(row);
+        }
+        network.Sort(wide);
+        for (int lane = 0; lane < 16; lane++)
+        {
+            var sorted = columns[lane].OrderBy(x => x).ToArray();
+            var wires = new float[n];
+            for (int r = 0; r < n; r++)
+            {
+                wires[r] = wide[r].GetElement(lane);
+                if (needed(r)) Assert.Equal(sorted[r], wires[r]);
+            }
+            Assert.Equal(sorted, wires.OrderBy(x => x).ToArray()); // the other wires hold the other values
+        }
+    }
+
+    [Theory]
+    [InlineData(5, 3)]
+    [InlineData(12, 4)]
+    [InlineData(20, 16)]
+    [InlineData(23, 19)]
+    [InlineData(100, 96)]
+    [InlineData(7, 7)]
+    public void ClosestToMedian_SixteenLanes_MatchesScalarBitForBit(int n, int count)
+    {
+        var columns = Columns(n, 16, (ulong)(n * 31 + count));
+        var wide = new Vector512<float>[n];
+        for (int i = 0; i < n; i++)
+        {
+            var row = new float[16];
+            for (int lane = 0; lane < 16; lane++) row[lane] = columns[lane][i];
+            wide[i] = Vector512.Create(row);
+        }
+        SortingNetwork.Create(n, 0, n - 1).Sort(wide);
+        var vector = new ClosestToMedianReducer(count).Reduce16(wide);
+        for (int lane = 0; lane < 16; lane++)
+        {
+            var sorted = columns[lane].OrderBy(x => x).ToArray();
+            Assert.Equal(BitConverter.SingleToInt32Bits(ColumnMath.MeanClosestToMedian(sorted, count)), BitConverter.SingleToInt32Bits(vector.GetElement(lane)));
+        }
+    }
+
+    private static uint[] Bits(Vector256<float> v)
+    {
+        var bits = new uint[8];
+        for (int i = 0; i < 8; i++) bits[i] = BitConverter.SingleToUInt32Bits(v.GetElement(i));
+        return bits;
+    }
+
+    private static uint[] Bits(Vector512<float> v)
+    {
+        var bits = new uint[16];
+        for (int i = 0; i < 16; i++) bits[i] = BitConverter.SingleToUInt32Bits(v.GetElement(i));
+        return bits;
+    }
+}
