@@ -30,10 +30,17 @@ internal static class Blocking
 /// </summary>
 internal sealed class PairwiseDistances : IChunkJob
 {
+    [ThreadStatic]
+    private static float[]? t_lanes;
     private double[] _partials = [];
     private GradientBatch? _input;
     private int _n;
     private int _stride;
+    private int _scheduled = -1;
+    // The 2×4 tiles (rows i, i+1 against j … j+3) and the leftover pairs, four per group (the last group
+    // padded with row 0 against itself into the spare entry _stride), fixed by n alone.
+    private int[] _tiles = [];
+    private int[] _leftovers = [];
 
     /// <summary>n×n squared distances, row-major; diagonal 0.</summary>
     public double[] Squared { get; private set; } = [];
@@ -60,6 +67,7 @@ internal sealed class PairwiseDistances : IChunkJob
             SquaredNorms = new double[n];
             NonFinite = new bool[n];
         }
+        if (_scheduled != n) Schedule(n);
         _input = input;
         ChunkRunner.Run(this, chunks);
         _input = null;
@@ -93,6 +101,37 @@ internal sealed class PairwiseDistances : IChunkJob
         return bad;
     }
 
+    /// <summary>Pair (i, j), i &lt; j, sits at n + i·n − i(i+1)/2 + (j − i − 1); row i's squared norm at i.</summary>
+    private static int PairIndex(int n, int i, int j) => n + i * n - i * (i + 1) / 2 + (j - i - 1);
+
+    private void Schedule(int n)
+    {
+        var tiles = new List<int>();
+        var leftovers = new List<int>();
+        for (int i0 = 0; i0 + 1 < n; i0 += 2)
+        {
+            leftovers.Add(i0);
+            leftovers.Add(i0 + 1);
+            int j = i0 + 2;
+            for (; j + 4 <= n; j += 4)
+            {
+                tiles.Add(i0);
+                tiles.Add(j);
+            }
+            for (; j < n; j++)
+            {
+                leftovers.Add(i0);
+                leftovers.Add(j);
+                leftovers.Add(i0 + 1);
+                leftovers.Add(j);
+            }
+        }
+        while (leftovers.Count % 8 != 0) leftovers.Add(-1);
+        _tiles = tiles.ToArray();
+        _leftovers = leftovers.ToArray();
+        _scheduled = n;
+    }
+
     public void RunChunk(int chunk)
     {
         var input = _input!;
@@ -102,9 +141,44 @@ internal sealed class PairwiseDistances : IChunkJob
         Span<double> slot = _partials.AsSpan(chunk * _stride, _stride);
         slot.Clear();
         int start = chunk * Blocking.ChunkLength, end = Math.Min(d, start + Blocking.ChunkLength);
+        int lanesLength = (_stride + 1) * 8;
+        var lanes = t_lanes is { } kept && kept.Length >= lanesLength ? kept : (t_lanes = new float[lanesLength]);
+        ref float rl = ref MemoryMarshal.GetArrayDataReference(lanes);
+        ref double rs = ref MemoryMarshal.GetReference(slot);
+        ReadOnlySpan<int> tiles = _tiles, leftovers = _leftovers;
         for (int s = start; s < end; s += Blocking.SubBlock)
         {
             int len = Math.Min(Blocking.SubBlock, end - s);
+            if ((len & 7) == 0)
+            {
+                // No tail: every entry's lanes are formed first (the same accumulators as below), then
+                // summed eight entries at a time (LaneKernels.AddLaneSums): the same bits, without a
+                // horizontal sum per pair.
+                ref float rb = ref Unsafe.Add(ref r0, s);
+                int i = 0;
+                for (; i + 4 <= n; i += 4) LaneKernels.Lanes4(ref rb, true, ref Unsafe.Add(ref rb, (nint)i * d), d, len, ref Unsafe.Add(ref rl, 8 * i));
+                for (; i < n; i++) LaneKernels.Lanes1(ref rb, true, ref Unsafe.Add(ref rb, (nint)i * d), len, ref Unsafe.Add(ref rl, 8 * i));
+                for (int t = 0; t < tiles.Length; t += 2)
+                {
+                    int ti = tiles[t], tj = tiles[t + 1];
+                    ref float ta = ref Unsafe.Add(ref rb, (nint)ti * d);
+                    LaneKernels.Lanes2x4(ref ta, ref Unsafe.Add(ref ta, d), ref Unsafe.Add(ref rb, (nint)tj * d), d, len,
+                        ref Unsafe.Add(ref rl, 8 * PairIndex(n, ti, tj)), ref Unsafe.Add(ref rl, 8 * PairIndex(n, ti + 1, tj)));
+                }
+                for (int t = 0; t < leftovers.Length; t += 8)
+                {
+                    LaneKernels.LanesPairs4(
+                        ref Row(ref rb, d, leftovers[t]), ref Row(ref rb, d, leftovers[t + 1]),
+                        ref Row(ref rb, d, leftovers[t + 2]), ref Row(ref rb, d, leftovers[t + 3]),
+                        ref Row(ref rb, d, leftovers[t + 4]), ref Row(ref rb, d, leftovers[t + 5]),
+                        ref Row(ref rb, d, leftovers[t + 6]), ref Row(ref rb, d, leftovers[t + 7]),
+                        len, ref rl,
+                        Entry(n, leftovers[t], leftovers[t + 1]), Entry(n, leftovers[t + 2], leftovers[t + 3]),
+                        Entry(n, leftovers[t + 4], leftovers[t + 5]), Entry(n, leftovers[t + 6], leftovers[t + 7]));
+                }
+                LaneKernels.AddLaneSums(ref rl, ref rs, _stride);
+                continue;
+            }
             for (int i = 0; i < n; i++) slot[i] += LaneKernels.SquaredNorm(data.Slice(i * d + s, len));
             // Pair (i, j), i < j, sits at n + i·n − i(i+1)/2 + (j − i − 1). Rows i and i+1 go together
             // against four rows j … j+3 at a time (each pair's sum exactly as SquaredDistance).
@@ -133,6 +207,12 @@ internal sealed class PairwiseDistances : IChunkJob
             }
         }
     }
+
+    /// <summary>Row <paramref name="i"/> of the sub-block at <paramref name="rb"/>; the padding (−1) reads row 0.</summary>
+    private static ref float Row(ref float rb, int d, int i) => ref Unsafe.Add(ref rb, (nint)Math.Max(i, 0) * d);
+
+    /// <summary>The lanes entry of leftover pair (i, j); the padding goes to the spare entry past the last pair.</summary>
+    private static nint Entry(int n, int i, int j) => i < 0 ? n * (n - 1) / 2 + n : PairIndex(n, i, j);
 }
 
 /// <summary>
@@ -141,6 +221,8 @@ internal sealed class PairwiseDistances : IChunkJob
 /// </summary>
 internal sealed class PointDistances : IChunkJob
 {
+    [ThreadStatic]
+    private static float[]? t_lanes;
     private double[] _partials = [];
     private GradientBatch? _input;
     private ReadOnlyMemory<float> _point;
@@ -175,9 +257,24 @@ internal sealed class PointDistances : IChunkJob
         Span<double> slot = _partials.AsSpan(chunk * n, n);
         slot.Clear();
         int start = chunk * Blocking.ChunkLength, end = Math.Min(d, start + Blocking.ChunkLength);
+        int lanesLength = n * 8;
+        var lanes = t_lanes is { } kept && kept.Length >= lanesLength ? kept : (t_lanes = new float[lanesLength]);
+        ref float rl = ref MemoryMarshal.GetArrayDataReference(lanes);
+        ref double rs = ref MemoryMarshal.GetReference(slot);
         for (int s = start; s < end; s += Blocking.SubBlock)
         {
             int len = Math.Min(Blocking.SubBlock, end - s);
+            if ((len & 7) == 0)
+            {
+                // No tail: the rows' lanes first, then summed eight rows at a time (same bits).
+                ref float pp = ref Unsafe.Add(ref MemoryMarshal.GetReference(point), s);
+                ref float rb = ref Unsafe.Add(ref r0, s);
+                int r = 0;
+                for (; r + 4 <= n; r += 4) LaneKernels.Lanes4(ref pp, false, ref Unsafe.Add(ref rb, (nint)r * d), d, len, ref Unsafe.Add(ref rl, 8 * r));
+                for (; r < n; r++) LaneKernels.Lanes1(ref pp, false, ref Unsafe.Add(ref rb, (nint)r * d), len, ref Unsafe.Add(ref rl, 8 * r));
+                LaneKernels.AddLaneSums(ref rl, ref rs, n);
+                continue;
+            }
             var p = point.Slice(s, len);
             ref float rp = ref MemoryMarshal.GetReference(p);
             int i = 0;
