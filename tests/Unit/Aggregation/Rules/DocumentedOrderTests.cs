@@ -142,6 +142,29 @@ public class DocumentedOrderTests
     }
 
     [Theory]
+    [InlineData(20, 2 * 128 + 40)]
+    [InlineData(13, 2 * 128 + 45)]
+    [InlineData(100, 3 * 128)]
+    public void PairwiseDistances_CutIntoPartsPerChunk_GivesTheSameBitsForEveryCut(int n, int d)
+    {
+        var rows = Normal(n, d, (ulong)(n + d));
+        var batch = SimByz.Aggregation.GradientBatch.FromRows(rows);
+        var whole = new PairwiseDistances { PartsOverride = 1 };
+        whole.Compute(batch);
+        foreach (int parts in new[] { 2, 3, 5 })
+        {
+            var cut = new PairwiseDistances { PartsOverride = parts };
+            cut.Compute(batch);
+            for (int i = 0; i < n; i++)
+            {
+                Assert.Equal(BitConverter.DoubleToInt64Bits(whole.SquaredNorms[i]), BitConverter.DoubleToInt64Bits(cut.SquaredNorms[i]));
+                for (int j = 0; j < n; j++) Assert.Equal(BitConverter.DoubleToInt64Bits(whole[i, j]), BitConverter.DoubleToInt64Bits(cut[i, j]));
+            }
+        }
+        Assert.Equal(BitConverter.DoubleToInt64Bits(ScalarBlocked(rows[n - 2], rows[n - 1])), BitConverter.DoubleToInt64Bits(whole[n - 2, n - 1]));
+    }
+
+    [Theory]
     [InlineData(1, 2 * 128 + 40)]
     [InlineData(6, 2 * 128 + 45)]
     [InlineData(9, 2 * 128 + 40)]
