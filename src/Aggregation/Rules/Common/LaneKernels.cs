@@ -16,7 +16,10 @@ namespace SimByz.Aggregation.Rules;
 /// in float64 in index order. Never fused multiply-add. <see cref="Vector256{T}"/> has the same
 /// per-lane IEEE semantics with or without hardware acceleration, so the result is the same on every
 /// machine; the 4-pair and 2×4-pair variants give each pair exactly the single-pair result (they only
-/// share loads, and the 2×4 one issues half its subtractions as exact fused multiply-adds).
+/// share loads, and the 2×4 one issues half its subtractions as exact fused multiply-adds). The
+/// lane-storing forms (<see cref="Lanes2x4"/>, <see cref="LanesPairs4"/>, <see cref="Lanes4"/>,
+/// <see cref="Lanes1"/>) leave the same float32 lanes in a scratch, and <see cref="AddLaneSums"/> widens and
+/// sums them eight entries at a time, in the same order, for sub-blocks without a tail.
 /// With at most 16 float32 additions per lane the relative rounding error stays about 10⁻⁶.
 /// Why not <c>DetVec.SquaredDistance</c> (same determinism guarantees): it widens every product to
 /// float64, which doubles the work of Krum's n(n−1)/2 distances; here the widening happens once per
