@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace SimByz.Aggregation.Rules;
 
@@ -15,7 +16,10 @@ namespace SimByz.Aggregation.Rules;
 /// in float64 in index order. Never fused multiply-add. <see cref="Vector256{T}"/> has the same
 /// per-lane IEEE semantics with or without hardware acceleration, so the result is the same on every
 /// machine; the 4-pair and 2×4-pair variants give each pair exactly the single-pair result (they only
-/// share loads, and the 2×4 one issues half its subtractions as exact fused multiply-adds).
+/// share loads, and the 2×4 one issues half its subtractions as exact fused multiply-adds). The
+/// lane-storing forms (<see cref="Lanes2x4"/>, <see cref="LanesPairs4"/>, <see cref="Lanes4"/>,
+/// <see cref="Lanes1"/>) leave the same float32 lanes in a scratch, and <see cref="AddLaneSums"/> widens and
+/// sums them eight entries at a time, in the same order, for sub-blocks without a tail.
 /// With at most 16 float32 additions per lane the relative rounding error stays about 10⁻⁶.
 /// Why not <c>DetVec.SquaredDistance</c> (same determinism guarantees): it widens every product to
 /// float64, which doubles the work of Krum's n(n−1)/2 distances; here the widening happens once per
@@ -177,6 +181,220 @@ internal static class LaneKernels
         Unsafe.Add(ref sums1, 1) += s11;
         Unsafe.Add(ref sums1, 2) += s12;
         Unsafe.Add(ref sums1, 3) += s13;
+    }
+
+    // ---- Lane-storing forms: the same float32 lanes, left in a scratch for AddLaneSums. ----
+    // A sub-block whose length is a multiple of 8 has no tail, so its contribution to a sum is exactly
+    // "sums[k] += (((0 + lane0) + lane1) + … + lane7)" in float64: the widening and the sequential sum of
+    // the lanes of eight entries at a time is done by AddLaneSums after a transpose, lane k of eight
+    // entries in one vector, which is the same additions in the same order for every entry.
+
+    /// <summary>
+    /// The 8 float32 lanes of distance(a0, b + k·stride) and distance(a1, b + k·stride), k = 0…3, over
+    /// <paramref name="blocks"/> (a multiple of 8) values, stored at lanes0 + 8k and lanes1 + 8k: the
+    /// accumulators of <see cref="SquaredDistance2x4"/>, not yet summed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Lanes2x4(ref float a0, ref float a1, ref float b, nint stride, int blocks, ref float lanes0, ref float lanes1)
+    {
+        ref float b0 = ref b;
+        ref float b1 = ref Unsafe.Add(ref b, stride);
+        ref float b2 = ref Unsafe.Add(ref b, 2 * stride);
+        ref float b3 = ref Unsafe.Add(ref b, 3 * stride);
+        var minusOne = Vector256.Create(-1f);
+        Vector256<float> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector256<float> c10 = default, c11 = default, c12 = default, c13 = default;
+        for (int t = 0; t < blocks; t += 8)
+        {
+            var x0 = Vector256.LoadUnsafe(ref a0, (nuint)t);
+            var x1 = Vector256.LoadUnsafe(ref a1, (nuint)t);
+            var y = Vector256.LoadUnsafe(ref b0, (nuint)t);
+            var d0 = x0 - y;
+            var d1 = Vector256.FusedMultiplyAdd(y, minusOne, x1);
+            c00 += d0 * d0;
+            c10 += d1 * d1;
+            y = Vector256.LoadUnsafe(ref b1, (nuint)t);
+            d0 = x0 - y;
+            d1 = Vector256.FusedMultiplyAdd(y, minusOne, x1);
+            c01 += d0 * d0;
+            c11 += d1 * d1;
+            y = Vector256.LoadUnsafe(ref b2, (nuint)t);
+            d0 = x0 - y;
+            d1 = Vector256.FusedMultiplyAdd(y, minusOne, x1);
+            c02 += d0 * d0;
+            c12 += d1 * d1;
+            y = Vector256.LoadUnsafe(ref b3, (nuint)t);
+            d0 = x0 - y;
+            d1 = Vector256.FusedMultiplyAdd(y, minusOne, x1);
+            c03 += d0 * d0;
+            c13 += d1 * d1;
+        }
+        c00.StoreUnsafe(ref lanes0, 0);
+        c01.StoreUnsafe(ref lanes0, 8);
+        c02.StoreUnsafe(ref lanes0, 16);
+        c03.StoreUnsafe(ref lanes0, 24);
+        c10.StoreUnsafe(ref lanes1, 0);
+        c11.StoreUnsafe(ref lanes1, 8);
+        c12.StoreUnsafe(ref lanes1, 16);
+        c13.StoreUnsafe(ref lanes1, 24);
+    }
+
+    /// <summary>
+    /// The lanes of four arbitrary pairs (aₖ, bₖ), k = 0…3, over <paramref name="blocks"/> values, stored at
+    /// <paramref name="lanes"/> + 8·slotₖ: four independent accumulators (the leftovers of the 2×4 tiling).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LanesPairs4(ref float a0, ref float b0, ref float a1, ref float b1, ref float a2, ref float b2, ref float a3, ref float b3,
+        int blocks, ref float lanes, nint slot0, nint slot1, nint slot2, nint slot3)
+    {
+        var minusOne = Vector256.Create(-1f);
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        for (int t = 0; t < blocks; t += 8)
+        {
+            var e0 = Vector256.LoadUnsafe(ref a0, (nuint)t) - Vector256.LoadUnsafe(ref b0, (nuint)t);
+            var e1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref b1, (nuint)t), minusOne, Vector256.LoadUnsafe(ref a1, (nuint)t));
+            var e2 = Vector256.LoadUnsafe(ref a2, (nuint)t) - Vector256.LoadUnsafe(ref b2, (nuint)t);
+            var e3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref b3, (nuint)t), minusOne, Vector256.LoadUnsafe(ref a3, (nuint)t));
+            c0 += e0 * e0;
+            c1 += e1 * e1;
+            c2 += e2 * e2;
+            c3 += e3 * e3;
+        }
+        c0.StoreUnsafe(ref lanes, (nuint)(8 * slot0));
+        c1.StoreUnsafe(ref lanes, (nuint)(8 * slot1));
+        c2.StoreUnsafe(ref lanes, (nuint)(8 * slot2));
+        c3.StoreUnsafe(ref lanes, (nuint)(8 * slot3));
+    }
+
+    /// <summary>
+    /// The lanes of distance(a, b + k·stride), k = 0…3 (with a = 0: the squared norms of four rows), over
+    /// <paramref name="blocks"/> values, stored at lanes + 8k. fl(a − b)² = fl(b − a)², so the point may
+    /// stand on either side.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Lanes4(ref float a, bool zero, ref float b, nint stride, int blocks, ref float lanes)
+    {
+        ref float b0 = ref b;
+        ref float b1 = ref Unsafe.Add(ref b, stride);
+        ref float b2 = ref Unsafe.Add(ref b, 2 * stride);
+        ref float b3 = ref Unsafe.Add(ref b, 3 * stride);
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        if (zero)
+        {
+            for (int t = 0; t < blocks; t += 8)
+            {
+                var x0 = Vector256.LoadUnsafe(ref b0, (nuint)t);
+                var x1 = Vector256.LoadUnsafe(ref b1, (nuint)t);
+                var x2 = Vector256.LoadUnsafe(ref b2, (nuint)t);
+                var x3 = Vector256.LoadUnsafe(ref b3, (nuint)t);
+                c0 += x0 * x0;
+                c1 += x1 * x1;
+                c2 += x2 * x2;
+                c3 += x3 * x3;
+            }
+        }
+        else
+        {
+            for (int t = 0; t < blocks; t += 8)
+            {
+                var x = Vector256.LoadUnsafe(ref a, (nuint)t);
+                var e0 = x - Vector256.LoadUnsafe(ref b0, (nuint)t);
+                var e1 = x - Vector256.LoadUnsafe(ref b1, (nuint)t);
+                var e2 = x - Vector256.LoadUnsafe(ref b2, (nuint)t);
+                var e3 = x - Vector256.LoadUnsafe(ref b3, (nuint)t);
+                c0 += e0 * e0;
+                c1 += e1 * e1;
+                c2 += e2 * e2;
+                c3 += e3 * e3;
+            }
+        }
+        c0.StoreUnsafe(ref lanes, 0);
+        c1.StoreUnsafe(ref lanes, 8);
+        c2.StoreUnsafe(ref lanes, 16);
+        c3.StoreUnsafe(ref lanes, 24);
+    }
+
+    /// <summary>The lanes of one distance (a = 0: one squared norm) over <paramref name="blocks"/> values, stored at lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Lanes1(ref float a, bool zero, ref float b, int blocks, ref float lanes)
+    {
+        var c = Vector256<float>.Zero;
+        for (int t = 0; t < blocks; t += 8)
+        {
+            var e = Vector256.LoadUnsafe(ref b, (nuint)t);
+            if (!zero) e = Vector256.LoadUnsafe(ref a, (nuint)t) - e;
+            c += e * e;
+        }
+        c.StoreUnsafe(ref lanes, 0);
+    }
+
+    /// <summary>
+    /// sums[k] += (((0 + lane₀) + lane₁) + … + lane₇) in float64, lanes widened, for the
+    /// <paramref name="count"/> entries whose 8 lanes lie at <paramref name="lanes"/> + 8k: exactly the
+    /// <see cref="Lanes"/> sum of each entry added into its sum.
+    /// </summary>
+    /// <remarks>
+    /// With AVX, eight entries at a time: an 8×8 transpose puts lane j of the eight entries in one
+    /// vector, which is widened and added into two float64 vectors of four sums each, lane 0 first: per
+    /// entry the same additions in the same order as one at a time. Without AVX, one entry at a time.
+    /// </remarks>
+    public static void AddLaneSums(ref float lanes, ref double sums, int count)
+    {
+        int k = 0;
+        if (Avx.IsSupported)
+        {
+            for (; k + 8 <= count; k += 8)
+            {
+                ref float r = ref Unsafe.Add(ref lanes, 8 * k);
+                var r0 = Vector256.LoadUnsafe(ref r, 0);
+                var r1 = Vector256.LoadUnsafe(ref r, 8);
+                var r2 = Vector256.LoadUnsafe(ref r, 16);
+                var r3 = Vector256.LoadUnsafe(ref r, 24);
+                var r4 = Vector256.LoadUnsafe(ref r, 32);
+                var r5 = Vector256.LoadUnsafe(ref r, 40);
+                var r6 = Vector256.LoadUnsafe(ref r, 48);
+                var r7 = Vector256.LoadUnsafe(ref r, 56);
+                var t0 = Avx.UnpackLow(r0, r1);
+                var t1 = Avx.UnpackHigh(r0, r1);
+                var t2 = Avx.UnpackLow(r2, r3);
+                var t3 = Avx.UnpackHigh(r2, r3);
+                var t4 = Avx.UnpackLow(r4, r5);
+                var t5 = Avx.UnpackHigh(r4, r5);
+                var t6 = Avx.UnpackLow(r6, r7);
+                var t7 = Avx.UnpackHigh(r6, r7);
+                var u0 = Avx.Shuffle(t0, t2, 0x44);
+                var u1 = Avx.Shuffle(t0, t2, 0xEE);
+                var u2 = Avx.Shuffle(t1, t3, 0x44);
+                var u3 = Avx.Shuffle(t1, t3, 0xEE);
+                var u4 = Avx.Shuffle(t4, t6, 0x44);
+                var u5 = Avx.Shuffle(t4, t6, 0xEE);
+                var u6 = Avx.Shuffle(t5, t7, 0x44);
+                var u7 = Avx.Shuffle(t5, t7, 0xEE);
+                // Lane j of entries 0…7: low halves give lanes 0…3, high halves lanes 4…7.
+                var lo = Vector256<double>.Zero;
+                var hi = Vector256<double>.Zero;
+                AddLane(Avx.Permute2x128(u0, u4, 0x20), ref lo, ref hi);
+                AddLane(Avx.Permute2x128(u1, u5, 0x20), ref lo, ref hi);
+                AddLane(Avx.Permute2x128(u2, u6, 0x20), ref lo, ref hi);
+                AddLane(Avx.Permute2x128(u3, u7, 0x20), ref lo, ref hi);
+                AddLane(Avx.Permute2x128(u0, u4, 0x31), ref lo, ref hi);
+                AddLane(Avx.Permute2x128(u1, u5, 0x31), ref lo, ref hi);
+                AddLane(Avx.Permute2x128(u2, u6, 0x31), ref lo, ref hi);
+                AddLane(Avx.Permute2x128(u3, u7, 0x31), ref lo, ref hi);
+                ref double s = ref Unsafe.Add(ref sums, k);
+                (Vector256.LoadUnsafe(ref s, 0) + lo).StoreUnsafe(ref s, 0);
+                (Vector256.LoadUnsafe(ref s, 4) + hi).StoreUnsafe(ref s, 4);
+            }
+        }
+        for (; k < count; k++) Unsafe.Add(ref sums, k) += Lanes(Vector256.LoadUnsafe(ref lanes, (nuint)(8 * k)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddLane(Vector256<float> lane, ref Vector256<double> lo, ref Vector256<double> hi)
+    {
+        var (l, h) = Vector256.Widen(lane);
+        lo += l;
+        hi += h;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -30,10 +30,29 @@ internal static class Blocking
 /// </summary>
 internal sealed class PairwiseDistances : IChunkJob
 {
+    [ThreadStatic]
+    private static float[]? t_lanes;
     private double[] _partials = [];
     private GradientBatch? _input;
     private int _n;
     private int _stride;
+    private int _parts;
+    private (int N, int Parts) _scheduled = (-1, 0);
+    // Work is cut into chunks × parts: part q of a chunk forms the pairs of the row bands (rows i, i+1,
+    // i even) in _bands[q] … _bands[q + 1] − 1, whose entries (with the norms, in part 0) are the
+    // contiguous range _entries[q] … _entries[q + 1] − 1. Per band: 2×4 tiles (rows i, i+1 against
+    // j … j+3) and leftover pairs four at a time (padded with row 0 against itself into the spare entry
+    // _stride). Every entry's sum is the same whatever the cut (each is formed whole by one part), so
+    // the cut may depend on the thread count: it only balances the threads.
+    private int[] _bands = [];
+    private int[] _entries = [];
+    private int[] _tileStarts = [];
+    private int[] _leftoverStarts = [];
+    private int[] _tiles = [];
+    private int[] _leftovers = [];
+
+    /// <summary>Forces the number of parts per chunk (tests); 0 chooses from the shape and the thread count.</summary>
+    internal int PartsOverride { get; set; }
 
     /// <summary>n×n squared distances, row-major; diagonal 0.</summary>
     public double[] Squared { get; private set; } = [];
@@ -60,8 +79,14 @@ internal sealed class PairwiseDistances : IChunkJob
             SquaredNorms = new double[n];
             NonFinite = new bool[n];
         }
+        // Few chunks for the threads (n = 100, d = 10⁵: 7 chunks on 2 threads): also cut the pairs.
+        int threads = ChunkRunner.MaxThreads;
+        int parts = PartsOverride > 0 ? PartsOverride : chunks < 8 * threads ? threads : 1;
+        parts = Math.Max(1, Math.Min(parts, n / 2));
+        if (_scheduled != (n, parts)) Schedule(n, parts);
+        _parts = parts;
         _input = input;
-        ChunkRunner.Run(this, chunks);
+        ChunkRunner.Run(this, chunks * parts);
         _input = null;
 
         int bad = 0;
@@ -93,46 +118,156 @@ internal sealed class PairwiseDistances : IChunkJob
         return bad;
     }
 
-    public void RunChunk(int chunk)
+    /// <summary>Pair (i, j), i &lt; j, sits at n + i·n − i(i+1)/2 + (j − i − 1); row i's squared norm at i.</summary>
+    private static int PairIndex(int n, int i, int j) => n + i * n - i * (i + 1) / 2 + (j - i - 1);
+
+    private void Schedule(int n, int parts)
+    {
+        int bandCount = n / 2;
+        var bands = new int[parts + 1];
+        var entries = new int[parts + 1];
+        var tileStarts = new int[parts + 1];
+        var leftoverStarts = new int[parts + 1];
+        var tiles = new List<int>();
+        var leftovers = new List<int>();
+        // Bands cut so that the parts hold about the same number of pairs.
+        long total = (long)n * (n - 1) / 2, done = 0;
+        int band = 0;
+        for (int q = 0; q < parts; q++)
+        {
+            bands[q] = band;
+            entries[q] = q == 0 ? 0 : PairIndex(n, 2 * band, 2 * band + 1);
+            tileStarts[q] = tiles.Count;
+            leftoverStarts[q] = leftovers.Count;
+            long target = total * (q + 1) / parts;
+            for (; band < bandCount && (q == parts - 1 || done < target); band++)
+            {
+                int i0 = 2 * band;
+                done += 2 * n - 2 * i0 - 3;
+                leftovers.Add(i0);
+                leftovers.Add(i0 + 1);
+                int j = i0 + 2;
+                for (; j + 4 <= n; j += 4)
+                {
+                    tiles.Add(i0);
+                    tiles.Add(j);
+                }
+                for (; j < n; j++)
+                {
+                    leftovers.Add(i0);
+                    leftovers.Add(j);
+                    leftovers.Add(i0 + 1);
+                    leftovers.Add(j);
+                }
+            }
+            while (leftovers.Count % 8 != 0) leftovers.Add(-1);
+        }
+        bands[parts] = bandCount;
+        entries[parts] = _stride;
+        tileStarts[parts] = tiles.Count;
+        leftoverStarts[parts] = leftovers.Count;
+        _bands = bands;
+        _entries = entries;
+        _tileStarts = tileStarts;
+        _leftoverStarts = leftoverStarts;
+        _tiles = tiles.ToArray();
+        _leftovers = leftovers.ToArray();
+        _scheduled = (n, parts);
+    }
+
+    public void RunChunk(int item)
     {
         var input = _input!;
         int n = _n, d = input.Dimension;
+        int chunk = item / _parts, part = item % _parts;
         ReadOnlySpan<float> data = input.Data;
         ref float r0 = ref MemoryMarshal.GetReference(data);
-        Span<double> slot = _partials.AsSpan(chunk * _stride, _stride);
+        Span<double> full = _partials.AsSpan(chunk * _stride, _stride);
+        int entryLow = _entries[part], entryHigh = _entries[part + 1];
+        Span<double> slot = full.Slice(entryLow, entryHigh - entryLow);
         slot.Clear();
+        bool norms = part == 0;
         int start = chunk * Blocking.ChunkLength, end = Math.Min(d, start + Blocking.ChunkLength);
+        int lanesLength = (_stride + 1) * 8;
+        var lanes = t_lanes is { } kept && kept.Length >= lanesLength ? kept : (t_lanes = new float[lanesLength]);
+        ref float rl = ref MemoryMarshal.GetArrayDataReference(lanes);
+        ref double rs = ref MemoryMarshal.GetReference(full);
+        ReadOnlySpan<int> tiles = _tiles.AsSpan(_tileStarts[part], _tileStarts[part + 1] - _tileStarts[part]);
+        ReadOnlySpan<int> leftovers = _leftovers.AsSpan(_leftoverStarts[part], _leftoverStarts[part + 1] - _leftoverStarts[part]);
+        int firstBand = _bands[part], endBand = _bands[part + 1];
         for (int s = start; s < end; s += Blocking.SubBlock)
         {
             int len = Math.Min(Blocking.SubBlock, end - s);
-            for (int i = 0; i < n; i++) slot[i] += LaneKernels.SquaredNorm(data.Slice(i * d + s, len));
+            if ((len & 7) == 0)
+            {
+                // No tail: every entry's lanes are formed first (the same accumulators as below), then
+                // summed eight entries at a time (LaneKernels.AddLaneSums): the same bits, without a
+                // horizontal sum per pair.
+                ref float rb = ref Unsafe.Add(ref r0, s);
+                int i = 0;
+                if (norms)
+                {
+                    for (; i + 4 <= n; i += 4) LaneKernels.Lanes4(ref rb, true, ref Unsafe.Add(ref rb, (nint)i * d), d, len, ref Unsafe.Add(ref rl, 8 * i));
+                    for (; i < n; i++) LaneKernels.Lanes1(ref rb, true, ref Unsafe.Add(ref rb, (nint)i * d), len, ref Unsafe.Add(ref rl, 8 * i));
+                }
+                for (int t = 0; t < tiles.Length; t += 2)
+                {
+                    int ti = tiles[t], tj = tiles[t + 1];
+                    ref float ta = ref Unsafe.Add(ref rb, (nint)ti * d);
+                    LaneKernels.Lanes2x4(ref ta, ref Unsafe.Add(ref ta, d), ref Unsafe.Add(ref rb, (nint)tj * d), d, len,
+                        ref Unsafe.Add(ref rl, 8 * PairIndex(n, ti, tj)), ref Unsafe.Add(ref rl, 8 * PairIndex(n, ti + 1, tj)));
+                }
+                for (int t = 0; t < leftovers.Length; t += 8)
+                {
+                    LaneKernels.LanesPairs4(
+                        ref Row(ref rb, d, leftovers[t]), ref Row(ref rb, d, leftovers[t + 1]),
+                        ref Row(ref rb, d, leftovers[t + 2]), ref Row(ref rb, d, leftovers[t + 3]),
+                        ref Row(ref rb, d, leftovers[t + 4]), ref Row(ref rb, d, leftovers[t + 5]),
+                        ref Row(ref rb, d, leftovers[t + 6]), ref Row(ref rb, d, leftovers[t + 7]),
+                        len, ref rl,
+                        Entry(n, leftovers[t], leftovers[t + 1]), Entry(n, leftovers[t + 2], leftovers[t + 3]),
+                        Entry(n, leftovers[t + 4], leftovers[t + 5]), Entry(n, leftovers[t + 6], leftovers[t + 7]));
+                }
+                LaneKernels.AddLaneSums(ref Unsafe.Add(ref rl, 8 * entryLow), ref Unsafe.Add(ref rs, entryLow), entryHigh - entryLow);
+                continue;
+            }
+            if (norms)
+            {
+                for (int i = 0; i < n; i++) full[i] += LaneKernels.SquaredNorm(data.Slice(i * d + s, len));
+            }
             // Pair (i, j), i < j, sits at n + i·n − i(i+1)/2 + (j − i − 1). Rows i and i+1 go together
             // against four rows j … j+3 at a time (each pair's sum exactly as SquaredDistance).
-            int i0 = 0;
-            for (; i0 + 1 < n; i0 += 2)
+            for (int band = firstBand; band < endBand; band++)
             {
+                int i0 = 2 * band;
                 int p0 = n + i0 * n - i0 * (i0 + 1) / 2 - i0 - 1;
                 int p1 = n + (i0 + 1) * n - (i0 + 1) * (i0 + 2) / 2 - i0 - 2;
                 var a0 = data.Slice(i0 * d + s, len);
                 var a1 = data.Slice((i0 + 1) * d + s, len);
-                slot[p0 + i0 + 1] += LaneKernels.SquaredDistance(a0, a1);
+                full[p0 + i0 + 1] += LaneKernels.SquaredDistance(a0, a1);
                 int j = i0 + 2;
                 // Rows j … j+3 < n, values s … s+len−1 < d: every read lies inside the batch.
                 for (; j + 4 <= n; j += 4)
                 {
                     LaneKernels.SquaredDistance2x4(
                         ref MemoryMarshal.GetReference(a0), ref MemoryMarshal.GetReference(a1),
-                        ref Unsafe.Add(ref r0, (nint)j * d + s), d, len, ref slot[p0 + j], ref slot[p1 + j]);
+                        ref Unsafe.Add(ref r0, (nint)j * d + s), d, len, ref full[p0 + j], ref full[p1 + j]);
                 }
                 for (; j < n; j++)
                 {
                     var b = data.Slice(j * d + s, len);
-                    slot[p0 + j] += LaneKernels.SquaredDistance(a0, b);
-                    slot[p1 + j] += LaneKernels.SquaredDistance(a1, b);
+                    full[p0 + j] += LaneKernels.SquaredDistance(a0, b);
+                    full[p1 + j] += LaneKernels.SquaredDistance(a1, b);
                 }
             }
         }
     }
+
+    /// <summary>Row <paramref name="i"/> of the sub-block at <paramref name="rb"/>; the padding (−1) reads row 0.</summary>
+    private static ref float Row(ref float rb, int d, int i) => ref Unsafe.Add(ref rb, (nint)Math.Max(i, 0) * d);
+
+    /// <summary>The lanes entry of leftover pair (i, j); the padding goes to the spare entry past the last pair.</summary>
+    private static nint Entry(int n, int i, int j) => i < 0 ? n * (n - 1) / 2 + n : PairIndex(n, i, j);
 }
 
 /// <summary>
@@ -141,6 +276,8 @@ internal sealed class PairwiseDistances : IChunkJob
 /// </summary>
 internal sealed class PointDistances : IChunkJob
 {
+    [ThreadStatic]
+    private static float[]? t_lanes;
     private double[] _partials = [];
     private GradientBatch? _input;
     private ReadOnlyMemory<float> _point;
@@ -175,9 +312,24 @@ internal sealed class PointDistances : IChunkJob
         Span<double> slot = _partials.AsSpan(chunk * n, n);
         slot.Clear();
         int start = chunk * Blocking.ChunkLength, end = Math.Min(d, start + Blocking.ChunkLength);
+        int lanesLength = n * 8;
+        var lanes = t_lanes is { } kept && kept.Length >= lanesLength ? kept : (t_lanes = new float[lanesLength]);
+        ref float rl = ref MemoryMarshal.GetArrayDataReference(lanes);
+        ref double rs = ref MemoryMarshal.GetReference(slot);
         for (int s = start; s < end; s += Blocking.SubBlock)
         {
             int len = Math.Min(Blocking.SubBlock, end - s);
+            if ((len & 7) == 0)
+            {
+                // No tail: the rows' lanes first, then summed eight rows at a time (same bits).
+                ref float pp = ref Unsafe.Add(ref MemoryMarshal.GetReference(point), s);
+                ref float rb = ref Unsafe.Add(ref r0, s);
+                int r = 0;
+                for (; r + 4 <= n; r += 4) LaneKernels.Lanes4(ref pp, false, ref Unsafe.Add(ref rb, (nint)r * d), d, len, ref Unsafe.Add(ref rl, 8 * r));
+                for (; r < n; r++) LaneKernels.Lanes1(ref pp, false, ref Unsafe.Add(ref rb, (nint)r * d), len, ref Unsafe.Add(ref rl, 8 * r));
+                LaneKernels.AddLaneSums(ref rl, ref rs, n);
+                continue;
+            }
             var p = point.Slice(s, len);
             ref float rp = ref MemoryMarshal.GetReference(p);
             int i = 0;

@@ -92,6 +92,119 @@ public class DocumentedOrderTests
         }
     }
 
+    /// <summary>Σ over sub-blocks (left to right) of the scalar order, in float64: the documented sum for one chunk.</summary>
+    private static double ScalarBlocked(float[] a, float[] b)
+    {
+        double s = 0;
+        for (int start = 0; start < a.Length; start += Blocking.SubBlock)
+        {
+            int len = Math.Min(Blocking.SubBlock, a.Length - start);
+            s += ScalarSquaredDistance(a[start..(start + len)], b[start..(start + len)]);
+        }
+        return s;
+    }
+
+    [Theory]
+    [InlineData(1, 2 * 128 + 40)]
+    [InlineData(2, 2 * 128 + 45)]
+    [InlineData(3, 128)]
+    [InlineData(5, 2 * 128 + 40)]
+    [InlineData(7, 2 * 128 + 45)]
+    [InlineData(8, 16)]
+    [InlineData(11, 2 * 128 + 40)]
+    [InlineData(13, 2 * 128 + 45)]
+    [InlineData(20, 2 * 128 + 40)]
+    public void PairwiseDistances_LanesThenBatchedSums_AreTheScalarOrderForEveryPairAndNorm(int n, int d)
+    {
+        // Full sub-blocks and a last sub-block of a multiple of 8 values take the lane-storing kernels
+        // and the transposed sums (AddLaneSums); a last sub-block with a tail takes the direct kernels.
+        // Magnitudes are mixed so that subtractions and sums round, and one row overflows (+∞).
+        var rows = Normal(n, d, (ulong)(n * 1000 + d));
+        for (int i = 0; i < n; i++)
+        {
+            for (int t = 0; t < d; t++) rows[i][t] = (float)(rows[i][t] * (i % 3 == 0 ? 1e-3 : 1.0 + t % 7));
+        }
+        if (n > 4) rows[4][3] = 3e38f;
+        var distances = new PairwiseDistances();
+        distances.Compute(SimByz.Aggregation.GradientBatch.FromRows(rows));
+        var zero = new float[d];
+        for (int i = 0; i < n; i++)
+        {
+            Assert.Equal(BitConverter.DoubleToInt64Bits(ScalarBlocked(rows[i], zero)), BitConverter.DoubleToInt64Bits(distances.SquaredNorms[i]));
+            for (int j = i + 1; j < n; j++)
+            {
+                double expected = distances.NonFinite[i] || distances.NonFinite[j] ? double.PositiveInfinity : ScalarBlocked(rows[i], rows[j]);
+                Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(distances[i, j]));
+                Assert.Equal(distances[i, j], distances[j, i]);
+            }
+        }
+        Assert.Equal(n > 4, distances.NonFinite[Math.Min(4, n - 1)] && n > 4);
+    }
+
+    [Theory]
+    [InlineData(20, 2 * 128 + 40)]
+    [InlineData(13, 2 * 128 + 45)]
+    [InlineData(100, 3 * 128)]
+    public void PairwiseDistances_CutIntoPartsPerChunk_GivesTheSameBitsForEveryCut(int n, int d)
+    {
+        var rows = Normal(n, d, (ulong)(n + d));
+        var batch = SimByz.Aggregation.GradientBatch.FromRows(rows);
+        var whole = new PairwiseDistances { PartsOverride = 1 };
+        whole.Compute(batch);
+        foreach (int parts in new[] { 2, 3, 5 })
+        {
+            var cut = new PairwiseDistances { PartsOverride = parts };
+            cut.Compute(batch);
+            for (int i = 0; i < n; i++)
+            {
+                Assert.Equal(BitConverter.DoubleToInt64Bits(whole.SquaredNorms[i]), BitConverter.DoubleToInt64Bits(cut.SquaredNorms[i]));
+                for (int j = 0; j < n; j++) Assert.Equal(BitConverter.DoubleToInt64Bits(whole[i, j]), BitConverter.DoubleToInt64Bits(cut[i, j]));
+            }
+        }
+        Assert.Equal(BitConverter.DoubleToInt64Bits(ScalarBlocked(rows[n - 2], rows[n - 1])), BitConverter.DoubleToInt64Bits(whole[n - 2, n - 1]));
+    }
+
+    [Theory]
+    [InlineData(1, 2 * 128 + 40)]
+    [InlineData(6, 2 * 128 + 45)]
+    [InlineData(9, 2 * 128 + 40)]
+    [InlineData(20, 128)]
+    public void PointDistances_LanesThenBatchedSums_AreTheScalarOrderForEveryRow(int n, int d)
+    {
+        var rows = Normal(n + 1, d, (ulong)(n * 7 + d));
+        for (int t = 0; t < d; t++) rows[n][t] *= 1e3f;
+        var batch = SimByz.Aggregation.GradientBatch.FromRows(rows[..n]);
+        var distances = new PointDistances();
+        distances.Compute(batch, rows[n]);
+        for (int i = 0; i < n; i++)
+        {
+            Assert.Equal(BitConverter.DoubleToInt64Bits(ScalarBlocked(rows[i], rows[n])), BitConverter.DoubleToInt64Bits(distances.Squared[i]));
+        }
+    }
+
+    [Fact]
+    public void AddLaneSums_IsEachEntrysSequentialLaneSum()
+    {
+        // 19 entries: two transposed groups of 8 and 3 one at a time; lanes span magnitudes so that the
+        // float64 sums round, plus +∞ and NaN lanes.
+        var random = new Random(5);
+        var lanes = new float[19 * 8];
+        for (int k = 0; k < lanes.Length; k++) lanes[k] = (float)(random.NextDouble() * Math.Pow(10, random.Next(-30, 30)));
+        lanes[8 * 3 + 5] = float.PositiveInfinity;
+        lanes[8 * 12 + 1] = float.NaN;
+        var sums = new double[19];
+        var expected = new double[19];
+        for (int k = 0; k < 19; k++) sums[k] = expected[k] = random.NextDouble() * 1e20;
+        LaneKernels.AddLaneSums(ref lanes[0], ref sums[0], 19);
+        for (int k = 0; k < 19; k++)
+        {
+            double s = 0;
+            for (int l = 0; l < 8; l++) s += lanes[8 * k + l];
+            expected[k] += s;
+            Assert.Equal(BitConverter.DoubleToInt64Bits(expected[k]), BitConverter.DoubleToInt64Bits(sums[k]));
+        }
+    }
+
     [Fact]
     public void PairwiseDistances_SumsSubBlocksThenChunksInOrder()
     {
