@@ -45,6 +45,9 @@ internal sealed class MessageLedger
     /// <summary>Messages whose fate is still open.</summary>
     public int PendingCount => _pending.Count;
 
+    /// <summary>Slabs made so far (the rest were reused from the pool).</summary>
+    public int SlabsCreated { get; private set; }
+
     /// <summary>Resolved messages by fate and role, cumulative.</summary>
     public MessageCounts Counts => _counts;
 
@@ -57,7 +60,13 @@ internal sealed class MessageLedger
     /// open a round's messages on its rows with <see cref="Open(Worker, long, PayloadSlab?, int)"/>.</summary>
     public PayloadSlab RentSlab(int rows)
     {
-        var slab = _slabPool.Count > 0 ? _slabPool.Pop() : new PayloadSlab(_dimension);
+        PayloadSlab slab;
+        if (_slabPool.Count > 0) slab = _slabPool.Pop();
+        else
+        {
+            slab = new PayloadSlab(_dimension);
+            SlabsCreated++;
+        }
         slab.EnsureRows(rows);
         return slab;
     }
@@ -107,6 +116,23 @@ internal sealed class MessageLedger
         _pending.Add(info.Id, message);
         _sent = checked(_sent + 1);
         return message;
+    }
+
+    /// <summary>
+    /// Moves a message still in flight off its round's slab: its row is copied into a pooled vector of its own and the
+    /// slab no longer waits for it. A synchronous protocol calls this for the late messages of a round it has closed, so
+    /// that a straggler's reply holds one vector (as before slabs), not its whole round's n×d slab; the payload's bytes
+    /// are unchanged.
+    /// </summary>
+    public void Detach(SentMessage message)
+    {
+        if (message.Slab is not { } slab || message.Info.Fate != MessageFate.Pending) return;
+        var own = RentPayload();
+        slab.Row(message.SlabRow).Span.CopyTo(own);
+        message.PooledPayload = own;
+        message.Payload = own;
+        message.Slab = null;
+        if (--slab.Outstanding == 0) _slabPool.Push(slab);
     }
 
     /// <summary>Decides <paramref name="message"/>'s fate, counts it, tells the observers and takes its payload back.</summary>

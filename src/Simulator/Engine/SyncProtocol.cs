@@ -114,6 +114,9 @@ internal sealed class SyncProtocol : IProtocol, IChunkJob
         _roundInputs.Clear();
         double gamma = _server.LearningRate;
         var sent = _sent;
+        // The last round's replies still in flight (a first-k round or a deadline closed it) leave its slab for vectors
+        // of their own, so that the slab goes back to the pool: stragglers never hold a whole round's slab each.
+        foreach (var p in sent) _fleet.Detach(p);
         sent.Clear();
         if (_sampler is not null) SampleClients();
         var workers = _fleet.Workers;

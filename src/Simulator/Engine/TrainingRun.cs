@@ -162,6 +162,9 @@ public sealed class TrainingRun
     /// <summary>Aggregations whose rule read the round's payload rows in place (no copy; see <see cref="PayloadSlab"/>).</summary>
     internal long InPlaceAggregations => _server.InPlaceAggregations;
 
+    /// <summary>Payload slabs the run made (synchronous rounds; a slab is reused once its round's messages are resolved or detached).</summary>
+    internal int SlabsCreated => _ledger.SlabsCreated;
+
     /// <summary>Craftings whose attack wrote the Byzantine rows in place (see <see cref="ByzantineCrafter.CraftRound"/>).</summary>
     internal long InPlaceCraftings => _crafter.InPlaceCraftings;
 

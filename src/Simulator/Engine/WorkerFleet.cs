@@ -118,6 +118,9 @@ internal sealed class WorkerFleet
     /// <summary>A slab for a synchronous round of <paramref name="rows"/> messages (see <see cref="MessageLedger.RentSlab"/>).</summary>
     public PayloadSlab RentSlab(int rows) => _ledger.RentSlab(rows);
 
+    /// <summary>Moves a message still in flight off its round's slab (see <see cref="MessageLedger.Detach"/>).</summary>
+    public void Detach(SentMessage message) => _ledger.Detach(message);
+
     /// <summary>Sends <paramref name="message"/>: draws its worker's compute latency then network delay
     /// (plus <paramref name="extraNetworkDelay"/>) and schedules its completion, or the crash that prevents it.</summary>
     /// <exception cref="DelayOverflowException">A draw would carry simulated time past its range.</exception>

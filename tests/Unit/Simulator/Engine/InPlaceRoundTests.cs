@@ -75,6 +75,23 @@ public class InPlaceRoundTests
         Assert.Contains(run.Arrivals, a => a.Version > a.ModelVersion);
     }
 
+    /// <summary>A straggler in first-k rounds has a reply in flight from many closed rounds at once; each must hold a
+    /// vector of its own, not its round's whole slab (n × d each), so one slab serves every round.</summary>
+    [Fact]
+    public void FirstK_Stragglers_OneSlabForTheWholeRun()
+    {
+        var scenario = ScenarioLoader.Load("default",
+        [
+            "protocol.wait=first-k", "protocol.k=12", "defences=[\"median\"]", "workers.compute=pareto:scale=5ms,alpha=1.1",
+            "budget.steps=40", "evaluation.every=0",
+        ]);
+        var recorder = new Recorder();
+        var run = new TrainingRun(ScenarioBuilder.Build(scenario), scenario.Defences[0], [recorder], int.MaxValue, inPlaceRounds: true);
+        run.Run();
+        Assert.Contains(recorder.Arrivals, a => a.Version > a.ModelVersion + 1); // replies that outlived more than one round
+        Assert.Equal(1, run.SlabsCreated);
+    }
+
     private static Outcome RunWith(string[] sets, bool inPlaceRounds)
     {
         var scenario = ScenarioLoader.Load("default", [.. sets, $"budget.steps={Steps}", "evaluation.every=4"]);
