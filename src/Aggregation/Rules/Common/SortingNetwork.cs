@@ -70,6 +70,31 @@ internal sealed unsafe class SortingNetwork
     /// <param name="compile">False keeps the interpreted loop (the reference the tests hold the compiled code to).</param>
     public static SortingNetwork Create(int n, Func<int, bool> needed, bool compile = true)
     {
+        if (!compile) return Build(n, needed, compile: false);
+        // Compiling emits and JITs code, so a network is made once per (size, ranks) and shared: rounds whose reply
+        // count changes (crashes, federated sampling) and every run of a sweep reuse it. Networks are immutable.
+        var key = new char[Math.Max(n, 0) + 1];
+        key[0] = (char)Math.Min(n, char.MaxValue);
+        for (int r = 0; r < n; r++) key[r + 1] = needed(r) ? '1' : '0';
+        string name = new(key);
+        lock (Shared)
+        {
+            if (Shared.TryGetValue(name, out var known)) return known;
+        }
+        var made = Build(n, needed, compile: true);
+        lock (Shared)
+        {
+            if (Shared.Count >= SharedLimit) Shared.Clear(); // bounded: at most SharedLimit networks kept
+            Shared.TryAdd(name, made);
+            return Shared[name];
+        }
+    }
+
+    private const int SharedLimit = 64;
+    private static readonly Dictionary<string, SortingNetwork> Shared = new(StringComparer.Ordinal);
+
+    private static SortingNetwork Build(int n, Func<int, bool> needed, bool compile)
+    {
         int p = 1;
         while (p < n) p <<= 1;
         var low = new List<int>();

@@ -155,3 +155,20 @@ public sealed class CompiledNetworkTests
         return bits;
     }
 }
+
+/// <summary>The shared cache of compiled networks; alone in its collection, since other tests fill the same cache.</summary>
+[Collection(nameof(SimByz.Tests.Unit.Aggregation.ParallelAllocationTests))]
+public class SharedNetworkTests
+{
+    /// <summary>A compiled network is made once per (size, needed ranks) and shared, so a rule whose row count changes
+    /// from round to round does not emit and compile code every round; other ranks or sizes get their own network.</summary>
+    [Fact]
+    public void Create_SameSizeAndRanks_SharedNetwork_OtherRanksOwn()
+    {
+        var median = SortingNetwork.Create(37, 18, 18);
+        Assert.Same(median, SortingNetwork.Create(37, r => r == 18));
+        Assert.NotSame(median, SortingNetwork.Create(37, 17, 18));
+        Assert.NotSame(median, SortingNetwork.Create(38, 18, 18));
+        Assert.NotSame(median, SortingNetwork.Create(37, r => r == 18, compile: false));
+    }
+}
