@@ -131,49 +131,8 @@ internal sealed class CenteredClippingRule : IAggregator, IChunkJob
         // then v + (Σ − (Σc)·v)/n.
         var accumulator = (t_accumulator ??= new double[Blocking.ChunkLength]).AsSpan(0, len);
         accumulator.Clear();
+        RowCombination.AccumulateRows(ref r0, offsets[..m], factors[..m], start, accumulator, unit: false);
         ref double ra = ref MemoryMarshal.GetReference(accumulator);
-        int k = 0;
-        for (; k + 4 <= m; k += 4)
-        {
-            ref float q0 = ref Unsafe.Add(ref r0, (nint)(offsets[k] + start));
-            ref float q1 = ref Unsafe.Add(ref r0, (nint)(offsets[k + 1] + start));
-            ref float q2 = ref Unsafe.Add(ref r0, (nint)(offsets[k + 2] + start));
-            ref float q3 = ref Unsafe.Add(ref r0, (nint)(offsets[k + 3] + start));
-            var w0 = Vector256.Create(factors[k]);
-            var w1 = Vector256.Create(factors[k + 1]);
-            var w2 = Vector256.Create(factors[k + 2]);
-            var w3 = Vector256.Create(factors[k + 3]);
-            for (int t = 0; t < len; t += 8)
-            {
-                var lo = Vector256.LoadUnsafe(ref ra, (nuint)t);
-                var hi = Vector256.LoadUnsafe(ref ra, (nuint)(t + 4));
-                var (x0, y0) = Vector256.Widen(Vector256.LoadUnsafe(ref q0, (nuint)t));
-                var (x1, y1) = Vector256.Widen(Vector256.LoadUnsafe(ref q1, (nuint)t));
-                var (x2, y2) = Vector256.Widen(Vector256.LoadUnsafe(ref q2, (nuint)t));
-                var (x3, y3) = Vector256.Widen(Vector256.LoadUnsafe(ref q3, (nuint)t));
-                lo += w0 * x0;
-                hi += w0 * y0;
-                lo += w1 * x1;
-                hi += w1 * y1;
-                lo += w2 * x2;
-                hi += w2 * y2;
-                lo += w3 * x3;
-                hi += w3 * y3;
-                lo.StoreUnsafe(ref ra, (nuint)t);
-                hi.StoreUnsafe(ref ra, (nuint)(t + 4));
-            }
-        }
-        for (; k < m; k++)
-        {
-            ref float q = ref Unsafe.Add(ref r0, (nint)(offsets[k] + start));
-            var w = Vector256.Create(factors[k]);
-            for (int t = 0; t < len; t += 8)
-            {
-                var (x, y) = Vector256.Widen(Vector256.LoadUnsafe(ref q, (nuint)t));
-                (Vector256.LoadUnsafe(ref ra, (nuint)t) + w * x).StoreUnsafe(ref ra, (nuint)t);
-                (Vector256.LoadUnsafe(ref ra, (nuint)(t + 4)) + w * y).StoreUnsafe(ref ra, (nuint)(t + 4));
-            }
-        }
         for (int t = 0; t < len; t += 8)
         {
             int j0 = start + t;

@@ -101,6 +101,30 @@ internal sealed unsafe class RowCombination : IChunkJob
         // was several times slower).
         var accumulator = (t_accumulator ??= new double[ChunkLength]).AsSpan(0, len);
         accumulator.Clear();
+        AccumulateRows(ref r0, offsets, weights, start, accumulator, unit);
+        ref double ra = ref MemoryMarshal.GetReference(accumulator);
+        ref float rc = ref Unsafe.Add(ref rd, start);
+        for (int t = 0; t < len; t += 8)
+        {
+            Vector256.Narrow(Vector256.LoadUnsafe(ref ra, (nuint)t) / denominator, Vector256.LoadUnsafe(ref ra, (nuint)(t + 4)) / denominator)
+                .StoreUnsafe(ref rc, (nuint)t);
+        }
+        for (int j = vectorEnd; j < end; j++)
+        {
+            double acc = 0;
+            for (int i = 0; i < m; i++) acc += weights[i] * data[(int)(offsets[i] + j)];
+            result[j] = (float)(acc / _denominator);
+        }
+    }
+
+    /// <summary>
+    /// accumulator[t] += Σₖ weights[k]·row_k[start + t] in float64, rows in index order (the products omitted when
+    /// <paramref name="unit"/>: 1·x = x exactly), reading each row's run of the chunk in one sequential read, four rows
+    /// at a time; accumulator.Length must be a multiple of 8. Centered clipping's update shares it.
+    /// </summary>
+    internal static void AccumulateRows(ref float r0, ReadOnlySpan<long> offsets, ReadOnlySpan<double> weights, int start, Span<double> accumulator, bool unit)
+    {
+        int m = offsets.Length, len = accumulator.Length;
         ref double ra = ref MemoryMarshal.GetReference(accumulator);
         int k = 0;
         for (; k + 4 <= m; k += 4)
@@ -163,18 +187,6 @@ internal sealed unsafe class RowCombination : IChunkJob
                 (Vector256.LoadUnsafe(ref ra, (nuint)t) + x).StoreUnsafe(ref ra, (nuint)t);
                 (Vector256.LoadUnsafe(ref ra, (nuint)(t + 4)) + y).StoreUnsafe(ref ra, (nuint)(t + 4));
             }
-        }
-        ref float rc = ref Unsafe.Add(ref rd, start);
-        for (int t = 0; t < len; t += 8)
-        {
-            Vector256.Narrow(Vector256.LoadUnsafe(ref ra, (nuint)t) / denominator, Vector256.LoadUnsafe(ref ra, (nuint)(t + 4)) / denominator)
-                .StoreUnsafe(ref rc, (nuint)t);
-        }
-        for (int j = vectorEnd; j < end; j++)
-        {
-            double acc = 0;
-            for (int i = 0; i < m; i++) acc += weights[i] * data[(int)(offsets[i] + j)];
-            result[j] = (float)(acc / _denominator);
         }
     }
 }
