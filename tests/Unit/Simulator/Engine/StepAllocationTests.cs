@@ -44,6 +44,11 @@ public class StepAllocationTests
 
     /// <summary>With one thread every step runs on the test's thread, so its own allocation count is exact: steps
     /// <see cref="WarmUp"/> to the last (after the pools and buffers have grown) allocate 0 bytes in total.</summary>
+    /// <remarks>The run is deterministic, so an allocation made by SimByz's step shows identically in every fresh run
+    /// of the same scenario. The runtime itself now and then charges a few KB to the thread (type loading or a JIT
+    /// compilation on it, under load; dotnet/runtime#63487 and #74388 see the same in the runtime's own test of this
+    /// API), and that does not recur at the same step. So up to three fresh runs are measured and one must allocate
+    /// exactly 0 bytes; every window is printed on failure.</remarks>
     [Theory]
     [MemberData(nameof(Scenarios))]
     public void Run_OneThread_SteadyStateStepsAllocateNothing(string[] sets)
@@ -52,14 +57,20 @@ public class StepAllocationTests
         try
         {
             ChunkRunner.MaxThreads = 1;
-            var run = NewRun(sets);
-            var allocated = new long[Steps + 1];
-            Action<long> progress = step => allocated[step] = GC.GetAllocatedBytesForCurrentThread();
-            var result = run.Run(progress);
-            Assert.Equal(Steps, result.Steps);
-            Assert.Equal(0, allocated[Steps] - allocated[WarmUp]);
-            // The measurement is live: the first step (pools and buffers growing) does allocate.
-            Assert.True(allocated[1] - allocated[0] > 0);
+            var windows = new List<long>();
+            for (int attempt = 0; attempt < 3; attempt++)
+            {
+                var run = NewRun(sets);
+                var allocated = new long[Steps + 1];
+                Action<long> progress = step => allocated[step] = GC.GetAllocatedBytesForCurrentThread();
+                var result = run.Run(progress);
+                Assert.Equal(Steps, result.Steps);
+                // The measurement is live: the first step (pools and buffers growing) does allocate.
+                Assert.True(allocated[1] - allocated[0] > 0);
+                windows.Add(allocated[Steps] - allocated[WarmUp]);
+                if (windows[^1] == 0) break;
+            }
+            Assert.True(windows[^1] == 0, $"steps {WarmUp}..{Steps} allocated {string.Join(", ", windows)} bytes in {windows.Count} fresh runs");
         }
         finally
         {
