@@ -177,23 +177,33 @@ public class SweepMemoryTests
             .Replace("\"evaluation.trainRows=200\"", "\"evaluation.trainRows=40\"", StringComparison.Ordinal);
         var plan = SweepPlan.Create(Parse(Grid(1, runs)), SweepFixtures.Version);
         Assert.Equal(runs, plan.RunCount);
-        var store = new RunStore(Path.Combine(dir.Path, "runs"));
         // Warm-up: the same sweep into a store of its own (JIT, statics, the thread pool's threads, what the plan builds on first use:
         // about 200 KB), so the measurements below see only what a sweep keeps per run.
         var warmStore = new RunStore(Path.Combine(dir.Path, "warm"));
         SweepRunner.Execute(plan, warmStore, 2);
         SweepRunner.Inspect(plan, warmStore);
 
-        long before = GC.GetTotalMemory(forceFullCollection: true);
-        int computed = SweepRunner.Execute(plan, store, 2);
-        long perComputedRun = (GC.GetTotalMemory(forceFullCollection: true) - before) / runs;
-        Assert.Equal(runs, computed);
-
-        before = GC.GetTotalMemory(forceFullCollection: true);
-        var status = SweepRunner.Inspect(plan, store);
-        long perStoredRun = (GC.GetTotalMemory(forceFullCollection: true) - before) / runs;
-        Assert.Equal(runs, status.Cached);
-        GC.KeepAlive(status);
+        // The heap is the process's: a thread the pool adds under load keeps its own ArrayPool cache (tens of KB), which is not
+        // per-run memory. What a sweep keeps per run recurs in every repeat, so each count is the least over up to three repeats
+        // (each into a fresh store), and the bound stays 32 B.
+        long perComputedRun = long.MaxValue, perStoredRun = long.MaxValue;
+        RunStore store = null!;
+        for (int attempt = 0; attempt < 3 && perComputedRun >= 32; attempt++)
+        {
+            store = new RunStore(Path.Combine(dir.Path, "runs" + attempt));
+            long before = GC.GetTotalMemory(forceFullCollection: true);
+            int computed = SweepRunner.Execute(plan, store, 2);
+            perComputedRun = Math.Min(perComputedRun, (GC.GetTotalMemory(forceFullCollection: true) - before) / runs);
+            Assert.Equal(runs, computed);
+        }
+        for (int attempt = 0; attempt < 3 && perStoredRun >= 32; attempt++)
+        {
+            long before = GC.GetTotalMemory(forceFullCollection: true);
+            var status = SweepRunner.Inspect(plan, store);
+            perStoredRun = Math.Min(perStoredRun, (GC.GetTotalMemory(forceFullCollection: true) - before) / runs);
+            Assert.Equal(runs, status.Cached);
+            GC.KeepAlive(status);
+        }
         // Before this change a sweep kept each run's summary: about 600 bytes per run.
         Assert.True(perComputedRun < 32, $"{perComputedRun} bytes kept per computed run");
         Assert.True(perStoredRun < 32, $"{perStoredRun} bytes kept per stored run");
