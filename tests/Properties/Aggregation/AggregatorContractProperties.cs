@@ -34,7 +34,11 @@ namespace SimByz.Tests.Properties.Aggregation;
 /// Byzantine −1, f = 1: the two values closest to the median −1.625 average to −1.3125).</item>
 /// <item>Iterative geometric median (fedlib, stopped by relative change): permutations change the
 /// float summation order, so outputs agree within 1e-3 relative, not 1e-5 (a 1e12 outlier slows
-/// Weiszfeld enough to show it).</item>
+/// Weiszfeld enough to show it); and relative to the largest input magnitude over every coordinate, not per
+/// coordinate, because Weiszfeld's weights come from whole-row distances: the rounding of a cancelling ±1e12
+/// coordinate moves the weights and so every coordinate, and where the stopping rule fires (shrunk counterexample,
+/// CI 2026-12-01: rows (0,0), (1e12,0), (0,−4), (−1e12,0), (0,0), 2000 iterations, eps 1e-12: the second coordinate
+/// −0.05 against −1.33 under permutation 1,4,0,3,2, both still far from the median (0,0) when the rule stops).</item>
 /// </list>
 /// Equivariance is checked on grid-valued rows (honest, copies, arbitrary grid rows, sign flips),
 /// where translations and power-of-two scalings are exact in float32, so selections cannot move.
@@ -52,6 +56,10 @@ public class AggregatorContractProperties
         return p;
     }
 
+    /// <summary>The case CI found on 2026-12-01 (fedlib geometric median, a ±1e12 pair; see the remarks), kept as a regression.</summary>
+    [BudgetedProperty(Arbitrary = new[] { typeof(SimByzArbitraries) }, Replay = "2799564881625966700,11024430292830956251,85", MaxTest = 1)]
+    public void Aggregate_PermutedInputs_SameOutput_FoundInCi(GradientCase c) => Aggregate_PermutedInputs_SameOutput(c);
+
     [BudgetedProperty(Arbitrary = new[] { typeof(SimByzArbitraries) })]
     public void Aggregate_PermutedInputs_SameOutput(GradientCase c)
     {
@@ -63,7 +71,7 @@ public class AggregatorContractProperties
             if (name is "monna" or "bulyan") continue;
             if (Run(name, rows, c.ByzantineCount) is not { } a) continue;
             var b = TryRun(Spec(name, a.F), permuted)!.Value;
-            if (CloseWithinSummationError(a.Output, b.Output, rows, name == "geometric-median" ? 1e-3 : 1e-5)) continue;
+            if (CloseWithinSummationError(a.Output, b.Output, rows, name == "geometric-median" ? 1e-3 : 1e-5, wholeRow: name == "geometric-median")) continue;
             Assert.True(TieBreakers.Contains(name), $"{Spec(name, a.F)}: {Show(a.Output)} vs permuted {Show(b.Output)} (permutation {string.Join(",", perm)})");
             Assert.True(HasTie(name, rows, a.F, a.Diagnostics, b.Diagnostics),
                 $"{Spec(name, a.F)}: outputs differ without a tie: {Show(a.Output)} vs {Show(b.Output)} (permutation {string.Join(",", perm)})");
@@ -75,8 +83,18 @@ public class AggregatorContractProperties
     /// times the largest finite input magnitude there (cancelling ±1e20 rows make the sum's rounding
     /// depend on the order: shrunk counterexample for mean, coordinate values 0, 1e20, 0.875, −1e20).
     /// </summary>
-    private static bool CloseWithinSummationError(float[] a, float[] b, float[][] rows, double relative)
+    private static bool CloseWithinSummationError(float[] a, float[] b, float[][] rows, double relative, bool wholeRow = false)
     {
+        // wholeRow: the scale is the largest finite input magnitude over every coordinate (a rule whose weights come from
+        // whole-row distances carries one coordinate's rounding into the others).
+        double rowScale = 1;
+        if (wholeRow)
+        {
+            foreach (var r in rows)
+            {
+                foreach (float v in r) if (float.IsFinite(v)) rowScale = Math.Max(rowScale, Math.Abs((double)v));
+            }
+        }
         for (int j = 0; j < a.Length; j++)
         {
             if (float.IsNaN(a[j]) || float.IsNaN(b[j]) || !float.IsFinite(a[j]) || !float.IsFinite(b[j]))
@@ -84,7 +102,7 @@ public class AggregatorContractProperties
                 if (!Close(a[j], b[j])) return false;
                 continue;
             }
-            double scale = 1;
+            double scale = rowScale;
             foreach (var r in rows)
             {
                 if (float.IsFinite(r[j])) scale = Math.Max(scale, Math.Abs((double)r[j]));
