@@ -1,8 +1,8 @@
 using SimByz.Aggregation;
 using SimByz.Aggregation.Rules;
+using SimByz.Tests.Unit.Support;
 using Xunit;
 using static SimByz.Tests.Unit.Aggregation.AggregationTestData;
-using SimByz.Tests.Unit.Support;
 
 namespace SimByz.Tests.Unit.Aggregation;
 

@@ -1,7 +1,7 @@
 using SimByz.Aggregation;
 using SimByz.Testing.Aggregation;
-using Xunit;
 using SimByz.Tests.Unit.Support;
+using Xunit;
 
 namespace SimByz.Tests.Unit.Aggregation.ZenoPlusPlus;
 

@@ -1,8 +1,8 @@
 using SimByz.Aggregation;
 using SimByz.Attacks;
+using SimByz.Tests.Unit.Support;
 using Xunit;
 using static SimByz.Tests.Unit.Attacks.AttackKit;
-using SimByz.Tests.Unit.Support;
 
 namespace SimByz.Tests.Unit.Attacks.Registry;
 
