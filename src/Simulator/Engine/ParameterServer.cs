@@ -5,6 +5,7 @@ using SimByz.Scheduler;
 using SimByz.Simulator.Data;
 using SimByz.Simulator.Data.Sampling;
 using SimByz.Simulator.Tasks;
+using SimByz.Simulator.Tasks.Models;
 
 namespace SimByz.Simulator.Engine;
 
@@ -339,6 +340,11 @@ internal sealed class ParameterServer
         {
             int n = _rows.Length, from = (int)((long)n * chunk / EvaluationChunks), to = (int)((long)n * (chunk + 1) / EvaluationChunks);
             var model = _models[chunk];
+            if (model is MlpModel mlp)
+            {
+                mlp.EvaluateEach(server._x, _data, _rows.AsSpan(from, to - from), Loss.AsSpan(from, to - from), Hit.AsSpan(from, to - from));
+                return;
+            }
             for (int i = from; i < to; i++)
             {
                 var e = model.Evaluate(server._x, _data, _rows.AsSpan(i, 1));

@@ -100,9 +100,9 @@ public static class IdxReader
     /// </summary>
     public static Dataset LoadDataset(string imagesPath, string labelsPath, int classCount = 0)
     {
-        var images = Read(imagesPath);
-        if (images.Type != IdxDataType.UnsignedByte) throw Bad(imagesPath, $"images must be unsigned bytes (type 08), found {images.Type}");
-        if (images.Dimensions.Count < 2) throw Bad(imagesPath, $"images need at least 2 dimensions (count × pixels), found {images.Dimensions.Count}");
+        // The usual case streams the file straight into the scaled floats (no byte copy of it in memory);
+        // anything it does not accept is read again by the full reader, whose errors are the contract.
+        var images = TryReadScaledImages(imagesPath) ?? ScaleImages(Read(imagesPath), imagesPath);
         var labels = Read(labelsPath);
         if (labels.Type != IdxDataType.UnsignedByte) throw Bad(labelsPath, $"labels must be unsigned bytes (type 08), found {labels.Type}");
         if (labels.Dimensions.Count != 1) throw Bad(labelsPath, $"labels must have 1 dimension, found {labels.Dimensions.Count}");
@@ -122,9 +122,84 @@ public static class IdxReader
         }
         int classes = classCount > 0 ? classCount : Math.Max(2, max + 1);
         if (max >= classes) throw Bad(labelsPath, $"label {max} is out of range: expected 0..{classes - 1}");
+        return new Dataset(images.Values, n, f, y, classes);
+    }
+
+    /// <summary>The pixel scale: entry b is (float)b / 255f, the bits the element-wise division gives.</summary>
+    private static readonly float[] PixelScale = Enumerable.Range(0, 256).Select(b => (float)b / 255f).ToArray();
+
+    private static IdxArray ScaleImages(IdxArray images, string imagesPath)
+    {
+        if (images.Type != IdxDataType.UnsignedByte) throw Bad(imagesPath, $"images must be unsigned bytes (type 08), found {images.Type}");
+        if (images.Dimensions.Count < 2) throw Bad(imagesPath, $"images need at least 2 dimensions (count × pixels), found {images.Dimensions.Count}");
         float[] x = images.Values;
-        for (int i = 0; i < x.Length; i++) x[i] /= 255f;
-        return new Dataset(x, n, f, y, classes);
+        for (int i = 0; i < x.Length; i++) x[i] = PixelScale[(int)x[i]];
+        return images;
+    }
+
+    /// <summary>
+    /// Streams a well-formed unsigned-byte image file (raw or single-member gzip, at least 2 dimensions) into
+    /// the pixels scaled by 1/255, decoding 64 KiB at a time; null when the file is anything else (including
+    /// every malformed case), so the caller's full read reports it.
+    /// </summary>
+    /// <remarks>The full read holds the file, its decompressed bytes and the values at once; on this project's
+    /// VM each fresh megabyte costs about 4 ms to touch, so for Fashion-MNIST this path saves the ≈ 80 MB of
+    /// byte copies. The values are the same bits (see <see cref="PixelScale"/>).</remarks>
+    private static IdxArray? TryReadScaledImages(string path)
+    {
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            long fileLength = file.Length;
+            Span<byte> magic = stackalloc byte[4];
+            if (file.ReadAtLeast(magic, 4, throwOnEndOfStream: false) < 4) return null;
+            bool gzip = magic[0] == 0x1F && magic[1] == 0x8B;
+            uint trailerSize = 0;
+            if (gzip)
+            {
+                if (fileLength < 18) return null;
+                file.Position = fileLength - 4;
+                if (file.ReadAtLeast(magic, 4, throwOnEndOfStream: false) < 4) return null;
+                trailerSize = BinaryPrimitives.ReadUInt32LittleEndian(magic);
+            }
+            file.Position = 0;
+            using Stream input = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
+            Span<byte> head = stackalloc byte[4 + 4 * 255];
+            if (input.ReadAtLeast(head[..4], 4, throwOnEndOfStream: false) < 4) return null;
+            int rank = head[3];
+            if (head[0] != 0 || head[1] != 0 || head[2] != (byte)IdxDataType.UnsignedByte || rank < 2) return null;
+            int header = 4 + 4 * rank;
+            if (input.ReadAtLeast(head[4..header], header - 4, throwOnEndOfStream: false) < header - 4) return null;
+            var dims = new int[rank];
+            long total = 1;
+            for (int i = 0; i < rank; i++)
+            {
+                dims[i] = BinaryPrimitives.ReadInt32BigEndian(head[(4 + 4 * i)..]);
+                if (dims[i] < 0) return null;
+                total *= dims[i];
+                if (total > int.MaxValue / 2) return null;
+            }
+            if (!gzip && fileLength != header + total) return null;
+            if (gzip && trailerSize != (uint)(header + total)) return null;
+            var values = GC.AllocateUninitializedArray<float>((int)total);
+            var table = PixelScale;
+            var buffer = new byte[1 << 16];
+            long done = 0;
+            while (done < total)
+            {
+                int got = input.Read(buffer, 0, (int)Math.Min(buffer.Length, total - done));
+                if (got == 0) return null;
+                var dst = values.AsSpan((int)done, got);
+                for (int i = 0; i < dst.Length; i++) dst[i] = table[buffer[i]];
+                done += got;
+            }
+            if (input.Read(buffer, 0, 1) != 0) return null;
+            return new IdxArray(IdxDataType.UnsignedByte, dims, values);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or InvalidDataException)
+        {
+            return null;
+        }
     }
 
     internal static byte[] ReadAllBytes(string path)

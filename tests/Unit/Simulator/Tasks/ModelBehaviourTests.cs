@@ -41,6 +41,33 @@ public class ModelBehaviourTests
     }
 
     [Theory]
+    [InlineData("mlp:hidden=8", 13)]
+    [InlineData("mlp:hidden=8;6", 4)]
+    [InlineData("mlp:hidden=100,init=torch", 784)]
+    public void EvaluateEach_Mlp_SameBitsAsEachRowEvaluatedAlone(string spec, int features)
+    {
+        // 75 rows: two full blocks of 32 and a partial one, with repeats and rows out of order.
+        var data = ModelTestData.Classification(60, features, 4, 31);
+        var model = (SimByz.Simulator.Tasks.Models.MlpModel)ModelCatalog.Create(spec, features, 4);
+        var alone = model.Clone();
+        var p = ModelTestData.Parameters(model.ParameterCount, 9, 2.0);
+        var rows = Enumerable.Range(0, 75).Select(i => (i * 37 + 11) % 60).ToArray();
+        var loss = new double[rows.Length];
+        var hit = new bool[rows.Length];
+        alone.Evaluate(p, data, [0, 1, 2]); // dirty the scratch buffers
+        model.EvaluateEach(p, data, rows, loss, hit);
+        int hits = 0;
+        for (int i = 0; i < rows.Length; i++)
+        {
+            var e = alone.Evaluate(p, data, [rows[i]]);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(e.Loss), BitConverter.DoubleToInt64Bits(loss[i]));
+            Assert.Equal(e.Accuracy == 1.0, hit[i]);
+            if (hit[i]) hits++;
+        }
+        Assert.InRange(hits, 1, rows.Length - 1); // both outcomes occur, so the hit flags are really compared
+    }
+
+    [Theory]
     [MemberData(nameof(Specs))]
     public void Initialize_SameStream_SameParameters_AndDocumentedInit(string spec, int classes)
     {
