@@ -275,8 +275,8 @@ public static class DataSourceCatalog
                 {
                     // Labels decide the class count when not given: use the larger for both.
                     int c = Math.Max(test.ClassCount, train.ClassCount);
-                    train = new Dataset(train.Features, train.Count, train.FeatureCount, train.Labels, c);
-                    test = new Dataset(test.Features, test.Count, test.FeatureCount, test.Labels, c);
+                    train = train.WithClassCount(c);
+                    test = test.WithClassCount(c);
                 }
             }
             var loaded = new LoadedData(train, test, $"idx: {train.Count} train" + (test is null ? "" : $", {test.Count} test") + $", {train.FeatureCount} features, {train.ClassCount} classes");

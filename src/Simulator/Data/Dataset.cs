@@ -7,7 +7,8 @@ namespace SimByz.Simulator.Data;
 /// <remarks>
 /// Immutable. Views share arrays: <see cref="WithLabels"/> gives the same features with other labels
 /// (data-level attacks poison a Byzantine worker's copy this way); subsets are expressed as row
-/// index lists (see the partitioning code), not copies.
+/// index lists (see the partitioning code), not copies. Image data may be kept as one byte per feature
+/// (<see cref="FromBytes"/>), the floats made only when <see cref="Features"/> is asked for.
 /// </remarks>
 public sealed class Dataset
 {
@@ -20,7 +21,7 @@ public sealed class Dataset
         if (labels is not null && labels.Length != count) throw new ArgumentException("one label per example", nameof(labels));
         if (targets is not null && targets.Length != count) throw new ArgumentException("one target per example", nameof(targets));
         if ((labels is null) == (targets is null)) throw new ArgumentException("give labels (classification) or targets (regression)");
-        Features = features;
+        _storage = new Storage(features);
         Count = count;
         FeatureCount = featureCount;
         Labels = labels;
@@ -28,7 +29,48 @@ public sealed class Dataset
         Targets = targets;
     }
 
-    public float[] Features { get; }
+    private Dataset(Storage storage, int count, int featureCount, int[]? labels, int classCount, float[]? targets)
+    {
+        _storage = storage;
+        Count = count;
+        FeatureCount = featureCount;
+        Labels = labels;
+        ClassCount = classCount;
+        Targets = targets;
+    }
+
+    /// <summary>
+    /// A classification dataset kept as one byte per feature (e.g. image pixels), feature = <c>scale[byte]</c>:
+    /// a quarter of the memory of the float32 features, which are made (once, shared by every view) only when
+    /// something asks for <see cref="Features"/> or <see cref="Example"/>; <see cref="CopyExample"/> and
+    /// <see cref="CopyRows"/> read the bytes directly. The values are the same bits either way.
+    /// </summary>
+    /// <param name="values">count × featureCount bytes, row-major (kept, not copied).</param>
+    /// <param name="scale">256 entries: the float32 value of each byte (kept, not copied).</param>
+    /// <param name="count">The number of examples.</param>
+    /// <param name="featureCount">The features per example.</param>
+    /// <param name="labels">One class label per example, in [0, classCount).</param>
+    /// <param name="classCount">The number of classes (at least 2).</param>
+    public static Dataset FromBytes(byte[] values, float[] scale, int count, int featureCount, int[] labels, int classCount)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (scale is not { Length: 256 }) throw new ArgumentException("the scale has one float per byte value (256)", nameof(scale));
+        if (values.Length != (long)count * featureCount)
+        {
+            throw new ArgumentException($"values has {values.Length} bytes, expected {count}×{featureCount}", nameof(values));
+        }
+        if (labels.Length != count) throw new ArgumentException("one label per example", nameof(labels));
+        return new Dataset(new Storage(values, scale), count, featureCount, labels, classCount, null);
+    }
+
+    private readonly Storage _storage;
+
+    /// <summary>The float32 features, count × featureCount row-major (for a byte dataset, made on first use).</summary>
+    public float[] Features => _storage.Floats;
+
+    /// <summary>Whether the features are kept as bytes and not yet made as floats (so reading them by row is cheaper).</summary>
+    internal bool KeptAsBytes => _storage.KeptAsBytes;
 
     public int Count { get; }
 
@@ -45,6 +87,85 @@ public sealed class Dataset
 
     public ReadOnlySpan<float> Example(int i) => Features.AsSpan(i * FeatureCount, FeatureCount);
 
+    /// <summary>Copies example <paramref name="i"/>'s features into <paramref name="destination"/> (its first FeatureCount
+    /// values), without making the float features of a byte dataset.</summary>
+    public void CopyExample(int i, Span<float> destination)
+    {
+        if ((uint)i >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(i), $"example {i} of {Count}");
+        _storage.CopyRow(i, FeatureCount, destination[..FeatureCount]);
+    }
+
+    /// <summary>Copies the examples <paramref name="rows"/>, in that order, into <paramref name="destination"/>
+    /// (rows.Length × FeatureCount, row-major).</summary>
+    public void CopyRows(ReadOnlySpan<int> rows, Span<float> destination)
+    {
+        int f = FeatureCount;
+        for (int k = 0; k < rows.Length; k++) CopyExample(rows[k], destination.Slice(k * f, f));
+    }
+
     /// <summary>The same features with other labels.</summary>
-    public Dataset WithLabels(int[] labels) => new(Features, Count, FeatureCount, labels, ClassCount);
+    public Dataset WithLabels(int[] labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        if (labels.Length != Count) throw new ArgumentException("one label per example", nameof(labels));
+        return new(_storage, Count, FeatureCount, labels, ClassCount, null);
+    }
+
+    /// <summary>The same examples with another class count (at least the largest label + 1).</summary>
+    public Dataset WithClassCount(int classCount)
+    {
+        if (Labels is null) throw new InvalidOperationException("a regression dataset has no classes");
+        return new(_storage, Count, FeatureCount, Labels, classCount, null);
+    }
+
+    /// <summary>The features, as floats or as bytes with their scale; shared by every view of a dataset.</summary>
+    private sealed class Storage
+    {
+        private readonly byte[]? _bytes;
+        private readonly float[]? _scale;
+        private float[]? _floats;
+        private readonly Lock _gate = new();
+
+        public Storage(float[] floats) => _floats = floats;
+
+        public Storage(byte[] bytes, float[] scale)
+        {
+            _bytes = bytes;
+            _scale = scale;
+        }
+
+        public bool KeptAsBytes => Volatile.Read(ref _floats) is null;
+
+        public float[] Floats
+        {
+            get
+            {
+                var floats = Volatile.Read(ref _floats);
+                if (floats is not null) return floats;
+                lock (_gate)
+                {
+                    if (_floats is null)
+                    {
+                        var made = GC.AllocateUninitializedArray<float>(_bytes!.Length);
+                        Convert(_bytes, _scale!, made);
+                        Volatile.Write(ref _floats, made);
+                    }
+                    return _floats;
+                }
+            }
+        }
+
+        /// <summary>Once the floats exist they are the features (a transform may have changed them in place).</summary>
+        public void CopyRow(int i, int featureCount, Span<float> destination)
+        {
+            var floats = Volatile.Read(ref _floats);
+            if (floats is not null) floats.AsSpan(i * featureCount, featureCount).CopyTo(destination);
+            else Convert(_bytes.AsSpan(i * featureCount, featureCount), _scale!, destination);
+        }
+
+        private static void Convert(ReadOnlySpan<byte> bytes, float[] scale, Span<float> destination)
+        {
+            for (int k = 0; k < bytes.Length; k++) destination[k] = scale[bytes[k]];
+        }
+    }
 }

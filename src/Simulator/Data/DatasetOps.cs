@@ -10,7 +10,7 @@ public static class DatasetOps
     {
         int f = data.FeatureCount;
         var features = new float[(long)rows.Length * f];
-        for (int i = 0; i < rows.Length; i++) data.Example(rows[i]).CopyTo(features.AsSpan(i * f, f));
+        data.CopyRows(rows, features); // a byte dataset's rows without making all its floats
         if (data.Labels is { } labels)
         {
             var l = new int[rows.Length];

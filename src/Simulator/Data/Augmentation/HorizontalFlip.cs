@@ -42,26 +42,19 @@ internal sealed class HorizontalFlip
         }
         for (int i = 0; i < b; i++)
         {
-            var from = _source.Example(rows[i]);
             var to = _batch.Features.AsSpan(i * f, f);
-            if (_rng.NextDouble() < _probability) Mirror(from, to, _channels, _side);
-            else from.CopyTo(to);
+            _source.CopyExample(rows[i], to); // a byte dataset's pixels without making all its floats
+            if (_rng.NextDouble() < _probability) MirrorInPlace(to, _channels, _side);
             if (_batch.Labels is { } labels) labels[i] = _source.Labels![rows[i]];
             else _batch.Targets![i] = _source.Targets![rows[i]];
         }
         return (_batch, _rows);
     }
 
-    /// <summary>Writes the left–right mirror image of <paramref name="from"/> (c channels of s×s, row-major) into <paramref name="to"/>
-    /// (each image row copied, then reversed in place: a move of values, vectorized by the runtime).</summary>
-    internal static void Mirror(ReadOnlySpan<float> from, Span<float> to, int channels, int side)
+    /// <summary>Mirrors <paramref name="image"/> (c channels of s×s, row-major) left–right in place: each image row reversed
+    /// (a move of values, vectorized by the runtime).</summary>
+    internal static void MirrorInPlace(Span<float> image, int channels, int side)
     {
-        for (int row = 0; row < channels * side; row++)
-        {
-            var source = from.Slice(row * side, side);
-            var target = to.Slice(row * side, side);
-            source.CopyTo(target);
-            target.Reverse();
-        }
+        for (int row = 0; row < channels * side; row++) image.Slice(row * side, side).Reverse();
     }
 }

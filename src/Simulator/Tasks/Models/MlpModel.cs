@@ -163,15 +163,17 @@ internal sealed class MlpModel : IModel
         int n = rows.Length;
         EnsureBatch(n);
         double inv = 1.0 / n, loss = 0;
+        // The minibatch's inputs: the dataset's own rows, or (a byte dataset) its rows copied out as floats.
+        var source = Inputs(data, rows, out var sourceRows);
         // The first layer of the whole minibatch in one matrix product (each element as MatVec computes it alone).
-        int h1 = _sizes[1];
-        Kernels.MatMul(parameters.Slice(_weightOffset[1], h1 * _sizes[0]), parameters.Slice(_biasOffset[1], h1), data.Features, rows,
+        int h1 = _sizes[1], f = _sizes[0];
+        Kernels.MatMul(parameters.Slice(_weightOffset[1], h1 * f), parameters.Slice(_biasOffset[1], h1), source, sourceRows,
             _batchFirst.AsSpan(0, n * h1));
         // Pass 1, example by example: forward, loss, and the deltas of every layer.
         for (int b = 0; b < n; b++)
         {
             int r = rows[b];
-            Forward(parameters, data.Example(r), _batchPre, _batchAct, b, _batchFirst.AsSpan(b * h1, h1));
+            Forward(parameters, source.Slice(sourceRows[b] * f, f), _batchPre, _batchAct, b, _batchFirst.AsSpan(b * h1, h1));
             int y = labels[r];
             loss += Kernels.SoftmaxCrossEntropy(_logits, y, _probabilities);
             float[] top = _delta[Layers];
@@ -195,8 +197,8 @@ internal sealed class MlpModel : IModel
         for (int l = 1; l <= Layers; l++)
         {
             int fanIn = _sizes[l - 1], width = _sizes[l];
-            ReadOnlySpan<float> inputs = l == 1 ? data.Features : _batchAct[l - 1].AsSpan(0, n * fanIn);
-            ReadOnlySpan<int> inputRows = l == 1 ? rows : _batchIndex.AsSpan(0, n);
+            ReadOnlySpan<float> inputs = l == 1 ? source : _batchAct[l - 1].AsSpan(0, n * fanIn);
+            ReadOnlySpan<int> inputRows = l == 1 ? sourceRows : _batchIndex.AsSpan(0, n);
             for (int j = 0; j < width; j++)
             {
                 var coefficients = _batchDelta[l].AsSpan(j * n, n);
@@ -207,6 +209,28 @@ internal sealed class MlpModel : IModel
             }
         }
         return loss / n;
+    }
+
+    /// <summary>Where the inputs of <paramref name="rows"/> are read: the dataset's features at those rows, or, for a
+    /// dataset kept as bytes (<see cref="Dataset.KeptAsBytes"/>), the rows copied out as floats (the same values) at
+    /// rows 0..n−1 of a scratch, so its float features are never made.</summary>
+    private ReadOnlySpan<float> Inputs(Dataset data, ReadOnlySpan<int> rows, out ReadOnlySpan<int> sourceRows)
+    {
+        if (!data.KeptAsBytes)
+        {
+            sourceRows = rows;
+            return data.Features;
+        }
+        int n = rows.Length, f = _sizes[0];
+        Kernels.Ensure(ref _gathered, n * f);
+        if (_batchIndex.Length < n)
+        {
+            _batchIndex = new int[Math.Max(n, 2 * _batchIndex.Length)];
+            for (int i = 0; i < _batchIndex.Length; i++) _batchIndex[i] = i;
+        }
+        data.CopyRows(rows, _gathered.AsSpan(0, n * f));
+        sourceRows = _batchIndex.AsSpan(0, n);
+        return _gathered.AsSpan(0, n * f);
     }
 
     private void EnsureBatch(int n)
@@ -232,18 +256,24 @@ internal sealed class MlpModel : IModel
 
     public double Loss(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows) => Evaluate(parameters, data, rows).Loss;
 
+    /// <summary>The mean cross-entropy and the accuracy over <paramref name="rows"/>: each row's loss as
+    /// <see cref="EvaluateEach"/> gives it, added in row order, divided by the count.</summary>
     public Evaluation Evaluate(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows)
     {
         Kernels.CheckCall(Name, ParameterCount, _sizes[0], parameters, data, rows.Length);
-        int[] labels = Kernels.RequireLabels(Name, data);
         double loss = 0;
         int correct = 0;
-        foreach (int r in rows)
+        Span<double> blockLoss = stackalloc double[EvaluationBlock];
+        Span<bool> blockHit = stackalloc bool[EvaluationBlock];
+        for (int start = 0; start < rows.Length; start += EvaluationBlock)
         {
-            Forward(parameters, data.Example(r), _pre, _act, 0);
-            int y = labels[r];
-            loss += Kernels.SoftmaxCrossEntropy(_logits, y, default);
-            if (Kernels.ArgMax(_logits) == y) correct++;
+            int count = Math.Min(EvaluationBlock, rows.Length - start);
+            EvaluateEach(parameters, data, rows.Slice(start, count), blockLoss, blockHit);
+            for (int b = 0; b < count; b++)
+            {
+                loss += blockLoss[b];
+                if (blockHit[b]) correct++;
+            }
         }
         return new(loss / rows.Length, (double)correct / rows.Length);
     }
@@ -252,11 +282,12 @@ internal sealed class MlpModel : IModel
     private const int EvaluationBlock = 32;
 
     private double[] _evalFirst = []; // EvaluationBlock × h₁: the first layer of a block of evaluated rows
+    private float[] _gathered = [];   // rows × d: a byte dataset's rows copied out as floats
 
     /// <summary>
-    /// Each row's loss and whether it is classified right, as <see cref="Evaluate"/> gives them for that row alone
-    /// (the same bits): the first layer of <see cref="EvaluationBlock"/> rows at a time in one
-    /// <see cref="Kernels.MatMul"/> (each element the bits of MatVec), the rest row by row as Evaluate does.
+    /// Each row's cross-entropy (float64, the stable log-sum-exp) and whether its largest logit is its label
+    /// (<see cref="Evaluate"/> of that row alone: the same bits): the first layer of <see cref="EvaluationBlock"/> rows at
+    /// a time in one <see cref="Kernels.MatMul"/> (each element the bits of MatVec), the rest row by row.
     /// </summary>
     internal void EvaluateEach(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows, Span<double> loss, Span<bool> hit)
     {
@@ -269,13 +300,14 @@ internal sealed class MlpModel : IModel
         {
             var block = rows.Slice(start, Math.Min(EvaluationBlock, rows.Length - start));
             var first = _evalFirst.AsSpan(0, block.Length * h1);
-            Kernels.MatMul(parameters.Slice(_weightOffset[1], h1 * _sizes[0]), parameters.Slice(_biasOffset[1], h1), data.Features, block, first);
+            var source = Inputs(data, block, out var sourceRows);
+            Kernels.MatMul(parameters.Slice(_weightOffset[1], h1 * _sizes[0]), parameters.Slice(_biasOffset[1], h1), source, sourceRows, first);
             for (int b = 0; b < block.Length; b++)
             {
                 int r = block[b];
-                Forward(parameters, data.Example(r), _pre, _act, 0, first.Slice(b * h1, h1));
+                Forward(parameters, source.Slice(sourceRows[b] * _sizes[0], _sizes[0]), _pre, _act, 0, first.Slice(b * h1, h1));
                 int y = labels[r];
-                loss[start + b] = Kernels.SoftmaxCrossEntropy(_logits, y, default); // a one-row Evaluate's (0 + ℓ) / 1 is ℓ
+                loss[start + b] = Kernels.SoftmaxCrossEntropy(_logits, y, default);
                 hit[start + b] = Kernels.ArgMax(_logits) == y;
             }
         }

@@ -1,0 +1,133 @@
+using SimByz.Scheduler;
+using SimByz.Simulator.Data;
+using SimByz.Simulator.Data.Augmentation;
+using SimByz.Simulator.Data.Readers;
+using SimByz.Simulator.Tasks;
+using SimByz.Tests.Unit.Simulator.Data.Readers;
+using Xunit;
+
+namespace SimByz.Tests.Unit.Simulator.Data;
+
+/// <summary>
+/// A dataset kept as bytes (<see cref="Dataset.FromBytes"/>, what the IDX reader gives for images) must be the same
+/// dataset as its float form to everything that reads it: rows copied out, the features made on demand, the flip
+/// augmentation, and the MLP's gradient and evaluation (which read the bytes without making the floats).
+/// </summary>
+public sealed class ByteDatasetTests
+{
+    private static readonly float[] Scale = Enumerable.Range(0, 256).Select(b => (float)b / 255f).ToArray();
+
+    /// <summary>The same random images twice: kept as bytes, and as the floats the scale gives.</summary>
+    private static (Dataset Bytes, Dataset Floats) Pair(int count, int features, int classes, ulong seed)
+    {
+        var rng = new RandomStream(seed);
+        var pixels = new byte[count * features];
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)rng.NextInt(256);
+        var labels = new int[count];
+        for (int i = 0; i < count; i++) labels[i] = rng.NextInt(classes);
+        var floats = new float[pixels.Length];
+        for (int i = 0; i < pixels.Length; i++) floats[i] = pixels[i] / 255f;
+        return (Dataset.FromBytes(pixels, Scale, count, features, labels, classes), new Dataset(floats, count, features, (int[])labels.Clone(), classes));
+    }
+
+    [Fact]
+    public void FromBytes_CopiedRowsAndMadeFeatures_AreTheFloatDatasetsBits()
+    {
+        var (bytes, floats) = Pair(17, 12, 3, 5);
+        var row = new float[12];
+        bytes.CopyExample(16, row);
+        Assert.Equal(floats.Example(16).ToArray(), row);
+        var rows = new float[3 * 12];
+        bytes.CopyRows([4, 0, 4], rows);
+        Assert.Equal(floats.Example(4).ToArray(), rows[..12]);
+        Assert.Equal(floats.Example(0).ToArray(), rows[12..24]);
+        Assert.True(bytes.KeptAsBytes);
+        Assert.Equal(floats.Features, bytes.Features);
+        Assert.False(bytes.KeptAsBytes);
+        Assert.Same(bytes.Features, bytes.Features);
+    }
+
+    [Fact]
+    public void FromBytes_Views_ShareOneSetOfMadeFeatures_AndTransformsInPlaceAreSeenByRowCopies()
+    {
+        var (bytes, _) = Pair(6, 4, 2, 7);
+        var relabelled = bytes.WithLabels([1, 1, 1, 0, 0, 0]);
+        var widened = bytes.WithClassCount(5);
+        Assert.Equal(5, widened.ClassCount);
+        Assert.Same(bytes.Features, relabelled.Features);
+        Assert.Same(bytes.Features, widened.Features);
+        bytes.Features[5] = 42f; // e.g. standardization, in place once the floats exist
+        var row = new float[4];
+        relabelled.CopyExample(1, row);
+        Assert.Equal(42f, row[1]);
+    }
+
+    [Fact]
+    public void FromBytes_BadArguments_Throw()
+    {
+        Assert.Throws<ArgumentException>(() => Dataset.FromBytes(new byte[6], Scale, 2, 4, [0, 1], 2));
+        Assert.Throws<ArgumentException>(() => Dataset.FromBytes(new byte[8], new float[255], 2, 4, [0, 1], 2));
+        Assert.Throws<ArgumentException>(() => Dataset.FromBytes(new byte[8], Scale, 2, 4, [0], 2));
+        var (bytes, _) = Pair(3, 2, 2, 1);
+        Assert.Throws<ArgumentOutOfRangeException>(() => bytes.CopyExample(3, new float[2]));
+        Assert.Throws<ArgumentException>(() => bytes.WithLabels([0]));
+    }
+
+    [Fact]
+    public void HorizontalFlip_ByteSource_SameBatchesAsFloatSource_WithoutMakingItsFeatures()
+    {
+        var (bytes, floats) = Pair(20, 2 * 5 * 5, 3, 11);
+        var spec = AugmentationSpec.HorizontalFlip(0.5, channels: 2);
+        var a = new HorizontalFlip(spec, bytes, new RandomStream(3));
+        var b = new HorizontalFlip(spec, floats, new RandomStream(3));
+        for (int k = 0; k < 5; k++)
+        {
+            int[] rows = [k, 19 - k, 7, k + 3];
+            var (x, _) = a.Apply(rows);
+            var xf = x.Features.ToArray();
+            var lf = x.Labels!.ToArray();
+            var (y, _) = b.Apply(rows);
+            Assert.Equal(y.Features, xf);
+            Assert.Equal(y.Labels!, lf);
+        }
+        Assert.True(bytes.KeptAsBytes);
+    }
+
+    [Theory]
+    [InlineData("mlp:hidden=8")]
+    [InlineData("mlp:hidden=8;6")]
+    public void Mlp_ByteDataset_SameGradientLossAndEvaluationBits_WithoutMakingItsFeatures(string spec)
+    {
+        var (bytes, floats) = Pair(70, 16, 4, 13);
+        var onBytes = ModelCatalog.Create(spec, 16, 4);
+        var onFloats = onBytes.Clone();
+        var p = new float[onBytes.ParameterCount];
+        onBytes.Initialize(p, RandomStreams.Derive(3, StreamPurpose.ModelInit));
+        int[] rows = [3, 69, 0, 3, 41, 12, 12, 55];
+        var g1 = new float[p.Length];
+        var g2 = new float[p.Length];
+        double l1 = onBytes.LossAndGradient(p, bytes, rows, g1);
+        double l2 = onFloats.LossAndGradient(p, floats, rows, g2);
+        Assert.Equal(BitConverter.DoubleToInt64Bits(l2), BitConverter.DoubleToInt64Bits(l1));
+        Assert.Equal(g2, g1);
+        var all = Enumerable.Range(0, 70).Reverse().ToArray(); // three blocks, the last partial
+        var e1 = onBytes.Evaluate(p, bytes, all);
+        var e2 = onFloats.Evaluate(p, floats, all);
+        Assert.Equal(BitConverter.DoubleToInt64Bits(e2.Loss), BitConverter.DoubleToInt64Bits(e1.Loss));
+        Assert.Equal(e2.Accuracy, e1.Accuracy);
+        Assert.True(bytes.KeptAsBytes);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void IdxReader_ImagesKeptAsBytes_SameValuesAsTheFullRead(bool gzip)
+    {
+        using var files = new TempFiles();
+        var (images, labels) = files.Mnist("train", 30, 4, 7, 3, gzip);
+        var data = IdxReader.LoadDataset(images, labels);
+        Assert.True(data.KeptAsBytes);
+        var full = IdxReader.Read(images).Values.Select(v => v / 255f).ToArray();
+        Assert.Equal(full, data.Features);
+    }
+}
