@@ -224,7 +224,7 @@ internal sealed class TorchClassifier : IModel, IDisposable
         var y = new long[b];
         for (int i = 0; i < b; i++)
         {
-            data.Example(rows[i]).CopyTo(_features.AsSpan(i * _featureCount, _featureCount));
+            data.CopyExample(rows[i], _features.AsSpan(i * _featureCount, _featureCount)); // a byte dataset without making its floats
             int label = labels[rows[i]];
             if ((uint)label >= (uint)_classCount) throw new SimByzException($"model '{Spec}': label {label} of example {rows[i]} is outside [0, {_classCount})");
             y[i] = label;
