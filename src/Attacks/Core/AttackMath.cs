@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 using SimByz.Aggregation;
+using SimByz.Aggregation.Rules;
 
 namespace SimByz.Attacks;
 
@@ -54,11 +55,26 @@ internal static class AttackMath
 
     /// <summary>Coordinate-wise mean of <paramref name="rows"/> into <paramref name="mean"/>: per coordinate, the rows'
     /// values added in float64 in row order from 0, divided by h, rounded to float32.</summary>
-    /// <remarks>Computed in blocks of <see cref="MeanBlock"/> coordinates (each block's sums stay in the L1 cache while
+    /// <remarks>With 512-bit vectors, the Mean rule's <see cref="MeanKernel"/> (the same arithmetic) on both cores;
+    /// else <see cref="MeanBlocked"/>: in blocks of <see cref="MeanBlock"/> coordinates (each block's sums stay in the L1 cache while
     /// every row adds to them), the division and rounding eight lanes at a time: each coordinate sees the same
     /// operations in the same order as one pass per row over all of d, so the same bits at any block size or vector
     /// width.</remarks>
     public static void Mean(GradientBatch rows, Span<float> mean, ref double[] scratch)
+    {
+        if (MeanKernel.IsSupported && rows.Count > 0)
+        {
+            // The Mean rule's kernel: the same arithmetic (float64 sums from +0 in row order, one division, one
+            // rounding), so the same bits, on both cores in chunks fixed by d.
+            (t_meanKernel ??= new MeanKernel()).Run(rows, mean);
+            return;
+        }
+        MeanBlocked(rows, mean, ref scratch);
+    }
+
+    /// <summary><see cref="Mean"/> on one thread, in blocks of <see cref="MeanBlock"/> coordinates (the path without
+    /// 512-bit vectors; the same bits).</summary>
+    internal static void MeanBlocked(GradientBatch rows, Span<float> mean, ref double[] scratch)
     {
         int h = rows.Count, d = rows.Dimension;
         Span<double> acc = Grow(ref scratch, Math.Min(d, MeanBlock));
@@ -82,6 +98,9 @@ internal static class AttackMath
             for (; j < len; j++) target[j] = (float)(block[j] / inv);
         }
     }
+
+    [ThreadStatic]
+    private static MeanKernel? t_meanKernel;
 
     /// <summary>Coordinates per block of <see cref="Mean"/> (8 KB of float64 sums).</summary>
     internal const int MeanBlock = 1024;

@@ -20,6 +20,7 @@ public class AttackMathTests
     [InlineData(1, 9, true)]
     [InlineData(12, 2 * AttackMath.MeanBlock + 13, false)] // Mean's blocks: two whole, one partial with a scalar tail
     [InlineData(2, AttackMath.MeanBlock, true)]
+    [InlineData(12, 3 * 2048 + 37, false)] // the Mean rule's kernel: three whole chunks and a partial one with every tail
     public void MeanAndStd_VectorPathMatchesScalarFormulaBitForBit(int h, int d, bool sample)
     {
         var rows = Random(h, d, (ulong)(h * 100 + d));
@@ -29,6 +30,8 @@ public class AttackMathTests
         AttackMath.MeanAndStd(rows, sample, mean, std, ref scratch);
         var meanOnly = new float[d];
         AttackMath.Mean(rows, meanOnly, ref scratch);
+        var blocked = new float[d];
+        AttackMath.MeanBlocked(rows, blocked, ref scratch);
         for (int j = 0; j < d; j++)
         {
             double s = 0;
@@ -42,6 +45,7 @@ public class AttackMathTests
             double denominator = sample ? h - 1 : h;
             Assert.Equal((float)mu, mean[j]);
             Assert.Equal((float)mu, meanOnly[j]);
+            Assert.Equal((float)mu, blocked[j]);
             Assert.Equal(denominator == 0 ? 0f : (float)Math.Sqrt(ss / denominator), std[j]);
         }
     }
@@ -51,11 +55,11 @@ public class AttackMathTests
     {
         double[] scratch = [];
         var small = new float[4];
-        AttackMath.Mean(Random(2, 4, 1), small, ref scratch);
+        AttackMath.MeanBlocked(Random(2, 4, 1), small, ref scratch);
         var grown = scratch;
-        AttackMath.Mean(Random(2, 3, 2), new float[3], ref scratch);
+        AttackMath.MeanBlocked(Random(2, 3, 2), new float[3], ref scratch);
         Assert.Same(grown, scratch);
-        AttackMath.Mean(Random(2, 40, 3), new float[40], ref scratch);
+        AttackMath.MeanBlocked(Random(2, 40, 3), new float[40], ref scratch);
         Assert.True(scratch.Length >= 40);
     }
 }
