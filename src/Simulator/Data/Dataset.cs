@@ -1,3 +1,7 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace SimByz.Simulator.Data;
 
 /// <summary>
@@ -40,28 +44,29 @@ public sealed class Dataset
     }
 
     /// <summary>
-    /// A classification dataset kept as one byte per feature (e.g. image pixels), feature = <c>scale[byte]</c>:
-    /// a quarter of the memory of the float32 features, which are made (once, shared by every view) only when
-    /// something asks for <see cref="Features"/> or <see cref="Example"/>; <see cref="CopyExample"/> and
-    /// <see cref="CopyRows"/> read the bytes directly. The values are the same bits either way.
+    /// A classification dataset kept as one byte per feature (e.g. image pixels), feature = <c>(float)byte / divisor</c>
+    /// (one float32 division, correctly rounded): a quarter of the memory of the float32 features, which are made
+    /// (once, shared by every view) only when something asks for <see cref="Features"/> or <see cref="Example"/>;
+    /// <see cref="CopyExample"/> and <see cref="CopyRows"/> convert the bytes directly. The values are the same bits
+    /// either way, and at any vector width (a division of exact small integers).
     /// </summary>
     /// <param name="values">count × featureCount bytes, row-major (kept, not copied).</param>
-    /// <param name="scale">256 entries: the float32 value of each byte (kept, not copied).</param>
+    /// <param name="divisor">What each byte is divided by (255 for pixels scaled to [0, 1]); finite and not zero.</param>
     /// <param name="count">The number of examples.</param>
     /// <param name="featureCount">The features per example.</param>
     /// <param name="labels">One class label per example, in [0, classCount).</param>
     /// <param name="classCount">The number of classes (at least 2).</param>
-    public static Dataset FromBytes(byte[] values, float[] scale, int count, int featureCount, int[] labels, int classCount)
+    public static Dataset FromBytes(byte[] values, float divisor, int count, int featureCount, int[] labels, int classCount)
     {
         ArgumentNullException.ThrowIfNull(values);
         ArgumentNullException.ThrowIfNull(labels);
-        if (scale is not { Length: 256 }) throw new ArgumentException("the scale has one float per byte value (256)", nameof(scale));
+        if (!float.IsFinite(divisor) || divisor == 0) throw new ArgumentOutOfRangeException(nameof(divisor), divisor, "finite and not zero");
         if (values.Length != (long)count * featureCount)
         {
             throw new ArgumentException($"values has {values.Length} bytes, expected {count}×{featureCount}", nameof(values));
         }
         if (labels.Length != count) throw new ArgumentException("one label per example", nameof(labels));
-        return new Dataset(new Storage(values, scale), count, featureCount, labels, classCount, null);
+        return new Dataset(new Storage(values, divisor), count, featureCount, labels, classCount, null);
     }
 
     private readonly Storage _storage;
@@ -122,16 +127,16 @@ public sealed class Dataset
     private sealed class Storage
     {
         private readonly byte[]? _bytes;
-        private readonly float[]? _scale;
+        private readonly float _divisor;
         private float[]? _floats;
         private readonly Lock _gate = new();
 
         public Storage(float[] floats) => _floats = floats;
 
-        public Storage(byte[] bytes, float[] scale)
+        public Storage(byte[] bytes, float divisor)
         {
             _bytes = bytes;
-            _scale = scale;
+            _divisor = divisor;
         }
 
         public bool KeptAsBytes => Volatile.Read(ref _floats) is null;
@@ -147,7 +152,7 @@ public sealed class Dataset
                     if (_floats is null)
                     {
                         var made = GC.AllocateUninitializedArray<float>(_bytes!.Length);
-                        Convert(_bytes, _scale!, made);
+                        Convert(_bytes, _divisor, made);
                         Volatile.Write(ref _floats, made);
                     }
                     return _floats;
@@ -160,12 +165,27 @@ public sealed class Dataset
         {
             var floats = Volatile.Read(ref _floats);
             if (floats is not null) floats.AsSpan(i * featureCount, featureCount).CopyTo(destination);
-            else Convert(_bytes.AsSpan(i * featureCount, featureCount), _scale!, destination);
+            else Convert(_bytes.AsSpan(i * featureCount, featureCount), _divisor, destination);
         }
 
-        private static void Convert(ReadOnlySpan<byte> bytes, float[] scale, Span<float> destination)
+        /// <summary>destination[k] = (float)bytes[k] / divisor: 16 at a time on AVX-512 (zero-extended, converted exactly,
+        /// divided: the same IEEE division as the scalar tail).</summary>
+        private static void Convert(ReadOnlySpan<byte> bytes, float divisor, Span<float> destination)
         {
-            for (int k = 0; k < bytes.Length; k++) destination[k] = scale[bytes[k]];
+            int n = bytes.Length, k = 0;
+            if (destination.Length < n) throw new ArgumentException("destination shorter than the bytes", nameof(destination));
+            if (Avx512F.IsSupported)
+            {
+                var d = Vector512.Create(divisor);
+                ref byte src = ref MemoryMarshal.GetReference(bytes);
+                ref float dst = ref MemoryMarshal.GetReference(destination);
+                for (; k + 16 <= n; k += 16)
+                {
+                    var ints = Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref src, (nuint)k));
+                    (Avx512F.ConvertToVector512Single(ints) / d).StoreUnsafe(ref dst, (nuint)k);
+                }
+            }
+            for (; k < n; k++) destination[k] = bytes[k] / divisor;
         }
     }
 }

@@ -15,8 +15,6 @@ namespace SimByz.Tests.Unit.Simulator.Data;
 /// </summary>
 public sealed class ByteDatasetTests
 {
-    private static readonly float[] Scale = Enumerable.Range(0, 256).Select(b => (float)b / 255f).ToArray();
-
     /// <summary>The same random images twice: kept as bytes, and as the floats the scale gives.</summary>
     private static (Dataset Bytes, Dataset Floats) Pair(int count, int features, int classes, ulong seed)
     {
@@ -27,7 +25,7 @@ public sealed class ByteDatasetTests
         for (int i = 0; i < count; i++) labels[i] = rng.NextInt(classes);
         var floats = new float[pixels.Length];
         for (int i = 0; i < pixels.Length; i++) floats[i] = pixels[i] / 255f;
-        return (Dataset.FromBytes(pixels, Scale, count, features, labels, classes), new Dataset(floats, count, features, (int[])labels.Clone(), classes));
+        return (Dataset.FromBytes(pixels, 255f, count, features, labels, classes), new Dataset(floats, count, features, (int[])labels.Clone(), classes));
     }
 
     [Fact]
@@ -48,6 +46,25 @@ public sealed class ByteDatasetTests
     }
 
     [Fact]
+    public void FromBytes_EveryByteValue_VectorAndScalarConversionGiveTheDivisionsBits()
+    {
+        // 259 features: every byte value once on the 16-wide path, then three on the scalar tail.
+        var pixels = Enumerable.Range(0, 2 * 259).Select(i => (byte)(i * 7 % 256)).ToArray();
+        var data = Dataset.FromBytes(pixels, 255f, 2, 259, [0, 1], 2);
+        var row = new float[259];
+        for (int r = 0; r < 2; r++)
+        {
+            data.CopyExample(r, row);
+            for (int k = 0; k < 259; k++)
+            {
+                float expected = pixels[r * 259 + k] / 255f;
+                Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(row[k]));
+            }
+        }
+        Assert.Equal(pixels.Select(b => b / 255f).ToArray(), data.Features);
+    }
+
+    [Fact]
     public void FromBytes_Views_ShareOneSetOfMadeFeatures_AndTransformsInPlaceAreSeenByRowCopies()
     {
         var (bytes, _) = Pair(6, 4, 2, 7);
@@ -65,9 +82,10 @@ public sealed class ByteDatasetTests
     [Fact]
     public void FromBytes_BadArguments_Throw()
     {
-        Assert.Throws<ArgumentException>(() => Dataset.FromBytes(new byte[6], Scale, 2, 4, [0, 1], 2));
-        Assert.Throws<ArgumentException>(() => Dataset.FromBytes(new byte[8], new float[255], 2, 4, [0, 1], 2));
-        Assert.Throws<ArgumentException>(() => Dataset.FromBytes(new byte[8], Scale, 2, 4, [0], 2));
+        Assert.Throws<ArgumentException>(() => Dataset.FromBytes(new byte[6], 255f, 2, 4, [0, 1], 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Dataset.FromBytes(new byte[8], 0f, 2, 4, [0, 1], 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Dataset.FromBytes(new byte[8], float.NaN, 2, 4, [0, 1], 2));
+        Assert.Throws<ArgumentException>(() => Dataset.FromBytes(new byte[8], 255f, 2, 4, [0], 2));
         var (bytes, _) = Pair(3, 2, 2, 1);
         Assert.Throws<ArgumentOutOfRangeException>(() => bytes.CopyExample(3, new float[2]));
         Assert.Throws<ArgumentException>(() => bytes.WithLabels([0]));
