@@ -3,6 +3,7 @@ using SimByz.Aggregation;
 using SimByz.Gpu;
 using SimByz.Gpu.Composition;
 using SimByz.Gpu.Models;
+using SimByz.Simulator.Data;
 using SimByz.Simulator.Engine;
 using SimByz.Simulator.Scenarios;
 using SimByz.Simulator.Tasks;
@@ -21,7 +22,7 @@ namespace SimByz.Bench.Simulator;
 /// <list type="bullet">
 /// <item><c>Step</c>: one step of a real run (messages through the event queue, the attack, Median, the update),
 /// runs of <see cref="Steps"/> steps (100: a run's start-up, its pools growing and two evaluations, is spread over them) with start and end evaluation on 100 test and 100 validation images.</item>
-/// <item><c>Floor</c> (baseline): the 12 honest workers' forward and backward passes alone, on fixed batches,
+/// <item><c>Floor</c> (baseline): the 12 honest workers' forward and backward passes alone, on fixed batches already in float32,
 /// through the same parallel worker runner the step uses (both cores): the part no protocol can avoid.</item>
 /// <item><c>Phase…</c>: the step's other phases in isolation, for the step profile (docs/PERFORMANCE.md):
 /// the sign-flip attack on the 12 honest rows, Median on 20 rows.</item>
@@ -43,6 +44,8 @@ public class SimulatedStepBenchmark
     private float[][] _gradients = null!;
     private float[] _x = null!;
     private int[][] _batches = null!;
+    private SimByz.Simulator.Data.Dataset _floorData = null!;
+    private int[][] _floorBatches = null!;
     private GradientJob _floor = null!;
     private IAggregator _median = null!;
     private IAggregator _torchMedian = null!;
@@ -76,6 +79,10 @@ public class SimulatedStepBenchmark
         _workers = honest.Select(_ => _setup.Model.Clone()).ToArray();
         _gradients = honest.Select(_ => new float[d]).ToArray();
         _batches = honest.Select(i => _setup.Shards[i].Take(25).ToArray()).ToArray();
+        // The floor's inputs as float32 rows (the training set itself is kept as bytes, converted as rows are read):
+        // the batches' rows copied once into a float dataset, so the floor is the passes alone.
+        _floorData = _setup.Train.Select(_batches.SelectMany(b => b).ToArray());
+        _floorBatches = _batches.Select((b, k) => Enumerable.Range(k * b.Length, b.Length).ToArray()).ToArray();
         _x = new float[d];
         _setup.Model.Initialize(_x, SimByz.Scheduler.RandomStreams.Derive(1, SimByz.Scheduler.StreamPurpose.ModelInit, 0));
         _floor = new GradientJob(this);
@@ -139,6 +146,6 @@ public class SimulatedStepBenchmark
 
     private sealed class GradientJob(SimulatedStepBenchmark b) : SimByz.Aggregation.Rules.IChunkJob
     {
-        public void RunChunk(int chunk) => b._workers[chunk].LossAndGradient(b._x, b._setup.Train, b._batches[chunk], b._gradients[chunk]);
+        public void RunChunk(int chunk) => b._workers[chunk].LossAndGradient(b._x, b._floorData, b._floorBatches[chunk], b._gradients[chunk]);
     }
 }

@@ -9,10 +9,11 @@ namespace SimByz.Simulator.Data;
 /// (classification, <see cref="ClassCount"/> ≥ 2) or float targets (regression, ClassCount = 0).
 /// </summary>
 /// <remarks>
-/// Immutable. Views share arrays: <see cref="WithLabels"/> gives the same features with other labels
+/// Immutable in shape and labels; the features are shared, not copied: views share arrays: <see cref="WithLabels"/> gives the same features with other labels
 /// (data-level attacks poison a Byzantine worker's copy this way); subsets are expressed as row
 /// index lists (see the partitioning code), not copies. Image data may be kept as one byte per feature
-/// (<see cref="FromBytes"/>), the floats made only when <see cref="Features"/> is asked for.
+/// (<see cref="FromBytes"/>), the floats made only when <see cref="Features"/> is asked for; an in-place transform of
+/// those floats (e.g. standardization at build time) is then what every view and every row copy reads.
 /// </remarks>
 public sealed class Dataset
 {
@@ -66,6 +67,7 @@ public sealed class Dataset
             throw new ArgumentException($"values has {values.Length} bytes, expected {count}×{featureCount}", nameof(values));
         }
         if (labels.Length != count) throw new ArgumentException("one label per example", nameof(labels));
+        CheckClasses(labels, classCount);
         return new Dataset(new Storage(values, divisor), count, featureCount, labels, classCount, null);
     }
 
@@ -120,7 +122,17 @@ public sealed class Dataset
     public Dataset WithClassCount(int classCount)
     {
         if (Labels is null) throw new InvalidOperationException("a regression dataset has no classes");
+        CheckClasses(Labels, classCount);
         return new(_storage, Count, FeatureCount, Labels, classCount, null);
+    }
+
+    private static void CheckClasses(int[] labels, int classCount)
+    {
+        if (classCount < 2) throw new ArgumentOutOfRangeException(nameof(classCount), classCount, "at least 2 classes");
+        foreach (int y in labels)
+        {
+            if ((uint)y >= (uint)classCount) throw new ArgumentException($"label {y} is outside [0, {classCount})", nameof(labels));
+        }
     }
 
     /// <summary>The features, as floats or as bytes with their scale; shared by every view of a dataset.</summary>
@@ -168,21 +180,30 @@ public sealed class Dataset
             else Convert(_bytes.AsSpan(i * featureCount, featureCount), _divisor, destination);
         }
 
-        /// <summary>destination[k] = (float)bytes[k] / divisor: 16 at a time on AVX-512 (zero-extended, converted exactly,
-        /// divided: the same IEEE division as the scalar tail).</summary>
+        /// <summary>destination[k] = (float)bytes[k] / divisor: 16 at a time on AVX-512, 8 on AVX2 (zero-extended, converted
+        /// exactly, divided: the same IEEE division as the scalar tail).</summary>
         private static void Convert(ReadOnlySpan<byte> bytes, float divisor, Span<float> destination)
         {
             int n = bytes.Length, k = 0;
             if (destination.Length < n) throw new ArgumentException("destination shorter than the bytes", nameof(destination));
+            ref byte src = ref MemoryMarshal.GetReference(bytes);
+            ref float dst = ref MemoryMarshal.GetReference(destination);
             if (Avx512F.IsSupported)
             {
                 var d = Vector512.Create(divisor);
-                ref byte src = ref MemoryMarshal.GetReference(bytes);
-                ref float dst = ref MemoryMarshal.GetReference(destination);
                 for (; k + 16 <= n; k += 16)
                 {
                     var ints = Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref src, (nuint)k));
                     (Avx512F.ConvertToVector512Single(ints) / d).StoreUnsafe(ref dst, (nuint)k);
+                }
+            }
+            else if (Avx2.IsSupported)
+            {
+                var d = Vector256.Create(divisor);
+                for (; k + 16 <= n; k += 8)
+                {
+                    var ints = Avx2.ConvertToVector256Int32(Vector128.LoadUnsafe(ref src, (nuint)k)); // the low 8 bytes
+                    (Avx.ConvertToVector256Single(ints) / d).StoreUnsafe(ref dst, (nuint)k);
                 }
             }
             for (; k < n; k++) destination[k] = bytes[k] / divisor;

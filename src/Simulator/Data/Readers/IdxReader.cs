@@ -180,7 +180,7 @@ public static class IdxReader
             }
             if (dims[0] == 0 || total == 0) return null;
             if (!gzip && fileLength != header + total) return null;
-            if (gzip && trailerSize != (uint)(header + total)) return null;
+            if (gzip && (trailerSize != (uint)(header + total) || header + total > fileLength * 1032)) return null; // deflate expands ≤ ~1032:1
             var values = GC.AllocateUninitializedArray<byte>((int)total);
             if (input.ReadAtLeast(values, values.Length, throwOnEndOfStream: false) < values.Length) return null;
             if (input.Read(head[..1]) != 0) return null;

@@ -222,15 +222,17 @@ internal sealed class MlpModel : IModel
             return data.Features;
         }
         int n = rows.Length, f = _sizes[0];
-        Kernels.Ensure(ref _gathered, n * f);
+        var gathered = t_gathered ?? [];
+        Kernels.Ensure(ref gathered, n * f);
+        t_gathered = gathered;
         if (_batchIndex.Length < n)
         {
             _batchIndex = new int[Math.Max(n, 2 * _batchIndex.Length)];
             for (int i = 0; i < _batchIndex.Length; i++) _batchIndex[i] = i;
         }
-        data.CopyRows(rows, _gathered.AsSpan(0, n * f));
+        data.CopyRows(rows, gathered.AsSpan(0, n * f));
         sourceRows = _batchIndex.AsSpan(0, n);
-        return _gathered.AsSpan(0, n * f);
+        return gathered.AsSpan(0, n * f);
     }
 
     private void EnsureBatch(int n)
@@ -282,7 +284,10 @@ internal sealed class MlpModel : IModel
     private const int EvaluationBlock = 32;
 
     private double[] _evalFirst = []; // EvaluationBlock × h₁: the first layer of a block of evaluated rows
-    private float[] _gathered = [];   // rows × d: a byte dataset's rows copied out as floats
+    /// <summary>rows × d: a byte dataset's rows copied out as floats, one per thread (used only within one call), so a
+    /// thousand workers' model copies do not each hold a batch of inputs.</summary>
+    [ThreadStatic]
+    private static float[]? t_gathered;
 
     /// <summary>
     /// Each row's cross-entropy (float64, the stable log-sum-exp) and whether its largest logit is its label

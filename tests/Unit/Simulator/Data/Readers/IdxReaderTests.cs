@@ -78,6 +78,20 @@ public class IdxReaderTests
         Assert.Contains(problem, e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [MemberData(nameof(Malformed))]
+    public void LoadDataset_MalformedImages_SameErrorAsTheFullRead(string name, byte[] content, string problem)
+    {
+        // LoadDataset streams well-formed images straight into bytes and hands anything else to the full reader:
+        // every malformed image file must still get the full reader's error.
+        using var files = new TempFiles();
+        string images = files.Write(name, content);
+        string labels = files.Write(name + "-labels", TempFiles.Idx(0x08, [1], [0]));
+        var e = Assert.Throws<SimByzException>(() => IdxReader.LoadDataset(images, labels));
+        Assert.Contains(images, e.Message, StringComparison.Ordinal);
+        Assert.Contains(problem, e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Read_MissingFile_ThrowsNamingIt()
     {
