@@ -32,6 +32,13 @@ public class StepAllocationTests
             ]
         },
         { ["defences=[\"krum:f=8\"]"] },
+        {
+            // Fashion-MNIST kept as bytes, no augmentation: the MLP copies each minibatch's rows out of the bytes.
+            [
+                "task.data=fashion-mnist:test-limit=100", "task.model=mlp:hidden=16,init=torch", "task.validation=100",
+                "task.dataHolders=honest", "workers.batchSize=25", "byzantine.attack=sign-flip:s=1,of=mean", "defences=[\"median\"]",
+            ]
+        },
         { ["defences=[\"zeno:b=9,rho=0.0005\"]", "task.model=mlp:hidden=8"] },
     };
 
