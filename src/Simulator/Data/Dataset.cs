@@ -18,6 +18,7 @@ namespace SimByz.Simulator.Data;
 public sealed class Dataset
 {
     public Dataset(float[] features, int count, int featureCount, int[]? labels, int classCount, float[]? targets = null)
+        : this(new Storage(features), count, featureCount, labels, classCount, targets)
     {
         if (features.Length != (long)count * featureCount)
         {
@@ -26,12 +27,6 @@ public sealed class Dataset
         if (labels is not null && labels.Length != count) throw new ArgumentException("one label per example", nameof(labels));
         if (targets is not null && targets.Length != count) throw new ArgumentException("one target per example", nameof(targets));
         if ((labels is null) == (targets is null)) throw new ArgumentException("give labels (classification) or targets (regression)");
-        _storage = new Storage(features);
-        Count = count;
-        FeatureCount = featureCount;
-        Labels = labels;
-        ClassCount = classCount;
-        Targets = targets;
     }
 
     private Dataset(Storage storage, int count, int featureCount, int[]? labels, int classCount, float[]? targets)

@@ -29,34 +29,7 @@ public static class IdxReader
     public static IdxArray Parse(byte[] content, string name)
     {
         byte[] bytes = content.Length >= 2 && content[0] == 0x1F && content[1] == 0x8B ? Gunzip(content, name) : content;
-        if (bytes.Length < 4) throw Bad(name, $"file too short for an IDX header ({bytes.Length} bytes, need at least 4)");
-        if (bytes[0] != 0 || bytes[1] != 0)
-        {
-            throw Bad(name, $"bad magic number {bytes[0]:X2} {bytes[1]:X2} {bytes[2]:X2} {bytes[3]:X2}: an IDX file starts with 00 00, a type byte and a dimension count");
-        }
-        var type = (IdxDataType)bytes[2];
-        int size = type switch
-        {
-            IdxDataType.UnsignedByte or IdxDataType.SignedByte => 1,
-            IdxDataType.Int16 => 2,
-            IdxDataType.Int32 or IdxDataType.Float32 => 4,
-            IdxDataType.Float64 => 8,
-            _ => throw Bad(name, $"unknown data type byte 0x{bytes[2]:X2} (allowed: 08 ubyte, 09 sbyte, 0B int16, 0C int32, 0D float32, 0E float64)"),
-        };
-        int rank = bytes[3];
-        if (rank == 0) throw Bad(name, "dimension count is 0 (expected at least 1)");
-        int header = 4 + 4 * rank;
-        if (bytes.Length < header) throw Bad(name, $"file too short for {rank} dimensions ({bytes.Length} bytes, header needs {header})");
-        var dims = new int[rank];
-        long total = 1;
-        for (int i = 0; i < rank; i++)
-        {
-            int d = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4 + 4 * i));
-            if (d < 0) throw Bad(name, $"dimension {i} is negative ({d})");
-            dims[i] = d;
-            total *= d;
-            if (total > int.MaxValue / 2) throw Bad(name, $"dimensions {string.Join("×", dims[..(i + 1)])} hold too many values");
-        }
+        if (Header(bytes, out var type, out int size, out var dims, out long total, out int header) is { } problem) throw Bad(name, problem);
         long expected = header + total * size;
         if (bytes.Length < expected)
         {
@@ -90,6 +63,47 @@ public static class IdxReader
                 break;
         }
         return new IdxArray(type, dims, values);
+    }
+
+    /// <summary>Reads and checks the IDX header at the start of <paramref name="bytes"/> (the whole file, or at least the
+    /// header): its type, value size, dimensions, value count and length in bytes; the problem, or null when it is good.</summary>
+    private static string? Header(ReadOnlySpan<byte> bytes, out IdxDataType type, out int size, out int[] dims, out long total, out int header)
+    {
+        type = default;
+        size = 0;
+        dims = [];
+        total = 0;
+        header = 0;
+        if (bytes.Length < 4) return $"file too short for an IDX header ({bytes.Length} bytes, need at least 4)";
+        if (bytes[0] != 0 || bytes[1] != 0)
+        {
+            return $"bad magic number {bytes[0]:X2} {bytes[1]:X2} {bytes[2]:X2} {bytes[3]:X2}: an IDX file starts with 00 00, a type byte and a dimension count";
+        }
+        type = (IdxDataType)bytes[2];
+        size = type switch
+        {
+            IdxDataType.UnsignedByte or IdxDataType.SignedByte => 1,
+            IdxDataType.Int16 => 2,
+            IdxDataType.Int32 or IdxDataType.Float32 => 4,
+            IdxDataType.Float64 => 8,
+            _ => 0,
+        };
+        if (size == 0) return $"unknown data type byte 0x{bytes[2]:X2} (allowed: 08 ubyte, 09 sbyte, 0B int16, 0C int32, 0D float32, 0E float64)";
+        int rank = bytes[3];
+        if (rank == 0) return "dimension count is 0 (expected at least 1)";
+        header = 4 + 4 * rank;
+        if (bytes.Length < header) return $"file too short for {rank} dimensions ({bytes.Length} bytes, header needs {header})";
+        dims = new int[rank];
+        total = 1;
+        for (int i = 0; i < rank; i++)
+        {
+            int d = BinaryPrimitives.ReadInt32BigEndian(bytes[(4 + 4 * i)..]);
+            if (d < 0) return $"dimension {i} is negative ({d})";
+            dims[i] = d;
+            total *= d;
+            if (total > int.MaxValue / 2) return $"dimensions {string.Join("×", dims[..(i + 1)])} hold too many values";
+        }
+        return null;
     }
 
     /// <summary>
@@ -165,20 +179,10 @@ public static class IdxReader
             using Stream input = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
             Span<byte> head = stackalloc byte[4 + 4 * 255];
             if (input.ReadAtLeast(head[..4], 4, throwOnEndOfStream: false) < 4) return null;
-            int rank = head[3];
-            if (head[0] != 0 || head[1] != 0 || head[2] != (byte)IdxDataType.UnsignedByte || rank < 2) return null;
-            int header = 4 + 4 * rank;
-            if (input.ReadAtLeast(head[4..header], header - 4, throwOnEndOfStream: false) < header - 4) return null;
-            var dims = new int[rank];
-            long total = 1;
-            for (int i = 0; i < rank; i++)
-            {
-                dims[i] = BinaryPrimitives.ReadInt32BigEndian(head[(4 + 4 * i)..]);
-                if (dims[i] < 0) return null;
-                total *= dims[i];
-                if (total > int.MaxValue / 2) return null;
-            }
-            if (dims[0] == 0 || total == 0) return null;
+            int length = 4 + 4 * head[3];
+            if (input.ReadAtLeast(head[4..length], length - 4, throwOnEndOfStream: false) < length - 4) return null;
+            if (Header(head[..length], out var type, out _, out var dims, out long total, out int header) is not null) return null;
+            if (type != IdxDataType.UnsignedByte || dims.Length < 2 || dims[0] == 0 || total == 0) return null;
             if (!gzip && fileLength != header + total) return null;
             if (gzip && (trailerSize != (uint)(header + total) || header + total > fileLength * 1032)) return null; // deflate expands ≤ ~1032:1
             var values = GC.AllocateUninitializedArray<byte>((int)total);

@@ -225,23 +225,23 @@ internal sealed class MlpModel : IModel
         var gathered = t_gathered ?? [];
         Kernels.Ensure(ref gathered, n * f);
         t_gathered = gathered;
-        if (_batchIndex.Length < n)
-        {
-            _batchIndex = new int[Math.Max(n, 2 * _batchIndex.Length)];
-            for (int i = 0; i < _batchIndex.Length; i++) _batchIndex[i] = i;
-        }
+        EnsureBatchIndex(n);
         data.CopyRows(rows, gathered.AsSpan(0, n * f));
         sourceRows = _batchIndex.AsSpan(0, n);
         return gathered.AsSpan(0, n * f);
     }
 
+    /// <summary>Grows <c>_batchIndex</c> (0, 1, …) to at least <paramref name="n"/> entries.</summary>
+    private void EnsureBatchIndex(int n)
+    {
+        if (_batchIndex.Length >= n) return;
+        _batchIndex = new int[Math.Max(n, 2 * _batchIndex.Length)];
+        for (int i = 0; i < _batchIndex.Length; i++) _batchIndex[i] = i;
+    }
+
     private void EnsureBatch(int n)
     {
-        if (_batchIndex.Length < n)
-        {
-            _batchIndex = new int[Math.Max(n, 2 * _batchIndex.Length)];
-            for (int i = 0; i < _batchIndex.Length; i++) _batchIndex[i] = i;
-        }
+        EnsureBatchIndex(n);
         Kernels.Ensure(ref _batchFirst, _sizes[1] * n);
         Kernels.Ensure(ref _rowScratch, Math.Max(n, _units.Length));
         Kernels.Ensure(ref _coefficientScratch, Math.Max(n, _units.Length));
