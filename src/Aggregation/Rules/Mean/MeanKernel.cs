@@ -12,9 +12,13 @@ namespace SimByz.Aggregation.Rules;
 /// 64 coordinates at a time keep eight float64 accumulators in registers while the n rows stream past
 /// (four vector loads per row), instead of adding each row's run into an accumulator array in memory;
 /// every row is prefetched <see cref="PrefetchDistance"/> coordinates ahead, since n interleaved
-/// streams defeat the hardware prefetcher. Used only where <see cref="Vector512.IsHardwareAccelerated"/>
-/// (elsewhere the rule calls <see cref="RowCombination"/>). Chunks are fixed by d alone, so threads never
-/// change a bit.
+/// streams defeat the hardware prefetcher, and a chunk's first <see cref="PrefetchDistance"/> coordinates
+/// of every row are prefetched before its first block (no earlier block of the chunk asked for them).
+/// The chunks start on 64-byte boundaries of row 0 (chunk 0 also takes the few coordinates before the
+/// first boundary, one at a time), so that with d a multiple of 16 every 512-bit load lies in one cache line
+/// (a load that straddles two lines costs two). Used only where <see cref="Vector512.IsHardwareAccelerated"/>
+/// (elsewhere the rule calls <see cref="RowCombination"/>). Each coordinate's sum is formed whole by one
+/// thread in the same order whatever its chunk, block or alignment, so neither threads nor addresses change a bit.
 /// </remarks>
 internal sealed unsafe class MeanKernel : IChunkJob
 {
@@ -23,6 +27,7 @@ internal sealed unsafe class MeanKernel : IChunkJob
     private const int PrefetchDistance = 256;
     private long[] _offsets = [];
     private int _rowCount;
+    private int _lead;
     private GradientBatch? _input;
     private float* _output;
 
@@ -37,12 +42,16 @@ internal sealed unsafe class MeanKernel : IChunkJob
         for (int k = 0; k < n; k++) _offsets[k] = (long)k * d;
         _rowCount = n;
         _input = input;
+        fixed (float* rows = input.Data)
         fixed (float* destination = output)
         {
             _output = destination;
+            // Coordinates before row 0's first 64-byte boundary (0–15); only the speed depends on it.
+            int lead = (int)((64 - ((nuint)rows & 63)) & 63) / sizeof(float);
+            _lead = lead < d ? lead : 0;
             try
             {
-                ChunkRunner.Run(this, (d + ChunkLength - 1) / ChunkLength);
+                ChunkRunner.Run(this, ChunkCount(d, _lead));
             }
             finally
             {
@@ -52,16 +61,32 @@ internal sealed unsafe class MeanKernel : IChunkJob
         }
     }
 
+    /// <summary>Chunks of <see cref="ChunkLength"/> from coordinate <paramref name="lead"/> on (chunk 0 also takes the lead).</summary>
+    internal static int ChunkCount(int d, int lead) => Math.Max(1, (d - lead + ChunkLength - 1) / ChunkLength);
+
     public void RunChunk(int chunk)
     {
         var input = _input!;
-        int n = _rowCount, d = input.Dimension;
-        int start = chunk * ChunkLength, end = Math.Min(d, start + ChunkLength);
+        int n = _rowCount, d = input.Dimension, lead = _lead;
+        int start = chunk == 0 ? 0 : lead + chunk * ChunkLength, end = Math.Min(d, lead + (chunk + 1) * ChunkLength);
         var denominator = Vector512.Create((double)n);
         fixed (float* rows = input.Data)
         fixed (long* offsets = _offsets)
         {
             int j = start;
+            if (chunk == 0)
+            {
+                for (; j < lead; j++) _output[j] = Scalar(rows, offsets, n, j);
+            }
+            if (Sse.IsSupported)
+            {
+                int ahead = Math.Min(PrefetchDistance, end - j);
+                for (int k = 0; k < n; k++)
+                {
+                    float* p = rows + offsets[k] + j;
+                    for (int c = 0; c < ahead; c += 16) Sse.Prefetch0(p + c);
+                }
+            }
             for (; j + Block <= end; j += Block) Sum64(rows, offsets, n, j, j + PrefetchDistance < end, denominator, _output + j);
             for (; j + 16 <= end; j += 16)
             {
@@ -74,13 +99,15 @@ internal sealed unsafe class MeanKernel : IChunkJob
                 }
                 Vector512.Narrow(lo / denominator, hi / denominator).Store(_output + j);
             }
-            for (; j < end; j++)
-            {
-                double acc = 0;
-                for (int k = 0; k < n; k++) acc += rows[offsets[k] + j];
-                _output[j] = (float)(acc / n);
-            }
+            for (; j < end; j++) _output[j] = Scalar(rows, offsets, n, j);
         }
+    }
+
+    private static float Scalar(float* rows, long* offsets, int n, int j)
+    {
+        double acc = 0;
+        for (int k = 0; k < n; k++) acc += rows[offsets[k] + j];
+        return (float)(acc / n);
     }
 
     private static void Sum64(float* rows, long* offsets, int n, int j, bool prefetch, Vector512<double> denominator, float* output)
