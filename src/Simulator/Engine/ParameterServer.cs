@@ -86,7 +86,7 @@ internal sealed class ParameterServer
         // Without a validation set (task.validation 0) nothing is drawn and rules get no oracle.
         _validationSampler = setup.ValidationRows.Length == 0 ? null : MinibatchSampler.ForServerValidation(setup.Seed, setup.ValidationRows, setup.ValidationBatchSize);
         _evalModel = prototype.Clone();
-        if (prototype is Tasks.Models.MlpModel or Tasks.Models.SoftmaxRegressionModel) _evaluationJob = new EvaluationJob(this, prototype);
+        if (prototype is IRowwiseEvaluation) _evaluationJob = new EvaluationJob(this, prototype);
         _trainRows = Range(Math.Min(setup.Evaluation.TrainRows, setup.Train.Count));
         _validationRows = setup.ValidationRows;
         _testRows = Range(setup.Test.Count);
@@ -287,13 +287,12 @@ internal sealed class ParameterServer
         }
     }
 
-    /// <summary>The context of this aggregation or decision: one instance refilled each time (rules keep no reference).</summary>
     /// <summary>
-    /// The evaluation model's <see cref="IModel.Evaluate"/> of x on <paramref name="rows"/>. For the managed MLP and
-    /// softmax models, whose Evaluate adds each row's cross-entropy in row order and divides by the count, the rows
-    /// are evaluated one by one in <see cref="EvaluationChunks"/> fixed chunks on the worker pool (each chunk with its
-    /// own clone), and the per-row losses then added here in row order: the same bits as the one-call evaluation,
-    /// whatever the thread count.
+    /// The evaluation model's <see cref="IModel.Evaluate"/> of x on <paramref name="rows"/>. For a model whose Evaluate
+    /// adds each row's result in row order and divides by the count (<see cref="IRowwiseEvaluation"/>: the managed MLP
+    /// and softmax models), the rows are evaluated in <see cref="EvaluationChunks"/> fixed chunks on the worker pool
+    /// (each chunk with its own clone), and the per-row losses then added here in row order: the same bits as the
+    /// one-call evaluation, whatever the thread count.
     /// </summary>
     private Evaluation EvaluateRows(Dataset data, int[] rows)
     {
@@ -314,7 +313,7 @@ internal sealed class ParameterServer
     /// <summary>How many chunks an evaluation is cut into (fixed: never the thread count).</summary>
     private const int EvaluationChunks = 8;
 
-    /// <summary>Evaluates chunk c's rows one by one with the chunk's own model clone.</summary>
+    /// <summary>Evaluates chunk c's rows, each row's result apart, with the chunk's own model clone.</summary>
     private sealed class EvaluationJob(ParameterServer server, IModel prototype) : IChunkJob
     {
         private readonly IModel[] _models = Enumerable.Range(0, EvaluationChunks).Select(_ => prototype.Clone()).ToArray();
@@ -339,21 +338,12 @@ internal sealed class ParameterServer
         public void RunChunk(int chunk)
         {
             int n = _rows.Length, from = (int)((long)n * chunk / EvaluationChunks), to = (int)((long)n * (chunk + 1) / EvaluationChunks);
-            var model = _models[chunk];
-            if (model is MlpModel mlp)
-            {
-                mlp.EvaluateEach(server._x, _data, _rows.AsSpan(from, to - from), Loss.AsSpan(from, to - from), Hit.AsSpan(from, to - from));
-                return;
-            }
-            for (int i = from; i < to; i++)
-            {
-                var e = model.Evaluate(server._x, _data, _rows.AsSpan(i, 1));
-                Loss[i] = e.Loss;
-                Hit[i] = e.Accuracy == 1.0;
-            }
+            var model = (IRowwiseEvaluation)_models[chunk];
+            model.EvaluateEach(server._x, _data, _rows.AsSpan(from, to - from), Loss.AsSpan(from, to - from), Hit.AsSpan(from, to - from));
         }
     }
 
+    /// <summary>The context of this aggregation or decision: one instance refilled each time (rules keep no reference).</summary>
     private AggregationContext Context(long round)
         => _context.Refill(_x, _setup.Optimizer.LearningRateAt(_step), round, _validationSampler is null ? null : _validation);
 

@@ -25,7 +25,7 @@ namespace SimByz.Simulator.Tasks.Models;
 /// rounded separately; exactly-zero deltas are skipped (adding zero would not change a finite sum).
 /// Deterministic bit for bit; not thread-safe (scratch buffers, grown to the largest batch seen).</para>
 /// </remarks>
-internal sealed class MlpModel : IModel
+internal sealed class MlpModel : IModel, IRowwiseEvaluation
 {
     /// <summary>How <c>simbyz list</c> describes this model.</summary>
     public static ComponentInfo Info { get; } = new ComponentInfo("mlp", "MLP with 1 or 2 ReLU hidden layers and softmax cross-entropy output; per layer W (out×in row-major) then b; He-uniform hidden, Glorot-uniform output, zero biases",
@@ -294,7 +294,7 @@ internal sealed class MlpModel : IModel
     /// (<see cref="Evaluate"/> of that row alone: the same bits): the first layer of <see cref="EvaluationBlock"/> rows at
     /// a time in one <see cref="Kernels.MatMul"/> (each element the bits of MatVec), the rest row by row.
     /// </summary>
-    internal void EvaluateEach(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows, Span<double> loss, Span<bool> hit)
+    public void EvaluateEach(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows, Span<double> loss, Span<bool> hit)
     {
         Kernels.CheckCall(Name, ParameterCount, _sizes[0], parameters, data, rows.Length);
         int[] labels = Kernels.RequireLabels(Name, data);

@@ -19,7 +19,7 @@ namespace SimByz.Simulator.Tasks.Models;
 /// row c accumulates (p_c − [c = y])/|B| · x in float32 over the batch in row order (zero
 /// coefficients skipped; four rows share a pass, same roundings). Not thread-safe (scratch buffers).</para>
 /// </remarks>
-internal sealed class SoftmaxRegressionModel : IModel
+internal sealed class SoftmaxRegressionModel : IModel, IRowwiseEvaluation
 {
     /// <summary>How <c>simbyz list</c> describes this model.</summary>
     public static ComponentInfo Info { get; } = new ComponentInfo("softmax", "softmax regression, mean cross-entropy (stable log-sum-exp); layout W (C×d row-major) then b; zero init",
@@ -113,13 +113,41 @@ internal sealed class SoftmaxRegressionModel : IModel
         int correct = 0;
         foreach (int r in rows)
         {
-            Logits(parameters, data.Example(r));
-            int y = labels[r];
-            loss += Kernels.SoftmaxCrossEntropy(_logits, y, default);
-            if (Kernels.ArgMax(_logits) == y) correct++;
+            loss += RowLoss(parameters, data, labels, r, out bool hit);
+            if (hit) correct++;
         }
         return new(loss / rows.Length, (double)correct / rows.Length);
     }
+
+    /// <summary>Each row's cross-entropy and whether its largest logit is its label: the terms <see cref="Evaluate"/> adds.</summary>
+    public void EvaluateEach(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows, Span<double> loss, Span<bool> hit)
+    {
+        Kernels.CheckCall(Name, ParameterCount, _features, parameters, data, rows.Length);
+        int[] labels = Kernels.RequireLabels(Name, data);
+        for (int i = 0; i < rows.Length; i++) loss[i] = RowLoss(parameters, data, labels, rows[i], out hit[i]);
+    }
+
+    /// <summary>One row's loss; a dataset kept as bytes has the row copied out (the same values), so its floats are never made.</summary>
+    private double RowLoss(ReadOnlySpan<float> parameters, Dataset data, int[] labels, int r, out bool hit)
+    {
+        ReadOnlySpan<float> x;
+        if (data.KeptAsBytes)
+        {
+            var row = _row ??= new float[_features];
+            data.CopyExample(r, row);
+            x = row;
+        }
+        else
+        {
+            x = data.Example(r);
+        }
+        Logits(parameters, x);
+        int y = labels[r];
+        hit = Kernels.ArgMax(_logits) == y;
+        return Kernels.SoftmaxCrossEntropy(_logits, y, default);
+    }
+
+    private float[]? _row;
 
     public IModel Clone() => new SoftmaxRegressionModel(_features, _classes, _init);
 }

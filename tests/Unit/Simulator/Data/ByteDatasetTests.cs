@@ -111,6 +111,24 @@ public sealed class ByteDatasetTests
         Assert.True(bytes.KeptAsBytes);
     }
 
+    [Fact]
+    public void Softmax_ByteDataset_SameEvaluationBits_WithoutMakingItsFeatures()
+    {
+        var (bytes, floats) = Pair(70, 16, 4, 17);
+        var onBytes = ModelCatalog.Create("softmax", 16, 4);
+        var onFloats = onBytes.Clone();
+        var p = new float[onBytes.ParameterCount];
+        var rng = new RandomStream(5);
+        for (int i = 0; i < p.Length; i++) p[i] = (float)rng.NextNormal(0, 1);
+        var all = Enumerable.Range(0, 70).Reverse().ToArray();
+        var e1 = onBytes.Evaluate(p, bytes, all);
+        var e2 = onFloats.Evaluate(p, floats, all);
+        Assert.Equal(BitConverter.DoubleToInt64Bits(e2.Loss), BitConverter.DoubleToInt64Bits(e1.Loss));
+        Assert.Equal(e2.Accuracy, e1.Accuracy);
+        Assert.InRange(e1.Accuracy, 0.01, 0.99); // some rows right and some wrong, so the accuracy is really compared
+        Assert.True(bytes.KeptAsBytes);
+    }
+
     [Theory]
     [InlineData("mlp:hidden=8")]
     [InlineData("mlp:hidden=8;6")]

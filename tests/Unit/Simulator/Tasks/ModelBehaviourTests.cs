@@ -44,13 +44,15 @@ public class ModelBehaviourTests
     [InlineData("mlp:hidden=8", 13)]
     [InlineData("mlp:hidden=8;6", 4)]
     [InlineData("mlp:hidden=100,init=torch", 784)]
-    public void EvaluateEach_Mlp_SameBitsAsEachRowEvaluatedAlone(string spec, int features)
+    [InlineData("softmax", 13)]
+    public void EvaluateEach_SameBitsAsEachRowEvaluatedAlone(string spec, int features)
     {
-        // 75 rows: two full blocks of 32 and a partial one, with repeats and rows out of order.
+        // 75 rows: two full blocks of 32 and a partial one (the MLP's blocks), with repeats and rows out of order.
         var data = ModelTestData.Classification(60, features, 4, 31);
-        var model = (SimByz.Simulator.Tasks.Models.MlpModel)ModelCatalog.Create(spec, features, 4);
-        var alone = model.Clone();
-        var p = ModelTestData.Parameters(model.ParameterCount, 9, 2.0);
+        var created = ModelCatalog.Create(spec, features, 4);
+        var model = Assert.IsAssignableFrom<IRowwiseEvaluation>(created);
+        var alone = created.Clone();
+        var p = ModelTestData.Parameters(created.ParameterCount, 9, 2.0);
         var rows = Enumerable.Range(0, 75).Select(i => (i * 37 + 11) % 60).ToArray();
         var loss = new double[rows.Length];
         var hit = new bool[rows.Length];
