@@ -13,9 +13,11 @@ namespace SimByz.Gpu.Aggregation;
 /// <remarks>
 /// Agrees with the managed rule of the same spec within the tolerance stated per rule (README, "Torch
 /// backend"); not bit-exact (torch's reduction order is its own). Diagnostics describe the rule's own
-/// inputs (after pre-aggregation). Not thread-safe, like every <see cref="IAggregator"/>.
+/// inputs (after pre-aggregation). Not thread-safe, like every <see cref="IAggregator"/>. <see cref="Dispose"/> frees
+/// the host tensor the batch is staged in (n×d floats) at once rather than when the finalizer runs; a training run
+/// disposes its rules when it ends.
 /// </remarks>
-internal sealed class TorchAggregator : IAggregator
+internal sealed class TorchAggregator : IAggregator, IDisposable
 {
     private readonly IReadOnlyList<ITensorPreAggregator> _pre;
     private readonly ITensorRule _rule;
@@ -98,6 +100,16 @@ internal sealed class TorchAggregator : IAggregator
         foreach (var stage in _pre) stage.Reset();
         _rule.Reset();
     }
+
+    /// <summary>Frees the staging tensor now. The aggregator stays usable: a later call stages the batch in a new one.</summary>
+    public void Dispose()
+    {
+        _staging?.Dispose();
+        _staging = null;
+    }
+
+    /// <summary>Whether a staging tensor is held (for tests).</summary>
+    internal bool HoldsStaging => _staging is not null;
 
     private Tensor ToDevice(GradientBatch input)
     {

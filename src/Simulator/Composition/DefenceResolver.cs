@@ -69,8 +69,14 @@ public sealed class DefenceResolver
     public bool UsesValidation(string spec)
     {
         bool isAsyncName = _catalog.IsAsyncRule(spec);
-        if (_protocol.Kind == ProtocolKind.Async && isAsyncName) return _catalog.CreateAsync(spec, _context).UsesValidation;
-        return !isAsyncName && _catalog.Create(spec, _context).UsesValidation;
+        if (_protocol.Kind == ProtocolKind.Async && isAsyncName)
+        {
+            var probe = _catalog.CreateAsync(spec, _context);
+            try { return probe.UsesValidation; } finally { (probe as IDisposable)?.Dispose(); }
+        }
+        if (isAsyncName) return false;
+        var rule = _catalog.Create(spec, _context);
+        try { return rule.UsesValidation; } finally { (rule as IDisposable)?.Dispose(); }
     }
 
     /// <summary>
@@ -82,6 +88,20 @@ public sealed class DefenceResolver
     public void Check(string spec)
     {
         var defence = Create(spec);
+        try
+        {
+            CheckTolerance(defence);
+        }
+        finally
+        {
+            // The instance was built only to be checked (a rule holding native memory frees it here).
+            (defence.Rule as IDisposable)?.Dispose();
+            (defence.AsyncRule as IDisposable)?.Dispose();
+        }
+    }
+
+    private void CheckTolerance(Defence defence)
+    {
         int m = InputsPerAggregation;
         if (defence.Rule is not { } rule || m < 1) return;
         try

@@ -173,6 +173,22 @@ public sealed class TrainingRun
     /// <exception cref="ClockStalledException">The run can end only when the clock reaches its time budget, and the clock stopped advancing (see <see cref="StallLimit"/>).</exception>
     public RunResult Run(Action<long>? progress = null, CancellationToken cancellation = default)
     {
+        try
+        {
+            return RunToBudget(progress, cancellation);
+        }
+        finally
+        {
+            // Rules holding native memory (the torch backend's staging tensor) free it now, not at finalization:
+            // a sweep's runs would otherwise hold theirs until the collector runs. They stay usable if run again.
+            (_rule as IDisposable)?.Dispose();
+            (_ruleAsAttackerSeesIt as IDisposable)?.Dispose();
+            (_asyncRule as IDisposable)?.Dispose();
+        }
+    }
+
+    private RunResult RunToBudget(Action<long>? progress, CancellationToken cancellation)
+    {
         _server.Evaluate();
         _protocol.Start();
         long lastReported = -1;

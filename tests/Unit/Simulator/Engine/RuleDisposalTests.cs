@@ -1,0 +1,80 @@
+using SimByz.Aggregation;
+using SimByz.Scheduler;
+using SimByz.Simulator.Composition;
+using SimByz.Simulator.Engine;
+using SimByz.Simulator.Scenarios;
+using SimByz.Specs;
+using SimByz.Testing.Simulator;
+using Xunit;
+
+namespace SimByz.Tests.Unit.Simulator.Engine;
+
+/// <summary>A training run disposes the rules it made (the defence and the attacker's copy) when it ends, normally or
+/// cancelled, so rules holding native memory (the torch backend's staging tensor) free it at once; so does the resolver
+/// with the instances it builds only to check a spec.</summary>
+public sealed class RuleDisposalTests
+{
+    private sealed class CountingMean : IAggregator, IDisposable
+    {
+        private readonly IAggregator _mean = AggregatorCatalog.BuiltIn.Create("mean");
+        private readonly List<CountingMean> _made;
+
+        public CountingMean(List<CountingMean> made)
+        {
+            _made = made;
+            lock (made) made.Add(this);
+        }
+
+        public int Disposals { get; private set; }
+
+        public int CallsAfterDispose { get; private set; }
+
+        public string Spec => "counting-mean";
+
+        public bool UsesValidation => false;
+
+        public void Aggregate(GradientBatch input, Span<float> output, AggregationContext context, AggregationDiagnostics? diagnostics = null)
+        {
+            if (Disposals > 0) CallsAfterDispose++;
+            _mean.Aggregate(input, output, context, diagnostics);
+        }
+
+        public void Dispose() => Disposals++;
+    }
+
+    private static (RunSetup Setup, List<CountingMean> Made) Setup(params string[] sets)
+    {
+        var made = new List<CountingMean>();
+        var registrar = new PluginRegistrar(CompositionRoot.Default.Catalogs, new ComponentOrigin("Tests", "1", "00", "tests"));
+        registrar.AddRule(new ComponentInfo("counting-mean", "the mean, counting its disposals", "test", "any", []), (_, _) => new CountingMean(made));
+        var root = CompositionRoot.Default with { Catalogs = registrar.Catalogs };
+        var scenario = ScenarioLoader.Parse(TrainingRunTests.SmallJson, "test").With(["defences=[\"counting-mean\"]", .. sets]);
+        return (root.Resolve(scenario), made);
+    }
+
+    [Fact]
+    public void Run_Ends_DisposesEachRuleItMadeOnce()
+    {
+        var (setup, made) = Setup("budget.steps=3");
+        Assert.All(made, r => Assert.Equal(1, r.Disposals)); // instances built at resolve time only to check the spec
+        int before = made.Count;
+        var run = new TrainingRun(setup, "counting-mean");
+        var own = made.Skip(before).ToList();
+        Assert.Equal(2, own.Count); // the defence and the copy the attacker sees
+        Assert.All(own, r => Assert.Equal(0, r.Disposals));
+        run.Run();
+        Assert.Equal(3, run.Steps);
+        Assert.All(made, r => Assert.Equal(1, r.Disposals));
+        Assert.All(made, r => Assert.Equal(0, r.CallsAfterDispose));
+    }
+
+    [Fact]
+    public void Run_Cancelled_StillDisposesItsRules()
+    {
+        var (setup, made) = Setup("budget.steps=1000000");
+        var run = new TrainingRun(setup, "counting-mean");
+        using var cancel = new CancellationTokenSource();
+        Assert.Throws<OperationCanceledException>(() => run.Run(steps => { if (steps >= 2) cancel.Cancel(); }, cancel.Token));
+        Assert.All(made, r => Assert.Equal(1, r.Disposals));
+    }
+}
