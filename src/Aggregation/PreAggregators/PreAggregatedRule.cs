@@ -39,7 +39,7 @@ internal interface IPreAggregator
 /// The inner rule's tolerance applies to m, not n (e.g. after bucketing with s = 2, Krum needs
 /// ⌈n/2⌉ &gt; 2f+2). Allocation-free after the first call of a given shape.
 /// </remarks>
-internal sealed class PreAggregatedRule(IPreAggregator pre, IAggregator inner) : IAggregator
+internal sealed class PreAggregatedRule(IPreAggregator pre, IAggregator inner) : IAggregator, IDisposable
 {
     private float[] _buffer = [];
     private GradientBatch? _batch;
@@ -63,6 +63,9 @@ internal sealed class PreAggregatedRule(IPreAggregator pre, IAggregator inner) :
         pre.Reset();
         inner.Reset();
     }
+
+    /// <summary>Passes the disposal on to the rule inside (e.g. a plug-in rule holding native memory).</summary>
+    public void Dispose() => (inner as IDisposable)?.Dispose();
 
     public void Aggregate(GradientBatch input, Span<float> output, AggregationContext context, AggregationDiagnostics? diagnostics = null)
     {

@@ -65,7 +65,7 @@ internal static class AttackMath
         if (MeanKernel.IsSupported && rows.Count > 0)
         {
             // The Mean rule's kernel: the same arithmetic (float64 sums from +0 in row order, one division, one
-            // rounding), so the same bits, on both cores in chunks fixed by d.
+            // rounding), so the same bits, on both cores (its chunks follow d and where row 0 lies; no sum spans two).
             (t_meanKernel ??= new MeanKernel()).Run(rows, mean);
             return;
         }

@@ -71,6 +71,7 @@ internal static class AggregateCommand
         RejectAsynchronousRule(root.Catalogs.Aggregators, ruleSpec);
         string backendDescription = root.Backend.Device ?? "cpu (managed)";
         IAggregator aggregator = root.Backend.CreateRule(root.Catalogs.Aggregators, ruleSpec, new AggregatorBuildContext(seed));
+        using var disposesTheRule = aggregator as IDisposable;
         var matrix = NpyFile.ReadMatrix(inputPath);
         if (matrix.Rows == 0 || matrix.Columns == 0)
         {

@@ -16,6 +16,8 @@ public interface IComputeBackend
     string? Device { get; }
 
     /// <summary>Builds the synchronous rule chain <paramref name="spec"/> (pre-aggregators + rule) on this backend.</summary>
+    /// <remarks>A returned rule that is <see cref="IDisposable"/> is disposed by whoever built it when done: a training run
+    /// when it ends, the defence resolver after checking a spec. Dispose should free held memory and leave the rule usable.</remarks>
     /// <exception cref="SimByzException">Unknown name, bad parameter, or no implementation on this backend.</exception>
     IAggregator CreateRule(AggregatorCatalog catalog, string spec, AggregatorBuildContext context);
 

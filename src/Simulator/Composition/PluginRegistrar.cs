@@ -32,7 +32,9 @@ public sealed class PluginRegistrar
     internal IReadOnlyList<string> Added => _added;
 
     /// <summary>Adds a synchronous aggregation rule (implement <see cref="IAggregator"/>, and its
-    /// <see cref="IAggregator.CheckTolerance"/> when it has a condition on n).</summary>
+    /// <see cref="IAggregator.CheckTolerance"/> when it has a condition on n). The factory makes a new instance per
+    /// use; one that also implements <see cref="IDisposable"/> is disposed when its run ends or its spec has been
+    /// checked, so it must not share what it disposes with other instances.</summary>
     public PluginRegistrar AddRule(ComponentInfo info, Func<SpecParameters, AggregatorBuildContext, IAggregator> factory)
         => Set(c => c with { Aggregators = c.Aggregators with { Rules = c.Aggregators.Rules.Add(Entry(info, factory)) } }, "rule", info);
 

@@ -56,7 +56,20 @@ public static class MessageReplay
         var rule = composition.Backend.CreateRule(catalog, ruleSpec, new AggregatorBuildContext(scenario.Seed, byzCount));
         bool async = scenario.Protocol.Kind == ProtocolKind.Async;
         int m = buffer > 0 ? buffer : scenario.Protocol.AsyncBuffer > 0 ? scenario.Protocol.AsyncBuffer : scenario.Federation?.PerRound ?? scenario.Workers.Count;
-        return async ? Async(doc, payloads, section, rule, ruleSpec, m) : Sync(doc, payloads, section, rule, ruleSpec);
+        return DisposingAfter(async ? Async(doc, payloads, section, rule, ruleSpec, m) : Sync(doc, payloads, section, rule, ruleSpec), rule);
+    }
+
+    /// <summary>The rows, then the rule disposed (a rule holding native memory frees it) once they are read or abandoned.</summary>
+    private static IEnumerable<MessageReplayRow> DisposingAfter(IEnumerable<MessageReplayRow> rows, IAggregator rule)
+    {
+        try
+        {
+            foreach (var row in rows) yield return row;
+        }
+        finally
+        {
+            (rule as IDisposable)?.Dispose();
+        }
     }
 
     /// <summary>A message that arrived: its payload hash, whether it is Byzantine, and its recorded fate once resolved.</summary>

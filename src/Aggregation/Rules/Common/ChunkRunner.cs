@@ -14,9 +14,10 @@ internal interface IChunkJob
 /// the calling thread, allocating nothing per call.
 /// </summary>
 /// <remarks>
-/// Determinism: the number of chunks and their boundaries are chosen by the caller from the data
-/// shape only (never from the thread count); each chunk writes its own slot and the caller combines
-/// the slots in chunk order. Which thread runs which chunk therefore never reaches a result, and
+/// Determinism: the number of chunks and their boundaries are chosen by the caller, never from the
+/// thread count: from the data shape, or (where no result spans two chunks, as in the mean kernel, whose
+/// chunks start on 64-byte boundaries) from anything that does not reach a result; each chunk writes its
+/// own slot and the caller combines the slots in chunk order. Which thread runs which chunk therefore never reaches a result, and
 /// <see cref="MaxThreads"/> = 1 gives the same bits as any other value. One job runs at a time: a
 /// call made while another thread's job is running runs its chunks inline on the calling thread.
 /// </remarks>

@@ -31,8 +31,10 @@ public sealed class MeanKernelTests
         for (int offset = 0; offset < 16; offset++)
         {
             var batch = new GradientBatch(values.AsMemory(offset, n * d), n, d);
-            var output = new float[d];
-            kernel.Run(batch, output);
+            var output = new float[d + 16];
+            output.AsSpan(d).Fill(float.NaN); // markers: nothing past d may be written
+            kernel.Run(batch, output.AsSpan(0, d));
+            Assert.All(output.AsSpan(d).ToArray(), v => Assert.True(float.IsNaN(v)));
             for (int j = 0; j < d; j++)
             {
                 double acc = 0;

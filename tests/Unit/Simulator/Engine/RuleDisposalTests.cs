@@ -42,23 +42,26 @@ public sealed class RuleDisposalTests
         public void Dispose() => Disposals++;
     }
 
-    private static (RunSetup Setup, List<CountingMean> Made) Setup(params string[] sets)
+    private static (RunSetup Setup, List<CountingMean> Made) Setup(string defence, params string[] sets)
     {
         var made = new List<CountingMean>();
         var registrar = new PluginRegistrar(CompositionRoot.Default.Catalogs, new ComponentOrigin("Tests", "1", "00", "tests"));
         registrar.AddRule(new ComponentInfo("counting-mean", "the mean, counting its disposals", "test", "any", []), (_, _) => new CountingMean(made));
         var root = CompositionRoot.Default with { Catalogs = registrar.Catalogs };
-        var scenario = ScenarioLoader.Parse(TrainingRunTests.SmallJson, "test").With(["defences=[\"counting-mean\"]", .. sets]);
+        var scenario = ScenarioLoader.Parse(TrainingRunTests.SmallJson, "test").With([$"defences=[\"{defence}\"]", .. sets]);
         return (root.Resolve(scenario), made);
     }
 
-    [Fact]
-    public void Run_Ends_DisposesEachRuleItMadeOnce()
+    [Theory]
+    [InlineData("counting-mean")]
+    [InlineData("bucketing:s=2+counting-mean")] // the pre-aggregator passes the disposal on to the rule inside
+    public void Run_Ends_DisposesEachRuleItMadeOnce(string defence)
     {
-        var (setup, made) = Setup("budget.steps=3");
-        Assert.All(made, r => Assert.Equal(1, r.Disposals)); // instances built at resolve time only to check the spec
+        var (setup, made) = Setup(defence, "budget.steps=3");
+        Assert.NotEmpty(made); // instances built at resolve time only to check the spec
+        Assert.All(made, r => Assert.Equal(1, r.Disposals));
         int before = made.Count;
-        var run = new TrainingRun(setup, "counting-mean");
+        var run = new TrainingRun(setup, defence);
         var own = made.Skip(before).ToList();
         Assert.Equal(2, own.Count); // the defence and the copy the attacker sees
         Assert.All(own, r => Assert.Equal(0, r.Disposals));
@@ -71,8 +74,10 @@ public sealed class RuleDisposalTests
     [Fact]
     public void Run_Cancelled_StillDisposesItsRules()
     {
-        var (setup, made) = Setup("budget.steps=1000000");
+        var (setup, made) = Setup("counting-mean", "budget.steps=1000000");
+        int before = made.Count;
         var run = new TrainingRun(setup, "counting-mean");
+        Assert.Equal(before + 2, made.Count);
         using var cancel = new CancellationTokenSource();
         Assert.Throws<OperationCanceledException>(() => run.Run(steps => { if (steps >= 2) cancel.Cancel(); }, cancel.Token));
         Assert.All(made, r => Assert.Equal(1, r.Disposals));
