@@ -27,6 +27,10 @@ internal interface ITensorAsyncRule
 
     /// <summary>Forgets state carried across messages.</summary>
     void Reset() { }
+
+    /// <summary>Forgets state as <see cref="Reset"/> does and frees the tensors kept across messages now, rather than at
+    /// finalization; the rule stays usable (it makes them again). Default: <see cref="Reset"/>.</summary>
+    void Release() => Reset();
 }
 
 /// <summary>
@@ -35,7 +39,7 @@ internal interface ITensorAsyncRule
 /// back. Agrees with the managed rule of the same spec within the tolerance stated per rule (GPU/README.md,
 /// "Asynchronous rules"); not bit-exact. Not thread-safe, like every <see cref="IAsyncAggregator"/>.
 /// </summary>
-internal sealed class TorchAsyncAggregator : IAsyncAggregator
+internal sealed class TorchAsyncAggregator : IAsyncAggregator, IDisposable
 {
     private readonly ITensorAsyncRule _rule;
     private readonly TorchDevice _device;
@@ -70,6 +74,10 @@ internal sealed class TorchAsyncAggregator : IAsyncAggregator
     }
 
     public void Reset() => _rule.Reset();
+
+    /// <summary>Frees the tensors the rule keeps across messages and forgets its state (as <see cref="Reset"/>); a
+    /// training run disposes its rule when it ends. The rule stays usable.</summary>
+    public void Dispose() => _rule.Release();
 }
 
 /// <summary>Vector operations of the asynchronous tensor rules, with the managed rules' numeric conventions (<see cref="DetVec"/>).</summary>

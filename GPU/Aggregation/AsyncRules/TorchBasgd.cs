@@ -84,6 +84,13 @@ internal sealed class TorchBasgd : ITensorAsyncRule
         _rule.Reset();
     }
 
+    public void Release()
+    {
+        Reset();
+        _sums?.Dispose();
+        _sums = null;
+    }
+
     private void Empty()
     {
         _sums?.zero_();

@@ -53,4 +53,11 @@ internal sealed class TorchFedBuff(int k, double eta, bool sqrt) : ITensorAsyncR
         _count = 0;
         _sum?.zero_();
     }
+
+    public void Release()
+    {
+        Reset();
+        _sum?.Dispose();
+        _sum = null;
+    }
 }

@@ -90,6 +90,13 @@ internal sealed class TorchZenoPlusPlus(ZenoPlusPlusOptions options) : ITensorAs
         _validationSquaredNorm = 0;
     }
 
+    public void Release()
+    {
+        Reset();
+        _validationGradient?.Dispose();
+        _validationGradient = null;
+    }
+
     private void Refresh(IValidationOracle oracle, AggregationContext context, Device device)
     {
         long version = context.Round;

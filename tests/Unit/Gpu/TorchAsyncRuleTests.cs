@@ -104,6 +104,32 @@ public sealed class TorchAsyncRuleTests
         }
     }
 
+    [Theory]
+    [InlineData("fedbuff:k=3,eta=0.5")]
+    [InlineData("basgd:b=2")]
+    [InlineData("kardam:f=1")]
+    public void Dispose_FreesTheRulesTensors_AndItThenDecidesAsAFreshRule(string spec)
+    {
+        var used = Assert.IsType<TorchAsyncAggregator>(TorchComponents.CreateAsyncRule(spec, Cpu, new AggregatorBuildContext(DeclaredByzantine: 1)));
+        var fresh = TorchComponents.CreateAsyncRule(spec, Cpu, new AggregatorBuildContext(DeclaredByzantine: 1));
+        var context = At([0f, 0f]);
+        float[][] messages = [[1f, 2f], [3f, -4f], [5f, 6f], [-2f, 1f], [0.5f, 0.25f]];
+        var update = new float[2];
+        for (int i = 0; i < 2; i++) used.Decide(new AsyncMessage(i, 0, 0, messages[i]), context, update); // state held
+        used.Dispose();
+        for (int i = 0; i < messages.Length; i++)
+        {
+            var a = new float[2];
+            var b = new float[2];
+            var da = used.Decide(new AsyncMessage(i, 0, 0, messages[i]), context, a);
+            var db = fresh.Decide(new AsyncMessage(i, 0, 0, messages[i]), context, b);
+            Assert.Equal(db.Accepted, da.Accepted);
+            Assert.Equal(db.Held, da.Held);
+            Assert.Equal(b, a);
+        }
+        used.Dispose();
+    }
+
     [Fact]
     public void FedAsync_MixesTowardsTheClientModel_AndRejectsReadsOutsideTheWindow()
     {
