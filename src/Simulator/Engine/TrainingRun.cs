@@ -76,54 +76,63 @@ public sealed class TrainingRun
         _defence = defenceSpec;
         _observers = observers ?? [];
         (_rule, _asyncRule) = CreateDefence(setup, defenceSpec);
-        // Adaptive attacks probe the defence by running it: they get their own instance, so their
-        // trial aggregations never advance the server's stateful rules (centered clipping, bucketing).
-        _ruleAsAttackerSeesIt = _rule is null ? null : CreateDefence(setup, defenceSpec).Rule;
-        _attack = setup.GradientAttack?.Invoke();
-        _omit = _attack?.IsOmission == true;
-        _behaviour = setup.Protocol.Kind == ProtocolKind.Async ? setup.AsyncBehaviour?.Invoke() : null;
-        var attackRng = RandomStreams.Derive(setup.Seed, StreamPurpose.Attack, 0);
+        try
+        {
+            // Adaptive attacks probe the defence by running it: they get their own instance, so their
+            // trial aggregations never advance the server's stateful rules (centered clipping, bucketing).
+            _ruleAsAttackerSeesIt = _rule is null ? null : CreateDefence(setup, defenceSpec).Rule;
+            _attack = setup.GradientAttack?.Invoke();
+            _omit = _attack?.IsOmission == true;
+            _behaviour = setup.Protocol.Kind == ProtocolKind.Async ? setup.AsyncBehaviour?.Invoke() : null;
+            var attackRng = RandomStreams.Derive(setup.Seed, StreamPurpose.Attack, 0);
 
-        // Only the asynchronous omniscient attack reads the workers' latest honest messages, and only if it reads honest rows.
-        bool keepLatest = setup.Protocol.Kind == ProtocolKind.Async && ByzantineCrafter.ReadsHonestRows(_attack);
-        Dataset? poisoned = null;
-        IModel prototype = setup.Model.CloneForRun();
-        _ledger = new MessageLedger(setup.Model.ParameterCount, _sim, _observers);
-        if (setup.Federation is not null)
-        {
-            // Clients are made when sampled; their models are cloned (after the server's) as more become active at once.
-            _availability = [];
-            _server = new ParameterServer(setup, defenceSpec, _rule, _asyncRule, prototype, Math.Max(0, _behaviour?.HistoryDepth ?? 0),
-                _ledger, _sim, _observers, keptRows);
-            var clients = new Federation.ClientFactory(setup, setup.Train, () => poisoned ??= Poison(setup.Train, setup.DataAttack!), prototype, keepLatest);
-            _fleet = new WorkerFleet(clients, _omit, _ledger, _sim, _observers);
-        }
-        else
-        {
-            _availability = new IAvailabilityModel[setup.WorkerCount];
-            for (int i = 0; i < _availability.Length; i++) _availability[i] = setup.Availability?.Invoke(i) ?? AvailabilitySchedule.AlwaysUp;
-            var workers = new Worker[setup.WorkerCount];
-            for (int i = 0; i < workers.Length; i++)
+            // Only the asynchronous omniscient attack reads the workers' latest honest messages, and only if it reads honest rows.
+            bool keepLatest = setup.Protocol.Kind == ProtocolKind.Async && ByzantineCrafter.ReadsHonestRows(_attack);
+            Dataset? poisoned = null;
+            IModel prototype = setup.Model.CloneForRun();
+            _ledger = new MessageLedger(setup.Model.ParameterCount, _sim, _observers);
+            if (setup.Federation is not null)
             {
-                Dataset data = setup.Train;
-                if (setup.Byzantine[i] && setup.DataAttack is not null)
-                {
-                    poisoned ??= Poison(setup.Train, setup.DataAttack);
-                    data = poisoned;
-                }
-                workers[i] = new Worker(i, setup.Byzantine[i], setup, data, prototype, keepLatest: keepLatest && !setup.Byzantine[i]);
+                // Clients are made when sampled; their models are cloned (after the server's) as more become active at once.
+                _availability = [];
+                _server = new ParameterServer(setup, defenceSpec, _rule, _asyncRule, prototype, Math.Max(0, _behaviour?.HistoryDepth ?? 0),
+                    _ledger, _sim, _observers, keptRows);
+                var clients = new Federation.ClientFactory(setup, setup.Train, () => poisoned ??= Poison(setup.Train, setup.DataAttack!), prototype, keepLatest);
+                _fleet = new WorkerFleet(clients, _omit, _ledger, _sim, _observers);
             }
-            // Built after the workers so that the server's validation and evaluation models stay the
-            // prototype's last two clones: torch models seed each clone by its rank, so the order shows in results.
-            _server = new ParameterServer(setup, defenceSpec, _rule, _asyncRule, prototype, Math.Max(0, _behaviour?.HistoryDepth ?? 0),
-                _ledger, _sim, _observers, keptRows);
-            _fleet = new WorkerFleet(workers, _availability, _omit, _ledger, _sim, _observers);
+            else
+            {
+                _availability = new IAvailabilityModel[setup.WorkerCount];
+                for (int i = 0; i < _availability.Length; i++) _availability[i] = setup.Availability?.Invoke(i) ?? AvailabilitySchedule.AlwaysUp;
+                var workers = new Worker[setup.WorkerCount];
+                for (int i = 0; i < workers.Length; i++)
+                {
+                    Dataset data = setup.Train;
+                    if (setup.Byzantine[i] && setup.DataAttack is not null)
+                    {
+                        poisoned ??= Poison(setup.Train, setup.DataAttack);
+                        data = poisoned;
+                    }
+                    workers[i] = new Worker(i, setup.Byzantine[i], setup, data, prototype, keepLatest: keepLatest && !setup.Byzantine[i]);
+                }
+                // Built after the workers so that the server's validation and evaluation models stay the
+                // prototype's last two clones: torch models seed each clone by its rank, so the order shows in results.
+                _server = new ParameterServer(setup, defenceSpec, _rule, _asyncRule, prototype, Math.Max(0, _behaviour?.HistoryDepth ?? 0),
+                    _ledger, _sim, _observers, keptRows);
+                _fleet = new WorkerFleet(workers, _availability, _omit, _ledger, _sim, _observers);
+            }
+            var crafter = _crafter = new ByzantineCrafter(_attack, _ruleAsAttackerSeesIt, attackRng, _server, setup.ByzantineCount, setup.WorkerCount);
+            _handle = Handle;
+            _protocol = setup.Protocol.Kind == ProtocolKind.Sync
+                ? new SyncProtocol(_sim, _server, _ledger, _fleet, crafter, setup.Protocol, setup.Optimizer, parallelWorkers: prototype.SupportsParallelRuns, inPlaceRounds)
+                : new AsyncProtocol(_sim, _server, _ledger, _fleet, crafter, setup.Protocol, setup.Optimizer, _behaviour, setup.Seed);
         }
-        var crafter = _crafter = new ByzantineCrafter(_attack, _ruleAsAttackerSeesIt, attackRng, _server, setup.ByzantineCount, setup.WorkerCount);
-        _handle = Handle;
-        _protocol = setup.Protocol.Kind == ProtocolKind.Sync
-            ? new SyncProtocol(_sim, _server, _ledger, _fleet, crafter, setup.Protocol, setup.Optimizer, parallelWorkers: prototype.SupportsParallelRuns, inPlaceRounds)
-            : new AsyncProtocol(_sim, _server, _ledger, _fleet, crafter, setup.Protocol, setup.Optimizer, _behaviour, setup.Seed);
+        catch
+        {
+            // A run that could not be built owns its rules all the same: free them (the torch backend's native memory).
+            DisposeRules();
+            throw;
+        }
     }
 
     /// <summary>Builds the defence through the setup's resolver (the composition root's catalogue and backend).</summary>
@@ -181,10 +190,15 @@ public sealed class TrainingRun
         {
             // Rules holding native memory (the torch backend's staging tensor) free it now, not at finalization:
             // a sweep's runs would otherwise hold theirs until the collector runs. They stay usable if run again.
-            (_rule as IDisposable)?.Dispose();
-            (_ruleAsAttackerSeesIt as IDisposable)?.Dispose();
-            (_asyncRule as IDisposable)?.Dispose();
+            DisposeRules();
         }
+    }
+
+    private void DisposeRules()
+    {
+        (_rule as IDisposable)?.Dispose();
+        (_ruleAsAttackerSeesIt as IDisposable)?.Dispose();
+        (_asyncRule as IDisposable)?.Dispose();
     }
 
     private RunResult RunToBudget(Action<long>? progress, CancellationToken cancellation)

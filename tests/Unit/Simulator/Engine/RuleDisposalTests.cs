@@ -1,4 +1,5 @@
 using SimByz.Aggregation;
+using SimByz.Attacks;
 using SimByz.Scheduler;
 using SimByz.Simulator.Composition;
 using SimByz.Simulator.Engine;
@@ -42,11 +43,14 @@ public sealed class RuleDisposalTests
         public void Dispose() => Disposals++;
     }
 
-    private static (RunSetup Setup, List<CountingMean> Made) Setup(string defence, params string[] sets)
+    private static (RunSetup Setup, List<CountingMean> Made) Setup(string defence, params string[] sets) => Setup(defence, null, sets);
+
+    private static (RunSetup Setup, List<CountingMean> Made) Setup(string defence, Action<PluginRegistrar>? more, params string[] sets)
     {
         var made = new List<CountingMean>();
         var registrar = new PluginRegistrar(CompositionRoot.Default.Catalogs, new ComponentOrigin("Tests", "1", "00", "tests"));
         registrar.AddRule(new ComponentInfo("counting-mean", "the mean, counting its disposals", "test", "any", []), (_, _) => new CountingMean(made));
+        more?.Invoke(registrar);
         var root = CompositionRoot.Default with { Catalogs = registrar.Catalogs };
         var scenario = ScenarioLoader.Parse(TrainingRunTests.SmallJson, "test").With([$"defences=[\"{defence}\"]", .. sets]);
         return (root.Resolve(scenario), made);
@@ -69,6 +73,22 @@ public sealed class RuleDisposalTests
         Assert.Equal(3, run.Steps);
         Assert.All(made, r => Assert.Equal(1, r.Disposals));
         Assert.All(made, r => Assert.Equal(0, r.CallsAfterDispose));
+    }
+
+    [Fact]
+    public void Constructor_FailingAfterItBuiltItsRules_DisposesThem()
+    {
+        bool fail = false;
+        var (setup, made) = Setup("counting-mean",
+            r => r.AddGradientAttack(new ComponentInfo("flaky", "sign flip, or a failure on demand", "test", "any", []),
+                (_, _) => fail ? throw new SimByzException("flaky: refused") : AttackCatalog.BuiltIn.CreateGradientAttack("sign-flip")),
+            "byzantine.attack=flaky", "budget.steps=3");
+        int before = made.Count;
+        fail = true; // the run builds its rules, then its attack fails
+        var error = Assert.Throws<SimByzException>(() => new TrainingRun(setup, "counting-mean"));
+        Assert.Equal("flaky: refused", error.Message);
+        Assert.Equal(before + 2, made.Count);
+        Assert.All(made, r => Assert.Equal(1, r.Disposals));
     }
 
     [Fact]
