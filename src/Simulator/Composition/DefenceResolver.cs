@@ -55,8 +55,8 @@ public sealed class DefenceResolver
         var rule = _backend.CreateRule(_catalog, spec, _context);
         if (_protocol.Kind == ProtocolKind.Async && _protocol.AsyncBuffer < 1)
         {
-            (rule as IDisposable)?.Dispose();
             string smallest = SmallestInputs(rule, 1) is { } m ? $"; the smallest for which '{spec}' holds its condition is {m}" : "";
+            (rule as IDisposable)?.Dispose();
             throw new SimByzException($"defence '{spec}' is a synchronous rule: in an async scenario give protocol.asyncBuffer ≥ 1 (aggregate every m messages){smallest}, or use an async rule");
         }
         return new Defence(rule, null);
