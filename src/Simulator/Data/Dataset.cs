@@ -27,6 +27,7 @@ public sealed class Dataset
         if (labels is not null && labels.Length != count) throw new ArgumentException("one label per example", nameof(labels));
         if (targets is not null && targets.Length != count) throw new ArgumentException("one target per example", nameof(targets));
         if ((labels is null) == (targets is null)) throw new ArgumentException("give labels (classification) or targets (regression)");
+        if (labels is not null) CheckClasses(labels, classCount);
     }
 
     private Dataset(Storage storage, int count, int featureCount, int[]? labels, int classCount, float[]? targets)
@@ -110,6 +111,7 @@ public sealed class Dataset
     {
         ArgumentNullException.ThrowIfNull(labels);
         if (labels.Length != Count) throw new ArgumentException("one label per example", nameof(labels));
+        CheckClasses(labels, ClassCount);
         return new(_storage, Count, FeatureCount, labels, ClassCount, null);
     }
 

@@ -38,7 +38,8 @@ public static class MessageReplay
     /// built-ins, managed; the CLI passes the torch backend for <c>--backend torch</c>).</param>
     /// <remarks>Streamed: the trace is read one record at a time and a message is forgotten once its fate is recorded and
     /// its round replayed, so memory depends on the messages in flight, not on the trace's size. The rule is checked
-    /// before the first row.</remarks>
+    /// before the first row, and disposed once the rows are read or their enumeration is disposed (an enumeration never
+    /// started leaves it to the collector; it has aggregated nothing then, so it holds no staging memory).</remarks>
     public static IEnumerable<MessageReplayRow> Stream(TraceDocument doc, PayloadSidecar payloads, TraceSection section, string ruleSpec, int buffer = 0,
         CompositionRoot? composition = null)
     {

@@ -92,6 +92,22 @@ public sealed class ByteDatasetTests
     }
 
     [Fact]
+    public void EveryWayToMakeAClassificationDataset_RejectsLabelsOutsideItsClasses()
+    {
+        // The float constructor, FromBytes, WithLabels and WithClassCount all hold the same condition: labels in [0, classes), classes ≥ 2.
+        Assert.Contains("label 2 is outside [0, 2)", Assert.Throws<ArgumentException>(() => new Dataset(new float[4], 2, 2, [0, 2], 2)).Message);
+        Assert.Throws<ArgumentException>(() => new Dataset(new float[4], 2, 2, [-1, 0], 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Dataset(new float[4], 2, 2, [0, 0], 1));
+        Assert.Throws<ArgumentException>(() => Dataset.FromBytes(new byte[4], 255f, 2, 2, [0, 3], 3));
+        var (bytes, floats) = Pair(3, 2, 2, 1);
+        Assert.Throws<ArgumentException>(() => bytes.WithLabels([0, 1, 2]));
+        Assert.Throws<ArgumentException>(() => floats.WithLabels([0, 1, 2]));
+        Assert.Equal([1, 0, 1], floats.WithLabels([1, 0, 1]).Labels!);
+        Assert.Throws<ArgumentOutOfRangeException>(() => floats.WithClassCount(1));
+        Assert.Equal(2, new Dataset(new float[4], 2, 2, null, 0, [0.5f, 1f]).Count); // regression: no classes to check
+    }
+
+    [Fact]
     public void HorizontalFlip_ByteSource_SameBatchesAsFloatSource_WithoutMakingItsFeatures()
     {
         var (bytes, floats) = Pair(20, 2 * 5 * 5, 3, 11);
