@@ -262,6 +262,7 @@ public static class DataSourceCatalog
         if (hasTest != hasTestLabels) throw new SimByzException("data 'idx': give both 'test-images' and 'test-labels', or neither");
         string testImages = p.GetString("test-images", ""), testLabels = p.GetString("test-labels", "");
         int classes = p.GetInt("classes", 0, 0, 1000);
+        if (classes == 1) throw new SimByzException("data 'idx': parameter 'classes' is 1; a classification task needs at least 2 (or 0: the largest label + 1)");
         var options = FileOptions.Read(p);
         return seed =>
         {

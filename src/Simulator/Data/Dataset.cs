@@ -110,6 +110,7 @@ public sealed class Dataset
     public Dataset WithLabels(int[] labels)
     {
         ArgumentNullException.ThrowIfNull(labels);
+        if (Labels is null) throw new InvalidOperationException("a regression dataset has no labels to replace");
         if (labels.Length != Count) throw new ArgumentException("one label per example", nameof(labels));
         CheckClasses(labels, ClassCount);
         return new(_storage, Count, FeatureCount, labels, ClassCount, null);

@@ -294,7 +294,15 @@ public sealed class TrainingRun
     {
         if (train.Labels is null) throw new SimByzException($"data attack '{attack.Spec}' needs a classification task (the task has no labels)");
         var labels = new int[train.Count];
-        for (int i = 0; i < labels.Length; i++) labels[i] = attack.PoisonLabel(train.Labels[i], train.ClassCount);
+        for (int i = 0; i < labels.Length; i++)
+        {
+            int y = attack.PoisonLabel(train.Labels[i], train.ClassCount);
+            if ((uint)y >= (uint)train.ClassCount)
+            {
+                throw new SimByzException($"data attack '{attack.Spec}' gave label {y} to training row {i} (label {train.Labels[i]}); labels must be in [0, {train.ClassCount})");
+            }
+            labels[i] = y;
+        }
         return train.WithLabels(labels);
     }
 }

@@ -104,7 +104,8 @@ public sealed class ByteDatasetTests
         Assert.Throws<ArgumentException>(() => floats.WithLabels([0, 1, 2]));
         Assert.Equal([1, 0, 1], floats.WithLabels([1, 0, 1]).Labels!);
         Assert.Throws<ArgumentOutOfRangeException>(() => floats.WithClassCount(1));
-        Assert.Equal(2, new Dataset(new float[4], 2, 2, null, 0, [0.5f, 1f]).Count); // regression: no classes to check
+        var regression = new Dataset(new float[4], 2, 2, null, 0, [0.5f, 1f]); // regression: no classes to check
+        Assert.Throws<InvalidOperationException>(() => regression.WithLabels([0, 1]));
     }
 
     [Fact]

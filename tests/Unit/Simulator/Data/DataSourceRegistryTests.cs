@@ -26,6 +26,7 @@ public class DataSourceCatalogTests
     [InlineData("quadratic:colour=red", "unknown parameter 'colour'")]
     [InlineData("idx:images=/a", "'images' and 'labels' are required")]
     [InlineData("idx:images=/a,labels=/b,test-images=/c", "both 'test-images' and 'test-labels'")]
+    [InlineData("idx:images=/a,labels=/b,classes=1", "'classes' is 1")]
     [InlineData("cifar10", "'path' is required")]
     [InlineData("fashion-mnist:subset=random", "one of first, seeded")]
     public void Validate_BadSpec_ThrowsClearError(string spec, string message)
