@@ -339,7 +339,7 @@ public class OutputOwnershipTests
     }
 
     /// <summary>The built simbyz started as its own process in <c>dotnet</c>, its output collected.</summary>
-    private sealed class SimByzProcess : IDisposable
+    internal sealed class SimByzProcess : IDisposable
     {
         private readonly Process _process;
         private readonly Task<string> _stdout;
@@ -393,7 +393,7 @@ public class OutputOwnershipTests
         }
     }
 
-    private sealed record Outcome(int Code, string Out, string Err)
+    internal sealed record Outcome(int Code, string Out, string Err)
     {
         public override string ToString() => $"exit {Code}: {Err.Trim()}";
     }
@@ -421,7 +421,7 @@ public class OutputOwnershipTests
         }
     }
 
-    private sealed class TempFolder : IDisposable
+    internal sealed class TempFolder : IDisposable
     {
         public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "simbyz-own-" + System.IO.Path.GetRandomFileName());
 
