@@ -14,8 +14,8 @@ namespace SimByz.Gpu.Aggregation;
 /// Agrees with the managed rule of the same spec within the tolerance stated per rule (README, "Torch
 /// backend"); not bit-exact (torch's reduction order is its own). Diagnostics describe the rule's own
 /// inputs (after pre-aggregation). Not thread-safe, like every <see cref="IAggregator"/>. <see cref="Dispose"/> frees
-/// the host tensor the batch is staged in (n×d floats) at once rather than when the finalizer runs; a training run
-/// disposes its rules when it ends.
+/// the host tensor the batch is staged in (n×d floats) and the tensors the rule keeps across rounds (centered
+/// clipping's center) at once rather than when the finalizer runs; a training run disposes its rules when it ends.
 /// </remarks>
 internal sealed class TorchAggregator : IAggregator, IDisposable
 {
@@ -101,11 +101,14 @@ internal sealed class TorchAggregator : IAggregator, IDisposable
         _rule.Reset();
     }
 
-    /// <summary>Frees the staging tensor now. The aggregator stays usable: a later call stages the batch in a new one.</summary>
+    /// <summary>Frees the staging tensor and the rule's kept tensors now, forgetting its state as <see cref="Reset"/> does
+    /// (as <see cref="TorchAsyncAggregator"/>'s Dispose does). The aggregator stays usable: a later call stages the batch
+    /// in a new tensor and starts as a fresh rule.</summary>
     public void Dispose()
     {
         _staging?.Dispose();
         _staging = null;
+        Reset();
     }
 
     /// <summary>Whether a staging tensor is held (for tests).</summary>
