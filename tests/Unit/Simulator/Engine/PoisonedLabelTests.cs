@@ -1,9 +1,6 @@
 using SimByz.Attacks;
-using SimByz.Simulator.Composition;
 using SimByz.Simulator.Engine;
-using SimByz.Simulator.Scenarios;
 using SimByz.Specs;
-using SimByz.Testing.Simulator;
 using Xunit;
 
 namespace SimByz.Tests.Unit.Simulator.Engine;
@@ -19,14 +16,9 @@ public sealed class PoisonedLabelTests
         public int PoisonLabel(int label, int classCount) => label + shift;
     }
 
-    private static RunSetup Setup(int shift)
-    {
-        var registrar = new PluginRegistrar(CompositionRoot.Default.Catalogs, new ComponentOrigin("Tests", "1", "00", "tests"));
-        registrar.AddDataAttack(new ComponentInfo("shift-labels", "label + by", "test", "any", []), (p, _) => new ShiftLabels(p.GetInt("by", 0, -10, 10)));
-        var root = CompositionRoot.Default with { Catalogs = registrar.Catalogs };
-        var scenario = ScenarioLoader.Parse(TrainingRunTests.SmallJson, "test").With([$"byzantine.dataAttack=shift-labels:by={shift}", "byzantine.attack=honest", "budget.steps=2", "defences=[\"mean\"]"]);
-        return root.Resolve(scenario);
-    }
+    private static RunSetup Setup(int shift) => InProcessPlugins.Resolve(
+        r => r.AddDataAttack(new ComponentInfo("shift-labels", "label + by", "test", "any", []), (p, _) => new ShiftLabels(p.GetInt("by", 0, -10, 10))),
+        $"byzantine.dataAttack=shift-labels:by={shift}", "byzantine.attack=honest", "budget.steps=2", "defences=[\"mean\"]");
 
     [Fact]
     public void LabelOutsideTheClasses_ClearErrorNamingTheAttackAndRow()

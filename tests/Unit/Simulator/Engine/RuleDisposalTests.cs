@@ -3,9 +3,7 @@ using SimByz.Attacks;
 using SimByz.Scheduler;
 using SimByz.Simulator.Composition;
 using SimByz.Simulator.Engine;
-using SimByz.Simulator.Scenarios;
 using SimByz.Specs;
-using SimByz.Testing.Simulator;
 using Xunit;
 
 namespace SimByz.Tests.Unit.Simulator.Engine;
@@ -48,12 +46,12 @@ public sealed class RuleDisposalTests
     private static (RunSetup Setup, List<CountingMean> Made) Setup(string defence, Action<PluginRegistrar>? more, params string[] sets)
     {
         var made = new List<CountingMean>();
-        var registrar = new PluginRegistrar(CompositionRoot.Default.Catalogs, new ComponentOrigin("Tests", "1", "00", "tests"));
-        registrar.AddRule(new ComponentInfo("counting-mean", "the mean, counting its disposals", "test", "any", []), (_, _) => new CountingMean(made));
-        more?.Invoke(registrar);
-        var root = CompositionRoot.Default with { Catalogs = registrar.Catalogs };
-        var scenario = ScenarioLoader.Parse(TrainingRunTests.SmallJson, "test").With([$"defences=[\"{defence}\"]", .. sets]);
-        return (root.Resolve(scenario), made);
+        var setup = InProcessPlugins.Resolve(r =>
+        {
+            r.AddRule(new ComponentInfo("counting-mean", "the mean, counting its disposals", "test", "any", []), (_, _) => new CountingMean(made));
+            more?.Invoke(r);
+        }, [$"defences=[\"{defence}\"]", .. sets]);
+        return (setup, made);
     }
 
     [Theory]
