@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -26,6 +27,9 @@ internal sealed unsafe class MeanKernel : IChunkJob
     private const int Block = 64;
     private const int PrefetchDistance = 256;
     private long[] _offsets = [];
+    private double[] _weights = [];
+    private bool _unit;
+    private double _denominator;
     private int _rowCount;
     private int _lead;
     private GradientBatch? _input;
@@ -37,9 +41,39 @@ internal sealed unsafe class MeanKernel : IChunkJob
     public void Run(GradientBatch input, Span<float> output)
     {
         int n = input.Count, d = input.Dimension;
-        if (output.Length < d) throw new ArgumentException("output shorter than d", nameof(output));
         if (_offsets.Length < n) _offsets = new long[n];
         for (int k = 0; k < n; k++) _offsets[k] = (long)k * d;
+        _unit = true;
+        _denominator = n;
+        Start(input, n, output);
+    }
+
+    /// <summary>
+    /// Writes (float)((Σₖ weights[k]·row at offsets[k]) / <paramref name="denominator"/>) per coordinate, the rows
+    /// in the order given, into <paramref name="output"/>: <see cref="RowCombination"/>'s sums (the products
+    /// omitted when <paramref name="unit"/>, as there: 1·x = x exactly).
+    /// </summary>
+    public void Run(GradientBatch input, ReadOnlySpan<long> offsets, ReadOnlySpan<double> weights, bool unit, double denominator, Span<float> output)
+    {
+        int n = offsets.Length;
+        if (weights.Length != n) throw new ArgumentException("one weight per row", nameof(weights));
+        if (_offsets.Length < n)
+        {
+            _offsets = new long[n];
+            _weights = new double[n];
+        }
+        if (_weights.Length < n) _weights = new double[_offsets.Length];
+        offsets.CopyTo(_offsets);
+        weights.CopyTo(_weights);
+        _unit = unit;
+        _denominator = denominator;
+        Start(input, n, output);
+    }
+
+    private void Start(GradientBatch input, int n, Span<float> output)
+    {
+        int d = input.Dimension;
+        if (output.Length < d) throw new ArgumentException("output shorter than d", nameof(output));
         _rowCount = n;
         _input = input;
         fixed (float* rows = input.Data)
@@ -69,14 +103,16 @@ internal sealed unsafe class MeanKernel : IChunkJob
         var input = _input!;
         int n = _rowCount, d = input.Dimension, lead = _lead;
         int start = chunk == 0 ? 0 : lead + chunk * ChunkLength, end = Math.Min(d, lead + (chunk + 1) * ChunkLength);
-        var denominator = Vector512.Create((double)n);
+        var denominator = Vector512.Create(_denominator);
+        bool unit = _unit;
         fixed (float* rows = input.Data)
         fixed (long* offsets = _offsets)
+        fixed (double* weights = _weights)
         {
             int j = start;
             if (chunk == 0)
             {
-                for (; j < lead; j++) _output[j] = Scalar(rows, offsets, n, j);
+                for (; j < lead; j++) _output[j] = Scalar(rows, offsets, weights, unit, n, j, _denominator);
             }
             if (Sse.IsSupported)
             {
@@ -87,30 +123,45 @@ internal sealed unsafe class MeanKernel : IChunkJob
                     for (int c = 0; c < ahead; c += 16) Sse.Prefetch0(p + c);
                 }
             }
-            for (; j + Block <= end; j += Block) Sum64(rows, offsets, n, j, j + PrefetchDistance < end, denominator, _output + j);
+            if (unit)
+            {
+                for (; j + Block <= end; j += Block) Sum64(rows, offsets, null, n, j, j + PrefetchDistance < end, denominator, _output + j);
+            }
+            else
+            {
+                for (; j + Block <= end; j += Block) Sum64(rows, offsets, weights, n, j, j + PrefetchDistance < end, denominator, _output + j);
+            }
             for (; j + 16 <= end; j += 16)
             {
                 Vector512<double> lo = default, hi = default;
                 for (int k = 0; k < n; k++)
                 {
                     var (x, y) = Vector512.Widen(Vector512.Load(rows + offsets[k] + j));
+                    if (!unit)
+                    {
+                        var w = Vector512.Create(weights[k]);
+                        x *= w;
+                        y *= w;
+                    }
                     lo += x;
                     hi += y;
                 }
                 Vector512.Narrow(lo / denominator, hi / denominator).Store(_output + j);
             }
-            for (; j < end; j++) _output[j] = Scalar(rows, offsets, n, j);
+            for (; j < end; j++) _output[j] = Scalar(rows, offsets, weights, unit, n, j, _denominator);
         }
     }
 
-    private static float Scalar(float* rows, long* offsets, int n, int j)
+    private static float Scalar(float* rows, long* offsets, double* weights, bool unit, int n, int j, double denominator)
     {
         double acc = 0;
-        for (int k = 0; k < n; k++) acc += rows[offsets[k] + j];
-        return (float)(acc / n);
+        for (int k = 0; k < n; k++) acc += unit ? rows[offsets[k] + j] : weights[k] * rows[offsets[k] + j];
+        return (float)(acc / denominator);
     }
 
-    private static void Sum64(float* rows, long* offsets, int n, int j, bool prefetch, Vector512<double> denominator, float* output)
+    /// <summary>64 coordinates from <paramref name="j"/>: Σₖ (weights[k]·)row_k in float64, rows in order, / denominator; <paramref name="weights"/> null: unit weights.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Sum64(float* rows, long* offsets, double* weights, int n, int j, bool prefetch, Vector512<double> denominator, float* output)
     {
         Vector512<double> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         prefetch &= Sse.IsSupported;
@@ -128,6 +179,19 @@ internal sealed unsafe class MeanKernel : IChunkJob
             var (x1, y1) = Vector512.Widen(Vector512.Load(p + 16));
             var (x2, y2) = Vector512.Widen(Vector512.Load(p + 32));
             var (x3, y3) = Vector512.Widen(Vector512.Load(p + 48));
+            if (weights != null)
+            {
+                // The product in float64, then the sum (never fused): RowCombination's arithmetic.
+                var w = Vector512.Create(weights[k]);
+                x0 *= w;
+                y0 *= w;
+                x1 *= w;
+                y1 *= w;
+                x2 *= w;
+                y2 *= w;
+                x3 *= w;
+                y3 *= w;
+            }
             a0 += x0;
             a1 += y0;
             a2 += x1;
