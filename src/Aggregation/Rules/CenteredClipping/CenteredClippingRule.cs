@@ -15,7 +15,8 @@ namespace SimByz.Aggregation.Rules;
 /// default), <c>iters</c> = L (default 1). One variant (ByzFL and epfml/byzantine-robust-noniid-optimizer agree).</para>
 /// <para>Arithmetic: ‖vᵢ − v‖ is computed blocked (<see cref="PointDistances"/>); the update is formed per
 /// coordinate in float64 as v + (Σᵢ cᵢvᵢ − (Σᵢ cᵢ)·v)/n, rows in index order, rounded once to float32.
-/// A distance of 0 gives cᵢ = 1.</para>
+/// A distance of 0 gives cᵢ = 1. With AVX-512 and at most <see cref="MeanKernel.WeightedRowLimit"/> rows the
+/// update's sums run in <see cref="MeanKernel"/> (the same products and sums in the same order, accumulators in registers).</para>
 /// <para>Tolerance: none to check (the robustness bound depends on τ and the honest variance).</para>
 /// <para>Non-finite input: a row whose distance to v is not finite contributes nothing (cᵢ = 0) but
 /// still counts in 1/n, so v stays finite.</para>
@@ -35,6 +36,9 @@ internal sealed class CenteredClippingRule : IAggregator, IChunkJob
     private readonly double _tau;
     private readonly int _iters;
     private readonly PointDistances _distances = new();
+    private readonly MeanKernel _kernel = new();
+    private long[] _activeOffsets = [];
+    private double[] _activeFactors = [];
     private float[] _v = [];
     private float[] _next = [];
     private double[] _factors = [];
@@ -85,9 +89,29 @@ internal sealed class CenteredClippingRule : IAggregator, IChunkJob
                 _factors[i] = c;
                 _factorSum += c;
             }
-            _input = input;
-            ChunkRunner.Run(this, Blocking.ChunkCount(d));
-            _input = null;
+            if (MeanKernel.RunsWeighted(n))
+            {
+                // AVX-512: the same update with the sums in registers (MeanKernel.RunCentered); rows with cᵢ = 0 left out.
+                if (_activeOffsets.Length < n)
+                {
+                    _activeOffsets = new long[n];
+                    _activeFactors = new double[n];
+                }
+                int m = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    if (_factors[i] == 0) continue;
+                    _activeFactors[m] = _factors[i];
+                    _activeOffsets[m++] = (long)i * d;
+                }
+                _kernel.RunCentered(input, _activeOffsets.AsSpan(0, m), _activeFactors.AsSpan(0, m), _factorSum, n, _v, _next);
+            }
+            else
+            {
+                _input = input;
+                ChunkRunner.Run(this, Blocking.ChunkCount(d));
+                _input = null;
+            }
             (_v, _next) = (_next, _v);
         }
         _v.AsSpan().CopyTo(output);

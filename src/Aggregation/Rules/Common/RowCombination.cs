@@ -14,7 +14,8 @@ namespace SimByz.Aggregation.Rules;
 /// row exactly. Rows of weight exactly 0 are skipped (a non-finite row with weight 0 does not reach the
 /// result). Coordinates are independent, so chunking over coordinates cannot change any bit. With AVX-512
 /// the same sums run in <see cref="MeanKernel"/> (float64 accumulators in registers while the rows stream
-/// past, prefetched), as the mean's do.
+/// past, prefetched), as the mean's do: always for unit weights, for other weights up to
+/// <see cref="MeanKernel.WeightedRowLimit"/> rows.
 /// </remarks>
 internal sealed unsafe class RowCombination : IChunkJob
 {
@@ -55,7 +56,7 @@ internal sealed unsafe class RowCombination : IChunkJob
             _activeWeights[_active] = w;
             _activeOffsets[_active++] = (long)i * d;
         }
-        if (MeanKernel.IsSupported)
+        if (_unit ? MeanKernel.IsSupported : MeanKernel.RunsWeighted(_active))
         {
             // AVX-512: the same sums with the accumulators in registers and the rows prefetched (MeanKernel).
             (_kernel ??= new MeanKernel()).Run(input, _activeOffsets.AsSpan(0, _active), _activeWeights.AsSpan(0, _active), _unit, denominator, output);

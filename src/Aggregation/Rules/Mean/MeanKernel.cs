@@ -30,12 +30,26 @@ internal sealed unsafe class MeanKernel : IChunkJob
     private double[] _weights = [];
     private bool _unit;
     private double _denominator;
+    private float[]? _center;
+    private double _factorSum;
     private int _rowCount;
     private int _lead;
     private GradientBatch? _input;
     private float* _output;
 
     public static bool IsSupported => Vector512.IsHardwareAccelerated;
+
+    /// <summary>
+    /// Most rows for which the weighted sums (<see cref="RowCombination"/>, centered clipping) run here rather than in
+    /// their own chunked loops (a row's whole run at a time into an accumulator in memory). Measured on the Intel machine,
+    /// 2026-12-01, alternating the two builds: at n = 20, d = 10⁶ a weighted combination took 2.60 ms against 3.95 ms
+    /// and cc's update round 7.2 ms against 8.9 ms; at n = 100, d = 10⁵ 1.32 against 1.28 ms and 2.96 against 2.75 ms.
+    /// The unit-weight mean runs here at every n. Speed only: both loops make the same sums.
+    /// </summary>
+    public const int WeightedRowLimit = 32;
+
+    /// <summary>Whether weighted sums over <paramref name="rows"/> rows run here (<see cref="WeightedRowLimit"/>).</summary>
+    public static bool RunsWeighted(int rows) => IsSupported && rows <= WeightedRowLimit;
 
     /// <summary>Writes the mean of the rows of <paramref name="input"/> into <paramref name="output"/>.</summary>
     public void Run(GradientBatch input, Span<float> output)
@@ -45,6 +59,7 @@ internal sealed unsafe class MeanKernel : IChunkJob
         for (int k = 0; k < n; k++) _offsets[k] = (long)k * d;
         _unit = true;
         _denominator = n;
+        _center = null;
         Start(input, n, output);
     }
 
@@ -67,7 +82,47 @@ internal sealed unsafe class MeanKernel : IChunkJob
         weights.CopyTo(_weights);
         _unit = unit;
         _denominator = denominator;
+        _center = null;
         Start(input, n, output);
+    }
+
+    /// <summary>
+    /// Centered clipping's update: writes (float)(v + (Σₖ weights[k]·row_k − factorSum·v) / count) per coordinate,
+    /// v = <paramref name="center"/> widened, Σ in float64 in the order given, count = <paramref name="count"/>:
+    /// the arithmetic of <see cref="CenteredClippingRule"/>'s chunked update, with the sums in registers.
+    /// </summary>
+    public void RunCentered(GradientBatch input, ReadOnlySpan<long> offsets, ReadOnlySpan<double> weights, double factorSum, int count,
+        float[] center, Span<float> output)
+    {
+        Run(input, offsets, weights, unit: false, count, output, center, factorSum);
+    }
+
+    private void Run(GradientBatch input, ReadOnlySpan<long> offsets, ReadOnlySpan<double> weights, bool unit, double denominator,
+        Span<float> output, float[] center, double factorSum)
+    {
+        if (center.Length < input.Dimension) throw new ArgumentException("center shorter than d", nameof(center));
+        int n = offsets.Length;
+        if (weights.Length != n) throw new ArgumentException("one weight per row", nameof(weights));
+        if (_offsets.Length < n)
+        {
+            _offsets = new long[n];
+            _weights = new double[n];
+        }
+        if (_weights.Length < n) _weights = new double[_offsets.Length];
+        offsets.CopyTo(_offsets);
+        weights.CopyTo(_weights);
+        _unit = unit;
+        _denominator = denominator;
+        _center = center;
+        _factorSum = factorSum;
+        try
+        {
+            Start(input, n, output);
+        }
+        finally
+        {
+            _center = null;
+        }
     }
 
     private void Start(GradientBatch input, int n, Span<float> output)
@@ -104,15 +159,17 @@ internal sealed unsafe class MeanKernel : IChunkJob
         int n = _rowCount, d = input.Dimension, lead = _lead;
         int start = chunk == 0 ? 0 : lead + chunk * ChunkLength, end = Math.Min(d, lead + (chunk + 1) * ChunkLength);
         var denominator = Vector512.Create(_denominator);
+        var factorSum = Vector512.Create(_factorSum);
         bool unit = _unit;
         fixed (float* rows = input.Data)
         fixed (long* offsets = _offsets)
         fixed (double* weights = _weights)
+        fixed (float* center = _center)
         {
             int j = start;
             if (chunk == 0)
             {
-                for (; j < lead; j++) _output[j] = Scalar(rows, offsets, weights, unit, n, j, _denominator);
+                for (; j < lead; j++) _output[j] = Scalar(rows, offsets, weights, unit, n, j, _denominator, center, _factorSum);
             }
             if (Sse.IsSupported)
             {
@@ -123,13 +180,17 @@ internal sealed unsafe class MeanKernel : IChunkJob
                     for (int c = 0; c < ahead; c += 16) Sse.Prefetch0(p + c);
                 }
             }
-            if (unit)
+            if (center != null)
             {
-                for (; j + Block <= end; j += Block) Sum64(rows, offsets, null, n, j, j + PrefetchDistance < end, denominator, _output + j);
+                for (; j + Block <= end; j += Block) Sum64(rows, offsets, weights, n, j, j + PrefetchDistance < end, denominator, _output + j, center + j, factorSum);
+            }
+            else if (unit)
+            {
+                for (; j + Block <= end; j += Block) Sum64(rows, offsets, null, n, j, j + PrefetchDistance < end, denominator, _output + j, null, factorSum);
             }
             else
             {
-                for (; j + Block <= end; j += Block) Sum64(rows, offsets, weights, n, j, j + PrefetchDistance < end, denominator, _output + j);
+                for (; j + Block <= end; j += Block) Sum64(rows, offsets, weights, n, j, j + PrefetchDistance < end, denominator, _output + j, null, factorSum);
             }
             for (; j + 16 <= end; j += 16)
             {
@@ -146,22 +207,32 @@ internal sealed unsafe class MeanKernel : IChunkJob
                     lo += x;
                     hi += y;
                 }
-                Vector512.Narrow(lo / denominator, hi / denominator).Store(_output + j);
+                if (center != null)
+                {
+                    var (vl, vh) = Vector512.Widen(Vector512.Load(center + j));
+                    Vector512.Narrow(vl + (lo - factorSum * vl) / denominator, vh + (hi - factorSum * vh) / denominator).Store(_output + j);
+                }
+                else
+                {
+                    Vector512.Narrow(lo / denominator, hi / denominator).Store(_output + j);
+                }
             }
-            for (; j < end; j++) _output[j] = Scalar(rows, offsets, weights, unit, n, j, _denominator);
+            for (; j < end; j++) _output[j] = Scalar(rows, offsets, weights, unit, n, j, _denominator, center, _factorSum);
         }
     }
 
-    private static float Scalar(float* rows, long* offsets, double* weights, bool unit, int n, int j, double denominator)
+    private static float Scalar(float* rows, long* offsets, double* weights, bool unit, int n, int j, double denominator, float* center, double factorSum)
     {
         double acc = 0;
         for (int k = 0; k < n; k++) acc += unit ? rows[offsets[k] + j] : weights[k] * rows[offsets[k] + j];
+        if (center != null) return (float)(center[j] + (acc - factorSum * center[j]) / denominator);
         return (float)(acc / denominator);
     }
 
     /// <summary>64 coordinates from <paramref name="j"/>: Σₖ (weights[k]·)row_k in float64, rows in order, / denominator; <paramref name="weights"/> null: unit weights.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Sum64(float* rows, long* offsets, double* weights, int n, int j, bool prefetch, Vector512<double> denominator, float* output)
+    private static void Sum64(float* rows, long* offsets, double* weights, int n, int j, bool prefetch, Vector512<double> denominator, float* output,
+        float* center, Vector512<double> factorSum)
     {
         Vector512<double> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         prefetch &= Sse.IsSupported;
@@ -201,9 +272,25 @@ internal sealed unsafe class MeanKernel : IChunkJob
             a6 += x3;
             a7 += y3;
         }
+        if (center != null)
+        {
+            Centered(a0, a1, center, denominator, factorSum, output);
+            Centered(a2, a3, center + 16, denominator, factorSum, output + 16);
+            Centered(a4, a5, center + 32, denominator, factorSum, output + 32);
+            Centered(a6, a7, center + 48, denominator, factorSum, output + 48);
+            return;
+        }
         Vector512.Narrow(a0 / denominator, a1 / denominator).Store(output);
         Vector512.Narrow(a2 / denominator, a3 / denominator).Store(output + 16);
         Vector512.Narrow(a4 / denominator, a5 / denominator).Store(output + 32);
         Vector512.Narrow(a6 / denominator, a7 / denominator).Store(output + 48);
+    }
+
+    /// <summary>v + (Σ − (Σc)·v) / count for 16 coordinates, v widened from <paramref name="center"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Centered(Vector512<double> lo, Vector512<double> hi, float* center, Vector512<double> count, Vector512<double> factorSum, float* output)
+    {
+        var (vl, vh) = Vector512.Widen(Vector512.Load(center));
+        Vector512.Narrow(vl + (lo - factorSum * vl) / count, vh + (hi - factorSum * vh) / count).Store(output);
     }
 }
