@@ -23,10 +23,11 @@ namespace SimByz.Bench.Aggregation;
 /// <c>floor:sum-all-threads</c> at the same shape. The all-thread sum cuts the input into a fixed number
 /// of equal row-major slices (one per core), sums each on its own thread and adds the partial sums in
 /// slice order, so its result does not depend on scheduling.</para>
-/// <para>Two compute floors for the rules that need all pairwise distances (Krum, Multi-Krum, Bulyan,
+/// <para>Compute floors for the rules that need all pairwise distances (Krum, Multi-Krum, Bulyan,
 /// and the n×n part of MDA, MoNNA, NNM): <c>floor:fma-peak-pairs</c> issues n(n−1)/2·d float32 fused
 /// multiply-adds on register-resident accumulators over all cores (this machine's peak rate, no memory
-/// traffic), and <c>floor:gram-torch-mm</c> is <c>torch.mm</c> of the n×d tensor with its transpose (a
+/// traffic) in 256-bit vectors, <c>floor:fma-peak-pairs-512</c> the same in 512-bit vectors (the faster of the
+/// two is the compute floor), and <c>floor:gram-torch-mm</c> is <c>torch.mm</c> of the n×d tensor with its transpose (a
 /// best-case Gram matrix through libtorch's BLAS; it computes all n² products, twice the pairs). When the
 /// FMA floor exceeds a target times the read floor, that target cannot be met by any kernel that forms
 /// every pair's distance.</para>
@@ -92,6 +93,7 @@ public class AggregatorBenchmarks
         yield return "floor:sum-all-threads";
         yield return "floor:torch-sum";
         yield return "floor:fma-peak-pairs";
+        yield return "floor:fma-peak-pairs-512";
         yield return "floor:gram-torch-mm";
         foreach (string rule in Rules)
         {
@@ -153,7 +155,9 @@ public class AggregatorBenchmarks
             case "floor:gram-torch-mm":
                 using (var gram = torch.mm(_tensor!, _tensor!.t())) return gram[0, 0].item<float>();
             case "floor:fma-peak-pairs":
-                return FmaPeak((long)_batch.Count * (_batch.Count - 1) / 2 * _batch.Dimension);
+                return FmaPeak((long)_batch.Count * (_batch.Count - 1) / 2 * _batch.Dimension, wide: false);
+            case "floor:fma-peak-pairs-512":
+                return FmaPeak((long)_batch.Count * (_batch.Count - 1) / 2 * _batch.Dimension, wide: true);
             default:
                 _rule!.Aggregate(_batch, _output, _context);
                 return _output[0];
@@ -182,11 +186,15 @@ public class AggregatorBenchmarks
     /// exact distance kernel can beat it; a difference-then-square kernel without fusion issues two
     /// additions and a multiplication per pair and coordinate instead.
     /// </summary>
-    private double FmaPeak(long fmas)
+    /// <remarks>Two widths: 256-bit FMAs, and 512-bit ones (<c>floor:fma-peak-pairs-512</c>, where 512-bit vectors are
+    /// accelerated). A core with two 512-bit FMA pipes (Intel Xeon) does twice the lanes per cycle at 512 bits; one that
+    /// splits a 512-bit operation in two halves (AMD Zen 4) does the same. The compute floor is the faster of the two.</remarks>
+    private double FmaPeak(long fmas, bool wide)
     {
         int parts = _partials.Length;
         long perPart = fmas / parts;
-        Parallel.For(0, parts, p => _partials[p] = FmaLoop(perPart));
+        bool use512 = wide && System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
+        Parallel.For(0, parts, p => _partials[p] = use512 ? FmaLoop512(perPart) : FmaLoop(perPart));
         double s = 0;
         foreach (double partial in _partials) s += partial;
         return s;
@@ -217,6 +225,33 @@ public class AggregatorBenchmarks
         }
         var t = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11));
         return System.Runtime.Intrinsics.Vector256.Sum(t);
+    }
+
+    private static double FmaLoop512(long fmas)
+    {
+        // As FmaLoop, 16 lanes per FMA.
+        int lanes = System.Runtime.Intrinsics.Vector512<float>.Count;
+        long steps = fmas / (12L * lanes);
+        var m = System.Runtime.Intrinsics.Vector512.Create(0.999999f);
+        var c = System.Runtime.Intrinsics.Vector512.Create(1e-7f);
+        System.Runtime.Intrinsics.Vector512<float> a0 = c, a1 = c, a2 = c, a3 = c, a4 = c, a5 = c, a6 = c, a7 = c, a8 = c, a9 = c, a10 = c, a11 = c;
+        for (long s = 0; s < steps; s++)
+        {
+            a0 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a0, m, c);
+            a1 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a1, m, c);
+            a2 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a2, m, c);
+            a3 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a3, m, c);
+            a4 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a4, m, c);
+            a5 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a5, m, c);
+            a6 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a6, m, c);
+            a7 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a7, m, c);
+            a8 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a8, m, c);
+            a9 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a9, m, c);
+            a10 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a10, m, c);
+            a11 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a11, m, c);
+        }
+        var t = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11));
+        return System.Runtime.Intrinsics.Vector512.Sum(t);
     }
 
     /// <summary>f(x) = ½‖x − 1‖²: a validation oracle that costs one pass over d (Zeno's scores).</summary>
