@@ -116,6 +116,10 @@ public class AggregatorBenchmarks
         _partials = new double[Environment.ProcessorCount];
         var build = new AggregatorBuildContext(Seed: 1, DeclaredByzantine: 4);
         _context = new AggregationContext { Model = new float[d], LearningRate = 0.1, Oracle = new CenteredQuadraticOracle(d) };
+        if (Case == "floor:fma-peak-pairs-512" && !System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+        {
+            Console.WriteLine("// 512-bit vectors are not accelerated here: floor:fma-peak-pairs-512 runs the 256-bit loop");
+        }
         if (Case is "floor:torch-sum" or "floor:gram-torch-mm")
         {
             _ = TorchDevice.Cpu;

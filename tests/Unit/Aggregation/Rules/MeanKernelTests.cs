@@ -46,6 +46,68 @@ public sealed class MeanKernelTests
         }
     }
 
+    /// <summary>
+    /// The weighted sums (RowCombination's arithmetic: the product w·x in float64, then the sum, rows in the order given,
+    /// one division, one rounding) and centered clipping's update v + (Σ − (Σc)·v)/count, against the scalar formula, for
+    /// every start offset, a subset of rows in a shuffled order, unit and non-unit weights.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(4, 17)]
+    [InlineData(20, 2048 + 64 + 16 + 5)]
+    [InlineData(33, 3 * 2048 + 11)]
+    public void WeightedAndCenteredSums_AreTheDocumentedArithmeticPerCoordinate(int n, int d)
+    {
+        if (!MeanKernel.IsSupported) return; // RowCombination and cc use their own loops here
+        var stream = RandomStreams.Derive(6, "mean-kernel-weighted", n * 100_000 + d);
+        var values = new float[n * d + 16];
+        for (int k = 0; k < values.Length; k++) values[k] = (float)stream.NextNormal(0.01, 1.0) * (k % 5 == 0 ? 1e5f : 1f);
+        var center = new float[d];
+        for (int j = 0; j < d; j++) center[j] = (float)stream.NextNormal(0, 2);
+        // Every other row, last first: the kernel must take the rows in the order given, not in index order.
+        var rows = Enumerable.Range(0, n).Where(i => i % 2 == 0).Reverse().ToArray();
+        var offsets = rows.Select(i => (long)i * d).ToArray();
+        var weights = rows.Select(i => 0.25 + 0.7 * stream.NextDouble()).ToArray();
+        var units = rows.Select(_ => 1.0).ToArray();
+        double factorSum = weights.Sum() + 0.5, denominator = 3.0;
+        var kernel = new MeanKernel();
+        for (int offset = 0; offset < 16; offset += 5)
+        {
+            var batch = new GradientBatch(values.AsMemory(offset, n * d), n, d);
+            foreach (var (w, unit) in new[] { (weights, false), (units, true) })
+            {
+                var output = new float[d];
+                kernel.Run(batch, offsets, w, unit, denominator, output);
+                AssertEachCoordinate(output, j => (float)(WeightedSum(values, offset, offsets, w, j) / denominator), $"offset {offset}, unit {unit}");
+            }
+            var centered = new float[d];
+            kernel.RunCentered(batch, offsets, weights, factorSum, n, center, centered);
+            AssertEachCoordinate(centered, j => (float)(center[j] + (WeightedSum(values, offset, offsets, weights, j) - factorSum * center[j]) / n),
+                $"offset {offset}, centered");
+            // The plain mean afterwards (a call with other buffers in between) is still the plain mean.
+            var mean = new float[d];
+            kernel.Run(batch, mean);
+            AssertEachCoordinate(mean, j => (float)(Enumerable.Range(0, n).Aggregate(0.0, (acc, k) => acc + values[offset + k * d + j]) / n),
+                $"offset {offset}, mean after");
+        }
+    }
+
+    private static double WeightedSum(float[] values, int offset, long[] offsets, double[] weights, int j)
+    {
+        double acc = 0;
+        for (int k = 0; k < offsets.Length; k++) acc += weights[k] * values[offset + offsets[k] + j];
+        return acc;
+    }
+
+    private static void AssertEachCoordinate(float[] output, Func<int, float> expected, string what)
+    {
+        for (int j = 0; j < output.Length; j++)
+        {
+            float e = expected(j);
+            Assert.True(BitConverter.SingleToInt32Bits(e) == BitConverter.SingleToInt32Bits(output[j]), $"{what}, coordinate {j}: {output[j]} vs {e}");
+        }
+    }
+
     [Fact]
     public void ChunkCount_CoversTheLeadAndEveryCoordinateOnce()
     {
