@@ -358,7 +358,11 @@ internal sealed class PointDistances : IChunkJob
                     }
                     LaneKernels.Lanes4(ref pp, false, ref Unsafe.Add(ref rb, (nint)r * d), d, len, ref Unsafe.Add(ref rl, 8 * r));
                 }
-                for (; r < n; r++) LaneKernels.Lanes1(ref pp, false, ref Unsafe.Add(ref rb, (nint)r * d), len, ref Unsafe.Add(ref rl, 8 * r));
+                for (; r < n; r++)
+                {
+                    if (ahead) PairwiseDistances.PrefetchSubBlock(ref Unsafe.Add(ref rb, (nint)r * d + Blocking.SubBlock));
+                    LaneKernels.Lanes1(ref pp, false, ref Unsafe.Add(ref rb, (nint)r * d), len, ref Unsafe.Add(ref rl, 8 * r));
+                }
                 LaneKernels.AddLaneSums(ref rl, ref rs, n);
                 continue;
             }
