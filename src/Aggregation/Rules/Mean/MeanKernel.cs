@@ -69,22 +69,7 @@ internal sealed unsafe class MeanKernel : IChunkJob
     /// omitted when <paramref name="unit"/>, as there: 1·x = x exactly).
     /// </summary>
     public void Run(GradientBatch input, ReadOnlySpan<long> offsets, ReadOnlySpan<double> weights, bool unit, double denominator, Span<float> output)
-    {
-        int n = offsets.Length;
-        if (weights.Length != n) throw new ArgumentException("one weight per row", nameof(weights));
-        if (_offsets.Length < n)
-        {
-            _offsets = new long[n];
-            _weights = new double[n];
-        }
-        if (_weights.Length < n) _weights = new double[_offsets.Length];
-        offsets.CopyTo(_offsets);
-        weights.CopyTo(_weights);
-        _unit = unit;
-        _denominator = denominator;
-        _center = null;
-        Start(input, n, output);
-    }
+        => Run(input, offsets, weights, unit, denominator, output, center: null, factorSum: 0);
 
     /// <summary>
     /// Centered clipping's update: writes (float)(v + (Σₖ weights[k]·row_k − factorSum·v) / count) per coordinate,
@@ -94,13 +79,14 @@ internal sealed unsafe class MeanKernel : IChunkJob
     public void RunCentered(GradientBatch input, ReadOnlySpan<long> offsets, ReadOnlySpan<double> weights, double factorSum, int count,
         float[] center, Span<float> output)
     {
+        ArgumentNullException.ThrowIfNull(center);
+        if (center.Length < input.Dimension) throw new ArgumentException("center shorter than d", nameof(center));
         Run(input, offsets, weights, unit: false, count, output, center, factorSum);
     }
 
     private void Run(GradientBatch input, ReadOnlySpan<long> offsets, ReadOnlySpan<double> weights, bool unit, double denominator,
-        Span<float> output, float[] center, double factorSum)
+        Span<float> output, float[]? center, double factorSum)
     {
-        if (center.Length < input.Dimension) throw new ArgumentException("center shorter than d", nameof(center));
         int n = offsets.Length;
         if (weights.Length != n) throw new ArgumentException("one weight per row", nameof(weights));
         if (_offsets.Length < n)
