@@ -39,6 +39,7 @@ internal sealed class CenteredClippingRule : IAggregator, IChunkJob
     private readonly MeanKernel _kernel = new();
     private long[] _activeOffsets = [];
     private double[] _activeFactors = [];
+    private int _active;
     private float[] _v = [];
     private float[] _next = [];
     private double[] _factors = [];
@@ -89,22 +90,23 @@ internal sealed class CenteredClippingRule : IAggregator, IChunkJob
                 _factors[i] = c;
                 _factorSum += c;
             }
+            // The rows that reach v (cᵢ ≠ 0: a row at non-finite distance never does), once for either update loop.
+            if (_activeOffsets.Length < n)
+            {
+                _activeOffsets = new long[n];
+                _activeFactors = new double[n];
+            }
+            _active = 0;
+            for (int i = 0; i < n; i++)
+            {
+                if (_factors[i] == 0) continue;
+                _activeFactors[_active] = _factors[i];
+                _activeOffsets[_active++] = (long)i * d;
+            }
             if (MeanKernel.RunsWeighted(n))
             {
-                // AVX-512: the same update with the sums in registers (MeanKernel.RunCentered); rows with cᵢ = 0 left out.
-                if (_activeOffsets.Length < n)
-                {
-                    _activeOffsets = new long[n];
-                    _activeFactors = new double[n];
-                }
-                int m = 0;
-                for (int i = 0; i < n; i++)
-                {
-                    if (_factors[i] == 0) continue;
-                    _activeFactors[m] = _factors[i];
-                    _activeOffsets[m++] = (long)i * d;
-                }
-                _kernel.RunCentered(input, _activeOffsets.AsSpan(0, m), _activeFactors.AsSpan(0, m), _factorSum, n, _v, _next);
+                // AVX-512: the same update with the sums in registers.
+                _kernel.RunCentered(input, _activeOffsets.AsSpan(0, _active), _activeFactors.AsSpan(0, _active), _factorSum, n, _v, _next);
             }
             else
             {
@@ -135,15 +137,9 @@ internal sealed class CenteredClippingRule : IAggregator, IChunkJob
         ReadOnlySpan<float> data = input.Data;
         ref float r0 = ref MemoryMarshal.GetReference(data);
         int start = chunk * Blocking.ChunkLength, end = Math.Min(d, start + Blocking.ChunkLength);
-        int m = 0;
-        Span<double> factors = n <= 512 ? stackalloc double[n] : new double[n];
-        Span<long> offsets = n <= 512 ? stackalloc long[n] : new long[n];
-        for (int i = 0; i < n; i++)
-        {
-            if (_factors[i] == 0) continue; // a row with cᵢ = 0 (non-finite distance) never reaches v
-            factors[m] = _factors[i];
-            offsets[m++] = (long)i * d;
-        }
+        int m = _active;
+        ReadOnlySpan<double> factors = _activeFactors.AsSpan(0, m);
+        ReadOnlySpan<long> offsets = _activeOffsets.AsSpan(0, m);
         var count = Vector256.Create((double)n);
         var csum = Vector256.Create(_factorSum);
         ref float rv = ref MemoryMarshal.GetArrayDataReference(_v);
@@ -155,7 +151,7 @@ internal sealed class CenteredClippingRule : IAggregator, IChunkJob
         // then v + (Σ − (Σc)·v)/n.
         var accumulator = (t_accumulator ??= new double[Blocking.ChunkLength]).AsSpan(0, len);
         accumulator.Clear();
-        RowCombination.AccumulateRows(ref r0, offsets[..m], factors[..m], start, accumulator, unit: false);
+        RowCombination.AccumulateRows(ref r0, offsets, factors, start, accumulator, unit: false);
         ref double ra = ref MemoryMarshal.GetReference(accumulator);
         for (int t = 0; t < len; t += 8)
         {
