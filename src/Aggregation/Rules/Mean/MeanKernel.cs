@@ -41,10 +41,10 @@ internal sealed unsafe class MeanKernel : IChunkJob
 
     /// <summary>
     /// Most rows for which the weighted sums (<see cref="RowCombination"/>, centered clipping) run here rather than in
-    /// their own chunked loops (a row's whole run at a time into an accumulator in memory). Measured on the Intel machine,
-    /// 2026-12-01, alternating the two builds: at n = 20, d = 10⁶ a weighted combination took 2.60 ms against 3.95 ms
-    /// and cc's update round 7.2 ms against 8.9 ms; at n = 100, d = 10⁵ 1.32 against 1.28 ms and 2.96 against 2.75 ms.
-    /// The unit-weight mean runs here at every n. Speed only: both loops make the same sums.
+    /// their own chunked loops (a row's whole run at a time into an accumulator in memory). On the Intel machine,
+    /// 2026-12-01, alternating the two builds, this loop was faster at n = 20, d = 10⁶ and not at n = 100, d = 10⁵
+    /// (docs/PERFORMANCE.md, "Session 11"). The unit-weight mean runs here at every n. Speed only: both loops make the
+    /// same sums.
     /// </summary>
     public const int WeightedRowLimit = 32;
 
