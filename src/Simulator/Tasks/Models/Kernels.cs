@@ -20,7 +20,7 @@ internal static class Kernels
 {
     /// <summary>
     /// y ← y + a·x element-wise in float32: the product is rounded, then the sum (two roundings,
-    /// never fused). Fixed-width <see cref="Vector256{T}"/> lanes and a scalar tail compute the same
+    /// never fused). Fixed-width 512-, 256- and 128-bit lanes and a scalar tail compute the same
     /// per-element operations, so the result does not depend on the hardware.
     /// </summary>
     public static void AddScaled(Span<float> y, ReadOnlySpan<float> x, float a)
@@ -44,6 +44,13 @@ internal static class Kernels
         {
             var product = Vector256.LoadUnsafe(ref rx, (nuint)i) * va;
             (Vector256.LoadUnsafe(ref ry, (nuint)i) + product).StoreUnsafe(ref ry, (nuint)i);
+        }
+        if (i <= n - 4)
+        {
+            // Four more lanes, the same per-element product then sum (short rows: the features of a small model).
+            var product = Vector128.LoadUnsafe(ref rx, (nuint)i) * Vector128.Create(a);
+            (Vector128.LoadUnsafe(ref ry, (nuint)i) + product).StoreUnsafe(ref ry, (nuint)i);
+            i += 4;
         }
         for (; i < n; i++)
         {
@@ -98,6 +105,21 @@ internal static class Kernels
             var p3 = Vector256.LoadUnsafe(ref r3, (nuint)i) * v3;
             acc += p3;
             acc.StoreUnsafe(ref ry, (nuint)i);
+        }
+        if (i <= n - 4)
+        {
+            // Four more lanes through the same sequence (short rows: the features of a small model).
+            var acc = Vector128.LoadUnsafe(ref ry, (nuint)i);
+            var p0 = Vector128.LoadUnsafe(ref r0, (nuint)i) * Vector128.Create(a0);
+            acc += p0;
+            var p1 = Vector128.LoadUnsafe(ref r1, (nuint)i) * Vector128.Create(a1);
+            acc += p1;
+            var p2 = Vector128.LoadUnsafe(ref r2, (nuint)i) * Vector128.Create(a2);
+            acc += p2;
+            var p3 = Vector128.LoadUnsafe(ref r3, (nuint)i) * Vector128.Create(a3);
+            acc += p3;
+            acc.StoreUnsafe(ref ry, (nuint)i);
+            i += 4;
         }
         for (; i < n; i++)
         {

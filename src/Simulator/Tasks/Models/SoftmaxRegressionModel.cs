@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using SimByz.Specs;
 using SimByz.Scheduler;
 using SimByz.Simulator.Data;
@@ -18,6 +20,13 @@ namespace SimByz.Simulator.Tasks.Models;
 /// <see cref="DetMath"/> after subtracting the largest logit, so huge logits stay finite. Gradient
 /// row c accumulates (p_c − [c = y])/|B| · x in float32 over the batch in row order (zero
 /// coefficients skipped; four rows share a pass, same roundings). Not thread-safe (scratch buffers).</para>
+/// <para>With at most <see cref="ClassLanes"/> classes, at most <see cref="ClassLaneFeatureLimit"/> features and 512-bit
+/// vectors in hardware, the gradient's logits run with the classes across the lanes (<see cref="ClassLaneLogits"/>): each
+/// logit goes through the same operations in the same order as DetVec.Dot plus the bias, so the same bits; it trades ten
+/// short dot products per row (the default task has 20 features) for one vector per feature. The gradient's accumulation
+/// stays class by class: with the classes across the lanes, a class whose coefficient is a float32 subnormal (a class the
+/// model all but rules out, common late in training) would slow every lane's operation on cores that handle subnormal
+/// operands by microcode assists (docs/PERFORMANCE.md).</para>
 /// </remarks>
 internal sealed class SoftmaxRegressionModel : IModel, IRowwiseEvaluation
 {
@@ -38,6 +47,21 @@ internal sealed class SoftmaxRegressionModel : IModel, IRowwiseEvaluation
     private float[] _dz = [];
     private int[] _rowScratch = [];
     private float[] _coefficientScratch = [];
+    private float[] _weightsByFeature = [];
+    private Vector512<double> _biasLow, _biasHigh;
+
+    /// <summary>The most classes the class-lane logits take (one 512-bit vector of float32 products).</summary>
+    internal const int ClassLanes = 16;
+
+    /// <summary>The most features for the class-lane logits: each lane's DetVec order is a chain of additions per
+    /// feature, which for long rows is slower than <see cref="Kernels.MatVec"/>'s four rows side by side.</summary>
+    internal const int ClassLaneFeatureLimit = 64;
+
+    /// <summary>Whether <see cref="LossAndGradient"/> forms its logits with <see cref="ClassLaneLogits"/> (tests compare the two paths).</summary>
+    internal bool UsesClassLanes => ClassLanesEnabled && _classes <= ClassLanes && _features <= ClassLaneFeatureLimit && Vector512.IsHardwareAccelerated;
+
+    /// <summary>Tests turn the class-lane logits off to compare with <see cref="Kernels.MatVec"/>'s.</summary>
+    internal bool ClassLanesEnabled { get; set; } = true;
 
     public SoftmaxRegressionModel(int featureCount, int classCount, ModelInitialization init = ModelInitialization.Default)
     {
@@ -72,6 +96,60 @@ internal sealed class SoftmaxRegressionModel : IModel, IRowwiseEvaluation
         Kernels.MatVec(parameters[..bias], parameters.Slice(bias, _classes), x, _logits);
     }
 
+    /// <summary>Lays W out feature by feature for <see cref="ClassLaneLogits"/> (W[j] = the weights of feature j for
+    /// every class, zero-padded to <see cref="ClassLanes"/>) and widens the bias.</summary>
+    private void PrepareClassLanes(ReadOnlySpan<float> parameters)
+    {
+        int d = _features, bias = _classes * d;
+        float[] byFeature = Kernels.Ensure(ref _weightsByFeature, d * ClassLanes);
+        byFeature.AsSpan(0, d * ClassLanes).Clear();
+        for (int c = 0; c < _classes; c++)
+        {
+            var w = parameters.Slice(c * d, d);
+            for (int j = 0; j < d; j++) byFeature[j * ClassLanes + c] = w[j];
+        }
+        Span<float> lanes = stackalloc float[ClassLanes];
+        lanes.Clear();
+        parameters.Slice(bias, _classes).CopyTo(lanes);
+        (_biasLow, _biasHigh) = Vector512.Widen(Vector512.Create((ReadOnlySpan<float>)lanes));
+    }
+
+    /// <summary>
+    /// The logits of <paramref name="x"/> for every class at once (after <see cref="PrepareClassLanes"/>), each in
+    /// DetVec.Dot's order: lane k = 0 + Σ over the blocks of eight features of the widened float32 products
+    /// w[j]·x[j], j ≡ k mod 8; then 0 + lane 0 + … + lane 7; then the tail's products in index order; then + bias.
+    /// Here the classes are the vector lanes and those sums the same sequence per lane, so each logit has the bits of
+    /// <see cref="Kernels.MatVec"/>'s.
+    /// </summary>
+    private void ClassLaneLogits(ReadOnlySpan<float> x)
+    {
+        int d = _features, blocks = d & ~7;
+        ref float rw = ref MemoryMarshal.GetArrayDataReference(_weightsByFeature);
+        Vector512<double> s0 = Vector512<double>.Zero, s1 = Vector512<double>.Zero;
+        for (int k = 0; k < 8; k++)
+        {
+            Vector512<double> l0 = Vector512<double>.Zero, l1 = Vector512<double>.Zero;
+            for (int j = k; j < blocks; j += 8)
+            {
+                var (lo, hi) = Vector512.Widen(Vector512.LoadUnsafe(ref rw, (nuint)(j * ClassLanes)) * Vector512.Create(x[j]));
+                l0 += lo;
+                l1 += hi;
+            }
+            s0 += l0;
+            s1 += l1;
+        }
+        for (int j = blocks; j < d; j++)
+        {
+            var (lo, hi) = Vector512.Widen(Vector512.LoadUnsafe(ref rw, (nuint)(j * ClassLanes)) * Vector512.Create(x[j]));
+            s0 += lo;
+            s1 += hi;
+        }
+        Span<double> logits = stackalloc double[ClassLanes];
+        (s0 + _biasLow).StoreUnsafe(ref MemoryMarshal.GetReference(logits));
+        (s1 + _biasHigh).StoreUnsafe(ref MemoryMarshal.GetReference(logits), 8);
+        logits[.._classes].CopyTo(_logits);
+    }
+
     public double LossAndGradient(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows, Span<float> gradient)
     {
         Kernels.CheckCall(Name, ParameterCount, _features, parameters, data, rows.Length);
@@ -83,10 +161,13 @@ internal sealed class SoftmaxRegressionModel : IModel, IRowwiseEvaluation
         Kernels.Ensure(ref _rowScratch, n);
         Kernels.Ensure(ref _coefficientScratch, n);
         double inv = 1.0 / n, loss = 0;
+        bool classLanes = UsesClassLanes;
+        if (classLanes) PrepareClassLanes(parameters);
         for (int b = 0; b < n; b++)
         {
             int r = rows[b];
-            Logits(parameters, data.Example(r));
+            if (classLanes) ClassLaneLogits(data.Example(r));
+            else Logits(parameters, data.Example(r));
             int y = labels[r];
             loss += Kernels.SoftmaxCrossEntropy(_logits, y, _probabilities);
             for (int c = 0; c < _classes; c++) dz[c * n + b] = (float)((_probabilities[c] - (c == y ? 1.0 : 0.0)) * inv);

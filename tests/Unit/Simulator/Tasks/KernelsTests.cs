@@ -76,6 +76,8 @@ public class KernelsTests
 
     [Theory]
     [InlineData(7)]
+    [InlineData(20)]
+    [InlineData(23)]
     [InlineData(64)]
     [InlineData(101)]
     public void AccumulateRows_BlocksOfFour_BitIdenticalToSequentialAddScaled(int n)
