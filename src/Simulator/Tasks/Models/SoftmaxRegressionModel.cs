@@ -47,8 +47,10 @@ internal sealed class SoftmaxRegressionModel : IModel, IRowwiseEvaluation
     private float[] _dz = [];
     private int[] _rowScratch = [];
     private float[] _coefficientScratch = [];
-    private float[] _weightsByFeature = [];
-    private Vector512<double> _biasLow, _biasHigh;
+    // W laid out feature by feature for the class-lane logits: scratch of one call, per thread rather than per model,
+    // since every worker holds a model of its own and this would add its size to each of them.
+    [ThreadStatic]
+    private static float[]? t_weightsByFeature;
 
     /// <summary>The most classes the class-lane logits take (one 512-bit vector of float32 products).</summary>
     internal const int ClassLanes = 16;
@@ -96,12 +98,13 @@ internal sealed class SoftmaxRegressionModel : IModel, IRowwiseEvaluation
         Kernels.MatVec(parameters[..bias], parameters.Slice(bias, _classes), x, _logits);
     }
 
-    /// <summary>Lays W out feature by feature for <see cref="ClassLaneLogits"/> (W[j] = the weights of feature j for
-    /// every class, zero-padded to <see cref="ClassLanes"/>) and widens the bias.</summary>
-    private void PrepareClassLanes(ReadOnlySpan<float> parameters)
+    /// <summary>Lays W out feature by feature, in this thread's scratch, for <see cref="ClassLaneLogits"/> (W[j] = the weights of feature j for
+    /// every class, zero-padded to <see cref="ClassLanes"/>); returns the bias widened to float64.</summary>
+    private (Vector512<double> Low, Vector512<double> High) PrepareClassLanes(ReadOnlySpan<float> parameters)
     {
         int d = _features, bias = _classes * d;
-        float[] byFeature = Kernels.Ensure(ref _weightsByFeature, d * ClassLanes);
+        t_weightsByFeature ??= [];
+        float[] byFeature = Kernels.Ensure(ref t_weightsByFeature, d * ClassLanes);
         byFeature.AsSpan(0, d * ClassLanes).Clear();
         for (int c = 0; c < _classes; c++)
         {
@@ -111,7 +114,7 @@ internal sealed class SoftmaxRegressionModel : IModel, IRowwiseEvaluation
         Span<float> lanes = stackalloc float[ClassLanes];
         lanes.Clear();
         parameters.Slice(bias, _classes).CopyTo(lanes);
-        (_biasLow, _biasHigh) = Vector512.Widen(Vector512.Create((ReadOnlySpan<float>)lanes));
+        return Vector512.Widen(Vector512.Create((ReadOnlySpan<float>)lanes));
     }
 
     /// <summary>
@@ -121,10 +124,10 @@ internal sealed class SoftmaxRegressionModel : IModel, IRowwiseEvaluation
     /// Here the classes are the vector lanes and those sums the same sequence per lane, so each logit has the bits of
     /// <see cref="Kernels.MatVec"/>'s.
     /// </summary>
-    private void ClassLaneLogits(ReadOnlySpan<float> x)
+    private void ClassLaneLogits(ReadOnlySpan<float> x, in (Vector512<double> Low, Vector512<double> High) bias)
     {
         int d = _features, blocks = d & ~7;
-        ref float rw = ref MemoryMarshal.GetArrayDataReference(_weightsByFeature);
+        ref float rw = ref MemoryMarshal.GetArrayDataReference(t_weightsByFeature!);
         Vector512<double> s0 = Vector512<double>.Zero, s1 = Vector512<double>.Zero;
         for (int k = 0; k < 8; k++)
         {
@@ -145,8 +148,8 @@ internal sealed class SoftmaxRegressionModel : IModel, IRowwiseEvaluation
             s1 += hi;
         }
         Span<double> logits = stackalloc double[ClassLanes];
-        (s0 + _biasLow).StoreUnsafe(ref MemoryMarshal.GetReference(logits));
-        (s1 + _biasHigh).StoreUnsafe(ref MemoryMarshal.GetReference(logits), 8);
+        (s0 + bias.Low).StoreUnsafe(ref MemoryMarshal.GetReference(logits));
+        (s1 + bias.High).StoreUnsafe(ref MemoryMarshal.GetReference(logits), 8);
         logits[.._classes].CopyTo(_logits);
     }
 
@@ -162,11 +165,11 @@ internal sealed class SoftmaxRegressionModel : IModel, IRowwiseEvaluation
         Kernels.Ensure(ref _coefficientScratch, n);
         double inv = 1.0 / n, loss = 0;
         bool classLanes = UsesClassLanes;
-        if (classLanes) PrepareClassLanes(parameters);
+        var classBias = classLanes ? PrepareClassLanes(parameters) : default;
         for (int b = 0; b < n; b++)
         {
             int r = rows[b];
-            if (classLanes) ClassLaneLogits(data.Example(r));
+            if (classLanes) ClassLaneLogits(data.Example(r), classBias);
             else Logits(parameters, data.Example(r));
             int y = labels[r];
             loss += Kernels.SoftmaxCrossEntropy(_logits, y, _probabilities);
