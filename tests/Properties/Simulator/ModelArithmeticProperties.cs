@@ -31,13 +31,14 @@ public class ModelArithmeticProperties
     /// <summary>
     /// Softmax regression's class-lane logits (classes across the 512-bit lanes) give the loss and the gradient of the
     /// per-class dot products (Kernels.MatVec) bit for bit: any number of classes (2–16) and features (1–64, so full
-    /// blocks of eight, tails and both), any batch, any values (a third of the cases with zeros of both signs, subnormals, huge values, ±∞ and NaN among them).
+    /// blocks of eight, tails and both), any batch the class lanes take (8–31 rows), any values (a third of the cases with zeros of both signs, subnormals, huge values, ±∞ and NaN among them).
     /// Without 512-bit vectors the class-lane path is not taken and the property says so.
     /// </summary>
     [BudgetedProperty]
     public void SoftmaxClassLaneLogits_SameBitsAsPerClassDotProducts(PositiveInt seed, byte classesDraw, byte featuresDraw, byte batchDraw)
     {
-        int classes = 2 + classesDraw % 15, features = 1 + featuresDraw % 64, batch = 1 + batchDraw % 24;
+        int classes = 2 + classesDraw % 15, features = 1 + featuresDraw % 64;
+        int batch = SoftmaxRegressionModel.ClassLaneMinRows + batchDraw % 24;
         var rng = new RandomStream((ulong)seed.Get);
         bool hostile = rng.NextInt(3) == 0;
         var x = new float[batch * features];

@@ -20,8 +20,8 @@ namespace SimByz.Simulator.Tasks.Models;
 /// <see cref="DetMath"/> after subtracting the largest logit, so huge logits stay finite. Gradient
 /// row c accumulates (p_c − [c = y])/|B| · x in float32 over the batch in row order (zero
 /// coefficients skipped; four rows share a pass, same roundings). Not thread-safe (scratch buffers).</para>
-/// <para>With at most <see cref="ClassLanes"/> classes, at most <see cref="ClassLaneFeatureLimit"/> features and 512-bit
-/// vectors in hardware, the gradient's logits run with the classes across the lanes (<see cref="ClassLaneLogits"/>): each
+/// <para>With at most <see cref="ClassLanes"/> classes, at most <see cref="ClassLaneFeatureLimit"/> features, at least
+/// <see cref="ClassLaneMinRows"/> rows and 512-bit vectors in hardware, the gradient's logits run with the classes across the lanes (<see cref="ClassLaneLogits"/>): each
 /// logit goes through the same operations in the same order as DetVec.Dot plus the bias, so the same bits; it trades ten
 /// short dot products per row (the default task has 20 features) for one vector per feature. The gradient's accumulation
 /// stays class by class: with the classes across the lanes, a class whose coefficient is a float32 subnormal (a class the
@@ -59,7 +59,12 @@ internal sealed class SoftmaxRegressionModel : IModel, IRowwiseEvaluation
     /// feature, which for long rows is slower than <see cref="Kernels.MatVec"/>'s four rows side by side.</summary>
     internal const int ClassLaneFeatureLimit = 64;
 
-    /// <summary>Whether <see cref="LossAndGradient"/> forms its logits with <see cref="ClassLaneLogits"/> (tests compare the two paths).</summary>
+    /// <summary>The fewest rows for the class-lane logits: laying W out per feature costs about what the class lanes save on
+    /// two or three rows (at 100 000 workers of the default task each gradient has two rows, and was slower that way).</summary>
+    internal const int ClassLaneMinRows = 8;
+
+    /// <summary>Whether <see cref="LossAndGradient"/> forms its logits with <see cref="ClassLaneLogits"/> for batches of at least
+    /// <see cref="ClassLaneMinRows"/> rows (tests compare the two paths).</summary>
     internal bool UsesClassLanes => ClassLanesEnabled && _classes <= ClassLanes && _features <= ClassLaneFeatureLimit && Vector512.IsHardwareAccelerated;
 
     /// <summary>Tests turn the class-lane logits off to compare with <see cref="Kernels.MatVec"/>'s.</summary>
@@ -164,7 +169,7 @@ internal sealed class SoftmaxRegressionModel : IModel, IRowwiseEvaluation
         Kernels.Ensure(ref _rowScratch, n);
         Kernels.Ensure(ref _coefficientScratch, n);
         double inv = 1.0 / n, loss = 0;
-        bool classLanes = UsesClassLanes;
+        bool classLanes = UsesClassLanes && n >= ClassLaneMinRows;
         var classBias = classLanes ? PrepareClassLanes(parameters) : default;
         for (int b = 0; b < n; b++)
         {
