@@ -238,5 +238,5 @@ internal sealed class SoftmaxRegressionModel : IModel, IRowwiseEvaluation
 
     private float[]? _row;
 
-    public IModel Clone() => new SoftmaxRegressionModel(_features, _classes, _init);
+    public IModel Clone() => new SoftmaxRegressionModel(_features, _classes, _init) { ClassLanesEnabled = ClassLanesEnabled };
 }
