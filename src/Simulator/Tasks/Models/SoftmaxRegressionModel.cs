@@ -22,7 +22,9 @@ namespace SimByz.Simulator.Tasks.Models;
 /// coefficients skipped; four rows share a pass, same roundings). Not thread-safe (scratch buffers).</para>
 /// <para>With at most <see cref="ClassLanes"/> classes, at most <see cref="ClassLaneFeatureLimit"/> features, at least
 /// <see cref="ClassLaneMinRows"/> rows and 512-bit vectors in hardware, the gradient's logits run with the classes across the lanes (<see cref="ClassLaneLogits"/>): each
-/// logit goes through the same operations in the same order as DetVec.Dot plus the bias, so the same bits; it trades ten
+/// logit goes through the same operations in the same order as DetVec.Dot plus the bias, so the same bits (a NaN logit is
+/// NaN on both paths; when two NaNs with different payloads meet, which one x86 returns follows the operand order the JIT
+/// emits, which neither path fixes: SimByz itself only makes the default NaN); it trades ten
 /// short dot products per row (the default task has 20 features) for one vector per feature. The gradient's accumulation
 /// stays class by class: with the classes across the lanes, a class whose coefficient is a float32 subnormal (a class the
 /// model all but rules out, common late in training) would slow every lane's operation on cores that handle subnormal
