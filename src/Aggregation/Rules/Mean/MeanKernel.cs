@@ -41,10 +41,11 @@ internal sealed unsafe class MeanKernel : IChunkJob
 
     /// <summary>
     /// Most rows for which the weighted sums (<see cref="RowCombination"/>, centered clipping) run here rather than in
-    /// their own chunked loops (a row's whole run at a time into an accumulator in memory). On the Intel machine,
-    /// 2026-12-01, alternating the two builds, this loop was faster at n = 20, d = 10⁶ and not at n = 100, d = 10⁵
-    /// (docs/PERFORMANCE.md, "Session 11"). The unit-weight mean runs here at every n. Speed only: both loops make the
-    /// same sums.
+    /// their own chunked loops (a row's whole run at a time into an accumulator in memory). The limit comes from a
+    /// throwaway comparison on the Intel machine (2026-12-01) that showed no gain at n = 100; the committed alternated runs
+    /// (`scripts/bench-ab`, docs/PERFORMANCE.md "Session 11" and "Session 12") show geometric median and Bulyan faster at
+    /// n = 20 with it and centered clipping no different. The unit-weight mean runs here at every n. Speed only: both
+    /// loops make the same sums.
     /// </summary>
     public const int WeightedRowLimit = 32;
 
