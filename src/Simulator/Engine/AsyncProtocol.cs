@@ -48,6 +48,8 @@ internal sealed class AsyncProtocol : IProtocol
     private readonly List<SentMessage> _buffer = [];
     // Messages received by the server so far (each message notes the value when it read the model: staleness in messages).
     private long _received;
+    // Honest messages computed on helper threads (null: all on the run's thread).
+    private readonly GradientPipeline? _pipeline;
 
     /// <param name="sim">The run's queue.</param>
     /// <param name="server">The server; its defence is an async rule or a synchronous rule in buffered mode.</param>
@@ -58,9 +60,12 @@ internal sealed class AsyncProtocol : IProtocol
     /// <param name="optimizer">What workers compute.</param>
     /// <param name="behaviour">The Byzantine workers' timing behaviour, or null.</param>
     /// <param name="seed">The run's root seed (the behaviour's per-worker streams derive from it).</param>
+    /// <param name="pipeline">Compute honest messages on helper threads (<see cref="GradientPipeline"/>): false for models
+    /// whose instances share process-wide state (torch), or with one thread.</param>
     public AsyncProtocol(Simulation<EngineEvent> sim, ParameterServer server, MessageLedger ledger, WorkerFleet fleet, ByzantineCrafter crafter,
-        ProtocolOptions protocol, OptimizerOptions optimizer, IAsyncBehaviour? behaviour, ulong seed)
+        ProtocolOptions protocol, OptimizerOptions optimizer, IAsyncBehaviour? behaviour, ulong seed, bool pipeline = false)
     {
+        _pipeline = pipeline ? new GradientPipeline() : null;
         _sim = sim;
         _server = server;
         _ledger = ledger;
@@ -74,6 +79,16 @@ internal sealed class AsyncProtocol : IProtocol
     }
 
     public bool Finished => _server.BudgetReached;
+
+    /// <summary>Messages computed on helper threads so far (0 without the pipeline).</summary>
+    public long PipelinedMessages => _pipeline?.HandedOver ?? 0;
+
+    public void WaitForComputations(bool rethrow)
+    {
+        if (_pipeline is null) return;
+        if (rethrow) _pipeline.WaitAll();
+        else _pipeline.Quiesce();
+    }
 
     public void Start()
     {
@@ -123,6 +138,7 @@ internal sealed class AsyncProtocol : IProtocol
         {
             case EngineEventKind.ComputeDone:
                 var done = _fleet.CompleteCompute(e);
+                _pipeline?.Wait(done);
                 if (done.Primary)
                 {
                     if (_sampler is null) StartIteration(_fleet.Workers[done.Info.Worker]);
@@ -144,6 +160,8 @@ internal sealed class AsyncProtocol : IProtocol
                 StartIteration(_fleet.Recover(e));
                 break;
             case EngineEventKind.Crash:
+                // Its computation ends before the message is dropped (the drop returns its payload to the pool).
+                _pipeline?.Wait(_ledger[e.Payload.MessageId]);
                 var lost = _fleet.Crash(e);
                 if (lost.Primary) ScheduleRestart(lost.Info.Worker, _fleet.NextUp(lost.Info.Worker, e.Time));
                 break;
@@ -165,7 +183,8 @@ internal sealed class AsyncProtocol : IProtocol
         {
             var p = _fleet.Open(w, _server.Step);
             NoteRead(p);
-            w.ComputeMessage(_server.Parameters, _optimizer, gamma, p.Payload.Span);
+            if (_pipeline is not null && !w.Byzantine) _pipeline.Compute(w, p, _server.Parameters, _optimizer, gamma);
+            else w.ComputeMessage(_server.Parameters, _optimizer, gamma, p.Payload.Span);
             if (w.Byzantine) Craft([p], gamma);
             _fleet.Dispatch(p, SimTime.Zero);
             return;
@@ -206,6 +225,8 @@ internal sealed class AsyncProtocol : IProtocol
         _honestView.Clear();
         if (_crafter.ReadsHonestView)
         {
+            // The honest workers' latest messages, as if each had been computed when its worker read the model.
+            _pipeline?.WaitAll();
             var workers = _fleet.Workers;
             for (int i = 0; i < workers.Count; i++) if (workers[i] is { Byzantine: false, Latest: { } latest }) _honestView.Add(latest);
         }

@@ -18,4 +18,8 @@ internal interface IProtocol
 
     /// <summary>Handles one event of the run's queue.</summary>
     void Handle(ScheduledEvent<EngineEvent> e);
+
+    /// <summary>Returns once no computation of this run runs on another thread (asynchronous pipeline, <see cref="GradientPipeline"/>);
+    /// <paramref name="rethrow"/>: rethrow a computation's error (false when the run is already ending on one).</summary>
+    void WaitForComputations(bool rethrow) { }
 }

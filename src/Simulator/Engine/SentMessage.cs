@@ -28,4 +28,8 @@ internal sealed class SentMessage
 
     /// <summary>Asynchronous: this message's completion starts its worker's next iteration (false for a burst's extra copies).</summary>
     public bool Primary { get; set; } = true;
+
+    /// <summary>Asynchronous: the computation of this message handed to a helper thread and not yet waited for
+    /// (<see cref="GradientPipeline"/>), or null.</summary>
+    public GradientPipeline.ComputeJob? Job { get; set; }
 }

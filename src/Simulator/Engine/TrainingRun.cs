@@ -67,8 +67,10 @@ public sealed class TrainingRun
 
     /// <summary>As the public constructor; <paramref name="inPlaceRounds"/> false makes a synchronous run give each message a
     /// pooled vector of its own and copy the rows for the attack and the rule (the path every round took before the
-    /// payloads became the rows of a <see cref="PayloadSlab"/>): for tests that check both paths give the same bytes.</summary>
-    internal TrainingRun(RunSetup setup, string defenceSpec, IReadOnlyList<ISimulationObserver>? observers, int keptRows, bool inPlaceRounds)
+    /// payloads became the rows of a <see cref="PayloadSlab"/>): for tests that check both paths give the same bytes.
+    /// <paramref name="asyncPipeline"/>: an asynchronous run computes honest messages on helper threads (<see cref="GradientPipeline"/>)
+    /// or not; null chooses (more than one thread and a model that allows it); tests compare both.</summary>
+    internal TrainingRun(RunSetup setup, string defenceSpec, IReadOnlyList<ISimulationObserver>? observers, int keptRows, bool inPlaceRounds, bool? asyncPipeline = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(keptRows, 2);
         setup.Validate();
@@ -125,7 +127,8 @@ public sealed class TrainingRun
             _handle = Handle;
             _protocol = setup.Protocol.Kind == ProtocolKind.Sync
                 ? new SyncProtocol(_sim, _server, _ledger, _fleet, crafter, setup.Protocol, setup.Optimizer, parallelWorkers: prototype.SupportsParallelRuns, inPlaceRounds)
-                : new AsyncProtocol(_sim, _server, _ledger, _fleet, crafter, setup.Protocol, setup.Optimizer, _behaviour, setup.Seed);
+                : new AsyncProtocol(_sim, _server, _ledger, _fleet, crafter, setup.Protocol, setup.Optimizer, _behaviour, setup.Seed,
+                    pipeline: asyncPipeline ?? GradientPipeline.Applies(prototype.SupportsParallelRuns));
         }
         catch
         {
@@ -177,17 +180,25 @@ public sealed class TrainingRun
     /// <summary>Craftings whose attack wrote the Byzantine rows in place (see <see cref="ByzantineCrafter.CraftRound"/>).</summary>
     internal long InPlaceCraftings => _crafter.InPlaceCraftings;
 
+    /// <summary>Asynchronous: messages computed on helper threads (<see cref="GradientPipeline"/>).</summary>
+    internal long PipelinedMessages => (_protocol as AsyncProtocol)?.PipelinedMessages ?? 0;
+
     /// <summary>Runs to the budget; <paramref name="progress"/> gets the step count after each step.</summary>
     /// <exception cref="OperationCanceledException">When <paramref name="cancellation"/> fires (checked every 1024 events).</exception>
     /// <exception cref="ClockStalledException">The run can end only when the clock reaches its time budget, and the clock stopped advancing (see <see cref="StallLimit"/>).</exception>
     public RunResult Run(Action<long>? progress = null, CancellationToken cancellation = default)
     {
+        bool ended = false;
         try
         {
-            return RunToBudget(progress, cancellation);
+            var result = RunToBudget(progress, cancellation);
+            ended = true;
+            return result;
         }
         finally
         {
+            // On an error or a cancellation, no helper thread may still be writing into this run's buffers.
+            if (!ended) _protocol.WaitForComputations(rethrow: false);
             // Rules holding native memory (the torch backend's staging tensor) free it now, not at finalization:
             // a sweep's runs would otherwise hold theirs until the collector runs. They stay usable if run again.
             DisposeRules();
@@ -242,6 +253,7 @@ public sealed class TrainingRun
                 progress(_server.Step);
             }
         }
+        _protocol.WaitForComputations(rethrow: true);
         _ledger.DropPending("run ended");
         // The last point must count the messages dropped at the end too.
         _server.EvaluateFinal();

@@ -76,6 +76,10 @@ internal sealed class Worker
     /// the first, and always when the worker was built without <c>keepLatest</c>.</summary>
     public float[]? Latest { get; private set; }
 
+    /// <summary>Asynchronous: this worker's message being computed on a helper thread (<see cref="GradientPipeline"/>), or
+    /// null; its state is the helper's until the run's thread has waited for it.</summary>
+    public GradientPipeline.ComputeJob? PendingJob { get; set; }
+
     /// <summary>The compute-latency model's spec.</summary>
     public string ComputeSpec => _compute.Spec;
 

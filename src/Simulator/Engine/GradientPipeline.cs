@@ -1,0 +1,270 @@
+using System.Runtime.ExceptionServices;
+
+namespace SimByz.Simulator.Engine;
+
+/// <summary>
+/// Asynchronous runs: honest workers' messages computed on helper threads while the run's thread goes on with the
+/// events. A message is handed over when its worker reads the model (with a copy of the model it read) and is waited
+/// for when its computation completes in simulated time (its ComputeDone or Crash event), before anything reads it or
+/// its worker again.
+/// </summary>
+/// <remarks>
+/// <para>Determinism: a message depends on the model it read and its own worker's state only
+/// (<see cref="Worker.ComputeMessage"/> touches nothing else), the copy holds that model's bits, and everything else
+/// (delay draws, the attack, the server, the observers) stays on the run's thread in event order; so which thread
+/// computed a message, and when, never reaches a result. The attack's honest view (the workers' latest messages) is
+/// read only after every computation handed over so far has finished (<see cref="WaitAll"/>).</para>
+/// <para>Memory: at most <see cref="MaxQueued"/> computations are queued or running per run; past that the run's thread
+/// computes the message itself (no copy), which also puts it to work when the helpers are behind. The model copies
+/// (one per queued computation) go back to the run's pool as soon as their computation ends.</para>
+/// <para>Errors: an exception of a handed-over computation is rethrown on the run's thread when that message is
+/// waited for.</para>
+/// <para>Used by one run's thread; the helpers are process-wide (<see cref="Helpers"/>) and shared by concurrent runs.</para>
+/// </remarks>
+internal sealed class GradientPipeline
+{
+    /// <summary>Computations queued or running per run, at most.</summary>
+    internal const int MaxQueued = 4;
+
+    private readonly Stack<ComputeJob> _jobs = [];
+    private readonly Stack<float[]> _copies = [];
+    private readonly List<ComputeJob> _outstanding = [];
+    private int _queued;
+
+    /// <summary>Messages handed to the helpers so far (tests: the pipeline is really used).</summary>
+    public long HandedOver { get; private set; }
+
+    /// <summary>Whether a run on <paramref name="modelSupportsParallelRuns"/> models with these threads pipelines:
+    /// more than one thread allowed, and models whose instances share no process-wide state.</summary>
+    public static bool Applies(bool modelSupportsParallelRuns) => modelSupportsParallelRuns && Aggregation.Rules.ChunkRunner.MaxThreads > 1;
+
+    /// <summary>Computes <paramref name="message"/> of <paramref name="worker"/> at <paramref name="x"/>: on a helper when
+    /// fewer than <see cref="MaxQueued"/> of this run's computations are queued or running, else right here.</summary>
+    public void Compute(Worker worker, SentMessage message, ReadOnlySpan<float> x, OptimizerOptions optimizer, double gamma)
+    {
+        if (worker.PendingJob is { } previous) Wait(previous);
+        if (Volatile.Read(ref _queued) >= MaxQueued)
+        {
+            worker.ComputeMessage(x, optimizer, gamma, message.Payload.Span);
+            return;
+        }
+        var job = _jobs.Count > 0 ? _jobs.Pop() : new ComputeJob(this);
+        float[] copy = TakeCopy(x.Length);
+        x.CopyTo(copy);
+        job.Prepare(worker, message, copy, x.Length, optimizer, gamma, _outstanding.Count);
+        _outstanding.Add(job);
+        message.Job = job;
+        worker.PendingJob = job;
+        Interlocked.Increment(ref _queued);
+        HandedOver++;
+        Helpers.Enqueue(job);
+    }
+
+    /// <summary>Waits until <paramref name="message"/>'s computation (if it was handed over) has finished; rethrows its error.</summary>
+    public void Wait(SentMessage message)
+    {
+        if (message.Job is { } job) Wait(job);
+    }
+
+    /// <summary>Waits for every computation handed over and not yet waited for; rethrows the error of the first failed one it meets.</summary>
+    public void WaitAll()
+    {
+        while (_outstanding.Count > 0) Wait(_outstanding[0]);
+    }
+
+    /// <summary>Waits for every computation still running without rethrowing their errors (a run ending on an error or
+    /// a cancellation: nothing may write into its buffers afterwards).</summary>
+    public void Quiesce()
+    {
+        while (_outstanding.Count > 0)
+        {
+            try
+            {
+                Wait(_outstanding[0]);
+            }
+            catch (Exception)
+            {
+                // The run is already ending on an error of its own (or this one is reported by the caller's path).
+            }
+        }
+    }
+
+    private void Wait(ComputeJob job)
+    {
+        // Not started yet: the run's thread computes it itself (never waits for a queued job behind other runs' work).
+        if (job.TryClaim()) job.Run();
+        else
+        {
+            var spin = new SpinWait();
+            while (!job.IsDone) spin.SpinOnce(sleep1Threshold: -1);
+        }
+        var error = job.Error;
+        Release(job);
+        if (error is not null) ExceptionDispatchInfo.Throw(error);
+    }
+
+    private void Release(ComputeJob job)
+    {
+        int at = job.Slot, last = _outstanding.Count - 1;
+        var moved = _outstanding[last];
+        _outstanding[at] = moved;
+        moved.Slot = at;
+        _outstanding.RemoveAt(last);
+        job.Message.Job = null;
+        if (ReferenceEquals(job.Worker.PendingJob, job)) job.Worker.PendingJob = null;
+        job.Clear();
+        _jobs.Push(job);
+    }
+
+    private float[] TakeCopy(int length)
+    {
+        lock (_copies)
+        {
+            while (_copies.Count > 0)
+            {
+                var c = _copies.Pop();
+                if (c.Length >= length) return c;
+            }
+        }
+        return new float[length];
+    }
+
+    /// <summary>A computation has ended (on any thread): its model copy goes back to the pool, its slot in the queue bound frees.</summary>
+    private void Ended(float[] copy)
+    {
+        lock (_copies) _copies.Push(copy);
+        Interlocked.Decrement(ref _queued);
+    }
+
+    /// <summary>One handed-over message: its worker, its model copy, and where its computation stands.</summary>
+    internal sealed class ComputeJob(GradientPipeline owner)
+    {
+        private const int Queued = 0, Running = 1, Done = 2;
+        private int _state = Done;
+        private float[]? _copy;
+        private int _length;
+        private OptimizerOptions? _optimizer;
+        private double _gamma;
+
+        public Worker Worker { get; private set; } = null!;
+
+        public SentMessage Message { get; private set; } = null!;
+
+        public Exception? Error { get; private set; }
+
+        /// <summary>Index in the owner's outstanding list.</summary>
+        public int Slot { get; set; }
+
+        public bool IsDone => Volatile.Read(ref _state) == Done;
+
+        public void Prepare(Worker worker, SentMessage message, float[] copy, int length, OptimizerOptions optimizer, double gamma, int slot)
+        {
+            Worker = worker;
+            Message = message;
+            _copy = copy;
+            _length = length;
+            _optimizer = optimizer;
+            _gamma = gamma;
+            Slot = slot;
+            Error = null;
+            Volatile.Write(ref _state, Queued);
+        }
+
+        /// <summary>Takes the job for the calling thread; false when another thread has it (or it is done).</summary>
+        public bool TryClaim() => Interlocked.CompareExchange(ref _state, Running, Queued) == Queued;
+
+        /// <summary>Runs the claimed job; publishes its results (payload, worker state) with the final state.</summary>
+        public void Run()
+        {
+            var copy = _copy!;
+            try
+            {
+                Worker.ComputeMessage(copy.AsSpan(0, _length), _optimizer!, _gamma, Message.Payload.Span);
+            }
+            catch (Exception e)
+            {
+                Error = e;
+            }
+            finally
+            {
+                _copy = null;
+                owner.Ended(copy);
+                Volatile.Write(ref _state, Done);
+            }
+        }
+
+        public void Clear()
+        {
+            Worker = null!;
+            Message = null!;
+            _optimizer = null;
+            Error = null;
+        }
+    }
+
+    /// <summary>
+    /// The process-wide helper threads (<see cref="Aggregation.Rules.ChunkRunner.MaxThreads"/> − 1 of them, made on first
+    /// use) and their queue, shared by every run. A helper with nothing to do spins briefly, then sleeps until work comes.
+    /// </summary>
+    internal static class Helpers
+    {
+        private static readonly Queue<ComputeJob> Queue = new();
+        private static readonly SemaphoreSlim Wake = new(0);
+        private static int s_threads;
+        private static int s_sleeping;
+
+        public static void Enqueue(ComputeJob job)
+        {
+            EnsureThreads();
+            lock (Queue) Queue.Enqueue(job);
+            if (Volatile.Read(ref s_sleeping) > 0) Wake.Release();
+        }
+
+        private static void EnsureThreads()
+        {
+            int want = Math.Max(1, Aggregation.Rules.ChunkRunner.MaxThreads - 1);
+            if (Volatile.Read(ref s_threads) >= want) return;
+            lock (Queue)
+            {
+                while (s_threads < want)
+                {
+                    var thread = new Thread(Loop) { IsBackground = true, Name = "simbyz-async-worker-" + s_threads };
+                    thread.Start();
+                    s_threads++;
+                }
+            }
+        }
+
+        private static ComputeJob? TryDequeue()
+        {
+            lock (Queue) return Queue.Count > 0 ? Queue.Dequeue() : null;
+        }
+
+        private static void Loop()
+        {
+            while (true)
+            {
+                var job = TryDequeue();
+                if (job is null)
+                {
+                    // Spin a little (work usually comes within microseconds), then sleep until woken.
+                    for (int k = 0; k < 400 && job is null; k++)
+                    {
+                        Thread.SpinWait(20);
+                        job = TryDequeue();
+                    }
+                    if (job is null)
+                    {
+                        Interlocked.Increment(ref s_sleeping);
+                        job = TryDequeue();
+                        if (job is null) Wake.Wait();
+                        Interlocked.Decrement(ref s_sleeping);
+                        continue;
+                    }
+                }
+                // A job the run's thread already took (it waited for it) is skipped.
+                if (job.TryClaim()) job.Run();
+            }
+        }
+    }
+}

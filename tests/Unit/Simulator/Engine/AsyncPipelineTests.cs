@@ -1,0 +1,173 @@
+using System.Runtime.CompilerServices;
+using SimByz.Aggregation.Rules;
+using SimByz.Scheduler;
+using SimByz.Simulator.Data;
+using SimByz.Simulator.Engine;
+using SimByz.Simulator.Scenarios;
+using SimByz.Simulator.Tasks;
+using SimByz.Simulator.Tasks.Models;
+using SimByz.Specs;
+using Xunit;
+
+namespace SimByz.Tests.Unit.Simulator.Engine;
+
+/// <summary>The pipeline tests set the process-wide thread count: they run alone.</summary>
+[CollectionDefinition(nameof(AsyncPipelineTests), DisableParallelization = true)]
+public class AsyncPipelineCollection;
+
+/// <summary>
+/// An asynchronous run computes its honest messages on helper threads (<see cref="GradientPipeline"/>) when more than one
+/// thread is allowed. These tests run each scenario with the pipeline and without it and require the same bytes
+/// everywhere a result shows: every message's payload as the server received it, every model the server made, the
+/// metrics rows. The scenarios reach every place the run's thread waits for a computation: a computation ending
+/// (ComputeDone), a worker crashing mid-computation, the attack reading the honest workers' latest messages, the end
+/// of the run with messages still in flight, federated clients leaving, and Byzantine timing behaviours.
+/// </summary>
+[Collection(nameof(AsyncPipelineTests))]
+public class AsyncPipelineTests
+{
+    private static readonly string[] Async = ["protocol.kind=async", "evaluation.every=50"];
+
+    public static TheoryData<string, string[]> Scenarios => new()
+    {
+        // The scale benchmark's run in small: many workers, honest only, async SGD.
+        { "honest", [.. Async, "workers.count=200", "byzantine.count=0", "defences=[\"async-sgd\"]", "budget.steps=3000"] },
+        // An omniscient attack (reads the honest workers' latest messages: every computation handed over must end first).
+        { "alie", [.. Async, "byzantine.attack=alie", "defences=[\"async-sgd\"]", "budget.steps=600"] },
+        // Crashes while computing (the message is dropped, its payload returned) and recoveries; a bounded staleness.
+        { "crashes", [.. Async, "byzantine.count=0", "defences=[\"async-sgd\"]", "budget.steps=600", "protocol.maxStaleness=30",
+            "workers.availability=[{\"worker\":3,\"crash\":\"50ms\",\"recover\":\"300ms\"},{\"worker\":7,\"crash\":\"120ms\"},{\"worker\":11,\"crash\":\"10ms\",\"recover\":\"11ms\"}]"] },
+        // Worker momentum and local steps (worker state carried from one message to the next), Zeno++ deciding per message.
+        { "momentum+local", [.. Async, "byzantine.attack=sign-flip:s=4", "optimizer.workerMomentum=0.9", "optimizer.localSteps=3",
+            "defences=[\"zeno++\"]", "budget.steps=300"] },
+        // A synchronous rule in buffered mode over an MLP with augmentation (per-thread scratch in the model).
+        { "mlp buffered", [.. Async, "task.model=mlp:hidden=16", "task.data=gaussian-mixture:classes=4,features=64,train=2000,test=200,separation=3",
+            "task.augmentation=none", "protocol.asyncBuffer=8", "byzantine.attack=sign-flip:s=1,of=mean", "defences=[\"median\"]", "budget.steps=80"] },
+        // Byzantine timing behaviours (old models, extra delay, bursts), computed on the run's thread, beside pipelined honest ones.
+        { "behaviour", [.. Async, "byzantine.behaviour=stale:versions=5+burst:k=3", "byzantine.attack=sign-flip:s=4", "defences=[\"async-sgd\"]", "budget.steps=600"] },
+        // Federated clients: a client leaves when its message leaves (its model goes back to the pool).
+        { "federated", [.. Async, "federation={\"clients\":500,\"perRound\":20,\"byzantine\":0.2}", "byzantine.attack=sign-flip:s=4",
+            "defences=[\"fedasync\"]", "budget.steps=400"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public void Run_PipelinedAndSequential_SameBytes(string name, string[] sets)
+    {
+        var sequential = RunWith(sets, pipeline: false);
+        var pipelined = RunWith(sets, pipeline: true);
+
+        Assert.Equal(0, sequential.Pipelined);
+        Assert.True(pipelined.Pipelined > 0, $"{name}: no message went through the pipeline");
+        Assert.Equal(sequential.Steps, pipelined.Steps);
+        Assert.Equal(sequential.Arrivals.Count, pipelined.Arrivals.Count);
+        for (int i = 0; i < sequential.Arrivals.Count; i++)
+        {
+            Assert.Equal(sequential.Arrivals[i].Id, pipelined.Arrivals[i].Id);
+            Assert.True(sequential.Arrivals[i].Bytes.AsSpan().SequenceEqual(pipelined.Arrivals[i].Bytes), $"{name}: payload of message {sequential.Arrivals[i].Id} differs");
+        }
+        Assert.Equal(sequential.Models.Count, pipelined.Models.Count);
+        for (int i = 0; i < sequential.Models.Count; i++) Assert.True(sequential.Models[i].AsSpan().SequenceEqual(pipelined.Models[i]), $"{name}: model {i + 1} differs");
+        Assert.Equal(sequential.Rows, pipelined.Rows);
+        Assert.Equal(sequential.Dropped, pipelined.Dropped);
+        // Every run ends with messages in flight (dropped at the end); the crashes drop messages mid-computation too.
+        Assert.NotEmpty(sequential.Dropped);
+        if (name == "crashes") Assert.Contains(sequential.Reasons, r => r.Contains("crashed", StringComparison.Ordinal));
+    }
+
+    /// <summary>The choice without an override: the pipeline with more than one thread, none with one.</summary>
+    [Fact]
+    public void Pipeline_ChosenByThreadCount()
+    {
+        string[] sets = [.. Async, "byzantine.count=0", "defences=[\"async-sgd\"]", "budget.steps=200"];
+        int saved = ChunkRunner.MaxThreads;
+        try
+        {
+            ChunkRunner.MaxThreads = 1;
+            Assert.Equal(0, RunWith(sets, pipeline: null).Pipelined);
+            ChunkRunner.MaxThreads = 2;
+            Assert.True(RunWith(sets, pipeline: null).Pipelined > 0);
+        }
+        finally
+        {
+            ChunkRunner.MaxThreads = saved;
+        }
+    }
+
+    /// <summary>A computation that fails on a helper thread fails the run on its own thread, with the model's exception,
+    /// and the run leaves no computation behind.</summary>
+    [Fact]
+    public void FailingComputation_RethrownOnTheRunsThread()
+    {
+        var counter = new StrongBox<int>();
+        var setup = InProcessPlugins.Resolve(
+            r => r.AddModel(new ComponentInfo("failing", "softmax that throws at its 150th gradient", "test", "any", []),
+                _ => (features, classes) => new FailingModel(new SoftmaxRegressionModel(features, classes), counter, failAt: 150)),
+            "task.model=failing", "protocol.kind=async", "byzantine.count=0", "defences=[\"async-sgd\"]", "budget.steps=400");
+        var run = new TrainingRun(setup, "async-sgd", null, int.MaxValue, inPlaceRounds: true, asyncPipeline: true);
+        var error = Assert.Throws<InvalidOperationException>(() => run.Run());
+        Assert.Equal("gradient 150 fails", error.Message);
+        Assert.True(run.PipelinedMessages > 0);
+        Assert.True(run.Steps < 400);
+    }
+
+    /// <summary>A model whose instances (the workers' clones) count gradients together and throw at one of them.</summary>
+    private sealed class FailingModel(IModel inner, StrongBox<int> counter, int failAt) : IModel
+    {
+        public string Spec => "failing";
+
+        public int ParameterCount => inner.ParameterCount;
+
+        public void Initialize(Span<float> parameters, RandomStream rng) => inner.Initialize(parameters, rng);
+
+        public double LossAndGradient(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows, Span<float> gradient)
+        {
+            if (Interlocked.Increment(ref counter.Value) == failAt) throw new InvalidOperationException($"gradient {failAt} fails");
+            return inner.LossAndGradient(parameters, data, rows, gradient);
+        }
+
+        public double Loss(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows) => inner.Loss(parameters, data, rows);
+
+        public Evaluation Evaluate(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows) => inner.Evaluate(parameters, data, rows);
+
+        public IModel Clone() => new FailingModel(inner.Clone(), counter, failAt);
+    }
+
+    private static Outcome RunWith(string[] sets, bool? pipeline)
+    {
+        var scenario = ScenarioLoader.Load("default", sets);
+        var recorder = new Recorder();
+        var run = new TrainingRun(ScenarioBuilder.Build(scenario), scenario.Defences[0], [recorder], int.MaxValue, inPlaceRounds: true, asyncPipeline: pipeline);
+        var result = run.Run();
+        return new Outcome(result.Steps, recorder.Arrivals, recorder.Models, result.Rows.ToList(), recorder.Dropped, recorder.Reasons, run.PipelinedMessages);
+    }
+
+    private sealed record Outcome(long Steps, List<Arrival> Arrivals, List<byte[]> Models, List<MetricsRow> Rows, List<long> Dropped, List<string> Reasons, long Pipelined);
+
+    private sealed record Arrival(long Id, byte[] Bytes);
+
+    private sealed class Recorder : ISimulationObserver
+    {
+        public List<Arrival> Arrivals { get; } = [];
+
+        public List<byte[]> Models { get; } = [];
+
+        public List<long> Dropped { get; } = [];
+
+        public List<string> Reasons { get; } = [];
+
+        public void Arrived(SimTime time, long sequence, MessageInfo message, ReadOnlySpan<float> payload, long serverVersion)
+            => Arrivals.Add(new Arrival(message.Id, Bytes(payload)));
+
+        public void ModelUpdated(SimTime time, long version, ReadOnlySpan<float> parameters) => Models.Add(Bytes(parameters));
+
+        public void Resolved(SimTime time, MessageInfo message)
+        {
+            if (message.Fate != MessageFate.Dropped) return;
+            Dropped.Add(message.Id);
+            Reasons.Add(message.Reason ?? "");
+        }
+
+        private static byte[] Bytes(ReadOnlySpan<float> values) => System.Runtime.InteropServices.MemoryMarshal.AsBytes(values).ToArray();
+    }
+}
