@@ -14,7 +14,7 @@ namespace SimByz.Simulator.Engine;
 /// (delay draws, the attack, the server, the observers) stays on the run's thread in event order; so which thread
 /// computed a message, and when, never reaches a result. The attack's honest view (the workers' latest messages) is
 /// read only after every computation handed over so far has finished (<see cref="WaitAll"/>).</para>
-/// <para>Memory: at most <see cref="MaxQueued"/> computations are queued or running per run; past that the run's thread
+/// <para>Memory: at most <see cref="MaxQueued"/> computations (four per helper thread) are queued or running per run; past that the run's thread
 /// computes the message itself (no copy), which also puts it to work when the helpers are behind. The model copies
 /// (one per queued computation) go back to the run's pool as soon as their computation ends.</para>
 /// <para>Errors: an exception of a handed-over computation is rethrown on the run's thread when that message is
@@ -23,8 +23,13 @@ namespace SimByz.Simulator.Engine;
 /// </remarks>
 internal sealed class GradientPipeline
 {
-    /// <summary>Computations queued or running per run, at most.</summary>
-    internal const int MaxQueued = 4;
+    /// <summary>Computations queued or running per run and helper thread, at most (4 per run on two cores).</summary>
+    internal const int QueuedPerHelper = 4;
+
+    /// <summary>Computations queued or running per run, at most: <see cref="QueuedPerHelper"/> per helper thread.</summary>
+    public static int MaxQueued => QueuedPerHelper * Math.Max(1, Aggregation.Rules.ChunkRunner.MaxThreads - 1);
+
+    private readonly int _maxQueued = MaxQueued;
 
     private readonly Stack<ComputeJob> _jobs = [];
     private readonly Stack<float[]> _copies = [];
@@ -43,7 +48,7 @@ internal sealed class GradientPipeline
     public void Compute(Worker worker, SentMessage message, ReadOnlySpan<float> x, OptimizerOptions optimizer, double gamma)
     {
         if (worker.PendingJob is { } previous) Wait(previous);
-        if (Volatile.Read(ref _queued) >= MaxQueued)
+        if (Volatile.Read(ref _queued) >= _maxQueued)
         {
             worker.ComputeMessage(x, optimizer, gamma, message.Payload.Span);
             return;
