@@ -86,8 +86,15 @@ internal sealed class AsyncProtocol : IProtocol
     public void WaitForComputations(bool rethrow)
     {
         if (_pipeline is null) return;
-        if (rethrow) _pipeline.WaitAll();
-        else _pipeline.Quiesce();
+        try
+        {
+            if (rethrow) _pipeline.WaitAll();
+            else _pipeline.Quiesce();
+        }
+        finally
+        {
+            _pipeline.End();
+        }
     }
 
     public void Start()

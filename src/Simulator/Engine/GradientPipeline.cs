@@ -19,7 +19,9 @@ namespace SimByz.Simulator.Engine;
 /// (one per queued computation) go back to the run's pool as soon as their computation ends.</para>
 /// <para>Errors: an exception of a handed-over computation is rethrown on the run's thread when that message is
 /// waited for.</para>
-/// <para>Used by one run's thread; the helpers are process-wide (<see cref="Helpers"/>) and shared by concurrent runs.</para>
+/// <para>Used by one run's thread; the helpers are process-wide (<see cref="Helpers"/>) and shared by concurrent runs.
+/// While as many asynchronous runs are active as threads are allowed (runs side by side already fill the cores), each
+/// computes its own messages.</para>
 /// </remarks>
 internal sealed class GradientPipeline
 {
@@ -30,11 +32,19 @@ internal sealed class GradientPipeline
     public static int MaxQueued => QueuedPerHelper * Math.Max(1, Aggregation.Rules.ChunkRunner.MaxThreads - 1);
 
     private readonly int _maxQueued = MaxQueued;
+    // Asynchronous runs that have computed a message and not yet ended, process-wide: while they fill every thread
+    // allowed (a sweep's or a scenario's runs side by side), each computes its own messages (helpers would only add
+    // hand-offs and thread switches).
+    private static int s_activeRuns;
+    private bool _active;
 
     private readonly Stack<ComputeJob> _jobs = [];
     private readonly Stack<float[]> _copies = [];
     private readonly List<ComputeJob> _outstanding = [];
     private int _queued;
+
+    /// <summary>Asynchronous runs active now, process-wide (see <see cref="End"/>).</summary>
+    internal static int ActiveRuns => Volatile.Read(ref s_activeRuns);
 
     /// <summary>Messages handed to the helpers so far (tests: the pipeline is really used).</summary>
     public long HandedOver { get; private set; }
@@ -44,11 +54,17 @@ internal sealed class GradientPipeline
     public static bool Applies(bool modelSupportsParallelRuns) => modelSupportsParallelRuns && Aggregation.Rules.ChunkRunner.MaxThreads > 1;
 
     /// <summary>Computes <paramref name="message"/> of <paramref name="worker"/> at <paramref name="x"/>: on a helper when
-    /// fewer than <see cref="MaxQueued"/> of this run's computations are queued or running, else right here.</summary>
+    /// fewer than <see cref="MaxQueued"/> of this run's computations are queued or running and fewer asynchronous runs
+    /// are active than threads are allowed, else right here.</summary>
     public void Compute(Worker worker, SentMessage message, ReadOnlySpan<float> x, OptimizerOptions optimizer, double gamma)
     {
         if (worker.PendingJob is { } previous) Wait(previous);
-        if (Volatile.Read(ref _queued) >= _maxQueued)
+        if (!_active)
+        {
+            _active = true;
+            Interlocked.Increment(ref s_activeRuns);
+        }
+        if (Volatile.Read(ref _queued) >= _maxQueued || Volatile.Read(ref s_activeRuns) >= Aggregation.Rules.ChunkRunner.MaxThreads)
         {
             worker.ComputeMessage(x, optimizer, gamma, message.Payload.Span);
             return;
@@ -92,6 +108,14 @@ internal sealed class GradientPipeline
                 // The run is already ending on an error of its own (or this one is reported by the caller's path).
             }
         }
+    }
+
+    /// <summary>The run has ended (after <see cref="WaitAll"/> or <see cref="Quiesce"/>): it no longer counts among the active runs. Idempotent.</summary>
+    public void End()
+    {
+        if (!_active) return;
+        _active = false;
+        Interlocked.Decrement(ref s_activeRuns);
     }
 
     private void Wait(ComputeJob job)

@@ -70,6 +70,7 @@ public class AsyncPipelineTests
         for (int i = 0; i < sequential.Models.Count; i++) Assert.True(sequential.Models[i].AsSpan().SequenceEqual(pipelined.Models[i]), $"{name}: model {i + 1} differs");
         Assert.Equal(sequential.Rows, pipelined.Rows);
         Assert.Equal(sequential.Dropped, pipelined.Dropped);
+        Assert.Equal(0, GradientPipeline.ActiveRuns);
         // Every run ends with messages in flight (dropped at the end); the crashes drop messages mid-computation too.
         Assert.NotEmpty(sequential.Dropped);
         if (name == "crashes") Assert.Contains(sequential.Reasons, r => r.Contains("crashed", StringComparison.Ordinal));
@@ -109,6 +110,20 @@ public class AsyncPipelineTests
         Assert.Equal("gradient 150 fails", error.Message);
         Assert.True(run.PipelinedMessages > 0);
         Assert.True(run.Steps < 400);
+        // The failed run no longer counts as active (else later runs would stop handing messages over).
+        Assert.Equal(0, GradientPipeline.ActiveRuns);
+    }
+
+    /// <summary>A cancelled run waits for its handed-over computations and no longer counts as active.</summary>
+    [Fact]
+    public void CancelledRun_LeavesNothingRunning()
+    {
+        var scenario = ScenarioLoader.Load("default", [.. Async, "byzantine.count=0", "workers.count=200", "defences=[\"async-sgd\"]", "budget.steps=1000000"]);
+        var run = new TrainingRun(ScenarioBuilder.Build(scenario), scenario.Defences[0], null, int.MaxValue, inPlaceRounds: true, asyncPipeline: true);
+        using var cancel = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => run.Run(steps => { if (steps == 2000) cancel.Cancel(); }, cancel.Token));
+        Assert.True(run.PipelinedMessages > 0);
+        Assert.Equal(0, GradientPipeline.ActiveRuns);
     }
 
     /// <summary>A model whose instances (the workers' clones) count gradients together and throw at one of them.</summary>
