@@ -66,7 +66,7 @@ public class SimulatorScaleBenchmark
         Measured[Workers] = new Counts(result.Messages, result.Events, (built - before) / (double)Workers, (after - before) / (double)Workers);
         Console.WriteLine($"// {Workers} workers: {result.Messages} messages, {result.Events} events, {result.Steps} steps per run; " +
             $"retained per worker {(built - before) / (double)Workers:F0} B built, {(after - before) / (double)Workers:F0} B after the run; " +
-            $"{run.PipelinedMessages} messages computed on helper threads (GradientPipeline, up to {GradientPipeline.MaxQueued} queued)");
+            $"{run.ComputedByHelpers} messages computed on helper threads ({run.PipelinedMessages} handed over; GradientPipeline, up to {GradientPipeline.MaxQueued} queued)");
     }
 
     private static long Retained()

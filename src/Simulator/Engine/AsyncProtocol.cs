@@ -48,8 +48,8 @@ internal sealed class AsyncProtocol : IProtocol
     private readonly List<SentMessage> _buffer = [];
     // Messages received by the server so far (each message notes the value when it read the model: staleness in messages).
     private long _received;
-    // Honest messages computed on helper threads (null: all on the run's thread).
-    private readonly GradientPipeline? _pipeline;
+    // Honest messages: computed on helper threads, or on the run's thread with the same deferred errors.
+    private readonly GradientPipeline _pipeline;
 
     /// <param name="sim">The run's queue.</param>
     /// <param name="server">The server; its defence is an async rule or a synchronous rule in buffered mode.</param>
@@ -65,7 +65,7 @@ internal sealed class AsyncProtocol : IProtocol
     public AsyncProtocol(Simulation<EngineEvent> sim, ParameterServer server, MessageLedger ledger, WorkerFleet fleet, ByzantineCrafter crafter,
         ProtocolOptions protocol, OptimizerOptions optimizer, IAsyncBehaviour? behaviour, ulong seed, bool pipeline = false)
     {
-        _pipeline = pipeline ? new GradientPipeline() : null;
+        _pipeline = new GradientPipeline(handsOver: pipeline);
         _sim = sim;
         _server = server;
         _ledger = ledger;
@@ -80,12 +80,17 @@ internal sealed class AsyncProtocol : IProtocol
 
     public bool Finished => _server.BudgetReached;
 
-    /// <summary>Messages computed on helper threads so far (0 without the pipeline).</summary>
-    public long PipelinedMessages => _pipeline?.HandedOver ?? 0;
+    /// <summary>Messages handed to helper threads so far (0 without the pipeline).</summary>
+    public long PipelinedMessages => _pipeline.HandedOver;
+
+    /// <summary>Messages helper threads computed so far.</summary>
+    public long ComputedByHelpers => _pipeline.ComputedByHelpers;
+
+    /// <summary>Computations not yet waited for (0 once the run has ended, whatever way).</summary>
+    internal int OutstandingComputations => _pipeline.Outstanding;
 
     public void WaitForComputations(bool rethrow)
     {
-        if (_pipeline is null) return;
         try
         {
             if (rethrow) _pipeline.WaitAll();
@@ -145,7 +150,7 @@ internal sealed class AsyncProtocol : IProtocol
         {
             case EngineEventKind.ComputeDone:
                 var done = _fleet.CompleteCompute(e);
-                _pipeline?.Wait(done);
+                _pipeline.Wait(done);
                 if (done.Primary)
                 {
                     if (_sampler is null) StartIteration(_fleet.Workers[done.Info.Worker]);
@@ -168,7 +173,7 @@ internal sealed class AsyncProtocol : IProtocol
                 break;
             case EngineEventKind.Crash:
                 // Its computation ends before the message is dropped (the drop returns its payload to the pool).
-                _pipeline?.Wait(_ledger[e.Payload.MessageId]);
+                _pipeline.Wait(_ledger[e.Payload.MessageId]);
                 var lost = _fleet.Crash(e);
                 if (lost.Primary) ScheduleRestart(lost.Info.Worker, _fleet.NextUp(lost.Info.Worker, e.Time));
                 break;
@@ -190,7 +195,7 @@ internal sealed class AsyncProtocol : IProtocol
         {
             var p = _fleet.Open(w, _server.Step);
             NoteRead(p);
-            if (_pipeline is not null && !w.Byzantine) _pipeline.Compute(w, p, _server.Parameters, _optimizer, gamma);
+            if (!w.Byzantine) _pipeline.Compute(w, p, _server.Parameters, _optimizer, gamma);
             else w.ComputeMessage(_server.Parameters, _optimizer, gamma, p.Payload.Span);
             if (w.Byzantine) Craft([p], gamma);
             _fleet.Dispatch(p, SimTime.Zero);
@@ -233,7 +238,7 @@ internal sealed class AsyncProtocol : IProtocol
         if (_crafter.ReadsHonestView)
         {
             // The honest workers' latest messages, as if each had been computed when its worker read the model.
-            _pipeline?.WaitAll();
+            _pipeline.WaitAll();
             var workers = _fleet.Workers;
             for (int i = 0; i < workers.Count; i++) if (workers[i] is { Byzantine: false, Latest: { } latest }) _honestView.Add(latest);
         }

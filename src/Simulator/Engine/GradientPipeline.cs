@@ -17,8 +17,11 @@ namespace SimByz.Simulator.Engine;
 /// <para>Memory: at most <see cref="MaxQueued"/> computations (four per helper thread) are queued or running per run; past that the run's thread
 /// computes the message itself (no copy), which also puts it to work when the helpers are behind. The model copies
 /// (one per queued computation) go back to the run's pool as soon as their computation ends.</para>
-/// <para>Errors: an exception of a handed-over computation is rethrown on the run's thread when that message is
-/// waited for.</para>
+/// <para>Errors: an honest message's computation that throws fails the run when the message's computation ends in
+/// simulated time (its ComputeDone or Crash event), when the attack next reads the honest view, or at the run's end,
+/// whichever comes first, with the exception it threw (of several, the earliest message's). This holds whether the
+/// message was handed over or computed on the run's thread (<see cref="HandsOver"/> false, a full queue), so a failing
+/// run stops at the same step, with the same error, whatever the thread count.</para>
 /// <para>Used by one run's thread; the helpers are process-wide (<see cref="Helpers"/>) and shared by concurrent runs.
 /// While as many asynchronous runs are active as threads are allowed (runs side by side already fill the cores), each
 /// computes its own messages.</para>
@@ -46,8 +49,23 @@ internal sealed class GradientPipeline
     /// <summary>Asynchronous runs active now, process-wide (see <see cref="End"/>).</summary>
     internal static int ActiveRuns => Volatile.Read(ref s_activeRuns);
 
-    /// <summary>Messages handed to the helpers so far (tests: the pipeline is really used).</summary>
+    private long _computedByHelpers;
+
+    /// <param name="handsOver">Hand messages to helper threads (see <see cref="Applies"/>); false computes every message on
+    /// the run's thread, with the same deferred errors.</param>
+    public GradientPipeline(bool handsOver) => HandsOver = handsOver;
+
+    /// <summary>Whether messages go to helper threads at all.</summary>
+    public bool HandsOver { get; }
+
+    /// <summary>Messages handed to the helpers so far (some may have been computed by the run's thread all the same).</summary>
     public long HandedOver { get; private set; }
+
+    /// <summary>Messages a helper thread computed so far.</summary>
+    public long ComputedByHelpers => Interlocked.Read(ref _computedByHelpers);
+
+    /// <summary>Computations handed over or failed and not yet waited for (0 once the run has ended).</summary>
+    internal int Outstanding => _outstanding.Count;
 
     /// <summary>Whether a run on <paramref name="modelSupportsParallelRuns"/> models with these threads pipelines:
     /// more than one thread allowed, and models whose instances share no process-wide state.</summary>
@@ -59,26 +77,41 @@ internal sealed class GradientPipeline
     public void Compute(Worker worker, SentMessage message, ReadOnlySpan<float> x, OptimizerOptions optimizer, double gamma)
     {
         if (worker.PendingJob is { } previous) Wait(previous);
-        if (!_active)
+        if (HandsOver && !_active)
         {
             _active = true;
             Interlocked.Increment(ref s_activeRuns);
         }
-        if (Volatile.Read(ref _queued) >= _maxQueued || Volatile.Read(ref s_activeRuns) >= Aggregation.Rules.ChunkRunner.MaxThreads)
+        if (!HandsOver || Volatile.Read(ref _queued) >= _maxQueued || Volatile.Read(ref s_activeRuns) >= Aggregation.Rules.ChunkRunner.MaxThreads)
         {
-            worker.ComputeMessage(x, optimizer, gamma, message.Payload.Span);
+            try
+            {
+                worker.ComputeMessage(x, optimizer, gamma, message.Payload.Span);
+            }
+            catch (Exception e)
+            {
+                // Reported where a handed-over computation's error would be (see the remarks).
+                var failed = _jobs.Count > 0 ? _jobs.Pop() : new ComputeJob(this);
+                failed.Failed(worker, message, e, _outstanding.Count);
+                Track(failed, worker, message);
+            }
             return;
         }
         var job = _jobs.Count > 0 ? _jobs.Pop() : new ComputeJob(this);
         float[] copy = TakeCopy(x.Length);
         x.CopyTo(copy);
         job.Prepare(worker, message, copy, x.Length, optimizer, gamma, _outstanding.Count);
-        _outstanding.Add(job);
-        message.Job = job;
-        worker.PendingJob = job;
+        Track(job, worker, message);
         Interlocked.Increment(ref _queued);
         HandedOver++;
         Helpers.Enqueue(job);
+    }
+
+    private void Track(ComputeJob job, Worker worker, SentMessage message)
+    {
+        _outstanding.Add(job);
+        message.Job = job;
+        worker.PendingJob = job;
     }
 
     /// <summary>Waits until <paramref name="message"/>'s computation (if it was handed over) has finished; rethrows its error.</summary>
@@ -87,10 +120,31 @@ internal sealed class GradientPipeline
         if (message.Job is { } job) Wait(job);
     }
 
-    /// <summary>Waits for every computation handed over and not yet waited for; rethrows the error of the first failed one it meets.</summary>
+    /// <summary>Waits for every computation handed over and not yet waited for; then rethrows the error of the failed one
+    /// with the lowest message id (the first sent), if any.</summary>
     public void WaitAll()
     {
-        while (_outstanding.Count > 0) Wait(_outstanding[0]);
+        Exception? first = null;
+        long firstId = long.MaxValue;
+        while (_outstanding.Count > 0)
+        {
+            var job = _outstanding[^1];
+            long id = job.Message.Info.Id;
+            try
+            {
+                Wait(job);
+            }
+            catch (Exception e) when (id < firstId)
+            {
+                first = e;
+                firstId = id;
+            }
+            catch (Exception)
+            {
+                // A later message's error: the earliest one is reported.
+            }
+        }
+        if (first is not null) ExceptionDispatchInfo.Throw(first);
     }
 
     /// <summary>Waits for every computation still running without rethrowing their errors (a run ending on an error or
@@ -101,7 +155,7 @@ internal sealed class GradientPipeline
         {
             try
             {
-                Wait(_outstanding[0]);
+                Wait(_outstanding[^1]);
             }
             catch (Exception)
             {
@@ -121,7 +175,7 @@ internal sealed class GradientPipeline
     private void Wait(ComputeJob job)
     {
         // Not started yet: the run's thread computes it itself (never waits for a queued job behind other runs' work).
-        if (job.TryClaim()) job.Run();
+        if (job.TryClaim()) job.Run(onHelper: false);
         else
         {
             var spin = new SpinWait();
@@ -199,27 +253,44 @@ internal sealed class GradientPipeline
             Volatile.Write(ref _state, Queued);
         }
 
+        /// <summary>A message whose computation on the run's thread threw <paramref name="error"/>: done, to be reported when waited for.</summary>
+        public void Failed(Worker worker, SentMessage message, Exception error, int slot)
+        {
+            Worker = worker;
+            Message = message;
+            _copy = null;
+            Slot = slot;
+            Error = error;
+            Volatile.Write(ref _state, Done);
+        }
+
         /// <summary>Takes the job for the calling thread; false when another thread has it (or it is done).</summary>
         public bool TryClaim() => Interlocked.CompareExchange(ref _state, Running, Queued) == Queued;
 
-        /// <summary>Runs the claimed job; publishes its results (payload, worker state) with the final state.</summary>
-        public void Run()
+        /// <summary>Runs the claimed job; publishes its results (payload, worker state) with the final state. Never throws
+        /// (an exception is kept for the run's thread), so a helper thread never dies of one.</summary>
+        public void Run(bool onHelper)
         {
             var copy = _copy!;
             try
             {
                 Worker.ComputeMessage(copy.AsSpan(0, _length), _optimizer!, _gamma, Message.Payload.Span);
+                if (onHelper) Interlocked.Increment(ref owner._computedByHelpers);
             }
             catch (Exception e)
             {
                 Error = e;
             }
-            finally
+            _copy = null;
+            try
             {
-                _copy = null;
                 owner.Ended(copy);
-                Volatile.Write(ref _state, Done);
             }
+            catch (Exception e)
+            {
+                Error ??= e;
+            }
+            Volatile.Write(ref _state, Done);
         }
 
         public void Clear()
@@ -292,7 +363,7 @@ internal sealed class GradientPipeline
                     }
                 }
                 // A job the run's thread already took (it waited for it) is skipped.
-                if (job.TryClaim()) job.Run();
+                if (job.TryClaim()) job.Run(onHelper: true);
             }
         }
     }

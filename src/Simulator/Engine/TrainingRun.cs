@@ -183,6 +183,12 @@ public sealed class TrainingRun
     /// <summary>Asynchronous: messages computed on helper threads (<see cref="GradientPipeline"/>).</summary>
     internal long PipelinedMessages => (_protocol as AsyncProtocol)?.PipelinedMessages ?? 0;
 
+    /// <summary>Asynchronous: messages helper threads computed (<see cref="GradientPipeline"/>).</summary>
+    internal long ComputedByHelpers => (_protocol as AsyncProtocol)?.ComputedByHelpers ?? 0;
+
+    /// <summary>Asynchronous: computations not yet waited for (0 once <see cref="Run"/> has returned or thrown).</summary>
+    internal int OutstandingComputations => (_protocol as AsyncProtocol)?.OutstandingComputations ?? 0;
+
     /// <summary>Runs to the budget; <paramref name="progress"/> gets the step count after each step.</summary>
     /// <exception cref="OperationCanceledException">When <paramref name="cancellation"/> fires (checked every 1024 events).</exception>
     /// <exception cref="ClockStalledException">The run can end only when the clock reaches its time budget, and the clock stopped advancing (see <see cref="StallLimit"/>).</exception>

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using SimByz.Aggregation.Rules;
 using SimByz.Scheduler;
 using SimByz.Simulator.Data;
@@ -36,7 +35,8 @@ public class AsyncPipelineTests
         { "alie", [.. Async, "byzantine.attack=alie", "defences=[\"async-sgd\"]", "budget.steps=600"] },
         // Crashes while computing (the message is dropped, its payload returned) and recoveries; a bounded staleness.
         { "crashes", [.. Async, "byzantine.count=0", "defences=[\"async-sgd\"]", "budget.steps=600", "protocol.maxStaleness=30",
-            "workers.availability=[{\"worker\":3,\"crash\":\"50ms\",\"recover\":\"300ms\"},{\"worker\":7,\"crash\":\"120ms\"},{\"worker\":11,\"crash\":\"10ms\",\"recover\":\"11ms\"}]"] },
+            "workers.availability=[" + string.Join(",", Enumerable.Range(0, 20).Select(w =>
+                $"{{\"worker\":{w},\"crash\":\"{5 + 7 * w}ms\",\"recover\":\"{9 + 11 * w}ms\"}}")) + "]"] },
         // Worker momentum and local steps (worker state carried from one message to the next), Zeno++ deciding per message.
         { "momentum+local", [.. Async, "byzantine.attack=sign-flip:s=4", "optimizer.workerMomentum=0.9", "optimizer.localSteps=3",
             "defences=[\"zeno++\"]", "budget.steps=300"] },
@@ -58,7 +58,7 @@ public class AsyncPipelineTests
         var pipelined = RunWith(sets, pipeline: true);
 
         Assert.Equal(0, sequential.Pipelined);
-        Assert.True(pipelined.Pipelined > 0, $"{name}: no message went through the pipeline");
+        Assert.True(pipelined.ComputedByHelpers > 0, $"{name}: no message was computed on a helper thread");
         Assert.Equal(sequential.Steps, pipelined.Steps);
         Assert.Equal(sequential.Arrivals.Count, pipelined.Arrivals.Count);
         for (int i = 0; i < sequential.Arrivals.Count; i++)
@@ -71,9 +71,31 @@ public class AsyncPipelineTests
         Assert.Equal(sequential.Rows, pipelined.Rows);
         Assert.Equal(sequential.Dropped, pipelined.Dropped);
         Assert.Equal(0, GradientPipeline.ActiveRuns);
+        Assert.Equal(0, pipelined.Outstanding);
         // Every run ends with messages in flight (dropped at the end); the crashes drop messages mid-computation too.
         Assert.NotEmpty(sequential.Dropped);
         if (name == "crashes") Assert.Contains(sequential.Reasons, r => r.Contains("crashed", StringComparison.Ordinal));
+    }
+
+    /// <summary>Without observers the engine recycles message objects and payloads as soon as their fate is decided: the
+    /// final model and the metrics rows are the same with and without the pipeline there too.</summary>
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public void Run_WithoutObservers_SameModelAndRows(string name, string[] sets)
+    {
+        var (sequentialModel, sequentialRows, _) = RunBare(sets, pipeline: false);
+        var (pipelinedModel, pipelinedRows, helpers) = RunBare(sets, pipeline: true);
+        Assert.True(helpers > 0, $"{name}: no message was computed on a helper thread");
+        Assert.True(sequentialModel.AsSpan().SequenceEqual(pipelinedModel), $"{name}: final model differs");
+        Assert.Equal(sequentialRows, pipelinedRows);
+    }
+
+    private static (float[] Model, List<MetricsRow> Rows, long Helpers) RunBare(string[] sets, bool pipeline)
+    {
+        var scenario = ScenarioLoader.Load("default", sets);
+        var run = new TrainingRun(ScenarioBuilder.Build(scenario), scenario.Defences[0], null, int.MaxValue, inPlaceRounds: true, asyncPipeline: pipeline);
+        var result = run.Run();
+        return (run.Parameters.ToArray(), result.Rows.ToList(), run.ComputedByHelpers);
     }
 
     /// <summary>The choice without an override: the pipeline with more than one thread, none with one.</summary>
@@ -95,23 +117,58 @@ public class AsyncPipelineTests
         }
     }
 
-    /// <summary>A computation that fails on a helper thread fails the run on its own thread, with the model's exception,
-    /// and the run leaves no computation behind.</summary>
+    /// <summary>An honest computation that throws fails the run at the same step, with the same exception and after the
+    /// same observed events, whether it ran on a helper thread or on the run's thread; and the run leaves no computation behind.</summary>
     [Fact]
-    public void FailingComputation_RethrownOnTheRunsThread()
+    public void FailingComputation_SameErrorAndStep_PipelinedOrNot()
     {
-        var counter = new StrongBox<int>();
-        var setup = InProcessPlugins.Resolve(
-            r => r.AddModel(new ComponentInfo("failing", "softmax that throws at its 150th gradient", "test", "any", []),
-                _ => (features, classes) => new FailingModel(new SoftmaxRegressionModel(features, classes), counter, failAt: 150)),
-            "task.model=failing", "protocol.kind=async", "byzantine.count=0", "defences=[\"async-sgd\"]", "budget.steps=400");
-        var run = new TrainingRun(setup, "async-sgd", null, int.MaxValue, inPlaceRounds: true, asyncPipeline: true);
-        var error = Assert.Throws<InvalidOperationException>(() => run.Run());
-        Assert.Equal("gradient 150 fails", error.Message);
-        Assert.True(run.PipelinedMessages > 0);
-        Assert.True(run.Steps < 400);
-        // The failed run no longer counts as active (else later runs would stop handing messages over).
+        var sequential = RunFailing(pipeline: false);
+        var pipelined = RunFailing(pipeline: true);
+        Assert.Equal("worker model 5: gradient 30 fails", sequential.Error);
+        Assert.Equal(sequential.Error, pipelined.Error);
+        Assert.Equal(sequential.Steps, pipelined.Steps);
+        Assert.Equal(sequential.Arrivals, pipelined.Arrivals);
+        Assert.True(pipelined.Helpers > 0);
+        Assert.Equal(0, pipelined.Outstanding);
         Assert.Equal(0, GradientPipeline.ActiveRuns);
+    }
+
+    private static (string Error, long Steps, int Arrivals, long Helpers, int Outstanding) RunFailing(bool pipeline)
+    {
+        int clones = 0;
+        var setup = InProcessPlugins.Resolve(
+            r => r.AddModel(new ComponentInfo("failing", "softmax whose 5th clone throws at its 30th gradient", "test", "any", []),
+                _ => (features, classes) => new FailingModel(new SoftmaxRegressionModel(features, classes), () => ++clones, failClone: 5, failAt: 30)),
+            "task.model=failing", "protocol.kind=async", "byzantine.count=0", "defences=[\"async-sgd\"]", "budget.steps=2000", "evaluation.every=50");
+        var recorder = new Recorder();
+        var run = new TrainingRun(setup, "async-sgd", [recorder], int.MaxValue, inPlaceRounds: true, asyncPipeline: pipeline);
+        var error = Assert.Throws<InvalidOperationException>(() => run.Run());
+        return (error.Message, run.Steps, recorder.Arrivals.Count, run.ComputedByHelpers, run.OutstandingComputations);
+    }
+
+    /// <summary>Softmax whose clone number <c>failClone</c> (clones are made in a fixed order: the workers', then the
+    /// server's) throws at its own <c>failAt</c>-th gradient: which message fails is fixed by the seed.</summary>
+    private sealed class FailingModel(IModel inner, Func<int> nextClone, int failClone, int failAt, int number = 0) : IModel
+    {
+        private int _gradients;
+
+        public string Spec => "failing";
+
+        public int ParameterCount => inner.ParameterCount;
+
+        public void Initialize(Span<float> parameters, RandomStream rng) => inner.Initialize(parameters, rng);
+
+        public double LossAndGradient(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows, Span<float> gradient)
+        {
+            if (number == failClone && ++_gradients == failAt) throw new InvalidOperationException($"worker model {number}: gradient {failAt} fails");
+            return inner.LossAndGradient(parameters, data, rows, gradient);
+        }
+
+        public double Loss(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows) => inner.Loss(parameters, data, rows);
+
+        public Evaluation Evaluate(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows) => inner.Evaluate(parameters, data, rows);
+
+        public IModel Clone() => new FailingModel(inner.Clone(), nextClone, failClone, failAt, nextClone());
     }
 
     /// <summary>A cancelled run waits for its handed-over computations and no longer counts as active.</summary>
@@ -122,30 +179,9 @@ public class AsyncPipelineTests
         var run = new TrainingRun(ScenarioBuilder.Build(scenario), scenario.Defences[0], null, int.MaxValue, inPlaceRounds: true, asyncPipeline: true);
         using var cancel = new CancellationTokenSource();
         Assert.ThrowsAny<OperationCanceledException>(() => run.Run(steps => { if (steps == 2000) cancel.Cancel(); }, cancel.Token));
-        Assert.True(run.PipelinedMessages > 0);
+        Assert.True(run.ComputedByHelpers > 0);
+        Assert.Equal(0, run.OutstandingComputations);
         Assert.Equal(0, GradientPipeline.ActiveRuns);
-    }
-
-    /// <summary>A model whose instances (the workers' clones) count gradients together and throw at one of them.</summary>
-    private sealed class FailingModel(IModel inner, StrongBox<int> counter, int failAt) : IModel
-    {
-        public string Spec => "failing";
-
-        public int ParameterCount => inner.ParameterCount;
-
-        public void Initialize(Span<float> parameters, RandomStream rng) => inner.Initialize(parameters, rng);
-
-        public double LossAndGradient(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows, Span<float> gradient)
-        {
-            if (Interlocked.Increment(ref counter.Value) == failAt) throw new InvalidOperationException($"gradient {failAt} fails");
-            return inner.LossAndGradient(parameters, data, rows, gradient);
-        }
-
-        public double Loss(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows) => inner.Loss(parameters, data, rows);
-
-        public Evaluation Evaluate(ReadOnlySpan<float> parameters, Dataset data, ReadOnlySpan<int> rows) => inner.Evaluate(parameters, data, rows);
-
-        public IModel Clone() => new FailingModel(inner.Clone(), counter, failAt);
     }
 
     private static Outcome RunWith(string[] sets, bool? pipeline)
@@ -154,10 +190,11 @@ public class AsyncPipelineTests
         var recorder = new Recorder();
         var run = new TrainingRun(ScenarioBuilder.Build(scenario), scenario.Defences[0], [recorder], int.MaxValue, inPlaceRounds: true, asyncPipeline: pipeline);
         var result = run.Run();
-        return new Outcome(result.Steps, recorder.Arrivals, recorder.Models, result.Rows.ToList(), recorder.Dropped, recorder.Reasons, run.PipelinedMessages);
+        return new Outcome(result.Steps, recorder.Arrivals, recorder.Models, result.Rows.ToList(), recorder.Dropped, recorder.Reasons, run.PipelinedMessages, run.ComputedByHelpers, run.OutstandingComputations);
     }
 
-    private sealed record Outcome(long Steps, List<Arrival> Arrivals, List<byte[]> Models, List<MetricsRow> Rows, List<long> Dropped, List<string> Reasons, long Pipelined);
+    private sealed record Outcome(long Steps, List<Arrival> Arrivals, List<byte[]> Models, List<MetricsRow> Rows, List<long> Dropped, List<string> Reasons, long Pipelined,
+        long ComputedByHelpers, int Outstanding);
 
     private sealed record Arrival(long Id, byte[] Bytes);
 
