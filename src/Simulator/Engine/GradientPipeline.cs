@@ -240,7 +240,22 @@ internal sealed class GradientPipeline
 
         public bool IsDone => Volatile.Read(ref _state) == Done;
 
+        /// <summary>A message to compute from <paramref name="copy"/>: every field first, then the state that lets a helper claim it.</summary>
         public void Prepare(Worker worker, SentMessage message, float[] copy, int length, OptimizerOptions optimizer, double gamma, int slot)
+        {
+            Set(worker, message, copy, length, optimizer, gamma, slot, error: null);
+            Volatile.Write(ref _state, Queued);
+        }
+
+        /// <summary>A message whose computation on the run's thread threw <paramref name="error"/>: done (never claimable: a stale
+        /// queue entry may still point at this object), to be reported when waited for.</summary>
+        public void Failed(Worker worker, SentMessage message, Exception error, int slot)
+        {
+            Set(worker, message, null, 0, null, 0, slot, error);
+            Volatile.Write(ref _state, Done);
+        }
+
+        private void Set(Worker worker, SentMessage message, float[]? copy, int length, OptimizerOptions? optimizer, double gamma, int slot, Exception? error)
         {
             Worker = worker;
             Message = message;
@@ -249,19 +264,7 @@ internal sealed class GradientPipeline
             _optimizer = optimizer;
             _gamma = gamma;
             Slot = slot;
-            Error = null;
-            Volatile.Write(ref _state, Queued);
-        }
-
-        /// <summary>A message whose computation on the run's thread threw <paramref name="error"/>: done, to be reported when waited for.</summary>
-        public void Failed(Worker worker, SentMessage message, Exception error, int slot)
-        {
-            Worker = worker;
-            Message = message;
-            _copy = null;
-            Slot = slot;
             Error = error;
-            Volatile.Write(ref _state, Done);
         }
 
         /// <summary>Takes the job for the calling thread; false when another thread has it (or it is done).</summary>
