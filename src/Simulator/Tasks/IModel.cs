@@ -50,7 +50,10 @@ public interface IModel
     /// <summary>
     /// False when runs using this model must not execute concurrently because instances share
     /// process-wide state (torch's global random generator): the experiment and sweep runners then use
-    /// one thread, so results stay independent of the thread count. Default true.
+    /// one thread, so results stay independent of the thread count. Default true. True also lets one run
+    /// compute its workers' gradients on several threads at once, each worker on its own clone (a synchronous
+    /// round's messages; an asynchronous run's honest messages, <c>GradientPipeline</c>): clones must share no
+    /// mutable state ([ThreadStatic] scratch is fine).
     /// </summary>
     bool SupportsParallelRuns => true;
 }
