@@ -94,7 +94,7 @@ public class AsyncPipelineTests
     {
         var scenario = ScenarioLoader.Load("default", sets);
         var run = new TrainingRun(ScenarioBuilder.Build(scenario), scenario.Defences[0], null, int.MaxValue, inPlaceRounds: true, asyncPipeline: pipeline);
-        var result = run.Run();
+        var result = TwoThreads(() => run.Run());
         return (run.Parameters.ToArray(), result.Rows.ToList(), run.ComputedByHelpers);
     }
 
@@ -142,7 +142,7 @@ public class AsyncPipelineTests
             "task.model=failing", "protocol.kind=async", "byzantine.count=0", "defences=[\"async-sgd\"]", "budget.steps=2000", "evaluation.every=50");
         var recorder = new Recorder();
         var run = new TrainingRun(setup, "async-sgd", [recorder], int.MaxValue, inPlaceRounds: true, asyncPipeline: pipeline);
-        var error = Assert.Throws<InvalidOperationException>(() => run.Run());
+        var error = Assert.Throws<InvalidOperationException>(() => TwoThreads(() => run.Run()));
         return (error.Message, run.Steps, recorder.Arrivals.Count, run.ComputedByHelpers, run.OutstandingComputations);
     }
 
@@ -178,7 +178,7 @@ public class AsyncPipelineTests
         var scenario = ScenarioLoader.Load("default", [.. Async, "byzantine.count=0", "workers.count=200", "defences=[\"async-sgd\"]", "budget.steps=1000000"]);
         var run = new TrainingRun(ScenarioBuilder.Build(scenario), scenario.Defences[0], null, int.MaxValue, inPlaceRounds: true, asyncPipeline: true);
         using var cancel = new CancellationTokenSource();
-        Assert.ThrowsAny<OperationCanceledException>(() => run.Run(steps => { if (steps == 2000) cancel.Cancel(); }, cancel.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => TwoThreads(() => run.Run(steps => { if (steps == 2000) cancel.Cancel(); }, cancel.Token)));
         Assert.True(run.ComputedByHelpers > 0);
         Assert.Equal(0, run.OutstandingComputations);
         Assert.Equal(0, GradientPipeline.ActiveRuns);
@@ -189,8 +189,24 @@ public class AsyncPipelineTests
         var scenario = ScenarioLoader.Load("default", sets);
         var recorder = new Recorder();
         var run = new TrainingRun(ScenarioBuilder.Build(scenario), scenario.Defences[0], [recorder], int.MaxValue, inPlaceRounds: true, asyncPipeline: pipeline);
-        var result = run.Run();
+        var result = pipeline is null ? run.Run() : TwoThreads(() => run.Run());
         return new Outcome(result.Steps, recorder.Arrivals, recorder.Models, result.Rows.ToList(), recorder.Dropped, recorder.Reasons, run.PipelinedMessages, run.ComputedByHelpers, run.OutstandingComputations);
+    }
+
+    /// <summary>Runs <paramref name="action"/> with two threads allowed (a forced pipeline hands messages over only while
+    /// fewer async runs are active than threads are allowed; on a one-core machine that would be never).</summary>
+    private static T TwoThreads<T>(Func<T> action)
+    {
+        int saved = ChunkRunner.MaxThreads;
+        try
+        {
+            ChunkRunner.MaxThreads = Math.Max(2, saved);
+            return action();
+        }
+        finally
+        {
+            ChunkRunner.MaxThreads = saved;
+        }
     }
 
     private sealed record Outcome(long Steps, List<Arrival> Arrivals, List<byte[]> Models, List<MetricsRow> Rows, List<long> Dropped, List<string> Reasons, long Pipelined,
