@@ -40,7 +40,7 @@ public class AsyncPipelineTests
         // Worker momentum and local steps (worker state carried from one message to the next), Zeno++ deciding per message.
         { "momentum+local", [.. Async, "byzantine.attack=sign-flip:s=4", "optimizer.workerMomentum=0.9", "optimizer.localSteps=3",
             "defences=[\"zeno++\"]", "budget.steps=300"] },
-        // A synchronous rule in buffered mode over an MLP with augmentation (per-thread scratch in the model).
+        // A synchronous rule in buffered mode over an MLP (per-thread scratch in the model), an attack on the honest mean.
         { "mlp buffered", [.. Async, "task.model=mlp:hidden=16", "task.data=gaussian-mixture:classes=4,features=64,train=2000,test=200,separation=3",
             "task.augmentation=none", "protocol.asyncBuffer=8", "byzantine.attack=sign-flip:s=1,of=mean", "defences=[\"median\"]", "budget.steps=80"] },
         // Byzantine timing behaviours (old models, extra delay, bursts), computed on the run's thread, beside pipelined honest ones.
