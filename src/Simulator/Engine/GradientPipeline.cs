@@ -46,6 +46,10 @@ internal sealed class GradientPipeline
     private readonly List<ComputeJob> _outstanding = [];
     private int _queued;
 
+    /// <summary>Tests: false makes a waiting run's thread leave a queued job to the helpers instead of computing it itself,
+    /// so that every handed-over message is computed on a helper thread (process-wide; default true).</summary>
+    internal static bool RunThreadTakesQueuedJobs { get; set; } = true;
+
     /// <summary>Asynchronous runs active now, process-wide (see <see cref="End"/>).</summary>
     internal static int ActiveRuns => Volatile.Read(ref s_activeRuns);
 
@@ -76,6 +80,7 @@ internal sealed class GradientPipeline
     /// are active than threads are allowed, else right here.</summary>
     public void Compute(Worker worker, SentMessage message, ReadOnlySpan<float> x, OptimizerOptions optimizer, double gamma)
     {
+        // A safeguard: every path already waits at the message's ComputeDone or Crash before its worker computes again.
         if (worker.PendingJob is { } previous) Wait(previous);
         if (HandsOver && !_active)
         {
@@ -175,7 +180,7 @@ internal sealed class GradientPipeline
     private void Wait(ComputeJob job)
     {
         // Not started yet: the run's thread computes it itself (never waits for a queued job behind other runs' work).
-        if (job.TryClaim()) job.Run(onHelper: false);
+        if (RunThreadTakesQueuedJobs && job.TryClaim()) job.Run(onHelper: false);
         else
         {
             var spin = new SpinWait();
@@ -274,6 +279,7 @@ internal sealed class GradientPipeline
         /// (an exception is kept for the run's thread), so a helper thread never dies of one.</summary>
         public void Run(bool onHelper)
         {
+            // Set by Prepare: only a Queued job can be claimed, and a failed record is never Queued.
             var copy = _copy!;
             try
             {
