@@ -194,17 +194,18 @@ public sealed class TrainingRun
     /// <exception cref="ClockStalledException">The run can end only when the clock reaches its time budget, and the clock stopped advancing (see <see cref="StallLimit"/>).</exception>
     public RunResult Run(Action<long>? progress = null, CancellationToken cancellation = default)
     {
-        bool ended = false;
         try
         {
-            var result = RunToBudget(progress, cancellation);
-            ended = true;
-            return result;
+            return RunToBudget(progress, cancellation);
+        }
+        catch
+        {
+            // On an error or a cancellation, no helper thread may still be writing into this run's buffers.
+            _protocol.WaitForComputations(rethrow: false);
+            throw;
         }
         finally
         {
-            // On an error or a cancellation, no helper thread may still be writing into this run's buffers.
-            if (!ended) _protocol.WaitForComputations(rethrow: false);
             // Rules holding native memory (the torch backend's staging tensor) free it now, not at finalization:
             // a sweep's runs would otherwise hold theirs until the collector runs. They stay usable if run again.
             DisposeRules();
