@@ -10,36 +10,41 @@ namespace SimByz.Aggregation.Rules;
 /// <see cref="Blocking.SubBlock"/> coordinates, with a fixed arithmetic order.
 /// </summary>
 /// <remarks>
-/// Order: over the sub-block's full groups of 8 coordinates, (aₖ − bₖ)² is formed in float32 and added
-/// in float32 into 8 lanes (lane k takes coordinates ≡ k mod 8, in index order); the 8 lanes are
-/// widened and summed in float64, lane 0 to 7; the remaining (fewer than 8) coordinates are then added
-/// in float64 in index order. Never fused multiply-add. <see cref="Vector256{T}"/> has the same
-/// per-lane IEEE semantics with or without hardware acceleration, so the result is the same on every
-/// machine; the 4-pair and 2×4-pair variants give each pair exactly the single-pair result (they only
-/// share loads, and the 2×4 one issues half its subtractions as exact fused multiply-adds). The
-/// lane-storing forms (<see cref="Lanes2x4"/>, <see cref="LanesPairs4"/>, <see cref="Lanes4"/>,
-/// <see cref="Lanes1"/>) leave the same float32 lanes in a scratch, and <see cref="AddLaneSums"/> widens and
-/// sums them eight entries at a time, in the same order, for sub-blocks without a tail.
-/// With at most 16 float32 additions per lane the relative rounding error stays about 10⁻⁶.
-/// Why not <c>DetVec.SquaredDistance</c> (same determinism guarantees): it widens every product to
+/// <para>Order ("fma16", since session 14; before it "plain8", below): over the sub-block's full groups of
+/// 16 coordinates, the difference dₖ = aₖ − bₖ is rounded to float32 and its square added into 16 float32
+/// lanes with one rounding, lane ← fma(dₖ, dₖ, lane) (lane k takes coordinates ≡ k mod 16, in index
+/// order); the 16 lanes are folded in float32, lane k + lane k+8 for k = 0…7; the 8 folded lanes are
+/// widened and summed in float64, lane 0 to 7; the remaining (fewer than 16) coordinates are then added in
+/// float64 in index order, each as the float32 product fl(dₖ·dₖ). A norm is the distance to 0.</para>
+/// <para>The same bits on every machine: with AVX-512 one 512-bit vector holds the 16 lanes; otherwise two
+/// <see cref="Vector256{T}"/> halves hold lanes 0…7 and 8…15 (the hardware's or the software fallback's
+/// IEEE fma, which is exact in both: one rounding of the exact dₖ² + lane), and the fold is the same
+/// addition. The multi-pair variants give each pair exactly the single-pair result (they only share
+/// loads); the lane-storing forms (<see cref="Lanes2x4"/>, <see cref="LanesPairs4"/>, <see cref="Lanes4"/>,
+/// <see cref="Lanes1"/>) leave the 8 folded float32 lanes in a scratch, and <see cref="AddLaneSums"/>
+/// widens and sums them eight entries at a time, in the same order, for sub-blocks without a tail.</para>
+/// <para>Why this order: a subtraction and one fused multiply-add per pair and coordinate, in vectors of 16,
+/// is two thirds of the operations of the former subtract-square-add and half the instructions per
+/// coordinate with AVX-512, for Krum's n(n−1)/2 distances. With at most 8 fused additions per lane and one
+/// fold the relative rounding error stays about 10⁻⁶ (a little smaller than before: one rounding per
+/// square and addition instead of two). The former order "plain8" (8 lanes, the square rounded, then
+/// added; never fused) gave other low bits: results recorded before session 14 with a distance-based rule
+/// replay with other bytes (DESIGN.md: same bytes for the same SimByz version).</para>
+/// <para>Why not <c>DetVec.SquaredDistance</c> (same determinism guarantees): it widens every product to
 /// float64, which doubles the work of Krum's n(n−1)/2 distances; here the widening happens once per
-/// lane and sub-block.
+/// folded lane and sub-block.</para>
 /// </remarks>
 internal static class LaneKernels
 {
+    /// <summary>Coordinates per lane group: the sub-block lengths the lane-storing forms accept are multiples of it.</summary>
+    public const int Group = 16;
+
     /// <summary>Σ (aₖ − bₖ)² over one sub-block, in the documented order.</summary>
     public static double SquaredDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
-        int len = a.Length, blocks = len & ~7;
-        ref float ra = ref MemoryMarshal.GetReference(a);
-        ref float rb = ref MemoryMarshal.GetReference(b);
-        var acc = Vector256<float>.Zero;
-        for (int t = 0; t < blocks; t += 8)
-        {
-            var diff = Vector256.LoadUnsafe(ref ra, (nuint)t) - Vector256.LoadUnsafe(ref rb, (nuint)t);
-            acc += diff * diff;
-        }
-        double s = Lanes(acc);
+        int len = a.Length, blocks = len & ~(Group - 1);
+        if (b.Length != len) throw new ArgumentException("lengths differ", nameof(b));
+        double s = len >= Group ? Lanes(PairLanes(ref MemoryMarshal.GetReference(a), false, ref MemoryMarshal.GetReference(b), blocks)) : 0;
         for (int t = blocks; t < len; t++)
         {
             float diff = a[t] - b[t];
@@ -51,15 +56,8 @@ internal static class LaneKernels
     /// <summary>Σ aₖ² over one sub-block, in the documented order (the distance to 0).</summary>
     public static double SquaredNorm(ReadOnlySpan<float> a)
     {
-        int len = a.Length, blocks = len & ~7;
-        ref float ra = ref MemoryMarshal.GetReference(a);
-        var acc = Vector256<float>.Zero;
-        for (int t = 0; t < blocks; t += 8)
-        {
-            var x = Vector256.LoadUnsafe(ref ra, (nuint)t);
-            acc += x * x;
-        }
-        double s = Lanes(acc);
+        int len = a.Length, blocks = len & ~(Group - 1);
+        double s = len >= Group ? Lanes(PairLanes(ref MemoryMarshal.GetReference(a), true, ref MemoryMarshal.GetReference(a), blocks)) : 0;
         for (int t = blocks; t < len; t++) s += a[t] * a[t];
         return s;
     }
@@ -73,25 +71,13 @@ internal static class LaneKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void SquaredDistance4(ref float a, ref float b, nint stride, int len, ref double sums)
     {
-        int blocks = len & ~7;
+        int blocks = len & ~(Group - 1);
         ref float b0 = ref b;
         ref float b1 = ref Unsafe.Add(ref b, stride);
         ref float b2 = ref Unsafe.Add(ref b, 2 * stride);
         ref float b3 = ref Unsafe.Add(ref b, 3 * stride);
-        Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
-        for (int t = 0; t < blocks; t += 8)
-        {
-            var x = Vector256.LoadUnsafe(ref a, (nuint)t);
-            var d0 = x - Vector256.LoadUnsafe(ref b0, (nuint)t);
-            var d1 = x - Vector256.LoadUnsafe(ref b1, (nuint)t);
-            var d2 = x - Vector256.LoadUnsafe(ref b2, (nuint)t);
-            var d3 = x - Vector256.LoadUnsafe(ref b3, (nuint)t);
-            acc0 += d0 * d0;
-            acc1 += d1 * d1;
-            acc2 += d2 * d2;
-            acc3 += d3 * d3;
-        }
-        double s0 = Lanes(acc0), s1 = Lanes(acc1), s2 = Lanes(acc2), s3 = Lanes(acc3);
+        var c = Four(ref a, false, ref b, stride, blocks);
+        double s0 = Lanes(c.C0), s1 = Lanes(c.C1), s2 = Lanes(c.C2), s3 = Lanes(c.C3);
         for (int t = blocks; t < len; t++)
         {
             float x = Unsafe.Add(ref a, t);
@@ -110,54 +96,19 @@ internal static class LaneKernels
     /// <summary>
     /// The distances of two rows against four: sums0[k] += distance(a0, b + k·stride) and sums1[k] +=
     /// distance(a1, b + k·stride), k = 0…3, each exactly as <see cref="SquaredDistance"/> (same lanes,
-    /// same order, same roundings). A 2×4 register tile: 6 loads for 8 pairs instead of 10.
+    /// same order, same roundings). A 2×4 register tile: 6 loads for 8 pairs instead of 16.
     /// </summary>
-    /// <remarks>
-    /// Half of the subtractions are issued as fused multiply-adds fl(b·(−1) + a): b·(−1) is exact, so the
-    /// one rounding gives fl(a − b) bit for bit (IEEE 754 fma; the software fallback of
-    /// <see cref="Vector256.FusedMultiplyAdd(Vector256{float}, Vector256{float}, Vector256{float})"/> is
-    /// exact too). This moves work from the float adders to the multiply-add units, which otherwise idle
-    /// between the multiplications: on x86 cores with separate add and multiply-add pipes, the
-    /// subtract-square-add of the direct form is limited by its two additions per pair and coordinate.
-    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void SquaredDistance2x4(ref float a0, ref float a1, ref float b, nint stride, int len, ref double sums0, ref double sums1)
     {
-        int blocks = len & ~7;
+        int blocks = len & ~(Group - 1);
         ref float b0 = ref b;
         ref float b1 = ref Unsafe.Add(ref b, stride);
         ref float b2 = ref Unsafe.Add(ref b, 2 * stride);
         ref float b3 = ref Unsafe.Add(ref b, 3 * stride);
-        var minusOne = Vector256.Create(-1f);
-        Vector256<float> c00 = default, c01 = default, c02 = default, c03 = default;
-        Vector256<float> c10 = default, c11 = default, c12 = default, c13 = default;
-        for (int t = 0; t < blocks; t += 8)
-        {
-            var x0 = Vector256.LoadUnsafe(ref a0, (nuint)t);
-            var x1 = Vector256.LoadUnsafe(ref a1, (nuint)t);
-            var y = Vector256.LoadUnsafe(ref b0, (nuint)t);
-            var d0 = x0 - y;
-            var d1 = Vector256.FusedMultiplyAdd(y, minusOne, x1);
-            c00 += d0 * d0;
-            c10 += d1 * d1;
-            y = Vector256.LoadUnsafe(ref b1, (nuint)t);
-            d0 = x0 - y;
-            d1 = Vector256.FusedMultiplyAdd(y, minusOne, x1);
-            c01 += d0 * d0;
-            c11 += d1 * d1;
-            y = Vector256.LoadUnsafe(ref b2, (nuint)t);
-            d0 = x0 - y;
-            d1 = Vector256.FusedMultiplyAdd(y, minusOne, x1);
-            c02 += d0 * d0;
-            c12 += d1 * d1;
-            y = Vector256.LoadUnsafe(ref b3, (nuint)t);
-            d0 = x0 - y;
-            d1 = Vector256.FusedMultiplyAdd(y, minusOne, x1);
-            c03 += d0 * d0;
-            c13 += d1 * d1;
-        }
-        double s00 = Lanes(c00), s01 = Lanes(c01), s02 = Lanes(c02), s03 = Lanes(c03);
-        double s10 = Lanes(c10), s11 = Lanes(c11), s12 = Lanes(c12), s13 = Lanes(c13);
+        var c = Tile2x4(ref a0, ref a1, ref b, stride, blocks);
+        double s00 = Lanes(c.C00), s01 = Lanes(c.C01), s02 = Lanes(c.C02), s03 = Lanes(c.C03);
+        double s10 = Lanes(c.C10), s11 = Lanes(c.C11), s12 = Lanes(c.C12), s13 = Lanes(c.C13);
         for (int t = blocks; t < len; t++)
         {
             float x = Unsafe.Add(ref a0, t), z = Unsafe.Add(ref a1, t);
@@ -183,149 +134,300 @@ internal static class LaneKernels
         Unsafe.Add(ref sums1, 3) += s13;
     }
 
-    // ---- Lane-storing forms: the same float32 lanes, left in a scratch for AddLaneSums. ----
-    // A sub-block whose length is a multiple of 8 has no tail, so its contribution to a sum is exactly
-    // "sums[k] += (((0 + lane0) + lane1) + … + lane7)" in float64: the widening and the sequential sum of
-    // the lanes of eight entries at a time is done by AddLaneSums after a transpose, lane k of eight
-    // entries in one vector, which is the same additions in the same order for every entry.
+    // ---- Lane-storing forms: the same folded float32 lanes, left in a scratch for AddLaneSums. ----
+    // A sub-block whose length is a multiple of 16 has no tail, so its contribution to a sum is exactly
+    // "sums[k] += (((0 + lane0) + lane1) + … + lane7)" in float64 over the 8 folded lanes: the widening and
+    // the sequential sum of the lanes of eight entries at a time is done by AddLaneSums after a transpose,
+    // lane k of eight entries in one vector, which is the same additions in the same order for every entry.
 
     /// <summary>
-    /// The 8 float32 lanes of distance(a0, b + k·stride) and distance(a1, b + k·stride), k = 0…3, over
-    /// <paramref name="blocks"/> (a multiple of 8) values, stored at lanes0 + 8k and lanes1 + 8k: the
-    /// accumulators of <see cref="SquaredDistance2x4"/>, not yet summed.
+    /// The 8 folded float32 lanes of distance(a0, b + k·stride) and distance(a1, b + k·stride), k = 0…3,
+    /// over <paramref name="blocks"/> (a multiple of 16) values, stored at lanes0 + 8k and lanes1 + 8k: the
+    /// lanes of <see cref="SquaredDistance2x4"/>, not yet summed.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Lanes2x4(ref float a0, ref float a1, ref float b, nint stride, int blocks, ref float lanes0, ref float lanes1)
     {
-        ref float b0 = ref b;
-        ref float b1 = ref Unsafe.Add(ref b, stride);
-        ref float b2 = ref Unsafe.Add(ref b, 2 * stride);
-        ref float b3 = ref Unsafe.Add(ref b, 3 * stride);
-        var minusOne = Vector256.Create(-1f);
-        Vector256<float> c00 = default, c01 = default, c02 = default, c03 = default;
-        Vector256<float> c10 = default, c11 = default, c12 = default, c13 = default;
-        for (int t = 0; t < blocks; t += 8)
-        {
-            var x0 = Vector256.LoadUnsafe(ref a0, (nuint)t);
-            var x1 = Vector256.LoadUnsafe(ref a1, (nuint)t);
-            var y = Vector256.LoadUnsafe(ref b0, (nuint)t);
-            var d0 = x0 - y;
-            var d1 = Vector256.FusedMultiplyAdd(y, minusOne, x1);
-            c00 += d0 * d0;
-            c10 += d1 * d1;
-            y = Vector256.LoadUnsafe(ref b1, (nuint)t);
-            d0 = x0 - y;
-            d1 = Vector256.FusedMultiplyAdd(y, minusOne, x1);
-            c01 += d0 * d0;
-            c11 += d1 * d1;
-            y = Vector256.LoadUnsafe(ref b2, (nuint)t);
-            d0 = x0 - y;
-            d1 = Vector256.FusedMultiplyAdd(y, minusOne, x1);
-            c02 += d0 * d0;
-            c12 += d1 * d1;
-            y = Vector256.LoadUnsafe(ref b3, (nuint)t);
-            d0 = x0 - y;
-            d1 = Vector256.FusedMultiplyAdd(y, minusOne, x1);
-            c03 += d0 * d0;
-            c13 += d1 * d1;
-        }
-        c00.StoreUnsafe(ref lanes0, 0);
-        c01.StoreUnsafe(ref lanes0, 8);
-        c02.StoreUnsafe(ref lanes0, 16);
-        c03.StoreUnsafe(ref lanes0, 24);
-        c10.StoreUnsafe(ref lanes1, 0);
-        c11.StoreUnsafe(ref lanes1, 8);
-        c12.StoreUnsafe(ref lanes1, 16);
-        c13.StoreUnsafe(ref lanes1, 24);
+        var c = Tile2x4(ref a0, ref a1, ref b, stride, blocks);
+        c.C00.StoreUnsafe(ref lanes0, 0);
+        c.C01.StoreUnsafe(ref lanes0, 8);
+        c.C02.StoreUnsafe(ref lanes0, 16);
+        c.C03.StoreUnsafe(ref lanes0, 24);
+        c.C10.StoreUnsafe(ref lanes1, 0);
+        c.C11.StoreUnsafe(ref lanes1, 8);
+        c.C12.StoreUnsafe(ref lanes1, 16);
+        c.C13.StoreUnsafe(ref lanes1, 24);
     }
 
     /// <summary>
-    /// The lanes of four arbitrary pairs (aₖ, bₖ), k = 0…3, over <paramref name="blocks"/> values, stored at
-    /// <paramref name="lanes"/> + 8·slotₖ: four independent accumulators (the leftovers of the 2×4 tiling).
+    /// The lanes of four arbitrary pairs (aₖ, bₖ), k = 0…3, over <paramref name="blocks"/> values (a multiple
+    /// of 16), stored at <paramref name="lanes"/> + 8·slotₖ: four independent accumulators (the leftovers of
+    /// the 2×4 tiling).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void LanesPairs4(ref float a0, ref float b0, ref float a1, ref float b1, ref float a2, ref float b2, ref float a3, ref float b3,
         int blocks, ref float lanes, nint slot0, nint slot1, nint slot2, nint slot3)
     {
-        var minusOne = Vector256.Create(-1f);
-        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
-        for (int t = 0; t < blocks; t += 8)
+        Set4 c;
+        if (Vector512.IsHardwareAccelerated)
         {
-            var e0 = Vector256.LoadUnsafe(ref a0, (nuint)t) - Vector256.LoadUnsafe(ref b0, (nuint)t);
-            var e1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref b1, (nuint)t), minusOne, Vector256.LoadUnsafe(ref a1, (nuint)t));
-            var e2 = Vector256.LoadUnsafe(ref a2, (nuint)t) - Vector256.LoadUnsafe(ref b2, (nuint)t);
-            var e3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref b3, (nuint)t), minusOne, Vector256.LoadUnsafe(ref a3, (nuint)t));
-            c0 += e0 * e0;
-            c1 += e1 * e1;
-            c2 += e2 * e2;
-            c3 += e3 * e3;
+            Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+            for (int t = 0; t < blocks; t += Group)
+            {
+                var e0 = Vector512.LoadUnsafe(ref a0, (nuint)t) - Vector512.LoadUnsafe(ref b0, (nuint)t);
+                var e1 = Vector512.LoadUnsafe(ref a1, (nuint)t) - Vector512.LoadUnsafe(ref b1, (nuint)t);
+                var e2 = Vector512.LoadUnsafe(ref a2, (nuint)t) - Vector512.LoadUnsafe(ref b2, (nuint)t);
+                var e3 = Vector512.LoadUnsafe(ref a3, (nuint)t) - Vector512.LoadUnsafe(ref b3, (nuint)t);
+                c0 = Vector512.FusedMultiplyAdd(e0, e0, c0);
+                c1 = Vector512.FusedMultiplyAdd(e1, e1, c1);
+                c2 = Vector512.FusedMultiplyAdd(e2, e2, c2);
+                c3 = Vector512.FusedMultiplyAdd(e3, e3, c3);
+            }
+            c = new Set4(Fold(c0), Fold(c1), Fold(c2), Fold(c3));
         }
-        c0.StoreUnsafe(ref lanes, (nuint)(8 * slot0));
-        c1.StoreUnsafe(ref lanes, (nuint)(8 * slot1));
-        c2.StoreUnsafe(ref lanes, (nuint)(8 * slot2));
-        c3.StoreUnsafe(ref lanes, (nuint)(8 * slot3));
+        else
+        {
+            var lo = Pairs4Half(ref a0, ref b0, ref a1, ref b1, ref a2, ref b2, ref a3, ref b3, blocks, 0);
+            var hi = Pairs4Half(ref a0, ref b0, ref a1, ref b1, ref a2, ref b2, ref a3, ref b3, blocks, 8);
+            c = new Set4(lo.C0 + hi.C0, lo.C1 + hi.C1, lo.C2 + hi.C2, lo.C3 + hi.C3);
+        }
+        c.C0.StoreUnsafe(ref lanes, (nuint)(8 * slot0));
+        c.C1.StoreUnsafe(ref lanes, (nuint)(8 * slot1));
+        c.C2.StoreUnsafe(ref lanes, (nuint)(8 * slot2));
+        c.C3.StoreUnsafe(ref lanes, (nuint)(8 * slot3));
     }
 
     /// <summary>
     /// The lanes of distance(a, b + k·stride), k = 0…3 (with a = 0: the squared norms of four rows), over
-    /// <paramref name="blocks"/> values, stored at lanes + 8k. fl(a − b)² = fl(b − a)², so the point may
-    /// stand on either side.
+    /// <paramref name="blocks"/> values (a multiple of 16), stored at lanes + 8k. fl(a − b)² = fl(b − a)²,
+    /// so the point may stand on either side.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Lanes4(ref float a, bool zero, ref float b, nint stride, int blocks, ref float lanes)
+    {
+        var c = Four(ref a, zero, ref b, stride, blocks);
+        c.C0.StoreUnsafe(ref lanes, 0);
+        c.C1.StoreUnsafe(ref lanes, 8);
+        c.C2.StoreUnsafe(ref lanes, 16);
+        c.C3.StoreUnsafe(ref lanes, 24);
+    }
+
+    /// <summary>The lanes of one distance (a = 0: one squared norm) over <paramref name="blocks"/> values (a multiple of 16), stored at lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Lanes1(ref float a, bool zero, ref float b, int blocks, ref float lanes) =>
+        PairLanes(ref a, zero, ref b, blocks).StoreUnsafe(ref lanes, 0);
+
+    // ---- The lane accumulations, in 512-bit vectors or in two 256-bit halves (lanes 0…7, then 8…15). ----
+
+    /// <summary>Four sets of folded lanes.</summary>
+    private readonly record struct Set4(Vector256<float> C0, Vector256<float> C1, Vector256<float> C2, Vector256<float> C3);
+
+    /// <summary>The folded lanes of a 2×4 tile: row a0 against b + k·stride (C0k), row a1 (C1k).</summary>
+    private readonly record struct Set2x4(
+        Vector256<float> C00, Vector256<float> C01, Vector256<float> C02, Vector256<float> C03,
+        Vector256<float> C10, Vector256<float> C11, Vector256<float> C12, Vector256<float> C13);
+
+    /// <summary>Lanes k and k+8 of a 16-lane accumulator added in float32: the documented fold.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Fold(Vector512<float> lanes) => lanes.GetLower() + lanes.GetUpper();
+
+    /// <summary>The folded lanes of one pair (a, b), or of b's norm when <paramref name="zero"/>, over <paramref name="blocks"/> values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> PairLanes(ref float a, bool zero, ref float b, int blocks)
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var c = Vector512<float>.Zero;
+            for (int t = 0; t < blocks; t += Group)
+            {
+                var e = Vector512.LoadUnsafe(ref b, (nuint)t);
+                if (!zero) e = Vector512.LoadUnsafe(ref a, (nuint)t) - e;
+                c = Vector512.FusedMultiplyAdd(e, e, c);
+            }
+            return Fold(c);
+        }
+        Vector256<float> lo = default, hi = default;
+        for (int t = 0; t < blocks; t += Group)
+        {
+            var e = Vector256.LoadUnsafe(ref b, (nuint)t);
+            var f = Vector256.LoadUnsafe(ref b, (nuint)(t + 8));
+            if (!zero)
+            {
+                e = Vector256.LoadUnsafe(ref a, (nuint)t) - e;
+                f = Vector256.LoadUnsafe(ref a, (nuint)(t + 8)) - f;
+            }
+            lo = Vector256.FusedMultiplyAdd(e, e, lo);
+            hi = Vector256.FusedMultiplyAdd(f, f, hi);
+        }
+        return lo + hi;
+    }
+
+    /// <summary>The folded lanes of (a, b + k·stride), k = 0…3 (a = 0 when <paramref name="zero"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Set4 Four(ref float a, bool zero, ref float b, nint stride, int blocks)
+    {
+        ref float b0 = ref b;
+        ref float b1 = ref Unsafe.Add(ref b, stride);
+        ref float b2 = ref Unsafe.Add(ref b, 2 * stride);
+        ref float b3 = ref Unsafe.Add(ref b, 3 * stride);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+            for (int t = 0; t < blocks; t += Group)
+            {
+                var e0 = Vector512.LoadUnsafe(ref b0, (nuint)t);
+                var e1 = Vector512.LoadUnsafe(ref b1, (nuint)t);
+                var e2 = Vector512.LoadUnsafe(ref b2, (nuint)t);
+                var e3 = Vector512.LoadUnsafe(ref b3, (nuint)t);
+                if (!zero)
+                {
+                    var x = Vector512.LoadUnsafe(ref a, (nuint)t);
+                    e0 = x - e0;
+                    e1 = x - e1;
+                    e2 = x - e2;
+                    e3 = x - e3;
+                }
+                c0 = Vector512.FusedMultiplyAdd(e0, e0, c0);
+                c1 = Vector512.FusedMultiplyAdd(e1, e1, c1);
+                c2 = Vector512.FusedMultiplyAdd(e2, e2, c2);
+                c3 = Vector512.FusedMultiplyAdd(e3, e3, c3);
+            }
+            return new Set4(Fold(c0), Fold(c1), Fold(c2), Fold(c3));
+        }
+        var lo = FourHalf(ref a, zero, ref b, stride, blocks, 0);
+        var hi = FourHalf(ref a, zero, ref b, stride, blocks, 8);
+        return new Set4(lo.C0 + hi.C0, lo.C1 + hi.C1, lo.C2 + hi.C2, lo.C3 + hi.C3);
+    }
+
+    /// <summary>Lanes <paramref name="half"/> … <paramref name="half"/> + 7 of <see cref="Four"/>, in 256-bit vectors.</summary>
+    private static Set4 FourHalf(ref float a, bool zero, ref float b, nint stride, int blocks, int half)
     {
         ref float b0 = ref b;
         ref float b1 = ref Unsafe.Add(ref b, stride);
         ref float b2 = ref Unsafe.Add(ref b, 2 * stride);
         ref float b3 = ref Unsafe.Add(ref b, 3 * stride);
         Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
-        if (zero)
+        for (int t = half; t < blocks; t += Group)
         {
-            for (int t = 0; t < blocks; t += 8)
-            {
-                var x0 = Vector256.LoadUnsafe(ref b0, (nuint)t);
-                var x1 = Vector256.LoadUnsafe(ref b1, (nuint)t);
-                var x2 = Vector256.LoadUnsafe(ref b2, (nuint)t);
-                var x3 = Vector256.LoadUnsafe(ref b3, (nuint)t);
-                c0 += x0 * x0;
-                c1 += x1 * x1;
-                c2 += x2 * x2;
-                c3 += x3 * x3;
-            }
-        }
-        else
-        {
-            for (int t = 0; t < blocks; t += 8)
+            var e0 = Vector256.LoadUnsafe(ref b0, (nuint)t);
+            var e1 = Vector256.LoadUnsafe(ref b1, (nuint)t);
+            var e2 = Vector256.LoadUnsafe(ref b2, (nuint)t);
+            var e3 = Vector256.LoadUnsafe(ref b3, (nuint)t);
+            if (!zero)
             {
                 var x = Vector256.LoadUnsafe(ref a, (nuint)t);
-                var e0 = x - Vector256.LoadUnsafe(ref b0, (nuint)t);
-                var e1 = x - Vector256.LoadUnsafe(ref b1, (nuint)t);
-                var e2 = x - Vector256.LoadUnsafe(ref b2, (nuint)t);
-                var e3 = x - Vector256.LoadUnsafe(ref b3, (nuint)t);
-                c0 += e0 * e0;
-                c1 += e1 * e1;
-                c2 += e2 * e2;
-                c3 += e3 * e3;
+                e0 = x - e0;
+                e1 = x - e1;
+                e2 = x - e2;
+                e3 = x - e3;
             }
+            c0 = Vector256.FusedMultiplyAdd(e0, e0, c0);
+            c1 = Vector256.FusedMultiplyAdd(e1, e1, c1);
+            c2 = Vector256.FusedMultiplyAdd(e2, e2, c2);
+            c3 = Vector256.FusedMultiplyAdd(e3, e3, c3);
         }
-        c0.StoreUnsafe(ref lanes, 0);
-        c1.StoreUnsafe(ref lanes, 8);
-        c2.StoreUnsafe(ref lanes, 16);
-        c3.StoreUnsafe(ref lanes, 24);
+        return new Set4(c0, c1, c2, c3);
     }
 
-    /// <summary>The lanes of one distance (a = 0: one squared norm) over <paramref name="blocks"/> values, stored at lanes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Lanes1(ref float a, bool zero, ref float b, int blocks, ref float lanes)
+    /// <summary>Lanes <paramref name="half"/> … <paramref name="half"/> + 7 of four arbitrary pairs, in 256-bit vectors.</summary>
+    private static Set4 Pairs4Half(ref float a0, ref float b0, ref float a1, ref float b1, ref float a2, ref float b2, ref float a3, ref float b3,
+        int blocks, int half)
     {
-        var c = Vector256<float>.Zero;
-        for (int t = 0; t < blocks; t += 8)
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        for (int t = half; t < blocks; t += Group)
         {
-            var e = Vector256.LoadUnsafe(ref b, (nuint)t);
-            if (!zero) e = Vector256.LoadUnsafe(ref a, (nuint)t) - e;
-            c += e * e;
+            var e0 = Vector256.LoadUnsafe(ref a0, (nuint)t) - Vector256.LoadUnsafe(ref b0, (nuint)t);
+            var e1 = Vector256.LoadUnsafe(ref a1, (nuint)t) - Vector256.LoadUnsafe(ref b1, (nuint)t);
+            var e2 = Vector256.LoadUnsafe(ref a2, (nuint)t) - Vector256.LoadUnsafe(ref b2, (nuint)t);
+            var e3 = Vector256.LoadUnsafe(ref a3, (nuint)t) - Vector256.LoadUnsafe(ref b3, (nuint)t);
+            c0 = Vector256.FusedMultiplyAdd(e0, e0, c0);
+            c1 = Vector256.FusedMultiplyAdd(e1, e1, c1);
+            c2 = Vector256.FusedMultiplyAdd(e2, e2, c2);
+            c3 = Vector256.FusedMultiplyAdd(e3, e3, c3);
         }
-        c.StoreUnsafe(ref lanes, 0);
+        return new Set4(c0, c1, c2, c3);
+    }
+
+    /// <summary>The folded lanes of rows a0 and a1 against b + k·stride, k = 0…3: 6 loads for 8 pairs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Set2x4 Tile2x4(ref float a0, ref float a1, ref float b, nint stride, int blocks)
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            ref float b0 = ref b;
+            ref float b1 = ref Unsafe.Add(ref b, stride);
+            ref float b2 = ref Unsafe.Add(ref b, 2 * stride);
+            ref float b3 = ref Unsafe.Add(ref b, 3 * stride);
+            Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
+            Vector512<float> c10 = default, c11 = default, c12 = default, c13 = default;
+            for (int t = 0; t < blocks; t += Group)
+            {
+                var x0 = Vector512.LoadUnsafe(ref a0, (nuint)t);
+                var x1 = Vector512.LoadUnsafe(ref a1, (nuint)t);
+                var y = Vector512.LoadUnsafe(ref b0, (nuint)t);
+                var d0 = x0 - y;
+                var d1 = x1 - y;
+                c00 = Vector512.FusedMultiplyAdd(d0, d0, c00);
+                c10 = Vector512.FusedMultiplyAdd(d1, d1, c10);
+                y = Vector512.LoadUnsafe(ref b1, (nuint)t);
+                d0 = x0 - y;
+                d1 = x1 - y;
+                c01 = Vector512.FusedMultiplyAdd(d0, d0, c01);
+                c11 = Vector512.FusedMultiplyAdd(d1, d1, c11);
+                y = Vector512.LoadUnsafe(ref b2, (nuint)t);
+                d0 = x0 - y;
+                d1 = x1 - y;
+                c02 = Vector512.FusedMultiplyAdd(d0, d0, c02);
+                c12 = Vector512.FusedMultiplyAdd(d1, d1, c12);
+                y = Vector512.LoadUnsafe(ref b3, (nuint)t);
+                d0 = x0 - y;
+                d1 = x1 - y;
+                c03 = Vector512.FusedMultiplyAdd(d0, d0, c03);
+                c13 = Vector512.FusedMultiplyAdd(d1, d1, c13);
+            }
+            return new Set2x4(Fold(c00), Fold(c01), Fold(c02), Fold(c03), Fold(c10), Fold(c11), Fold(c12), Fold(c13));
+        }
+        var lo = Tile2x4Half(ref a0, ref a1, ref b, stride, blocks, 0);
+        var hi = Tile2x4Half(ref a0, ref a1, ref b, stride, blocks, 8);
+        return new Set2x4(lo.C00 + hi.C00, lo.C01 + hi.C01, lo.C02 + hi.C02, lo.C03 + hi.C03,
+            lo.C10 + hi.C10, lo.C11 + hi.C11, lo.C12 + hi.C12, lo.C13 + hi.C13);
+    }
+
+    /// <summary>Lanes <paramref name="half"/> … <paramref name="half"/> + 7 of <see cref="Tile2x4"/>, in 256-bit vectors (8 accumulators: AVX2's 16 registers hold them).</summary>
+    private static Set2x4 Tile2x4Half(ref float a0, ref float a1, ref float b, nint stride, int blocks, int half)
+    {
+        ref float b0 = ref b;
+        ref float b1 = ref Unsafe.Add(ref b, stride);
+        ref float b2 = ref Unsafe.Add(ref b, 2 * stride);
+        ref float b3 = ref Unsafe.Add(ref b, 3 * stride);
+        Vector256<float> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector256<float> c10 = default, c11 = default, c12 = default, c13 = default;
+        for (int t = half; t < blocks; t += Group)
+        {
+            var x0 = Vector256.LoadUnsafe(ref a0, (nuint)t);
+            var x1 = Vector256.LoadUnsafe(ref a1, (nuint)t);
+            var y = Vector256.LoadUnsafe(ref b0, (nuint)t);
+            var d0 = x0 - y;
+            var d1 = x1 - y;
+            c00 = Vector256.FusedMultiplyAdd(d0, d0, c00);
+            c10 = Vector256.FusedMultiplyAdd(d1, d1, c10);
+            y = Vector256.LoadUnsafe(ref b1, (nuint)t);
+            d0 = x0 - y;
+            d1 = x1 - y;
+            c01 = Vector256.FusedMultiplyAdd(d0, d0, c01);
+            c11 = Vector256.FusedMultiplyAdd(d1, d1, c11);
+            y = Vector256.LoadUnsafe(ref b2, (nuint)t);
+            d0 = x0 - y;
+            d1 = x1 - y;
+            c02 = Vector256.FusedMultiplyAdd(d0, d0, c02);
+            c12 = Vector256.FusedMultiplyAdd(d1, d1, c12);
+            y = Vector256.LoadUnsafe(ref b3, (nuint)t);
+            d0 = x0 - y;
+            d1 = x1 - y;
+            c03 = Vector256.FusedMultiplyAdd(d0, d0, c03);
+            c13 = Vector256.FusedMultiplyAdd(d1, d1, c13);
+        }
+        return new Set2x4(c00, c01, c02, c03, c10, c11, c12, c13);
     }
 
     /// <summary>

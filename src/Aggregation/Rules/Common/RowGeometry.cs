@@ -199,7 +199,7 @@ internal sealed class PairwiseDistances : IChunkJob
         for (int s = start; s < end; s += Blocking.SubBlock)
         {
             int len = Math.Min(Blocking.SubBlock, end - s);
-            if ((len & 7) == 0)
+            if ((len & (LaneKernels.Group - 1)) == 0)
             {
                 // No tail: every entry's lanes are formed first (the same accumulators as below), then
                 // summed eight entries at a time (LaneKernels.AddLaneSums): the same bits, without a
@@ -341,7 +341,7 @@ internal sealed class PointDistances : IChunkJob
         for (int s = start; s < end; s += Blocking.SubBlock)
         {
             int len = Math.Min(Blocking.SubBlock, end - s);
-            if ((len & 7) == 0)
+            if ((len & (LaneKernels.Group - 1)) == 0)
             {
                 // No tail: the rows' lanes first, then summed eight rows at a time (same bits).
                 ref float pp = ref Unsafe.Add(ref MemoryMarshal.GetReference(point), s);

@@ -10,17 +10,22 @@ namespace SimByz.Tests.Unit.Aggregation.Rules;
 /// </summary>
 public class DocumentedOrderTests
 {
+    /// <summary>
+    /// The documented order (LaneKernels, "fma16"), in plain scalar code: 16 float32 lanes, lane k taking
+    /// coordinates ≡ k mod 16, each square added with one rounding (fma); lanes k and k+8 folded in
+    /// float32; the 8 folded lanes summed in float64, lane 0 first; the tail in float64 in index order.
+    /// </summary>
     private static double ScalarSquaredDistance(float[] a, float[] b)
     {
-        var lanes = new float[8];
-        int blocks = a.Length & ~7;
+        var lanes = new float[16];
+        int blocks = a.Length & ~15;
         for (int t = 0; t < blocks; t++)
         {
             float diff = a[t] - b[t];
-            lanes[t % 8] += diff * diff;
+            lanes[t % 16] = MathF.FusedMultiplyAdd(diff, diff, lanes[t % 16]);
         }
         double s = 0;
-        for (int k = 0; k < 8; k++) s += lanes[k];
+        for (int k = 0; k < 8; k++) s += lanes[k] + lanes[k + 8];
         for (int t = blocks; t < a.Length; t++)
         {
             float diff = a[t] - b[t];
@@ -114,11 +119,15 @@ public class DocumentedOrderTests
     [InlineData(11, 2 * 128 + 40)]
     [InlineData(13, 2 * 128 + 45)]
     [InlineData(20, 2 * 128 + 40)]
+    [InlineData(37, 2 * 128 + 45)]
+    [InlineData(100, 2 * 128 + 40)]
     public void PairwiseDistances_LanesThenBatchedSums_AreTheScalarOrderForEveryPairAndNorm(int n, int d)
     {
         // Full sub-blocks and a last sub-block of a multiple of 8 values take the lane-storing kernels
         // and the transposed sums (AddLaneSums); a last sub-block with a tail takes the direct kernels.
-        // Magnitudes are mixed so that subtractions and sums round, and one row overflows (+∞).
+        // Magnitudes are mixed so that subtractions and sums round, and one row overflows (+∞). Above
+        // PairwiseDistances.PrefetchRows rows (37, 100) no sub-block is prefetched and a sub-block's rows
+        // no longer fit in L1 together.
         var rows = Normal(n, d, (ulong)(n * 1000 + d));
         for (int i = 0; i < n; i++)
         {
