@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -26,8 +27,8 @@ namespace SimByz.Aggregation.Rules;
 /// <para>Why this order: a subtraction and one fused multiply-add per pair and coordinate, in vectors of 16,
 /// is two thirds of the operations of the former subtract-square-add and half the instructions per
 /// coordinate with AVX-512, for Krum's n(n−1)/2 distances. With at most 8 fused additions per lane and one
-/// fold the relative rounding error stays about 10⁻⁶ (a little smaller than before: one rounding per
-/// square and addition instead of two). The former order "plain8" (8 lanes, the square rounded, then
+/// fold the relative rounding error stays about 10⁻⁶ (per lane: one rounding per square-and-add instead of
+/// two, and one more for the fold: 17 float32 roundings per folded lane of 16 coordinates, where a "plain8" lane of 16 coordinates had 32, besides the differences). The former order "plain8" (8 lanes, the square rounded, then
 /// added; never fused) gave other low bits: results recorded before session 14 with a distance-based rule
 /// replay with other bytes (DESIGN.md: same bytes for the same SimByz version).</para>
 /// <para>Why not <c>DetVec.SquaredDistance</c> (same determinism guarantees): it widens every product to
@@ -148,6 +149,7 @@ internal static class LaneKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Lanes2x4(ref float a0, ref float a1, ref float b, nint stride, int blocks, ref float lanes0, ref float lanes1)
     {
+        Debug.Assert((blocks & (Group - 1)) == 0);
         var c = Tile2x4(ref a0, ref a1, ref b, stride, blocks);
         c.C00.StoreUnsafe(ref lanes0, 0);
         c.C01.StoreUnsafe(ref lanes0, 8);
@@ -168,29 +170,10 @@ internal static class LaneKernels
     public static void LanesPairs4(ref float a0, ref float b0, ref float a1, ref float b1, ref float a2, ref float b2, ref float a3, ref float b3,
         int blocks, ref float lanes, nint slot0, nint slot1, nint slot2, nint slot3)
     {
-        Set4 c;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
-            for (int t = 0; t < blocks; t += Group)
-            {
-                var e0 = Vector512.LoadUnsafe(ref a0, (nuint)t) - Vector512.LoadUnsafe(ref b0, (nuint)t);
-                var e1 = Vector512.LoadUnsafe(ref a1, (nuint)t) - Vector512.LoadUnsafe(ref b1, (nuint)t);
-                var e2 = Vector512.LoadUnsafe(ref a2, (nuint)t) - Vector512.LoadUnsafe(ref b2, (nuint)t);
-                var e3 = Vector512.LoadUnsafe(ref a3, (nuint)t) - Vector512.LoadUnsafe(ref b3, (nuint)t);
-                c0 = Vector512.FusedMultiplyAdd(e0, e0, c0);
-                c1 = Vector512.FusedMultiplyAdd(e1, e1, c1);
-                c2 = Vector512.FusedMultiplyAdd(e2, e2, c2);
-                c3 = Vector512.FusedMultiplyAdd(e3, e3, c3);
-            }
-            c = new Set4(Fold(c0), Fold(c1), Fold(c2), Fold(c3));
-        }
-        else
-        {
-            var lo = Pairs4Half(ref a0, ref b0, ref a1, ref b1, ref a2, ref b2, ref a3, ref b3, blocks, 0);
-            var hi = Pairs4Half(ref a0, ref b0, ref a1, ref b1, ref a2, ref b2, ref a3, ref b3, blocks, 8);
-            c = new Set4(lo.C0 + hi.C0, lo.C1 + hi.C1, lo.C2 + hi.C2, lo.C3 + hi.C3);
-        }
+        Debug.Assert((blocks & (Group - 1)) == 0);
+        var c = Vector512.IsHardwareAccelerated
+            ? Pairs4Wide(ref a0, ref b0, ref a1, ref b1, ref a2, ref b2, ref a3, ref b3, blocks)
+            : Pairs4Halves(ref a0, ref b0, ref a1, ref b1, ref a2, ref b2, ref a3, ref b3, blocks);
         c.C0.StoreUnsafe(ref lanes, (nuint)(8 * slot0));
         c.C1.StoreUnsafe(ref lanes, (nuint)(8 * slot1));
         c.C2.StoreUnsafe(ref lanes, (nuint)(8 * slot2));
@@ -205,6 +188,7 @@ internal static class LaneKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Lanes4(ref float a, bool zero, ref float b, nint stride, int blocks, ref float lanes)
     {
+        Debug.Assert((blocks & (Group - 1)) == 0);
         var c = Four(ref a, zero, ref b, stride, blocks);
         c.C0.StoreUnsafe(ref lanes, 0);
         c.C1.StoreUnsafe(ref lanes, 8);
@@ -214,16 +198,19 @@ internal static class LaneKernels
 
     /// <summary>The lanes of one distance (a = 0: one squared norm) over <paramref name="blocks"/> values (a multiple of 16), stored at lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Lanes1(ref float a, bool zero, ref float b, int blocks, ref float lanes) =>
+    public static void Lanes1(ref float a, bool zero, ref float b, int blocks, ref float lanes)
+    {
+        Debug.Assert((blocks & (Group - 1)) == 0);
         PairLanes(ref a, zero, ref b, blocks).StoreUnsafe(ref lanes, 0);
+    }
 
     // ---- The lane accumulations, in 512-bit vectors or in two 256-bit halves (lanes 0…7, then 8…15). ----
 
     /// <summary>Four sets of folded lanes.</summary>
-    private readonly record struct Set4(Vector256<float> C0, Vector256<float> C1, Vector256<float> C2, Vector256<float> C3);
+    internal readonly record struct Set4(Vector256<float> C0, Vector256<float> C1, Vector256<float> C2, Vector256<float> C3);
 
     /// <summary>The folded lanes of a 2×4 tile: row a0 against b + k·stride (C0k), row a1 (C1k).</summary>
-    private readonly record struct Set2x4(
+    internal readonly record struct Set2x4(
         Vector256<float> C00, Vector256<float> C01, Vector256<float> C02, Vector256<float> C03,
         Vector256<float> C10, Vector256<float> C11, Vector256<float> C12, Vector256<float> C13);
 
@@ -233,19 +220,27 @@ internal static class LaneKernels
 
     /// <summary>The folded lanes of one pair (a, b), or of b's norm when <paramref name="zero"/>, over <paramref name="blocks"/> values.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> PairLanes(ref float a, bool zero, ref float b, int blocks)
+    private static Vector256<float> PairLanes(ref float a, bool zero, ref float b, int blocks) =>
+        Vector512.IsHardwareAccelerated ? PairLanesWide(ref a, zero, ref b, blocks) : PairLanesHalves(ref a, zero, ref b, blocks);
+
+    /// <summary><see cref="PairLanes"/> with the 16 lanes in 512-bit vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> PairLanesWide(ref float a, bool zero, ref float b, int blocks)
     {
-        if (Vector512.IsHardwareAccelerated)
+        var c = Vector512<float>.Zero;
+        for (int t = 0; t < blocks; t += Group)
         {
-            var c = Vector512<float>.Zero;
-            for (int t = 0; t < blocks; t += Group)
-            {
-                var e = Vector512.LoadUnsafe(ref b, (nuint)t);
-                if (!zero) e = Vector512.LoadUnsafe(ref a, (nuint)t) - e;
-                c = Vector512.FusedMultiplyAdd(e, e, c);
-            }
-            return Fold(c);
+            var e = Vector512.LoadUnsafe(ref b, (nuint)t);
+            if (!zero) e = Vector512.LoadUnsafe(ref a, (nuint)t) - e;
+            c = Vector512.FusedMultiplyAdd(e, e, c);
         }
+        return Fold(c);
+    }
+
+    /// <summary><see cref="PairLanes"/> with lanes 0…7 and 8…15 in two 256-bit vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> PairLanesHalves(ref float a, bool zero, ref float b, int blocks)
+    {
         Vector256<float> lo = default, hi = default;
         for (int t = 0; t < blocks; t += Group)
         {
@@ -264,36 +259,43 @@ internal static class LaneKernels
 
     /// <summary>The folded lanes of (a, b + k·stride), k = 0…3 (a = 0 when <paramref name="zero"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Set4 Four(ref float a, bool zero, ref float b, nint stride, int blocks)
+    private static Set4 Four(ref float a, bool zero, ref float b, nint stride, int blocks) =>
+        Vector512.IsHardwareAccelerated ? FourWide(ref a, zero, ref b, stride, blocks) : FourHalves(ref a, zero, ref b, stride, blocks);
+
+    /// <summary><see cref="Four"/> with the 16 lanes in 512-bit vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Set4 FourWide(ref float a, bool zero, ref float b, nint stride, int blocks)
     {
         ref float b0 = ref b;
         ref float b1 = ref Unsafe.Add(ref b, stride);
         ref float b2 = ref Unsafe.Add(ref b, 2 * stride);
         ref float b3 = ref Unsafe.Add(ref b, 3 * stride);
-        if (Vector512.IsHardwareAccelerated)
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        for (int t = 0; t < blocks; t += Group)
         {
-            Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
-            for (int t = 0; t < blocks; t += Group)
+            var e0 = Vector512.LoadUnsafe(ref b0, (nuint)t);
+            var e1 = Vector512.LoadUnsafe(ref b1, (nuint)t);
+            var e2 = Vector512.LoadUnsafe(ref b2, (nuint)t);
+            var e3 = Vector512.LoadUnsafe(ref b3, (nuint)t);
+            if (!zero)
             {
-                var e0 = Vector512.LoadUnsafe(ref b0, (nuint)t);
-                var e1 = Vector512.LoadUnsafe(ref b1, (nuint)t);
-                var e2 = Vector512.LoadUnsafe(ref b2, (nuint)t);
-                var e3 = Vector512.LoadUnsafe(ref b3, (nuint)t);
-                if (!zero)
-                {
-                    var x = Vector512.LoadUnsafe(ref a, (nuint)t);
-                    e0 = x - e0;
-                    e1 = x - e1;
-                    e2 = x - e2;
-                    e3 = x - e3;
-                }
-                c0 = Vector512.FusedMultiplyAdd(e0, e0, c0);
-                c1 = Vector512.FusedMultiplyAdd(e1, e1, c1);
-                c2 = Vector512.FusedMultiplyAdd(e2, e2, c2);
-                c3 = Vector512.FusedMultiplyAdd(e3, e3, c3);
+                var x = Vector512.LoadUnsafe(ref a, (nuint)t);
+                e0 = x - e0;
+                e1 = x - e1;
+                e2 = x - e2;
+                e3 = x - e3;
             }
-            return new Set4(Fold(c0), Fold(c1), Fold(c2), Fold(c3));
+            c0 = Vector512.FusedMultiplyAdd(e0, e0, c0);
+            c1 = Vector512.FusedMultiplyAdd(e1, e1, c1);
+            c2 = Vector512.FusedMultiplyAdd(e2, e2, c2);
+            c3 = Vector512.FusedMultiplyAdd(e3, e3, c3);
         }
+        return new Set4(Fold(c0), Fold(c1), Fold(c2), Fold(c3));
+    }
+
+    /// <summary><see cref="Four"/> with lanes 0…7 and 8…15 in two 256-bit passes.</summary>
+    internal static Set4 FourHalves(ref float a, bool zero, ref float b, nint stride, int blocks)
+    {
         var lo = FourHalf(ref a, zero, ref b, stride, blocks, 0);
         var hi = FourHalf(ref a, zero, ref b, stride, blocks, 8);
         return new Set4(lo.C0 + hi.C0, lo.C1 + hi.C1, lo.C2 + hi.C2, lo.C3 + hi.C3);
@@ -329,6 +331,33 @@ internal static class LaneKernels
         return new Set4(c0, c1, c2, c3);
     }
 
+    /// <summary>The folded lanes of four arbitrary pairs, 16 lanes in 512-bit vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Set4 Pairs4Wide(ref float a0, ref float b0, ref float a1, ref float b1, ref float a2, ref float b2, ref float a3, ref float b3, int blocks)
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        for (int t = 0; t < blocks; t += Group)
+        {
+            var e0 = Vector512.LoadUnsafe(ref a0, (nuint)t) - Vector512.LoadUnsafe(ref b0, (nuint)t);
+            var e1 = Vector512.LoadUnsafe(ref a1, (nuint)t) - Vector512.LoadUnsafe(ref b1, (nuint)t);
+            var e2 = Vector512.LoadUnsafe(ref a2, (nuint)t) - Vector512.LoadUnsafe(ref b2, (nuint)t);
+            var e3 = Vector512.LoadUnsafe(ref a3, (nuint)t) - Vector512.LoadUnsafe(ref b3, (nuint)t);
+            c0 = Vector512.FusedMultiplyAdd(e0, e0, c0);
+            c1 = Vector512.FusedMultiplyAdd(e1, e1, c1);
+            c2 = Vector512.FusedMultiplyAdd(e2, e2, c2);
+            c3 = Vector512.FusedMultiplyAdd(e3, e3, c3);
+        }
+        return new Set4(Fold(c0), Fold(c1), Fold(c2), Fold(c3));
+    }
+
+    /// <summary>The folded lanes of four arbitrary pairs, lanes 0…7 and 8…15 in two 256-bit passes.</summary>
+    internal static Set4 Pairs4Halves(ref float a0, ref float b0, ref float a1, ref float b1, ref float a2, ref float b2, ref float a3, ref float b3, int blocks)
+    {
+        var lo = Pairs4Half(ref a0, ref b0, ref a1, ref b1, ref a2, ref b2, ref a3, ref b3, blocks, 0);
+        var hi = Pairs4Half(ref a0, ref b0, ref a1, ref b1, ref a2, ref b2, ref a3, ref b3, blocks, 8);
+        return new Set4(lo.C0 + hi.C0, lo.C1 + hi.C1, lo.C2 + hi.C2, lo.C3 + hi.C3);
+    }
+
     /// <summary>Lanes <paramref name="half"/> … <paramref name="half"/> + 7 of four arbitrary pairs, in 256-bit vectors.</summary>
     private static Set4 Pairs4Half(ref float a0, ref float b0, ref float a1, ref float b1, ref float a2, ref float b2, ref float a3, ref float b3,
         int blocks, int half)
@@ -350,43 +379,50 @@ internal static class LaneKernels
 
     /// <summary>The folded lanes of rows a0 and a1 against b + k·stride, k = 0…3: 6 loads for 8 pairs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Set2x4 Tile2x4(ref float a0, ref float a1, ref float b, nint stride, int blocks)
+    private static Set2x4 Tile2x4(ref float a0, ref float a1, ref float b, nint stride, int blocks) =>
+        Vector512.IsHardwareAccelerated ? Tile2x4Wide(ref a0, ref a1, ref b, stride, blocks) : Tile2x4Halves(ref a0, ref a1, ref b, stride, blocks);
+
+    /// <summary><see cref="Tile2x4"/> with the 16 lanes in 512-bit vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Set2x4 Tile2x4Wide(ref float a0, ref float a1, ref float b, nint stride, int blocks)
     {
-        if (Vector512.IsHardwareAccelerated)
+        ref float b0 = ref b;
+        ref float b1 = ref Unsafe.Add(ref b, stride);
+        ref float b2 = ref Unsafe.Add(ref b, 2 * stride);
+        ref float b3 = ref Unsafe.Add(ref b, 3 * stride);
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector512<float> c10 = default, c11 = default, c12 = default, c13 = default;
+        for (int t = 0; t < blocks; t += Group)
         {
-            ref float b0 = ref b;
-            ref float b1 = ref Unsafe.Add(ref b, stride);
-            ref float b2 = ref Unsafe.Add(ref b, 2 * stride);
-            ref float b3 = ref Unsafe.Add(ref b, 3 * stride);
-            Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
-            Vector512<float> c10 = default, c11 = default, c12 = default, c13 = default;
-            for (int t = 0; t < blocks; t += Group)
-            {
-                var x0 = Vector512.LoadUnsafe(ref a0, (nuint)t);
-                var x1 = Vector512.LoadUnsafe(ref a1, (nuint)t);
-                var y = Vector512.LoadUnsafe(ref b0, (nuint)t);
-                var d0 = x0 - y;
-                var d1 = x1 - y;
-                c00 = Vector512.FusedMultiplyAdd(d0, d0, c00);
-                c10 = Vector512.FusedMultiplyAdd(d1, d1, c10);
-                y = Vector512.LoadUnsafe(ref b1, (nuint)t);
-                d0 = x0 - y;
-                d1 = x1 - y;
-                c01 = Vector512.FusedMultiplyAdd(d0, d0, c01);
-                c11 = Vector512.FusedMultiplyAdd(d1, d1, c11);
-                y = Vector512.LoadUnsafe(ref b2, (nuint)t);
-                d0 = x0 - y;
-                d1 = x1 - y;
-                c02 = Vector512.FusedMultiplyAdd(d0, d0, c02);
-                c12 = Vector512.FusedMultiplyAdd(d1, d1, c12);
-                y = Vector512.LoadUnsafe(ref b3, (nuint)t);
-                d0 = x0 - y;
-                d1 = x1 - y;
-                c03 = Vector512.FusedMultiplyAdd(d0, d0, c03);
-                c13 = Vector512.FusedMultiplyAdd(d1, d1, c13);
-            }
-            return new Set2x4(Fold(c00), Fold(c01), Fold(c02), Fold(c03), Fold(c10), Fold(c11), Fold(c12), Fold(c13));
+            var x0 = Vector512.LoadUnsafe(ref a0, (nuint)t);
+            var x1 = Vector512.LoadUnsafe(ref a1, (nuint)t);
+            var y = Vector512.LoadUnsafe(ref b0, (nuint)t);
+            var d0 = x0 - y;
+            var d1 = x1 - y;
+            c00 = Vector512.FusedMultiplyAdd(d0, d0, c00);
+            c10 = Vector512.FusedMultiplyAdd(d1, d1, c10);
+            y = Vector512.LoadUnsafe(ref b1, (nuint)t);
+            d0 = x0 - y;
+            d1 = x1 - y;
+            c01 = Vector512.FusedMultiplyAdd(d0, d0, c01);
+            c11 = Vector512.FusedMultiplyAdd(d1, d1, c11);
+            y = Vector512.LoadUnsafe(ref b2, (nuint)t);
+            d0 = x0 - y;
+            d1 = x1 - y;
+            c02 = Vector512.FusedMultiplyAdd(d0, d0, c02);
+            c12 = Vector512.FusedMultiplyAdd(d1, d1, c12);
+            y = Vector512.LoadUnsafe(ref b3, (nuint)t);
+            d0 = x0 - y;
+            d1 = x1 - y;
+            c03 = Vector512.FusedMultiplyAdd(d0, d0, c03);
+            c13 = Vector512.FusedMultiplyAdd(d1, d1, c13);
         }
+        return new Set2x4(Fold(c00), Fold(c01), Fold(c02), Fold(c03), Fold(c10), Fold(c11), Fold(c12), Fold(c13));
+    }
+
+    /// <summary><see cref="Tile2x4"/> with lanes 0…7 and 8…15 in two 256-bit passes.</summary>
+    internal static Set2x4 Tile2x4Halves(ref float a0, ref float a1, ref float b, nint stride, int blocks)
+    {
         var lo = Tile2x4Half(ref a0, ref a1, ref b, stride, blocks, 0);
         var hi = Tile2x4Half(ref a0, ref a1, ref b, stride, blocks, 8);
         return new Set2x4(lo.C00 + hi.C00, lo.C01 + hi.C01, lo.C02 + hi.C02, lo.C03 + hi.C03,

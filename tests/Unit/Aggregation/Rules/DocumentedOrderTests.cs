@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using SimByz.Aggregation.Rules;
 using Xunit;
 using static SimByz.Tests.Unit.Aggregation.AggregationTestData;
@@ -43,7 +44,7 @@ public class DocumentedOrderTests
         var rows = Normal(5, length, (ulong)length);
         Assert.Equal(ScalarSquaredDistance(rows[0], rows[1]), LaneKernels.SquaredDistance(rows[0], rows[1]));
         Assert.Equal(ScalarSquaredDistance(rows[0], new float[length]), LaneKernels.SquaredNorm(rows[0]));
-        // The four-row kernel the pairwise distances call: rows 1..4 laid out with a stride, as in a batch.
+        // The four-row kernel the distances to a point call: rows 1..4 laid out with a stride, as in a batch.
         var strided = rows.Skip(1).SelectMany(r => r).ToArray();
         var four = new double[4];
         LaneKernels.SquaredDistance4(ref rows[0][0], ref strided[0], length, length, ref four[0]);
@@ -57,8 +58,8 @@ public class DocumentedOrderTests
     public void LaneKernels_SquaredDistance2x4_IsTheDocumentedScalarOrderForEveryPair(int length, double scale)
     {
         // Rows 0 and 1 against rows 2..5 (strided as in a batch); rows 2.. mix magnitudes so that the
-        // subtractions round (and at 1e30 the squares overflow to +∞), where a fused subtraction that
-        // were not exact would show.
+        // subtractions round (and at 1e30 the squares overflow to +∞), where a square not fused with its
+        // addition, or lanes folded in another order, would show.
         var rows = Normal(6, length, (ulong)length + 7);
         for (int i = 0; i < 6; i++)
         {
@@ -72,6 +73,92 @@ public class DocumentedOrderTests
         {
             Assert.Equal(ScalarSquaredDistance(rows[0], rows[k + 2]), first[k]);
             Assert.Equal(ScalarSquaredDistance(rows[1], rows[k + 2]), second[k]);
+        }
+    }
+
+    /// <summary>The 8 folded float32 lanes of the documented order for one pair (b = null: a's norm).</summary>
+    private static float[] ScalarFoldedLanes(float[] a, float[]? b, int start, int blocks)
+    {
+        var lanes = new float[16];
+        for (int t = 0; t < blocks; t++)
+        {
+            float diff = b is null ? a[start + t] : a[start + t] - b[start + t];
+            lanes[t % 16] = MathF.FusedMultiplyAdd(diff, diff, lanes[t % 16]);
+        }
+        var folded = new float[8];
+        for (int k = 0; k < 8; k++) folded[k] = lanes[k] + lanes[k + 8];
+        return folded;
+    }
+
+    private static void AssertLanes(float[] expected, Vector256<float> actual, string what)
+    {
+        for (int k = 0; k < 8; k++)
+        {
+            Assert.True(BitConverter.SingleToInt32Bits(expected[k]) == BitConverter.SingleToInt32Bits(actual.GetElement(k)),
+                $"{what}, lane {k}: expected {expected[k]:R}, got {actual.GetElement(k):R}");
+        }
+    }
+
+    [Theory]
+    [InlineData(16, 1.0)]
+    [InlineData(64, 1e-20)]
+    [InlineData(128, 1e19)]
+    [InlineData(128, 1.0)]
+    public void LaneKernels_WideAndHalvesPaths_GiveTheScalarFoldedLanes(int blocks, double scale)
+    {
+        // Both implementations of every lane kernel are called directly, whatever this machine runs: the
+        // 512-bit one (AVX-512; software Vector512 elsewhere) and the two-256-bit-halves one (what runs
+        // without AVX-512). Rows mix magnitudes so that differences, fused additions and the fold round;
+        // at 1e-20 the squares are subnormal or zero, at 1e19 some overflow to +∞.
+        const int rowsCount = 6, start = 3, stride = 150;
+        var rows = Normal(rowsCount, stride, (ulong)(blocks * 31 + (int)Math.Log10(scale) + 40));
+        for (int i = 0; i < rowsCount; i++)
+        {
+            for (int t = 0; t < stride; t++) rows[i][t] = (float)(rows[i][t] * (i % 2 == 0 ? scale : 1.0 / 3.0 + t));
+        }
+        var strided = rows.SelectMany(r => r).ToArray();
+        ref float Row(int i) => ref strided[i * stride + start];
+
+        foreach (bool zero in new[] { false, true })
+        {
+            float[] expected = ScalarFoldedLanes(rows[1], zero ? null : rows[0], start, blocks);
+            AssertLanes(expected, LaneKernels.PairLanesWide(ref Row(0), zero, ref Row(1), blocks), $"PairLanesWide zero={zero}");
+            AssertLanes(expected, LaneKernels.PairLanesHalves(ref Row(0), zero, ref Row(1), blocks), $"PairLanesHalves zero={zero}");
+            var wide = LaneKernels.FourWide(ref Row(0), zero, ref Row(1), stride, blocks);
+            var halves = LaneKernels.FourHalves(ref Row(0), zero, ref Row(1), stride, blocks);
+            var wideLanes = new[] { wide.C0, wide.C1, wide.C2, wide.C3 };
+            var halvesLanes = new[] { halves.C0, halves.C1, halves.C2, halves.C3 };
+            for (int k = 0; k < 4; k++)
+            {
+                float[] e = ScalarFoldedLanes(rows[k + 1], zero ? null : rows[0], start, blocks);
+                AssertLanes(e, wideLanes[k], $"FourWide zero={zero} row {k}");
+                AssertLanes(e, halvesLanes[k], $"FourHalves zero={zero} row {k}");
+            }
+        }
+
+        // Four arbitrary pairs: (0,5), (2,1), (4,3), (1,1).
+        int[] pa = [0, 2, 4, 1], pb = [5, 1, 3, 1];
+        var p4w = LaneKernels.Pairs4Wide(ref Row(0), ref Row(5), ref Row(2), ref Row(1), ref Row(4), ref Row(3), ref Row(1), ref Row(1), blocks);
+        var p4h = LaneKernels.Pairs4Halves(ref Row(0), ref Row(5), ref Row(2), ref Row(1), ref Row(4), ref Row(3), ref Row(1), ref Row(1), blocks);
+        var p4wLanes = new[] { p4w.C0, p4w.C1, p4w.C2, p4w.C3 };
+        var p4hLanes = new[] { p4h.C0, p4h.C1, p4h.C2, p4h.C3 };
+        for (int k = 0; k < 4; k++)
+        {
+            float[] e = ScalarFoldedLanes(rows[pa[k]], rows[pb[k]], start, blocks);
+            AssertLanes(e, p4wLanes[k], $"Pairs4Wide pair {k}");
+            AssertLanes(e, p4hLanes[k], $"Pairs4Halves pair {k}");
+        }
+
+        // The 2×4 tile: rows 0 and 1 against rows 2…5.
+        var tw = LaneKernels.Tile2x4Wide(ref Row(0), ref Row(1), ref Row(2), stride, blocks);
+        var th = LaneKernels.Tile2x4Halves(ref Row(0), ref Row(1), ref Row(2), stride, blocks);
+        var twLanes = new[] { tw.C00, tw.C01, tw.C02, tw.C03, tw.C10, tw.C11, tw.C12, tw.C13 };
+        var thLanes = new[] { th.C00, th.C01, th.C02, th.C03, th.C10, th.C11, th.C12, th.C13 };
+        for (int k = 0; k < 8; k++)
+        {
+            float[] e = ScalarFoldedLanes(rows[k / 4], rows[2 + k % 4], start, blocks);
+            AssertLanes(e, twLanes[k], $"Tile2x4Wide entry {k}");
+            AssertLanes(e, thLanes[k], $"Tile2x4Halves entry {k}");
         }
     }
 
@@ -119,12 +206,14 @@ public class DocumentedOrderTests
     [InlineData(11, 2 * 128 + 40)]
     [InlineData(13, 2 * 128 + 45)]
     [InlineData(20, 2 * 128 + 40)]
+    [InlineData(20, 2 * 128 + 48)]
     [InlineData(37, 2 * 128 + 45)]
     [InlineData(100, 2 * 128 + 40)]
     public void PairwiseDistances_LanesThenBatchedSums_AreTheScalarOrderForEveryPairAndNorm(int n, int d)
     {
-        // Full sub-blocks and a last sub-block of a multiple of 8 values take the lane-storing kernels
-        // and the transposed sums (AddLaneSums); a last sub-block with a tail takes the direct kernels.
+        // Full sub-blocks and a last sub-block of a multiple of 16 values (d = 2·128 + 48, and 16) take the
+        // lane-storing kernels and the transposed sums (AddLaneSums); a last sub-block with a tail (40 =
+        // 32 + 8, 45) takes the direct kernels.
         // Magnitudes are mixed so that subtractions and sums round, and one row overflows (+∞). Above
         // PairwiseDistances.PrefetchRows rows (37, 100) no sub-block is prefetched and a sub-block's rows
         // no longer fit in L1 together.
