@@ -24,13 +24,14 @@ namespace SimByz.Aggregation.Rules;
 /// loads); the lane-storing forms (<see cref="Lanes2x4"/>, <see cref="LanesPairs4"/>, <see cref="Lanes4"/>,
 /// <see cref="Lanes1"/>) leave the 8 folded float32 lanes in a scratch, and <see cref="AddLaneSums"/>
 /// widens and sums them eight entries at a time, in the same order, for sub-blocks without a tail.</para>
-/// <para>Why this order: a subtraction and one fused multiply-add per pair and coordinate, in vectors of 16,
-/// is two thirds of the operations of the former subtract-square-add and half the instructions per
-/// coordinate with AVX-512, for Krum's n(n−1)/2 distances. With at most 8 fused additions per lane and one
-/// fold the relative rounding error stays about 10⁻⁶ (per lane: one rounding per square-and-add instead of
-/// two, and one more for the fold: 17 float32 roundings per folded lane of 16 coordinates, where a "plain8" lane of 16 coordinates had 32, besides the differences). The former order "plain8" (8 lanes, the square rounded, then
-/// added; never fused) gave other low bits: results recorded before session 14 with a distance-based rule
-/// replay with other bytes (DESIGN.md: same bytes for the same SimByz version).</para>
+/// <para>Why this order: a subtraction and one fused multiply-add per pair and coordinate is two thirds of
+/// the operations of the former subtract-square-add, and with AVX-512 (16 lanes per instruction against 8)
+/// a third of its vector instructions, for Krum's n(n−1)/2 distances. With at most 8 fused additions per
+/// lane and one fold the relative rounding error stays about 10⁻⁶ (one rounding per square-and-add instead
+/// of two, and one more for the fold: 17 float32 roundings per folded lane of 16 coordinates, where a
+/// "plain8" lane of 16 coordinates had 32, besides the differences). The former order "plain8" (8 lanes, the
+/// square rounded, then added; never fused) gave other low bits: results recorded before session 14 with a
+/// distance-based rule replay with other bytes (DESIGN.md: same bytes for the same SimByz version).</para>
 /// <para>Why not <c>DetVec.SquaredDistance</c> (same determinism guarantees): it widens every product to
 /// float64, which doubles the work of Krum's n(n−1)/2 distances; here the widening happens once per
 /// folded lane and sub-block.</para>
