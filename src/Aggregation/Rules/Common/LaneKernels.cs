@@ -46,7 +46,7 @@ internal static class LaneKernels
     {
         int len = a.Length, blocks = len & ~(Group - 1);
         if (b.Length != len) throw new ArgumentException("lengths differ", nameof(b));
-        double s = len >= Group ? Lanes(PairLanes(ref MemoryMarshal.GetReference(a), false, ref MemoryMarshal.GetReference(b), blocks)) : 0;
+        double s = Lanes(PairLanes(ref MemoryMarshal.GetReference(a), false, ref MemoryMarshal.GetReference(b), blocks));
         for (int t = blocks; t < len; t++)
         {
             float diff = a[t] - b[t];
@@ -59,7 +59,7 @@ internal static class LaneKernels
     public static double SquaredNorm(ReadOnlySpan<float> a)
     {
         int len = a.Length, blocks = len & ~(Group - 1);
-        double s = len >= Group ? Lanes(PairLanes(ref MemoryMarshal.GetReference(a), true, ref MemoryMarshal.GetReference(a), blocks)) : 0;
+        double s = Lanes(PairLanes(ref MemoryMarshal.GetReference(a), true, ref MemoryMarshal.GetReference(a), blocks));
         for (int t = blocks; t < len; t++) s += a[t] * a[t];
         return s;
     }
