@@ -13,17 +13,23 @@ namespace SimByz.Aggregation.Rules;
 /// <c>fedlib</c>: start at the mean of the finite rows and iterate until the relative change
 /// ‖z_{t+1} − z_t‖ / ‖z_t‖ &lt; <c>eps</c> (default 1e-6; absolute change when ‖z_t‖ = 0) or
 /// <c>iters</c> iterations (default 100). ν (<c>nu</c>) defaults to 0.1 in both.</para>
-/// <para>How it is computed: every iterate after the first is a convex combination z = Σ wₖvₖ of the
-/// inputs, so the iteration runs on the weights alone, using the pairwise squared distances Dᵢₖ
+/// <para>How it is computed. <c>byzfl</c> (since 2026-12-01, session 15; before, as <c>fedlib</c> below): directly, as
+/// ByzFL evaluates it — the squared norms (distances to z₀ = 0) in one pass, then per iteration one pass that forms
+/// the iterate z_t = Σ βᵢvᵢ / Σ βᵢ in float64 rounded to float32 (<see cref="RowCombination"/>'s arithmetic) and
+/// every row's squared distance to that float32 point in the documented order (<see cref="PointDistances"/>'),
+/// <see cref="CombinationDistances"/>; the output is the last combination. Cost: T + 1 passes over the data (one
+/// more for the diagnostics' scores). <c>fedlib</c>: every iterate after the first is a convex combination
+/// z = Σ wₖvₖ of the inputs, so the iteration runs on the weights alone, using the pairwise squared distances Dᵢₖ
 /// (one blocked pass, <see cref="PairwiseDistances"/>): ‖vᵢ − z‖² = Σₖ wₖDᵢₖ − ½ Σₖₗ wₖwₗDₖₗ (clamped at
 /// 0), ‖z_{t+1} − z_t‖² = −½ Σₖₗ δₖδₗDₖₗ with δ = w' − w, and ‖z‖² = Σₖ wₖ‖vₖ‖² − ½ Σₖₗ wₖwₗDₖₗ. The
 /// output Σ βᵢvᵢ / Σ βᵢ is then formed once in float64 (<see cref="RowCombination"/>). Cost: two passes
-/// over the data whatever the number of iterations. The iterates are those of the formula; only the
-/// rounding differs from a direct evaluation.</para>
+/// over the data whatever the number of iterations (up to 100 by default). In both the iterates are those of the
+/// formula; only the rounding differs (the direct form rounds each iterate to float32 and has no cancellation in
+/// ‖vᵢ − z‖²; the pairwise form keeps the iterates exact in the weights).</para>
 /// <para>Tolerance: q &lt; n/2 (breakdown point 1/2); nothing to check per call.</para>
 /// <para>Non-finite input: rows whose squared norm is not finite are excluded (weight 0), as ByzFL
 /// excludes rows holding ±∞; if every row is non-finite the result is the zero vector.</para>
-/// <para>Diagnostics: final weights βᵢ/Σβ, scores ‖vᵢ − z‖ to the output, iterations, non-finite rows.</para>
+/// <para>Diagnostics: final weights βᵢ/Σβ, scores ‖vᵢ − z‖ to the output (byzfl: to the float32 output itself), iterations, non-finite rows.</para>
 /// </remarks>
 internal sealed class GeometricMedianRule : IAggregator
 {
@@ -47,6 +53,11 @@ internal sealed class GeometricMedianRule : IAggregator
     private double[] _beta = [];
     private double[] _dist = [];
     private double[] _delta = [];
+    private double[] _next = [];
+    private bool[] _nonFinite = [];
+    private float[] _outputCopy = [];
+    private CombinationDistances? _step;
+    private PointDistances? _scores;
 
     private GeometricMedianRule(bool fedlib, double nu, int iters, double eps)
     {
@@ -80,7 +91,95 @@ internal sealed class GeometricMedianRule : IAggregator
             _beta = new double[n];
             _dist = new double[n];
             _delta = new double[n];
+            _next = new double[n];
         }
+        if (_fedlib) AggregatePairwise(input, output, diagnostics);
+        else AggregateDirect(input, output, diagnostics);
+    }
+
+    /// <summary>
+    /// byzfl: each iterate formed in float32 and every row's distance to it measured directly, one pass over the
+    /// data per iteration (<see cref="CombinationDistances"/>), as ByzFL evaluates it.
+    /// </summary>
+    private void AggregateDirect(GradientBatch input, Span<float> output, AggregationDiagnostics? diagnostics)
+    {
+        int n = input.Count;
+        var w = _w.AsSpan(0, n);
+        var beta = _beta.AsSpan(0, n);
+        var dist = _dist.AsSpan(0, n);
+        var step = _step ??= new CombinationDistances();
+        step.Norms(input);
+        bool[] nonFinite = _nonFinite.Length >= n ? _nonFinite : (_nonFinite = new bool[n]);
+        int bad = 0;
+        for (int i = 0; i < n; i++)
+        {
+            nonFinite[i] = !double.IsFinite(step.Squared[i]);
+            if (nonFinite[i]) bad++;
+        }
+        int iterations = 0;
+        double betaSum = 0;
+        bool fallback = false;
+        if (bad < n)
+        {
+            for (int i = 0; i < n; i++) w[i] = nonFinite[i] ? 0 : 1.0 / (n - bad);
+            for (int t = 0; t < _iters; t++)
+            {
+                // t = 0: z₀ = 0, whose distances are the norms just measured; later: z_t = Σ βᵢvᵢ / Σβ of the last weights.
+                if (t > 0) step.Step(input, beta, betaSum);
+                for (int i = 0; i < n; i++) dist[i] = nonFinite[i] ? double.PositiveInfinity : Math.Sqrt(step.Squared[i]);
+                double sum = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    double di = dist[i];
+                    _next[i] = nonFinite[i] || !double.IsFinite(di) ? 0 : 1.0 / Math.Max(_nu, di);
+                    sum += _next[i];
+                }
+                iterations++;
+                if (sum == 0)
+                {
+                    fallback = true;
+                    break;
+                }
+                betaSum = sum;
+                for (int i = 0; i < n; i++)
+                {
+                    beta[i] = _next[i];
+                    w[i] = beta[i] / betaSum;
+                }
+            }
+            // Every distance non-finite (overflow): the last weights stand, as in the pairwise form.
+            if (fallback || iterations == 0) _combination.Compute(input, w, 1, output);
+            else _combination.Compute(input, beta, betaSum, output);
+        }
+        else
+        {
+            output.Clear();
+        }
+        if (diagnostics is not null)
+        {
+            diagnostics.Reset(n);
+            diagnostics.Iterations = iterations;
+            diagnostics.NonFiniteRows = bad;
+            if (bad < n)
+            {
+                // Scores: each row's distance to the output itself (one more pass, only when asked).
+                float[] copy = _outputCopy.Length >= output.Length ? _outputCopy : (_outputCopy = new float[output.Length]);
+                output.CopyTo(copy);
+                (_scores ??= new PointDistances()).Compute(input, copy.AsMemory(0, output.Length));
+                for (int i = 0; i < n; i++)
+                {
+                    diagnostics.Weights[i] = w[i];
+                    diagnostics.Scores[i] = nonFinite[i] ? double.PositiveInfinity : Math.Sqrt(_scores.Squared[i]);
+                }
+                diagnostics.HasWeights = diagnostics.HasScores = true;
+            }
+        }
+    }
+
+    /// <summary>fedlib: the iteration on the weights alone, from the pairwise distances (two passes whatever the iterations).</summary>
+    private void AggregatePairwise(GradientBatch input, Span<float> output, AggregationDiagnostics? diagnostics)
+    {
+        int n = input.Count;
         int bad = _distances.Compute(input);
         var w = _w.AsSpan(0, n);
         var beta = _beta.AsSpan(0, n);

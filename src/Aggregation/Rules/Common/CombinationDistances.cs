@@ -1,0 +1,202 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace SimByz.Aggregation.Rules;
+
+/// <summary>
+/// One step of a direct Weiszfeld iteration in one pass over the data: the point
+/// z = Σ wᵢvᵢ / D, formed exactly as <see cref="RowCombination"/> forms it (float64 sums, rows in index
+/// order, one division, one rounding to float32), and the squared distances ‖vᵢ − z‖² of every row to
+/// that float32 point, exactly as <see cref="PointDistances"/> forms them (<see cref="Blocking"/>'s
+/// sub-blocks and chunks, <see cref="LaneKernels"/>' order). <see cref="Norms"/> gives the distances to
+/// z = 0, the squared norms.
+/// </summary>
+/// <remarks>
+/// The work is cut into pieces of <see cref="PieceLength"/> coordinates (many more than threads, so both
+/// shapes of the benchmark balance): a piece forms its coordinates of z from the rows' runs, then, while
+/// those runs are still in cache, each row's distance to z over every sub-block of the piece. Each
+/// sub-block's sum is stored on its own (+0 + the sub-block's sum is that sum) and the sums are added
+/// afterwards, sub-blocks in order within a chunk and chunks in order, which are exactly
+/// <see cref="PointDistances"/>' additions: the bits depend on neither the piece length nor the threads.
+/// Scratch: ⌈d/128⌉·n float64 sub-block sums and d float32 for z.
+/// </remarks>
+internal sealed class CombinationDistances : IChunkJob
+{
+    /// <summary>Coordinates per work item: a multiple of <see cref="Blocking.SubBlock"/> dividing <see cref="Blocking.ChunkLength"/>.</summary>
+    internal const int PieceLength = 8 * Blocking.SubBlock;
+
+    [ThreadStatic]
+    private static float[]? t_lanes;
+    [ThreadStatic]
+    private static double[]? t_accumulator;
+    private double[] _subSums = [];
+    private double[] _activeWeights = [];
+    private long[] _activeOffsets = [];
+    private int _active;
+    private bool _unit;
+    private double _denominator;
+    private bool _norms;
+    private GradientBatch? _input;
+    private float[] _point = [];
+    private int _d;
+
+    /// <summary>‖vᵢ − z‖² of the last call, index i.</summary>
+    public double[] Squared { get; private set; } = [];
+
+    /// <summary>The point z of the last <see cref="Step"/> (all zeros after <see cref="Norms"/>).</summary>
+    public ReadOnlySpan<float> Point => _point.AsSpan(0, _d);
+
+    /// <summary>Fills <see cref="Squared"/>[i] = ‖vᵢ‖² (the distance to z = 0).</summary>
+    public void Norms(GradientBatch input)
+    {
+        _norms = true;
+        Run(input);
+    }
+
+    /// <summary>
+    /// Forms z = Σ weightsᵢ·vᵢ / <paramref name="denominator"/> (rows of weight exactly 0 skipped, as in
+    /// <see cref="RowCombination"/>) into <see cref="Point"/> and fills <see cref="Squared"/>[i] = ‖vᵢ − z‖².
+    /// </summary>
+    public void Step(GradientBatch input, ReadOnlySpan<double> weights, double denominator)
+    {
+        int n = input.Count, d = input.Dimension;
+        if (_activeWeights.Length < n)
+        {
+            _activeWeights = new double[n];
+            _activeOffsets = new long[n];
+        }
+        _denominator = denominator;
+        _unit = true;
+        _active = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double w = weights[i];
+            if (w == 0) continue;
+            _unit &= w == 1;
+            _activeWeights[_active] = w;
+            _activeOffsets[_active++] = (long)i * d;
+        }
+        _norms = false;
+        Run(input);
+    }
+
+    private void Run(GradientBatch input)
+    {
+        int n = input.Count, d = input.Dimension;
+        int subBlocks = (d + Blocking.SubBlock - 1) / Blocking.SubBlock;
+        if (_subSums.Length < (long)subBlocks * n) _subSums = new double[(long)subBlocks * n];
+        if (_point.Length < d) _point = new float[d];
+        if (Squared.Length < n) Squared = new double[n];
+        _d = d;
+        _input = input;
+        try
+        {
+            ChunkRunner.Run(this, (d + PieceLength - 1) / PieceLength);
+        }
+        finally
+        {
+            _input = null;
+        }
+        // Sub-block sums into chunk sums, chunk sums into the distance, each left to right from +0.
+        Span<double> squared = Squared.AsSpan(0, n);
+        squared.Clear();
+        Span<double> chunkSum = n <= 256 ? stackalloc double[n] : new double[n];
+        int perChunk = Blocking.ChunkLength / Blocking.SubBlock;
+        for (int first = 0; first < subBlocks; first += perChunk)
+        {
+            chunkSum.Clear();
+            int last = Math.Min(subBlocks, first + perChunk);
+            for (int b = first; b < last; b++)
+            {
+                ReadOnlySpan<double> sums = _subSums.AsSpan(b * n, n);
+                for (int i = 0; i < n; i++) chunkSum[i] += sums[i];
+            }
+            for (int i = 0; i < n; i++) squared[i] += chunkSum[i];
+        }
+    }
+
+    public void RunChunk(int piece)
+    {
+        var input = _input!;
+        int n = input.Count, d = input.Dimension;
+        ReadOnlySpan<float> data = input.Data;
+        ref float r0 = ref MemoryMarshal.GetReference(data);
+        int start = piece * PieceLength, end = Math.Min(d, start + PieceLength);
+        ref float rz = ref MemoryMarshal.GetArrayDataReference(_point);
+        if (_norms)
+        {
+            _point.AsSpan(start, end - start).Clear();
+        }
+        else
+        {
+            FormPoint(ref r0, data, start, end, ref rz);
+        }
+
+        int lanesLength = n * 8;
+        var lanes = t_lanes is { } kept && kept.Length >= lanesLength ? kept : (t_lanes = new float[lanesLength]);
+        ref float rl = ref MemoryMarshal.GetArrayDataReference(lanes);
+        // The rows' runs were just read to form z (still in cache); for the norms they come from memory, so small
+        // batches ask for each row's next sub-block ahead, as PointDistances does (speed only).
+        bool prefetch = _norms && n <= PairwiseDistances.PrefetchRows && Sse.IsSupported;
+        for (int s = start; s < end; s += Blocking.SubBlock)
+        {
+            int len = Math.Min(Blocking.SubBlock, end - s);
+            Span<double> slot = _subSums.AsSpan(s / Blocking.SubBlock * n, n);
+            slot.Clear();
+            ref float pp = ref Unsafe.Add(ref rz, s);
+            ref float rb = ref Unsafe.Add(ref r0, s);
+            if ((len & (LaneKernels.Group - 1)) == 0)
+            {
+                bool ahead = prefetch && s + Blocking.SubBlock < end;
+                int r = 0;
+                for (; r + 4 <= n; r += 4)
+                {
+                    if (ahead)
+                    {
+                        for (int k = r; k < r + 4; k++) PairwiseDistances.PrefetchSubBlock(ref Unsafe.Add(ref rb, (nint)k * d + Blocking.SubBlock));
+                    }
+                    LaneKernels.Lanes4(ref pp, false, ref Unsafe.Add(ref rb, (nint)r * d), d, len, ref Unsafe.Add(ref rl, 8 * r));
+                }
+                for (; r < n; r++)
+                {
+                    if (ahead) PairwiseDistances.PrefetchSubBlock(ref Unsafe.Add(ref rb, (nint)r * d + Blocking.SubBlock));
+                    LaneKernels.Lanes1(ref pp, false, ref Unsafe.Add(ref rb, (nint)r * d), len, ref Unsafe.Add(ref rl, 8 * r));
+                }
+                LaneKernels.AddLaneSums(ref rl, ref MemoryMarshal.GetReference(slot), n);
+                continue;
+            }
+            ReadOnlySpan<float> p = _point.AsSpan(s, len);
+            int i = 0;
+            for (; i + 4 <= n; i += 4) LaneKernels.SquaredDistance4(ref pp, ref Unsafe.Add(ref rb, (nint)i * d), d, len, ref slot[i]);
+            for (; i < n; i++) slot[i] += LaneKernels.SquaredDistance(data.Slice(i * d + s, len), p);
+        }
+    }
+
+    /// <summary>z over [start, end): RowCombination's sums, division and rounding.</summary>
+    private void FormPoint(ref float r0, ReadOnlySpan<float> data, int start, int end, ref float rz)
+    {
+        int m = _active;
+        ReadOnlySpan<long> offsets = _activeOffsets.AsSpan(0, m);
+        ReadOnlySpan<double> weights = _activeWeights.AsSpan(0, m);
+        int len = (end - start) & ~7, vectorEnd = start + len;
+        var accumulator = (t_accumulator ??= new double[PieceLength]).AsSpan(0, len);
+        accumulator.Clear();
+        RowCombination.AccumulateRows(ref r0, offsets, weights, start, accumulator, _unit);
+        ref double ra = ref MemoryMarshal.GetReference(accumulator);
+        ref float rc = ref Unsafe.Add(ref rz, start);
+        var denominator = Vector256.Create(_denominator);
+        for (int t = 0; t < len; t += 8)
+        {
+            Vector256.Narrow(Vector256.LoadUnsafe(ref ra, (nuint)t) / denominator, Vector256.LoadUnsafe(ref ra, (nuint)(t + 4)) / denominator)
+                .StoreUnsafe(ref rc, (nuint)t);
+        }
+        for (int j = vectorEnd; j < end; j++)
+        {
+            double acc = 0;
+            for (int i = 0; i < m; i++) acc += weights[i] * data[(int)(offsets[i] + j)];
+            Unsafe.Add(ref rz, j) = (float)(acc / _denominator);
+        }
+    }
+}

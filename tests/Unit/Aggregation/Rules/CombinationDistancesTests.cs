@@ -1,0 +1,134 @@
+using SimByz.Aggregation;
+using SimByz.Aggregation.Rules;
+using Xunit;
+using static SimByz.Tests.Unit.Aggregation.AggregationTestData;
+
+namespace SimByz.Tests.Unit.Aggregation.Rules;
+
+/// <summary>
+/// The one-pass Weiszfeld step (the geometric median's byzfl variant) forms exactly the point
+/// <see cref="RowCombination"/> forms and exactly the distances <see cref="PointDistances"/> forms to it,
+/// bit for bit, whatever the shape and the thread count.
+/// </summary>
+[Collection(nameof(ParallelAllocationTests))]
+public class CombinationDistancesTests
+{
+    public static TheoryData<int, int, bool> Shapes => new()
+    {
+        { 1, 2 * 128 + 40, false },
+        { 5, 2 * 128 + 45, false },                      // last sub-block not a multiple of 16, d not a multiple of 8
+        { 20, 3 * CombinationDistances.PieceLength, false },
+        { 37, 2 * CombinationDistances.PieceLength + 77, true },
+        { 6, Blocking.ChunkLength + 300, false },        // two chunks: sub-block sums, then chunk sums
+        { 9, 2 * Blocking.ChunkLength + 5 * 128, true },
+        { 100, 3 * 128 + 16, false },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Step_FormsRowCombinationsPointAndPointDistancesToIt_BitForBit(int n, int d, bool unit)
+    {
+        var rows = Normal(n, d, (ulong)(31 * n + d), mean: 0.5);
+        for (int t = 0; t < d; t += 7) rows[0][t] *= 1e4f;
+        Spread(rows);
+        var batch = GradientBatch.FromRows(rows);
+        var random = new Random(n + d);
+        var weights = new double[n];
+        for (int i = 0; i < n; i++) weights[i] = unit ? 1 : random.NextDouble() * Math.Pow(10, random.Next(-3, 3));
+        if (n > 2) weights[n / 2] = 0; // skipped, as in RowCombination
+        double denominator = unit ? n : 0;
+        if (!unit) foreach (double w in weights) denominator += w;
+
+        var expectedPoint = new float[d];
+        new RowCombination().Compute(batch, weights, denominator, expectedPoint);
+        var expectedDistances = new PointDistances();
+        expectedDistances.Compute(batch, expectedPoint);
+
+        int saved = ChunkRunner.MaxThreads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 4 })
+            {
+                ChunkRunner.MaxThreads = threads;
+                var step = new CombinationDistances();
+                step.Step(batch, weights, denominator);
+                Assert.Equal(Bits(expectedPoint), Bits(step.Point.ToArray()));
+                for (int i = 0; i < n; i++)
+                {
+                    Assert.Equal(BitConverter.DoubleToInt64Bits(expectedDistances.Squared[i]), BitConverter.DoubleToInt64Bits(step.Squared[i]));
+                }
+            }
+        }
+        finally
+        {
+            ChunkRunner.MaxThreads = saved;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Norms_AreThePointDistancesToZero_AndTheScalarOrderWithinAChunk(int n, int d, bool unit)
+    {
+        _ = unit;
+        var rows = Normal(n, d, (ulong)(17 * n + d));
+        Spread(rows);
+        var batch = GradientBatch.FromRows(rows);
+        var zero = new float[d];
+        var expected = new PointDistances();
+        expected.Compute(batch, zero);
+        var step = new CombinationDistances();
+        step.Step(batch, Enumerable.Repeat(1.0, n).ToArray(), n); // a point first, so Norms must clear it
+        step.Norms(batch);
+        Assert.All(step.Point.ToArray(), v => Assert.Equal(0, BitConverter.SingleToInt32Bits(v)));
+        for (int i = 0; i < n; i++)
+        {
+            Assert.Equal(BitConverter.DoubleToInt64Bits(expected.Squared[i]), BitConverter.DoubleToInt64Bits(step.Squared[i]));
+            if (d <= Blocking.ChunkLength)
+            {
+                double scalar = 0;
+                for (int s = 0; s < d; s += Blocking.SubBlock)
+                {
+                    double lanes = 0;
+                    var f = new float[16];
+                    int len = Math.Min(Blocking.SubBlock, d - s), blocks = len & ~15;
+                    for (int t = 0; t < blocks; t++) f[t % 16] = MathF.FusedMultiplyAdd(rows[i][s + t], rows[i][s + t], f[t % 16]);
+                    for (int k = 0; k < 8; k++) lanes += f[k] + f[k + 8];
+                    for (int t = blocks; t < len; t++) lanes += rows[i][s + t] * rows[i][s + t];
+                    scalar += lanes;
+                }
+                Assert.Equal(BitConverter.DoubleToInt64Bits(scalar), BitConverter.DoubleToInt64Bits(step.Squared[i]));
+            }
+        }
+    }
+
+    [Fact]
+    public void Step_NonFiniteRowOfWeightZero_StaysOutOfThePointButGetsItsOwnNonFiniteDistance()
+    {
+        var rows = Normal(6, 300, 3);
+        rows[2][17] = float.NaN;
+        rows[4][200] = float.PositiveInfinity;
+        var batch = GradientBatch.FromRows(rows);
+        var weights = new[] { 1.0, 2.0, 0.0, 0.5, 0.0, 1.0 };
+        var step = new CombinationDistances();
+        step.Step(batch, weights, 4.5);
+        Assert.All(step.Point.ToArray(), v => Assert.True(float.IsFinite(v)));
+        Assert.True(double.IsNaN(step.Squared[2]));
+        Assert.Equal(double.PositiveInfinity, step.Squared[4]);
+        for (int i = 0; i < 6; i++)
+        {
+            if (i != 2 && i != 4) Assert.True(double.IsFinite(step.Squared[i]) && step.Squared[i] > 0);
+        }
+    }
+
+    /// <summary>
+    /// One huge coordinate per row (its square ≈ 10¹⁹, ulp 2048) in the first sub-block: then the float64 sums round
+    /// and their grouping (sub-blocks into chunks, chunks into the total) shows in the bits; without it every partial
+    /// sum of 24-bit lane sums is exact and any grouping passes.
+    /// </summary>
+    private static void Spread(float[][] rows)
+    {
+        for (int i = 0; i < rows.Length; i++) rows[i][i % 16] = (i % 2 == 0 ? 3.1e9f : -2.7e9f) * (1 + i);
+    }
+
+    private static int[] Bits(float[] values) => Array.ConvertAll(values, BitConverter.SingleToInt32Bits);
+}
