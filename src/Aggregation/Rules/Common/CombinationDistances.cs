@@ -22,7 +22,7 @@ namespace SimByz.Aggregation.Rules;
 /// <see cref="PointDistances"/>' additions: the bits depend on neither the piece length nor the threads.
 /// Scratch: ⌈d/128⌉·n float64 sub-block sums and d float32 for z.
 /// </remarks>
-internal sealed class CombinationDistances : IChunkJob
+internal sealed unsafe class CombinationDistances : IChunkJob
 {
     /// <summary>Coordinates per work item: a multiple of <see cref="Blocking.SubBlock"/> dividing <see cref="Blocking.ChunkLength"/>.</summary>
     internal const int PieceLength = 8 * Blocking.SubBlock;
@@ -174,10 +174,22 @@ internal sealed class CombinationDistances : IChunkJob
         }
     }
 
-    /// <summary>z over [start, end): RowCombination's sums, division and rounding.</summary>
+    /// <summary>z over [start, end): RowCombination's sums, division and rounding (in MeanKernel where RowCombination uses it).</summary>
     private void FormPoint(ref float r0, ReadOnlySpan<float> data, int start, int end, ref float rz)
     {
         int m = _active;
+        if (_unit ? MeanKernel.IsSupported : MeanKernel.RunsWeighted(m))
+        {
+            // AVX-512: the same sums with the accumulators in registers (MeanKernel), as RowCombination does.
+            fixed (float* rows = data)
+            fixed (long* o = _activeOffsets)
+            fixed (double* w = _activeWeights)
+            fixed (float* z = _point)
+            {
+                MeanKernel.SumRange(rows, o, w, _unit, m, start, end, _denominator, z);
+            }
+            return;
+        }
         ReadOnlySpan<long> offsets = _activeOffsets.AsSpan(0, m);
         ReadOnlySpan<double> weights = _activeWeights.AsSpan(0, m);
         int len = (end - start) & ~7, vectorEnd = start + len;

@@ -145,9 +145,6 @@ internal sealed unsafe class MeanKernel : IChunkJob
         var input = _input!;
         int n = _rowCount, d = input.Dimension, lead = _lead;
         int start = chunk == 0 ? 0 : lead + chunk * ChunkLength, end = Math.Min(d, lead + (chunk + 1) * ChunkLength);
-        var denominator = Vector512.Create(_denominator);
-        var factorSum = Vector512.Create(_factorSum);
-        bool unit = _unit;
         fixed (float* rows = input.Data)
         fixed (long* offsets = _offsets)
         fixed (double* weights = _weights)
@@ -156,57 +153,72 @@ internal sealed unsafe class MeanKernel : IChunkJob
             int j = start;
             if (chunk == 0)
             {
-                for (; j < lead; j++) _output[j] = Scalar(rows, offsets, weights, unit, n, j, _denominator, center, _factorSum);
+                for (; j < lead; j++) _output[j] = Scalar(rows, offsets, weights, _unit, n, j, _denominator, center, _factorSum);
             }
-            if (Sse.IsSupported)
+            SumRange(rows, offsets, weights, _unit, n, j, end, _denominator, _output, center, _factorSum);
+        }
+    }
+
+    /// <summary>
+    /// The sums of coordinates [<paramref name="start"/>, <paramref name="end"/>) on the calling thread, written to
+    /// <paramref name="output"/>[j] (and, with <paramref name="center"/>, centered clipping's update): every coordinate
+    /// exactly as <see cref="RowCombination"/> (or the chunked update) forms it. Also the iterate of the geometric
+    /// median's one-pass Weiszfeld step (<see cref="CombinationDistances"/>), one piece at a time.
+    /// </summary>
+    internal static void SumRange(float* rows, long* offsets, double* weights, bool unit, int n, int start, int end, double denominatorValue,
+        float* output, float* center = null, double factorSumValue = 0)
+    {
+        var denominator = Vector512.Create(denominatorValue);
+        var factorSum = Vector512.Create(factorSumValue);
+        int j = start;
+        if (Sse.IsSupported)
+        {
+            int ahead = Math.Min(PrefetchDistance, end - j);
+            for (int k = 0; k < n; k++)
             {
-                int ahead = Math.Min(PrefetchDistance, end - j);
-                for (int k = 0; k < n; k++)
-                {
-                    float* p = rows + offsets[k] + j;
-                    for (int c = 0; c < ahead; c += 16) Sse.Prefetch0(p + c);
-                }
+                float* p = rows + offsets[k] + j;
+                for (int c = 0; c < ahead; c += 16) Sse.Prefetch0(p + c);
             }
-            // Three call sites with constant null arguments, so that the inlined Sum64 of each has no test per block.
+        }
+        // Three call sites with constant null arguments, so that the inlined Sum64 of each has no test per block.
+        if (center != null)
+        {
+            for (; j + Block <= end; j += Block) Sum64(rows, offsets, weights, n, j, j + PrefetchDistance < end, denominator, output + j, center + j, factorSum);
+        }
+        else if (unit)
+        {
+            for (; j + Block <= end; j += Block) Sum64(rows, offsets, null, n, j, j + PrefetchDistance < end, denominator, output + j, null, factorSum);
+        }
+        else
+        {
+            for (; j + Block <= end; j += Block) Sum64(rows, offsets, weights, n, j, j + PrefetchDistance < end, denominator, output + j, null, factorSum);
+        }
+        for (; j + 16 <= end; j += 16)
+        {
+            Vector512<double> lo = default, hi = default;
+            for (int k = 0; k < n; k++)
+            {
+                var (x, y) = Vector512.Widen(Vector512.Load(rows + offsets[k] + j));
+                if (!unit)
+                {
+                    var w = Vector512.Create(weights[k]);
+                    x *= w;
+                    y *= w;
+                }
+                lo += x;
+                hi += y;
+            }
             if (center != null)
             {
-                for (; j + Block <= end; j += Block) Sum64(rows, offsets, weights, n, j, j + PrefetchDistance < end, denominator, _output + j, center + j, factorSum);
-            }
-            else if (unit)
-            {
-                for (; j + Block <= end; j += Block) Sum64(rows, offsets, null, n, j, j + PrefetchDistance < end, denominator, _output + j, null, factorSum);
+                var (vl, vh) = Vector512.Widen(Vector512.Load(center + j));
+                Vector512.Narrow(vl + (lo - factorSum * vl) / denominator, vh + (hi - factorSum * vh) / denominator).Store(output + j);
             }
             else
             {
-                for (; j + Block <= end; j += Block) Sum64(rows, offsets, weights, n, j, j + PrefetchDistance < end, denominator, _output + j, null, factorSum);
+                Vector512.Narrow(lo / denominator, hi / denominator).Store(output + j);
             }
-            for (; j + 16 <= end; j += 16)
-            {
-                Vector512<double> lo = default, hi = default;
-                for (int k = 0; k < n; k++)
-                {
-                    var (x, y) = Vector512.Widen(Vector512.Load(rows + offsets[k] + j));
-                    if (!unit)
-                    {
-                        var w = Vector512.Create(weights[k]);
-                        x *= w;
-                        y *= w;
-                    }
-                    lo += x;
-                    hi += y;
-                }
-                if (center != null)
-                {
-                    var (vl, vh) = Vector512.Widen(Vector512.Load(center + j));
-                    Vector512.Narrow(vl + (lo - factorSum * vl) / denominator, vh + (hi - factorSum * vh) / denominator).Store(_output + j);
-                }
-                else
-                {
-                    Vector512.Narrow(lo / denominator, hi / denominator).Store(_output + j);
-                }
-            }
-            for (; j < end; j++) _output[j] = Scalar(rows, offsets, weights, unit, n, j, _denominator, center, _factorSum);
         }
+        for (; j < end; j++) output[j] = Scalar(rows, offsets, weights, unit, n, j, denominatorValue, center, factorSumValue);
     }
 
     private static float Scalar(float* rows, long* offsets, double* weights, bool unit, int n, int j, double denominator, float* center, double factorSum)
