@@ -25,7 +25,7 @@ namespace SimByz.Aggregation.Rules;
 internal sealed unsafe class CombinationDistances : IChunkJob
 {
     /// <summary>Coordinates per work item: a multiple of <see cref="Blocking.SubBlock"/> dividing <see cref="Blocking.ChunkLength"/>.</summary>
-    internal const int PieceLength = 8 * Blocking.SubBlock;
+    internal const int PieceLength = 16 * Blocking.SubBlock;
 
     [ThreadStatic]
     private static float[]? t_lanes;
