@@ -200,6 +200,40 @@ public class CoordinateWiseRulesTests
         Assert.Equal(expected, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes))[..16]);
     }
 
+    /// <summary>
+    /// Every set of 16 coordinates comes out with exactly the bits it gets alone (a batch of those 16 columns only),
+    /// whatever the chunk, the stage of the loads and the neighbouring sets, for batches wider than the 20-row networks:
+    /// sets holding NaN (split into their 8-lane halves), ±∞, −0 and ties included.
+    /// </summary>
+    [Theory]
+    [InlineData("median", 25)]
+    [InlineData("median", 100)]
+    [InlineData("trimmed-mean:b=4", 30)]
+    [InlineData("meamed:f=4", 100)]
+    public void EverySet_GetsTheBitsItGetsAlone(string spec, int n)
+    {
+        const int d = 2 * 256 + 40;
+        var rows = Normal(n, d, (ulong)(n + 5));
+        var stream = new SimByz.Scheduler.RandomStream(7);
+        for (int j = 0; j < d; j += 5)
+        {
+            for (int i = 0; i < n; i++) rows[i][j] = (float)stream.NextInt(3) - 1f; // ties, +0
+        }
+        for (int k = 0; k < 12; k++) rows[stream.NextInt(n)][stream.NextInt(d)] = (k % 4) switch { 0 => float.NaN, 1 => float.PositiveInfinity, 2 => float.NegativeInfinity, _ => -0f };
+        rows[3][16 * 5 + 9] = float.NaN; // one set of the first stage with a NaN in its upper half
+        var whole = Run(spec, rows);
+        for (int g = 0; g + 16 <= d; g += 16)
+        {
+            var slice = rows.Select(r => r[g..(g + 16)]).ToArray();
+            var alone = Run(spec, slice);
+            for (int c = 0; c < 16; c++)
+            {
+                Assert.True(BitConverter.SingleToInt32Bits(alone[c]) == BitConverter.SingleToInt32Bits(whole[g + c]),
+                    $"{spec}, n = {n}, coordinate {g + c}: alone {alone[c]}, in the batch {whole[g + c]}");
+            }
+        }
+    }
+
     [Fact]
     public void SignMajority_HandComputed_VotesPerCoordinate()
     {
