@@ -17,6 +17,7 @@ public class ParallelAllocationTests
 {
     [Theory]
     [InlineData("mean")]
+    [InlineData("geometric-median", 300)]
     [InlineData("median")]
     [InlineData("trimmed-mean:b=2")]
     [InlineData("krum:f=2")]
@@ -28,14 +29,14 @@ public class ParallelAllocationTests
     [InlineData("nnm:f=2+sign-majority")]
     [InlineData("sign-majority")]
     [InlineData("nnm:f=2+mean")]
-    public void Aggregate_SeveralChunksOnHelperThreads_AllocatesNothingAfterWarmUp(string spec)
+    public void Aggregate_SeveralChunksOnHelperThreads_AllocatesNothingAfterWarmUp(string spec, int n = 11)
     {
         int saved = ChunkRunner.MaxThreads;
         try
         {
             ChunkRunner.MaxThreads = 2;
             var rule = AggregatorCatalog.BuiltIn.Create(spec);
-            var batch = GradientBatch.FromRows(Normal(11, 70_001, 21));
+            var batch = GradientBatch.FromRows(Normal(n, n > 11 ? 3_001 : 70_001, 21));
             var output = new float[batch.Dimension];
             var diagnostics = new AggregationDiagnostics();
             rule.Aggregate(batch, output, AggregationContext.None, diagnostics);

@@ -20,7 +20,8 @@ namespace SimByz.Aggregation.Rules;
 /// sub-block's sum is stored on its own (+0 + the sub-block's sum is that sum) and the sums are added
 /// afterwards, sub-blocks in order within a chunk and chunks in order, which are exactly
 /// <see cref="PointDistances"/>' additions: the bits depend on neither the piece length nor the threads.
-/// Scratch: ⌈d/128⌉·n float64 sub-block sums and d float32 for z.
+/// Scratch, kept across calls: ⌈d/128⌉·n float64 sub-block sums, d float32 for z and n float64 distances; per thread
+/// 8n float32 lanes and <see cref="PieceLength"/> float64 accumulators. Nothing is allocated per call once warm.
 /// </remarks>
 internal sealed unsafe class CombinationDistances : IChunkJob
 {
@@ -99,16 +100,17 @@ internal sealed unsafe class CombinationDistances : IChunkJob
         {
             _input = null;
         }
-        // Sub-block sums into chunk sums, chunk sums into the distance, each left to right from +0.
+        // Sub-block sums into chunk sums, chunk sums into the distance, each left to right from +0. A chunk's sum is
+        // gathered in place in its first sub-block's slot (+0 + s = s for every sub-block sum s, all ≥ +0 or NaN), so
+        // nothing is allocated per call.
         Span<double> squared = Squared.AsSpan(0, n);
         squared.Clear();
-        Span<double> chunkSum = n <= 256 ? stackalloc double[n] : new double[n];
         int perChunk = Blocking.ChunkLength / Blocking.SubBlock;
         for (int first = 0; first < subBlocks; first += perChunk)
         {
-            chunkSum.Clear();
+            Span<double> chunkSum = _subSums.AsSpan(first * n, n);
             int last = Math.Min(subBlocks, first + perChunk);
-            for (int b = first; b < last; b++)
+            for (int b = first + 1; b < last; b++)
             {
                 ReadOnlySpan<double> sums = _subSums.AsSpan(b * n, n);
                 for (int i = 0; i < n; i++) chunkSum[i] += sums[i];

@@ -121,6 +121,72 @@ public class CombinationDistancesTests
     }
 
     /// <summary>
+    /// The geometric median's byzfl variant is the direct Weiszfeld iteration written with the two tested building blocks
+    /// (RowCombination for each float32 iterate, PointDistances for the distances to it): z₀ = 0, T steps,
+    /// β = 1/max(ν, ‖vᵢ − z‖), non-finite rows at weight 0; output, diagnostics' weights and scores (distances to the
+    /// output) equal bit for bit. One rule instance serves every shape in turn (large, then smaller), as in a sweep.
+    /// </summary>
+    [Fact]
+    public void ByzflGeometricMedian_IsTheDirectWeiszfeldOfTheBuildingBlocks_ForEveryShapeInTurn()
+    {
+        var rule = AggregatorCatalog.BuiltIn.Create("geometric-median:iters=3", new AggregatorBuildContext(1, -1));
+        foreach (var (n, d, nanRow) in new[] { (37, Blocking.ChunkLength + 300, 4), (20, 3 * CombinationDistances.PieceLength + 16, 1), (7, 2 * 128 + 45, -1), (1, 300, -1) })
+        {
+            var rows = Normal(n, d, (ulong)(n * 13 + d), mean: 0.3);
+            Spread(rows);
+            if (nanRow >= 0) rows[nanRow][d / 2] = float.NaN;
+            var batch = GradientBatch.FromRows(rows);
+
+            var (expected, weights, scores) = ReferenceWeiszfeld(batch, iters: 3, nu: 0.1);
+            var diagnostics = new AggregationDiagnostics();
+            var output = new float[d];
+            rule.Aggregate(batch, output, AggregationContext.None, diagnostics);
+            Assert.Equal(Bits(expected), Bits(output));
+            Assert.Equal(3, diagnostics.Iterations);
+            Assert.Equal(nanRow >= 0 ? 1 : 0, diagnostics.NonFiniteRows);
+            for (int i = 0; i < n; i++)
+            {
+                Assert.Equal(BitConverter.DoubleToInt64Bits(weights[i]), BitConverter.DoubleToInt64Bits(diagnostics.Weights[i]));
+                Assert.Equal(BitConverter.DoubleToInt64Bits(scores[i]), BitConverter.DoubleToInt64Bits(diagnostics.Scores[i]));
+            }
+            Assert.Equal(Bits(expected), Bits(Run(rule, rows))); // and without diagnostics
+        }
+    }
+
+    private static (float[] Output, double[] Weights, double[] Scores) ReferenceWeiszfeld(GradientBatch batch, int iters, double nu)
+    {
+        int n = batch.Count, d = batch.Dimension;
+        var distances = new PointDistances();
+        var combination = new RowCombination();
+        distances.Compute(batch, new float[d]);
+        var finite = distances.Squared.Take(n).Select(double.IsFinite).ToArray();
+        var beta = new double[n];
+        double betaSum = 0;
+        var z = new float[d];
+        for (int t = 0; t < iters; t++)
+        {
+            if (t > 0)
+            {
+                combination.Compute(batch, beta, betaSum, z);
+                distances.Compute(batch, z);
+            }
+            betaSum = 0;
+            for (int i = 0; i < n; i++)
+            {
+                double dist = Math.Sqrt(distances.Squared[i]);
+                beta[i] = finite[i] && double.IsFinite(dist) ? 1.0 / Math.Max(nu, dist) : 0;
+                betaSum += beta[i];
+            }
+        }
+        var output = new float[d];
+        combination.Compute(batch, beta, betaSum, output);
+        distances.Compute(batch, output);
+        var weights = beta.Select(b => b / betaSum).ToArray();
+        var scores = Enumerable.Range(0, n).Select(i => finite[i] ? Math.Sqrt(distances.Squared[i]) : double.PositiveInfinity).ToArray();
+        return (output, weights, scores);
+    }
+
+    /// <summary>
     /// One huge coordinate per row (its square ≈ 10¹⁹, ulp 2048) in the first sub-block: then the float64 sums round
     /// and their grouping (sub-blocks into chunks, chunks into the total) shows in the bits; without it every partial
     /// sum of 24-bit lane sums is exact and any grouping passes.
