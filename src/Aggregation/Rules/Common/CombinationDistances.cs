@@ -29,8 +29,6 @@ internal sealed unsafe class CombinationDistances : IChunkJob
     internal const int PieceLength = 16 * Blocking.SubBlock;
 
     [ThreadStatic]
-    private static float[]? t_lanes;
-    [ThreadStatic]
     private static double[]? t_accumulator;
     private double[] _subSums = [];
     private double[] _activeWeights = [];
@@ -69,16 +67,7 @@ internal sealed unsafe class CombinationDistances : IChunkJob
             _activeOffsets = new long[n];
         }
         _denominator = denominator;
-        _unit = true;
-        _active = 0;
-        for (int i = 0; i < n; i++)
-        {
-            double w = weights[i];
-            if (w == 0) continue;
-            _unit &= w == 1;
-            _activeWeights[_active] = w;
-            _activeOffsets[_active++] = (long)i * d;
-        }
+        _active = RowCombination.ListActive(weights[..n], d, _activeWeights, _activeOffsets, out _unit);
         _norms = false;
         Run(input);
     }
@@ -136,43 +125,16 @@ internal sealed unsafe class CombinationDistances : IChunkJob
             FormPoint(ref r0, data, start, end, ref rz);
         }
 
-        int lanesLength = n * 8;
-        var lanes = t_lanes is { } kept && kept.Length >= lanesLength ? kept : (t_lanes = new float[lanesLength]);
-        ref float rl = ref MemoryMarshal.GetArrayDataReference(lanes);
         // The rows' runs were just read to form z (still in cache); for the norms they come from memory, so small
         // batches ask for each row's next sub-block ahead, as PointDistances does (speed only).
         bool prefetch = _norms && n <= PairwiseDistances.PrefetchRows && Sse.IsSupported;
+        ReadOnlySpan<float> point = _point.AsSpan(0, d);
         for (int s = start; s < end; s += Blocking.SubBlock)
         {
             int len = Math.Min(Blocking.SubBlock, end - s);
             Span<double> slot = _subSums.AsSpan(s / Blocking.SubBlock * n, n);
             slot.Clear();
-            ref float pp = ref Unsafe.Add(ref rz, s);
-            ref float rb = ref Unsafe.Add(ref r0, s);
-            if ((len & (LaneKernels.Group - 1)) == 0)
-            {
-                bool ahead = prefetch && s + Blocking.SubBlock < end;
-                int r = 0;
-                for (; r + 4 <= n; r += 4)
-                {
-                    if (ahead)
-                    {
-                        for (int k = r; k < r + 4; k++) PairwiseDistances.PrefetchSubBlock(ref Unsafe.Add(ref rb, (nint)k * d + Blocking.SubBlock));
-                    }
-                    LaneKernels.Lanes4(ref pp, false, ref Unsafe.Add(ref rb, (nint)r * d), d, len, ref Unsafe.Add(ref rl, 8 * r));
-                }
-                for (; r < n; r++)
-                {
-                    if (ahead) PairwiseDistances.PrefetchSubBlock(ref Unsafe.Add(ref rb, (nint)r * d + Blocking.SubBlock));
-                    LaneKernels.Lanes1(ref pp, false, ref Unsafe.Add(ref rb, (nint)r * d), len, ref Unsafe.Add(ref rl, 8 * r));
-                }
-                LaneKernels.AddLaneSums(ref rl, ref MemoryMarshal.GetReference(slot), n);
-                continue;
-            }
-            ReadOnlySpan<float> p = _point.AsSpan(s, len);
-            int i = 0;
-            for (; i + 4 <= n; i += 4) LaneKernels.SquaredDistance4(ref pp, ref Unsafe.Add(ref rb, (nint)i * d), d, len, ref slot[i]);
-            for (; i < n; i++) slot[i] += LaneKernels.SquaredDistance(data.Slice(i * d + s, len), p);
+            PointDistances.AddSubBlock(data, point, n, d, s, len, prefetch && s + 2 * Blocking.SubBlock <= end, slot);
         }
     }
 
@@ -194,23 +156,10 @@ internal sealed unsafe class CombinationDistances : IChunkJob
         }
         ReadOnlySpan<long> offsets = _activeOffsets.AsSpan(0, m);
         ReadOnlySpan<double> weights = _activeWeights.AsSpan(0, m);
-        int len = (end - start) & ~7, vectorEnd = start + len;
+        int len = (end - start) & ~7;
         var accumulator = (t_accumulator ??= new double[PieceLength]).AsSpan(0, len);
         accumulator.Clear();
         RowCombination.AccumulateRows(ref r0, offsets, weights, start, accumulator, _unit);
-        ref double ra = ref MemoryMarshal.GetReference(accumulator);
-        ref float rc = ref Unsafe.Add(ref rz, start);
-        var denominator = Vector256.Create(_denominator);
-        for (int t = 0; t < len; t += 8)
-        {
-            Vector256.Narrow(Vector256.LoadUnsafe(ref ra, (nuint)t) / denominator, Vector256.LoadUnsafe(ref ra, (nuint)(t + 4)) / denominator)
-                .StoreUnsafe(ref rc, (nuint)t);
-        }
-        for (int j = vectorEnd; j < end; j++)
-        {
-            double acc = 0;
-            for (int i = 0; i < m; i++) acc += weights[i] * data[(int)(offsets[i] + j)];
-            Unsafe.Add(ref rz, j) = (float)(acc / _denominator);
-        }
+        RowCombination.Finish(accumulator, _denominator, data, offsets, weights, start, end, ref rz);
     }
 }

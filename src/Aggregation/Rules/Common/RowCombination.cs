@@ -46,16 +46,7 @@ internal sealed unsafe class RowCombination : IChunkJob
             _activeOffsets = new long[n];
         }
         _denominator = denominator;
-        _unit = true;
-        _active = 0;
-        for (int i = 0; i < n; i++)
-        {
-            double w = weights[i];
-            if (w == 0) continue; // skipped: a non-finite row of weight 0 never reaches the result
-            _unit &= w == 1;
-            _activeWeights[_active] = w;
-            _activeOffsets[_active++] = (long)i * d;
-        }
+        _active = ListActive(weights[..n], d, _activeWeights, _activeOffsets, out _unit);
         if (_unit ? MeanKernel.IsSupported : MeanKernel.RunsWeighted(_active))
         {
             // AVX-512: the same sums with the accumulators in registers and the rows prefetched (MeanKernel).
@@ -102,8 +93,7 @@ internal sealed unsafe class RowCombination : IChunkJob
         var result = new Span<float>(_output, d);
         ref float rd = ref MemoryMarshal.GetReference(result);
         int start = chunk * ChunkLength, end = Math.Min(d, start + ChunkLength);
-        int len = (end - start) & ~7, vectorEnd = start + len;
-        var denominator = Vector256.Create(_denominator);
+        int len = (end - start) & ~7;
         bool unit = _unit;
         // Rows are read in long runs (the whole chunk of one row, four rows at a time) into a float64
         // accumulator per coordinate, rather than a few values of every row in turn: the same sums in
@@ -112,8 +102,40 @@ internal sealed unsafe class RowCombination : IChunkJob
         var accumulator = (t_accumulator ??= new double[ChunkLength]).AsSpan(0, len);
         accumulator.Clear();
         AccumulateRows(ref r0, offsets, weights, start, accumulator, unit);
+        Finish(accumulator, _denominator, data, offsets, weights, start, end, ref rd);
+    }
+
+    /// <summary>
+    /// Lists the rows of nonzero weight (weight and offset i·d, in index order) and returns how many; <paramref name="unit"/>:
+    /// all of them weigh exactly 1. Rows of weight exactly 0 are skipped: a non-finite row with weight 0 never reaches the result.
+    /// </summary>
+    internal static int ListActive(ReadOnlySpan<double> weights, int d, Span<double> activeWeights, Span<long> activeOffsets, out bool unit)
+    {
+        unit = true;
+        int active = 0;
+        for (int i = 0; i < weights.Length; i++)
+        {
+            double w = weights[i];
+            if (w == 0) continue;
+            unit &= w == 1;
+            activeWeights[active] = w;
+            activeOffsets[active++] = (long)i * d;
+        }
+        return active;
+    }
+
+    /// <summary>
+    /// The last step over [start, end): output[start + t] = (float)(accumulator[t] / denominator) for the accumulated
+    /// coordinates (accumulator.Length, a multiple of 8), then the remaining ones (fewer than 8, only at d's end) summed one
+    /// at a time in the same order. <paramref name="output"/> is coordinate 0 of the result.
+    /// </summary>
+    internal static void Finish(ReadOnlySpan<double> accumulator, double denominatorValue, ReadOnlySpan<float> data, ReadOnlySpan<long> offsets,
+        ReadOnlySpan<double> weights, int start, int end, ref float output)
+    {
+        int len = accumulator.Length, vectorEnd = start + len;
         ref double ra = ref MemoryMarshal.GetReference(accumulator);
-        ref float rc = ref Unsafe.Add(ref rd, start);
+        ref float rc = ref Unsafe.Add(ref output, start);
+        var denominator = Vector256.Create(denominatorValue);
         for (int t = 0; t < len; t += 8)
         {
             Vector256.Narrow(Vector256.LoadUnsafe(ref ra, (nuint)t) / denominator, Vector256.LoadUnsafe(ref ra, (nuint)(t + 4)) / denominator)
@@ -122,8 +144,8 @@ internal sealed unsafe class RowCombination : IChunkJob
         for (int j = vectorEnd; j < end; j++)
         {
             double acc = 0;
-            for (int i = 0; i < m; i++) acc += weights[i] * data[(int)(offsets[i] + j)];
-            result[j] = (float)(acc / _denominator);
+            for (int i = 0; i < offsets.Length; i++) acc += weights[i] * data[(int)(offsets[i] + j)];
+            Unsafe.Add(ref output, j) = (float)(acc / denominatorValue);
         }
     }
 

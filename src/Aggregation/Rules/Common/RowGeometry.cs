@@ -330,49 +330,57 @@ internal sealed class PointDistances : IChunkJob
         var input = _input!;
         int n = input.Count, d = input.Dimension;
         ReadOnlySpan<float> data = input.Data, point = _point.Span;
-        ref float r0 = ref MemoryMarshal.GetReference(data);
         Span<double> slot = _partials.AsSpan(chunk * n, n);
         slot.Clear();
         int start = chunk * Blocking.ChunkLength, end = Math.Min(d, start + Blocking.ChunkLength);
-        int lanesLength = n * 8;
-        var lanes = t_lanes is { } kept && kept.Length >= lanesLength ? kept : (t_lanes = new float[lanesLength]);
-        ref float rl = ref MemoryMarshal.GetArrayDataReference(lanes);
-        ref double rs = ref MemoryMarshal.GetReference(slot);
+        // Small n: each group of rows asks for its next sub-block as PairwiseDistances does (speed only).
+        bool prefetch = n <= PairwiseDistances.PrefetchRows && Sse.IsSupported;
         for (int s = start; s < end; s += Blocking.SubBlock)
         {
-            int len = Math.Min(Blocking.SubBlock, end - s);
-            if ((len & (LaneKernels.Group - 1)) == 0)
-            {
-                // No tail: the rows' lanes first, then summed eight rows at a time (same bits).
-                ref float pp = ref Unsafe.Add(ref MemoryMarshal.GetReference(point), s);
-                ref float rb = ref Unsafe.Add(ref r0, s);
-                int r = 0;
-                // Small n: each group of rows asks for its next sub-block as PairwiseDistances does (speed only).
-                bool ahead = n <= PairwiseDistances.PrefetchRows && s + 2 * Blocking.SubBlock <= end && Sse.IsSupported;
-                if (ahead) PairwiseDistances.PrefetchSubBlock(ref Unsafe.Add(ref pp, Blocking.SubBlock));
-                for (; r + 4 <= n; r += 4)
-                {
-                    if (ahead)
-                    {
-                        for (int k = r; k < r + 4; k++) PairwiseDistances.PrefetchSubBlock(ref Unsafe.Add(ref rb, (nint)k * d + Blocking.SubBlock));
-                    }
-                    LaneKernels.Lanes4(ref pp, false, ref Unsafe.Add(ref rb, (nint)r * d), d, len, ref Unsafe.Add(ref rl, 8 * r));
-                }
-                for (; r < n; r++)
-                {
-                    if (ahead) PairwiseDistances.PrefetchSubBlock(ref Unsafe.Add(ref rb, (nint)r * d + Blocking.SubBlock));
-                    LaneKernels.Lanes1(ref pp, false, ref Unsafe.Add(ref rb, (nint)r * d), len, ref Unsafe.Add(ref rl, 8 * r));
-                }
-                LaneKernels.AddLaneSums(ref rl, ref rs, n);
-                continue;
-            }
-            var p = point.Slice(s, len);
-            ref float rp = ref MemoryMarshal.GetReference(p);
-            int i = 0;
-            // Four rows at a time against the point: fl(p − v) = −fl(v − p) (rounding to nearest is
-            // symmetric), so each square, and each sum, is exactly SquaredDistance(row, point)'s.
-            for (; i + 4 <= n; i += 4) LaneKernels.SquaredDistance4(ref rp, ref Unsafe.Add(ref r0, (nint)i * d + s), d, len, ref slot[i]);
-            for (; i < n; i++) slot[i] += LaneKernels.SquaredDistance(data.Slice(i * d + s, len), p);
+            AddSubBlock(data, point, n, d, s, Math.Min(Blocking.SubBlock, end - s), prefetch && s + 2 * Blocking.SubBlock <= end, slot);
         }
     }
+
+    /// <summary>
+    /// sums[i] += the squared distance of row i to <paramref name="point"/> over the sub-block [s, s + len), in the
+    /// documented order (each row's sub-block sum, added into its sum); <paramref name="ahead"/> asks for every row's next
+    /// sub-block first (speed only). Shared with <see cref="CombinationDistances"/>.
+    /// </summary>
+    internal static void AddSubBlock(ReadOnlySpan<float> data, ReadOnlySpan<float> point, int n, int d, int s, int len, bool ahead, Span<double> sums)
+    {
+        ref float r0 = ref MemoryMarshal.GetReference(data);
+        ref float pp = ref Unsafe.Add(ref MemoryMarshal.GetReference(point), s);
+        ref float rb = ref Unsafe.Add(ref r0, s);
+        if ((len & (LaneKernels.Group - 1)) == 0)
+        {
+            // No tail: the rows' lanes first, then summed eight rows at a time (same bits).
+            int lanesLength = n * 8;
+            var lanes = t_lanes is { } kept && kept.Length >= lanesLength ? kept : (t_lanes = new float[lanesLength]);
+            ref float rl = ref MemoryMarshal.GetArrayDataReference(lanes);
+            int r = 0;
+            if (ahead) PairwiseDistances.PrefetchSubBlock(ref Unsafe.Add(ref pp, Blocking.SubBlock));
+            for (; r + 4 <= n; r += 4)
+            {
+                if (ahead)
+                {
+                    for (int k = r; k < r + 4; k++) PairwiseDistances.PrefetchSubBlock(ref Unsafe.Add(ref rb, (nint)k * d + Blocking.SubBlock));
+                }
+                LaneKernels.Lanes4(ref pp, false, ref Unsafe.Add(ref rb, (nint)r * d), d, len, ref Unsafe.Add(ref rl, 8 * r));
+            }
+            for (; r < n; r++)
+            {
+                if (ahead) PairwiseDistances.PrefetchSubBlock(ref Unsafe.Add(ref rb, (nint)r * d + Blocking.SubBlock));
+                LaneKernels.Lanes1(ref pp, false, ref Unsafe.Add(ref rb, (nint)r * d), len, ref Unsafe.Add(ref rl, 8 * r));
+            }
+            LaneKernels.AddLaneSums(ref rl, ref MemoryMarshal.GetReference(sums), n);
+            return;
+        }
+        var p = point.Slice(s, len);
+        int i = 0;
+        // Four rows at a time against the point: fl(p − v) = −fl(v − p) (rounding to nearest is
+        // symmetric), so each square, and each sum, is exactly SquaredDistance(row, point)'s.
+        for (; i + 4 <= n; i += 4) LaneKernels.SquaredDistance4(ref pp, ref Unsafe.Add(ref rb, (nint)i * d), d, len, ref sums[i]);
+        for (; i < n; i++) sums[i] += LaneKernels.SquaredDistance(data.Slice(i * d + s, len), p);
+    }
 }
+
