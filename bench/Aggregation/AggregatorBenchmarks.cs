@@ -48,7 +48,7 @@ public class AggregatorBenchmarks
 {
     private const string TorchPrefix = "torch:";
     private GradientBatch _batch = null!;
-    private float[] _data = [];
+    private Memory<float> _data;
     private float[] _output = [];
     private IAggregator? _rule;
     private torch.Tensor? _tensor;
@@ -109,8 +109,13 @@ public class AggregatorBenchmarks
         int n = int.Parse(parts[0], CultureInfo.InvariantCulture);
         int d = int.Parse(parts[1], CultureInfo.InvariantCulture);
         var stream = RandomStreams.Derive(1, "bench.aggregation");
-        _data = new float[n * d];
-        for (int k = 0; k < _data.Length; k++) _data[k] = (float)stream.NextNormal(0.01, 1.0);
+        // The batch starts on a 64-byte boundary, as the simulator's batches do (AlignedFloats; torch's copy is aligned
+        // too); SIMBYZ_BENCH_SHIFT=k moves it k floats off (0–15), to measure a misaligned batch.
+        int shift = int.TryParse(Environment.GetEnvironmentVariable("SIMBYZ_BENCH_SHIFT"), out int k0) ? Math.Clamp(k0, 0, 15) : 0;
+        var aligned = AlignedFloats.Allocate(n * d + shift);
+        _data = aligned.Memory[shift..];
+        var values = _data.Span;
+        for (int k = 0; k < values.Length; k++) values[k] = (float)stream.NextNormal(0.01, 1.0);
         _batch = new GradientBatch(_data, n, d);
         _output = new float[d];
         _partials = new double[Environment.ProcessorCount];
@@ -123,7 +128,7 @@ public class AggregatorBenchmarks
         if (Case is "floor:torch-sum" or "floor:gram-torch-mm")
         {
             _ = TorchDevice.Cpu;
-            _tensor = torch.tensor(_data, [n, d]);
+            _tensor = torch.tensor(_data.ToArray(), [n, d]);
             Console.WriteLine($"// torch threads: {torch.get_num_threads()}");
         }
         else if (Case.StartsWith(TorchPrefix, StringComparison.Ordinal))
@@ -151,7 +156,7 @@ public class AggregatorBenchmarks
         switch (Case)
         {
             case "floor:sum-1-thread":
-                return TensorPrimitives.Sum(_data);
+                return TensorPrimitives.Sum(_data.Span);
             case "floor:sum-all-threads":
                 return ParallelSum();
             case "floor:torch-sum":
@@ -176,7 +181,7 @@ public class AggregatorBenchmarks
         {
             long length = _data.Length;
             int from = (int)(length * p / parts), to = (int)(length * (p + 1) / parts);
-            _partials[p] = TensorPrimitives.Sum(_data.AsSpan(from, to - from));
+            _partials[p] = TensorPrimitives.Sum(_data.Span.Slice(from, to - from));
         });
         double s = 0;
         foreach (double partial in _partials) s += partial;

@@ -44,7 +44,7 @@ internal sealed class ParameterServer
     private readonly int _d;
     private readonly List<MessageInfo> _infos = [];
     private readonly AggregationContext _context = new();
-    private float[] _batchData = [];
+    private AlignedFloats _batchData; // rows start on a 64-byte boundary (speed only, AlignedFloats)
     private GradientBatch?[] _batchViews = [];
     private string? _notSelected;
     private readonly EvaluationJob? _evaluationJob;
@@ -171,7 +171,7 @@ internal sealed class ParameterServer
     private GradientBatch Copied(List<SentMessage> inputs)
     {
         var batch = Batch(inputs.Count);
-        var data = _batchData.AsSpan();
+        var data = _batchData.Span;
         for (int i = 0; i < inputs.Count; i++) inputs[i].Payload.Span.CopyTo(data.Slice(i * _d, _d));
         return batch;
     }
@@ -181,11 +181,11 @@ internal sealed class ParameterServer
     {
         if (_batchData.Length < count * _d)
         {
-            _batchData = new float[count * _d];
+            _batchData = AlignedFloats.Allocate(count * _d);
             Array.Clear(_batchViews);
         }
         if (_batchViews.Length <= count) Array.Resize(ref _batchViews, count + 1);
-        return _batchViews[count] ??= new GradientBatch(_batchData.AsMemory(0, count * _d), count, _d);
+        return _batchViews[count] ??= new GradientBatch(_batchData.Memory[..(count * _d)], count, _d);
     }
 
     /// <summary>Lets the async rule decide on <paramref name="message"/>: applied (and the update made),

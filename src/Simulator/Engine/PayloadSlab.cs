@@ -18,7 +18,7 @@ internal sealed class PayloadSlab
 {
     private readonly int _d;
     private readonly Dictionary<(int Start, int Count), GradientBatch> _views = [];
-    private float[] _data = [];
+    private AlignedFloats _data; // rows start on a 64-byte boundary (speed only, AlignedFloats)
 
     /// <param name="dimension">Length d of every row.</param>
     public PayloadSlab(int dimension) => _d = dimension;
@@ -30,22 +30,22 @@ internal sealed class PayloadSlab
     public void EnsureRows(int rows)
     {
         if (_data.Length >= (long)rows * _d) return;
-        _data = new float[checked(rows * _d)];
+        _data = AlignedFloats.Allocate(checked(rows * _d));
         _views.Clear();
     }
 
     /// <summary>Row <paramref name="row"/>.</summary>
-    public Memory<float> Row(int row) => _data.AsMemory(row * _d, _d);
+    public Memory<float> Row(int row) => _data.Memory.Slice(row * _d, _d);
 
     /// <summary>Rows <paramref name="start"/> … <paramref name="start"/> + <paramref name="count"/> − 1, row-major.</summary>
-    public Span<float> Rows(int start, int count) => _data.AsSpan(start * _d, count * _d);
+    public Span<float> Rows(int start, int count) => _data.Span.Slice(start * _d, count * _d);
 
     /// <summary>The batch view of rows <paramref name="start"/> … <paramref name="start"/> + <paramref name="count"/> − 1 (made once, then reused).</summary>
     public GradientBatch View(int start, int count)
     {
         if (!_views.TryGetValue((start, count), out var view))
         {
-            view = new GradientBatch(_data.AsMemory(start * _d, count * _d), count, _d);
+            view = new GradientBatch(_data.Memory.Slice(start * _d, count * _d), count, _d);
             _views.Add((start, count), view);
         }
         return view;
