@@ -6,9 +6,8 @@ namespace SimByz.Aggregation;
 /// <summary>
 /// A float buffer whose usable part starts on a 64-byte boundary (a cache line, one 512-bit vector): a pinned array
 /// (it never moves) with up to 15 floats of slack in front. Speed only: the kernels load 512-bit vectors at fixed
-/// coordinates (sub-block starts), and on a misaligned row every such load straddles two cache lines (in a throwaway
-/// probe of 2026-12-01 Krum at n = 20, d = 10⁶ took 6.8–7.7 ms on rows 16 or 32 bytes off and 5.9–6.0 ms aligned).
-/// The values and every result are the same at any alignment. Rows of a batch after the first are aligned too when d
+/// coordinates (sub-block starts), and on a misaligned row every such load straddles two cache lines
+/// (docs/PERFORMANCE.md, "The batch's alignment"). The values and every result are the same at any alignment. Rows of a batch after the first are aligned too when d
 /// is a multiple of 16.
 /// </summary>
 internal readonly struct AlignedFloats

@@ -93,19 +93,58 @@ internal sealed class GeometricMedianRule : IAggregator
             _delta = new double[n];
             _next = new double[n];
         }
-        if (_fedlib) AggregatePairwise(input, output, diagnostics);
-        else AggregateDirect(input, output, diagnostics);
+        var (iterations, bad, nonFinite) = _fedlib ? IteratePairwise(input, output) : IterateDirect(input, output);
+        if (diagnostics is null) return;
+        diagnostics.Reset(n);
+        diagnostics.Iterations = iterations;
+        diagnostics.NonFiniteRows = bad;
+        if (bad == n) return;
+        // Scores: each row's distance to the output (fedlib: to the exact combination, from the pairwise distances;
+        // byzfl: to the float32 output itself, one more pass, only when asked).
+        var scores = _dist.AsSpan(0, n);
+        if (_fedlib)
+        {
+            DistancesToCombination(_w.AsSpan(0, n), scores);
+        }
+        else
+        {
+            float[] copy = _outputCopy.Length >= output.Length ? _outputCopy : (_outputCopy = new float[output.Length]);
+            output.CopyTo(copy);
+            (_scores ??= new PointDistances()).Compute(input, copy.AsMemory(0, output.Length));
+            for (int i = 0; i < n; i++) scores[i] = Math.Sqrt(_scores.Squared[i]);
+        }
+        for (int i = 0; i < n; i++)
+        {
+            diagnostics.Weights[i] = _w[i];
+            diagnostics.Scores[i] = nonFinite[i] ? double.PositiveInfinity : scores[i];
+        }
+        diagnostics.HasWeights = diagnostics.HasScores = true;
+    }
+
+    /// <summary>βᵢ = 1 / max(ν, distᵢ) into <paramref name="beta"/> (0 for non-finite rows or distances); returns Σβ.</summary>
+    private double Betas(ReadOnlySpan<double> dist, ReadOnlySpan<bool> nonFinite, Span<double> beta)
+    {
+        double sum = 0;
+        for (int i = 0; i < beta.Length; i++)
+        {
+            double di = dist[i];
+            beta[i] = nonFinite[i] || !double.IsFinite(di) ? 0 : 1.0 / Math.Max(_nu, di);
+            sum += beta[i];
+        }
+        return sum;
     }
 
     /// <summary>
-    /// byzfl: each iterate formed in float32 and every row's distance to it measured directly, one pass over the
-    /// data per iteration (<see cref="CombinationDistances"/>), as ByzFL evaluates it.
+    /// byzfl: from z₀ = 0, each iterate formed in float32 and every row's distance to it measured directly, one pass
+    /// over the data per iteration (<see cref="CombinationDistances"/>), as ByzFL evaluates it. Writes the output and
+    /// leaves the final weights βᵢ/Σβ in _w.
     /// </summary>
-    private void AggregateDirect(GradientBatch input, Span<float> output, AggregationDiagnostics? diagnostics)
+    private (int Iterations, int Bad, bool[] NonFinite) IterateDirect(GradientBatch input, Span<float> output)
     {
         int n = input.Count;
         var w = _w.AsSpan(0, n);
         var beta = _beta.AsSpan(0, n);
+        var next = _next.AsSpan(0, n);
         var dist = _dist.AsSpan(0, n);
         var step = _step ??= new CombinationDistances();
         step.Norms(input);
@@ -116,68 +155,40 @@ internal sealed class GeometricMedianRule : IAggregator
             nonFinite[i] = !double.IsFinite(step.Squared[i]);
             if (nonFinite[i]) bad++;
         }
-        int iterations = 0;
-        double betaSum = 0;
-        bool fallback = false;
-        if (bad < n)
-        {
-            for (int i = 0; i < n; i++) w[i] = nonFinite[i] ? 0 : 1.0 / (n - bad);
-            for (int t = 0; t < _iters; t++)
-            {
-                // t = 0: z₀ = 0, whose distances are the norms just measured; later: z_t = Σ βᵢvᵢ / Σβ of the last weights.
-                if (t > 0) step.Step(input, beta, betaSum);
-                for (int i = 0; i < n; i++) dist[i] = nonFinite[i] ? double.PositiveInfinity : Math.Sqrt(step.Squared[i]);
-                double sum = 0;
-                for (int i = 0; i < n; i++)
-                {
-                    double di = dist[i];
-                    _next[i] = nonFinite[i] || !double.IsFinite(di) ? 0 : 1.0 / Math.Max(_nu, di);
-                    sum += _next[i];
-                }
-                iterations++;
-                if (sum == 0)
-                {
-                    fallback = true;
-                    break;
-                }
-                betaSum = sum;
-                for (int i = 0; i < n; i++)
-                {
-                    beta[i] = _next[i];
-                    w[i] = beta[i] / betaSum;
-                }
-            }
-            // Every distance non-finite (overflow): the last weights stand, as in the pairwise form.
-            if (fallback || iterations == 0) _combination.Compute(input, w, 1, output);
-            else _combination.Compute(input, beta, betaSum, output);
-        }
-        else
+        if (bad == n)
         {
             output.Clear();
+            return (0, bad, nonFinite);
         }
-        if (diagnostics is not null)
+        for (int i = 0; i < n; i++) w[i] = nonFinite[i] ? 0 : 1.0 / (n - bad);
+        int iterations = 0;
+        double betaSum = 0;
+        for (int t = 0; t < _iters; t++)
         {
-            diagnostics.Reset(n);
-            diagnostics.Iterations = iterations;
-            diagnostics.NonFiniteRows = bad;
-            if (bad < n)
+            // t = 0: z₀ = 0, whose distances are the norms just measured; later: z_t = Σ βᵢvᵢ / Σβ of the last weights.
+            if (t > 0) step.Step(input, beta, betaSum);
+            for (int i = 0; i < n; i++) dist[i] = Math.Sqrt(step.Squared[i]);
+            double sum = Betas(dist, nonFinite, next);
+            iterations++;
+            if (sum == 0)
             {
-                // Scores: each row's distance to the output itself (one more pass, only when asked).
-                float[] copy = _outputCopy.Length >= output.Length ? _outputCopy : (_outputCopy = new float[output.Length]);
-                output.CopyTo(copy);
-                (_scores ??= new PointDistances()).Compute(input, copy.AsMemory(0, output.Length));
-                for (int i = 0; i < n; i++)
-                {
-                    diagnostics.Weights[i] = w[i];
-                    diagnostics.Scores[i] = nonFinite[i] ? double.PositiveInfinity : Math.Sqrt(_scores.Squared[i]);
-                }
-                diagnostics.HasWeights = diagnostics.HasScores = true;
+                // Every distance non-finite (overflow): the last weights stand, as in the pairwise form.
+                _combination.Compute(input, w, 1, output);
+                return (iterations, bad, nonFinite);
             }
+            betaSum = sum;
+            next.CopyTo(beta);
+            for (int i = 0; i < n; i++) w[i] = beta[i] / betaSum;
         }
+        _combination.Compute(input, beta, betaSum, output);
+        return (iterations, bad, nonFinite);
     }
 
-    /// <summary>fedlib: the iteration on the weights alone, from the pairwise distances (two passes whatever the iterations).</summary>
-    private void AggregatePairwise(GradientBatch input, Span<float> output, AggregationDiagnostics? diagnostics)
+    /// <summary>
+    /// fedlib: from the mean of the finite rows until the relative change is below ε, the iteration on the weights alone,
+    /// from the pairwise distances (two passes whatever the iterations). Writes the output and leaves the final weights in _w.
+    /// </summary>
+    private (int Iterations, int Bad, bool[] NonFinite) IteratePairwise(GradientBatch input, Span<float> output)
     {
         int n = input.Count;
         int bad = _distances.Compute(input);
@@ -185,63 +196,31 @@ internal sealed class GeometricMedianRule : IAggregator
         var beta = _beta.AsSpan(0, n);
         var dist = _dist.AsSpan(0, n);
         bool[] nonFinite = _distances.NonFinite;
-        int iterations = 0;
-        double betaSum = 0;
-        if (bad < n)
-        {
-            bool atZero = !_fedlib;
-            for (int i = 0; i < n; i++) w[i] = nonFinite[i] ? 0 : 1.0 / (n - bad);
-            for (int t = 0; t < _iters; t++)
-            {
-                if (atZero)
-                {
-                    for (int i = 0; i < n; i++) dist[i] = Math.Sqrt(_distances.SquaredNorms[i]);
-                }
-                else
-                {
-                    DistancesToCombination(w, dist);
-                }
-                betaSum = 0;
-                for (int i = 0; i < n; i++)
-                {
-                    double di = dist[i];
-                    beta[i] = nonFinite[i] || !double.IsFinite(di) ? 0 : 1.0 / Math.Max(_nu, di);
-                    betaSum += beta[i];
-                }
-                iterations++;
-                if (betaSum == 0) break;
-                double change = _fedlib ? RelativeChange(w, beta, betaSum) : double.PositiveInfinity;
-                for (int i = 0; i < n; i++) w[i] = beta[i] / betaSum;
-                atZero = false;
-                if (change < _eps) break;
-            }
-            if (betaSum == 0)
-            {
-                for (int i = 0; i < n; i++) beta[i] = w[i];
-                betaSum = 1;
-            }
-            _combination.Compute(input, beta, betaSum, output);
-        }
-        else
+        if (bad == n)
         {
             output.Clear();
+            return (0, bad, nonFinite);
         }
-        if (diagnostics is not null)
+        for (int i = 0; i < n; i++) w[i] = nonFinite[i] ? 0 : 1.0 / (n - bad);
+        int iterations = 0;
+        double betaSum = 0;
+        for (int t = 0; t < _iters; t++)
         {
-            diagnostics.Reset(n);
-            diagnostics.Iterations = iterations;
-            diagnostics.NonFiniteRows = bad;
-            if (bad < n)
-            {
-                DistancesToCombination(w, dist);
-                for (int i = 0; i < n; i++)
-                {
-                    diagnostics.Weights[i] = w[i];
-                    diagnostics.Scores[i] = nonFinite[i] ? double.PositiveInfinity : dist[i];
-                }
-                diagnostics.HasWeights = diagnostics.HasScores = true;
-            }
+            DistancesToCombination(w, dist);
+            betaSum = Betas(dist, nonFinite, beta);
+            iterations++;
+            if (betaSum == 0) break;
+            double change = RelativeChange(w, beta, betaSum);
+            for (int i = 0; i < n; i++) w[i] = beta[i] / betaSum;
+            if (change < _eps) break;
         }
+        if (betaSum == 0)
+        {
+            for (int i = 0; i < n; i++) beta[i] = w[i];
+            betaSum = 1;
+        }
+        _combination.Compute(input, beta, betaSum, output);
+        return (iterations, bad, nonFinite);
     }
 
     /// <summary>dist[i] = ‖vᵢ − Σₖ wₖvₖ‖ for Σw = 1, from the pairwise distances.</summary>
