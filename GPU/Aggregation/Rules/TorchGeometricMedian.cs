@@ -23,7 +23,7 @@ internal sealed class TorchGeometricMedian(bool fedlib, double nu, int iteration
     public static TorchGeometricMedian Create(SpecParameters p)
     {
         bool fedlib = p.GetChoice("variant", "byzfl", "byzfl", "fedlib") == "fedlib";
-        double nu = p.GetDouble("nu", defaultValue: 0.1, min: double.Epsilon);
+        double nu = p.GetDouble("nu", defaultValue: 0.1, min: SimByz.Aggregation.Rules.GeometricMedianRule.MinNu);
         int iters = p.GetInt("iters", defaultValue: fedlib ? 100 : 3, min: 1, max: SimByz.Aggregation.Rules.IterationLimit.Max);
         if (!fedlib && p.Has("eps")) throw new SimByzException("geometric-median: parameter 'eps' applies to variant=fedlib only");
         double eps = p.GetDouble("eps", defaultValue: 1e-6, min: double.Epsilon);

@@ -38,10 +38,17 @@ internal sealed class GeometricMedianRule : IAggregator
         "Chen et al. 2017, Pillutla et al. (RFA); byzfl: LPD-EPFL/byzfl GeometricMedian (z₀ = 0, T fixed); fedlib: z₀ = mean, until tolerance", "q < n/2",
         [
             new("variant", "byzfl|fedlib", "byzfl", "byzfl: T iterations from zero; fedlib: from the mean until relative change < eps"),
-            new("nu", "number > 0", "0.1", "smoothing: distances below ν count as ν"),
+            new("nu", "number ≥ 1e-250", "0.1", "smoothing: distances below ν count as ν (βᵢ ≤ 1/ν stays finite in every sum)"),
             new("iters", "integer in [1, 10000]", "3 (byzfl), 100 (fedlib)", "iterations (byzfl) or maximum iterations (fedlib)"),
             new("eps", "number > 0", "1e-6", "fedlib only: stop when the relative change is below eps"),
         ]);
+
+    /// <summary>
+    /// Smallest ν: a row at the iterate (identical rows, one row) gets βᵢ = 1/ν, and Σβ, βᵢvᵢ and Σβᵢvᵢ must stay finite
+    /// in float64 for any float32 input (|v| &lt; 3.5e38) and any row count (&lt; 2³¹): n·3.5e38/ν &lt; 1.8e308 for ν ≥ 1e-250.
+    /// Below about 1e-308, 1/ν was +∞ and the output NaN (accepted until 2026-12-02).
+    /// </summary>
+    internal const double MinNu = 1e-250;
 
     private readonly bool _fedlib;
     private readonly double _nu;
@@ -70,7 +77,7 @@ internal sealed class GeometricMedianRule : IAggregator
     public static IAggregator Create(SpecParameters p, AggregatorBuildContext _)
     {
         bool fedlib = p.GetChoice("variant", "byzfl", "byzfl", "fedlib") == "fedlib";
-        double nu = p.GetDouble("nu", 0.1, min: double.Epsilon);
+        double nu = p.GetDouble("nu", 0.1, min: MinNu);
         int iters = p.GetInt("iters", defaultValue: fedlib ? 100 : 3, min: 1, max: IterationLimit.Max);
         if (!fedlib && p.Has("eps")) throw new SimByzException("geometric-median: parameter 'eps' applies to variant=fedlib only");
         double eps = p.GetDouble("eps", 1e-6, min: double.Epsilon);

@@ -136,6 +136,31 @@ public class DistanceRulesTests
     public void GeometricMedian_FedlibOnALine_ConvergesToTheMedian()
         => Assert.Equal(1.0, Run("geometric-median:variant=fedlib", Scalars(0f, 1f, 10f))[0], 3);
 
+    /// <summary>
+    /// The smallest ν accepted keeps every weight finite: rows that sit exactly at an iterate (identical rows, a single
+    /// row) get β = 1/ν, and with ν below about 1e-308 that was +∞ and the output NaN. Identical rows give that row.
+    /// </summary>
+    [Theory]
+    [InlineData("geometric-median:nu=1e-250")]
+    [InlineData("geometric-median:variant=fedlib,nu=1e-250")]
+    [InlineData("geometric-median:nu=1e-250,iters=5")]
+    public void GeometricMedian_SmallestNu_IdenticalRows_GiveThatRow(string spec)
+    {
+        float[] row = [3.5f, -2.25f, 1e15f, 0f];
+        Assert.Equal(row, Run(spec, [row, row, row]));
+        Assert.Equal(row, Run(spec, [row]));
+    }
+
+    [Theory]
+    [InlineData("geometric-median:nu=1e-251")]
+    [InlineData("geometric-median:nu=1e-320")]
+    [InlineData("geometric-median:variant=fedlib,nu=5e-324")]
+    public void GeometricMedian_NuBelowTheSmallest_IsRejectedByName(string spec)
+    {
+        var e = Assert.Throws<SimByzException>(() => Run(spec, Scalars(1f, 2f)));
+        Assert.Contains("nu", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void GeometricMedian_Fedlib_SatisfiesTheOptimalityCondition()
     {
