@@ -119,6 +119,7 @@ internal static class RunCommand
         // ends the run as a cancellation (message, exit 143, nothing left), not with the default handler.
         using var cancellation = new ConsoleCancellation();
         using var files = outDir is null ? AtomicOutput.CreateNew(Path.Combine("runs", DefaultFolderName(scenario))) : new AtomicOutput(outDir);
+        FigureFile.StartWarmUp(); // the figure's drawing machinery loads while the data does (speed only)
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(output),

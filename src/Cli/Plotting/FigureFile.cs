@@ -16,9 +16,63 @@ internal static partial class FigureFile
 {
     private const float Margin = 8, LineGap = 6;
 
+    private static readonly Lock WarmLock = new();
+    private static Task? s_warm;
+
+    /// <summary>
+    /// Starts drawing a small throwaway figure on a pool thread (once per process), so that what the first figure of a
+    /// run otherwise pays at the end of the run — loading Skia's native library and HarfBuzz, finding the fonts,
+    /// compiling the drawing code — happens while the run starts up (one core reads the data, the other draws). The
+    /// figure is drawn to memory only; nothing is written and nothing it does reaches a result or a figure's bytes
+    /// (the real figure is drawn the same way afterwards; <see cref="StableIds"/> already renumbers Skia's
+    /// process-wide SVG ids). Any failure is ignored here: the real figure reports it.
+    /// </summary>
+    public static void StartWarmUp()
+    {
+        lock (WarmLock)
+        {
+            s_warm ??= Task.Run(() =>
+            {
+                try
+                {
+                    var multiplot = new Multiplot();
+                    multiplot.AddPlots(1);
+                    var plot = multiplot.GetPlot(0);
+                    plot.Add.Scatter(new double[] { 0, 1, 2 }, new double[] { 1, 0.5, 0.25 });
+                    plot.Title("warm-up");
+                    plot.XLabel("x");
+                    plot.YLabel("y");
+                    plot.Legend.ManualItems.Add(new LegendItem { LabelText = "warm-up", LineColor = Colors.Black });
+                    Render(multiplot, "warm-up", "warm-up", 64, 48, png: Stream.Null, svg: new MemoryStream());
+                }
+                catch (Exception)
+                {
+                    // Drawn again for real later, where a failure is reported.
+                }
+            });
+        }
+    }
+
+    /// <summary>Waits for <see cref="StartWarmUp"/>'s figure, if one was started (the real figure is then drawn alone).</summary>
+    private static void AwaitWarmUp()
+    {
+        Task? warm;
+        lock (WarmLock) warm = s_warm;
+        if (warm is null) return;
+        try
+        {
+            warm.Wait();
+        }
+        catch (AggregateException)
+        {
+            // Cannot happen (the body catches everything); the real figure reports any failure.
+        }
+    }
+
     /// <summary>Renders <paramref name="multiplot"/> to <paramref name="pngPath"/> and <paramref name="svgPath"/>.</summary>
     public static void Save(Multiplot multiplot, string title, string? subtitle, int width, int height, string pngPath, string svgPath)
     {
+        AwaitWarmUp();
         float band = BandHeight(title, subtitle);
         using (var surface = SKSurface.Create(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul))
             ?? throw new InvalidOperationException("could not create a drawing surface"))
@@ -45,6 +99,25 @@ internal static partial class FigureFile
             foreach (var undo in restore) undo();
         }
         File.WriteAllText(svgPath, StableIds(Encoding.UTF8.GetString(svg.GetBuffer(), 0, (int)svg.Length)), new UTF8Encoding(false));
+    }
+
+    /// <summary>The warm-up's drawing: the same raster and vector paths as <see cref="Save"/>, into streams.</summary>
+    private static void Render(Multiplot multiplot, string title, string? subtitle, int width, int height, Stream png, MemoryStream svg)
+    {
+        float band = BandHeight(title, subtitle);
+        using (var surface = SKSurface.Create(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul))
+            ?? throw new InvalidOperationException("could not create a drawing surface"))
+        {
+            Draw(surface.Canvas, multiplot, title, subtitle, width, height, band);
+            using var image = surface.Snapshot();
+            using var data = image.Encode(SKEncodedImageFormat.Png, 100);
+            data.SaveTo(png);
+        }
+        using (var canvas = SKSvgCanvas.Create(new SKRect(0, 0, width, height), svg))
+        {
+            Draw(canvas, multiplot, title, subtitle, width, height, band);
+        }
+        _ = StableIds(Encoding.UTF8.GetString(svg.GetBuffer(), 0, (int)svg.Length));
     }
 
     /// <summary>Sets every non-solid line of <paramref name="multiplot"/>'s plottables and manual legend items to solid;

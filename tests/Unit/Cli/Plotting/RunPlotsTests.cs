@@ -125,4 +125,33 @@ public class RunPlotsTests
             Directory.Delete(dir, true);
         }
     }
+
+    /// <summary>
+    /// The warm-up figure (<see cref="FigureFile.StartWarmUp"/>, started by `simbyz run` before its data loads) changes
+    /// nothing a figure writes: the same figure saved before and after it has the same PNG and SVG bytes, the warm-up
+    /// writes no file, and starting it again is harmless.
+    /// </summary>
+    [Fact]
+    public void StartWarmUp_ChangesNoFigureByte_AndWritesNothing()
+    {
+        string dir = Directory.CreateTempSubdirectory("simbyz-plot-").FullName;
+        try
+        {
+            string png1 = Path.Combine(dir, "a.png"), svg1 = Path.Combine(dir, "a.svg"), png2 = Path.Combine(dir, "b.png"), svg2 = Path.Combine(dir, "b.svg");
+            RunPlots.Save(Converging, "before", "the warm-up", FigureXAxis.Steps, png1, svg1);
+            string cwd = Directory.GetCurrentDirectory();
+            var before = Directory.GetFileSystemEntries(cwd).Order().ToArray();
+            FigureFile.StartWarmUp();
+            FigureFile.StartWarmUp();
+            RunPlots.Save(Converging, "before", "the warm-up", FigureXAxis.Steps, png2, svg2); // waits for the warm-up
+            Assert.Equal(File.ReadAllBytes(png1), File.ReadAllBytes(png2));
+            Assert.Equal(File.ReadAllBytes(svg1), File.ReadAllBytes(svg2));
+            Assert.Equal(4, Directory.GetFiles(dir).Length);
+            Assert.Equal(before, Directory.GetFileSystemEntries(cwd).Order().ToArray());
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
 }
