@@ -43,7 +43,7 @@ internal static partial class FigureFile
                     plot.XLabel("x");
                     plot.YLabel("y");
                     plot.Legend.ManualItems.Add(new LegendItem { LabelText = "warm-up", LineColor = Colors.Black });
-                    Render(multiplot, "warm-up", "warm-up", 64, 48, png: Stream.Null, svg: new MemoryStream());
+                    _ = Render(multiplot, "warm-up", "warm-up", 64, 48, Stream.Null);
                 }
                 catch (Exception)
                 {
@@ -73,6 +73,14 @@ internal static partial class FigureFile
     public static void Save(Multiplot multiplot, string title, string? subtitle, int width, int height, string pngPath, string svgPath)
     {
         AwaitWarmUp();
+        string svg;
+        using (var png = File.Create(pngPath)) svg = Render(multiplot, title, subtitle, width, height, png);
+        File.WriteAllText(svgPath, svg, new UTF8Encoding(false));
+    }
+
+    /// <summary>Draws the figure as PNG into <paramref name="png"/>, then on the SVG canvas; returns the SVG's text (ids renumbered).</summary>
+    private static string Render(Multiplot multiplot, string title, string? subtitle, int width, int height, Stream png)
+    {
         float band = BandHeight(title, subtitle);
         using (var surface = SKSurface.Create(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul))
             ?? throw new InvalidOperationException("could not create a drawing surface"))
@@ -80,7 +88,6 @@ internal static partial class FigureFile
             Draw(surface.Canvas, multiplot, title, subtitle, width, height, band);
             using var image = surface.Snapshot();
             using var data = image.Encode(SKEncodedImageFormat.Png, 100);
-            using var png = File.Create(pngPath);
             data.SaveTo(png);
         }
         using var svg = new MemoryStream();
@@ -98,26 +105,7 @@ internal static partial class FigureFile
         {
             foreach (var undo in restore) undo();
         }
-        File.WriteAllText(svgPath, StableIds(Encoding.UTF8.GetString(svg.GetBuffer(), 0, (int)svg.Length)), new UTF8Encoding(false));
-    }
-
-    /// <summary>The warm-up's drawing: the same raster and vector paths as <see cref="Save"/>, into streams.</summary>
-    private static void Render(Multiplot multiplot, string title, string? subtitle, int width, int height, Stream png, MemoryStream svg)
-    {
-        float band = BandHeight(title, subtitle);
-        using (var surface = SKSurface.Create(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul))
-            ?? throw new InvalidOperationException("could not create a drawing surface"))
-        {
-            Draw(surface.Canvas, multiplot, title, subtitle, width, height, band);
-            using var image = surface.Snapshot();
-            using var data = image.Encode(SKEncodedImageFormat.Png, 100);
-            data.SaveTo(png);
-        }
-        using (var canvas = SKSvgCanvas.Create(new SKRect(0, 0, width, height), svg))
-        {
-            Draw(canvas, multiplot, title, subtitle, width, height, band);
-        }
-        _ = StableIds(Encoding.UTF8.GetString(svg.GetBuffer(), 0, (int)svg.Length));
+        return StableIds(Encoding.UTF8.GetString(svg.GetBuffer(), 0, (int)svg.Length));
     }
 
     /// <summary>Sets every non-solid line of <paramref name="multiplot"/>'s plottables and manual legend items to solid;
