@@ -17,10 +17,10 @@ internal static partial class FigureFile
     private const float Margin = 8, LineGap = 6;
 
     private static readonly Lock WarmLock = new();
-    private static Task? s_warm;
+    private static Task<bool>? s_warm;
 
     /// <summary>
-    /// Starts drawing a small throwaway figure on a pool thread (once per process), so that what the first figure of a
+    /// Starts drawing a small throwaway figure (320×240, one panel with a line, a title, axis labels and a legend) on a pool thread (once per process), so that what the first figure of a
     /// run otherwise pays at the end of the run — loading Skia's native library and HarfBuzz, finding the fonts,
     /// compiling the drawing code — happens while the run starts up (one core reads the data, the other draws). The
     /// figure is drawn to memory only; nothing is written and nothing it does reaches a result or a figure's bytes
@@ -43,20 +43,31 @@ internal static partial class FigureFile
                     plot.XLabel("x");
                     plot.YLabel("y");
                     plot.Legend.ManualItems.Add(new LegendItem { LabelText = "warm-up", LineColor = Colors.Black });
-                    _ = Render(multiplot, "warm-up", "warm-up", 64, 48, Stream.Null);
+                    _ = Render(multiplot, "warm-up", null, 320, 240, Stream.Null);
+                    return true;
                 }
                 catch (Exception)
                 {
                     // Drawn again for real later, where a failure is reported.
+                    return false;
                 }
             });
+        }
+    }
+
+    /// <summary>Whether the warm-up figure was drawn to the end (null: none started or still drawing); for tests.</summary>
+    internal static bool? WarmUpSucceeded
+    {
+        get
+        {
+            lock (WarmLock) return s_warm is { IsCompletedSuccessfully: true } w ? w.Result : null;
         }
     }
 
     /// <summary>Waits for <see cref="StartWarmUp"/>'s figure, if one was started (the real figure is then drawn alone).</summary>
     private static void AwaitWarmUp()
     {
-        Task? warm;
+        Task<bool>? warm;
         lock (WarmLock) warm = s_warm;
         if (warm is null) return;
         try

@@ -46,7 +46,8 @@ internal sealed class GeometricMedianRule : IAggregator
     /// <summary>
     /// Smallest ν: a row at the iterate (identical rows, one row) gets βᵢ = 1/ν, and Σβ, βᵢvᵢ and Σβᵢvᵢ must stay finite
     /// in float64 for any float32 input (|v| &lt; 3.5e38) and any row count (&lt; 2³¹): n·3.5e38/ν &lt; 1.8e308 for ν ≥ 1e-250.
-    /// Below about 1e-308, 1/ν was +∞ and the output NaN (accepted until 2026-12-02).
+    /// Until 2026-12-02 any ν &gt; 0 was accepted: below about 1e-308, 1/ν was +∞ and the output NaN; a little above, the
+    /// sums could overflow for large coordinates. No upper bound: a huge ν (beyond about 1e260) makes βᵢvᵢ underflow.
     /// </summary>
     internal const double MinNu = 1e-250;
 

@@ -137,8 +137,10 @@ public class DistanceRulesTests
         => Assert.Equal(1.0, Run("geometric-median:variant=fedlib", Scalars(0f, 1f, 10f))[0], 3);
 
     /// <summary>
-    /// The smallest ν accepted keeps every weight finite: rows that sit exactly at an iterate (identical rows, a single
-    /// row) get β = 1/ν, and with ν below about 1e-308 that was +∞ and the output NaN. Identical rows give that row.
+    /// At the smallest ν accepted every weight and weighted sum stays finite: rows that sit exactly at an iterate
+    /// (identical rows, a single row) get β = 1/ν = 1e250, and identical rows give that row, also with coordinates as
+    /// large as a row can hold and stay finite (its squared norm must be finite in float32: |v| ≈ 1.3e19 here).
+    /// With ν below about 1e-308, 1/ν was +∞ and the output NaN (the rejection test below).
     /// </summary>
     [Theory]
     [InlineData("geometric-median:nu=1e-250")]
@@ -146,7 +148,7 @@ public class DistanceRulesTests
     [InlineData("geometric-median:nu=1e-250,iters=5")]
     public void GeometricMedian_SmallestNu_IdenticalRows_GiveThatRow(string spec)
     {
-        float[] row = [3.5f, -2.25f, 1e15f, 0f];
+        float[] row = [3.5f, -2.25f, 1.3e19f, -1.3e19f, 0f];
         Assert.Equal(row, Run(spec, [row, row, row]));
         Assert.Equal(row, Run(spec, [row]));
     }
@@ -158,7 +160,8 @@ public class DistanceRulesTests
     public void GeometricMedian_NuBelowTheSmallest_IsRejectedByName(string spec)
     {
         var e = Assert.Throws<SimByzException>(() => Run(spec, Scalars(1f, 2f)));
-        Assert.Contains("nu", e.Message, StringComparison.Ordinal);
+        Assert.Contains("parameter 'nu=", e.Message, StringComparison.Ordinal);
+        Assert.Contains("1E-250", e.Message, StringComparison.OrdinalIgnoreCase); // the bound is stated
     }
 
     [Fact]
