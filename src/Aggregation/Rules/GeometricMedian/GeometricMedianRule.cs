@@ -129,6 +129,18 @@ internal sealed class GeometricMedianRule : IAggregator
         diagnostics.HasWeights = diagnostics.HasScores = true;
     }
 
+    /// <summary>The starting weights of both variants: equal over the finite rows; with none, the zero output and false.</summary>
+    private static bool UniformOverFinite(ReadOnlySpan<bool> nonFinite, int bad, Span<double> w, Span<float> output)
+    {
+        if (bad == nonFinite.Length)
+        {
+            output.Clear();
+            return false;
+        }
+        for (int i = 0; i < w.Length; i++) w[i] = nonFinite[i] ? 0 : 1.0 / (nonFinite.Length - bad);
+        return true;
+    }
+
     /// <summary>βᵢ = 1 / max(ν, distᵢ) into <paramref name="beta"/> (0 for non-finite rows or distances); returns Σβ.</summary>
     private double Betas(ReadOnlySpan<double> dist, ReadOnlySpan<bool> nonFinite, Span<double> beta)
     {
@@ -163,12 +175,7 @@ internal sealed class GeometricMedianRule : IAggregator
             nonFinite[i] = !double.IsFinite(step.Squared[i]);
             if (nonFinite[i]) bad++;
         }
-        if (bad == n)
-        {
-            output.Clear();
-            return (0, bad, nonFinite);
-        }
-        for (int i = 0; i < n; i++) w[i] = nonFinite[i] ? 0 : 1.0 / (n - bad);
+        if (!UniformOverFinite(nonFinite.AsSpan(0, n), bad, w, output)) return (0, bad, nonFinite);
         int iterations = 0;
         double betaSum = 0;
         for (int t = 0; t < _iters; t++)
@@ -204,12 +211,7 @@ internal sealed class GeometricMedianRule : IAggregator
         var beta = _beta.AsSpan(0, n);
         var dist = _dist.AsSpan(0, n);
         bool[] nonFinite = _distances.NonFinite;
-        if (bad == n)
-        {
-            output.Clear();
-            return (0, bad, nonFinite);
-        }
-        for (int i = 0; i < n; i++) w[i] = nonFinite[i] ? 0 : 1.0 / (n - bad);
+        if (!UniformOverFinite(nonFinite.AsSpan(0, n), bad, w, output)) return (0, bad, nonFinite);
         int iterations = 0;
         double betaSum = 0;
         for (int t = 0; t < _iters; t++)
