@@ -15,8 +15,9 @@ public sealed class CompiledNetworkTests
     public static TheoryData<int, string> Networks()
     {
         var data = new TheoryData<int, string>();
-        // 100 with every rank: 1 104 comparators, two compiled segments.
-        foreach (int n in (int[])[1, 2, 3, 5, 8, 12, 16, 17, 20, 23, 31, 33, 64, 100])
+        // 100 with every rank: 1 104 comparators, two compiled segments; 150 and 256 (the largest compiled size) evict and
+        // reload wires many times in every segment.
+        foreach (int n in (int[])[1, 2, 3, 5, 8, 12, 16, 17, 20, 23, 31, 33, 64, 100, 150, 256])
         {
             data.Add(n, "all");
             data.Add(n, "median");
