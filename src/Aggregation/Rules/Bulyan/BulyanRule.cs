@@ -40,13 +40,12 @@ internal sealed class BulyanRule : IAggregator
     private readonly int _f;
     private readonly bool _aggregathor;
     private readonly PairwiseDistances _distances = new();
+    private readonly NeighbourOrder _neighbours = new();
     private readonly ColumnKernel<ClosestToMedianReducer> _kernel = new();
     private SortingNetwork? _network;
     private double[] _scores = [];
     private double[] _firstScores = [];
-    private double[] _scratch = [];
     private bool[] _active = [];
-    private int[] _order = [];
     private int[] _selectedRows = [];
 
     private BulyanRule(int f, bool aggregathor)
@@ -79,30 +78,25 @@ internal sealed class BulyanRule : IAggregator
         {
             _scores = new double[n];
             _firstScores = new double[n];
-            _scratch = new double[n];
             _active = new bool[n];
-            _order = new int[n];
             _selectedRows = new int[n];
         }
         int bad = _distances.Compute(input);
         var active = _active.AsSpan(0, n);
         active.Fill(true);
         var scores = _scores.AsSpan(0, n);
-        var order = _order.AsSpan(0, n);
         var nonFinite = _distances.NonFinite.AsSpan(0, n);
+        // Each row's neighbours sorted once; every round reads the nearest active ones off that order (the same
+        // scores as sorting the active subset again) and picks the first active row in RuleParameters.OrderBy's
+        // order (non-finite rows last, then the score, then the lower index): that order is strict and total, so
+        // its first active row is the active row no other active row precedes.
+        _neighbours.Build(_distances);
         for (int round = 0; round < theta; round++)
         {
             int remaining = n - round;
-            KrumScoring.Score(_distances, active, KrumVariant.Blanchard, KrumScoring.Neighbours(KrumVariant.Blanchard, remaining, _f), scores, _scratch);
+            _neighbours.Score(_distances, active, KrumVariant.Blanchard, KrumScoring.Neighbours(KrumVariant.Blanchard, remaining, _f), scores);
             if (round == 0) scores.CopyTo(_firstScores);
-            RuleParameters.OrderBy(order, scores, nonFinite);
-            int pick = -1;
-            foreach (int i in order)
-            {
-                if (!active[i]) continue;
-                pick = i;
-                break;
-            }
+            int pick = RuleParameters.First(scores, nonFinite, active);
             active[pick] = false;
             _selectedRows[round] = pick;
         }

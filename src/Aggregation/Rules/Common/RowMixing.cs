@@ -125,6 +125,20 @@ internal static class RuleParameters
         }
     }
 
+    /// <summary>
+    /// The first index of <see cref="OrderBy"/>'s order among those <paramref name="eligible"/> marks (−1 when none): the
+    /// eligible index that no other eligible index precedes, found in one pass.
+    /// </summary>
+    public static int First(ReadOnlySpan<double> key, ReadOnlySpan<bool> flagged, ReadOnlySpan<bool> eligible)
+    {
+        int best = -1;
+        for (int i = 0; i < eligible.Length; i++)
+        {
+            if (eligible[i] && (best < 0 || Before(i, best, key, flagged))) best = i;
+        }
+        return best;
+    }
+
     private static bool Before(int a, int b, ReadOnlySpan<double> key, ReadOnlySpan<bool> flagged)
     {
         bool fa = !flagged.IsEmpty && flagged[a], fb = !flagged.IsEmpty && flagged[b];

@@ -55,3 +55,77 @@ internal static class KrumScoring
         }
     }
 }
+
+/// <summary>
+/// Every row's other rows in ascending order of their squared distance to it, made once per batch, so that Krum
+/// scores over a shrinking set of active rows (Bulyan's θ rounds) read each row's nearest active rows off its
+/// order instead of gathering and sorting them again in every round.
+/// </summary>
+/// <remarks>
+/// <see cref="Score"/> gives exactly <see cref="KrumScoring.Score"/>'s scores: the active rows' distances, in the
+/// order of the full row's sorted distances, are that subset sorted (rows at equal distance may come in another
+/// order, but their values are the same bits: the distances hold no NaN and no −0), so the same values are added in
+/// the same order. Arrays are kept across calls (no allocation once grown).
+/// </remarks>
+internal sealed class NeighbourOrder
+{
+    private int[] _order = [];
+    private double[] _keys = [];
+    private int _n;
+
+    /// <summary>Orders, for every row i, the other rows j by <paramref name="distances"/>[i, j].</summary>
+    public void Build(PairwiseDistances distances)
+    {
+        int n = distances.Count;
+        _n = n;
+        int width = Math.Max(n - 1, 0);
+        if (_order.Length < n * width)
+        {
+            _order = new int[n * width];
+            _keys = new double[n * width];
+        }
+        for (int i = 0; i < n; i++)
+        {
+            var keys = _keys.AsSpan(i * width, width);
+            var rows = _order.AsSpan(i * width, width);
+            int m = 0;
+            for (int j = 0; j < n; j++)
+            {
+                if (j == i) continue;
+                keys[m] = distances[i, j];
+                rows[m++] = j;
+            }
+            keys.Sort(rows);
+        }
+    }
+
+    /// <summary><see cref="KrumScoring.Score"/> over the rows <paramref name="active"/> marks, for the batch of the last <see cref="Build"/>.</summary>
+    public void Score(PairwiseDistances distances, ReadOnlySpan<bool> active, KrumVariant variant, int neighbours, Span<double> scores)
+    {
+        int n = _n, width = Math.Max(n - 1, 0), activeCount = 0;
+        foreach (bool a in active[..n])
+        {
+            if (a) activeCount++;
+        }
+        for (int i = 0; i < n; i++)
+        {
+            if (!active[i] || distances.NonFinite[i])
+            {
+                scores[i] = double.PositiveInfinity;
+                continue;
+            }
+            int k = Math.Min(neighbours, activeCount - 1), t = 0;
+            double s = 0;
+            var keys = _keys.AsSpan(i * width, width);
+            var rows = _order.AsSpan(i * width, width);
+            for (int c = 0; t < k; c++)
+            {
+                if (!active[rows[c]]) continue;
+                s += keys[c];
+                t++;
+            }
+            scores[i] = variant == KrumVariant.ByzFL && k > 0 ? s / k : s;
+        }
+    }
+}
+
