@@ -61,12 +61,15 @@ public class NeighbourOrderProperties
         }
     }
 
+    private static readonly NeighbourOrder Shared = new();
+
     [BudgetedProperty(Arbitrary = new[] { typeof(Arbitraries) })]
     public void Score_EqualsSortingTheActiveRowsAgain_AndFirstIsOrderBysFirstActiveRow(ScoringCase c)
     {
         var distances = new PairwiseDistances();
         distances.Compute(new GradientBatch(c.Values, c.N, c.D));
-        var order = new NeighbourOrder();
+        // One instance across cases, as a rule keeps it across calls: its arrays, sized for earlier (larger or smaller) n, are reused.
+        var order = Shared;
         order.Build(distances);
         var expected = new double[c.N];
         var actual = new double[c.N];

@@ -31,7 +31,9 @@ namespace SimByz.Aggregation.Rules;
 /// </remarks>
 internal sealed unsafe class CompiledNetwork
 {
-    private const int SegmentLength = 700;
+    // Local references per segment (the JIT counts ldarg.0, ldloc and stloc): 6 per comparator and 2 per load or store
+    // of a wire, at most one load and one store per wire end, so at most 6·500 + 4·2·500 = 7 000 < 8 000.
+    private const int SegmentLength = 500;
 
     /// <summary>Sorts the wires of one set of lanes at <c>values</c> (one vector per wire) in place.</summary>
     public delegate void Body(void* values);
@@ -48,6 +50,10 @@ internal sealed unsafe class CompiledNetwork
 
     /// <summary>The network over <typeparamref name="TVector"/> (<c>Vector256&lt;float&gt;</c> or <c>Vector512&lt;float&gt;</c>) wires.</summary>
     public static CompiledNetwork Compile<TVector>(ReadOnlySpan<int> pairs)
+        where TVector : struct => Compile<TVector>(pairs, Registers);
+
+    /// <summary><see cref="Compile{TVector}(ReadOnlySpan{int})"/> with <paramref name="registers"/> vector locals (tests: every count on any machine).</summary>
+    internal static CompiledNetwork Compile<TVector>(ReadOnlySpan<int> pairs, int registers)
         where TVector : struct
     {
         var type = typeof(TVector);
@@ -62,7 +68,7 @@ internal sealed unsafe class CompiledNetwork
         for (int s = 0; s < segments.Length; s++)
         {
             int from = s * SegmentLength, to = Math.Min(comparators, from + SegmentLength);
-            segments[s] = Emit(pairs[(2 * from)..(2 * to)], type, size, min, max);
+            segments[s] = Emit(pairs[(2 * from)..(2 * to)], type, size, min, max, Math.Max(3, registers));
         }
         return new CompiledNetwork(segments);
     }
@@ -93,7 +99,7 @@ internal sealed unsafe class CompiledNetwork
         int count = pairs.Length / 2;
         int wires = 0;
         foreach (int w in pairs) wires = Math.Max(wires, w + 1);
-        // waiting[c]: earlier comparators on c's wires not yet placed; next[c]: the comparators after c on its wires.
+        // waiting[c]: earlier comparators on c's wires not yet placed; after[c]: the comparators after c on its wires.
         var waiting = new int[count];
         var after = new List<int>[count];
         var lastOn = new int[wires];
@@ -151,9 +157,8 @@ internal sealed unsafe class CompiledNetwork
         return order;
     }
 
-    private static Body Emit(ReadOnlySpan<int> network, Type type, int size, MethodInfo min, MethodInfo max)
+    private static Body Emit(ReadOnlySpan<int> network, Type type, int size, MethodInfo min, MethodInfo max, int registers)
     {
-        int registers = Registers;
         var pairs = Schedule(network, registers);
         int count = pairs.Length / 2;
         int wires = 0;

@@ -57,11 +57,8 @@ internal sealed class RowMixing : IChunkJob
             _columns = new int[outputs * n];
             _values = new double[outputs * n];
         }
-        if (_denominators.Length < outputs)
-        {
-            _denominators = new double[outputs];
-            _starts = new int[outputs + 1];
-        }
+        if (_denominators.Length < outputs) _denominators = new double[outputs];
+        if (_starts.Length < outputs + 1) _starts = new int[outputs + 1];
         _weights.AsSpan(0, outputs * n).Clear();
         _denominators.AsSpan(0, outputs).Fill(1.0);
     }

@@ -15,7 +15,7 @@ public sealed class CompiledNetworkTests
     public static TheoryData<int, string> Networks()
     {
         var data = new TheoryData<int, string>();
-        // 100 with every rank: 1 104 comparators, two compiled segments; 150 and 256 (the largest compiled size) evict and
+        // 100 with every rank: 1 104 comparators, three compiled segments; 150 and 256 (the largest compiled size) evict and
         // reload wires many times in every segment.
         foreach (int n in (int[])[1, 2, 3, 5, 8, 12, 16, 17, 20, 23, 31, 33, 64, 100, 150, 256])
         {

@@ -24,6 +24,16 @@ public class RowMixingTests
         { 40, 40, 2048 * 3, "dense" },
     };
 
+    private static readonly RowMixing Reused = new();
+
+    [Fact]
+    public void Compute_NoOutputs_WritesNothing()
+    {
+        var mixing = new RowMixing();
+        mixing.Prepare(0, 3);
+        mixing.Compute(new GradientBatch(new float[3 * 4], 3, 4), []);
+    }
+
     [Theory]
     [MemberData(nameof(Shapes))]
     public void Compute_EveryOrderAndThreadCount_IsTheScalarSumBitForBit(int n, int m, int d, string kind)
@@ -69,6 +79,16 @@ public class RowMixingTests
         int saved = ChunkRunner.MaxThreads;
         try
         {
+            // One instance kept across calls of other shapes (larger, then smaller), as a pre-aggregator keeps it.
+            Reused.Prepare(2 * m + 3, n + 5);
+            Reused.Compute(new GradientBatch(new float[(n + 5) * 3], n + 5, 3), new float[(2 * m + 3) * 3]);
+            Reused.Prepare(m, n);
+            weights.CopyTo(Reused.Weights);
+            denominators.CopyTo(Reused.Denominators);
+            var reusedOutput = new float[m * d];
+            Reused.Compute(batch, reusedOutput);
+            for (int i = 0; i < expected.Length; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(reusedOutput[i]), $"{kind}, reused instance, output {i / d}, coordinate {i % d}");
             foreach (bool? sparse in (bool?[])[null, true, false])
             {
                 foreach (int threads in (int[])[1, 3])
