@@ -76,35 +76,32 @@ public class RowMixingTests
                 expected[o * d + c] = (float)(acc / denominators[o]);
             }
         }
+        void Check(RowMixing mixing, string label)
+        {
+            mixing.Prepare(m, n);
+            weights.CopyTo(mixing.Weights);
+            denominators.CopyTo(mixing.Denominators);
+            var destination = new float[m * d];
+            mixing.Compute(batch, destination);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(destination[i]),
+                    $"{kind}, {label}, output {i / d}, coordinate {i % d}: {expected[i]:R} expected, {destination[i]:R}");
+            }
+        }
         int saved = ChunkRunner.MaxThreads;
         try
         {
             // One instance kept across calls of other shapes (larger, then smaller), as a pre-aggregator keeps it.
             Reused.Prepare(2 * m + 3, n + 5);
             Reused.Compute(new GradientBatch(new float[(n + 5) * 3], n + 5, 3), new float[(2 * m + 3) * 3]);
-            Reused.Prepare(m, n);
-            weights.CopyTo(Reused.Weights);
-            denominators.CopyTo(Reused.Denominators);
-            var reusedOutput = new float[m * d];
-            Reused.Compute(batch, reusedOutput);
-            for (int i = 0; i < expected.Length; i++)
-                Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(reusedOutput[i]), $"{kind}, reused instance, output {i / d}, coordinate {i % d}");
+            Check(Reused, "reused instance");
             foreach (bool? sparse in (bool?[])[null, true, false])
             {
                 foreach (int threads in (int[])[1, 3])
                 {
                     ChunkRunner.MaxThreads = threads;
-                    var mixing = new RowMixing { SparseOverride = sparse };
-                    mixing.Prepare(m, n);
-                    weights.CopyTo(mixing.Weights);
-                    denominators.CopyTo(mixing.Denominators);
-                    var destination = new float[m * d];
-                    mixing.Compute(batch, destination);
-                    for (int i = 0; i < expected.Length; i++)
-                    {
-                        Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(destination[i]),
-                            $"{kind}, sparse {sparse?.ToString() ?? "auto"}, {threads} threads, output {i / d}, coordinate {i % d}: {expected[i]:R} expected, {destination[i]:R}");
-                    }
+                    Check(new RowMixing { SparseOverride = sparse }, $"sparse {sparse?.ToString() ?? "auto"}, {threads} threads");
                 }
             }
         }
