@@ -21,6 +21,9 @@ internal static class KrumScoring
     public static int Neighbours(KrumVariant variant, int r, int f)
         => Math.Max(1, variant == KrumVariant.ByzFL ? r - f - 1 : r - f - 2);
 
+    /// <summary>A score from the ascending sum of its <paramref name="k"/> nearest squared distances: the sum (Blanchard) or their mean (ByzFL).</summary>
+    internal static double Total(KrumVariant variant, double sum, int k) => variant == KrumVariant.ByzFL && k > 0 ? sum / k : sum;
+
     /// <summary>
     /// scores[i] for every active i: the <paramref name="neighbours"/> smallest squared distances from i to
     /// the other active inputs, sorted ascending and summed in that order (float64); the ByzFL variant
@@ -51,7 +54,7 @@ internal static class KrumScoring
             int k = Math.Min(neighbours, m);
             double s = 0;
             for (int t = 0; t < k; t++) s += near[t];
-            scores[i] = variant == KrumVariant.ByzFL && k > 0 ? s / k : s;
+            scores[i] = Total(variant, s, k);
         }
     }
 }
@@ -124,7 +127,7 @@ internal sealed class NeighbourOrder
                 s += keys[c];
                 t++;
             }
-            scores[i] = variant == KrumVariant.ByzFL && k > 0 ? s / k : s;
+            scores[i] = KrumScoring.Total(variant, s, k);
         }
     }
 }

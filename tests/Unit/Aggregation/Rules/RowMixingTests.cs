@@ -27,7 +27,7 @@ public class RowMixingTests
     private static readonly RowMixing Reused = new();
 
     [Fact]
-    public void Compute_NoOutputs_WritesNothing()
+    public void Compute_NoOutputs_ReturnsWithoutError()
     {
         var mixing = new RowMixing();
         mixing.Prepare(0, 3);
