@@ -337,12 +337,13 @@ internal static class LaneKernels
     internal static Set4 Pairs4Wide(ref float a0, ref float b0, ref float a1, ref float b1, ref float a2, ref float b2, ref float a3, ref float b3, int blocks)
     {
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
-        for (int t = 0; t < blocks; t += Group)
+        // A native-width index: an int one was sign-extended again before each of the eight loads.
+        for (nuint t = 0; t < (nuint)blocks; t += Group)
         {
-            var e0 = Vector512.LoadUnsafe(ref a0, (nuint)t) - Vector512.LoadUnsafe(ref b0, (nuint)t);
-            var e1 = Vector512.LoadUnsafe(ref a1, (nuint)t) - Vector512.LoadUnsafe(ref b1, (nuint)t);
-            var e2 = Vector512.LoadUnsafe(ref a2, (nuint)t) - Vector512.LoadUnsafe(ref b2, (nuint)t);
-            var e3 = Vector512.LoadUnsafe(ref a3, (nuint)t) - Vector512.LoadUnsafe(ref b3, (nuint)t);
+            var e0 = Vector512.LoadUnsafe(ref a0, t) - Vector512.LoadUnsafe(ref b0, t);
+            var e1 = Vector512.LoadUnsafe(ref a1, t) - Vector512.LoadUnsafe(ref b1, t);
+            var e2 = Vector512.LoadUnsafe(ref a2, t) - Vector512.LoadUnsafe(ref b2, t);
+            var e3 = Vector512.LoadUnsafe(ref a3, t) - Vector512.LoadUnsafe(ref b3, t);
             c0 = Vector512.FusedMultiplyAdd(e0, e0, c0);
             c1 = Vector512.FusedMultiplyAdd(e1, e1, c1);
             c2 = Vector512.FusedMultiplyAdd(e2, e2, c2);
