@@ -17,6 +17,15 @@ internal static partial class FigureFile
     private const float Margin = 8, LineGap = 6;
 
     private static readonly Lock WarmLock = new();
+
+    /// <summary>
+    /// Held while a figure is drawn: one figure at a time per process. The CLI draws its figures one after the other
+    /// anyway; the lock is for a process that draws from several threads, as the test host does (test classes run in
+    /// parallel, and the warm-up draws on a pool thread). ScottPlot leaves thread safety to its caller, and Skia's
+    /// shared objects are not safe to use from two threads; a test host once died in libSkiaSharp (session 17, not
+    /// reproduced since) while figures were being drawn in parallel.
+    /// </summary>
+    private static readonly Lock RenderLock = new();
     private static Task<bool>? s_warm;
 
     /// <summary>
@@ -91,6 +100,11 @@ internal static partial class FigureFile
 
     /// <summary>Draws the figure as PNG into <paramref name="png"/>, then on the SVG canvas; returns the SVG's text (ids renumbered).</summary>
     private static string Render(Multiplot multiplot, string title, string? subtitle, int width, int height, Stream png)
+    {
+        lock (RenderLock) return RenderAlone(multiplot, title, subtitle, width, height, png);
+    }
+
+    private static string RenderAlone(Multiplot multiplot, string title, string? subtitle, int width, int height, Stream png)
     {
         float band = BandHeight(title, subtitle);
         using (var surface = SKSurface.Create(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul))
