@@ -79,6 +79,7 @@ internal sealed class CenteredClippingRule : IAggregator, IChunkJob
             throw new SimByzException($"{Spec}: input dimension changed from {_v.Length} to {d} without a reset");
         }
         if (_factors.Length < n) _factors = new double[n];
+        bool written = false;
         for (int l = 0; l < _iters; l++)
         {
             _distances.Compute(input, _v);
@@ -105,8 +106,10 @@ internal sealed class CenteredClippingRule : IAggregator, IChunkJob
             }
             if (MeanKernel.RunsWeighted(n))
             {
-                // AVX-512: the same update with the sums in registers.
-                _kernel.RunCentered(input, _activeOffsets.AsSpan(0, _active), _activeFactors.AsSpan(0, _active), _factorSum, n, _v, _next);
+                // AVX-512: the same update with the sums in registers; the last iteration also stores it in the output.
+                written = l == _iters - 1;
+                _kernel.RunCentered(input, _activeOffsets.AsSpan(0, _active), _activeFactors.AsSpan(0, _active), _factorSum, n, _v, _next,
+                    written ? output : default);
             }
             else
             {
@@ -116,7 +119,7 @@ internal sealed class CenteredClippingRule : IAggregator, IChunkJob
             }
             (_v, _next) = (_next, _v);
         }
-        _v.AsSpan().CopyTo(output);
+        if (!written) _v.AsSpan().CopyTo(output);
         if (diagnostics is not null)
         {
             diagnostics.Reset(n);

@@ -36,6 +36,7 @@ internal sealed unsafe class MeanKernel : IChunkJob
     private int _lead;
     private GradientBatch? _input;
     private float* _output;
+    private float* _copy;
 
     public static bool IsSupported => Vector512.IsHardwareAccelerated;
 
@@ -75,14 +76,28 @@ internal sealed unsafe class MeanKernel : IChunkJob
     /// <summary>
     /// Centered clipping's update: writes (float)(v + (Σₖ weights[k]·row_k − factorSum·v) / count) per coordinate,
     /// v = <paramref name="center"/> widened, Σ in float64 in the order given, count = <paramref name="count"/>:
-    /// the arithmetic of <see cref="CenteredClippingRule"/>'s chunked update, with the sums in registers.
+    /// the arithmetic of <see cref="CenteredClippingRule"/>'s chunked update, with the sums in registers. When
+    /// <paramref name="copy"/> is not empty the same values are also stored there as they are formed (the rule's last
+    /// iteration writes its state and the caller's output in one pass instead of copying one into the other).
     /// </summary>
     public void RunCentered(GradientBatch input, ReadOnlySpan<long> offsets, ReadOnlySpan<double> weights, double factorSum, int count,
-        float[] center, Span<float> output)
+        float[] center, Span<float> output, Span<float> copy = default)
     {
         ArgumentNullException.ThrowIfNull(center);
         if (center.Length < input.Dimension) throw new ArgumentException("center shorter than d", nameof(center));
-        Run(input, offsets, weights, unit: false, count, output, center, factorSum);
+        if (!copy.IsEmpty && copy.Length < input.Dimension) throw new ArgumentException("copy shorter than d", nameof(copy));
+        fixed (float* second = copy)
+        {
+            _copy = second;
+            try
+            {
+                Run(input, offsets, weights, unit: false, count, output, center, factorSum);
+            }
+            finally
+            {
+                _copy = null;
+            }
+        }
     }
 
     private void Run(GradientBatch input, ReadOnlySpan<long> offsets, ReadOnlySpan<double> weights, bool unit, double denominator,
@@ -153,9 +168,13 @@ internal sealed unsafe class MeanKernel : IChunkJob
             int j = start;
             if (chunk == 0)
             {
-                for (; j < lead; j++) _output[j] = Scalar(rows, offsets, weights, _unit, n, j, _denominator, center, _factorSum);
+                for (; j < lead; j++)
+                {
+                    _output[j] = Scalar(rows, offsets, weights, _unit, n, j, _denominator, center, _factorSum);
+                    if (_copy != null) _copy[j] = _output[j];
+                }
             }
-            SumRange(rows, offsets, weights, _unit, n, j, end, _denominator, _output, center, _factorSum);
+            SumRange(rows, offsets, weights, _unit, n, j, end, _denominator, _output, center, _factorSum, _copy);
         }
     }
 
@@ -163,10 +182,11 @@ internal sealed unsafe class MeanKernel : IChunkJob
     /// The sums of coordinates [<paramref name="start"/>, <paramref name="end"/>) on the calling thread, written to
     /// <paramref name="output"/>[j] (and, with <paramref name="center"/>, centered clipping's update): every coordinate
     /// exactly as <see cref="RowCombination"/> (or the chunked update) forms it. Also the iterate of the geometric
-    /// median's one-pass Weiszfeld step (<see cref="CombinationDistances"/>), one piece at a time.
+    /// median's one-pass Weiszfeld step (<see cref="CombinationDistances"/>), one piece at a time. With a center,
+    /// <paramref name="copy"/> (when not null) receives the same values as <paramref name="output"/>.
     /// </summary>
     internal static void SumRange(float* rows, long* offsets, double* weights, bool unit, int n, int start, int end, double denominatorValue,
-        float* output, float* center = null, double factorSumValue = 0)
+        float* output, float* center = null, double factorSumValue = 0, float* copy = null)
     {
         var denominator = Vector512.Create(denominatorValue);
         var factorSum = Vector512.Create(factorSumValue);
@@ -181,7 +201,11 @@ internal sealed unsafe class MeanKernel : IChunkJob
             }
         }
         // Three call sites with constant null arguments, so that the inlined Sum64 of each has no test per block.
-        if (center != null)
+        if (center != null && copy != null)
+        {
+            for (; j + Block <= end; j += Block) Sum64(rows, offsets, weights, n, j, j + PrefetchDistance < end, denominator, output + j, center + j, factorSum, copy + j);
+        }
+        else if (center != null)
         {
             for (; j + Block <= end; j += Block) Sum64(rows, offsets, weights, n, j, j + PrefetchDistance < end, denominator, output + j, center + j, factorSum);
         }
@@ -211,14 +235,20 @@ internal sealed unsafe class MeanKernel : IChunkJob
             if (center != null)
             {
                 var (vl, vh) = Vector512.Widen(Vector512.Load(center + j));
-                Vector512.Narrow(vl + (lo - factorSum * vl) / denominator, vh + (hi - factorSum * vh) / denominator).Store(output + j);
+                var updated = Vector512.Narrow(vl + (lo - factorSum * vl) / denominator, vh + (hi - factorSum * vh) / denominator);
+                updated.Store(output + j);
+                if (copy != null) updated.Store(copy + j);
             }
             else
             {
                 Vector512.Narrow(lo / denominator, hi / denominator).Store(output + j);
             }
         }
-        for (; j < end; j++) output[j] = Scalar(rows, offsets, weights, unit, n, j, denominatorValue, center, factorSumValue);
+        for (; j < end; j++)
+        {
+            output[j] = Scalar(rows, offsets, weights, unit, n, j, denominatorValue, center, factorSumValue);
+            if (copy != null) copy[j] = output[j];
+        }
     }
 
     private static float Scalar(float* rows, long* offsets, double* weights, bool unit, int n, int j, double denominator, float* center, double factorSum)
@@ -232,7 +262,7 @@ internal sealed unsafe class MeanKernel : IChunkJob
     /// <summary>64 coordinates from <paramref name="j"/>: Σₖ (weights[k]·)row_k in float64, rows in order, / denominator; <paramref name="weights"/> null: unit weights.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Sum64(float* rows, long* offsets, double* weights, int n, int j, bool prefetch, Vector512<double> denominator, float* output,
-        float* center, Vector512<double> factorSum)
+        float* center, Vector512<double> factorSum, float* copy = null)
     {
         Vector512<double> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         prefetch &= Sse.IsSupported;
@@ -274,10 +304,10 @@ internal sealed unsafe class MeanKernel : IChunkJob
         }
         if (center != null)
         {
-            Centered(a0, a1, center, denominator, factorSum, output);
-            Centered(a2, a3, center + 16, denominator, factorSum, output + 16);
-            Centered(a4, a5, center + 32, denominator, factorSum, output + 32);
-            Centered(a6, a7, center + 48, denominator, factorSum, output + 48);
+            Centered(a0, a1, center, denominator, factorSum, output, copy);
+            Centered(a2, a3, center + 16, denominator, factorSum, output + 16, copy == null ? null : copy + 16);
+            Centered(a4, a5, center + 32, denominator, factorSum, output + 32, copy == null ? null : copy + 32);
+            Centered(a6, a7, center + 48, denominator, factorSum, output + 48, copy == null ? null : copy + 48);
             return;
         }
         Vector512.Narrow(a0 / denominator, a1 / denominator).Store(output);
@@ -288,9 +318,12 @@ internal sealed unsafe class MeanKernel : IChunkJob
 
     /// <summary>v + (Σ − (Σc)·v) / count for 16 coordinates, v widened from <paramref name="center"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Centered(Vector512<double> lo, Vector512<double> hi, float* center, Vector512<double> count, Vector512<double> factorSum, float* output)
+    private static void Centered(Vector512<double> lo, Vector512<double> hi, float* center, Vector512<double> count, Vector512<double> factorSum, float* output,
+        float* copy)
     {
         var (vl, vh) = Vector512.Widen(Vector512.Load(center));
-        Vector512.Narrow(vl + (lo - factorSum * vl) / count, vh + (hi - factorSum * vh) / count).Store(output);
+        var updated = Vector512.Narrow(vl + (lo - factorSum * vl) / count, vh + (hi - factorSum * vh) / count);
+        updated.Store(output);
+        if (copy != null) updated.Store(copy);
     }
 }

@@ -203,6 +203,54 @@ public class DistanceRulesTests
         Assert.Equal(1.0 / 6, Run(rule, rows)[0], 6);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void CenteredClipping_ManyCoordinates_EveryRoundIsTheDocumentedUpdateAndTheOutputIsNotTheState(int iters)
+    {
+        // d = 2 chunks of the mean kernel + 3 blocks of 64 + one of 16 + 5 (every loop of the update, and the lead before
+        // row 0's first 64-byte boundary, wherever the batch lands); the last iteration stores the state and the output in
+        // one pass, so each round's output is checked bit for bit against the formula, and overwritten before the next
+        // round: the state must not be the caller's output.
+        const int n = 7, d = 2 * 2048 + 3 * 64 + 16 + 5;
+        var rule = AggregatorCatalog.BuiltIn.Create(FormattableString.Invariant($"cc:tau=30,iters={iters}"));
+        var v = new float[d];
+        for (int round = 0; round < 3; round++)
+        {
+            var rows = Normal(n, d, (ulong)(40 + round), mean: round, sd: 1 + round);
+            rows[2][7] = float.NaN; // a non-finite row: cᵢ = 0, still counted in 1/n
+            var batch = GradientBatch.FromRows(rows);
+            for (int l = 0; l < iters; l++)
+            {
+                var distances = new SimByz.Aggregation.Rules.PointDistances();
+                distances.Compute(batch, v);
+                var c = new double[n];
+                double cSum = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    double dist = Math.Sqrt(distances.Squared[i]);
+                    c[i] = !double.IsFinite(dist) ? 0 : dist <= 30 ? 1 : 30 / dist;
+                    cSum += c[i];
+                }
+                var next = new float[d];
+                for (int j = 0; j < d; j++)
+                {
+                    double acc = 0;
+                    for (int i = 0; i < n; i++)
+                    {
+                        if (c[i] != 0) acc += c[i] * rows[i][j];
+                    }
+                    next[j] = (float)(v[j] + (acc - cSum * v[j]) / n);
+                }
+                v = next;
+            }
+            var output = new float[d];
+            rule.Aggregate(batch, output, AggregationContext.None);
+            for (int j = 0; j < d; j++) Assert.Equal(BitConverter.SingleToInt32Bits(v[j]), BitConverter.SingleToInt32Bits(output[j]));
+            Array.Fill(output, 1e30f);
+        }
+    }
+
     [Fact]
     public void CenteredClipping_NaNRow_ContributesNothing()
         => Assert.Equal(0.5 / 3, Run("cc:tau=1", Scalars(0.5f, float.NaN, 0f))[0], 6);
