@@ -31,6 +31,7 @@ internal sealed class KrumRule : IAggregator
     private readonly int _f;
     private readonly KrumVariant _variant;
     private readonly PairwiseDistances _distances = new();
+    private readonly ParallelCopy _copy = new();
     private double[] _scores = [];
     private double[] _scratch = [];
     private bool[] _active = [];
@@ -73,7 +74,7 @@ internal sealed class KrumRule : IAggregator
         RuleParameters.OrderBy(_order.AsSpan(0, n), scores, _distances.NonFinite.AsSpan(0, n));
         int best = _order[0];
         if (bad == n) output.Clear();
-        else input.Row(best).CopyTo(output);
+        else _copy.Copy(input.Row(best), output);
         if (diagnostics is not null)
         {
             diagnostics.Reset(n);
