@@ -208,13 +208,15 @@ public class DistanceRulesTests
     [InlineData(3)]
     public void CenteredClipping_ManyCoordinates_EveryRoundIsTheDocumentedUpdateAndTheOutputIsNotTheState(int iters)
     {
-        // d = 2 chunks of the mean kernel + 3 blocks of 64 + one of 16 + 5 (every loop of the update, and the lead before
-        // row 0's first 64-byte boundary, wherever the batch lands); the last iteration stores the state and the output in
-        // one pass, so each round's output is checked bit for bit against the formula, and overwritten before the next
-        // round: the state must not be the caller's output.
-        const int n = 7, d = 2 * 2048 + 3 * 64 + 16 + 5;
+        // d = 2 chunks of the mean kernel + 223: whatever lead L (0–15 values before row 0's first 64-byte boundary) the
+        // batch lands with, the last chunk's 223 − L values take 3 blocks of 64, one of 16 and a scalar tail of 1–15 (with
+        // AVX-512, where the last iteration stores the state and the output in one pass; elsewhere the chunked update and
+        // its copy). Each round's output is checked bit for bit against the formula; the same output array, filled with
+        // 1e30 before each call, must be wholly rewritten, and the state must not be the caller's output.
+        const int n = 7, d = 2 * 2048 + 223;
         var rule = AggregatorCatalog.BuiltIn.Create(FormattableString.Invariant($"cc:tau=30,iters={iters}"));
         var v = new float[d];
+        var output = new float[d];
         for (int round = 0; round < 3; round++)
         {
             var rows = Normal(n, d, (ulong)(40 + round), mean: round, sd: 1 + round);
@@ -244,10 +246,9 @@ public class DistanceRulesTests
                 }
                 v = next;
             }
-            var output = new float[d];
+            Array.Fill(output, 1e30f);
             rule.Aggregate(batch, output, AggregationContext.None);
             for (int j = 0; j < d; j++) Assert.Equal(BitConverter.SingleToInt32Bits(v[j]), BitConverter.SingleToInt32Bits(output[j]));
-            Array.Fill(output, 1e30f);
         }
     }
 
