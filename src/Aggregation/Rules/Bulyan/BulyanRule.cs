@@ -94,7 +94,7 @@ internal sealed class BulyanRule : IAggregator
         for (int round = 0; round < theta; round++)
         {
             int remaining = n - round;
-            _neighbours.Score(_distances, active, KrumVariant.Blanchard, KrumScoring.Neighbours(KrumVariant.Blanchard, remaining, _f), scores);
+            _neighbours.Score(active, KrumVariant.Blanchard, KrumScoring.Neighbours(KrumVariant.Blanchard, remaining, _f), scores);
             if (round == 0) scores.CopyTo(_firstScores);
             int pick = RuleParameters.First(scores, nonFinite, active);
             active[pick] = false;

@@ -74,6 +74,7 @@ internal sealed class NeighbourOrder
 {
     private int[] _order = [];
     private double[] _keys = [];
+    private PairwiseDistances? _distances;
     private int _n;
 
     /// <summary>Orders, for every row i, the other rows j by <paramref name="distances"/>[i, j].</summary>
@@ -81,6 +82,7 @@ internal sealed class NeighbourOrder
     {
         int n = distances.Count;
         _n = n;
+        _distances = distances;
         int width = Math.Max(n - 1, 0);
         if (_order.Length < n * width)
         {
@@ -102,9 +104,10 @@ internal sealed class NeighbourOrder
         }
     }
 
-    /// <summary><see cref="KrumScoring.Score"/> over the rows <paramref name="active"/> marks, for the batch of the last <see cref="Build"/>.</summary>
-    public void Score(PairwiseDistances distances, ReadOnlySpan<bool> active, KrumVariant variant, int neighbours, Span<double> scores)
+    /// <summary><see cref="KrumScoring.Score"/> over the rows <paramref name="active"/> marks, for the distances of the last <see cref="Build"/>.</summary>
+    public void Score(ReadOnlySpan<bool> active, KrumVariant variant, int neighbours, Span<double> scores)
     {
+        var nonFinite = (_distances ?? throw new InvalidOperationException("Score before Build")).NonFinite;
         int n = _n, width = Math.Max(n - 1, 0), activeCount = 0;
         foreach (bool a in active[..n])
         {
@@ -112,7 +115,7 @@ internal sealed class NeighbourOrder
         }
         for (int i = 0; i < n; i++)
         {
-            if (!active[i] || distances.NonFinite[i])
+            if (!active[i] || nonFinite[i])
             {
                 scores[i] = double.PositiveInfinity;
                 continue;

@@ -200,7 +200,7 @@ internal sealed unsafe class MeanKernel : IChunkJob
                 for (int c = 0; c < ahead; c += 16) Sse.Prefetch0(p + c);
             }
         }
-        // Three call sites with constant null arguments, so that the inlined Sum64 of each has no test per block.
+        // Four call sites with constant null arguments, so that the inlined Sum64 of each has no test per block.
         if (center != null && copy != null)
         {
             for (; j + Block <= end; j += Block) Sum64(rows, offsets, weights, n, j, j + PrefetchDistance < end, denominator, output + j, center + j, factorSum, copy + j);
