@@ -71,7 +71,19 @@ internal readonly struct ClosestToMedianReducer(int count) : IColumnReducer
     public Vector512<float> Reduce16(ReadOnlySpan<Vector512<float>> sorted)
     {
         int m = sorted.Length, beta = Math.Min(count, m);
-        var (medLo, medHi) = Median16(sorted);
+        Vector512<double> medLo, medHi;
+        if ((m & 1) == 1)
+        {
+            (medLo, medHi) = Vector512.Widen(sorted[m / 2]);
+        }
+        else
+        {
+            var (aLo, aHi) = Vector512.Widen(sorted[m / 2 - 1]);
+            var (bLo, bHi) = Vector512.Widen(sorted[m / 2]);
+            var half = Vector512.Create(0.5);
+            medLo = (aLo + bLo) * half;
+            medHi = (aHi + bHi) * half;
+        }
         // Window start per lane: the number of ranks l whose value beta ranks up is strictly nearer.
         var one = Vector512.Create(1.0);
         Vector512<double> startLo = default, startHi = default;
@@ -96,73 +108,11 @@ internal readonly struct ClosestToMedianReducer(int count) : IColumnReducer
                 continue;
             }
             var rank = Vector512.Create((double)r);
-            sumLo += Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(rank, startLo) & Vector512.LessThan(rank, endLo), xLo, Vector512<double>.Zero);
-            sumHi += Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(rank, startHi) & Vector512.LessThan(rank, endHi), xHi, Vector512<double>.Zero);
+            var inLo = Vector512.GreaterThanOrEqual(rank, startLo) & Vector512.LessThan(rank, endLo);
+            var inHi = Vector512.GreaterThanOrEqual(rank, startHi) & Vector512.LessThan(rank, endHi);
+            sumLo += Vector512.ConditionalSelect(inLo, xLo, Vector512<double>.Zero);
+            sumHi += Vector512.ConditionalSelect(inHi, xHi, Vector512<double>.Zero);
         }
-        return Finish16(sumLo, sumHi, medLo, medHi, width);
-    }
-
-    /// <remarks>The code of <see cref="Reduce16"/> with the two sets' steps interleaved: the window counts and the sums of
-    /// each set are the same operations in the same order, so each result has <see cref="Reduce16"/>'s bits.</remarks>
-    public (Vector512<float> First, Vector512<float> Second) Reduce16Two(ReadOnlySpan<Vector512<float>> first, ReadOnlySpan<Vector512<float>> second)
-    {
-        int m = first.Length, beta = Math.Min(count, m);
-        if (second.Length != m) throw new ArgumentException("the two sets differ in length", nameof(second));
-        var (medLo, medHi) = Median16(first);
-        var (med2Lo, med2Hi) = Median16(second);
-        var one = Vector512.Create(1.0);
-        Vector512<double> startLo = default, startHi = default, start2Lo = default, start2Hi = default;
-        for (int l = 0; l + beta < m; l++)
-        {
-            var (xLo, xHi) = Vector512.Widen(first[l]);
-            var (yLo, yHi) = Vector512.Widen(first[l + beta]);
-            var (x2Lo, x2Hi) = Vector512.Widen(second[l]);
-            var (y2Lo, y2Hi) = Vector512.Widen(second[l + beta]);
-            startLo += Vector512.LessThan(yLo - medLo, medLo - xLo) & one;
-            startHi += Vector512.LessThan(yHi - medHi, medHi - xHi) & one;
-            start2Lo += Vector512.LessThan(y2Lo - med2Lo, med2Lo - x2Lo) & one;
-            start2Hi += Vector512.LessThan(y2Hi - med2Hi, med2Hi - x2Hi) & one;
-        }
-        var width = Vector512.Create((double)beta);
-        var endLo = startLo + width;
-        var endHi = startHi + width;
-        var end2Lo = start2Lo + width;
-        var end2Hi = start2Hi + width;
-        Vector512<double> sumLo = default, sumHi = default, sum2Lo = default, sum2Hi = default;
-        for (int r = 0; r < m; r++)
-        {
-            var (xLo, xHi) = Vector512.Widen(first[r]);
-            var (x2Lo, x2Hi) = Vector512.Widen(second[r]);
-            if (r >= m - beta && r < beta)
-            {
-                sumLo += xLo;
-                sumHi += xHi;
-                sum2Lo += x2Lo;
-                sum2Hi += x2Hi;
-                continue;
-            }
-            var rank = Vector512.Create((double)r);
-            sumLo += Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(rank, startLo) & Vector512.LessThan(rank, endLo), xLo, Vector512<double>.Zero);
-            sumHi += Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(rank, startHi) & Vector512.LessThan(rank, endHi), xHi, Vector512<double>.Zero);
-            sum2Lo += Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(rank, start2Lo) & Vector512.LessThan(rank, end2Lo), x2Lo, Vector512<double>.Zero);
-            sum2Hi += Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(rank, start2Hi) & Vector512.LessThan(rank, end2Hi), x2Hi, Vector512<double>.Zero);
-        }
-        return (Finish16(sumLo, sumHi, medLo, medHi, width), Finish16(sum2Lo, sum2Hi, med2Lo, med2Hi, width));
-    }
-
-    private static (Vector512<double> Lo, Vector512<double> Hi) Median16(ReadOnlySpan<Vector512<float>> sorted)
-    {
-        int m = sorted.Length;
-        if ((m & 1) == 1) return Vector512.Widen(sorted[m / 2]);
-        var (aLo, aHi) = Vector512.Widen(sorted[m / 2 - 1]);
-        var (bLo, bHi) = Vector512.Widen(sorted[m / 2]);
-        var half = Vector512.Create(0.5);
-        return ((aLo + bLo) * half, (aHi + bHi) * half);
-    }
-
-    private static Vector512<float> Finish16(Vector512<double> sumLo, Vector512<double> sumHi, Vector512<double> medLo, Vector512<double> medHi,
-        Vector512<double> width)
-    {
         var infinity = Vector512.Create(double.PositiveInfinity);
         var finiteLo = Vector512.LessThan(Vector512.Abs(medLo), infinity);
         var finiteHi = Vector512.LessThan(Vector512.Abs(medHi), infinity);

@@ -15,13 +15,6 @@ internal interface IColumnReducer
     /// <summary>The same reduction of 16 coordinates: lane l of the result is bit for bit what <see cref="Reduce8"/> gives that lane.</summary>
     Vector512<float> Reduce16(ReadOnlySpan<Vector512<float>> sorted);
 
-    /// <summary>
-    /// Two sets of 16 coordinates at once: each result is bit for bit what <see cref="Reduce16"/> gives its set. A
-    /// reduction whose sum is one dependency chain per lane interleaves the two sets' chains, so that the core's
-    /// adders are not left waiting on one chain's latency.
-    /// </summary>
-    (Vector512<float> First, Vector512<float> Second) Reduce16Two(ReadOnlySpan<Vector512<float>> first, ReadOnlySpan<Vector512<float>> second);
-
     /// <summary>Reduces one coordinate from its sorted non-NaN values (possibly fewer than n, possibly none).</summary>
     float Reduce(ReadOnlySpan<float> sorted);
 }
@@ -101,35 +94,29 @@ internal sealed unsafe class ColumnKernel<TReducer> : IChunkJob
         int j = start;
         if (network.Prefers512 && n <= SortingNetwork.MaxCompiledSize)
         {
-            // Two sets of 16 lanes per step: both sorted, then reduced together (Reduce16Two); a set holding a NaN
-            // takes the path it takes alone.
-            Vector512<float>* wideValues = stackalloc Vector512<float>[2 * n];
+            Vector512<float>* wideValues = stackalloc Vector512<float>[n];
             var wide = new Span<Vector512<float>>(wideValues, n);
-            var wide2 = new Span<Vector512<float>>(wideValues + n, n);
             fixed (float* rows = data)
             fixed (long* rowOffsets = _offsets)
             {
-                for (; j + 32 <= pairEnd; j += 32)
+            for (; j < pairEnd; j += 16)
+            {
+                ulong finite = Load16(rows, rowOffsets, n, j, j + PrefetchDistance < end, wideValues);
+                if (finite == 0xFFFFu)
                 {
-                    ulong finite = Load16(rows, rowOffsets, n, j, j + PrefetchDistance < end, wideValues);
-                    ulong finite2 = Load16(rows, rowOffsets, n, j + 16, j + 16 + PrefetchDistance < end, wideValues + n);
-                    if ((finite & finite2) == 0xFFFFu)
-                    {
-                        network.Sort(wide);
-                        network.Sort(wide2);
-                        var (first, second) = _reducer.Reduce16Two(wide, wide2);
-                        first.StoreUnsafe(ref result[0], (nuint)j);
-                        second.StoreUnsafe(ref result[0], (nuint)(j + 16));
-                        continue;
-                    }
-                    Set16(wide, finite, data, offsets, j, low, high, column, result);
-                    Set16(wide2, finite2, data, offsets, j + 16, low, high, column, result);
+                    network.Sort(wide);
+                    _reducer.Reduce16(wide).StoreUnsafe(ref result[0], (nuint)j);
+                    continue;
                 }
-                for (; j < pairEnd; j += 16)
+                // A NaN: each set of 8 takes the path it takes alone (the network when it holds none).
+                for (int k = 0; k < n; k++)
                 {
-                    ulong finite = Load16(rows, rowOffsets, n, j, j + PrefetchDistance < end, wideValues);
-                    Set16(wide, finite, data, offsets, j, low, high, column, result);
+                    low[k] = wide[k].GetLower();
+                    high[k] = wide[k].GetUpper();
                 }
+                Block(low, (finite & 0xFF) == 0xFF, data, offsets, j, column, result);
+                Block(high, finite >> 8 == 0xFF, data, offsets, j + 8, column, result);
+            }
             }
         }
         for (; j < pairEnd; j += 16)
@@ -203,28 +190,6 @@ internal sealed unsafe class ColumnKernel<TReducer> : IChunkJob
             }
         }
         return ok.ExtractMostSignificantBits();
-    }
-
-    /// <summary>
-    /// One set of 16 loaded coordinates from <paramref name="j"/>: the network when it holds no NaN, else each set of
-    /// 8 the path it takes alone (the network when it holds none).
-    /// </summary>
-    private void Set16(Span<Vector512<float>> wide, ulong finite, ReadOnlySpan<float> data, ReadOnlySpan<long> offsets, int j,
-        Span<Vector256<float>> low, Span<Vector256<float>> high, Span<float> column, Span<float> result)
-    {
-        if (finite == 0xFFFFu)
-        {
-            _network!.Sort(wide);
-            _reducer.Reduce16(wide).StoreUnsafe(ref result[0], (nuint)j);
-            return;
-        }
-        for (int k = 0; k < wide.Length; k++)
-        {
-            low[k] = wide[k].GetLower();
-            high[k] = wide[k].GetUpper();
-        }
-        Block(low, (finite & 0xFF) == 0xFF, data, offsets, j, column, result);
-        Block(high, finite >> 8 == 0xFF, data, offsets, j + 8, column, result);
     }
 
     /// <summary>One set of 8 coordinates from <paramref name="j"/>: the network when it holds no NaN, else the scalar path.</summary>

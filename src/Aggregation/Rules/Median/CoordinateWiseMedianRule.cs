@@ -58,9 +58,6 @@ internal sealed class CoordinateWiseMedianRule : IAggregator
             return (n & 1) == 1 ? sorted[n / 2] : ColumnMath.Average(sorted[n / 2 - 1], sorted[n / 2]);
         }
 
-        public (Vector512<float> First, Vector512<float> Second) Reduce16Two(ReadOnlySpan<Vector512<float>> first, ReadOnlySpan<Vector512<float>> second)
-            => (Reduce16(first), Reduce16(second));
-
         public float Reduce(ReadOnlySpan<float> sorted) => ColumnMath.Median(sorted);
     }
 }

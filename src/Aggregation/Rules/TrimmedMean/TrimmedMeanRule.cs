@@ -84,27 +84,6 @@ internal sealed class TrimmedMeanRule : IAggregator
             return Vector512.Narrow(lo / count, hi / count);
         }
 
-        /// <remarks><see cref="Reduce16"/>'s additions for each set, the two sets' chains interleaved.</remarks>
-        public (Vector512<float> First, Vector512<float> Second) Reduce16Two(ReadOnlySpan<Vector512<float>> first, ReadOnlySpan<Vector512<float>> second)
-        {
-            if (second.Length != first.Length) throw new ArgumentException("the two sets differ in length", nameof(second));
-            var lo = Vector512<double>.Zero;
-            var hi = Vector512<double>.Zero;
-            var lo2 = Vector512<double>.Zero;
-            var hi2 = Vector512<double>.Zero;
-            for (int r = b; r < first.Length - b; r++)
-            {
-                var (l, h) = Vector512.Widen(first[r]);
-                var (l2, h2) = Vector512.Widen(second[r]);
-                lo += l;
-                hi += h;
-                lo2 += l2;
-                hi2 += h2;
-            }
-            var count = Vector512.Create((double)(first.Length - 2 * b));
-            return (Vector512.Narrow(lo / count, hi / count), Vector512.Narrow(lo2 / count, hi2 / count));
-        }
-
         public float Reduce(ReadOnlySpan<float> sorted)
         {
             int m = sorted.Length;
