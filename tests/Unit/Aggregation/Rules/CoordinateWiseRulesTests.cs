@@ -202,7 +202,7 @@ public class CoordinateWiseRulesTests
 
     /// <summary>
     /// Every set of 16 coordinates comes out with exactly the bits it gets alone (a batch of those 16 columns only),
-    /// whatever the chunk, the stage of the loads and the neighbouring sets, for batches wider than the 20-row networks:
+    /// whatever the chunk, the stage of the loads and the neighbouring sets, for batches of 20 rows and more:
     /// sets holding NaN (split into their 8-lane halves), ±∞, −0 and ties included.
     /// </summary>
     [Theory]
@@ -210,6 +210,9 @@ public class CoordinateWiseRulesTests
     [InlineData("median", 100)]
     [InlineData("trimmed-mean:b=4", 30)]
     [InlineData("meamed:f=4", 100)]
+    [InlineData("meamed:f=4", 20)]
+    [InlineData("meamed:f=3", 21)]
+    [InlineData("trimmed-mean:b=4", 20)]
     public void EverySet_GetsTheBitsItGetsAlone(string spec, int n)
     {
         const int d = 2 * 256 + 40;
