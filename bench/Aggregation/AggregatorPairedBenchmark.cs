@@ -1,0 +1,225 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Numerics.Tensors;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using SimByz.Aggregation;
+using SimByz.Gpu;
+using SimByz.Scheduler;
+using TorchSharp;
+
+namespace SimByz.Bench.Aggregation;
+
+/// <summary>
+/// Each rule's ratio to the read floor with the floor measured beside it: every invocation runs a short block of calls of
+/// each of the three floors of <see cref="AggregatorBenchmarks"/> (<c>torch.sum</c>, <c>TensorPrimitives.Sum</c> on one
+/// thread, the same sum on all cores) and then one of the rule, each call timed; its ratio is the rule's time over the
+/// fastest floor's in the same invocation, well under a second apart.
+/// </summary>
+/// <remarks>
+/// <para>Why: on a virtual machine whose speed drifts with its host by tens of per cent from one minute to the next
+/// (docs/PERFORMANCE.md, "Aggregation rules"), <see cref="AggregatorBenchmarks"/>' ratios compare a rule with a floor
+/// measured minutes earlier. Here both are measured within the same fraction of a second, so a drift moves both.</para>
+/// <para>Columns: <c>floor (paired)</c> and <c>rule (paired)</c>, the medians of the per-invocation times of the best
+/// floor and of the rule; <c>× floor</c>, the median of the per-invocation ratios, and <c>× floor p25–p75</c>, their
+/// interquartile range, over the measured iterations (the last <see cref="Iterations"/> × <see cref="Invocations"/>
+/// invocations). A phase's time in one invocation is the median of the last half of its block. <c>Mean</c> is the whole
+/// invocation (every block). The rule's output is the same as in
+/// <see cref="AggregatorBenchmarks"/> (same data, same seed).</para>
+/// <para>Run: <c>cd bench &amp;&amp; dotnet bin/Release/net10.0/SimByz.Bench.dll --filter '*AggregatorPairedBenchmark*'</c>
+/// (no job options: the class's config sets its job, in process so that the columns read what the invocations timed).
+/// A subset: <c>SIMBYZ_BENCH_CASES</c> lists the rules (separated by <c>;</c>).</para>
+/// </remarks>
+[Config(typeof(PairedConfig))]
+public class AggregatorPairedBenchmark
+{
+    /// <summary>Measured iterations and invocations per iteration (the job's; the columns read the last Iterations × Invocations).</summary>
+    public const int Iterations = 15, Invocations = 1, Warmups = 2;
+
+    /// <summary>Calls per phase and invocation (see <see cref="FloorsThenRule"/>).</summary>
+    public const int Calls = 16;
+
+    private static readonly ConcurrentDictionary<string, List<Timing>> Timed = new();
+    private GradientBatch _batch = null!;
+    private Memory<float> _data;
+    private float[] _output = [];
+    private IAggregator _rule = null!;
+    private torch.Tensor? _tensor;
+    private double[] _partials = [];
+    private AggregationContext _context = AggregationContext.None;
+    private List<Timing> _timings = [];
+
+    /// <summary>n×d of the input.</summary>
+    [Params("20x1000000", "100x100000")]
+    public string Shape { get; set; } = "20x1000000";
+
+    /// <summary>The rule (a managed rule spec).</summary>
+    [ParamsSource(nameof(Rules))]
+    public string Rule { get; set; } = "mean";
+
+    /// <summary>The rules with an issue-16 target, or those listed in <c>SIMBYZ_BENCH_CASES</c>.</summary>
+    public static IEnumerable<string> Rules
+    {
+        get
+        {
+            string[] all = ["mean", "median", "trimmed-mean:b=4", "meamed:f=4", "krum:f=4", "multi-krum:f=4", "cc:tau=100,iters=1", "geometric-median", "bulyan:f=4"];
+            string? only = Environment.GetEnvironmentVariable("SIMBYZ_BENCH_CASES");
+            if (string.IsNullOrWhiteSpace(only)) return all;
+            var chosen = only.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return chosen.Where(c => !c.StartsWith("floor:", StringComparison.Ordinal) && !c.StartsWith("torch:", StringComparison.Ordinal));
+        }
+    }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var parts = Shape.Split('x');
+        int n = int.Parse(parts[0], CultureInfo.InvariantCulture);
+        int d = int.Parse(parts[1], CultureInfo.InvariantCulture);
+        var stream = RandomStreams.Derive(1, "bench.aggregation");
+        _data = AlignedFloats.Allocate(n * d).Memory;
+        var values = _data.Span;
+        for (int k = 0; k < values.Length; k++) values[k] = (float)stream.NextNormal(0.01, 1.0);
+        _batch = new GradientBatch(_data, n, d);
+        _output = new float[d];
+        _partials = new double[Environment.ProcessorCount];
+        _context = new AggregationContext { Model = new float[d], LearningRate = 0.1 };
+        _ = TorchDevice.Cpu;
+        _tensor = torch.tensor(_data.ToArray(), [n, d]);
+        Console.WriteLine($"// torch threads: {torch.get_num_threads()}");
+        _rule = AggregatorCatalog.BuiltIn.Create(Rule, new AggregatorBuildContext(Seed: 1, DeclaredByzantine: 4));
+        _timings = Timed.GetOrAdd(Key(Shape, Rule), _ => []);
+        _timings.Clear();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        if (Summarise(Key(Shape, Rule)) is { } s)
+        {
+            Console.WriteLine(FormattableString.Invariant(
+                $"// paired {Shape} {Rule}: floor {s.Floor / 1e3:F3} ms, rule {s.Rule / 1e3:F3} ms, × floor {s.Ratio:F2} (p25–p75 {s.Low:F2}–{s.High:F2}) over {s.Count} invocations"));
+        }
+        _tensor?.Dispose();
+        _tensor = null;
+    }
+
+    /// <summary>
+    /// One block of <see cref="Calls"/> calls of each floor, then one of the rule; each call timed. A phase's time is the
+    /// median of its block's last half (the first calls warm the phase up again after the others); the invocation's
+    /// ratio is the rule's time over the fastest floor's.
+    /// </summary>
+    /// <remarks>Blocks, not alternate calls: a first version alternated single calls, and each call then ran cold after
+    /// the others (the managed floors 60 % slower than in <see cref="AggregatorBenchmarks"/>, a flattering floor), and
+    /// right after torch's sum it shared the cores with libtorch's OpenMP threads, which spin for a while after each
+    /// parallel call (libgomp's default wait policy). torch's block comes first so that the one-thread sum, which leaves
+    /// them a core, follows it.</remarks>
+    [Benchmark]
+    public double FloorsThenRule()
+    {
+        double check = 0;
+        double allThreads = Block(ParallelSum, ref check);
+        double torchSum = Block(() => { using var sum = torch.sum(_tensor!); return sum.item<float>(); }, ref check);
+        double oneThread = Block(() => TensorPrimitives.Sum(_data.Span), ref check);
+        double rule = Block(() => { _rule.Aggregate(_batch, _output, _context); return _output[0]; }, ref check);
+        _timings.Add(new Timing(Math.Min(Math.Min(torchSum, oneThread), allThreads), rule));
+        return check;
+    }
+
+    /// <summary>Median time in µs of the last half of <see cref="Calls"/> calls of <paramref name="call"/>.</summary>
+    private double Block(Func<double> call, ref double check)
+    {
+        Span<double> times = stackalloc double[Calls];
+        for (int i = 0; i < Calls; i++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            check += call();
+            times[i] = Micro(Stopwatch.GetTimestamp() - t0);
+        }
+        var last = times[(Calls / 2)..];
+        last.Sort();
+        return last.Length % 2 == 1 ? last[last.Length / 2] : (last[last.Length / 2 - 1] + last[last.Length / 2]) / 2;
+    }
+
+    private static double Micro(double ticks) => ticks * 1e6 / Stopwatch.Frequency;
+
+    private double ParallelSum()
+    {
+        int parts = _partials.Length;
+        Parallel.For(0, parts, p =>
+        {
+            long length = _data.Length;
+            int from = (int)(length * p / parts), to = (int)(length * (p + 1) / parts);
+            _partials[p] = TensorPrimitives.Sum(_data.Span.Slice(from, to - from));
+        });
+        double s = 0;
+        foreach (double partial in _partials) s += partial;
+        return s;
+    }
+
+    private static string Key(string shape, string rule) => shape + "|" + rule;
+
+    private readonly record struct Timing(double Floor, double Rule);
+
+    private sealed record PairedFigures(double Floor, double Rule, double Ratio, double Low, double High, int Count);
+
+    /// <summary>Medians over the last Iterations × Invocations invocations (the measured ones: they come last).</summary>
+    private static PairedFigures? Summarise(string key)
+    {
+        if (!Timed.TryGetValue(key, out var all) || all.Count == 0) return null;
+        var last = all.Skip(Math.Max(0, all.Count - Iterations * Invocations)).ToArray();
+        double Quantile(IEnumerable<double> xs, double q)
+        {
+            var sorted = xs.Order().ToArray();
+            double at = q * (sorted.Length - 1);
+            int lo = (int)Math.Floor(at), hi = (int)Math.Ceiling(at);
+            return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
+        }
+        var ratios = last.Select(t => t.Rule / t.Floor).ToArray();
+        return new PairedFigures(Quantile(last.Select(t => t.Floor), 0.5), Quantile(last.Select(t => t.Rule), 0.5), Quantile(ratios, 0.5),
+            Quantile(ratios, 0.25), Quantile(ratios, 0.75), last.Length);
+    }
+
+    private sealed class PairedConfig : ManualConfig
+    {
+        public PairedConfig()
+        {
+            AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(Warmups).WithIterationCount(Iterations)
+                .WithInvocationCount(Invocations).WithUnrollFactor(1));
+            AddColumn(new PairedColumn("floor (paired)", "Median of the best floor's time per invocation, µs", s => s.Floor.ToString("N0", CultureInfo.InvariantCulture)));
+            AddColumn(new PairedColumn("rule (paired)", "Median of the rule's time per invocation, µs", s => s.Rule.ToString("N0", CultureInfo.InvariantCulture)));
+            AddColumn(new PairedColumn("× floor", "Median over the invocations of rule time ÷ best floor time of the same invocation", s => s.Ratio.ToString("F2", CultureInfo.InvariantCulture)));
+            AddColumn(new PairedColumn("× floor p25–p75", "Interquartile range of those ratios", s => FormattableString.Invariant($"{s.Low:F2}–{s.High:F2}")));
+        }
+    }
+
+    private sealed class PairedColumn(string name, string legend, Func<PairedFigures, string> value) : IColumn
+    {
+        public string Id => "AggregatorPaired." + name;
+        public string ColumnName => name;
+        public bool AlwaysShow => true;
+        public ColumnCategory Category => ColumnCategory.Custom;
+        public int PriorityInCategory => 0;
+        public bool IsNumeric => true;
+        public UnitType UnitType => UnitType.Dimensionless;
+        public string Legend => legend;
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, summary.Style);
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
+        {
+            string key = Key((string)benchmarkCase.Parameters["Shape"], (string)benchmarkCase.Parameters["Rule"]);
+            return Summarise(key) is { } s ? value(s) : "NA";
+        }
+
+        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+
+        public bool IsAvailable(Summary summary) => true;
+    }
+}
