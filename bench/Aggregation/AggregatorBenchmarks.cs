@@ -17,7 +17,7 @@ namespace SimByz.Bench.Aggregation;
 /// </summary>
 /// <remarks>
 /// <para>Run (docs/PERFORMANCE.md, "Aggregation rules"):
-/// <c>cd bench &amp;&amp; dotnet bin/Release/net10.0/SimByz.Bench.dll --filter '*Aggregator*' --inProcess --job short</c>.
+/// <c>cd bench &amp;&amp; dotnet bin/Release/net10.0/SimByz.Bench.dll --filter '*AggregatorBenchmarks*' --inProcess --job short</c>.
 /// A subset: list the cases in <c>SIMBYZ_BENCH_CASES</c> (see <see cref="Cases"/>).</para>
 /// <para>The floor to compare a rule against is the best of <c>floor:sum-1-thread</c> and
 /// <c>floor:sum-all-threads</c> at the same shape. The all-thread sum cuts the input into a fixed number

@@ -18,8 +18,8 @@ namespace SimByz.Bench.Aggregation;
 
 /// <summary>
 /// Each rule's ratio to the read floor with the floor measured beside it: every invocation runs a short block of calls of
-/// each of the three floors of <see cref="AggregatorBenchmarks"/> (<c>torch.sum</c>, <c>TensorPrimitives.Sum</c> on one
-/// thread, the same sum on all cores) and then one of the rule, each call timed; its ratio is the rule's time over the
+/// each of the three floors of <see cref="AggregatorBenchmarks"/> (<c>TensorPrimitives.Sum</c> cut over all cores,
+/// <c>torch.sum</c>, <c>TensorPrimitives.Sum</c> on one thread) and then one of the rule, each call timed; its ratio is the rule's time over the
 /// fastest floor's in the same invocation, well under a second apart.
 /// </summary>
 /// <remarks>
@@ -116,10 +116,10 @@ public class AggregatorPairedBenchmark
     /// ratio is the rule's time over the fastest floor's.
     /// </summary>
     /// <remarks>Blocks, not alternate calls: a first version alternated single calls, and each call then ran cold after
-    /// the others (the managed floors 60 % slower than in <see cref="AggregatorBenchmarks"/>, a flattering floor), and
+    /// the others (the managed floors well above their times in <see cref="AggregatorBenchmarks"/>: a flattering floor), and
     /// right after torch's sum it shared the cores with libtorch's OpenMP threads, which spin for a while after each
-    /// parallel call (libgomp's default wait policy). torch's block comes first so that the one-thread sum, which leaves
-    /// them a core, follows it.</remarks>
+    /// parallel call (libgomp's default wait policy). So the one-thread sum, which leaves them a core, follows torch's
+    /// block, and the rule follows the one-thread sum.</remarks>
     [Benchmark]
     public double FloorsThenRule()
     {
