@@ -48,7 +48,7 @@ public class AggregatorBenchmarks
 {
     private const string TorchPrefix = "torch:";
     private GradientBatch _batch = null!;
-    private Memory<float> _data;
+    private ReadOnlyMemory<float> _data;
     private float[] _output = [];
     private IAggregator? _rule;
     private torch.Tensor? _tensor;
@@ -105,18 +105,12 @@ public class AggregatorBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var parts = Shape.Split('x');
-        int n = int.Parse(parts[0], CultureInfo.InvariantCulture);
-        int d = int.Parse(parts[1], CultureInfo.InvariantCulture);
-        var stream = RandomStreams.Derive(1, "bench.aggregation");
         // The batch starts on a 64-byte boundary, as the simulator's batches do (AlignedFloats; torch's copy is aligned
         // too); SIMBYZ_BENCH_SHIFT=k moves it k floats off (0–15), to measure a misaligned batch.
         int shift = int.TryParse(Environment.GetEnvironmentVariable("SIMBYZ_BENCH_SHIFT"), out int k0) ? Math.Clamp(k0, 0, 15) : 0;
-        var aligned = AlignedFloats.Allocate(n * d + shift);
-        _data = aligned.Memory[shift..];
-        var values = _data.Span;
-        for (int k = 0; k < values.Length; k++) values[k] = (float)stream.NextNormal(0.01, 1.0);
-        _batch = new GradientBatch(_data, n, d);
+        _batch = Input(Shape, shift);
+        _data = _batch.Memory;
+        int n = _batch.Count, d = _batch.Dimension;
         _output = new float[d];
         _partials = new double[Environment.ProcessorCount];
         var build = new AggregatorBuildContext(Seed: 1, DeclaredByzantine: 4);
@@ -173,18 +167,35 @@ public class AggregatorBenchmarks
         }
     }
 
-    /// <summary>Sum of the input on all cores: one fixed slice per core, partial sums added in slice order.</summary>
-    private double ParallelSum()
+    /// <summary>The n×d input of <paramref name="shape"/> ("20x1000000"), drawn from N(0.01, 1) with a fixed seed, starting
+    /// <paramref name="shift"/> floats past a 64-byte boundary. Also <see cref="AggregatorPairedBenchmark"/>'s input.</summary>
+    internal static GradientBatch Input(string shape, int shift)
     {
-        int parts = _partials.Length;
+        var parts = shape.Split('x');
+        int n = int.Parse(parts[0], CultureInfo.InvariantCulture);
+        int d = int.Parse(parts[1], CultureInfo.InvariantCulture);
+        var stream = RandomStreams.Derive(1, "bench.aggregation");
+        var data = AlignedFloats.Allocate(n * d + shift).Memory[shift..];
+        var values = data.Span;
+        for (int k = 0; k < values.Length; k++) values[k] = (float)stream.NextNormal(0.01, 1.0);
+        return new GradientBatch(data, n, d);
+    }
+
+    private double ParallelSum() => ParallelSum(_data, _partials);
+
+    /// <summary>Sum of <paramref name="data"/> on all cores: one fixed slice per entry of <paramref name="partials"/> (one
+    /// per core), partial sums added in slice order. Also <see cref="AggregatorPairedBenchmark"/>'s all-thread floor.</summary>
+    internal static double ParallelSum(ReadOnlyMemory<float> data, double[] partials)
+    {
+        int parts = partials.Length;
         Parallel.For(0, parts, p =>
         {
-            long length = _data.Length;
+            long length = data.Length;
             int from = (int)(length * p / parts), to = (int)(length * (p + 1) / parts);
-            _partials[p] = TensorPrimitives.Sum(_data.Span.Slice(from, to - from));
+            partials[p] = TensorPrimitives.Sum(data.Span.Slice(from, to - from));
         });
         double s = 0;
-        foreach (double partial in _partials) s += partial;
+        foreach (double partial in partials) s += partial;
         return s;
     }
 

@@ -3,11 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Reports;
-using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using SimByz.Aggregation;
 using SimByz.Gpu;
@@ -47,7 +44,7 @@ public class AggregatorPairedBenchmark
 
     private static readonly ConcurrentDictionary<string, List<Timing>> Timed = new();
     private GradientBatch _batch = null!;
-    private Memory<float> _data;
+    private ReadOnlyMemory<float> _data;
     private float[] _output = [];
     private IAggregator _rule = null!;
     private torch.Tensor? _tensor;
@@ -79,14 +76,9 @@ public class AggregatorPairedBenchmark
     [GlobalSetup]
     public void Setup()
     {
-        var parts = Shape.Split('x');
-        int n = int.Parse(parts[0], CultureInfo.InvariantCulture);
-        int d = int.Parse(parts[1], CultureInfo.InvariantCulture);
-        var stream = RandomStreams.Derive(1, "bench.aggregation");
-        _data = AlignedFloats.Allocate(n * d).Memory;
-        var values = _data.Span;
-        for (int k = 0; k < values.Length; k++) values[k] = (float)stream.NextNormal(0.01, 1.0);
-        _batch = new GradientBatch(_data, n, d);
+        _batch = AggregatorBenchmarks.Input(Shape, 0);
+        _data = _batch.Memory;
+        int n = _batch.Count, d = _batch.Dimension;
         _output = new float[d];
         _partials = new double[Environment.ProcessorCount];
         _context = new AggregationContext { Model = new float[d], LearningRate = 0.1 };
@@ -149,19 +141,7 @@ public class AggregatorPairedBenchmark
 
     private static double Micro(double ticks) => ticks * 1e6 / Stopwatch.Frequency;
 
-    private double ParallelSum()
-    {
-        int parts = _partials.Length;
-        Parallel.For(0, parts, p =>
-        {
-            long length = _data.Length;
-            int from = (int)(length * p / parts), to = (int)(length * (p + 1) / parts);
-            _partials[p] = TensorPrimitives.Sum(_data.Span.Slice(from, to - from));
-        });
-        double s = 0;
-        foreach (double partial in _partials) s += partial;
-        return s;
-    }
+    private double ParallelSum() => AggregatorBenchmarks.ParallelSum(_data, _partials);
 
     private static string Key(string shape, string rule) => shape + "|" + rule;
 
@@ -186,40 +166,20 @@ public class AggregatorPairedBenchmark
             Quantile(ratios, 0.25), Quantile(ratios, 0.75), last.Length);
     }
 
+    private static FigureColumn PairedColumn(string name, string legend, Func<PairedFigures, string> value)
+        => new("AggregatorPaired." + name, name, legend, (_, benchmarkCase) =>
+            Summarise(Key((string)benchmarkCase.Parameters["Shape"], (string)benchmarkCase.Parameters["Rule"])) is { } s ? value(s) : null);
+
     private sealed class PairedConfig : ManualConfig
     {
         public PairedConfig()
         {
             AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(Warmups).WithIterationCount(Iterations)
                 .WithInvocationCount(Invocations).WithUnrollFactor(1));
-            AddColumn(new PairedColumn("floor (paired)", "Median of the best floor's time per invocation, µs", s => s.Floor.ToString("N0", CultureInfo.InvariantCulture)));
-            AddColumn(new PairedColumn("rule (paired)", "Median of the rule's time per invocation, µs", s => s.Rule.ToString("N0", CultureInfo.InvariantCulture)));
-            AddColumn(new PairedColumn("× floor", "Median over the invocations of rule time ÷ best floor time of the same invocation", s => s.Ratio.ToString("F2", CultureInfo.InvariantCulture)));
-            AddColumn(new PairedColumn("× floor p25–p75", "Interquartile range of those ratios", s => FormattableString.Invariant($"{s.Low:F2}–{s.High:F2}")));
+            AddColumn(PairedColumn("floor (paired)", "Median of the best floor's time per invocation, µs", s => s.Floor.ToString("N0", CultureInfo.InvariantCulture)));
+            AddColumn(PairedColumn("rule (paired)", "Median of the rule's time per invocation, µs", s => s.Rule.ToString("N0", CultureInfo.InvariantCulture)));
+            AddColumn(PairedColumn("× floor", "Median over the invocations of rule time ÷ best floor time of the same invocation", s => s.Ratio.ToString("F2", CultureInfo.InvariantCulture)));
+            AddColumn(PairedColumn("× floor p25–p75", "Interquartile range of those ratios", s => FormattableString.Invariant($"{s.Low:F2}–{s.High:F2}")));
         }
-    }
-
-    private sealed class PairedColumn(string name, string legend, Func<PairedFigures, string> value) : IColumn
-    {
-        public string Id => "AggregatorPaired." + name;
-        public string ColumnName => name;
-        public bool AlwaysShow => true;
-        public ColumnCategory Category => ColumnCategory.Custom;
-        public int PriorityInCategory => 0;
-        public bool IsNumeric => true;
-        public UnitType UnitType => UnitType.Dimensionless;
-        public string Legend => legend;
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, summary.Style);
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
-        {
-            string key = Key((string)benchmarkCase.Parameters["Shape"], (string)benchmarkCase.Parameters["Rule"]);
-            return Summarise(key) is { } s ? value(s) : "NA";
-        }
-
-        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-
-        public bool IsAvailable(Summary summary) => true;
     }
 }

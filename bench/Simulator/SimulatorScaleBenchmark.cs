@@ -85,43 +85,23 @@ public class SimulatorScaleBenchmark
 
     private sealed record Counts(long Messages, long Events, double BuiltBytesPerWorker, double RunBytesPerWorker);
 
+    /// <summary>A figure from the set-up run's counts and the measured time of one run (Mean × <see cref="Messages"/>).</summary>
+    private static FigureColumn CountColumn(string name, string legend, Func<Counts, double, double> value)
+        => new("SimulatorScale." + name, name, legend, (summary, benchmarkCase) =>
+            summary[benchmarkCase]?.ResultStatistics is { Mean: > 0 } stats && Measured.TryGetValue((int)benchmarkCase.Parameters["Workers"], out var counts)
+                ? value(counts, stats.Mean * Messages).ToString("N0", CultureInfo.InvariantCulture)
+                : null);
+
     private sealed class ScaleConfig : ManualConfig
     {
         public ScaleConfig()
         {
             // In process (the columns read what the set-up run counted) and short: one run of 200 000 messages takes seconds.
             AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance));
-            AddColumn(new CountColumn("msgs/s", "Messages sent per second of run time", (c, runNs) => c.Messages / runNs * 1e9));
-            AddColumn(new CountColumn("events/s", "Events handled per second of run time", (c, runNs) => c.Events / runNs * 1e9));
-            AddColumn(new CountColumn("B/worker built", "Managed bytes a built run retains per worker", (c, _) => c.BuiltBytesPerWorker));
-            AddColumn(new CountColumn("B/worker run", "Managed bytes a finished run retains per worker", (c, _) => c.RunBytesPerWorker));
+            AddColumn(CountColumn("msgs/s", "Messages sent per second of run time", (c, runNs) => c.Messages / runNs * 1e9));
+            AddColumn(CountColumn("events/s", "Events handled per second of run time", (c, runNs) => c.Events / runNs * 1e9));
+            AddColumn(CountColumn("B/worker built", "Managed bytes a built run retains per worker", (c, _) => c.BuiltBytesPerWorker));
+            AddColumn(CountColumn("B/worker run", "Managed bytes a finished run retains per worker", (c, _) => c.RunBytesPerWorker));
         }
-    }
-
-    /// <summary>A figure from the set-up run's counts and the measured time of one run (Mean × <see cref="Messages"/>).</summary>
-    private sealed class CountColumn(string name, string legend, Func<Counts, double, double> value) : IColumn
-    {
-        public string Id => "SimulatorScale." + name;
-        public string ColumnName => name;
-        public bool AlwaysShow => true;
-        public ColumnCategory Category => ColumnCategory.Custom;
-        public int PriorityInCategory => 0;
-        public bool IsNumeric => true;
-        public UnitType UnitType => UnitType.Dimensionless;
-        public string Legend => legend;
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, summary.Style);
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
-        {
-            var report = summary[benchmarkCase];
-            int workers = (int)benchmarkCase.Parameters["Workers"];
-            if (report?.ResultStatistics is not { } stats || stats.Mean <= 0 || !Measured.TryGetValue(workers, out var counts)) return "NA";
-            return value(counts, stats.Mean * Messages).ToString("N0", CultureInfo.InvariantCulture);
-        }
-
-        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-
-        public bool IsAvailable(Summary summary) => true;
     }
 }
