@@ -275,7 +275,7 @@ public class AggregatorBenchmarks
     }
 
     /// <summary>f(x) = ½‖x − 1‖²: a validation oracle that costs one pass over d (Zeno's scores).</summary>
-    private sealed class CenteredQuadraticOracle(int dimension) : IValidationOracle
+    internal sealed class CenteredQuadraticOracle(int dimension) : IValidationOracle
     {
         public int Dimension => dimension;
 

@@ -22,11 +22,13 @@ namespace SimByz.Bench.Aggregation;
 /// <remarks>
 /// <para>Why: on a virtual machine whose speed drifts with its host by tens of per cent from one minute to the next
 /// (docs/PERFORMANCE.md, "Aggregation rules"), <see cref="AggregatorBenchmarks"/>' ratios compare a rule with a floor
-/// measured minutes earlier. Here both are measured within the same fraction of a second, so a drift moves both.</para>
+/// measured minutes earlier. Here both are measured within the same fraction of a second, so a drift moves both (a ratio
+/// still moves between runs minutes apart, less than between cases of a full run).</para>
 /// <para>Columns: <c>floor (paired)</c> and <c>rule (paired)</c>, the medians of the per-invocation times of the best
 /// floor and of the rule; <c>× floor</c>, the median of the per-invocation ratios, and <c>× floor p25–p75</c>, their
 /// interquartile range, over the measured iterations (the last <see cref="Iterations"/> × <see cref="Invocations"/>
-/// invocations). A phase's time in one invocation is the median of the last half of its block. <c>Mean</c> is the whole
+/// invocations; "NA" and a line in the log when the case did not record one jitting, the warm-up and the measured
+/// invocations exactly, e.g. with job options on the command line). A phase's time in one invocation is the median of the last half of its block. <c>Mean</c> is the whole
 /// invocation (every block). The rule's output is the same as in
 /// <see cref="AggregatorBenchmarks"/> (same data, same seed).</para>
 /// <para>Run: <c>cd bench &amp;&amp; dotnet bin/Release/net10.0/SimByz.Bench.dll --filter '*AggregatorPairedBenchmark*'</c>
@@ -81,7 +83,7 @@ public class AggregatorPairedBenchmark
         int n = _batch.Count, d = _batch.Dimension;
         _output = new float[d];
         _partials = new double[Environment.ProcessorCount];
-        _context = new AggregationContext { Model = new float[d], LearningRate = 0.1 };
+        _context = new AggregationContext { Model = new float[d], LearningRate = 0.1, Oracle = new AggregatorBenchmarks.CenteredQuadraticOracle(d) };
         _ = TorchDevice.Cpu;
         _tensor = torch.tensor(_data.ToArray(), [n, d]);
         Console.WriteLine($"// torch threads: {torch.get_num_threads()}");
@@ -93,10 +95,17 @@ public class AggregatorPairedBenchmark
     [GlobalCleanup]
     public void Cleanup()
     {
-        if (Summarise(Key(Shape, Rule)) is { } s)
+        string key = Key(Shape, Rule);
+        if (Summarise(key) is { } s)
         {
             Console.WriteLine(FormattableString.Invariant(
                 $"// paired {Shape} {Rule}: floor {s.Floor / 1e3:F3} ms, rule {s.Rule / 1e3:F3} ms, × floor {s.Ratio:F2} (p25–p75 {s.Low:F2}–{s.High:F2}) over {s.Count} invocations"));
+        }
+        else
+        {
+            int count = Timed.TryGetValue(key, out var all) ? all.Count : 0;
+            Console.WriteLine($"// paired {Shape} {Rule}: no figures: {count} invocations recorded, {Expected} expected (one jitting, "
+                + $"{Warmups} warm-up, {Iterations} measured); run this class without job, diagnoser or memory-randomization options");
         }
         _tensor?.Dispose();
         _tensor = null;
@@ -149,11 +158,18 @@ public class AggregatorPairedBenchmark
 
     private sealed record PairedFigures(double Floor, double Rule, double Ratio, double Low, double High, int Count);
 
-    /// <summary>Medians over the last Iterations × Invocations invocations (the measured ones: they come last).</summary>
+    /// <summary>Invocations one case records under the class's job: one jitting invocation, the warm-ups, the measured ones.</summary>
+    private const int Expected = 1 + Invocations * (Warmups + Iterations);
+
+    /// <summary>
+    /// Medians over the measured invocations (the last Iterations × Invocations), or null unless the case recorded exactly
+    /// <see cref="Expected"/> invocations: a job added on the command line (a second job shares the case's record and
+    /// clears it), a diagnoser's extra invocation or per-iteration set-up would otherwise put the wrong ones in the window.
+    /// </summary>
     private static PairedFigures? Summarise(string key)
     {
-        if (!Timed.TryGetValue(key, out var all) || all.Count == 0) return null;
-        var last = all.Skip(Math.Max(0, all.Count - Iterations * Invocations)).ToArray();
+        if (!Timed.TryGetValue(key, out var all) || all.Count != Expected) return null;
+        var last = all.Skip(all.Count - Iterations * Invocations).ToArray();
         double Quantile(IEnumerable<double> xs, double q)
         {
             var sorted = xs.Order().ToArray();
@@ -168,7 +184,14 @@ public class AggregatorPairedBenchmark
 
     private static FigureColumn PairedColumn(string name, string legend, Func<PairedFigures, string> value)
         => new("AggregatorPaired." + name, name, legend, (_, benchmarkCase) =>
-            Summarise(Key((string)benchmarkCase.Parameters["Shape"], (string)benchmarkCase.Parameters["Rule"])) is { } s ? value(s) : null);
+            IsClassJob(benchmarkCase.Job) && Summarise(Key((string)benchmarkCase.Parameters["Shape"], (string)benchmarkCase.Parameters["Rule"])) is { } s
+                ? value(s)
+                : null);
+
+    /// <summary>Whether a case runs under the class's own job (another job, added on the command line, gets "NA": the records are the class job's).</summary>
+    private static bool IsClassJob(Job job)
+        => job.Run.IterationCount == Iterations && job.Run.WarmupCount == Warmups && job.Run.InvocationCount == Invocations
+            && job.Infrastructure.Toolchain is InProcessEmitToolchain;
 
     private sealed class PairedConfig : ManualConfig
     {
