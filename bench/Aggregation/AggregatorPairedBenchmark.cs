@@ -8,16 +8,18 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using SimByz.Aggregation;
 using SimByz.Gpu;
+using SimByz.Gpu.Composition;
 using SimByz.Scheduler;
 using TorchSharp;
 
 namespace SimByz.Bench.Aggregation;
 
 /// <summary>
-/// Each rule's ratio to the read floor with the floor measured beside it: every invocation runs a short block of calls of
-/// each of the three floors of <see cref="AggregatorBenchmarks"/> (<c>TensorPrimitives.Sum</c> cut over all cores,
-/// <c>torch.sum</c>, <c>TensorPrimitives.Sum</c> on one thread) and then one of the rule, each call timed; its ratio is the rule's time over the
-/// fastest floor's in the same invocation, well under a second apart.
+/// Each rule's ratio to the read floor with the floor and the peer measured beside it: every invocation runs two calls of
+/// the rule's torch twin (the peer), a short block of calls of each of the three floors of
+/// <see cref="AggregatorBenchmarks"/> (<c>torch.sum</c>, <c>TensorPrimitives.Sum</c> on one thread, the same sum cut over
+/// all cores) and one of the rule, each call timed; its ratio is the rule's time over the fastest floor's in the same
+/// invocation, a fraction of a second apart (a few seconds for the slowest twins).
 /// </summary>
 /// <remarks>
 /// <para>Why: on a virtual machine whose speed drifts with its host by tens of per cent from one minute to the next
@@ -26,14 +28,16 @@ namespace SimByz.Bench.Aggregation;
 /// still moves between runs minutes apart, less than between cases of a full run).</para>
 /// <para>Columns: <c>floor (paired)</c> and <c>rule (paired)</c>, the medians of the per-invocation times of the best
 /// floor and of the rule; <c>× floor</c>, the median of the per-invocation ratios, and <c>× floor p25–p75</c>, their
-/// interquartile range, over the measured iterations (the last <see cref="Iterations"/> × <see cref="Invocations"/>
+/// interquartile range; <c>twin (paired)</c>, the median of the twin's time (the second of its two calls), and
+/// <c>twin ÷ rule</c>, the median of the per-invocation quotients; all over the measured iterations (the last <see cref="Iterations"/> × <see cref="Invocations"/>
 /// invocations; "NA" and a line in the log when the case did not record one jitting, the warm-up and the measured
 /// invocations exactly, e.g. with job options on the command line). A phase's time in one invocation is the median of the last half of its block. <c>Mean</c> is the whole
 /// invocation (every block). The rule's output is the same as in
 /// <see cref="AggregatorBenchmarks"/> (same data, same seed).</para>
 /// <para>Run: <c>cd bench &amp;&amp; dotnet bin/Release/net10.0/SimByz.Bench.dll --filter '*AggregatorPairedBenchmark*'</c>
 /// (no job options: the class's config sets its job, in process so that the columns read what the invocations timed).
-/// A subset: <c>SIMBYZ_BENCH_CASES</c> lists the rules (separated by <c>;</c>).</para>
+/// A subset: <c>SIMBYZ_BENCH_CASES</c> lists the rules (separated by <c>;</c>). About six minutes for every rule, most of it
+/// in the twins.</para>
 /// </remarks>
 [Config(typeof(PairedConfig))]
 public class AggregatorPairedBenchmark
@@ -41,14 +45,15 @@ public class AggregatorPairedBenchmark
     /// <summary>Measured iterations and invocations per iteration (the job's; the columns read the last Iterations × Invocations).</summary>
     public const int Iterations = 15, Invocations = 1, Warmups = 2;
 
-    /// <summary>Calls per phase and invocation (see <see cref="FloorsThenRule"/>).</summary>
-    public const int Calls = 16;
+    /// <summary>Calls per phase and invocation (see <see cref="FloorsThenRule"/>); the torch twin, 30 ms to over a second a call, gets <see cref="TwinCalls"/>.</summary>
+    public const int Calls = 16, TwinCalls = 2;
 
     private static readonly ConcurrentDictionary<string, List<Timing>> Timed = new();
     private GradientBatch _batch = null!;
     private ReadOnlyMemory<float> _data;
     private float[] _output = [];
     private IAggregator _rule = null!;
+    private IAggregator _twin = null!;
     private torch.Tensor? _tensor;
     private double[] _partials = [];
     private AggregationContext _context = AggregationContext.None;
@@ -87,7 +92,9 @@ public class AggregatorPairedBenchmark
         _ = TorchDevice.Cpu;
         _tensor = torch.tensor(_data.ToArray(), [n, d]);
         Console.WriteLine($"// torch threads: {torch.get_num_threads()}");
-        _rule = AggregatorCatalog.BuiltIn.Create(Rule, new AggregatorBuildContext(Seed: 1, DeclaredByzantine: 4));
+        var build = new AggregatorBuildContext(Seed: 1, DeclaredByzantine: 4);
+        _rule = AggregatorCatalog.BuiltIn.Create(Rule, build);
+        _twin = TorchComponents.CreateRule(Rule, TorchDevice.Cpu, build);
         _timings = Timed.GetOrAdd(Key(Shape, Rule), _ => []);
         _timings.Clear();
     }
@@ -99,7 +106,7 @@ public class AggregatorPairedBenchmark
         if (Summarise(key) is { } s)
         {
             Console.WriteLine(FormattableString.Invariant(
-                $"// paired {Shape} {Rule}: floor {s.Floor / 1e3:F3} ms, rule {s.Rule / 1e3:F3} ms, × floor {s.Ratio:F2} (p25–p75 {s.Low:F2}–{s.High:F2}) over {s.Count} invocations"));
+                $"// paired {Shape} {Rule}: floor {s.Floor / 1e3:F3} ms, rule {s.Rule / 1e3:F3} ms, × floor {s.Ratio:F2} (p25–p75 {s.Low:F2}–{s.High:F2}), twin {s.Twin / 1e3:F1} ms ({s.TwinRatio:F1}× the rule) over {s.Count} invocations"));
         }
         else
         {
@@ -112,38 +119,40 @@ public class AggregatorPairedBenchmark
     }
 
     /// <summary>
-    /// One block of <see cref="Calls"/> calls of each floor, then one of the rule; each call timed. A phase's time is the
-    /// median of its block's last half (the first calls warm the phase up again after the others); the invocation's
-    /// ratio is the rule's time over the fastest floor's.
+    /// The twin's block (<see cref="TwinCalls"/>), then <see cref="Calls"/> calls of torch's sum, of the one-thread sum, of
+    /// the rule and of the all-thread sum; each call timed. A phase's time is the median of its block's last half (the
+    /// first calls warm the phase up again after the others); the invocation's ratio is the rule's time over the fastest
+    /// floor's.
     /// </summary>
     /// <remarks>Blocks, not alternate calls: a first version alternated single calls, and each call then ran cold after
     /// the others (the managed floors well above their times in <see cref="AggregatorBenchmarks"/>: a flattering floor), and
     /// right after torch's sum it shared the cores with libtorch's OpenMP threads, which spin for a while after each
-    /// parallel call (libgomp's default wait policy). So the one-thread sum, which leaves them a core, follows torch's
-    /// block, and the rule follows the one-thread sum.</remarks>
+    /// parallel call (libgomp's default wait policy). So torch's sum follows the twin (torch after torch), the one-thread
+    /// sum, which leaves those threads a core, follows torch's sum, and the rule follows the one-thread sum.</remarks>
     [Benchmark]
     public double FloorsThenRule()
     {
         double check = 0;
-        double allThreads = Block(ParallelSum, ref check);
-        double torchSum = Block(() => { using var sum = torch.sum(_tensor!); return sum.item<float>(); }, ref check);
-        double oneThread = Block(() => TensorPrimitives.Sum(_data.Span), ref check);
-        double rule = Block(() => { _rule.Aggregate(_batch, _output, _context); return _output[0]; }, ref check);
-        _timings.Add(new Timing(Math.Min(Math.Min(torchSum, oneThread), allThreads), rule));
+        double twin = Block(() => { _twin.Aggregate(_batch, _output, _context); return _output[0]; }, TwinCalls, ref check);
+        double torchSum = Block(() => { using var sum = torch.sum(_tensor!); return sum.item<float>(); }, Calls, ref check);
+        double oneThread = Block(() => TensorPrimitives.Sum(_data.Span), Calls, ref check);
+        double rule = Block(() => { _rule.Aggregate(_batch, _output, _context); return _output[0]; }, Calls, ref check);
+        double allThreads = Block(ParallelSum, Calls, ref check);
+        _timings.Add(new Timing(Math.Min(Math.Min(torchSum, oneThread), allThreads), rule, twin));
         return check;
     }
 
-    /// <summary>Median time in µs of the last half of <see cref="Calls"/> calls of <paramref name="call"/>.</summary>
-    private double Block(Func<double> call, ref double check)
+    /// <summary>Median time in µs of the last half of <paramref name="calls"/> calls of <paramref name="call"/>.</summary>
+    private static double Block(Func<double> call, int calls, ref double check)
     {
-        Span<double> times = stackalloc double[Calls];
-        for (int i = 0; i < Calls; i++)
+        Span<double> times = stackalloc double[calls];
+        for (int i = 0; i < calls; i++)
         {
             long t0 = Stopwatch.GetTimestamp();
             check += call();
             times[i] = Micro(Stopwatch.GetTimestamp() - t0);
         }
-        var last = times[(Calls / 2)..];
+        var last = times[(calls / 2)..];
         last.Sort();
         return last.Length % 2 == 1 ? last[last.Length / 2] : (last[last.Length / 2 - 1] + last[last.Length / 2]) / 2;
     }
@@ -154,9 +163,9 @@ public class AggregatorPairedBenchmark
 
     private static string Key(string shape, string rule) => shape + "|" + rule;
 
-    private readonly record struct Timing(double Floor, double Rule);
+    private readonly record struct Timing(double Floor, double Rule, double Twin);
 
-    private sealed record PairedFigures(double Floor, double Rule, double Ratio, double Low, double High, int Count);
+    private sealed record PairedFigures(double Floor, double Rule, double Ratio, double Low, double High, double Twin, double TwinRatio, int Count);
 
     /// <summary>Invocations one case records under the class's job: one jitting invocation, the warm-ups, the measured ones.</summary>
     private const int Expected = 1 + Invocations * (Warmups + Iterations);
@@ -179,7 +188,8 @@ public class AggregatorPairedBenchmark
         }
         var ratios = last.Select(t => t.Rule / t.Floor).ToArray();
         return new PairedFigures(Quantile(last.Select(t => t.Floor), 0.5), Quantile(last.Select(t => t.Rule), 0.5), Quantile(ratios, 0.5),
-            Quantile(ratios, 0.25), Quantile(ratios, 0.75), last.Length);
+            Quantile(ratios, 0.25), Quantile(ratios, 0.75), Quantile(last.Select(t => t.Twin), 0.5), Quantile(last.Select(t => t.Twin / t.Rule), 0.5),
+            last.Length);
     }
 
     private static FigureColumn PairedColumn(string name, string legend, Func<PairedFigures, string> value)
@@ -203,6 +213,8 @@ public class AggregatorPairedBenchmark
             AddColumn(PairedColumn("rule (paired)", "Median of the rule's time per invocation, µs", s => s.Rule.ToString("N0", CultureInfo.InvariantCulture)));
             AddColumn(PairedColumn("× floor", "Median over the invocations of rule time ÷ best floor time of the same invocation", s => s.Ratio.ToString("F2", CultureInfo.InvariantCulture)));
             AddColumn(PairedColumn("× floor p25–p75", "Interquartile range of those ratios", s => FormattableString.Invariant($"{s.Low:F2}–{s.High:F2}")));
+            AddColumn(PairedColumn("twin (paired)", "Median of the torch twin's time per invocation (the peer), µs", s => s.Twin.ToString("N0", CultureInfo.InvariantCulture)));
+            AddColumn(PairedColumn("twin ÷ rule", "Median over the invocations of twin time ÷ rule time of the same invocation", s => s.TwinRatio.ToString("F1", CultureInfo.InvariantCulture)));
         }
     }
 }
