@@ -114,7 +114,7 @@ public class AggregatorBenchmarks
         _output = new float[d];
         _partials = new double[Environment.ProcessorCount];
         var build = new AggregatorBuildContext(Seed: 1, DeclaredByzantine: 4);
-        _context = new AggregationContext { Model = new float[d], LearningRate = 0.1, Oracle = new CenteredQuadraticOracle(d) };
+        _context = Context(d);
         if (Case == "floor:fma-peak-pairs-512" && !System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
         {
             Console.WriteLine("// 512-bit vectors are not accelerated here: floor:fma-peak-pairs-512 runs the 256-bit loop");
@@ -180,6 +180,11 @@ public class AggregatorBenchmarks
         for (int k = 0; k < values.Length; k++) values[k] = (float)stream.NextNormal(0.01, 1.0);
         return new GradientBatch(data, n, d);
     }
+
+    /// <summary>The context every rule gets here: a zero model of dimension <paramref name="d"/>, learning rate 0.1 and the
+    /// validation oracle Zeno and AFLGuard need. Also <see cref="AggregatorPairedBenchmark"/>'s.</summary>
+    internal static AggregationContext Context(int d)
+        => new() { Model = new float[d], LearningRate = 0.1, Oracle = new CenteredQuadraticOracle(d) };
 
     private double ParallelSum() => ParallelSum(_data, _partials);
 
@@ -275,7 +280,7 @@ public class AggregatorBenchmarks
     }
 
     /// <summary>f(x) = ½‖x − 1‖²: a validation oracle that costs one pass over d (Zeno's scores).</summary>
-    internal sealed class CenteredQuadraticOracle(int dimension) : IValidationOracle
+    private sealed class CenteredQuadraticOracle(int dimension) : IValidationOracle
     {
         public int Dimension => dimension;
 

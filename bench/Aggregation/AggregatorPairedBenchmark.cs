@@ -9,7 +9,6 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using SimByz.Aggregation;
 using SimByz.Gpu;
 using SimByz.Gpu.Composition;
-using SimByz.Scheduler;
 using TorchSharp;
 
 namespace SimByz.Bench.Aggregation;
@@ -88,7 +87,7 @@ public class AggregatorPairedBenchmark
         int n = _batch.Count, d = _batch.Dimension;
         _output = new float[d];
         _partials = new double[Environment.ProcessorCount];
-        _context = new AggregationContext { Model = new float[d], LearningRate = 0.1, Oracle = new AggregatorBenchmarks.CenteredQuadraticOracle(d) };
+        _context = AggregatorBenchmarks.Context(d);
         _ = TorchDevice.Cpu;
         _tensor = torch.tensor(_data.ToArray(), [n, d]);
         Console.WriteLine($"// torch threads: {torch.get_num_threads()}");
@@ -152,9 +151,7 @@ public class AggregatorPairedBenchmark
             check += call();
             times[i] = Micro(Stopwatch.GetTimestamp() - t0);
         }
-        var last = times[(calls / 2)..];
-        last.Sort();
-        return last.Length % 2 == 1 ? last[last.Length / 2] : (last[last.Length / 2 - 1] + last[last.Length / 2]) / 2;
+        return Quantile(times[(calls / 2)..], 0.5);
     }
 
     private static double Micro(double ticks) => ticks * 1e6 / Stopwatch.Frequency;
@@ -179,17 +176,18 @@ public class AggregatorPairedBenchmark
     {
         if (!Timed.TryGetValue(key, out var all) || all.Count != Expected) return null;
         var last = all.Skip(all.Count - Iterations * Invocations).ToArray();
-        double Quantile(IEnumerable<double> xs, double q)
-        {
-            var sorted = xs.Order().ToArray();
-            double at = q * (sorted.Length - 1);
-            int lo = (int)Math.Floor(at), hi = (int)Math.Ceiling(at);
-            return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
-        }
-        var ratios = last.Select(t => t.Rule / t.Floor).ToArray();
-        return new PairedFigures(Quantile(last.Select(t => t.Floor), 0.5), Quantile(last.Select(t => t.Rule), 0.5), Quantile(ratios, 0.5),
-            Quantile(ratios, 0.25), Quantile(ratios, 0.75), Quantile(last.Select(t => t.Twin), 0.5), Quantile(last.Select(t => t.Twin / t.Rule), 0.5),
-            last.Length);
+        double Of(Func<Timing, double> figure, double q) => Quantile(last.Select(figure).ToArray(), q);
+        return new PairedFigures(Of(t => t.Floor, 0.5), Of(t => t.Rule, 0.5), Of(t => t.Rule / t.Floor, 0.5), Of(t => t.Rule / t.Floor, 0.25),
+            Of(t => t.Rule / t.Floor, 0.75), Of(t => t.Twin, 0.5), Of(t => t.Twin / t.Rule, 0.5), last.Length);
+    }
+
+    /// <summary>The <paramref name="q"/>-quantile of <paramref name="values"/> (sorted in place), interpolated linearly between ranks.</summary>
+    private static double Quantile(Span<double> values, double q)
+    {
+        values.Sort();
+        double at = q * (values.Length - 1);
+        int lo = (int)Math.Floor(at), hi = (int)Math.Ceiling(at);
+        return values[lo] + (values[hi] - values[lo]) * (at - lo);
     }
 
     private static FigureColumn PairedColumn(string name, string legend, Func<PairedFigures, string> value)

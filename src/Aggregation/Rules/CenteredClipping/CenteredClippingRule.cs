@@ -37,6 +37,7 @@ internal sealed class CenteredClippingRule : IAggregator, IChunkJob
     private readonly int _iters;
     private readonly PointDistances _distances = new();
     private readonly MeanKernel _kernel = new();
+    private readonly ParallelCopy _copy = new();
     private long[] _activeOffsets = [];
     private double[] _activeFactors = [];
     private int _active;
@@ -79,7 +80,8 @@ internal sealed class CenteredClippingRule : IAggregator, IChunkJob
             throw new SimByzException($"{Spec}: input dimension changed from {_v.Length} to {d} without a reset");
         }
         if (_factors.Length < n) _factors = new double[n];
-        bool written = false;
+        // AVX-512: the update with the sums in registers (MeanKernel); its last pass also stores v in the output.
+        bool fused = MeanKernel.RunsWeighted(n);
         for (int l = 0; l < _iters; l++)
         {
             _distances.Compute(input, _v);
@@ -104,12 +106,10 @@ internal sealed class CenteredClippingRule : IAggregator, IChunkJob
                 _activeFactors[_active] = _factors[i];
                 _activeOffsets[_active++] = (long)i * d;
             }
-            if (MeanKernel.RunsWeighted(n))
+            if (fused)
             {
-                // AVX-512: the same update with the sums in registers; the last iteration also stores it in the output.
-                written = l == _iters - 1;
                 _kernel.RunCentered(input, _activeOffsets.AsSpan(0, _active), _activeFactors.AsSpan(0, _active), _factorSum, n, _v, _next,
-                    written ? output : default);
+                    l == _iters - 1 ? output : default);
             }
             else
             {
@@ -119,7 +119,7 @@ internal sealed class CenteredClippingRule : IAggregator, IChunkJob
             }
             (_v, _next) = (_next, _v);
         }
-        if (!written) _v.AsSpan().CopyTo(output);
+        if (!fused) _copy.Copy(_v, output);
         if (diagnostics is not null)
         {
             diagnostics.Reset(n);

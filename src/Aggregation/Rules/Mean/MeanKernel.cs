@@ -62,7 +62,7 @@ internal sealed unsafe class MeanKernel : IChunkJob
         _unit = true;
         _denominator = n;
         _center = null;
-        Start(input, n, output);
+        Start(input, n, output, default);
     }
 
     /// <summary>
@@ -71,7 +71,7 @@ internal sealed unsafe class MeanKernel : IChunkJob
     /// omitted when <paramref name="unit"/>, as there: 1·x = x exactly).
     /// </summary>
     public void Run(GradientBatch input, ReadOnlySpan<long> offsets, ReadOnlySpan<double> weights, bool unit, double denominator, Span<float> output)
-        => Run(input, offsets, weights, unit, denominator, output, center: null, factorSum: 0);
+        => Run(input, offsets, weights, unit, denominator, output, center: null, factorSum: 0, copy: default);
 
     /// <summary>
     /// Centered clipping's update: writes (float)(v + (Σₖ weights[k]·row_k − factorSum·v) / count) per coordinate,
@@ -86,22 +86,11 @@ internal sealed unsafe class MeanKernel : IChunkJob
         ArgumentNullException.ThrowIfNull(center);
         if (center.Length < input.Dimension) throw new ArgumentException("center shorter than d", nameof(center));
         if (!copy.IsEmpty && copy.Length < input.Dimension) throw new ArgumentException("copy shorter than d", nameof(copy));
-        fixed (float* second = copy)
-        {
-            _copy = second;
-            try
-            {
-                Run(input, offsets, weights, unit: false, count, output, center, factorSum);
-            }
-            finally
-            {
-                _copy = null;
-            }
-        }
+        Run(input, offsets, weights, unit: false, count, output, center, factorSum, copy);
     }
 
     private void Run(GradientBatch input, ReadOnlySpan<long> offsets, ReadOnlySpan<double> weights, bool unit, double denominator,
-        Span<float> output, float[]? center, double factorSum)
+        Span<float> output, float[]? center, double factorSum, Span<float> copy)
     {
         int n = offsets.Length;
         if (weights.Length != n) throw new ArgumentException("one weight per row", nameof(weights));
@@ -119,7 +108,7 @@ internal sealed unsafe class MeanKernel : IChunkJob
         _factorSum = factorSum;
         try
         {
-            Start(input, n, output);
+            Start(input, n, output, copy);
         }
         finally
         {
@@ -127,7 +116,8 @@ internal sealed unsafe class MeanKernel : IChunkJob
         }
     }
 
-    private void Start(GradientBatch input, int n, Span<float> output)
+    /// <summary>Runs the chunks over <paramref name="output"/> (and <paramref name="copy"/>, when not empty: the same values stored twice).</summary>
+    private void Start(GradientBatch input, int n, Span<float> output, Span<float> copy)
     {
         int d = input.Dimension;
         if (output.Length < d) throw new ArgumentException("output shorter than d", nameof(output));
@@ -135,8 +125,10 @@ internal sealed unsafe class MeanKernel : IChunkJob
         _input = input;
         fixed (float* rows = input.Data)
         fixed (float* destination = output)
+        fixed (float* second = copy)
         {
             _output = destination;
+            _copy = second;
             // Coordinates before row 0's first 64-byte boundary (0–15); only the speed depends on it.
             int lead = (int)((64 - ((nuint)rows & 63)) & 63) / sizeof(float);
             _lead = lead < d ? lead : 0;
@@ -147,6 +139,7 @@ internal sealed unsafe class MeanKernel : IChunkJob
             finally
             {
                 _output = null;
+                _copy = null;
                 _input = null;
             }
         }
