@@ -25,7 +25,9 @@ namespace SimByz.Bench.Simulator;
 /// <item><c>Floor</c> (baseline): the 12 honest workers' forward and backward passes alone, on fixed batches already in float32,
 /// through the same parallel worker runner the step uses (both cores): the part no protocol can avoid.</item>
 /// <item><c>Phase…</c>: the step's other phases in isolation, for the step profile (docs/PERFORMANCE.md):
-/// the sign-flip attack on the 12 honest rows, Median on 20 rows.</item>
+/// <c>PhaseWorkers</c>, the 12 honest workers' messages as the step computes them (the run's <c>Worker</c> objects:
+/// each draws its minibatch, converts and mirrors its images, then the same forward and backward pass, through the same
+/// worker runner), so that PhaseWorkers − Floor is the data path; the sign-flip attack on the 12 honest rows; Median on 20 rows.</item>
 /// <item><c>TorchPeer</c>: the peer, an equivalent TorchSharp loop on the CPU: 20 <c>torch-mlp:hidden=100</c>
 /// gradients of batch 25 (the GPU project's model, one after the other: torch uses all cores inside each)
 /// then the torch twin of Median on the 20 rows.</item>
@@ -55,6 +57,8 @@ public class SimulatedStepBenchmark
     private SimByz.Attacks.AttackContext _attackContext = null!;
     private float[] _crafted = null!;
     private IModel[] _torchWorkers = null!;
+    private Worker[] _honestWorkers = null!;
+    private WorkersJob _workersJob = null!;
     private float[] _torchGradient = null!;
 
     /// <summary>The reference scenario's overrides on the built-in default (see ByzFlBenchmarkReproduction.ScenarioFor), except
@@ -86,6 +90,9 @@ public class SimulatedStepBenchmark
         _x = new float[d];
         _setup.Model.Initialize(_x, SimByz.Scheduler.RandomStreams.Derive(1, SimByz.Scheduler.StreamPurpose.ModelInit, 0));
         _floor = new GradientJob(this);
+        // The step's own worker objects for the honest ids (their samplers, flips and model clones, as a run makes them).
+        _honestWorkers = honest.Select(i => new Worker(i, byzantine: false, _setup, _setup.Train, _setup.Model, keepLatest: false)).ToArray();
+        _workersJob = new WorkersJob(this);
 
         var rows = new float[20 * d];
         for (int i = 0; i < honest.Length; i++) _workers[i].LossAndGradient(_x, _setup.Train, _batches[i], _gradients[i]);
@@ -119,6 +126,13 @@ public class SimulatedStepBenchmark
     }
 
     [Benchmark]
+    public int PhaseWorkers()
+    {
+        SimByz.Aggregation.Rules.ChunkRunner.Run(_workersJob, _honestWorkers.Length);
+        return _honestWorkers.Length;
+    }
+
+    [Benchmark]
     public float PhaseAttack()
     {
         _attack.Craft(_attackContext, _crafted);
@@ -142,6 +156,11 @@ public class SimulatedStepBenchmark
         }
         _torchMedian.Aggregate(_all, _aggregate, AggregationContext.None, null);
         return _aggregate[0];
+    }
+
+    private sealed class WorkersJob(SimulatedStepBenchmark b) : SimByz.Aggregation.Rules.IChunkJob
+    {
+        public void RunChunk(int chunk) => b._honestWorkers[chunk].ComputeMessage(b._x, b._setup.Optimizer, 0.1, b._gradients[chunk]);
     }
 
     private sealed class GradientJob(SimulatedStepBenchmark b) : SimByz.Aggregation.Rules.IChunkJob
