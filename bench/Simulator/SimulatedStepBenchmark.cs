@@ -160,7 +160,7 @@ public class SimulatedStepBenchmark
 
     private sealed class WorkersJob(SimulatedStepBenchmark b) : SimByz.Aggregation.Rules.IChunkJob
     {
-        public void RunChunk(int chunk) => b._honestWorkers[chunk].ComputeMessage(b._x, b._setup.Optimizer, 0.1, b._gradients[chunk]);
+        public void RunChunk(int chunk) => b._honestWorkers[chunk].ComputeMessage(b._x, b._setup.Optimizer, b._setup.Optimizer.LearningRate, b._gradients[chunk]);
     }
 
     private sealed class GradientJob(SimulatedStepBenchmark b) : SimByz.Aggregation.Rules.IChunkJob
