@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -146,11 +147,15 @@ internal static class Kernels
         Span<int> rowScratch, Span<float> coefficientScratch)
     {
         int stride = y.Length, m = 0;
+        // The nonzero coefficients compacted without a branch per entry: which deltas are zero follows the data (ReLU),
+        // so a branch here mispredicts about as often as a coin toss on fresh minibatches. Entry k is always written at
+        // slot m ≤ k and kept only when nonzero (NaN is kept, as before).
         for (int k = 0; k < rows.Length; k++)
         {
-            if (coefficients[k] == 0f) continue;
+            float c = coefficients[k];
             rowScratch[m] = rows[k];
-            coefficientScratch[m++] = coefficients[k];
+            coefficientScratch[m] = c;
+            m += Unsafe.BitCast<bool, byte>(c != 0f);
         }
         int t = 0;
         for (; t + 4 <= m; t += 4)
@@ -161,6 +166,46 @@ internal static class Kernels
                 coefficientScratch[t], coefficientScratch[t + 1], coefficientScratch[t + 2], coefficientScratch[t + 3]);
         }
         for (; t < m; t++) AddScaled(y, matrix.Slice(rowScratch[t] * stride, stride), coefficientScratch[t]);
+    }
+
+    /// <summary>
+    /// destination[k] = pre[k] &gt; 0 ? values[k] : +0 (so a NaN or −0 in <paramref name="pre"/> gives +0): ReLU with
+    /// <paramref name="values"/> = <paramref name="pre"/>, its derivative's mask otherwise. Selects only, in 512-, 256- and
+    /// 128-bit lanes and a scalar tail, so the same bits on every vector width, and no branch per element (the pattern
+    /// follows the data). <paramref name="destination"/> may be <paramref name="values"/> or <paramref name="pre"/>.
+    /// </summary>
+    public static void KeepWherePositive(ReadOnlySpan<float> pre, ReadOnlySpan<float> values, Span<float> destination)
+    {
+        int n = destination.Length, k = 0;
+        if (pre.Length < n || values.Length < n) throw new ArgumentException("pre or values shorter than the destination");
+        ref float rp = ref MemoryMarshal.GetReference(pre);
+        ref float rv = ref MemoryMarshal.GetReference(values);
+        ref float rd = ref MemoryMarshal.GetReference(destination);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; k + 16 <= n; k += 16)
+            {
+                var keep = Vector512.GreaterThan(Vector512.LoadUnsafe(ref rp, (nuint)k), Vector512<float>.Zero);
+                Vector512.ConditionalSelect(keep, Vector512.LoadUnsafe(ref rv, (nuint)k), Vector512<float>.Zero).StoreUnsafe(ref rd, (nuint)k);
+            }
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; k + 8 <= n; k += 8)
+            {
+                var keep = Vector256.GreaterThan(Vector256.LoadUnsafe(ref rp, (nuint)k), Vector256<float>.Zero);
+                Vector256.ConditionalSelect(keep, Vector256.LoadUnsafe(ref rv, (nuint)k), Vector256<float>.Zero).StoreUnsafe(ref rd, (nuint)k);
+            }
+        }
+        if (Vector128.IsHardwareAccelerated)
+        {
+            for (; k + 4 <= n; k += 4)
+            {
+                var keep = Vector128.GreaterThan(Vector128.LoadUnsafe(ref rp, (nuint)k), Vector128<float>.Zero);
+                Vector128.ConditionalSelect(keep, Vector128.LoadUnsafe(ref rv, (nuint)k), Vector128<float>.Zero).StoreUnsafe(ref rd, (nuint)k);
+            }
+        }
+        for (; k < n; k++) destination[k] = pre[k] > 0 ? values[k] : 0f;
     }
 
     /// <summary>

@@ -142,12 +142,8 @@ internal sealed class MlpModel : IModel, IRowwiseEvaluation
             Span<double> z = _hidden.AsSpan(0, width);
             if (l == 1 && !firstLayer.IsEmpty) firstLayer.CopyTo(z);
             else Kernels.MatVec(parameters.Slice(_weightOffset[l], width * fanIn), parameters.Slice(_biasOffset[l], width), input, z);
-            for (int j = 0; j < width; j++)
-            {
-                float zj = (float)z[j];
-                p[j] = zj;
-                a[j] = zj > 0 ? zj : 0f;
-            }
+            for (int j = 0; j < width; j++) p[j] = (float)z[j];
+            Kernels.KeepWherePositive(p, p, a);
             input = a;
         }
         int last = Layers, inLast = _sizes[last - 1];
@@ -190,7 +186,7 @@ internal sealed class MlpModel : IModel, IRowwiseEvaluation
                 Kernels.AccumulateRows(below, parameters.Slice(_weightOffset[l], delta.Length * fanIn), _units.AsSpan(0, delta.Length), delta,
                     _rowScratch, _coefficientScratch);
                 var pre = _batchPre[l - 1].AsSpan(b * fanIn, fanIn);
-                for (int k = 0; k < below.Length; k++) if (!(pre[k] > 0)) below[k] = 0f;
+                Kernels.KeepWherePositive(pre, below, below);
             }
         }
         // Pass 2, unit by unit: row j of W_l accumulates δ_l[b, j]·input_b over the batch in row order.

@@ -98,4 +98,55 @@ public class KernelsTests
         Kernels.AccumulateRows(actual, matrix, rows, coefficients, new int[rows.Length], new float[rows.Length]);
         Assert.Equal(expected, actual);
     }
+
+    [Fact]
+    public void AccumulateRows_ZeroCoefficientsSkipped_NaNKept_AnyPattern()
+    {
+        // Rows holding an infinity: a zero coefficient that were not skipped would add 0·∞ = NaN.
+        const int n = 37, rowCount = 25;
+        var matrix = ModelTestData.Parameters(rowCount * n, 6, 2);
+        for (int r = 0; r < rowCount; r++) matrix[r * n + (r % n)] = r % 2 == 0 ? float.PositiveInfinity : float.NegativeInfinity;
+        var rng = new Random(11);
+        for (int trial = 0; trial < 40; trial++)
+        {
+            var rows = Enumerable.Range(0, rowCount).Select(_ => rng.Next(rowCount)).ToArray();
+            var coefficients = rows.Select(_ => rng.Next(3) switch { 0 => 0f, 1 => -0f, _ => (float)(rng.NextDouble() - 0.5) }).ToArray();
+            if (trial % 5 == 4) coefficients[rng.Next(rowCount)] = float.NaN;
+            var expected = ModelTestData.Parameters(n, 7);
+            var actual = expected.ToArray();
+            for (int k = 0; k < rows.Length; k++)
+            {
+                if (coefficients[k] == 0f) continue;
+                Kernels.AddScaled(expected, matrix.AsSpan(rows[k] * n, n), coefficients[k]);
+            }
+            Kernels.AccumulateRows(actual, matrix, rows, coefficients, new int[rows.Length], new float[rows.Length]);
+            Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
+        }
+    }
+
+    [Fact]
+    public void KeepWherePositive_EveryLengthAndAlias_SameBitsAsTheScalarSelect()
+    {
+        float[] specials = [float.NaN, -0f, 0f, float.Epsilon, -float.Epsilon, 1e-38f, -2.5f, 3.25f, float.PositiveInfinity, float.NegativeInfinity];
+        var rng = new Random(5);
+        for (int n = 0; n <= 41; n++)
+        {
+            var pre = Enumerable.Range(0, n).Select(_ => rng.Next(2) == 0 ? specials[rng.Next(specials.Length)] : (float)(rng.NextDouble() - 0.5)).ToArray();
+            var values = Enumerable.Range(0, n).Select(_ => rng.Next(4) == 0 ? specials[rng.Next(specials.Length)] : (float)(rng.NextDouble() * 4 - 2)).ToArray();
+            int[] Expected(float[] p, float[] v) => Enumerable.Range(0, n).Select(k => BitConverter.SingleToInt32Bits(p[k] > 0 ? v[k] : 0f)).ToArray();
+            int[] Bits(float[] a) => a.Select(BitConverter.SingleToInt32Bits).ToArray();
+
+            var separate = Enumerable.Repeat(9f, n).ToArray();
+            Kernels.KeepWherePositive(pre, values, separate);
+            Assert.Equal(Expected(pre, values), Bits(separate));
+
+            var intoValues = values.ToArray();
+            Kernels.KeepWherePositive(pre, intoValues, intoValues);
+            Assert.Equal(Expected(pre, values), Bits(intoValues));
+
+            var relu = pre.ToArray();
+            Kernels.KeepWherePositive(relu, relu, relu);
+            Assert.Equal(Expected(pre, pre), Bits(relu));
+        }
+    }
 }
