@@ -172,12 +172,19 @@ internal static class Kernels
     /// destination[k] = pre[k] &gt; 0 ? values[k] : +0 (so a NaN or −0 in <paramref name="pre"/> gives +0): ReLU with
     /// <paramref name="values"/> = <paramref name="pre"/>, its derivative's mask otherwise. Selects only, in 512-, 256- and
     /// 128-bit lanes and a scalar tail, so the same bits on every vector width, and no branch per element (the pattern
-    /// follows the data). <paramref name="destination"/> may be <paramref name="values"/> or <paramref name="pre"/>.
+    /// follows the data). <paramref name="destination"/> may be <paramref name="values"/> or <paramref name="pre"/> (the same
+    /// start) but must not overlap either at an offset: the scalar tail would then read what the lanes wrote, and the result
+    /// would depend on the vector width.
     /// </summary>
     public static void KeepWherePositive(ReadOnlySpan<float> pre, ReadOnlySpan<float> values, Span<float> destination)
     {
         int n = destination.Length, k = 0;
         if (pre.Length < n || values.Length < n) throw new ArgumentException("pre or values shorter than the destination");
+        ReadOnlySpan<float> written = destination;
+        if ((written.Overlaps(pre, out int fromPre) && fromPre != 0) || (written.Overlaps(values, out int fromValues) && fromValues != 0))
+        {
+            throw new ArgumentException("the destination overlaps pre or values at an offset", nameof(destination));
+        }
         ref float rp = ref MemoryMarshal.GetReference(pre);
         ref float rv = ref MemoryMarshal.GetReference(values);
         ref float rd = ref MemoryMarshal.GetReference(destination);

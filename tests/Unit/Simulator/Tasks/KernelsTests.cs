@@ -149,4 +149,13 @@ public class KernelsTests
             Assert.Equal(Expected(pre, pre), Bits(relu));
         }
     }
+
+    [Fact]
+    public void KeepWherePositive_OverlapAtAnOffset_Refused()
+    {
+        var buffer = new float[40];
+        Assert.Throws<ArgumentException>(() => Kernels.KeepWherePositive(buffer.AsSpan(0, 32), buffer.AsSpan(0, 32), buffer.AsSpan(4, 32)));
+        Assert.Throws<ArgumentException>(() => Kernels.KeepWherePositive(buffer.AsSpan(4, 32), buffer.AsSpan(8, 32), buffer.AsSpan(0, 32)));
+        Kernels.KeepWherePositive(buffer.AsSpan(0, 32), buffer.AsSpan(0, 32), buffer.AsSpan(0, 32)); // the same start is fine
+    }
 }
