@@ -148,8 +148,8 @@ internal static class Kernels
     {
         int stride = y.Length, m = 0;
         // The nonzero coefficients compacted without a branch per entry: which deltas are zero follows the data (ReLU),
-        // so a branch here mispredicts about as often as a coin toss on fresh minibatches. Entry k is always written at
-        // slot m ≤ k and kept only when nonzero (NaN is kept, as before).
+        // a pattern a branch predictor cannot learn across fresh minibatches. Entry k is always written at slot m ≤ k and
+        // kept only when nonzero (NaN is kept, as before).
         for (int k = 0; k < rows.Length; k++)
         {
             float c = coefficients[k];
