@@ -38,7 +38,7 @@ internal sealed class PairwiseDistances : IChunkJob
     private int _n;
     private int _stride;
     private int _parts;
-    private (int N, int Parts, int RowBlock) _scheduled = (-1, 0, 0);
+    private (int N, int Parts) _scheduled = (-1, 0);
     // Work is cut into chunks × parts: part q of a chunk forms the pairs of the row bands (rows i, i+1,
     // i even) in _bands[q] … _bands[q + 1] − 1, whose entries (with the norms, in part 0) are the
     // contiguous range _entries[q] … _entries[q + 1] − 1. Per band: 2×4 tiles (rows i, i+1 against
@@ -58,25 +58,6 @@ internal sealed class PairwiseDistances : IChunkJob
 
     /// <summary>Forces the number of parts per chunk (tests); 0 chooses from the shape and the thread count.</summary>
     internal int PartsOverride { get; set; }
-
-    /// <summary>Forces packing (tests, probes; see <see cref="Pack"/>): 1 never, 2 always, 0 when n &gt; <see cref="PrefetchRows"/>.</summary>
-    internal int PackOverride { get; set; }
-
-    /// <summary>Forces the row block of the tile order (tests, probes; see <see cref="RowBlockFor"/>); 0 chooses from n.</summary>
-    internal int RowBlockOverride { get; set; }
-
-    /// <summary>
-    /// Rows whose sub-block slices (<see cref="Blocking.SubBlock"/> values, 512 bytes each) a part's tiles reuse while
-    /// they stay in L1: the tiles of a part are formed row block by row block of their second rows j (all bands
-    /// against rows 0…B−1, then B…2B−1, …), so that those B slices are read from L1 by every band rather than from
-    /// L2 once per band. Speed only: every entry's lanes are still formed whole by one tile call, so the order of
-    /// the tiles reaches no bit.
-    /// </summary>
-    internal const int RowBlock = 32;
-
-    /// <summary>The row block for <paramref name="n"/> rows: none (one block) while one sub-block of all n rows fits in
-    /// half of a 48 KB L1 (n ≤ <see cref="PrefetchRows"/>·2), else <see cref="RowBlock"/>.</summary>
-    internal static int RowBlockFor(int n) => n <= 2 * PrefetchRows ? n : RowBlock;
 
     /// <summary>n×n squared distances, row-major; diagonal 0.</summary>
     public double[] Squared { get; private set; } = [];
@@ -107,8 +88,7 @@ internal sealed class PairwiseDistances : IChunkJob
         int threads = ChunkRunner.MaxThreads;
         int parts = PartsOverride > 0 ? PartsOverride : chunks < 8 * threads ? threads : 1;
         parts = Math.Max(1, Math.Min(parts, n / 2));
-        int rowBlock = RowBlockOverride > 0 ? RowBlockOverride : RowBlockFor(n);
-        if (_scheduled != (n, parts, rowBlock)) Schedule(n, parts, rowBlock);
+        if (_scheduled != (n, parts)) Schedule(n, parts);
         _parts = parts;
         _input = input;
         ChunkRunner.Run(this, chunks * parts);
@@ -146,7 +126,7 @@ internal sealed class PairwiseDistances : IChunkJob
     /// <summary>Pair (i, j), i &lt; j, sits at n + i·n − i(i+1)/2 + (j − i − 1); row i's squared norm at i.</summary>
     private static int PairIndex(int n, int i, int j) => n + i * n - i * (i + 1) / 2 + (j - i - 1);
 
-    private void Schedule(int n, int parts, int rowBlock)
+    private void Schedule(int n, int parts)
     {
         int bandCount = n / 2;
         var bands = new int[parts + 1];
@@ -186,7 +166,6 @@ internal sealed class PairwiseDistances : IChunkJob
                 }
             }
             while (leftovers.Count % 8 != 0) leftovers.Add(-1);
-            OrderByRowBlock(tiles, tileStarts[q], rowBlock);
         }
         bands[parts] = bandCount;
         entries[parts] = _stride;
@@ -210,22 +189,7 @@ internal sealed class PairwiseDistances : IChunkJob
         }
         // The padding reads row 0 (its lanes go to the spare entry).
         _leftovers = leftovers.Select(i => Math.Max(i, 0)).ToArray();
-        _scheduled = (n, parts, rowBlock);
-    }
-
-    /// <summary>Stable-sorts the tiles (i, j) from <paramref name="start"/> on by the row block of j: within a block
-    /// they stay band by band, j ascending, as they were added.</summary>
-    private static void OrderByRowBlock(List<int> tiles, int start, int rowBlock)
-    {
-        int count = (tiles.Count - start) / 2;
-        if (count == 0) return;
-        var order = Enumerable.Range(0, count).OrderBy(k => tiles[start + 2 * k + 1] / rowBlock).ThenBy(k => k).ToArray();
-        var copy = tiles.GetRange(start, 2 * count);
-        for (int k = 0; k < count; k++)
-        {
-            tiles[start + 2 * k] = copy[2 * order[k]];
-            tiles[start + 2 * k + 1] = copy[2 * order[k] + 1];
-        }
+        _scheduled = (n, parts);
     }
 
     public void RunChunk(int item)
@@ -246,7 +210,6 @@ internal sealed class PairwiseDistances : IChunkJob
         ref float rl = ref MemoryMarshal.GetArrayDataReference(lanes);
         ref double rs = ref MemoryMarshal.GetReference(full);
         int firstBand = _bands[part], endBand = _bands[part + 1];
-        bool pack = PackOverride switch { 1 => false, 2 => true, _ => n > PrefetchRows };
         for (int s = start; s < end; s += Blocking.SubBlock)
         {
             int len = Math.Min(Blocking.SubBlock, end - s);
@@ -255,21 +218,12 @@ internal sealed class PairwiseDistances : IChunkJob
                 // No tail: every entry's lanes are formed first (the same accumulators as below), then
                 // summed eight entries at a time (LaneKernels.AddLaneSums): the same bits, without a
                 // horizontal sum per pair.
-                ref float src = ref Unsafe.Add(ref r0, s);
-                // Rows i sit at rb + i·w: the batch's rows themselves (w = d), or their slices of this sub-block
-                // copied side by side into an aligned scratch (w = SubBlock; see Pack). The same values, so the same bits.
-                ref float rb = ref src;
-                nint w = d;
-                if (pack)
-                {
-                    rb = ref Pack(ref src, d, n, len);
-                    w = Blocking.SubBlock;
-                }
+                ref float rb = ref Unsafe.Add(ref r0, s);
                 int i = 0;
                 if (norms)
                 {
-                    for (; i + 4 <= n; i += 4) LaneKernels.Lanes4(ref rb, true, ref Unsafe.Add(ref rb, i * w), w, len, ref Unsafe.Add(ref rl, 8 * i));
-                    for (; i < n; i++) LaneKernels.Lanes1(ref rb, true, ref Unsafe.Add(ref rb, i * w), len, ref Unsafe.Add(ref rl, 8 * i));
+                    for (; i + 4 <= n; i += 4) LaneKernels.Lanes4(ref rb, true, ref Unsafe.Add(ref rb, (nint)i * d), d, len, ref Unsafe.Add(ref rl, 8 * i));
+                    for (; i < n; i++) LaneKernels.Lanes1(ref rb, true, ref Unsafe.Add(ref rb, (nint)i * d), len, ref Unsafe.Add(ref rl, 8 * i));
                 }
                 // The next sub-block's rows are asked for while this one's pairs are formed, one row per
                 // tile: its first tiles read every row, and n streams of 512 bytes each outrun the hardware
@@ -282,9 +236,9 @@ internal sealed class PairwiseDistances : IChunkJob
                 ref int rtl = ref MemoryMarshal.GetArrayDataReference(_tileLanes);
                 for (int t = _tileStarts[part], tEnd = _tileStarts[part + 1]; t < tEnd; t += 2)
                 {
-                    if (asked < ahead) PrefetchSubBlock(ref Unsafe.Add(ref src, (nint)asked++ * d + Blocking.SubBlock));
-                    ref float ta = ref Unsafe.Add(ref rb, Unsafe.Add(ref rt, t) * w);
-                    LaneKernels.Lanes2x4(ref ta, ref Unsafe.Add(ref ta, w), ref Unsafe.Add(ref rb, Unsafe.Add(ref rt, t + 1) * w), w, len,
+                    if (asked < ahead) PrefetchSubBlock(ref Unsafe.Add(ref rb, (nint)asked++ * d + Blocking.SubBlock));
+                    ref float ta = ref Unsafe.Add(ref rb, (nint)Unsafe.Add(ref rt, t) * d);
+                    LaneKernels.Lanes2x4(ref ta, ref Unsafe.Add(ref ta, d), ref Unsafe.Add(ref rb, (nint)Unsafe.Add(ref rt, t + 1) * d), d, len,
                         ref Unsafe.Add(ref rl, Unsafe.Add(ref rtl, t)), ref Unsafe.Add(ref rl, Unsafe.Add(ref rtl, t + 1)));
                 }
                 ref int rlo = ref MemoryMarshal.GetArrayDataReference(_leftovers);
@@ -294,13 +248,13 @@ internal sealed class PairwiseDistances : IChunkJob
                     ref int g = ref Unsafe.Add(ref rlo, t);
                     ref int e = ref Unsafe.Add(ref rle, t >> 1);
                     LaneKernels.LanesPairs4(
-                        ref Unsafe.Add(ref rb, g * w), ref Unsafe.Add(ref rb, Unsafe.Add(ref g, 1) * w),
-                        ref Unsafe.Add(ref rb, Unsafe.Add(ref g, 2) * w), ref Unsafe.Add(ref rb, Unsafe.Add(ref g, 3) * w),
-                        ref Unsafe.Add(ref rb, Unsafe.Add(ref g, 4) * w), ref Unsafe.Add(ref rb, Unsafe.Add(ref g, 5) * w),
-                        ref Unsafe.Add(ref rb, Unsafe.Add(ref g, 6) * w), ref Unsafe.Add(ref rb, Unsafe.Add(ref g, 7) * w),
+                        ref Unsafe.Add(ref rb, (nint)g * d), ref Unsafe.Add(ref rb, (nint)Unsafe.Add(ref g, 1) * d),
+                        ref Unsafe.Add(ref rb, (nint)Unsafe.Add(ref g, 2) * d), ref Unsafe.Add(ref rb, (nint)Unsafe.Add(ref g, 3) * d),
+                        ref Unsafe.Add(ref rb, (nint)Unsafe.Add(ref g, 4) * d), ref Unsafe.Add(ref rb, (nint)Unsafe.Add(ref g, 5) * d),
+                        ref Unsafe.Add(ref rb, (nint)Unsafe.Add(ref g, 6) * d), ref Unsafe.Add(ref rb, (nint)Unsafe.Add(ref g, 7) * d),
                         len, ref rl, e, Unsafe.Add(ref e, 1), Unsafe.Add(ref e, 2), Unsafe.Add(ref e, 3));
                 }
-                while (asked < ahead) PrefetchSubBlock(ref Unsafe.Add(ref src, (nint)asked++ * d + Blocking.SubBlock));
+                while (asked < ahead) PrefetchSubBlock(ref Unsafe.Add(ref rb, (nint)asked++ * d + Blocking.SubBlock));
                 LaneKernels.AddLaneSums(ref Unsafe.Add(ref rl, 8 * entryLow), ref Unsafe.Add(ref rs, entryLow), entryHigh - entryLow);
                 continue;
             }
@@ -343,32 +297,6 @@ internal sealed class PairwiseDistances : IChunkJob
     /// A prefetch is a hint: it never faults, and moving data (a collection) only makes it useless.
     /// </summary>
     internal const int PrefetchRows = 24;
-
-    [ThreadStatic]
-    private static AlignedFloats t_packed;
-
-    /// <summary>
-    /// Copies the <paramref name="len"/> values at <paramref name="src"/> + i·<paramref name="d"/>, i = 0…n−1 (one
-    /// sub-block of every row), side by side into this thread's scratch, row i at i·<see cref="Blocking.SubBlock"/>
-    /// from a 64-byte boundary, and returns its row 0. Why: the rows of a batch lie d values apart, so one sub-block of
-    /// n rows spans n pages, and its 64-byte loads straddle cache lines unless the batch starts on a 64-byte boundary
-    /// and d is a multiple of 16; packed, the tiles read aligned 512-byte slices of a few pages, and with
-    /// <see cref="RowBlock"/> the slices a row block's tiles reuse stay in L1. Used when n &gt; <see cref="PrefetchRows"/>
-    /// (where one sub-block of all rows no longer fits in L1); the figures are in docs/PERFORMANCE.md (session 21).
-    /// Speed only: the tiles read the same values.
-    /// </summary>
-    private static ref float Pack(ref float src, nint d, int n, int len)
-    {
-        int need = n * Blocking.SubBlock;
-        if (t_packed.Length < need) t_packed = AlignedFloats.Allocate(need);
-        ref float dst = ref MemoryMarshal.GetReference(t_packed.Span);
-        for (int i = 0; i < n; i++)
-        {
-            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref src, i * d), len)
-                .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dst, (nint)i * Blocking.SubBlock), len));
-        }
-        return ref dst;
-    }
 
     /// <summary>Asks for the <see cref="Blocking.SubBlock"/> values from <paramref name="at"/> in L1 (eight cache lines).</summary>
     internal static unsafe void PrefetchSubBlock(ref float at)
