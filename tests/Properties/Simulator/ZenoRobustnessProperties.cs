@@ -29,8 +29,12 @@ namespace SimByz.Tests.Properties.Simulator;
 /// loss, and above Zeno's. Not claimed for alie, mimic, zero, honest, ipm:eps=0.1, zeno-aware,
 /// bitflip and optimal-alie: on this task they slow Mean down but it still descends.</para>
 /// <para>Zeno++ (async, compute ~ exponential(2 ms), staleness bound s in 0..4, T = 100 server
-/// updates, default zenopp): final &lt; initial and the decrease is at least half the honest run's
-/// (same deep run).</para>
+/// updates, default zenopp): final &lt; initial for any number of Byzantine workers (REFERENCE.md: no
+/// arbitrarily bad result), and, while honest workers are at least half (q ≤ n/2), the decrease is at least half the
+/// honest run's. Not claimed with a Byzantine majority: an attack that passes Zeno++'s test (zeno-aware) can take
+/// nearly every server update, since the test accepts any vector nearly orthogonal to the validation gradient, and an
+/// omniscient attacker's fresh messages pass the staleness bound where the honest ones are dropped; CI found such a
+/// case on 2026-12-02, pinned in <see cref="ZenoPlusPlus_ZenoAwareMajority_DescendsButLessThanHalfTheHonestRun"/>.</para>
 /// </remarks>
 public class ZenoRobustnessProperties
 {
@@ -87,7 +91,29 @@ public class ZenoRobustnessProperties
         double initial = results[0].Rows[0].TestLoss, final = results[0].Final.TestLoss;
         var honest = Honest(c, 100, "async-sgd", protocol);
         Assert.True(final < initial, $"zeno++: loss {initial} → {final}");
-        Assert.True(initial - final >= 0.5 * (honest.Initial - honest.Final),
-            $"zeno++ (staleness ≤ {bound}): decrease {initial - final} < half the honest run's {honest.Initial - honest.Final}");
+        if (2 * c.Byzantine <= c.Workers)
+        {
+            Assert.True(initial - final >= 0.5 * (honest.Initial - honest.Final),
+                $"zeno++ (staleness ≤ {bound}): decrease {initial - final} < half the honest run's {honest.Initial - honest.Final}");
+        }
+    }
+
+    /// <summary>
+    /// The counterexample CI found to the former claim "at least half the honest run's decrease for any q" (FsCheck replay
+    /// 8120158729210747179,8321279357451395251,50): n = 7, q = 6, zeno-aware against Zeno++, staleness ≤ 4, seed 948644.
+    /// Zeno++ rejects none of the crafted vectors and applies 97 of them against 3 honest ones; the loss still falls
+    /// (the claim that stands), by less than half the honest run's decrease.
+    /// </summary>
+    [Fact]
+    public void ZenoPlusPlus_ZenoAwareMajority_DescendsButLessThanHalfTheHonestRun()
+    {
+        var c = new RobustnessCase(7, 6, 6, "zeno-aware:target=zeno", 948644);
+        string[] protocol = ["protocol.kind=async", "protocol.maxStaleness=4", "workers.compute=\"exponential:mean=2ms\""];
+        var result = Run([.. Common(c, 100), .. protocol, .. Attack(c, "zeno-aware:target=zenopp"), "defences=[\"zenopp\"]"])[0];
+        double initial = result.Rows[0].TestLoss, final = result.Final.TestLoss;
+        var honest = Honest(c, 100, "async-sgd", protocol);
+        Assert.True(final < initial, $"zeno++: loss {initial} → {final}");
+        Assert.True(initial - final < 0.5 * (honest.Initial - honest.Final),
+            $"the pinned case changed: decrease {initial - final}, honest {honest.Initial - honest.Final}");
     }
 }
