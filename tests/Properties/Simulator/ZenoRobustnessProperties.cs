@@ -31,10 +31,10 @@ namespace SimByz.Tests.Properties.Simulator;
 /// <para>Zeno++ (async, compute ~ exponential(2 ms), staleness bound s in 0..4, T = 100 server
 /// updates, default zenopp): final &lt; initial for any number of Byzantine workers (REFERENCE.md: no
 /// arbitrarily bad result), and, while honest workers are at least half (q ≤ n/2), the decrease is at least half the
-/// honest run's. Not claimed with a Byzantine majority: an attack that passes Zeno++'s test (zeno-aware) can take
-/// nearly every server update, since the test accepts any vector nearly orthogonal to the validation gradient, and an
-/// omniscient attacker's fresh messages pass the staleness bound where the honest ones are dropped; CI found such a
-/// case on 2026-12-02, pinned in <see cref="ZenoPlusPlus_ZenoAwareMajority_DescendsButLessThanHalfTheHonestRun"/>.</para>
+/// honest run's. Not claimed with a Byzantine majority: an attack crafted to pass Zeno++'s test (zeno-aware) can then
+/// take nearly every server update with vectors that descend less than honest gradients; CI found such a case on
+/// 2026-12-02 (there 97 crafted updates applied against 3 honest ones, 16 of the honest worker's 19 messages dropped as
+/// stale), pinned in <see cref="ZenoPlusPlus_ZenoAwareMajority_DescendsButLessThanHalfTheHonestRun"/>.</para>
 /// </remarks>
 public class ZenoRobustnessProperties
 {
