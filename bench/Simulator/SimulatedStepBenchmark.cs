@@ -22,6 +22,8 @@ namespace SimByz.Bench.Simulator;
 /// <list type="bullet">
 /// <item><c>Step</c>: one step of a real run (messages through the event queue, the attack, Median, the update),
 /// runs of <see cref="Steps"/> steps (100: a run's start-up, its pools growing and two evaluations, is spread over them) with start and end evaluation on 100 test and 100 validation images.</item>
+/// <item><c>RunOfOneStep</c>: a whole run of one step (new run each invocation, after earlier runs in the process, as in a
+/// sweep): the start-up that <c>Step</c> spreads over its 100 steps.</item>
 /// <item><c>Floor</c> (baseline): the 12 honest workers' forward and backward passes alone, on fixed batches already in float32,
 /// through the same parallel worker runner the step uses (both cores): the part no protocol can avoid.</item>
 /// <item><c>Phase…</c>: the step's other phases in isolation, for the step profile (docs/PERFORMANCE.md):
@@ -41,7 +43,9 @@ public class SimulatedStepBenchmark
     private const int Steps = 100;
     private const string Dataset = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
     private RunSetup _setup = null!;
+    private RunSetup _oneStepSetup = null!;
     private TrainingRun _run = null!;
+    private TrainingRun _oneStepRun = null!;
     private IModel[] _workers = null!;
     private float[][] _gradients = null!;
     private float[] _x = null!;
@@ -78,6 +82,7 @@ public class SimulatedStepBenchmark
         if (!File.Exists(Dataset)) throw new InvalidOperationException("needs Fashion-MNIST: apt-get install dataset-fashion-mnist");
         var scenario = ScenarioLoader.Load("default", [.. Reference, $"budget.steps={Steps}", "evaluation.every=0", "evaluation.trainRows=0"]);
         _setup = ScenarioBuilder.Build(scenario);
+        _oneStepSetup = ScenarioBuilder.Build(ScenarioLoader.Load("default", [.. Reference, "budget.steps=1", "evaluation.every=0", "evaluation.trainRows=0"]));
         int d = _setup.Model.ParameterCount;
         int[] honest = Enumerable.Range(0, _setup.WorkerCount).Where(i => !_setup.Byzantine[i] && _setup.Shards[i].Length > 0).ToArray();
         _workers = honest.Select(_ => _setup.Model.Clone()).ToArray();
@@ -117,6 +122,14 @@ public class SimulatedStepBenchmark
 
     [Benchmark(OperationsPerInvoke = Steps)]
     public long Step() => _run.Run().Steps;
+
+    [IterationSetup(Target = nameof(RunOfOneStep))]
+    public void NewOneStepRun() => _oneStepRun = new TrainingRun(_oneStepSetup, "median");
+
+    /// <summary>A whole run of one step, after other runs in the process (as a sweep's runs follow each other): its start
+    /// evaluation, one round (the run's buffers first written) and its end evaluation. What a run costs beyond its steps.</summary>
+    [Benchmark]
+    public long RunOfOneStep() => _oneStepRun.Run().Steps;
 
     [Benchmark(Baseline = true)]
     public int Floor()
