@@ -1,4 +1,3 @@
-using SimByz.Aggregation;
 using SimByz.Scheduler;
 
 namespace SimByz.Simulator.Engine;
@@ -68,19 +67,8 @@ internal sealed class MessageLedger
             slab = new PayloadSlab(_dimension);
             SlabsCreated++;
         }
-        if (slab.EnsureRows(rows)) SlabBuffersReused++;
+        slab.EnsureRows(rows);
         return slab;
-    }
-
-    /// <summary>Slab buffers taken from the process-wide pool rather than allocated (<see cref="AlignedFloatsPool.Shared"/>).</summary>
-    public int SlabBuffersReused { get; private set; }
-
-    /// <summary>Gives the buffers of the slabs no message holds back to the process-wide pool (<see cref="PayloadSlab.Release"/>):
-    /// called when the run ends, so that the next run in the process writes to memory already mapped. A slab still held
-    /// (a run that ended on an error) is left to the collector.</summary>
-    public void ReleaseSlabs()
-    {
-        foreach (var slab in _slabPool) slab.Release();
     }
 
     /// <summary>Records a new message of <paramref name="worker"/>, computed at model <paramref name="version"/>

@@ -176,24 +176,13 @@ internal sealed class ParameterServer
         return batch;
     }
 
-    /// <summary>Gives the aggregation batch's buffer back to the process-wide pool (<see cref="AlignedFloats.Return"/>) when the
-    /// run ends; a later aggregation rents one again.</summary>
-    public void ReleaseBuffers()
-    {
-        Array.Clear(_batchViews);
-        var data = _batchData;
-        _batchData = default;
-        AlignedFloats.Return(data);
-    }
-
     /// <summary>The reused aggregation batch of <paramref name="count"/> rows (one view per row count over one buffer).</summary>
     private GradientBatch Batch(int count)
     {
         if (_batchData.Length < count * _d)
         {
-            AlignedFloats.Return(_batchData);
+            _batchData = AlignedFloats.Allocate(count * _d);
             Array.Clear(_batchViews);
-            _batchData = AlignedFloats.Rent(count * _d);
         }
         if (_batchViews.Length <= count) Array.Resize(ref _batchViews, count + 1);
         return _batchViews[count] ??= new GradientBatch(_batchData.Memory[..(count * _d)], count, _d);

@@ -26,26 +26,12 @@ internal sealed class PayloadSlab
     /// <summary>Messages opened on this slab and not yet resolved.</summary>
     public int Outstanding { get; set; }
 
-    /// <summary>Makes room for <paramref name="rows"/> rows (the contents are then unspecified); returns whether that took
-    /// a buffer from the process-wide pool (<see cref="AlignedFloatsPool.Shared"/>).</summary>
-    public bool EnsureRows(int rows)
+    /// <summary>Makes room for <paramref name="rows"/> rows (the contents are then unspecified).</summary>
+    public void EnsureRows(int rows)
     {
-        if (_data.Length >= (long)rows * _d) return false;
-        AlignedFloats.Return(_data);
+        if (_data.Length >= (long)rows * _d) return;
+        _data = AlignedFloats.Allocate(checked(rows * _d));
         _views.Clear();
-        _data = AlignedFloatsPool.Shared.Rent(checked(rows * _d), out bool reused);
-        return reused;
-    }
-
-    /// <summary>Gives the rows back to the process-wide pool (<see cref="AlignedFloats.Return"/>) once no message holds
-    /// one; the slab stays usable (its next <see cref="EnsureRows"/> rents again).</summary>
-    public void Release()
-    {
-        if (Outstanding != 0) throw new InvalidOperationException("a slab whose rows messages still hold cannot be released");
-        _views.Clear();
-        var data = _data;
-        _data = default;
-        AlignedFloats.Return(data);
     }
 
     /// <summary>Row <paramref name="row"/>.</summary>

@@ -209,16 +209,8 @@ public sealed class TrainingRun
             // Rules holding native memory (the torch backend's staging tensor) free it now, not at finalization:
             // a sweep's runs would otherwise hold theirs until the collector runs. They stay usable if run again.
             DisposeRules();
-            // The payload slabs and the aggregation batch go back to the process-wide pool, so that the next run in
-            // this process (a sweep's, a benchmark's) writes to memory already mapped (AlignedFloats.Return: first writes
-            // to fresh pages are what a run's first step cost). Only buffers no message holds; every helper has finished.
-            _ledger.ReleaseSlabs();
-            _server.ReleaseBuffers();
         }
     }
-
-    /// <summary>Slab buffers this run took from the process-wide pool (<see cref="Aggregation.AlignedFloatsPool.Shared"/>).</summary>
-    internal int SlabBuffersReused => _ledger.SlabBuffersReused;
 
     private void DisposeRules()
     {

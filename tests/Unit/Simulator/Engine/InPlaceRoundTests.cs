@@ -1,4 +1,3 @@
-using SimByz.Aggregation;
 using SimByz.Scheduler;
 using SimByz.Simulator.Engine;
 using SimByz.Simulator.Scenarios;
@@ -93,63 +92,16 @@ public class InPlaceRoundTests
         Assert.Equal(1, run.SlabsCreated);
     }
 
-    /// <summary>Scenarios whose n × d buffers are long enough to be pooled (<see cref="AlignedFloatsPool.Shared"/>),
-    /// each with a model size no other test uses, so that no test running beside this one takes the buffers it leaves.</summary>
-    public static TheoryData<string[]> PooledScenarios => new()
-    {
-        // In place: the slab is the aggregation batch.
-        { [.. ByzFlSmall, "task.model=mlp:hidden=251,init=torch"] },
-        // Random delays: replies out of sending order, so the server copies them into its own batch (also pooled).
-        { ["defences=[\"krum:f=8\"]", "task.model=mlp:hidden=239"] },
-        // First k: late replies detached from their slab, slabs reused across rounds.
-        { ["protocol.wait=first-k", "protocol.k=12", "defences=[\"median\"]", "byzantine.attack=sign-flip:s=1,of=mean", "task.model=mlp:hidden=233"] },
-    };
-
-    /// <summary>A run gives its slabs and its aggregation batch back to the process-wide pool when it ends, and the next
-    /// run of the process takes them (speed only: no new pages to fault in). The bytes must not show it: the second run,
-    /// which rents a buffer left full of NaN and the first run's buffers full of its gradients, gives every payload, model
-    /// and metrics row of the first, which had new, zeroed buffers.</summary>
-    [Theory]
-    [MemberData(nameof(PooledScenarios))]
-    public void Run_OnBuffersAnEarlierRunLeftDirty_SameBytes(string[] sets)
-    {
-        var first = RunWith(sets, inPlaceRounds: true);
-        var scenario = ScenarioLoader.Load("default", [.. sets, $"budget.steps={Steps}", "evaluation.every=4"]);
-        int length = ScenarioBuilder.Build(scenario).WorkerCount * first.Dimension;
-        Assert.True(length >= AlignedFloatsPool.Shared.MinLength, $"a slab of {length} floats is not pooled: the test would test nothing");
-        // The first run gave its slab back when it ended: take it, leave NaN in it, give it back for the second run.
-        var dirty = AlignedFloatsPool.Shared.Rent(length, out bool given);
-        Assert.True(given, "the first run did not give its slab back to the pool");
-        dirty.Span.Fill(float.NaN);
-        AlignedFloats.Return(dirty);
-
-        var second = RunWith(sets, inPlaceRounds: true);
-
-        Assert.True(second.SlabBuffersReused >= 1, "the second run allocated its slab instead of renting the pooled one");
-        Assert.Equal(Steps, second.Steps);
-        Assert.Equal(first.Arrivals.Count, second.Arrivals.Count);
-        for (int i = 0; i < first.Arrivals.Count; i++)
-        {
-            Assert.Equal(first.Arrivals[i].Id, second.Arrivals[i].Id);
-            Assert.True(first.Arrivals[i].Bytes.AsSpan().SequenceEqual(second.Arrivals[i].Bytes), $"payload of message {first.Arrivals[i].Id} differs");
-        }
-        Assert.Equal(first.Models.Count, second.Models.Count);
-        for (int i = 0; i < first.Models.Count; i++) Assert.True(first.Models[i].AsSpan().SequenceEqual(second.Models[i]), $"model {i + 1} differs");
-        Assert.Equal(first.Rows, second.Rows);
-    }
-
     private static Outcome RunWith(string[] sets, bool inPlaceRounds)
     {
         var scenario = ScenarioLoader.Load("default", [.. sets, $"budget.steps={Steps}", "evaluation.every=4"]);
         var recorder = new Recorder();
         var run = new TrainingRun(ScenarioBuilder.Build(scenario), scenario.Defences[0], [recorder], int.MaxValue, inPlaceRounds);
         var result = run.Run();
-        return new Outcome(result.Steps, recorder.Arrivals, recorder.Models, result.Rows.ToList(), run.InPlaceAggregations, run.InPlaceCraftings,
-            run.Parameters.Length, run.SlabBuffersReused);
+        return new Outcome(result.Steps, recorder.Arrivals, recorder.Models, result.Rows.ToList(), run.InPlaceAggregations, run.InPlaceCraftings);
     }
 
-    private sealed record Outcome(long Steps, List<Arrival> Arrivals, List<byte[]> Models, List<MetricsRow> Rows, long InPlaceAggregations, long InPlaceCraftings,
-        int Dimension, int SlabBuffersReused);
+    private sealed record Outcome(long Steps, List<Arrival> Arrivals, List<byte[]> Models, List<MetricsRow> Rows, long InPlaceAggregations, long InPlaceCraftings);
 
     private sealed record Arrival(long Id, long ModelVersion, long Version, byte[] Bytes);
 
