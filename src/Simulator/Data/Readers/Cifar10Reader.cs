@@ -60,7 +60,13 @@ public static class Cifar10Reader
         return new Dataset(x, n, PixelCount, y, 10);
     }
 
-    /// <summary>Reads the five training batches and the test batch from <paramref name="directory"/>.</summary>
+    /// <summary><see cref="ReadDirectory"/>, read once per process while its six files keep their length and last-write time
+    /// (<see cref="FileDataCache"/>): later calls return the same datasets, which their users treat as read-only.</summary>
+    public static LoadedData ReadDirectoryOnce(string directory)
+        => FileDataCache.GetOrLoad([.. TrainFiles.Select(f => Path.Combine(directory, f)), Path.Combine(directory, TestFile)], "cifar10",
+            () => ReadDirectory(directory));
+
+    /// <summary>Reads the five training batches and the test batch from <paramref name="directory"/> (every time).</summary>
     public static LoadedData ReadDirectory(string directory)
     {
         if (!Directory.Exists(directory))

@@ -18,12 +18,13 @@ public static class FashionMnist
     /// <summary>The Debian package that provides the data.</summary>
     public const string DebianPackage = "dataset-fashion-mnist";
 
-    /// <summary>Loads the training and test sets from <paramref name="directory"/>.</summary>
+    /// <summary>Loads the training and test sets from <paramref name="directory"/> (each file set read once per process while
+    /// it does not change: <see cref="IdxReader.LoadDatasetOnce"/>).</summary>
     /// <exception cref="SimByzException">A file is missing (the message names the package) or malformed.</exception>
     public static LoadedData Load(string directory = DefaultDirectory)
     {
-        var train = IdxReader.LoadDataset(Find(directory, "train-images-idx3-ubyte"), Find(directory, "train-labels-idx1-ubyte"), 10);
-        var test = IdxReader.LoadDataset(Find(directory, "t10k-images-idx3-ubyte"), Find(directory, "t10k-labels-idx1-ubyte"), 10);
+        var train = IdxReader.LoadDatasetOnce(Find(directory, "train-images-idx3-ubyte"), Find(directory, "train-labels-idx1-ubyte"), 10);
+        var test = IdxReader.LoadDatasetOnce(Find(directory, "t10k-images-idx3-ubyte"), Find(directory, "t10k-labels-idx1-ubyte"), 10);
         if (train.FeatureCount != test.FeatureCount)
         {
             throw new SimByzException($"Fashion-MNIST in {directory}: train images have {train.FeatureCount} pixels, test images {test.FeatureCount}");
