@@ -322,6 +322,19 @@ internal sealed class GradientPipeline
         private static int s_threads;
         private static int s_sleeping;
 
+        /// <summary>Tests: run by a helper on its way to sleep, between counting itself as sleeping and its last look at
+        /// the queue (the window where a job can arrive unseen by its spinning); null outside tests.</summary>
+        internal static Action? BeforeLastLook { get; set; }
+
+        /// <summary>Jobs waiting in the queue now (stale entries included).</summary>
+        internal static int QueuedCount
+        {
+            get
+            {
+                lock (Queue) return Queue.Count;
+            }
+        }
+
         public static void Enqueue(ComputeJob job)
         {
             EnsureThreads();
@@ -364,11 +377,14 @@ internal sealed class GradientPipeline
                     }
                     if (job is null)
                     {
+                        // Counted as sleeping before the last look, so that a job enqueued after that look wakes it; a job
+                        // found by the last look is run (it was dropped here once: a helpers-only run then waited forever).
                         Interlocked.Increment(ref s_sleeping);
+                        BeforeLastLook?.Invoke();
                         job = TryDequeue();
                         if (job is null) Wake.Wait();
                         Interlocked.Decrement(ref s_sleeping);
-                        continue;
+                        if (job is null) continue;
                     }
                 }
                 // A job the run's thread already took (it waited for it) is skipped.

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using SimByz.Aggregation.Rules;
 using SimByz.Scheduler;
 using SimByz.Simulator.Data;
@@ -117,6 +118,41 @@ public class AsyncPipelineTests
         {
             ChunkRunner.MaxThreads = saved;
         }
+    }
+
+    /// <summary>
+    /// A job that arrives while a helper is on its way to sleep (after its spinning, before its last look at the queue) is
+    /// run, not dropped. The test holds every helper in that window until a job is queued, so each idle moment of a
+    /// helpers-only run meets the race; with the job dropped (as before this was fixed: the CI hang of 2026-12-02 in
+    /// <see cref="FailingComputation_SameErrorAndStep_PipelinedOrNot"/>) the run's thread waits forever, so the run goes on
+    /// a task with a time limit.
+    /// </summary>
+    [Fact]
+    public async Task HelperOnItsWayToSleep_RunsAJobArrivingThen()
+    {
+        string[] sets = [.. Async, "byzantine.count=0", "defences=[\"async-sgd\"]", "budget.steps=300"];
+        var scenario = ScenarioLoader.Load("default", sets);
+        var run = new TrainingRun(ScenarioBuilder.Build(scenario), scenario.Defences[0], [], int.MaxValue, inPlaceRounds: true, asyncPipeline: true);
+        int heldUntilAJobCame = 0;
+        GradientPipeline.Helpers.BeforeLastLook = () =>
+        {
+            long until = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 20; // at most 50 ms, so an idle helper still sleeps
+            while (GradientPipeline.Helpers.QueuedCount == 0 && Stopwatch.GetTimestamp() < until) Thread.Yield();
+            if (GradientPipeline.Helpers.QueuedCount > 0) Interlocked.Increment(ref heldUntilAJobCame);
+        };
+        try
+        {
+            var task = Task.Run(() => TwoThreads(() => run.Run(), helpersOnly: true));
+            var finished = await Task.WhenAny(task, Task.Delay(TimeSpan.FromSeconds(60)));
+            Assert.True(ReferenceEquals(finished, task), "the run waited for a job a helper had dropped");
+            Assert.Equal(300, (await task).Steps);
+        }
+        finally
+        {
+            GradientPipeline.Helpers.BeforeLastLook = null;
+        }
+        Assert.True(heldUntilAJobCame > 0, "no job arrived in the window: the test tested nothing");
+        Assert.True(run.ComputedByHelpers > 0);
     }
 
     /// <summary>An honest computation that throws fails the run at the same step, with the same exception and after the
