@@ -237,7 +237,7 @@ public static class DataSourceCatalog
             }
             if (Standardize)
             {
-                // The loaded sets are kept for the process's next runs (FileDataCache): standardize copies, never them.
+                // Within a sweep the loaded sets are shared by its seeds (FileDataCache): standardize copies, never them.
                 if (ReferenceEquals(train, data.Train)) train = train.Select(DatasetOps.AllRows(train.Count));
                 if (test is not null && ReferenceEquals(test, data.Test)) test = test.Select(DatasetOps.AllRows(test.Count));
                 var (mean, sd) = DatasetOps.StandardizeInPlace(train, train, test);
@@ -269,11 +269,11 @@ public static class DataSourceCatalog
         var options = FileOptions.Read(p);
         return seed =>
         {
-            var train = IdxReader.LoadDatasetOnce(images, labels, classes);
+            var train = IdxReader.LoadDatasetShared(images, labels, classes);
             Dataset? test = null;
             if (hasTest)
             {
-                test = IdxReader.LoadDatasetOnce(testImages, testLabels, classes);
+                test = IdxReader.LoadDatasetShared(testImages, testLabels, classes);
                 if (test.FeatureCount != train.FeatureCount) throw new SimByzException($"data 'idx': {testImages} has {test.FeatureCount} pixels per image, {images} has {train.FeatureCount}");
                 if (test.ClassCount != train.ClassCount)
                 {
@@ -293,6 +293,6 @@ public static class DataSourceCatalog
         if (!p.Has("path")) throw new SimByzException("data 'cifar10': parameter 'path' is required (the directory of the binary batch files)");
         string path = p.GetString("path", "");
         var options = FileOptions.Read(p);
-        return seed => options.Apply(Cifar10Reader.ReadDirectoryOnce(path), seed);
+        return seed => options.Apply(Cifar10Reader.ReadDirectoryShared(path), seed);
     }
 }

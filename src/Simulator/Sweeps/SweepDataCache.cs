@@ -1,5 +1,6 @@
 using SimByz.Specs;
 using SimByz.Simulator.Data;
+using SimByz.Simulator.Data.Readers;
 
 namespace SimByz.Simulator.Sweeps;
 
@@ -7,7 +8,8 @@ namespace SimByz.Simulator.Sweeps;
 /// The data sources a sweep loads, shared by the runs that use the same (data spec, seed) while they are
 /// near each other in the order runs are built: a small least-recently-used set, so that memory does not
 /// grow with the number of seeds. Datasets are immutable; a load is a pure function of (spec, seed), so
-/// evicting and loading again changes nothing but time. Thread-safe.
+/// evicting and loading again changes nothing but time. Below it, the file sources' reads are shared by all
+/// seeds (<see cref="FileDataCache"/>, one per sweep). Thread-safe.
 /// </summary>
 internal sealed class SweepDataCache
 {
@@ -15,6 +17,8 @@ internal sealed class SweepDataCache
     private readonly int _capacity;
     private readonly LinkedList<((string Spec, ulong Seed) Key, Lazy<LoadedData> Data)> _entries = new();
     private readonly object _lock = new();
+    // What the file sources read, shared by every (spec, seed) of this sweep: a seed changes what is kept of a file, not the file.
+    private readonly FileDataCache _files = new();
 
     public SweepDataCache(ComponentCatalog<NoContext, DataLoader> catalog, int capacity)
     {
@@ -35,7 +39,11 @@ internal sealed class SweepDataCache
             }
             else
             {
-                node = new LinkedListNode<((string, ulong), Lazy<LoadedData>)>(((spec, seed), new Lazy<LoadedData>(() => DataSourceCatalog.Load(spec, seed, _catalog))));
+                node = new LinkedListNode<((string, ulong), Lazy<LoadedData>)>(((spec, seed), new Lazy<LoadedData>(() =>
+                {
+                    using var files = FileDataCache.Use(_files); // the seeds share each file set's read
+                    return DataSourceCatalog.Load(spec, seed, _catalog);
+                })));
                 if (_entries.Count >= _capacity) _entries.RemoveLast();
             }
             _entries.AddFirst(node);

@@ -60,10 +60,10 @@ public static class Cifar10Reader
         return new Dataset(x, n, PixelCount, y, 10);
     }
 
-    /// <summary><see cref="ReadDirectory"/>, read once per process while its six files keep their length and last-write time
-    /// (<see cref="FileDataCache"/>): later calls return the same datasets, which their users treat as read-only.</summary>
-    public static LoadedData ReadDirectoryOnce(string directory)
-        => FileDataCache.GetOrLoad([.. TrainFiles.Select(f => Path.Combine(directory, f)), Path.Combine(directory, TestFile)], "cifar10",
+    /// <summary><see cref="ReadDirectory"/>, or, within a sweep, the datasets an earlier read of the same six unchanged files
+    /// gave (<see cref="FileDataCache"/>), which their users treat as read-only.</summary>
+    internal static LoadedData ReadDirectoryShared(string directory)
+        => FileDataCache.Load([.. TrainFiles.Select(f => Path.Combine(directory, f)), Path.Combine(directory, TestFile)], "cifar10",
             () => ReadDirectory(directory));
 
     /// <summary>Reads the five training batches and the test batch from <paramref name="directory"/> (every time).</summary>

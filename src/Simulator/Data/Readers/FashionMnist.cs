@@ -18,13 +18,12 @@ public static class FashionMnist
     /// <summary>The Debian package that provides the data.</summary>
     public const string DebianPackage = "dataset-fashion-mnist";
 
-    /// <summary>Loads the training and test sets from <paramref name="directory"/> (each file set read once per process while
-    /// it does not change: <see cref="IdxReader.LoadDatasetOnce"/>).</summary>
+    /// <summary>Loads the training and test sets from <paramref name="directory"/> (within a sweep, once: <see cref="FileDataCache"/>).</summary>
     /// <exception cref="SimByzException">A file is missing (the message names the package) or malformed.</exception>
     public static LoadedData Load(string directory = DefaultDirectory)
     {
-        var train = IdxReader.LoadDatasetOnce(Find(directory, "train-images-idx3-ubyte"), Find(directory, "train-labels-idx1-ubyte"), 10);
-        var test = IdxReader.LoadDatasetOnce(Find(directory, "t10k-images-idx3-ubyte"), Find(directory, "t10k-labels-idx1-ubyte"), 10);
+        var train = IdxReader.LoadDatasetShared(Find(directory, "train-images-idx3-ubyte"), Find(directory, "train-labels-idx1-ubyte"), 10);
+        var test = IdxReader.LoadDatasetShared(Find(directory, "t10k-images-idx3-ubyte"), Find(directory, "t10k-labels-idx1-ubyte"), 10);
         if (train.FeatureCount != test.FeatureCount)
         {
             throw new SimByzException($"Fashion-MNIST in {directory}: train images have {train.FeatureCount} pixels, test images {test.FeatureCount}");

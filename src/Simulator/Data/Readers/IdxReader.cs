@@ -107,18 +107,17 @@ public static class IdxReader
     }
 
     /// <summary>
-    /// <see cref="LoadDataset"/>, read once per process while the two files keep their length and last-write time
-    /// (<see cref="FileDataCache"/>): later calls return the same dataset, which its users treat as read-only.
+    /// <see cref="LoadDataset"/>, or, within a sweep, the dataset an earlier load of the same two unchanged files gave
+    /// (<see cref="FileDataCache"/>), which its users treat as read-only.
     /// </summary>
-    public static Dataset LoadDatasetOnce(string imagesPath, string labelsPath, int classCount = 0)
-        => FileDataCache.GetOrLoad([imagesPath, labelsPath], $"idx classes={classCount}", () => LoadDataset(imagesPath, labelsPath, classCount));
+    internal static Dataset LoadDatasetShared(string imagesPath, string labelsPath, int classCount = 0)
+        => FileDataCache.Load([imagesPath, labelsPath], $"idx classes={classCount}", () => LoadDataset(imagesPath, labelsPath, classCount));
 
     /// <summary>
     /// Loads an image file and a label file into a classification dataset: images must be unsigned
     /// bytes with at least 2 dimensions (n × …, each image flattened row-major) and are scaled to
     /// [0, 1] by 1/255; labels must be a 1-dimensional unsigned-byte array of the same n, each below
-    /// <paramref name="classCount"/> (0: the largest label + 1, at least 2). Reads the files every time
-    /// (<see cref="LoadDatasetOnce"/> reads them once per process).
+    /// <paramref name="classCount"/> (0: the largest label + 1, at least 2). Reads the files every time.
     /// </summary>
     public static Dataset LoadDataset(string imagesPath, string labelsPath, int classCount = 0)
     {

@@ -1,87 +1,136 @@
 using SimByz.Simulator.Data;
 using SimByz.Simulator.Data.Readers;
+using SimByz.Simulator.Sweeps;
 using Xunit;
 
 namespace SimByz.Tests.Unit.Simulator.Data.Readers;
 
 /// <summary>
-/// The built-in file data sources read a file set once per process while it does not change (<see cref="FileDataCache"/>):
-/// a sweep's runs over seeds share one read. Each test uses files of its own, so tests running beside it cannot reach its
-/// entries (they can push them out of the bounded cache, which only makes a test read again: the assertions on identity
-/// below are made right after the read they compare with).
+/// Within a sweep the file data sources read a file set once, not once per seed (<see cref="FileDataCache"/>, one per
+/// sweep, in use on a thread through <see cref="FileDataCache.Use"/>). Every test has its own cache and its own files.
 /// </summary>
 public class FileDataCacheTests
 {
     [Fact]
-    public void LoadDatasetOnce_SameFilesTwice_ReadOnceTheSameDataset()
+    public void LoadDatasetShared_InAScope_ReadOnce_OutsideEveryTime()
     {
         using var files = new TempFiles();
         var (images, labels) = files.Mnist("train", 12, 2, 3, 4, gzip: true);
-        var first = IdxReader.LoadDatasetOnce(images, labels, 4);
-        var again = IdxReader.LoadDatasetOnce(images, labels, 4);
+        Dataset first, again;
+        using (FileDataCache.Use(new FileDataCache()))
+        {
+            first = IdxReader.LoadDatasetShared(images, labels, 4);
+            again = IdxReader.LoadDatasetShared(images, labels, 4);
+            Assert.NotSame(first, IdxReader.LoadDatasetShared(images, labels, 5)); // another question about the same files
+        }
         Assert.Same(first, again);
-        var fresh = IdxReader.LoadDataset(images, labels, 4);
-        Assert.Equal(fresh.Features, first.Features);
-        Assert.Equal(fresh.Labels, first.Labels);
-        // Another question about the same files is another entry.
-        Assert.NotSame(first, IdxReader.LoadDatasetOnce(images, labels, 5));
+        var outside = IdxReader.LoadDatasetShared(images, labels, 4);
+        Assert.NotSame(first, outside);
+        Assert.Equal(outside.Features, first.Features);
+        Assert.Equal(outside.Labels, first.Labels);
+    }
+
+    /// <summary>Scopes nest, and leaving one restores the cache in use before it.</summary>
+    [Fact]
+    public void Use_Nested_RestoresTheOuterCache()
+    {
+        using var files = new TempFiles();
+        var (images, labels) = files.Mnist("train", 6, 2, 2, 3, gzip: false);
+        using (FileDataCache.Use(new FileDataCache()))
+        {
+            var outer = IdxReader.LoadDatasetShared(images, labels);
+            using (FileDataCache.Use(new FileDataCache())) Assert.NotSame(outer, IdxReader.LoadDatasetShared(images, labels));
+            Assert.Same(outer, IdxReader.LoadDatasetShared(images, labels));
+        }
     }
 
     /// <summary>A file replaced since it was read (another length here) is read again: no run sees stale data.</summary>
     [Fact]
-    public void LoadDatasetOnce_FileReplaced_ReadAgain()
+    public void GetOrLoad_FileReplaced_ReadAgain()
     {
         using var files = new TempFiles();
         var (images, labels) = files.Mnist("train", 12, 2, 3, 4, gzip: false);
-        var before = IdxReader.LoadDatasetOnce(images, labels, 0);
+        var cache = new FileDataCache();
+        var before = cache.GetOrLoad([images, labels], "idx", () => IdxReader.LoadDataset(images, labels));
         Assert.Equal(12, before.Count);
         files.Mnist("train", 15, 2, 3, 4, gzip: false); // the same paths, 15 images now
-        var after = IdxReader.LoadDatasetOnce(images, labels, 0);
+        var after = cache.GetOrLoad([images, labels], "idx", () => IdxReader.LoadDataset(images, labels));
         Assert.Equal(15, after.Count);
-        Assert.NotSame(before, after);
     }
 
-    /// <summary>A read that fails is not kept: the same call fails again with the reader's message, and succeeds once the file is mended.</summary>
+    /// <summary>A read that fails is not kept: on the same, untouched files the next call reads again.</summary>
     [Fact]
-    public void LoadDatasetOnce_BadFile_FailsEachTimeUntilMended()
+    public void GetOrLoad_ReadFails_NotKept()
     {
         using var files = new TempFiles();
-        var (images, _) = files.Mnist("train", 12, 2, 3, 4, gzip: false);
-        string labels = files.Write("bad-labels-idx1-ubyte", TempFiles.Idx(0x08, [11], new byte[11])); // 11 labels for 12 images
-        var first = Assert.Throws<SimByzException>(() => IdxReader.LoadDatasetOnce(images, labels, 0));
-        var second = Assert.Throws<SimByzException>(() => IdxReader.LoadDatasetOnce(images, labels, 0));
-        Assert.Contains("12 images but 11 labels", first.Message, StringComparison.Ordinal);
-        Assert.Equal(first.Message, second.Message);
-        files.Write("bad-labels-idx1-ubyte", TempFiles.Idx(0x08, [12], new byte[12]));
-        Assert.Equal(12, IdxReader.LoadDatasetOnce(images, labels, 0).Count);
+        var (images, labels) = files.Mnist("train", 4, 2, 2, 3, gzip: false);
+        var cache = new FileDataCache();
+        int reads = 0;
+        object Load() => ++reads == 1 ? throw new SimByzException("first read fails") : new object();
+        Assert.Equal("first read fails", Assert.Throws<SimByzException>(() => cache.GetOrLoad([images, labels], "q", Load)).Message);
+        var second = cache.GetOrLoad([images, labels], "q", Load);
+        Assert.Equal(2, reads);
+        Assert.Same(second, cache.GetOrLoad([images, labels], "q", Load));
+        Assert.Equal(2, reads);
     }
 
-    /// <summary><c>standardize=true</c> standardizes a copy: the kept dataset keeps the pixels as read, so every later run
-    /// (and every seed of a sweep) gets the same standardized features as the first, not features standardized twice.</summary>
+    /// <summary>A path the cache cannot key (a NUL in it) is read uncached, so the reader's own clear error is what the user sees.</summary>
     [Fact]
-    public void Load_Standardize_LeavesTheKeptDatasetAsRead()
+    public void GetOrLoad_PathWithNul_ReadUncachedByTheReader()
+    {
+        var cache = new FileDataCache();
+        var e = Assert.Throws<SimByzException>(() => cache.GetOrLoad(["/tmp/a\0b", "/tmp/c"], "idx", () => IdxReader.LoadDataset("/tmp/a\0b", "/tmp/c")));
+        Assert.Contains("/tmp/a", e.Message, StringComparison.Ordinal);
+        int reads = 0;
+        cache.GetOrLoad(["/tmp/a\0b"], "q", () => { reads++; return new object(); });
+        cache.GetOrLoad(["/tmp/a\0b"], "q", () => { reads++; return new object(); });
+        Assert.Equal(2, reads);
+    }
+
+    /// <summary><c>standardize=true</c> standardizes a copy: the shared dataset keeps the pixels as read, so every seed gets
+    /// the features the first got, not features standardized twice (a mutation that standardizes in place fails this).</summary>
+    [Fact]
+    public void Load_StandardizeInASweepScope_LeavesTheSharedDatasetAsRead()
     {
         using var files = new TempFiles();
         var (images, labels) = files.Mnist("train", 20, 2, 3, 4, gzip: false);
         var (testImages, testLabels) = files.Mnist("t10k", 6, 2, 3, 4, gzip: false);
         string spec = $"idx:images={images},labels={labels},test-images={testImages},test-labels={testLabels},standardize=true";
+        using var scope = FileDataCache.Use(new FileDataCache());
         var first = DataSourceCatalog.Load(spec, 1);
         var second = DataSourceCatalog.Load(spec, 2);
         Assert.Equal(first.Train.Features, second.Train.Features);
         Assert.Equal(first.Test!.Features, second.Test!.Features);
-        var kept = IdxReader.LoadDatasetOnce(images, labels, 0);
-        Assert.Equal(IdxReader.LoadDataset(images, labels, 0).Features, kept.Features);
-        Assert.NotEqual(kept.Features, first.Train.Features);
+        var shared = IdxReader.LoadDatasetShared(images, labels, 0);
+        Assert.Equal(IdxReader.LoadDataset(images, labels, 0).Features, shared.Features);
+        Assert.NotEqual(shared.Features, first.Train.Features);
     }
 
-    /// <summary>The cache holds at most <see cref="FileDataCache.Capacity"/> entries: reading more file sets drops the least recently used.</summary>
+    /// <summary>The sweep's data cache, per (spec, seed), shares the file read between seeds: two seeds of an IDX source
+    /// without a subset get the same training set object (read once), and a new sweep reads again.</summary>
+    [Fact]
+    public void SweepDataCache_TwoSeeds_OneRead()
+    {
+        using var files = new TempFiles();
+        var (images, labels) = files.Mnist("train", 10, 2, 2, 3, gzip: false);
+        string spec = $"idx:images={images},labels={labels}";
+        var sweep = new SweepDataCache(DataSourceCatalog.BuiltIn, 4);
+        var seed1 = sweep.Load(spec, 1);
+        var seed2 = sweep.Load(spec, 2);
+        Assert.NotSame(seed1, seed2);
+        Assert.Same(seed1.Train, seed2.Train);
+        Assert.NotSame(seed1.Train, new SweepDataCache(DataSourceCatalog.BuiltIn, 4).Load(spec, 1).Train);
+    }
+
+    /// <summary>At most <see cref="FileDataCache.Capacity"/> entries: reading more file sets drops the least recently used.</summary>
     [Fact]
     public void GetOrLoad_MoreFileSetsThanCapacity_DropsTheLeastRecentlyUsed()
     {
         using var files = new TempFiles();
         var sets = Enumerable.Range(0, FileDataCache.Capacity + 1).Select(k => files.Mnist($"set{k}", 4 + k, 2, 2, 3, gzip: false)).ToArray();
+        var cache = new FileDataCache();
         int reads = 0;
-        object Load(int k) => FileDataCache.GetOrLoad([sets[k].Images, sets[k].Labels], "test", () =>
+        object Load(int k) => cache.GetOrLoad([sets[k].Images, sets[k].Labels], "test", () =>
         {
             reads++;
             return new object();
@@ -91,19 +140,21 @@ public class FileDataCacheTests
         Assert.Equal(1, reads);
         for (int k = 1; k <= FileDataCache.Capacity; k++) Load(k);
         Assert.Equal(1 + FileDataCache.Capacity, reads);
+        Assert.Same(Load(FileDataCache.Capacity), Load(FileDataCache.Capacity)); // the newest still kept
         Assert.NotSame(firstObject, Load(0)); // pushed out by the others: read again
         Assert.Equal(2 + FileDataCache.Capacity, reads);
     }
 
-    /// <summary>Runs asking at the same time wait for one read.</summary>
+    /// <summary>A sweep's threads asking at the same time wait for one read.</summary>
     [Fact]
     public void GetOrLoad_ManyThreadsAtOnce_OneRead()
     {
         using var files = new TempFiles();
         var (images, labels) = files.Mnist("train", 8, 2, 2, 3, gzip: false);
+        var cache = new FileDataCache();
         int reads = 0;
         var results = new object[8];
-        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, k => results[k] = FileDataCache.GetOrLoad([images, labels], "threads", () =>
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, k => results[k] = cache.GetOrLoad([images, labels], "threads", () =>
         {
             Interlocked.Increment(ref reads);
             Thread.Sleep(50);
