@@ -22,8 +22,8 @@ namespace SimByz.Bench.Simulator;
 /// <list type="bullet">
 /// <item><c>Step</c>: one step of a real run (messages through the event queue, the attack, Median, the update),
 /// runs of <see cref="Steps"/> steps (100: a run's start-up, its pools growing and two evaluations, is spread over them) with start and end evaluation on 100 test and 100 validation images.</item>
-/// <item><c>RunOfOneStep</c>: a whole run of one step (new run each invocation, after earlier runs in the process, as in a
-/// sweep): the start-up that <c>Step</c> spreads over its 100 steps.</item>
+/// <item><c>RunOfOneStep</c>: a run of one step (new run each invocation, constructed untimed, after earlier runs in the
+/// process, as in a sweep): the start-up that <c>Step</c> spreads over its 100 steps.</item>
 /// <item><c>Floor</c> (baseline): the 12 honest workers' forward and backward passes alone, on fixed batches already in float32,
 /// through the same parallel worker runner the step uses (both cores): the part no protocol can avoid.</item>
 /// <item><c>Phase…</c>: the step's other phases in isolation, for the step profile (docs/PERFORMANCE.md):
@@ -126,8 +126,9 @@ public class SimulatedStepBenchmark
     [IterationSetup(Target = nameof(RunOfOneStep))]
     public void NewOneStepRun() => _oneStepRun = new TrainingRun(_oneStepSetup, "median");
 
-    /// <summary>A whole run of one step, after other runs in the process (as a sweep's runs follow each other): its start
-    /// evaluation, one round (the run's buffers first written) and its end evaluation. What a run costs beyond its steps.</summary>
+    /// <summary>A run of one step, after other runs in the process (as a sweep's runs follow each other): its start
+    /// evaluation, one round (the run's buffers first written) and its end evaluation; its construction (the iteration
+    /// setup) and its scenario's build (the global setup) are not timed. What running a run costs beyond its steps.</summary>
     [Benchmark]
     public long RunOfOneStep() => _oneStepRun.Run().Steps;
 

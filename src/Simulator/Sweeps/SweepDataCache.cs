@@ -18,12 +18,16 @@ internal sealed class SweepDataCache
     private readonly LinkedList<((string Spec, ulong Seed) Key, Lazy<LoadedData> Data)> _entries = new();
     private readonly object _lock = new();
     // What the file sources read, shared by every (spec, seed) of this sweep: a seed changes what is kept of a file, not the file.
-    private readonly FileDataCache _files = new();
+    private readonly FileDataCache _files;
 
-    public SweepDataCache(ComponentCatalog<NoContext, DataLoader> catalog, int capacity)
+    /// <param name="catalog">The data sources.</param>
+    /// <param name="capacity">Loaded (spec, seed) kept at most.</param>
+    /// <param name="files">The sweep's file cache (its plan's, so that planning and running share one read); a new one if null.</param>
+    public SweepDataCache(ComponentCatalog<NoContext, DataLoader> catalog, int capacity, FileDataCache? files = null)
     {
         _catalog = catalog;
         _capacity = Math.Max(1, capacity);
+        _files = files ?? new FileDataCache();
     }
 
     public LoadedData Load(string spec, ulong seed)

@@ -33,10 +33,14 @@ namespace SimByz.Simulator.Sweeps;
 /// differ in their seed or defence (an axis never repeats a value), so two runs share a key exactly when their
 /// templates do, and planning compares the templates' keys (one per template), not the runs'.</para>
 /// <para><b>Cost</b> of a run, for balancing shards: steps × workers × model parameters of its
-/// template. Immutable and thread-safe once created.</para>
+/// template. Immutable and thread-safe once created (its file cache, <see cref="Files"/>, only saves reads).</para>
 /// </remarks>
 public sealed class SweepPlan
 {
+    /// <summary>What the file data sources read while planning, kept for running the same plan (one read per sweep; see
+    /// <see cref="SimByz.Simulator.Data.Readers.FileDataCache"/>).</summary>
+    internal SimByz.Simulator.Data.Readers.FileDataCache Files { get; } = new();
+
     /// <summary>Format tag of a run key and of a stored run.</summary>
     public const string Format = "simbyz-sweep-run/1";
 
@@ -248,7 +252,7 @@ public sealed class SweepPlan
     {
         var plan = new SweepPlan(grid, simbyzVersion, device) { _memory = memory };
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
-        var data = new SweepDataCache(grid.Composition.Catalogs.DataSources, 2 * options.MaxDegreeOfParallelism + 2);
+        var data = new SweepDataCache(grid.Composition.Catalogs.DataSources, 2 * options.MaxDegreeOfParallelism + 2, plan.Files);
         var errors = new SimByzException?[plan.TemplateCount];
         int failed = int.MaxValue;
         bool parallelRuns = true;

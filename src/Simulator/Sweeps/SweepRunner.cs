@@ -125,7 +125,7 @@ public static class SweepRunner
         var callbackLock = new object();
         var setups = new Dictionary<int, SharedSetup>();
         var setupsLock = new object();
-        var data = new SweepDataCache(plan.Grid.Composition.Catalogs.DataSources, 2 * Math.Max(1, threads) + 2);
+        var data = new SweepDataCache(plan.Grid.Composition.Catalogs.DataSources, 2 * Math.Max(1, threads) + 2, plan.Files);
         int computed = 0;
 
         // Seed by seed, setup by setup: a setup and a data source are needed by neighbouring runs only. The enumeration
