@@ -12,8 +12,9 @@ namespace SimByz.Simulator.Data;
 /// Immutable in shape and labels; the features are shared, not copied: views share arrays: <see cref="WithLabels"/> gives the same features with other labels
 /// (data-level attacks poison a Byzantine worker's copy this way); subsets are expressed as row
 /// index lists (see the partitioning code), not copies. Image data may be kept as one byte per feature
-/// (<see cref="FromBytes"/>), the floats made only when <see cref="Features"/> is asked for; an in-place transform of
-/// those floats (e.g. standardization at build time) is then what every view and every row copy reads.
+/// (<see cref="FromBytes"/>), the floats made only when <see cref="Features"/> is asked for. The features are read-only
+/// to the code that receives a dataset: views, and within a sweep every seed (the file sources' reads are shared:
+/// <c>FileDataCache</c>), read the same arrays, so a transform (e.g. a source's standardization) works on a copy.
 /// </remarks>
 public sealed class Dataset
 {
