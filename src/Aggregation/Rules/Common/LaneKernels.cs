@@ -163,6 +163,104 @@ internal static class LaneKernels
     }
 
     /// <summary>
+    /// The lanes of the 16 pairs (a + r·stride, b + k·stride), r, k = 0…3, over <paramref name="blocks"/> (a multiple of
+    /// 16) values, row r's four stored at <paramref name="lanes0"/> … <paramref name="lanes3"/> + 8k: each exactly the
+    /// lanes of <see cref="Lanes2x4"/> (the same accumulator per pair, the same fold). With AVX-512 one 4×4 register
+    /// tile (8 loads for 16 pairs, 16 accumulators in 32 registers); otherwise two 2×4 tiles, as AVX2's 16 registers
+    /// hold only 2×4's accumulators.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Lanes4x4(ref float a, ref float b, nint stride, int blocks, ref float lanes0, ref float lanes1, ref float lanes2, ref float lanes3)
+    {
+        Debug.Assert((blocks & (Group - 1)) == 0);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Lanes4x4Wide(ref a, ref b, stride, blocks, ref lanes0, ref lanes1, ref lanes2, ref lanes3);
+            return;
+        }
+        ref float a2 = ref Unsafe.Add(ref a, 2 * stride);
+        Lanes2x4(ref a, ref Unsafe.Add(ref a, stride), ref b, stride, blocks, ref lanes0, ref lanes1);
+        Lanes2x4(ref a2, ref Unsafe.Add(ref a2, stride), ref b, stride, blocks, ref lanes2, ref lanes3);
+    }
+
+    /// <summary><see cref="Lanes4x4"/> with the 16 lanes of each pair in one 512-bit accumulator: dᵣₖ = aᵣ − bₖ, cᵣₖ ← fma(dᵣₖ, dᵣₖ, cᵣₖ), then the fold.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Lanes4x4Wide(ref float a, ref float b, nint stride, int blocks, ref float lanes0, ref float lanes1, ref float lanes2, ref float lanes3)
+    {
+        ref float a0 = ref a;
+        ref float a1 = ref Unsafe.Add(ref a, stride);
+        ref float a2 = ref Unsafe.Add(ref a, 2 * stride);
+        ref float a3 = ref Unsafe.Add(ref a, 3 * stride);
+        ref float b0 = ref b;
+        ref float b1 = ref Unsafe.Add(ref b, stride);
+        ref float b2 = ref Unsafe.Add(ref b, 2 * stride);
+        ref float b3 = ref Unsafe.Add(ref b, 3 * stride);
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector512<float> c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector512<float> c20 = default, c21 = default, c22 = default, c23 = default;
+        Vector512<float> c30 = default, c31 = default, c32 = default, c33 = default;
+        for (nuint t = 0; t < (nuint)blocks; t += Group)
+        {
+            var x0 = Vector512.LoadUnsafe(ref a0, t);
+            var x1 = Vector512.LoadUnsafe(ref a1, t);
+            var x2 = Vector512.LoadUnsafe(ref a2, t);
+            var x3 = Vector512.LoadUnsafe(ref a3, t);
+            var y = Vector512.LoadUnsafe(ref b0, t);
+            var d0 = x0 - y;
+            var d1 = x1 - y;
+            var d2 = x2 - y;
+            var d3 = x3 - y;
+            c00 = Vector512.FusedMultiplyAdd(d0, d0, c00);
+            c10 = Vector512.FusedMultiplyAdd(d1, d1, c10);
+            c20 = Vector512.FusedMultiplyAdd(d2, d2, c20);
+            c30 = Vector512.FusedMultiplyAdd(d3, d3, c30);
+            y = Vector512.LoadUnsafe(ref b1, t);
+            d0 = x0 - y;
+            d1 = x1 - y;
+            d2 = x2 - y;
+            d3 = x3 - y;
+            c01 = Vector512.FusedMultiplyAdd(d0, d0, c01);
+            c11 = Vector512.FusedMultiplyAdd(d1, d1, c11);
+            c21 = Vector512.FusedMultiplyAdd(d2, d2, c21);
+            c31 = Vector512.FusedMultiplyAdd(d3, d3, c31);
+            y = Vector512.LoadUnsafe(ref b2, t);
+            d0 = x0 - y;
+            d1 = x1 - y;
+            d2 = x2 - y;
+            d3 = x3 - y;
+            c02 = Vector512.FusedMultiplyAdd(d0, d0, c02);
+            c12 = Vector512.FusedMultiplyAdd(d1, d1, c12);
+            c22 = Vector512.FusedMultiplyAdd(d2, d2, c22);
+            c32 = Vector512.FusedMultiplyAdd(d3, d3, c32);
+            y = Vector512.LoadUnsafe(ref b3, t);
+            d0 = x0 - y;
+            d1 = x1 - y;
+            d2 = x2 - y;
+            d3 = x3 - y;
+            c03 = Vector512.FusedMultiplyAdd(d0, d0, c03);
+            c13 = Vector512.FusedMultiplyAdd(d1, d1, c13);
+            c23 = Vector512.FusedMultiplyAdd(d2, d2, c23);
+            c33 = Vector512.FusedMultiplyAdd(d3, d3, c33);
+        }
+        Fold(c00).StoreUnsafe(ref lanes0, 0);
+        Fold(c01).StoreUnsafe(ref lanes0, 8);
+        Fold(c02).StoreUnsafe(ref lanes0, 16);
+        Fold(c03).StoreUnsafe(ref lanes0, 24);
+        Fold(c10).StoreUnsafe(ref lanes1, 0);
+        Fold(c11).StoreUnsafe(ref lanes1, 8);
+        Fold(c12).StoreUnsafe(ref lanes1, 16);
+        Fold(c13).StoreUnsafe(ref lanes1, 24);
+        Fold(c20).StoreUnsafe(ref lanes2, 0);
+        Fold(c21).StoreUnsafe(ref lanes2, 8);
+        Fold(c22).StoreUnsafe(ref lanes2, 16);
+        Fold(c23).StoreUnsafe(ref lanes2, 24);
+        Fold(c30).StoreUnsafe(ref lanes3, 0);
+        Fold(c31).StoreUnsafe(ref lanes3, 8);
+        Fold(c32).StoreUnsafe(ref lanes3, 16);
+        Fold(c33).StoreUnsafe(ref lanes3, 24);
+    }
+
+    /// <summary>
     /// The lanes of four arbitrary pairs (aₖ, bₖ), k = 0…3, over <paramref name="blocks"/> values (a multiple
     /// of 16), stored at <paramref name="lanes"/> + 8·slotₖ: four independent accumulators (the leftovers of
     /// the 2×4 tiling).

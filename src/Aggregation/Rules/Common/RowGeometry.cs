@@ -39,19 +39,22 @@ internal sealed class PairwiseDistances : IChunkJob
     private int _stride;
     private int _parts;
     private (int N, int Parts) _scheduled = (-1, 0);
-    // Work is cut into chunks × parts: part q of a chunk forms the pairs of the row bands (rows i, i+1,
-    // i even) in _bands[q] … _bands[q + 1] − 1, whose entries (with the norms, in part 0) are the
-    // contiguous range _entries[q] … _entries[q + 1] − 1. Per band: 2×4 tiles (rows i, i+1 against
-    // j … j+3) and leftover pairs four at a time (padded with row 0 against itself into the spare entry
-    // _stride). Every entry's sum is the same whatever the cut (each is formed whole by one part), so
-    // the cut may depend on the thread count: it only balances the threads.
-    private int[] _bands = [];
+    // Work is cut into chunks × parts: part q of a chunk forms the pairs (i, j), i < j, of the rows
+    // i in _rows[q] … _rows[q + 1] − 1 (multiples of 4 but the last, n), whose entries (with the norms, in part 0)
+    // are the contiguous range _entries[q] … _entries[q + 1] − 1. Rows go by quads (i … i+3, i a multiple of 4):
+    // 4×4 tiles (the quad against rows j … j+3, j ≥ i + 4), and leftover pairs four at a time (the quad's six
+    // pairs among themselves, its pairs with the last n − j < 4 rows, and the pairs of the last n mod 4 rows,
+    // in the last part), padded with row 0 against itself into the spare entry _stride. The direct kernels of a
+    // sub-block with a tail go by bands of two rows (i, i+1, i even) over the same rows. Every entry's sum
+    // is the same whatever the cut and the tile (each is formed whole by one part, in the documented order),
+    // so the cut may depend on the thread count: it only balances the threads.
+    private int[] _rows = [];
     private int[] _entries = [];
     private int[] _tileStarts = [];
     private int[] _leftoverStarts = [];
     private int[] _tiles = [];
     private int[] _leftovers = [];
-    // Lane offsets (8 × entry) of each tile's two rows of pairs, and the entry of each leftover pair (the
+    // Lane offsets (8 × entry) of each tile's four rows of pairs, and the entry of each leftover pair (the
     // padding's is the spare entry), fixed with the schedule so that the hot loop only reads them.
     private int[] _tileLanes = [];
     private int[] _leftoverEntries = [];
@@ -87,7 +90,7 @@ internal sealed class PairwiseDistances : IChunkJob
         // Few chunks for the threads (n = 100, d = 10⁵: 7 chunks on 2 threads): also cut the pairs.
         int threads = ChunkRunner.MaxThreads;
         int parts = PartsOverride > 0 ? PartsOverride : chunks < 8 * threads ? threads : 1;
-        parts = Math.Max(1, Math.Min(parts, n / 2));
+        parts = Math.Max(1, Math.Min(parts, n / 4));
         if (_scheduled != (n, parts)) Schedule(n, parts);
         _parts = parts;
         _input = input;
@@ -128,30 +131,36 @@ internal sealed class PairwiseDistances : IChunkJob
 
     private void Schedule(int n, int parts)
     {
-        int bandCount = n / 2;
-        var bands = new int[parts + 1];
+        int quadCount = n / 4;
+        var rows = new int[parts + 1];
         var entries = new int[parts + 1];
         var tileStarts = new int[parts + 1];
         var leftoverStarts = new int[parts + 1];
         var tiles = new List<int>();
         var leftovers = new List<int>();
-        // Bands cut so that the parts hold about the same number of pairs.
+        // Quads cut so that the parts hold about the same number of pairs.
         long total = (long)n * (n - 1) / 2, done = 0;
-        int band = 0;
+        int quad = 0;
         for (int q = 0; q < parts; q++)
         {
-            bands[q] = band;
-            entries[q] = q == 0 ? 0 : PairIndex(n, 2 * band, 2 * band + 1);
+            rows[q] = 4 * quad;
+            entries[q] = q == 0 ? 0 : PairIndex(n, 4 * quad, 4 * quad + 1);
             tileStarts[q] = tiles.Count;
             leftoverStarts[q] = leftovers.Count;
             long target = total * (q + 1) / parts;
-            for (; band < bandCount && (q == parts - 1 || done < target); band++)
+            for (; quad < quadCount && (q == parts - 1 || done < target); quad++)
             {
-                int i0 = 2 * band;
-                done += 2 * n - 2 * i0 - 3;
-                leftovers.Add(i0);
-                leftovers.Add(i0 + 1);
-                int j = i0 + 2;
+                int i0 = 4 * quad;
+                done += 4L * n - 4 * i0 - 10;
+                for (int r = 0; r < 3; r++)
+                {
+                    for (int r2 = r + 1; r2 < 4; r2++)
+                    {
+                        leftovers.Add(i0 + r);
+                        leftovers.Add(i0 + r2);
+                    }
+                }
+                int j = i0 + 4;
                 for (; j + 4 <= n; j += 4)
                 {
                     tiles.Add(i0);
@@ -159,28 +168,40 @@ internal sealed class PairwiseDistances : IChunkJob
                 }
                 for (; j < n; j++)
                 {
-                    leftovers.Add(i0);
-                    leftovers.Add(j);
-                    leftovers.Add(i0 + 1);
-                    leftovers.Add(j);
+                    for (int r = 0; r < 4; r++)
+                    {
+                        leftovers.Add(i0 + r);
+                        leftovers.Add(j);
+                    }
+                }
+            }
+            if (q == parts - 1)
+            {
+                // The last n mod 4 rows, which make no quad.
+                for (int i = 4 * quadCount; i < n; i++)
+                {
+                    for (int j = i + 1; j < n; j++)
+                    {
+                        leftovers.Add(i);
+                        leftovers.Add(j);
+                    }
                 }
             }
             while (leftovers.Count % 8 != 0) leftovers.Add(-1);
         }
-        bands[parts] = bandCount;
+        rows[parts] = n;
         entries[parts] = _stride;
         tileStarts[parts] = tiles.Count;
         leftoverStarts[parts] = leftovers.Count;
-        _bands = bands;
+        _rows = rows;
         _entries = entries;
         _tileStarts = tileStarts;
         _leftoverStarts = leftoverStarts;
         _tiles = tiles.ToArray();
-        _tileLanes = new int[tiles.Count];
+        _tileLanes = new int[2 * tiles.Count];
         for (int k = 0; k < tiles.Count; k += 2)
         {
-            _tileLanes[k] = 8 * PairIndex(n, tiles[k], tiles[k + 1]);
-            _tileLanes[k + 1] = 8 * PairIndex(n, tiles[k] + 1, tiles[k + 1]);
+            for (int r = 0; r < 4; r++) _tileLanes[2 * k + r] = 8 * PairIndex(n, tiles[k] + r, tiles[k + 1]);
         }
         _leftoverEntries = new int[leftovers.Count / 2];
         for (int k = 0; k < _leftoverEntries.Length; k++)
@@ -209,7 +230,7 @@ internal sealed class PairwiseDistances : IChunkJob
         var lanes = t_lanes is { } kept && kept.Length >= lanesLength ? kept : (t_lanes = new float[lanesLength]);
         ref float rl = ref MemoryMarshal.GetArrayDataReference(lanes);
         ref double rs = ref MemoryMarshal.GetReference(full);
-        int firstBand = _bands[part], endBand = _bands[part + 1];
+        int firstBand = _rows[part] / 2, endBand = _rows[part + 1] / 2;
         for (int s = start; s < end; s += Blocking.SubBlock)
         {
             int len = Math.Min(Blocking.SubBlock, end - s);
@@ -237,9 +258,10 @@ internal sealed class PairwiseDistances : IChunkJob
                 for (int t = _tileStarts[part], tEnd = _tileStarts[part + 1]; t < tEnd; t += 2)
                 {
                     if (asked < ahead) PrefetchSubBlock(ref Unsafe.Add(ref rb, (nint)asked++ * d + Blocking.SubBlock));
-                    ref float ta = ref Unsafe.Add(ref rb, (nint)Unsafe.Add(ref rt, t) * d);
-                    LaneKernels.Lanes2x4(ref ta, ref Unsafe.Add(ref ta, d), ref Unsafe.Add(ref rb, (nint)Unsafe.Add(ref rt, t + 1) * d), d, len,
-                        ref Unsafe.Add(ref rl, Unsafe.Add(ref rtl, t)), ref Unsafe.Add(ref rl, Unsafe.Add(ref rtl, t + 1)));
+                    ref int at = ref Unsafe.Add(ref rtl, 2 * t);
+                    LaneKernels.Lanes4x4(ref Unsafe.Add(ref rb, (nint)Unsafe.Add(ref rt, t) * d), ref Unsafe.Add(ref rb, (nint)Unsafe.Add(ref rt, t + 1) * d), d, len,
+                        ref Unsafe.Add(ref rl, at), ref Unsafe.Add(ref rl, Unsafe.Add(ref at, 1)),
+                        ref Unsafe.Add(ref rl, Unsafe.Add(ref at, 2)), ref Unsafe.Add(ref rl, Unsafe.Add(ref at, 3)));
                 }
                 ref int rlo = ref MemoryMarshal.GetArrayDataReference(_leftovers);
                 ref int rle = ref MemoryMarshal.GetArrayDataReference(_leftoverEntries);

@@ -208,7 +208,15 @@ public class DocumentedOrderTests
     [InlineData(20, 2 * 128 + 40)]
     [InlineData(20, 2 * 128 + 48)]
     [InlineData(37, 2 * 128 + 45)]
+    [InlineData(4, 2 * 128 + 48)]
+    [InlineData(6, 128)]
+    [InlineData(9, 2 * 128 + 48)]
+    [InlineData(16, 128)]
+    [InlineData(18, 2 * 128 + 48)]
+    [InlineData(19, 128)]
+    [InlineData(23, 2 * 128 + 40)]
     [InlineData(100, 2 * 128 + 40)]
+    [InlineData(101, 128)]
     public void PairwiseDistances_LanesThenBatchedSums_AreTheScalarOrderForEveryPairAndNorm(int n, int d)
     {
         // Full sub-blocks and a last sub-block of a multiple of 16 values (d = 2·128 + 48, and 16) take the
@@ -243,13 +251,15 @@ public class DocumentedOrderTests
     [InlineData(20, 2 * 128 + 40)]
     [InlineData(13, 2 * 128 + 45)]
     [InlineData(100, 3 * 128)]
+    [InlineData(22, 2 * 128 + 48)]
+    [InlineData(9, 128)]
     public void PairwiseDistances_CutIntoPartsPerChunk_GivesTheSameBitsForEveryCut(int n, int d)
     {
         var rows = Normal(n, d, (ulong)(n + d));
         var batch = SimByz.Aggregation.GradientBatch.FromRows(rows);
         var whole = new PairwiseDistances { PartsOverride = 1 };
         whole.Compute(batch);
-        foreach (int parts in new[] { 2, 3, 5 })
+        foreach (int parts in new[] { 2, 3, 5, 7 })
         {
             var cut = new PairwiseDistances { PartsOverride = parts };
             cut.Compute(batch);
