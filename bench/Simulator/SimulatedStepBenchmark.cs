@@ -22,6 +22,9 @@ namespace SimByz.Bench.Simulator;
 /// <list type="bullet">
 /// <item><c>Step</c>: one step of a real run (messages through the event queue, the attack, Median, the update),
 /// runs of <see cref="Steps"/> steps (100: a run's start-up, its pools growing and two evaluations, is spread over them) with start and end evaluation on 100 test and 100 validation images.</item>
+/// <item><c>SteadyStep</c>: one step of a run of <see cref="SteadySteps"/> steps (1 000), otherwise as <c>Step</c>: the run's
+/// start-up (about ten steps' worth, <c>RunOfOneStep</c>) is then about 1 % of each step instead of about 10 %, so this is the
+/// step in steady state.</item>
 /// <item><c>RunOfOneStep</c>: a run of one step (new run each invocation, constructed untimed, after earlier runs in the
 /// process, as in a sweep): the start-up that <c>Step</c> spreads over its 100 steps.</item>
 /// <item><c>Floor</c> (baseline): the 12 honest workers' forward and backward passes alone, on fixed batches already in float32,
@@ -41,9 +44,12 @@ namespace SimByz.Bench.Simulator;
 public class SimulatedStepBenchmark
 {
     private const int Steps = 100;
+    private const int SteadySteps = 1000;
     private const string Dataset = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
     private RunSetup _setup = null!;
     private RunSetup _oneStepSetup = null!;
+    private RunSetup _steadySetup = null!;
+    private TrainingRun _steadyRun = null!;
     private TrainingRun _run = null!;
     private TrainingRun _oneStepRun = null!;
     private IModel[] _workers = null!;
@@ -82,6 +88,7 @@ public class SimulatedStepBenchmark
         if (!File.Exists(Dataset)) throw new InvalidOperationException("needs Fashion-MNIST: apt-get install dataset-fashion-mnist");
         var scenario = ScenarioLoader.Load("default", [.. Reference, $"budget.steps={Steps}", "evaluation.every=0", "evaluation.trainRows=0"]);
         _setup = ScenarioBuilder.Build(scenario);
+        _steadySetup = ScenarioBuilder.Build(ScenarioLoader.Load("default", [.. Reference, $"budget.steps={SteadySteps}", "evaluation.every=0", "evaluation.trainRows=0"]));
         _oneStepSetup = ScenarioBuilder.Build(ScenarioLoader.Load("default", [.. Reference, "budget.steps=1", "evaluation.every=0", "evaluation.trainRows=0"]));
         int d = _setup.Model.ParameterCount;
         int[] honest = Enumerable.Range(0, _setup.WorkerCount).Where(i => !_setup.Byzantine[i] && _setup.Shards[i].Length > 0).ToArray();
@@ -122,6 +129,13 @@ public class SimulatedStepBenchmark
 
     [Benchmark(OperationsPerInvoke = Steps)]
     public long Step() => _run.Run().Steps;
+
+    [IterationSetup(Target = nameof(SteadyStep))]
+    public void NewSteadyRun() => _steadyRun = new TrainingRun(_steadySetup, "median");
+
+    /// <summary>A step of a run of 1 000 steps: <see cref="Step"/> with the run's start-up spread ten times thinner.</summary>
+    [Benchmark(OperationsPerInvoke = SteadySteps)]
+    public long SteadyStep() => _steadyRun.Run().Steps;
 
     [IterationSetup(Target = nameof(RunOfOneStep))]
     public void NewOneStepRun() => _oneStepRun = new TrainingRun(_oneStepSetup, "median");
