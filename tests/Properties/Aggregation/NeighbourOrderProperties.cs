@@ -15,7 +15,8 @@ namespace SimByz.Tests.Properties.Aggregation;
 /// </summary>
 public class NeighbourOrderProperties
 {
-    /// <summary>n rows of d values (row-major), the rows active in each of a few rounds.</summary>
+    /// <summary>n rows of d values (row-major), the rows active in each of a few rounds (a round's set is often a subset of the
+    /// one before, as in Bulyan, and otherwise any set, rows coming back).</summary>
     public sealed record ScoringCase(int N, int D, float[] Values, bool[][] Active)
     {
         public override string ToString() =>
@@ -27,12 +28,12 @@ public class NeighbourOrderProperties
         private static readonly float[] Palette = [0f, 1f, -1f, 2f, 0.5f, 3e19f, float.NaN, float.PositiveInfinity];
 
         /// <summary>1–40 rows, 1–5 coordinates; rows copied from earlier rows (equal distances) or drawn from a palette that
-        /// holds NaN, +∞ and a value whose square overflows float32 (non-finite rows); 1–4 active sets, each keeping every row with
-        /// probability ½ to 1.</summary>
+        /// holds NaN, +∞ and a value whose square overflows float32 (non-finite rows); 1–6 active sets, each keeping every row with
+        /// probability ½ to 1 (of all rows, or of the set before).</summary>
         public static Arbitrary<ScoringCase> Cases() => Arb.From(
             from n in Gen.Choose(1, 40)
             from d in Gen.Choose(1, 5)
-            from sets in Gen.Choose(1, 4)
+            from sets in Gen.Choose(1, 6)
             from seed in Gen.Choose(0, int.MaxValue)
             select Make(n, d, sets, seed));
 
@@ -55,7 +56,11 @@ public class NeighbourOrderProperties
             for (int s = 0; s < sets; s++)
             {
                 double keep = 0.5 + 0.5 * random.NextDouble();
-                active[s] = Enumerable.Range(0, n).Select(_ => random.NextDouble() < keep).ToArray();
+                // Half the later sets are a subset of the one before (rows dropped, as in Bulyan's rounds), the others drawn
+                // anew (rows back again).
+                active[s] = s > 0 && random.Next(2) == 0
+                    ? active[s - 1].Select(a => a && random.NextDouble() < keep).ToArray()
+                    : Enumerable.Range(0, n).Select(_ => random.NextDouble() < keep).ToArray();
             }
             return new ScoringCase(n, d, values, active);
         }
