@@ -263,7 +263,7 @@ internal static class LaneKernels
     /// <summary>
     /// The lanes of four arbitrary pairs (aₖ, bₖ), k = 0…3, over <paramref name="blocks"/> values (a multiple
     /// of 16), stored at <paramref name="lanes"/> + 8·slotₖ: four independent accumulators (the leftovers of
-    /// the 2×4 tiling).
+    /// the 4×4 tiling: a quad's pairs among its own rows and with the last columns, and the last rows' pairs).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void LanesPairs4(ref float a0, ref float b0, ref float a1, ref float b1, ref float a2, ref float b2, ref float a3, ref float b3,
