@@ -21,7 +21,7 @@ namespace SimByz.Aggregation.Rules;
 /// <see cref="Vector256{T}"/> halves hold lanes 0…7 and 8…15 (the hardware's or the software fallback's
 /// IEEE fma, which is exact in both: one rounding of the exact dₖ² + lane), and the fold is the same
 /// addition. The multi-pair variants give each pair exactly the single-pair result (they only share
-/// loads); the lane-storing forms (<see cref="Lanes2x4"/>, <see cref="LanesPairs4"/>, <see cref="Lanes4"/>,
+/// loads); the lane-storing forms (<see cref="Lanes2x4"/>, <see cref="Lanes4x4"/>, <see cref="LanesQuad"/>, <see cref="LanesPairs4"/>, <see cref="Lanes4"/>,
 /// <see cref="Lanes1"/>) leave the 8 folded float32 lanes in a scratch, and <see cref="AddLaneSums"/>
 /// widens and sums them eight entries at a time, in the same order, for sub-blocks without a tail.</para>
 /// <para>Why this order: a subtraction and one fused multiply-add per pair and coordinate is two thirds of
@@ -261,9 +261,139 @@ internal static class LaneKernels
     }
 
     /// <summary>
+    /// The lanes of the six pairs among the four rows a + r·stride, r = 0…3 (a quad's pairs among themselves), over
+    /// <paramref name="blocks"/> values (a multiple of 16): pairs (0, 1), (0, 2), (0, 3) stored at lanes0 + 0, 8, 16,
+    /// (1, 2), (1, 3) at lanes1 + 0, 8, and (2, 3) at lanes2; with <paramref name="norms"/> also the four rows' squared
+    /// norms at normLanes + 8r. Each pair's lanes are exactly those of <see cref="LanesPairs4"/> with (aᵣ, aₖ), r &lt; k
+    /// (dᵣₖ = aᵣ − aₖ, the same accumulator, the same fold), each norm's those of <see cref="Lanes4"/> with a = 0
+    /// (fl(0 − x) = −x, whose square is x²); this only shares the four loads (12 loads for the six pairs as leftovers).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LanesQuad(ref float a, nint stride, int blocks, ref float lanes0, ref float lanes1, ref float lanes2, bool norms, ref float normLanes)
+    {
+        Debug.Assert((blocks & (Group - 1)) == 0);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            LanesQuadWide(ref a, stride, blocks, ref lanes0, ref lanes1, ref lanes2, norms, ref normLanes);
+            return;
+        }
+        // Lanes 0…7, then 8…15, in 256-bit vectors; the fold adds the two (AVX2's 16 registers hold one half's
+        // ten accumulators and four rows).
+        var lo = QuadHalf(ref a, stride, blocks, 0, norms);
+        var hi = QuadHalf(ref a, stride, blocks, 8, norms);
+        (lo.C01 + hi.C01).StoreUnsafe(ref lanes0, 0);
+        (lo.C02 + hi.C02).StoreUnsafe(ref lanes0, 8);
+        (lo.C03 + hi.C03).StoreUnsafe(ref lanes0, 16);
+        (lo.C12 + hi.C12).StoreUnsafe(ref lanes1, 0);
+        (lo.C13 + hi.C13).StoreUnsafe(ref lanes1, 8);
+        (lo.C23 + hi.C23).StoreUnsafe(ref lanes2, 0);
+        if (norms)
+        {
+            (lo.N0 + hi.N0).StoreUnsafe(ref normLanes, 0);
+            (lo.N1 + hi.N1).StoreUnsafe(ref normLanes, 8);
+            (lo.N2 + hi.N2).StoreUnsafe(ref normLanes, 16);
+            (lo.N3 + hi.N3).StoreUnsafe(ref normLanes, 24);
+        }
+    }
+
+    /// <summary><see cref="LanesQuad"/> with the 16 lanes of each pair (and norm) in one 512-bit accumulator.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void LanesQuadWide(ref float a, nint stride, int blocks, ref float lanes0, ref float lanes1, ref float lanes2, bool norms, ref float normLanes)
+    {
+        ref float a0 = ref a;
+        ref float a1 = ref Unsafe.Add(ref a, stride);
+        ref float a2 = ref Unsafe.Add(ref a, 2 * stride);
+        ref float a3 = ref Unsafe.Add(ref a, 3 * stride);
+        Vector512<float> c01 = default, c02 = default, c03 = default, c12 = default, c13 = default, c23 = default;
+        Vector512<float> n0 = default, n1 = default, n2 = default, n3 = default;
+        for (nuint t = 0; t < (nuint)blocks; t += Group)
+        {
+            var x0 = Vector512.LoadUnsafe(ref a0, t);
+            var x1 = Vector512.LoadUnsafe(ref a1, t);
+            var x2 = Vector512.LoadUnsafe(ref a2, t);
+            var x3 = Vector512.LoadUnsafe(ref a3, t);
+            var e = x0 - x1;
+            c01 = Vector512.FusedMultiplyAdd(e, e, c01);
+            e = x0 - x2;
+            c02 = Vector512.FusedMultiplyAdd(e, e, c02);
+            e = x0 - x3;
+            c03 = Vector512.FusedMultiplyAdd(e, e, c03);
+            e = x1 - x2;
+            c12 = Vector512.FusedMultiplyAdd(e, e, c12);
+            e = x1 - x3;
+            c13 = Vector512.FusedMultiplyAdd(e, e, c13);
+            e = x2 - x3;
+            c23 = Vector512.FusedMultiplyAdd(e, e, c23);
+            if (norms)
+            {
+                n0 = Vector512.FusedMultiplyAdd(x0, x0, n0);
+                n1 = Vector512.FusedMultiplyAdd(x1, x1, n1);
+                n2 = Vector512.FusedMultiplyAdd(x2, x2, n2);
+                n3 = Vector512.FusedMultiplyAdd(x3, x3, n3);
+            }
+        }
+        Fold(c01).StoreUnsafe(ref lanes0, 0);
+        Fold(c02).StoreUnsafe(ref lanes0, 8);
+        Fold(c03).StoreUnsafe(ref lanes0, 16);
+        Fold(c12).StoreUnsafe(ref lanes1, 0);
+        Fold(c13).StoreUnsafe(ref lanes1, 8);
+        Fold(c23).StoreUnsafe(ref lanes2, 0);
+        if (norms)
+        {
+            Fold(n0).StoreUnsafe(ref normLanes, 0);
+            Fold(n1).StoreUnsafe(ref normLanes, 8);
+            Fold(n2).StoreUnsafe(ref normLanes, 16);
+            Fold(n3).StoreUnsafe(ref normLanes, 24);
+        }
+    }
+
+    /// <summary>The unfolded lanes <c>half</c> … <c>half</c> + 7 of a quad's six pairs and four norms.</summary>
+    internal readonly record struct QuadSet(
+        Vector256<float> C01, Vector256<float> C02, Vector256<float> C03, Vector256<float> C12, Vector256<float> C13, Vector256<float> C23,
+        Vector256<float> N0, Vector256<float> N1, Vector256<float> N2, Vector256<float> N3);
+
+    /// <summary>Lanes <paramref name="half"/> … <paramref name="half"/> + 7 of <see cref="LanesQuad"/>, in 256-bit vectors.</summary>
+    private static QuadSet QuadHalf(ref float a, nint stride, int blocks, int half, bool norms)
+    {
+        ref float a0 = ref a;
+        ref float a1 = ref Unsafe.Add(ref a, stride);
+        ref float a2 = ref Unsafe.Add(ref a, 2 * stride);
+        ref float a3 = ref Unsafe.Add(ref a, 3 * stride);
+        Vector256<float> c01 = default, c02 = default, c03 = default, c12 = default, c13 = default, c23 = default;
+        Vector256<float> n0 = default, n1 = default, n2 = default, n3 = default;
+        for (int t = half; t < blocks; t += Group)
+        {
+            var x0 = Vector256.LoadUnsafe(ref a0, (nuint)t);
+            var x1 = Vector256.LoadUnsafe(ref a1, (nuint)t);
+            var x2 = Vector256.LoadUnsafe(ref a2, (nuint)t);
+            var x3 = Vector256.LoadUnsafe(ref a3, (nuint)t);
+            var e = x0 - x1;
+            c01 = Vector256.FusedMultiplyAdd(e, e, c01);
+            e = x0 - x2;
+            c02 = Vector256.FusedMultiplyAdd(e, e, c02);
+            e = x0 - x3;
+            c03 = Vector256.FusedMultiplyAdd(e, e, c03);
+            e = x1 - x2;
+            c12 = Vector256.FusedMultiplyAdd(e, e, c12);
+            e = x1 - x3;
+            c13 = Vector256.FusedMultiplyAdd(e, e, c13);
+            e = x2 - x3;
+            c23 = Vector256.FusedMultiplyAdd(e, e, c23);
+            if (norms)
+            {
+                n0 = Vector256.FusedMultiplyAdd(x0, x0, n0);
+                n1 = Vector256.FusedMultiplyAdd(x1, x1, n1);
+                n2 = Vector256.FusedMultiplyAdd(x2, x2, n2);
+                n3 = Vector256.FusedMultiplyAdd(x3, x3, n3);
+            }
+        }
+        return new QuadSet(c01, c02, c03, c12, c13, c23, n0, n1, n2, n3);
+    }
+
+    /// <summary>
     /// The lanes of four arbitrary pairs (aₖ, bₖ), k = 0…3, over <paramref name="blocks"/> values (a multiple
     /// of 16), stored at <paramref name="lanes"/> + 8·slotₖ: four independent accumulators (the leftovers of
-    /// the 4×4 tiling: a quad's pairs among its own rows and with the last columns, and the last rows' pairs).
+    /// the 4×4 tiling and the quads' own pairs: a quad's pairs with the last columns, and the last rows' pairs).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void LanesPairs4(ref float a0, ref float b0, ref float a1, ref float b1, ref float a2, ref float b2, ref float a3, ref float b3,

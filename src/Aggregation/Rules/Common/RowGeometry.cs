@@ -42,9 +42,9 @@ internal sealed class PairwiseDistances : IChunkJob
     // Work is cut into chunks × parts: part q of a chunk forms the pairs (i, j), i < j, of the rows
     // i in _rows[q] … _rows[q + 1] − 1 (multiples of 4 but the last, n), whose entries (with the norms, in part 0)
     // are the contiguous range _entries[q] … _entries[q + 1] − 1. Rows go by quads (i … i+3, i a multiple of 4):
-    // 4×4 tiles (the quad against rows j … j+3, j ≥ i + 4), and leftover pairs four at a time (the quad's six
-    // pairs among themselves, its pairs with the last n − j < 4 rows, and the pairs of the last n mod 4 rows,
-    // in the last part), padded with row 0 against itself into the spare entry _stride. The direct kernels of a
+    // 4×4 tiles (the quad against rows j … j+3, j ≥ i + 4), the quad's six pairs among themselves (with the quad's norms
+    // in part 0) in one kernel, and leftover pairs four at a time (the quad's pairs with the last n − j < 4 rows,
+    // and the pairs of the last n mod 4 rows, in the last part), padded with row 0 against itself into the spare entry _stride. The direct kernels of a
     // sub-block with a tail go by bands of two rows (i, i+1, i even) over the same rows. Every entry's sum
     // is the same whatever the cut and the tile (each is formed whole by one part, in the documented order),
     // so the cut may depend on the thread count: it only balances the threads.
@@ -53,6 +53,10 @@ internal sealed class PairwiseDistances : IChunkJob
     private int[] _tileStarts = [];
     private int[] _leftoverStarts = [];
     private int[] _tiles = [];
+    private int[] _quadStarts = [];
+    private int[] _quads = [];
+    // Lane offsets (8 × entry) of each quad's pairs (i, i+1), (i+1, i+2), (i+2, i+3): each the first of its row's pairs in the quad.
+    private int[] _quadLanes = [];
     private int[] _leftovers = [];
     // Lane offsets (8 × entry) of each tile's four rows of pairs, and the entry of each leftover pair (the
     // padding's is the spare entry), fixed with the schedule so that the hot loop only reads them.
@@ -138,6 +142,8 @@ internal sealed class PairwiseDistances : IChunkJob
         var leftoverStarts = new int[parts + 1];
         var tiles = new List<int>();
         var leftovers = new List<int>();
+        var quads = new List<int>();
+        var quadStarts = new int[parts + 1];
         // Quads cut so that the parts hold about the same number of pairs.
         long total = (long)n * (n - 1) / 2, done = 0;
         int quad = 0;
@@ -147,19 +153,13 @@ internal sealed class PairwiseDistances : IChunkJob
             entries[q] = q == 0 ? 0 : PairIndex(n, 4 * quad, 4 * quad + 1);
             tileStarts[q] = tiles.Count;
             leftoverStarts[q] = leftovers.Count;
+            quadStarts[q] = quads.Count;
             long target = total * (q + 1) / parts;
             for (; quad < quadCount && (q == parts - 1 || done < target); quad++)
             {
                 int i0 = 4 * quad;
                 done += 4L * n - 4 * i0 - 10;
-                for (int r = 0; r < 3; r++)
-                {
-                    for (int r2 = r + 1; r2 < 4; r2++)
-                    {
-                        leftovers.Add(i0 + r);
-                        leftovers.Add(i0 + r2);
-                    }
-                }
+                quads.Add(i0);
                 int j = i0 + 4;
                 for (; j + 4 <= n; j += 4)
                 {
@@ -175,6 +175,10 @@ internal sealed class PairwiseDistances : IChunkJob
                     }
                 }
             }
+            // The part's tiles by blocks of TileColumnRows columns, each block against the part's quads in order: a
+            // block's rows stay in L1 while every quad meets them (quad by quad, all columns after it, read every
+            // column row again from L2 for each quad once a sub-block outgrows L1). Any order gives the same bits.
+            SortTiles(tiles, tileStarts[q]);
             if (q == parts - 1)
             {
                 // The last n mod 4 rows, which make no quad.
@@ -193,11 +197,19 @@ internal sealed class PairwiseDistances : IChunkJob
         entries[parts] = _stride;
         tileStarts[parts] = tiles.Count;
         leftoverStarts[parts] = leftovers.Count;
+        quadStarts[parts] = quads.Count;
         _rows = rows;
         _entries = entries;
         _tileStarts = tileStarts;
         _leftoverStarts = leftoverStarts;
         _tiles = tiles.ToArray();
+        _quadStarts = quadStarts;
+        _quads = quads.ToArray();
+        _quadLanes = new int[3 * quads.Count];
+        for (int k = 0; k < quads.Count; k++)
+        {
+            for (int r = 0; r < 3; r++) _quadLanes[3 * k + r] = 8 * PairIndex(n, quads[k] + r, quads[k] + r + 1);
+        }
         _tileLanes = new int[2 * tiles.Count];
         for (int k = 0; k < tiles.Count; k += 2)
         {
@@ -240,16 +252,41 @@ internal sealed class PairwiseDistances : IChunkJob
                 // summed eight entries at a time (LaneKernels.AddLaneSums): the same bits, without a
                 // horizontal sum per pair.
                 ref float rb = ref Unsafe.Add(ref r0, s);
-                int i = 0;
+                // The next sub-block's rows are asked for while this one's pairs are formed, two rows before each
+                // quad and each tile (the kernels read every row of this sub-block first, and n streams of 512 bytes
+                // each outrun the hardware prefetcher; one row per call left half of them to the end at n = 20, and
+                // 10-20 % slower). Only while both sub-blocks fit in L1 together (small n); speed only, no bit.
+                int ahead = n <= PrefetchRows && s + 2 * Blocking.SubBlock <= end && Sse.IsSupported ? n : 0, asked = 0;
+                // Each quad's six pairs among themselves, and in part 0 its rows' norms too (part 0 owns every norm
+                // entry: its own quads' rows here, the other rows' below).
+                ref int rq = ref MemoryMarshal.GetArrayDataReference(_quads);
+                ref int rql = ref MemoryMarshal.GetArrayDataReference(_quadLanes);
+                int qStart = _quadStarts[part], qEnd = _quadStarts[part + 1];
+                for (int q = qStart; q < qEnd; q++)
+                {
+                    if (asked < ahead) PrefetchSubBlock(ref Unsafe.Add(ref rb, (nint)asked++ * d + Blocking.SubBlock));
+                    if (asked < ahead) PrefetchSubBlock(ref Unsafe.Add(ref rb, (nint)asked++ * d + Blocking.SubBlock));
+                    int i0 = Unsafe.Add(ref rq, q);
+                    ref int ql = ref Unsafe.Add(ref rql, 3 * q);
+                    ref float quadRows = ref Unsafe.Add(ref rb, (nint)i0 * d);
+                    if (norms)
+                    {
+                        LaneKernels.LanesQuad(ref quadRows, d, len, ref Unsafe.Add(ref rl, ql), ref Unsafe.Add(ref rl, Unsafe.Add(ref ql, 1)),
+                            ref Unsafe.Add(ref rl, Unsafe.Add(ref ql, 2)), true, ref Unsafe.Add(ref rl, 8 * i0));
+                    }
+                    else
+                    {
+                        LaneKernels.LanesQuad(ref quadRows, d, len, ref Unsafe.Add(ref rl, ql), ref Unsafe.Add(ref rl, Unsafe.Add(ref ql, 1)),
+                            ref Unsafe.Add(ref rl, Unsafe.Add(ref ql, 2)), false, ref rl);
+                    }
+                }
                 if (norms)
                 {
+                    // Part 0's quads are rows 0 … 4·(qEnd − qStart) − 1.
+                    int i = 4 * (qEnd - qStart);
                     for (; i + 4 <= n; i += 4) LaneKernels.Lanes4(ref rb, true, ref Unsafe.Add(ref rb, (nint)i * d), d, len, ref Unsafe.Add(ref rl, 8 * i));
                     for (; i < n; i++) LaneKernels.Lanes1(ref rb, true, ref Unsafe.Add(ref rb, (nint)i * d), len, ref Unsafe.Add(ref rl, 8 * i));
                 }
-                // The next sub-block's rows are asked for while this one's pairs are formed, one row per
-                // tile: its first tiles read every row, and n streams of 512 bytes each outrun the hardware
-                // prefetcher. Only while both sub-blocks fit in L1 together (small n); speed only, no bit.
-                int ahead = n <= PrefetchRows && s + 2 * Blocking.SubBlock <= end && Sse.IsSupported ? n : 0, asked = 0;
                 // The tiles and leftover groups of this part, read without bounds checks: the schedule built them
                 // for this n (rows < n, lane offsets inside the scratch); a per-call setup of index arithmetic and
                 // checks cost about as much as a leftover group's 8 iterations (a third of the pass at n = 20).
@@ -257,6 +294,7 @@ internal sealed class PairwiseDistances : IChunkJob
                 ref int rtl = ref MemoryMarshal.GetArrayDataReference(_tileLanes);
                 for (int t = _tileStarts[part], tEnd = _tileStarts[part + 1]; t < tEnd; t += 2)
                 {
+                    if (asked < ahead) PrefetchSubBlock(ref Unsafe.Add(ref rb, (nint)asked++ * d + Blocking.SubBlock));
                     if (asked < ahead) PrefetchSubBlock(ref Unsafe.Add(ref rb, (nint)asked++ * d + Blocking.SubBlock));
                     ref int at = ref Unsafe.Add(ref rtl, 2 * t);
                     LaneKernels.Lanes4x4(ref Unsafe.Add(ref rb, (nint)Unsafe.Add(ref rt, t) * d), ref Unsafe.Add(ref rb, (nint)Unsafe.Add(ref rt, t + 1) * d), d, len,
@@ -325,6 +363,22 @@ internal sealed class PairwiseDistances : IChunkJob
     {
         float* p = (float*)Unsafe.AsPointer(ref at);
         for (int c = 0; c < Blocking.SubBlock; c += 16) Sse.Prefetch0(p + c);
+    }
+
+    /// <summary>Rows per block of tile columns (<see cref="SortTiles"/>): 32 rows of a sub-block take 16 KB, a third of a 48 KB L1.</summary>
+    internal const int TileColumnRows = 16;
+
+    /// <summary>Orders the tiles (i, j) from <paramref name="start"/> (pairs of entries) by (j / <see cref="TileColumnRows"/>, i, j).</summary>
+    private static void SortTiles(List<int> tiles, int start)
+    {
+        var pairs = new List<(int I, int J)>();
+        for (int k = start; k < tiles.Count; k += 2) pairs.Add((tiles[k], tiles[k + 1]));
+        pairs.Sort((x, y) => (x.J / TileColumnRows, x.I, x.J).CompareTo((y.J / TileColumnRows, y.I, y.J)));
+        for (int k = 0; k < pairs.Count; k++)
+        {
+            tiles[start + 2 * k] = pairs[k].I;
+            tiles[start + 2 * k + 1] = pairs[k].J;
+        }
     }
 
     /// <summary>The lanes entry of leftover pair (i, j); the padding goes to the spare entry past the last pair.</summary>
