@@ -19,11 +19,13 @@ internal static partial class FigureFile
     private static readonly Lock WarmLock = new();
 
     /// <summary>
-    /// Held while a figure is drawn: one figure at a time per process. The CLI draws its figures one after the other
-    /// anyway; the lock is for a process that draws from several threads, as the test host does (test classes run in
-    /// parallel, and the warm-up draws on a pool thread). ScottPlot leaves thread safety to its caller, and Skia's
-    /// shared objects are not safe to use from two threads; a test host once died in libSkiaSharp (session 17, not
-    /// reproduced since) while figures were being drawn in parallel.
+    /// Held while a figure is built, measured or drawn (<see cref="Exclusive{T}"/>): one figure at a time per process. The
+    /// CLI draws its figures one after the other anyway; the lock is for a process that draws from several threads, as
+    /// the test host does (test classes run in parallel, and the warm-up draws on a pool thread). ScottPlot leaves thread
+    /// safety to its caller, and Skia's shared objects (fonts, typefaces) are not safe to use from two threads: a test
+    /// host died in libSkiaSharp in session 17 and again in session 24 (a segfault on a pool thread, in a clean-clone CI)
+    /// while only the drawing itself was under this lock and the figures were built outside it.
+    /// Reentrant (<see cref="Lock"/>), so a figure's whole making can hold it while its drawing takes it again.
     /// </summary>
     private static readonly Lock RenderLock = new();
     private static Task<bool>? s_warm;
@@ -44,15 +46,18 @@ internal static partial class FigureFile
             {
                 try
                 {
-                    var multiplot = new Multiplot();
-                    multiplot.AddPlots(1);
-                    var plot = multiplot.GetPlot(0);
-                    plot.Add.Scatter(new double[] { 0, 1, 2 }, new double[] { 1, 0.5, 0.25 });
-                    plot.Title("warm-up");
-                    plot.XLabel("x");
-                    plot.YLabel("y");
-                    plot.Legend.ManualItems.Add(new LegendItem { LabelText = "warm-up", LineColor = Colors.Black });
-                    _ = Render(multiplot, "warm-up", null, 320, 240, Stream.Null);
+                    lock (RenderLock)
+                    {
+                        var multiplot = new Multiplot();
+                        multiplot.AddPlots(1);
+                        var plot = multiplot.GetPlot(0);
+                        plot.Add.Scatter(new double[] { 0, 1, 2 }, new double[] { 1, 0.5, 0.25 });
+                        plot.Title("warm-up");
+                        plot.XLabel("x");
+                        plot.YLabel("y");
+                        plot.Legend.ManualItems.Add(new LegendItem { LabelText = "warm-up", LineColor = Colors.Black });
+                        _ = RenderAlone(multiplot, "warm-up", null, 320, 240, Stream.Null);
+                    }
                     return true;
                 }
                 catch (Exception)
@@ -89,10 +94,35 @@ internal static partial class FigureFile
         }
     }
 
-    /// <summary>Renders <paramref name="multiplot"/> to <paramref name="pngPath"/> and <paramref name="svgPath"/>.</summary>
+    /// <summary>
+    /// Runs <paramref name="make"/> with the process's figures to itself: every use of ScottPlot or Skia (building a figure,
+    /// measuring its text, drawing it) goes through here or <see cref="Save"/>. Waits for the warm-up figure first (which
+    /// takes the lock on its own thread), then holds the lock while <paramref name="make"/> runs.
+    /// </summary>
+    public static T Exclusive<T>(Func<T> make)
+    {
+        ArgumentNullException.ThrowIfNull(make);
+        AwaitWarmUp();
+        lock (RenderLock) return make();
+    }
+
+    /// <inheritdoc cref="Exclusive{T}"/>
+    public static void Exclusive(Action make)
+    {
+        ArgumentNullException.ThrowIfNull(make);
+        Exclusive(() =>
+        {
+            make();
+            return true;
+        });
+    }
+
+    /// <summary>Renders <paramref name="multiplot"/> to <paramref name="pngPath"/> and <paramref name="svgPath"/>; callers build it within <see cref="Exclusive"/>.</summary>
     public static void Save(Multiplot multiplot, string title, string? subtitle, int width, int height, string pngPath, string svgPath)
     {
-        AwaitWarmUp();
+        // Within Exclusive the warm-up was awaited before the lock was taken; waiting for it here, under the lock, would
+        // deadlock with a warm-up started meanwhile by another thread (it waits for this lock).
+        if (!RenderLock.IsHeldByCurrentThread) AwaitWarmUp();
         string svg;
         using (var png = File.Create(pngPath)) svg = Render(multiplot, title, subtitle, width, height, png);
         File.WriteAllText(svgPath, svg, new UTF8Encoding(false));

@@ -26,7 +26,7 @@ public class ChartPlotsTests
         Assert.Equal(-0.3, attacked.Series.Single(s => s.Label.StartsWith("median = -0.3", StringComparison.Ordinal)).Y[0], 5);
         Assert.Equal(0.18, attacked.Series.Single(s => s.Label.StartsWith("mean = 0.18", StringComparison.Ordinal)).Y[0], 5);
 
-        var multiplot = ChartPlots.Build(figure);
+        var multiplot = FigureFile.Exclusive(() => ChartPlots.Build(figure));
         foreach (var plot in multiplot.GetPlots())
         {
             var ticks = plot.Axes.Bottom.TickGenerator;
@@ -39,7 +39,7 @@ public class ChartPlotsTests
     public void ToyMedian_FigureTitleIsNotInAPanelTitle()
     {
         var figure = ToyMedian();
-        var multiplot = ChartPlots.Build(figure);
+        var multiplot = FigureFile.Exclusive(() => ChartPlots.Build(figure));
         foreach (var plot in multiplot.GetPlots()) Assert.DoesNotContain(figure.Title, plot.Axes.Title.Label.Text, StringComparison.Ordinal);
     }
 

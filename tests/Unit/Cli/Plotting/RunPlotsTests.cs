@@ -27,7 +27,7 @@ public class RunPlotsTests
     [Fact]
     public void Build_OneCurvePerDefence_InBothPanels_WithDistinctStyles()
     {
-        var layout = RunPlots.Build(Converging, FigureXAxis.Steps);
+        var layout = FigureFile.Exclusive(() => RunPlots.Build(Converging, FigureXAxis.Steps));
         Assert.Equal(3, Curves(layout.Accuracy));
         Assert.Equal(3, Curves(layout.Loss));
         var items = layout.Loss.Legend.ManualItems;
@@ -43,7 +43,7 @@ public class RunPlotsTests
     [Fact]
     public void SolidLines_ForTheSvgPass_SetsEveryPatternSolid_AndRestoresThem()
     {
-        var layout = RunPlots.Build(Converging, FigureXAxis.Steps);
+        var layout = FigureFile.Exclusive(() => RunPlots.Build(Converging, FigureXAxis.Steps));
         string[] Patterns() => [.. layout.Multiplot.Subplots.GetPlots().SelectMany(p =>
             p.GetPlottables().OfType<IHasLine>().Select(l => l.LineStyle.Pattern.Name).Concat(p.Legend.ManualItems.Select(i => i.LinePattern.Name)))];
         string[] before = Patterns();
@@ -57,7 +57,7 @@ public class RunPlotsTests
     [Fact]
     public void Build_LegendsOutsideTheData()
     {
-        var layout = RunPlots.Build(Converging, FigureXAxis.Steps);
+        var layout = FigureFile.Exclusive(() => RunPlots.Build(Converging, FigureXAxis.Steps));
         foreach (var plot in new[] { layout.Accuracy, layout.Loss })
         {
             Assert.Contains(plot.Axes.GetPanels(), p => p is ScottPlot.Panels.LegendPanel { Edge: Edge.Right });
@@ -68,7 +68,7 @@ public class RunPlotsTests
     [Fact]
     public void Build_NoDivergence_LinearLossAxis()
     {
-        var layout = RunPlots.Build(Converging, FigureXAxis.Steps);
+        var layout = FigureFile.Exclusive(() => RunPlots.Build(Converging, FigureXAxis.Steps));
         Assert.False(layout.LogLoss);
         Assert.Null(layout.LossClip);
     }
@@ -77,7 +77,7 @@ public class RunPlotsTests
     public void Build_MeanClimbingTo89_LogLossAxisKeepsRobustCurvesApart()
     {
         var results = Converging.Prepend(Run("mean", i => 2.3 + 4.3 * i)).ToArray(); // ends at 88.3
-        var layout = RunPlots.Build(results, FigureXAxis.Steps);
+        var layout = FigureFile.Exclusive(() => RunPlots.Build(results, FigureXAxis.Steps));
         Assert.True(layout.LogLoss);
         Assert.Null(layout.LossClip);
         var limits = layout.Loss.Axes.GetLimits();
@@ -89,7 +89,7 @@ public class RunPlotsTests
     public void Build_LossOverflowing_ClippedAt1000TimesTheStart()
     {
         var results = Converging.Prepend(Run("mean", i => i < 15 ? Math.Pow(10, i) : double.PositiveInfinity)).ToArray();
-        var layout = RunPlots.Build(results, FigureXAxis.Steps);
+        var layout = FigureFile.Exclusive(() => RunPlots.Build(results, FigureXAxis.Steps));
         Assert.True(layout.LogLoss);
         Assert.Equal(2300, layout.LossClip!.Value, 6);
     }
@@ -100,7 +100,7 @@ public class RunPlotsTests
     [InlineData(FigureXAxis.Messages, 100)]
     public void Build_XAxis_IsTheChosenQuantity(FigureXAxis axis, double last)
     {
-        var layout = RunPlots.Build(Converging, axis);
+        var layout = FigureFile.Exclusive(() => RunPlots.Build(Converging, axis));
         var curve = layout.Accuracy.GetPlottables().OfType<ScottPlot.Plottables.Scatter>().First();
         Assert.Equal(last, curve.Data.GetScatterPoints()[^1].X, 9);
         Assert.Equal(RunPlots.XLabel(axis), layout.Accuracy.Axes.Bottom.Label.Text);

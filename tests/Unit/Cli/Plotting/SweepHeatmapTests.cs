@@ -38,7 +38,7 @@ public class SweepHeatmapTests
         try
         {
             string png = Path.Combine(dir, "heatmap.png"), svg = Path.Combine(dir, "heatmap.svg");
-            var multiplot = SweepHeatmap.Build(Grid, panels);
+            var multiplot = FigureFile.Exclusive(() => SweepHeatmap.Build(Grid, panels));
             var (title, subtitle) = SweepHeatmap.Titles(Grid, panels);
             var (width, height) = SweepHeatmap.Size(panels, title, subtitle);
             FigureFile.Save(multiplot, title, subtitle, width, height, png, svg);

@@ -18,7 +18,7 @@ public class SweepWhiskersTests
     [Fact]
     public void Build_OneMarkerSeriesPerDefence_DistinctColourAndShape_WhiskersAtTheConfidenceInterval()
     {
-        var multiplot = SweepWhiskers.Build(SweepHeatmapTests.Grid, Panels);
+        var multiplot = FigureFile.Exclusive(() => SweepWhiskers.Build(SweepHeatmapTests.Grid, Panels));
         foreach (var plot in multiplot.GetPlots())
         {
             var markers = plot.GetPlottables().OfType<ScottPlot.Plottables.Markers>().ToList();
