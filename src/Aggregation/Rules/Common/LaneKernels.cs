@@ -266,7 +266,7 @@ internal static class LaneKernels
     /// (1, 2), (1, 3) at lanes1 + 0, 8, and (2, 3) at lanes2; with <paramref name="norms"/> also the four rows' squared
     /// norms at normLanes + 8r. Each pair's lanes are exactly those of <see cref="LanesPairs4"/> with (aᵣ, aₖ), r &lt; k
     /// (dᵣₖ = aᵣ − aₖ, the same accumulator, the same fold), each norm's those of <see cref="Lanes4"/> with a = 0
-    /// (fl(0 − x) = −x, whose square is x²); this only shares the four loads (12 loads for the six pairs as leftovers).
+    /// (the loaded x squared into its accumulator); this only shares the four loads (12 for the six pairs as leftovers).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void LanesQuad(ref float a, nint stride, int blocks, ref float lanes0, ref float lanes1, ref float lanes2, bool norms, ref float normLanes)
@@ -277,8 +277,15 @@ internal static class LaneKernels
             LanesQuadWide(ref a, stride, blocks, ref lanes0, ref lanes1, ref lanes2, norms, ref normLanes);
             return;
         }
-        // Lanes 0…7, then 8…15, in 256-bit vectors; the fold adds the two (AVX2's 16 registers hold one half's
-        // ten accumulators and four rows).
+        LanesQuadHalves(ref a, stride, blocks, ref lanes0, ref lanes1, ref lanes2, norms, ref normLanes);
+    }
+
+    /// <summary>
+    /// <see cref="LanesQuad"/> with lanes 0…7, then 8…15, in 256-bit vectors; the fold adds the two (AVX2's 16 registers
+    /// hold one half's ten accumulators and four rows).
+    /// </summary>
+    internal static void LanesQuadHalves(ref float a, nint stride, int blocks, ref float lanes0, ref float lanes1, ref float lanes2, bool norms, ref float normLanes)
+    {
         var lo = QuadHalf(ref a, stride, blocks, 0, norms);
         var hi = QuadHalf(ref a, stride, blocks, 8, norms);
         (lo.C01 + hi.C01).StoreUnsafe(ref lanes0, 0);
@@ -393,7 +400,8 @@ internal static class LaneKernels
     /// <summary>
     /// The lanes of four arbitrary pairs (aₖ, bₖ), k = 0…3, over <paramref name="blocks"/> values (a multiple
     /// of 16), stored at <paramref name="lanes"/> + 8·slotₖ: four independent accumulators (the leftovers of
-    /// the 4×4 tiling and the quads' own pairs: a quad's pairs with the last columns, and the last rows' pairs).
+    /// the 4×4 tiling: a quad's pairs with the last n mod 4 columns, and the last n mod 4 rows' pairs; a quad's pairs among
+    /// its own rows go through <see cref="LanesQuad"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void LanesPairs4(ref float a0, ref float b0, ref float a1, ref float b1, ref float a2, ref float b2, ref float a3, ref float b3,

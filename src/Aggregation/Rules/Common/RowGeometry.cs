@@ -254,8 +254,9 @@ internal sealed class PairwiseDistances : IChunkJob
                 ref float rb = ref Unsafe.Add(ref r0, s);
                 // The next sub-block's rows are asked for while this one's pairs are formed, two rows before each
                 // quad and each tile (the kernels read every row of this sub-block first, and n streams of 512 bytes
-                // each outrun the hardware prefetcher; one row per call left half of them to the end at n = 20, and
-                // 10-20 % slower). Only while both sub-blocks fit in L1 together (small n); speed only, no bit.
+                // each outrun the hardware prefetcher; one row per tile left half of them to the end at n = 20, and
+                // was slower: docs/PERFORMANCE.md, session 24). Only while both sub-blocks fit in L1 together (small n);
+                // speed only, no bit.
                 int ahead = n <= PrefetchRows && s + 2 * Blocking.SubBlock <= end && Sse.IsSupported ? n : 0, asked = 0;
                 // Each quad's six pairs among themselves, and in part 0 its rows' norms too (part 0 owns every norm
                 // entry: its own quads' rows here, the other rows' below).
@@ -289,7 +290,8 @@ internal sealed class PairwiseDistances : IChunkJob
                 }
                 // The tiles and leftover groups of this part, read without bounds checks: the schedule built them
                 // for this n (rows < n, lane offsets inside the scratch); a per-call setup of index arithmetic and
-                // checks cost about as much as a leftover group's 8 iterations (a third of the pass at n = 20).
+                // checks cost about as much as a leftover group's 8 iterations (in session 18, with 2×4 tiles, the leftover
+                // groups were a third of the pass at n = 20, which since session 24 has none).
                 ref int rt = ref MemoryMarshal.GetArrayDataReference(_tiles);
                 ref int rtl = ref MemoryMarshal.GetArrayDataReference(_tileLanes);
                 for (int t = _tileStarts[part], tEnd = _tileStarts[part + 1]; t < tEnd; t += 2)
@@ -365,7 +367,7 @@ internal sealed class PairwiseDistances : IChunkJob
         for (int c = 0; c < Blocking.SubBlock; c += 16) Sse.Prefetch0(p + c);
     }
 
-    /// <summary>Rows per block of tile columns (<see cref="SortTiles"/>): 32 rows of a sub-block take 16 KB, a third of a 48 KB L1.</summary>
+    /// <summary>Rows per block of tile columns (<see cref="SortTiles"/>): 16 rows of a sub-block take 8 KB, a sixth of a 48 KB L1.</summary>
     internal const int TileColumnRows = 16;
 
     /// <summary>Orders the tiles (i, j) from <paramref name="start"/> (pairs of entries) by (j / <see cref="TileColumnRows"/>, i, j).</summary>

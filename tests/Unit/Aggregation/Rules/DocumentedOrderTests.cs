@@ -160,6 +160,45 @@ public class DocumentedOrderTests
             AssertLanes(e, twLanes[k], $"Tile2x4Wide entry {k}");
             AssertLanes(e, thLanes[k], $"Tile2x4Halves entry {k}");
         }
+
+        // The 4×4 tile (512-bit form; without AVX-512 it is two 2×4 tiles, above): rows 0…3 against rows 2…5, overlapping
+        // rows included (a pair of a row with itself is all zeros).
+        var t4 = new float[4][];
+        for (int r = 0; r < 4; r++) t4[r] = new float[32];
+        LaneKernels.Lanes4x4Wide(ref Row(0), ref Row(2), stride, blocks, ref t4[0][0], ref t4[1][0], ref t4[2][0], ref t4[3][0]);
+        for (int r = 0; r < 4; r++)
+        {
+            for (int k = 0; k < 4; k++)
+            {
+                AssertLanes(ScalarFoldedLanes(rows[r], rows[2 + k], start, blocks), Vector256.Create<float>(t4[r].AsSpan(8 * k, 8)), $"Lanes4x4Wide ({r}, {2 + k})");
+            }
+        }
+
+        // A quad's six pairs among its rows 1…4 and their norms, in both forms.
+        foreach (bool norms in new[] { true, false })
+        {
+            foreach (bool halves in new[] { false, true })
+            {
+                float[] l0 = new float[24], l1 = new float[16], l2 = new float[8], nl = new float[32];
+                if (halves) LaneKernels.LanesQuadHalves(ref Row(1), stride, blocks, ref l0[0], ref l1[0], ref l2[0], norms, ref nl[0]);
+                else LaneKernels.LanesQuadWide(ref Row(1), stride, blocks, ref l0[0], ref l1[0], ref l2[0], norms, ref nl[0]);
+                string what = $"LanesQuad{(halves ? "Halves" : "Wide")} norms={norms}";
+                float[][] pairLanes = [l0, l1, l2];
+                for (int r = 0; r < 3; r++)
+                {
+                    for (int k = r + 1; k < 4; k++)
+                    {
+                        AssertLanes(ScalarFoldedLanes(rows[1 + r], rows[1 + k], start, blocks), Vector256.Create<float>(pairLanes[r].AsSpan(8 * (k - r - 1), 8)),
+                            $"{what} pair ({1 + r}, {1 + k})");
+                    }
+                }
+                for (int r = 0; r < 4; r++)
+                {
+                    var expected = norms ? ScalarFoldedLanes(rows[1 + r], null, start, blocks) : new float[8];
+                    AssertLanes(expected, Vector256.Create<float>(nl.AsSpan(8 * r, 8)), $"{what} norm {1 + r}");
+                }
+            }
+        }
     }
 
     [Theory]
