@@ -1,0 +1,101 @@
+using FsCheck;
+using FsCheck.Fluent;
+using SimByz.Aggregation;
+using SimByz.Aggregation.Rules;
+using Xunit;
+
+namespace SimByz.Tests.Properties.Aggregation;
+
+/// <summary>
+/// The pairwise pass (<see cref="PairwiseDistances"/>: quads, 4×4 tiles ordered by column blocks, leftover groups, lanes
+/// summed eight entries at a time, the work cut into parts) gives every pair's distance and every row's squared norm bit for
+/// bit in the documented order (<see cref="LaneKernels"/>, "fma16", summed sub-block by sub-block from +0), for any row
+/// count, any dimension (sub-blocks with and without a tail) and any cut into parts.
+/// </summary>
+public class PairwiseOrderProperties
+{
+    /// <summary>n rows of d values (row-major) and the number of parts the pass is cut into.</summary>
+    public sealed record PassCase(int N, int D, int Parts, float[] Values)
+    {
+        public override string ToString() => $"n = {N}, d = {D}, parts = {Parts}, seed-drawn values of {Values.Length}";
+    }
+
+    public static class Arbitraries
+    {
+        /// <summary>1–48 rows (every n mod 4, one to twelve quads, past the 16-row column blocks and the 24-row prefetch
+        /// limit), 1–3·128 + 47 coordinates, 1 to max(1, n/4) parts; values of mixed magnitude, some rows copies of others
+        /// (distance 0), and now and then a row whose square overflows (non-finite).</summary>
+        public static Arbitrary<PassCase> Cases() => Arb.From(
+            from n in Gen.Choose(1, 48)
+            from d in Gen.OneOf(Gen.Choose(1, 3 * 128 + 47), Gen.Elements(16, 128, 2 * 128 + 48, 3 * 128))
+            from parts in Gen.Choose(1, Math.Max(1, n / 4))
+            from seed in Gen.Choose(0, int.MaxValue)
+            select Make(n, d, parts, seed));
+
+        private static PassCase Make(int n, int d, int parts, int seed)
+        {
+            var random = new Random(seed);
+            var values = new float[n * d];
+            for (int i = 0; i < n; i++)
+            {
+                if (i > 0 && random.Next(6) == 0)
+                {
+                    Array.Copy(values, random.Next(i) * d, values, i * d, d);
+                    continue;
+                }
+                double scale = Math.Pow(10, random.Next(-6, 7));
+                for (int k = 0; k < d; k++) values[i * d + k] = (float)((random.NextDouble() * 2 - 1) * scale);
+            }
+            if (n > 1 && random.Next(8) == 0) values[random.Next(n) * d + random.Next(d)] = 3e38f;
+            return new PassCase(n, d, parts, values);
+        }
+    }
+
+    /// <summary>The documented order for one sub-block (16 float32 lanes by fma, folded k + k+8, summed in float64; the tail in float64).</summary>
+    private static double SubBlock(float[] values, int a, int b, int start, int length, bool norm)
+    {
+        var lanes = new float[16];
+        int blocks = length & ~15;
+        for (int t = 0; t < blocks; t++)
+        {
+            float x = values[a + start + t], diff = norm ? x : x - values[b + start + t];
+            lanes[t % 16] = MathF.FusedMultiplyAdd(diff, diff, lanes[t % 16]);
+        }
+        double s = 0;
+        for (int k = 0; k < 8; k++) s += lanes[k] + lanes[k + 8];
+        for (int t = blocks; t < length; t++)
+        {
+            float x = values[a + start + t], diff = norm ? x : x - values[b + start + t];
+            s += diff * diff;
+        }
+        return s;
+    }
+
+    /// <summary>Σ over the sub-blocks, left to right from +0 (d stays within one chunk here).</summary>
+    private static double Scalar(float[] values, int d, int i, int j, bool norm)
+    {
+        double s = 0;
+        for (int start = 0; start < d; start += Blocking.SubBlock) s += SubBlock(values, i * d, j * d, start, Math.Min(Blocking.SubBlock, d - start), norm);
+        return s;
+    }
+
+    [BudgetedProperty(Arbitrary = new[] { typeof(Arbitraries) })]
+    public void EveryPairAndNorm_IsTheDocumentedOrder_WhateverTheCut(PassCase c)
+    {
+        var distances = new PairwiseDistances { PartsOverride = c.Parts };
+        distances.Compute(new GradientBatch(c.Values, c.N, c.D));
+        for (int i = 0; i < c.N; i++)
+        {
+            double norm = Scalar(c.Values, c.D, i, i, norm: true);
+            Assert.True(BitConverter.DoubleToInt64Bits(norm) == BitConverter.DoubleToInt64Bits(distances.SquaredNorms[i]),
+                $"{c}: norm {i}: expected {norm:R}, got {distances.SquaredNorms[i]:R}");
+            for (int j = i + 1; j < c.N; j++)
+            {
+                double expected = Scalar(c.Values, c.D, i, j, norm: false);
+                if (distances.NonFinite[i] || distances.NonFinite[j] || !double.IsFinite(expected)) expected = double.PositiveInfinity;
+                Assert.True(BitConverter.DoubleToInt64Bits(expected) == BitConverter.DoubleToInt64Bits(distances[i, j]),
+                    $"{c}: pair ({i}, {j}): expected {expected:R}, got {distances[i, j]:R}");
+            }
+        }
+    }
+}
