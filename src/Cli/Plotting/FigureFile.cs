@@ -23,8 +23,9 @@ internal static partial class FigureFile
     /// CLI draws its figures one after the other anyway; the lock is for a process that draws from several threads, as
     /// the test host does (test classes run in parallel, and the warm-up draws on a pool thread). ScottPlot leaves thread
     /// safety to its caller, and Skia's shared objects (fonts, typefaces) are not safe to use from two threads: a test
-    /// host died in libSkiaSharp in session 17 and again in session 24 (a segfault on a pool thread, in a clean-clone CI)
-    /// while only the drawing itself was under this lock and the figures were built outside it.
+    /// host died in libSkiaSharp in session 17 (before this lock) and again in session 24 (a segfault on a pool thread, in a
+    /// clean-clone CI), when only the drawing was under this lock and the figures were built outside it. Skia objects
+    /// that are not disposed are still freed later by the finalizer thread, which no lock covers.
     /// Reentrant (<see cref="Lock"/>), so a figure's whole making can hold it while its drawing takes it again.
     /// </summary>
     private static readonly Lock RenderLock = new();
@@ -102,7 +103,8 @@ internal static partial class FigureFile
     public static T Exclusive<T>(Func<T> make)
     {
         ArgumentNullException.ThrowIfNull(make);
-        AwaitWarmUp();
+        // Not when nested: waiting here with the lock held would deadlock with a warm-up started meanwhile (it waits for the lock).
+        if (!RenderLock.IsHeldByCurrentThread) AwaitWarmUp();
         lock (RenderLock) return make();
     }
 

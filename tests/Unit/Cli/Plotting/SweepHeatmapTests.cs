@@ -48,7 +48,7 @@ public class SweepHeatmapTests
                 var p = multiplot.GetPlot(panel).GetPixel(new Coordinates(x, y));
                 return ((int)Math.Round(p.X), (int)Math.Round(p.Y + band));
             }
-            return (SKBitmap.Decode(png), XDocument.Load(svg), Pixel, multiplot);
+            return (FigureFile.Exclusive(() => SKBitmap.Decode(png)), XDocument.Load(svg), Pixel, multiplot);
         }
         finally
         {
