@@ -2,6 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using SimByz.Aggregation;
 using SimByz.Aggregation.Rules;
+using SimByz.Tests.Shared;
 using Xunit;
 
 namespace SimByz.Tests.Properties.Aggregation;
@@ -71,33 +72,9 @@ public class PairwiseOrderProperties
         }
     }
 
-    /// <summary>The documented order for one sub-block (16 float32 lanes by fma, folded k + k+8, summed in float64; the tail in float64).</summary>
-    private static double SubBlock(float[] values, int a, int b, int start, int length, bool norm)
-    {
-        var lanes = new float[16];
-        int blocks = length & ~15;
-        for (int t = 0; t < blocks; t++)
-        {
-            float x = values[a + start + t], diff = norm ? x : x - values[b + start + t];
-            lanes[t % 16] = MathF.FusedMultiplyAdd(diff, diff, lanes[t % 16]);
-        }
-        double s = 0;
-        for (int k = 0; k < 8; k++) s += lanes[k] + lanes[k + 8];
-        for (int t = blocks; t < length; t++)
-        {
-            float x = values[a + start + t], diff = norm ? x : x - values[b + start + t];
-            s += diff * diff;
-        }
-        return s;
-    }
-
-    /// <summary>Σ over the sub-blocks, left to right from +0 (d stays within one chunk here).</summary>
-    private static double Scalar(float[] values, int d, int i, int j, bool norm)
-    {
-        double s = 0;
-        for (int start = 0; start < d; start += Blocking.SubBlock) s += SubBlock(values, i * d, j * d, start, Math.Min(Blocking.SubBlock, d - start), norm);
-        return s;
-    }
+    /// <summary>Row <paramref name="i"/>'s distance to row <paramref name="j"/> (or its squared norm) in the documented order.</summary>
+    private static double Scalar(float[] values, int d, int i, int j, bool norm) =>
+        DocumentedDistanceOrder.Blocked(values.AsSpan(i * d, d), norm ? new float[d] : values.AsSpan(j * d, d), Blocking.SubBlock);
 
     [BudgetedProperty(Arbitrary = new[] { typeof(Arbitraries) })]
     public void EveryPairAndNorm_IsTheDocumentedOrder_WhateverTheCut(PassCase c)

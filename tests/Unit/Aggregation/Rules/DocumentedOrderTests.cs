@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using SimByz.Aggregation.Rules;
+using SimByz.Tests.Shared;
 using Xunit;
 using static SimByz.Tests.Unit.Aggregation.AggregationTestData;
 
@@ -11,29 +12,8 @@ namespace SimByz.Tests.Unit.Aggregation.Rules;
 /// </summary>
 public class DocumentedOrderTests
 {
-    /// <summary>
-    /// The documented order (LaneKernels, "fma16"), in plain scalar code: 16 float32 lanes, lane k taking
-    /// coordinates ≡ k mod 16, each square added with one rounding (fma); lanes k and k+8 folded in
-    /// float32; the 8 folded lanes summed in float64, lane 0 first; the tail in float64 in index order.
-    /// </summary>
-    private static double ScalarSquaredDistance(float[] a, float[] b)
-    {
-        var lanes = new float[16];
-        int blocks = a.Length & ~15;
-        for (int t = 0; t < blocks; t++)
-        {
-            float diff = a[t] - b[t];
-            lanes[t % 16] = MathF.FusedMultiplyAdd(diff, diff, lanes[t % 16]);
-        }
-        double s = 0;
-        for (int k = 0; k < 8; k++) s += lanes[k] + lanes[k + 8];
-        for (int t = blocks; t < a.Length; t++)
-        {
-            float diff = a[t] - b[t];
-            s += diff * diff;
-        }
-        return s;
-    }
+    /// <summary>The documented order in scalar code (<see cref="DocumentedDistanceOrder"/>), over one sub-block.</summary>
+    private static double ScalarSquaredDistance(float[] a, float[] b) => DocumentedDistanceOrder.SquaredDistance(a, b);
 
     [Theory]
     [InlineData(128)]
@@ -224,16 +204,7 @@ public class DocumentedOrderTests
     }
 
     /// <summary>Σ over sub-blocks (left to right) of the scalar order, in float64: the documented sum for one chunk.</summary>
-    private static double ScalarBlocked(float[] a, float[] b)
-    {
-        double s = 0;
-        for (int start = 0; start < a.Length; start += Blocking.SubBlock)
-        {
-            int len = Math.Min(Blocking.SubBlock, a.Length - start);
-            s += ScalarSquaredDistance(a[start..(start + len)], b[start..(start + len)]);
-        }
-        return s;
-    }
+    private static double ScalarBlocked(float[] a, float[] b) => DocumentedDistanceOrder.Blocked(a, b, Blocking.SubBlock);
 
     [Theory]
     [InlineData(1, 2 * 128 + 40)]
