@@ -16,12 +16,8 @@ internal static class ChartPlots
     /// <summary>Renders <paramref name="figure"/> to <paramref name="pngPath"/> and <paramref name="svgPath"/>.</summary>
     public static void Save(ChartFigure figure, string pngPath, string svgPath)
     {
-        FigureFile.Exclusive(() =>
-        {
-            var multiplot = Build(figure);
-            int height = (int)Math.Ceiling(Math.Max(450, 380 * figure.Panels.Count) + FigureFile.BandHeight(figure.Title, null));
-            FigureFile.Save(multiplot, figure.Title, null, Width, height, pngPath, svgPath);
-        });
+        int height = (int)Math.Ceiling(Math.Max(450, 380 * figure.Panels.Count) + FigureFile.BandHeight(figure.Title, null));
+        FigureFile.Save(() => Build(figure), figure.Title, null, Width, height, pngPath, svgPath);
     }
 
     /// <summary>Builds the panels without drawing them.</summary>

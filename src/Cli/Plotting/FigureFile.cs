@@ -97,7 +97,7 @@ internal static partial class FigureFile
 
     /// <summary>
     /// Runs <paramref name="make"/> with the process's figures to itself: every use of ScottPlot or Skia (building a figure,
-    /// measuring its text, drawing it) goes through here or <see cref="Save"/>. Waits for the warm-up figure first (which
+    /// drawing it) goes through here or <see cref="Save"/>, which takes it too. Waits for the warm-up figure first (which
     /// takes the lock on its own thread), then holds the lock while <paramref name="make"/> runs.
     /// </summary>
     public static T Exclusive<T>(Func<T> make)
@@ -108,34 +108,23 @@ internal static partial class FigureFile
         lock (RenderLock) return make();
     }
 
-    /// <inheritdoc cref="Exclusive{T}"/>
-    public static void Exclusive(Action make)
+    /// <summary>
+    /// Builds the figure (<paramref name="build"/>) and renders it to <paramref name="pngPath"/> and <paramref name="svgPath"/>,
+    /// both under the figure lock (<see cref="Exclusive{T}"/>): a caller never holds ScottPlot objects outside it.
+    /// </summary>
+    public static void Save(Func<Multiplot> build, string title, string? subtitle, int width, int height, string pngPath, string svgPath)
     {
-        ArgumentNullException.ThrowIfNull(make);
-        Exclusive(() =>
+        ArgumentNullException.ThrowIfNull(build);
+        string svg = Exclusive(() =>
         {
-            make();
-            return true;
+            var multiplot = build();
+            using var png = File.Create(pngPath);
+            return RenderAlone(multiplot, title, subtitle, width, height, png);
         });
-    }
-
-    /// <summary>Renders <paramref name="multiplot"/> to <paramref name="pngPath"/> and <paramref name="svgPath"/>; callers build it within <see cref="Exclusive"/>.</summary>
-    public static void Save(Multiplot multiplot, string title, string? subtitle, int width, int height, string pngPath, string svgPath)
-    {
-        // Within Exclusive the warm-up was awaited before the lock was taken; waiting for it here, under the lock, would
-        // deadlock with a warm-up started meanwhile by another thread (it waits for this lock).
-        if (!RenderLock.IsHeldByCurrentThread) AwaitWarmUp();
-        string svg;
-        using (var png = File.Create(pngPath)) svg = Render(multiplot, title, subtitle, width, height, png);
         File.WriteAllText(svgPath, svg, new UTF8Encoding(false));
     }
 
-    /// <summary>Draws the figure as PNG into <paramref name="png"/>, then on the SVG canvas; returns the SVG's text (ids renumbered).</summary>
-    private static string Render(Multiplot multiplot, string title, string? subtitle, int width, int height, Stream png)
-    {
-        lock (RenderLock) return RenderAlone(multiplot, title, subtitle, width, height, png);
-    }
-
+    /// <summary>Draws the figure as PNG into <paramref name="png"/>, then on the SVG canvas; returns the SVG's text (ids renumbered). Under the figure lock.</summary>
     private static string RenderAlone(Multiplot multiplot, string title, string? subtitle, int width, int height, Stream png)
     {
         float band = BandHeight(title, subtitle);

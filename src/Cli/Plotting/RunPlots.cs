@@ -33,7 +33,7 @@ internal static class RunPlots
     /// <summary>Renders the figure to <paramref name="pngPath"/> and <paramref name="svgPath"/>.</summary>
     public static void Save(IReadOnlyList<RunResult> results, string title, string? subtitle, FigureXAxis xAxis, string pngPath, string svgPath)
     {
-        FigureFile.Exclusive(() => FigureFile.Save(Build(results, xAxis).Multiplot, title, subtitle, Width, Height, pngPath, svgPath));
+        FigureFile.Save(() => Build(results, xAxis).Multiplot, title, subtitle, Width, Height, pngPath, svgPath);
     }
 
     /// <summary>The x value of a metrics row.</summary>

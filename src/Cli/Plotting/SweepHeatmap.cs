@@ -24,12 +24,9 @@ internal static class SweepHeatmap
     /// <summary>Renders <paramref name="panels"/> to <paramref name="pngPath"/> and <paramref name="svgPath"/>.</summary>
     public static void Save(SweepPlan plan, IReadOnlyList<AccuracyPanel> panels, string pngPath, string svgPath)
     {
-        FigureFile.Exclusive(() =>
-        {
-            var (title, subtitle) = Titles(plan.Grid, panels);
-            var (width, height) = Size(panels, title, subtitle);
-            FigureFile.Save(Build(plan.Grid, panels), title, subtitle, width, height, pngPath, svgPath);
-        });
+        var (title, subtitle) = Titles(plan.Grid, panels);
+        var (width, height) = Size(panels, title, subtitle);
+        FigureFile.Save(() => Build(plan.Grid, panels), title, subtitle, width, height, pngPath, svgPath);
     }
 
     internal static (string Title, string Subtitle) Titles(SweepGrid grid, IReadOnlyList<AccuracyPanel> panels)

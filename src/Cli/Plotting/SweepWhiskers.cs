@@ -14,13 +14,10 @@ internal static class SweepWhiskers
     /// <summary>Renders <paramref name="panels"/> to <paramref name="pngPath"/> and <paramref name="svgPath"/>.</summary>
     public static void Save(SweepPlan plan, IReadOnlyList<AccuracyPanel> panels, string pngPath, string svgPath)
     {
-        FigureFile.Exclusive(() =>
-        {
-            var (title, subtitle) = SweepFigureTitles.Of(plan.Grid, panels, Seeds);
-            int width = Math.Max(720, 360 + 130 * panels.Max(x => x.Attacks.Count));
-            int height = panels.Count * 360 + (int)Math.Ceiling(FigureFile.BandHeight(title, subtitle));
-            FigureFile.Save(Build(plan.Grid, panels), title, subtitle, width, height, pngPath, svgPath);
-        });
+        var (title, subtitle) = SweepFigureTitles.Of(plan.Grid, panels, Seeds);
+        int width = Math.Max(720, 360 + 130 * panels.Max(x => x.Attacks.Count));
+        int height = panels.Count * 360 + (int)Math.Ceiling(FigureFile.BandHeight(title, subtitle));
+        FigureFile.Save(() => Build(plan.Grid, panels), title, subtitle, width, height, pngPath, svgPath);
     }
 
     /// <summary>Builds the panels without drawing them.</summary>

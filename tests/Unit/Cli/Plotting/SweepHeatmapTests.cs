@@ -41,7 +41,7 @@ public class SweepHeatmapTests
             var multiplot = FigureFile.Exclusive(() => SweepHeatmap.Build(Grid, panels));
             var (title, subtitle) = SweepHeatmap.Titles(Grid, panels);
             var (width, height) = SweepHeatmap.Size(panels, title, subtitle);
-            FigureFile.Save(multiplot, title, subtitle, width, height, png, svg);
+            FigureFile.Save(() => multiplot, title, subtitle, width, height, png, svg);
             float band = FigureFile.BandHeight(title, subtitle);
             (int, int) Pixel(int panel, double x, double y)
             {
