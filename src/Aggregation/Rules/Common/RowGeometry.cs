@@ -265,21 +265,15 @@ internal sealed class PairwiseDistances : IChunkJob
                 int qStart = _quadStarts[part], qEnd = _quadStarts[part + 1];
                 for (int q = qStart; q < qEnd; q++)
                 {
-                    if (asked < ahead) PrefetchSubBlock(ref Unsafe.Add(ref rb, (nint)asked++ * d + Blocking.SubBlock));
-                    if (asked < ahead) PrefetchSubBlock(ref Unsafe.Add(ref rb, (nint)asked++ * d + Blocking.SubBlock));
+                    AskTwoRows(ref rb, d, ref asked, ahead);
                     int i0 = Unsafe.Add(ref rq, q);
                     ref int ql = ref Unsafe.Add(ref rql, 3 * q);
                     ref float quadRows = ref Unsafe.Add(ref rb, (nint)i0 * d);
-                    if (norms)
-                    {
-                        LaneKernels.LanesQuad(ref quadRows, d, len, ref Unsafe.Add(ref rl, ql), ref Unsafe.Add(ref rl, Unsafe.Add(ref ql, 1)),
-                            ref Unsafe.Add(ref rl, Unsafe.Add(ref ql, 2)), true, ref Unsafe.Add(ref rl, 8 * i0));
-                    }
-                    else
-                    {
-                        LaneKernels.LanesQuad(ref quadRows, d, len, ref Unsafe.Add(ref rl, ql), ref Unsafe.Add(ref rl, Unsafe.Add(ref ql, 1)),
-                            ref Unsafe.Add(ref rl, Unsafe.Add(ref ql, 2)), false, ref rl);
-                    }
+                    ref float pairs0 = ref Unsafe.Add(ref rl, ql), pairs1 = ref Unsafe.Add(ref rl, Unsafe.Add(ref ql, 1));
+                    ref float pairs2 = ref Unsafe.Add(ref rl, Unsafe.Add(ref ql, 2));
+                    // Two calls with a constant norms, so that each inlined kernel has no test per iteration.
+                    if (norms) LaneKernels.LanesQuad(ref quadRows, d, len, ref pairs0, ref pairs1, ref pairs2, true, ref Unsafe.Add(ref rl, 8 * i0));
+                    else LaneKernels.LanesQuad(ref quadRows, d, len, ref pairs0, ref pairs1, ref pairs2, false, ref rl);
                 }
                 if (norms)
                 {
@@ -296,8 +290,7 @@ internal sealed class PairwiseDistances : IChunkJob
                 ref int rtl = ref MemoryMarshal.GetArrayDataReference(_tileLanes);
                 for (int t = _tileStarts[part], tEnd = _tileStarts[part + 1]; t < tEnd; t += 2)
                 {
-                    if (asked < ahead) PrefetchSubBlock(ref Unsafe.Add(ref rb, (nint)asked++ * d + Blocking.SubBlock));
-                    if (asked < ahead) PrefetchSubBlock(ref Unsafe.Add(ref rb, (nint)asked++ * d + Blocking.SubBlock));
+                    AskTwoRows(ref rb, d, ref asked, ahead);
                     ref int at = ref Unsafe.Add(ref rtl, 2 * t);
                     LaneKernels.Lanes4x4(ref Unsafe.Add(ref rb, (nint)Unsafe.Add(ref rt, t) * d), ref Unsafe.Add(ref rb, (nint)Unsafe.Add(ref rt, t + 1) * d), d, len,
                         ref Unsafe.Add(ref rl, at), ref Unsafe.Add(ref rl, Unsafe.Add(ref at, 1)),
@@ -365,6 +358,14 @@ internal sealed class PairwiseDistances : IChunkJob
     {
         float* p = (float*)Unsafe.AsPointer(ref at);
         for (int c = 0; c < Blocking.SubBlock; c += 16) Sse.Prefetch0(p + c);
+    }
+
+    /// <summary>Asks for the next sub-block of the next two rows not yet asked for, while fewer than <paramref name="ahead"/> are (speed only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AskTwoRows(ref float rb, int d, ref int asked, int ahead)
+    {
+        if (asked < ahead) PrefetchSubBlock(ref Unsafe.Add(ref rb, (nint)asked++ * d + Blocking.SubBlock));
+        if (asked < ahead) PrefetchSubBlock(ref Unsafe.Add(ref rb, (nint)asked++ * d + Blocking.SubBlock));
     }
 
     /// <summary>Rows per block of tile columns (<see cref="SortTiles"/>): 16 rows of a sub-block take 8 KB, a sixth of a 48 KB L1.</summary>
