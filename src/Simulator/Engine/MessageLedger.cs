@@ -24,6 +24,7 @@ internal sealed class MessageLedger
     private readonly Simulation<EngineEvent> _sim;
     private readonly IReadOnlyList<ISimulationObserver> _observers;
     private readonly int _dimension;
+    private readonly RunBuffers? _buffers;
     private MessageCounts _counts;
     private long _sent;
     private long _staleCount;
@@ -32,9 +33,11 @@ internal sealed class MessageLedger
     /// <param name="dimension">Length of every payload vector.</param>
     /// <param name="sim">The run's queue, read for the current time only.</param>
     /// <param name="observers">Told of every resolution.</param>
-    public MessageLedger(int dimension, Simulation<EngineEvent> sim, IReadOnlyList<ISimulationObserver> observers)
+    /// <param name="buffers">Where its slabs' matrices come from and go back to at the end of the run (<see cref="ReleaseSlabs"/>), or null.</param>
+    public MessageLedger(int dimension, Simulation<EngineEvent> sim, IReadOnlyList<ISimulationObserver> observers, RunBuffers? buffers = null)
     {
         _dimension = dimension;
+        _buffers = buffers;
         _sim = sim;
         _observers = observers;
     }
@@ -64,11 +67,20 @@ internal sealed class MessageLedger
         if (_slabPool.Count > 0) slab = _slabPool.Pop();
         else
         {
-            slab = new PayloadSlab(_dimension);
+            slab = new PayloadSlab(_dimension, _buffers);
             SlabsCreated++;
         }
         slab.EnsureRows(rows);
         return slab;
+    }
+
+    /// <summary>Gives the matrices of every pooled slab (those whose messages are all resolved) back to the run's
+    /// <see cref="RunBuffers"/>, for the next run: the run has ended and no thread writes into them. A slab still holding a
+    /// message in flight (a failed or cancelled run) is left as it is. The ledger stays usable: a later round makes its slabs again.</summary>
+    public void ReleaseSlabs()
+    {
+        foreach (var slab in _slabPool) slab.Release();
+        _slabPool.Clear();
     }
 
     /// <summary>Records a new message of <paramref name="worker"/>, computed at model <paramref name="version"/>

@@ -17,11 +17,17 @@ namespace SimByz.Simulator.Engine;
 internal sealed class PayloadSlab
 {
     private readonly int _d;
+    private readonly RunBuffers? _buffers;
     private readonly Dictionary<(int Start, int Count), GradientBatch> _views = [];
     private AlignedFloats _data; // rows start on a 64-byte boundary (speed only, AlignedFloats)
 
     /// <param name="dimension">Length d of every row.</param>
-    public PayloadSlab(int dimension) => _d = dimension;
+    /// <param name="buffers">Where its matrix comes from and goes back to (<see cref="Release"/>), or null: a new one.</param>
+    public PayloadSlab(int dimension, RunBuffers? buffers = null)
+    {
+        _d = dimension;
+        _buffers = buffers;
+    }
 
     /// <summary>Messages opened on this slab and not yet resolved.</summary>
     public int Outstanding { get; set; }
@@ -30,8 +36,22 @@ internal sealed class PayloadSlab
     public void EnsureRows(int rows)
     {
         if (_data.Length >= (long)rows * _d) return;
-        _data = AlignedFloats.Allocate(checked(rows * _d));
+        int length = checked(rows * _d);
+        var old = _data;
+        _data = _buffers?.Take(length) ?? AlignedFloats.Allocate(length);
+        _buffers?.Give(old);
         _views.Clear();
+    }
+
+    /// <summary>Gives its matrix back to the <see cref="RunBuffers"/> it came from (the slab is then empty): at the end of
+    /// its run, when no message holds one of its rows and no thread writes into them.</summary>
+    public void Release()
+    {
+        if (Outstanding != 0) throw new InvalidOperationException("a slab with messages in flight cannot be released");
+        var old = _data;
+        _data = default;
+        _views.Clear();
+        _buffers?.Give(old);
     }
 
     /// <summary>Row <paramref name="row"/>.</summary>

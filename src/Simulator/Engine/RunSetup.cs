@@ -19,6 +19,10 @@ public sealed class RunSetup
 {
     public required ulong Seed { get; init; }
 
+    /// <summary>Message slabs handed from one run of this setup to the next (speed only; see <see cref="RunBuffers"/>):
+    /// its own by default, or one a sweep shares between its setups.</summary>
+    internal RunBuffers Buffers { get; init; } = new();
+
     /// <summary>Builds the defences of this run (rules from the composition root's catalogue, on its backend).</summary>
     public required Composition.DefenceResolver Defences { get; init; }
 

@@ -92,7 +92,7 @@ public sealed class TrainingRun
             bool keepLatest = setup.Protocol.Kind == ProtocolKind.Async && ByzantineCrafter.ReadsHonestRows(_attack);
             Dataset? poisoned = null;
             IModel prototype = setup.Model.CloneForRun();
-            _ledger = new MessageLedger(setup.Model.ParameterCount, _sim, _observers);
+            _ledger = new MessageLedger(setup.Model.ParameterCount, _sim, _observers, setup.Buffers);
             if (setup.Federation is not null)
             {
                 // Clients are made when sampled; their models are cloned (after the server's) as more become active at once.
@@ -209,6 +209,9 @@ public sealed class TrainingRun
             // Rules holding native memory (the torch backend's staging tensor) free it now, not at finalization:
             // a sweep's runs would otherwise hold theirs until the collector runs. They stay usable if run again.
             DisposeRules();
+            // No helper thread writes into the slabs any more (waited for above, or at the end of RunToBudget): the
+            // next run of this setup takes their matrices instead of new ones (RunBuffers).
+            _ledger.ReleaseSlabs();
         }
     }
 

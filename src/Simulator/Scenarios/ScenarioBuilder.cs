@@ -22,6 +22,11 @@ public static class ScenarioBuilder
     /// <paramref name="root"/>'s catalogues; <paramref name="loadData"/> as in <see cref="TaskBuilder.Build"/>.</summary>
     /// <exception cref="SimByzException">The first bad field, with its JSON path (<see cref="SimByzException.JsonPath"/>).</exception>
     public static RunSetup Build(Scenario s, CompositionRoot root, Func<string, ulong, LoadedData>? loadData = null)
+        => Build(s, root, loadData, buffers: null);
+
+    /// <summary>As <see cref="Build(Scenario, CompositionRoot, Func{string, ulong, LoadedData}?)"/>, the setup's runs taking their
+    /// message slabs from <paramref name="buffers"/> (a sweep's, shared by its setups) instead of a pool of the setup's own.</summary>
+    internal static RunSetup Build(Scenario s, CompositionRoot root, Func<string, ulong, LoadedData>? loadData, RunBuffers? buffers)
     {
         ArgumentNullException.ThrowIfNull(root);
         var catalogs = root.Catalogs;
@@ -135,6 +140,7 @@ public static class ScenarioBuilder
             BatchSize = s.Workers.BatchSize,
             ValidationBatchSize = s.ValidationBatch,
             Augmentation = s.Task.Augmenting,
+            Buffers = buffers ?? new RunBuffers(),
         };
         setup.Validate();
         for (int k = 0; k < s.Defences.Count; k++)

@@ -41,6 +41,9 @@ public sealed class SweepPlan
     /// <see cref="SimByz.Simulator.Data.Readers.FileDataCache"/>).</summary>
     internal SimByz.Simulator.Data.Readers.FileDataCache Files { get; } = new();
 
+    /// <summary>The message slabs its runs hand on to each other (speed only; see <see cref="SimByz.Simulator.Engine.RunBuffers"/>), one pool per sweep.</summary>
+    internal SimByz.Simulator.Engine.RunBuffers Buffers { get; } = new();
+
     /// <summary>Format tag of a run key and of a stored run.</summary>
     public const string Format = "simbyz-sweep-run/1";
 

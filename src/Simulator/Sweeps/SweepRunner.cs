@@ -144,7 +144,7 @@ public static class SweepRunner
                     {
                         if (shared is not null) Close(current, shared);
                         current = cell;
-                        shared = new SharedSetup(new Lazy<RunSetup>(() => ScenarioBuilder.Build(plan.Run(cell).Scenario, plan.Grid.Composition, data.Load)));
+                        shared = new SharedSetup(new Lazy<RunSetup>(() => ScenarioBuilder.Build(plan.Run(cell).Scenario, plan.Grid.Composition, data.Load, plan.Buffers)));
                         setups[cell] = shared;
                     }
                     shared!.Users++;
