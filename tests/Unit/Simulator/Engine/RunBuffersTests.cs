@@ -99,6 +99,26 @@ public class RunBuffersTests
         Assert.Equal(fresh, after);
     }
 
+    [Fact]
+    public void DefencesInParallel_ShareTheSetupsBuffers_SameResultsAsOneThreadOnANewSetup()
+    {
+        var scenario = ScenarioLoader.Load("default",
+        [
+            "task.data=gaussian-mixture:classes=10,features=64,train=2000,test=100,separation=3", "task.model=mlp:hidden=16",
+            "task.validation=0.2", "workers.batchSize=25", "defences=[\"median\", \"mean\", \"krum:f=4\", \"trimmed-mean:b=4\"]",
+            "budget.steps=5", "evaluation.every=1",
+        ]);
+        var shared = ScenarioBuilder.Build(scenario);
+        SimByz.Simulator.Output.ExperimentRunner.RunAll(scenario, shared, maxThreads: 2);
+        Assert.InRange(shared.Buffers.Kept, 1, RunBuffers.MaxKept);
+
+        var again = SimByz.Simulator.Output.ExperimentRunner.RunAll(scenario, shared, maxThreads: 2);
+        var fresh = SimByz.Simulator.Output.ExperimentRunner.RunAll(scenario, ScenarioBuilder.Build(scenario), maxThreads: 1);
+
+        Assert.Equal(fresh.Count, again.Count);
+        for (int i = 0; i < fresh.Count; i++) Assert.Equal(fresh[i].Rows, again[i].Rows);
+    }
+
     private static Scenario Scenario(int steps) => ScenarioLoader.Load("default",
     [
         "task.data=gaussian-mixture:classes=10,features=64,train=2000,test=100,separation=3", "task.model=mlp:hidden=16",
