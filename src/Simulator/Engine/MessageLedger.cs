@@ -12,7 +12,8 @@ namespace SimByz.Simulator.Engine;
 /// flight, not the length of the run. Payload vectors are pooled: a resolved message's vector is reused
 /// by a later one, so a run allocates about as many vectors as it has messages in flight; a synchronous round's
 /// messages are the rows of one <see cref="PayloadSlab"/> instead, pooled the same way (a slab goes back when
-/// the last of its messages is resolved); without observers
+/// the last of its messages is resolved, and its matrix to the setup's <see cref="RunBuffers"/> when the run ends:
+/// <see cref="ReleaseSlabs"/>); without observers
 /// the message objects are reused the same way (with observers each message keeps its own: they may hold it). Counters are
 /// checked: they never wrap. Not thread-safe (one run's thread).</remarks>
 internal sealed class MessageLedger
@@ -79,7 +80,10 @@ internal sealed class MessageLedger
     /// message in flight (a failed or cancelled run) is left as it is. The ledger stays usable: a later round makes its slabs again.</summary>
     public void ReleaseSlabs()
     {
-        foreach (var slab in _slabPool) slab.Release();
+        foreach (var slab in _slabPool)
+        {
+            if (slab.Outstanding == 0) slab.Release(); // always so in the pool; never throw from a run's finally
+        }
         _slabPool.Clear();
     }
 

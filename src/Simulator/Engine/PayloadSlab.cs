@@ -12,6 +12,7 @@ namespace SimByz.Simulator.Engine;
 /// <remarks>A slab is handed out by <see cref="MessageLedger.RentSlab"/> and goes back to the ledger's pool when
 /// the last message holding one of its rows is resolved (<see cref="Outstanding"/>), so the rows of a message
 /// still in flight (a late reply, read by the observers when it arrives) are never overwritten by a later round.
+/// Its matrix comes from the setup's <see cref="RunBuffers"/> and goes back there when the run ends (<see cref="Release"/>).
 /// The <see cref="GradientBatch"/> views over its row ranges are made once and reused. Not thread-safe (one run's
 /// thread); distinct rows may be written by distinct threads.</remarks>
 internal sealed class PayloadSlab

@@ -3,25 +3,30 @@ using SimByz.Aggregation;
 namespace SimByz.Simulator.Engine;
 
 /// <summary>
-/// Message slabs (<see cref="PayloadSlab"/>: a synchronous round's n×d rows) handed from a run that ended to the next
-/// run that needs one: the runs of one setup (every defence of a scenario) or of one sweep draw on the same
-/// <see cref="RunBuffers"/> instead of each allocating its own.
+/// The matrices of message slabs (<see cref="PayloadSlab"/>: a synchronous round's n×d rows) handed from a run that
+/// ended to the next run that needs one: the runs of one setup (every defence of a scenario) or of one sweep draw on the
+/// same <see cref="RunBuffers"/> instead of each allocating its own.
 /// </summary>
 /// <remarks>
-/// <para>Why (docs/PERFORMANCE.md, "A run's start-up"): a slab is a pinned array, which only a full collection frees;
-/// with one new slab per run, short runs trigger a full collection about every few runs, the collector hands the freed
-/// pages back to the OS, and the next run's first writes fault every page in again — about 10 ms of a 1-step run's
-/// 4–17 ms on the 2-vCPU machine, and a tenth of every step of a 100-step run.</para>
+/// <para>Why (docs/PERFORMANCE.md, "Session 25" under the simulated step): a slab is a pinned array, which only a full
+/// collection frees; with one new slab per run, short runs trigger a full collection every few runs, the collector hands
+/// the freed pages back to the OS, and the next run's first writes fault every page in again. A run of one step of the
+/// reference configuration took 19–21 ms before, 4.4–6.0 ms after (the step benchmark's <c>RunOfOneStep</c>).</para>
 /// <para>Speed only. A buffer is cleared when it is taken, so a run sees exactly what a new buffer holds (zeros): no run
 /// depends on which run, if any, used the buffer before. A run gives its slabs back when it ends
 /// (<see cref="TrainingRun.Run"/>), after every helper thread has stopped writing; a slab still holding an unresolved
 /// message then (a failed or cancelled run) is left to the collector. Thread-safe: runs of one setup may run in
-/// parallel. Holds at most <see cref="MaxKept"/> buffers; one more given back is left to the collector.</para>
+/// parallel. Holds at most <see cref="MaxKept"/> buffers; one more given back is left to the collector. A kept buffer
+/// serves a request only up to <see cref="MaxSlack"/> times its length, so a sweep's small runs neither clear nor hold
+/// the matrices of its large ones.</para>
 /// </remarks>
 internal sealed class RunBuffers
 {
     /// <summary>Most buffers kept between runs.</summary>
     public const int MaxKept = 8;
+
+    /// <summary>How many times longer than asked for a kept buffer may be and still be taken.</summary>
+    public const int MaxSlack = 2;
 
     private readonly Lock _gate = new();
     private readonly List<AlignedFloats> _kept = [];
@@ -35,7 +40,8 @@ internal sealed class RunBuffers
         }
     }
 
-    /// <summary>A zeroed buffer of at least <paramref name="length"/> floats: the smallest kept one that is long enough, or a new one.</summary>
+    /// <summary>A zeroed buffer of at least <paramref name="length"/> floats: the smallest kept one that is long enough and at most
+    /// <see cref="MaxSlack"/> times that long, or a new one.</summary>
     public AlignedFloats Take(int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
@@ -45,7 +51,8 @@ internal sealed class RunBuffers
             int best = -1;
             for (int k = 0; k < _kept.Count; k++)
             {
-                if (_kept[k].Length >= length && (best < 0 || _kept[k].Length < _kept[best].Length)) best = k;
+                int kept = _kept[k].Length;
+                if (kept >= length && kept <= (long)MaxSlack * length && (best < 0 || kept < _kept[best].Length)) best = k;
             }
             if (best >= 0)
             {
