@@ -11,7 +11,7 @@ namespace SimByz.Simulator.Engine;
 /// <para>Why (docs/PERFORMANCE.md, "Session 25" under the simulated step): a slab is a pinned array, which only a full
 /// collection frees; with one new slab per run, short runs trigger a full collection every few runs, the collector hands
 /// the freed pages back to the OS, and the next run's first writes fault every page in again. A run of one step of the
-/// reference configuration took 19–21 ms before, 4.4–6.0 ms after (the step benchmark's <c>RunOfOneStep</c>).</para>
+/// reference configuration took 18–23 ms before, 4.4–6.2 ms after (the step benchmark's <c>RunOfOneStep</c>).</para>
 /// <para>Speed only. A buffer is cleared when it is taken, so a run sees exactly what a new buffer holds (zeros): no run
 /// depends on which run, if any, used the buffer before. A run gives its slabs back when it ends
 /// (<see cref="TrainingRun.Run"/>), after every helper thread has stopped writing; a slab still holding an unresolved
