@@ -25,7 +25,9 @@ internal static partial class FigureFile
     /// safety to its caller, and Skia's shared objects (fonts, typefaces) are not safe to use from two threads: a test
     /// host died in libSkiaSharp in session 17 (before this lock) and again in session 24 (a segfault on a pool thread, in a
     /// clean-clone CI), when only the drawing was under this lock and the figures were built outside it. Skia objects
-    /// that are not disposed are still freed later by the finalizer thread, which no lock covers.
+    /// that are not disposed are still freed later by the finalizer thread, which no lock covers. The lock did not end the
+    /// crash: it recurred in session 25, at the same instruction, with every figure under this lock (cause not known;
+    /// docs/ARCHITECTURE.md; scripts/test keeps a dump of a crashed test host).
     /// Reentrant (<see cref="Lock"/>), so a figure's whole making can hold it while its drawing takes it again.
     /// </summary>
     private static readonly Lock RenderLock = new();
