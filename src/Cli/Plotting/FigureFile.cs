@@ -22,12 +22,10 @@ internal static partial class FigureFile
     /// Held while a figure is built, measured or drawn (<see cref="Exclusive{T}"/>): one figure at a time per process. The
     /// CLI draws its figures one after the other anyway; the lock is for a process that draws from several threads, as
     /// the test host does (test classes run in parallel, and the warm-up draws on a pool thread). ScottPlot leaves thread
-    /// safety to its caller, and Skia's shared objects (fonts, typefaces) are not safe to use from two threads: a test
-    /// host died in libSkiaSharp in session 17 (before this lock) and again in session 24 (a segfault on a pool thread, in a
-    /// clean-clone CI), when only the drawing was under this lock and the figures were built outside it. Skia objects
-    /// that are not disposed are still freed later by the finalizer thread, which no lock covers. The lock did not end the
-    /// crash: it recurred in session 25, at the same instruction, with every figure under this lock (cause not known;
-    /// docs/ARCHITECTURE.md; scripts/test keeps a dump of a crashed test host).
+    /// safety to its caller, and Skia's shared objects (fonts, typefaces) are not safe to use from two threads. The lock
+    /// does not cover the finalizer thread, which frees Skia objects that were not disposed: the test host's libSkiaSharp
+    /// segfault of sessions 17, 24 and 25 was a marker's path finalized while Skia drew it, mended by
+    /// <see cref="PathMarkers"/> (docs/ARCHITECTURE.md, "Figures and the finalizer").
     /// Reentrant (<see cref="Lock"/>), so a figure's whole making can hold it while its drawing takes it again.
     /// </summary>
     private static readonly Lock RenderLock = new();

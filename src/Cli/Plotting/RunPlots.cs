@@ -147,18 +147,22 @@ internal static class RunPlots
         if (mx.Count == 0) return;
         var markers = plot.Add.Scatter(mx.ToArray(), my.ToArray(), FigureStyle.ColorOf(k));
         markers.LineWidth = 0;
-        markers.MarkerShape = FigureStyle.MarkerOf(k);
+        FigureStyle.SetMarker(markers.MarkerStyle, k);
         markers.MarkerSize = 8;
     }
 
-    internal static LegendItem LegendEntry(string label, int k) => new()
+    internal static LegendItem LegendEntry(string label, int k)
     {
-        LabelText = label,
-        LineColor = FigureStyle.ColorOf(k),
-        LineWidth = 2,
-        LinePattern = FigureStyle.PatternOf(k),
-        MarkerShape = FigureStyle.MarkerOf(k),
-        MarkerColor = FigureStyle.ColorOf(k),
-        MarkerSize = 8,
-    };
+        var item = new LegendItem
+        {
+            LabelText = label,
+            LineColor = FigureStyle.ColorOf(k),
+            LineWidth = 2,
+            LinePattern = FigureStyle.PatternOf(k),
+            MarkerColor = FigureStyle.ColorOf(k),
+            MarkerSize = 8,
+        };
+        FigureStyle.SetMarker(item.MarkerStyle, k);
+        return item;
+    }
 }

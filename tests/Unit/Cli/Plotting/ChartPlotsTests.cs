@@ -44,6 +44,17 @@ public class ChartPlotsTests
     }
 
     [Fact]
+    public void TenSeries_EveryPathShapedMarkerKeptAlive()
+    {
+        double[] x = [1, 2, 3];
+        var series = Enumerable.Range(0, 10).Select(k => new ChartSeries($"s{k}", x, [k, k + 1, k + 2], k % 2 == 0 ? SeriesStyle.Line : SeriesStyle.Markers)).ToArray();
+        var figure = new ChartFigure("ten", "ten series", [new ChartPanel("ten", "x", "y", series)]);
+        var multiplot = FigureFile.Exclusive(() => ChartPlots.Build(figure));
+        // Six path shapes of ten, each in its scatter and in that scatter's legend item.
+        Assert.Equal(12, PathMarkersTests.AssertEveryMarkerKeptAlive(multiplot));
+    }
+
+    [Fact]
     public void Save_SvgParsesAndCarriesTheTitle()
     {
         string dir = Directory.CreateTempSubdirectory("simbyz-chart-").FullName;

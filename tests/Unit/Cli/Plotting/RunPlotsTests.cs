@@ -38,6 +38,17 @@ public class RunPlotsTests
         Assert.Equal(3, items.Select(i => i.LineColor).Distinct().Count());
     }
 
+    /// <summary>Ten defences give every marker shape of the style: each path-shaped one, in the curves' markers and in
+    /// the legend, is drawn by a renderer that keeps its path alive (<see cref="PathMarkers"/>).</summary>
+    [Fact]
+    public void Build_TenDefences_EveryPathShapedMarkerKeptAlive()
+    {
+        var results = Enumerable.Range(0, 10).Select(d => Run($"d{d}", i => 2.3 - 0.01 * (d + 1) * i)).ToArray();
+        var layout = FigureFile.Exclusive(() => RunPlots.Build(results, FigureXAxis.Steps));
+        // Six path shapes of ten, in each panel's markers, those markers' legend items and the panel's legend entries.
+        Assert.Equal(2 * 3 * 6, PathMarkersTests.AssertEveryMarkerKeptAlive(layout.Multiplot));
+    }
+
     /// <summary>Skia's SVG writer has no dash patterns (it prints a warning per dashed line): the SVG pass draws
     /// lines solid, and the patterns are back for the next render.</summary>
     [Fact]

@@ -33,6 +33,14 @@ public class SweepWhiskersTests
     }
 
     [Fact]
+    public void Build_PathShapedMarkers_KeptAlive()
+    {
+        var multiplot = FigureFile.Exclusive(() => SweepWhiskers.Build(SweepHeatmapTests.Grid, Panels));
+        // The third defence's triangle, in each panel's markers and their legend item.
+        Assert.Equal(4, PathMarkersTests.AssertEveryMarkerKeptAlive(multiplot));
+    }
+
+    [Fact]
     public void Save_PngAndSvg_SvgParsesAndCarriesTheTitle()
     {
         string dir = Directory.CreateTempSubdirectory("simbyz-whiskers-").FullName;

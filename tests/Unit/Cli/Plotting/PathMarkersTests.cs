@@ -1,0 +1,193 @@
+using System.Text;
+using ScottPlot;
+using SimByz.Cli.Plotting;
+using SkiaSharp;
+using Xunit;
+
+namespace SimByz.Tests.Unit.Cli.Plotting;
+
+/// <summary>
+/// The marker renderers that keep their path alive while Skia draws it (<see cref="PathMarkers"/>): every figure uses
+/// them for every shape ScottPlot draws as a path, they draw the same bytes as ScottPlot's own, and they survive
+/// collections forced while they draw (ScottPlot 5.1.59's own renderers segfault there: docs/ARCHITECTURE.md).
+/// </summary>
+public class PathMarkersTests
+{
+    public static TheoryData<MarkerShape> KeptShapes() => [.. PathMarkers.Shapes];
+
+    /// <summary>
+    /// Asserts that every marker of every plot in <paramref name="multiplot"/> (plottables, their legend items, manual
+    /// legend items) is drawn without a path or by a renderer of <see cref="PathMarkers"/>; returns how many were path shapes.
+    /// </summary>
+    internal static int AssertEveryMarkerKeptAlive(Multiplot multiplot)
+    {
+        int pathShaped = 0;
+        foreach (var plot in multiplot.Subplots.GetPlots())
+        {
+            var styles = plot.GetPlottables().OfType<IHasMarker>().Select(p => p.MarkerStyle)
+                .Concat(plot.GetPlottables().SelectMany(p => p.LegendItems).Select(i => i.MarkerStyle))
+                .Concat(plot.Legend.ManualItems.Select(i => i.MarkerStyle));
+            foreach (var style in styles)
+            {
+                if (PathMarkers.Pathless.Contains(style.Shape)) continue;
+                pathShaped++;
+                Assert.NotNull(style.CustomRenderer);
+                Assert.Same(PathMarkers.For(style.Shape), style.CustomRenderer);
+            }
+        }
+        return pathShaped;
+    }
+
+    [Fact]
+    public void EveryShapeOfTheFigureStyle_IsPathlessOrHasAKeptRenderer()
+    {
+        for (int k = 0; k < FigureStyle.Markers.Length; k++)
+        {
+            var style = new MarkerStyle();
+            FigureStyle.SetMarker(style, k);
+            Assert.Equal(FigureStyle.MarkerOf(k), style.Shape);
+            if (PathMarkers.Pathless.Contains(style.Shape)) Assert.Null(style.CustomRenderer);
+            else Assert.Same(PathMarkers.For(style.Shape), style.CustomRenderer);
+        }
+        Assert.Equal(6, FigureStyle.Markers.Count(s => !PathMarkers.Pathless.Contains(s)));
+    }
+
+    [Fact]
+    public void For_APathShapeWithoutAKeptRenderer_Throws()
+    {
+        var e = Assert.Throws<ArgumentException>(() => PathMarkers.For(MarkerShape.TriUp));
+        Assert.Contains("TriUp", e.Message, StringComparison.Ordinal);
+        Assert.Null(PathMarkers.For(MarkerShape.FilledCircle));
+    }
+
+    /// <summary>
+    /// Each kept renderer draws what ScottPlot's renderer of the shape draws, pixel for pixel on a raster canvas and
+    /// byte for byte on the SVG canvas, over sizes, fractional centres, colours and outline widths as figures use them.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(KeptShapes))]
+    public void KeptRenderer_DrawsScottPlotsBytes(MarkerShape shape)
+    {
+        var (ownPixels, ownSvg) = FigureFile.Exclusive(() => DrawGrid(shape, kept: false));
+        var (keptPixels, keptSvg) = FigureFile.Exclusive(() => DrawGrid(shape, kept: true));
+        Assert.True(ownPixels.Any(b => b != 0), "the reference drew nothing");
+        Assert.Equal(ownPixels, keptPixels);
+        Assert.Contains("<path", ownSvg, StringComparison.Ordinal);
+        Assert.Equal(ownSvg, keptSvg);
+    }
+
+    private static (byte[] Pixels, string Svg) DrawGrid(MarkerShape shape, bool kept)
+    {
+        const int Width = 160, Height = 120;
+        using var surface = SKSurface.Create(new SKImageInfo(Width, Height, SKColorType.Rgba8888, SKAlphaType.Premul))!;
+        Draw(surface.Canvas, shape, kept);
+        using var image = surface.Snapshot();
+        var pixels = new byte[Width * Height * 4];
+        using (var pixmap = image.PeekPixels()) pixmap.GetPixelSpan().CopyTo(pixels);
+        using var svg = new MemoryStream();
+        using (var canvas = SKSvgCanvas.Create(new SKRect(0, 0, Width, Height), svg)) Draw(canvas, shape, kept);
+        return (pixels, Encoding.UTF8.GetString(svg.ToArray()));
+    }
+
+    private static void Draw(SKCanvas canvas, MarkerShape shape, bool kept)
+    {
+        float[] sizes = [7, 8, 9, 11, 30.5f];
+        float[] widths = [0, 1, 2];
+        using var paint = Paint.NewDisposablePaint();
+        canvas.Clear(SKColors.White);
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            for (int j = 0; j < widths.Length; j++)
+            {
+                var style = new MarkerStyle(shape, sizes[i])
+                {
+                    FillColor = FigureStyle.ColorOf(i + j + 1),
+                    LineColor = FigureStyle.ColorOf(i + 2 * j + 2),
+                    LineWidth = widths[j],
+                    OutlineColor = FigureStyle.ColorOf(i + 3 * j + 3),
+                    OutlineWidth = widths[widths.Length - 1 - j],
+                    CustomRenderer = kept ? PathMarkers.For(shape) : null,
+                };
+                Drawing.DrawMarker(canvas, paint, new Pixel(12.3f + 30 * i, 17.7f + 38 * j), style);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every path-shaped marker of the figure style, set as figures set it (<see cref="FigureStyle.SetMarker"/>), drawn on
+    /// an SVG canvas whose stream forces a full collection and runs the finalizers at each write. Skia's SVG writer
+    /// writes a path element's opening (tag, paint) before it reads the path, so a path whose managed object is garbage
+    /// by then is deleted under Skia's feet and Skia reads the freed memory. With ScottPlot 5.1.59's own renderers this
+    /// test host segfaults here, at libSkiaSharp's offset 0xcddf3 like the CI crashes (checked with
+    /// <c>SetMarker</c> mutated to leave them in place); with the kept renderers the path lives until after its draw.
+    /// </summary>
+    /// <remarks>The callers' lifetimes matter only once the JIT has optimized them (an unoptimized method keeps its
+    /// locals alive to its end), so the markers are first drawn often enough for tiered compilation to reach them.
+    /// Under the figure lock, so no other figure is drawn meanwhile.</remarks>
+    [Fact]
+    public void KeptRenderers_CollectionsForcedInsideTheDraw_PathsSurvive()
+    {
+        const int Rounds = 3;
+        var (collections, svg) = FigureFile.Exclusive(() =>
+        {
+            var styles = Enumerable.Range(0, FigureStyle.Markers.Length)
+                .Where(k => !PathMarkers.Pathless.Contains(FigureStyle.MarkerOf(k)))
+                .Select(k =>
+                {
+                    var style = new MarkerStyle(MarkerShape.None, 20, Colors.Orange) { LineWidth = 2, OutlineWidth = 1 };
+                    FigureStyle.SetMarker(style, k);
+                    return style;
+                }).ToArray();
+            using var paint = Paint.NewDisposablePaint();
+            using (var surface = SKSurface.Create(new SKImageInfo(64, 64))!)
+            {
+                for (int i = 0; i < 500; i++)
+                    foreach (var style in styles) Drawing.DrawMarker(surface.Canvas, paint, new Pixel(32, 32), style);
+            }
+            Thread.Sleep(300); // lets the background JIT finish the optimized code of the methods just called
+            var stream = new CollectingStream();
+            using (var canvas = SKSvgCanvas.Create(new SKRect(0, 0, 100, 100), stream))
+            {
+                stream.Armed = true;
+                for (int round = 0; round < Rounds; round++)
+                    foreach (var style in styles) Drawing.DrawMarker(canvas, paint, new Pixel(50, 50), style);
+                stream.Armed = false;
+            }
+            return (stream.Collections, Encoding.UTF8.GetString(stream.ToArray()));
+        });
+        // Triangles draw two elements (fill, outline), the other four shapes one: 8 per round, each with its collection.
+        Assert.Equal(Rounds * 8, System.Text.RegularExpressions.Regex.Count(svg, "<path "));
+        Assert.Equal(Rounds * 8, collections);
+    }
+
+    /// <summary>
+    /// A memory stream that, while armed, forces a full collection and runs the finalizers when Skia's SVG writer has
+    /// written the name of a path element ("path", a write of its own), which it does before it reads the path.
+    /// </summary>
+    private sealed class CollectingStream : MemoryStream
+    {
+        public bool Armed { get; set; }
+
+        public int Collections { get; private set; }
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            base.Write(buffer, offset, count);
+            Collect(buffer.AsSpan(offset, count));
+        }
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            base.Write(buffer);
+            Collect(buffer);
+        }
+
+        private void Collect(ReadOnlySpan<byte> written)
+        {
+            if (!Armed || !written.SequenceEqual("path"u8)) return;
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            Collections++;
+        }
+    }
+}
