@@ -137,6 +137,13 @@ internal static partial class FigureFile
             data.SaveTo(png);
         }
         using var svg = new MemoryStream();
+        DrawSvg(multiplot, title, subtitle, width, height, band, svg);
+        return StableIds(Encoding.UTF8.GetString(svg.GetBuffer(), 0, (int)svg.Length));
+    }
+
+    /// <summary>Draws the figure on Skia's SVG canvas into <paramref name="svg"/> (ids as Skia numbers them). Under the figure lock.</summary>
+    internal static void DrawSvg(Multiplot multiplot, string title, string? subtitle, int width, int height, float band, Stream svg)
+    {
         // Skia's SVG writer has no dash patterns: it draws such lines solid and prints "Unsupported path effect"
         // on standard error for each. Solid lines are drawn for the SVG on purpose (series stay apart by colour
         // and marker), then the patterns are restored.
@@ -151,7 +158,6 @@ internal static partial class FigureFile
         {
             foreach (var undo in restore) undo();
         }
-        return StableIds(Encoding.UTF8.GetString(svg.GetBuffer(), 0, (int)svg.Length));
     }
 
     /// <summary>Sets every non-solid line of <paramref name="multiplot"/>'s plottables and manual legend items to solid;

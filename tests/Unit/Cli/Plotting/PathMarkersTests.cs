@@ -1,6 +1,8 @@
 using System.Text;
 using ScottPlot;
 using SimByz.Cli.Plotting;
+using SimByz.Simulator.Reproductions;
+using SimByz.Simulator.Sweeps;
 using SkiaSharp;
 using Xunit;
 
@@ -161,11 +163,57 @@ public class PathMarkersTests
     }
 
     /// <summary>
-    /// A memory stream that, while armed, forces a full collection and runs the finalizers when Skia's SVG writer has
-    /// written the name of a path element ("path", a write of its own), which it does before it reads the path.
+    /// Every kind of figure SimByz draws (a reproduction's chart with ten series, a run's two panels with ten defences, a
+    /// sweep's whiskers and heatmap with its colour bar), drawn on the SVG canvas as <see cref="FigureFile"/> draws it,
+    /// with a collection forced and the finalizers run at each element Skia starts to write: any Skia object of the
+    /// drawing that is garbage while Skia still uses it (the markers' paths were) is freed there. Collections of the
+    /// young generations (where an object made for one draw call lives), so that the test stays quick in a large test
+    /// host; <c>scripts/test</c> runs it again without tiered compilation.
     /// </summary>
-    private sealed class CollectingStream : MemoryStream
+    [Fact]
+    public void EveryFigureKind_CollectionsForcedAtEveryElement_Survive()
     {
+        double[] x = [1, 2, 3];
+        var chart = new ChartFigure("ten", "ten series", [new ChartPanel("ten", "x", "y",
+        [
+            .. Enumerable.Range(0, 10).Select(k => new ChartSeries($"s{k}", x, [k, k + 1, k + 2], k % 2 == 0 ? SeriesStyle.Line : SeriesStyle.Markers)),
+            new ChartSeries("zero", x, [0, 0, 0], SeriesStyle.HorizontalLine),
+        ])]);
+        var runs = Enumerable.Range(0, 10).Select(d => RunPlotsTests.Run($"d{d}", i => 2.3 - 0.01 * (d + 1) * i)).ToArray();
+        string[] defences = ["mean", "median", "krum:f=2", "zeno"];
+        AccuracyPanel[] panels = [SweepHeatmapTests.Panel("1", defences, ["none", "sign-flip:s=4"], (d, a) => 0.2 * d + 0.1 * a)];
+        var figures = new (string Name, Func<Multiplot> Build)[]
+        {
+            ("chart", () => ChartPlots.Build(chart)),
+            ("run", () => RunPlots.Build(runs, FigureXAxis.Steps).Multiplot),
+            ("whiskers", () => SweepWhiskers.Build(SweepHeatmapTests.Grid, panels)),
+            ("heatmap", () => SweepHeatmap.Build(SweepHeatmapTests.Grid, panels)),
+        };
+        foreach (var (name, build) in figures)
+        {
+            var (collections, svg) = FigureFile.Exclusive(() =>
+            {
+                var multiplot = build();
+                var stream = new CollectingStream(everyElement: true) { Armed = true };
+                FigureFile.DrawSvg(multiplot, name, "collections forced", 640, 480, FigureFile.BandHeight(name, "collections forced"), stream);
+                return (stream.Collections, Encoding.UTF8.GetString(stream.ToArray()));
+            });
+            var doc = System.Xml.Linq.XDocument.Parse(svg);
+            int elements = doc.Descendants().Count();
+            Assert.True(elements > 50, $"{name}: only {elements} elements");
+            Assert.True(collections >= elements - 1, $"{name}: {collections} collections for {elements} elements");
+        }
+    }
+
+    /// <summary>
+    /// A memory stream that, while armed, forces a collection and runs the finalizers when Skia's SVG writer has written
+    /// an element's name (a write of its own, right after "&lt;"), which it does before it reads what the element
+    /// draws: only path elements, with a full collection, or every element, with a collection of the young generations.
+    /// </summary>
+    private sealed class CollectingStream(bool everyElement = false) : MemoryStream
+    {
+        private bool _afterOpening;
+
         public bool Armed { get; set; }
 
         public int Collections { get; private set; }
@@ -184,8 +232,12 @@ public class PathMarkersTests
 
         private void Collect(ReadOnlySpan<byte> written)
         {
-            if (!Armed || !written.SequenceEqual("path"u8)) return;
-            GC.Collect();
+            bool elementName = _afterOpening;
+            _afterOpening = written.SequenceEqual("<"u8);
+            if (!Armed || !elementName) return;
+            if (everyElement) GC.Collect(1);
+            else if (written.SequenceEqual("path"u8)) GC.Collect();
+            else return;
             GC.WaitForPendingFinalizers();
             Collections++;
         }

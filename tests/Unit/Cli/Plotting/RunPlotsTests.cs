@@ -10,7 +10,7 @@ namespace SimByz.Tests.Unit.Cli.Plotting;
 
 public class RunPlotsTests
 {
-    private static RunResult Run(string defence, Func<int, double> loss, int points = 21)
+    internal static RunResult Run(string defence, Func<int, double> loss, int points = 21)
     {
         var rows = Enumerable.Range(0, points).Select(i => new MetricsRow
         {
