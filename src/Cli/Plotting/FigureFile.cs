@@ -24,7 +24,7 @@ internal static partial class FigureFile
     /// the test host does (test classes run in parallel, and the warm-up draws on a pool thread). ScottPlot leaves thread
     /// safety to its caller, and Skia's shared objects (fonts, typefaces) are not safe to use from two threads. The lock
     /// does not cover the finalizer thread, which frees Skia objects that were not disposed: the test host's libSkiaSharp
-    /// segfault of sessions 17, 24 and 25 was a marker's path finalized while Skia drew it, mended by
+    /// segfault of sessions 17, 24 and 25 was, almost certainly, a marker's path finalized while Skia drew it, mended by
     /// <see cref="PathMarkers"/> (docs/ARCHITECTURE.md, "Figures and the finalizer").
     /// Reentrant (<see cref="Lock"/>), so a figure's whole making can hold it while its drawing takes it again.
     /// </summary>

@@ -12,11 +12,13 @@ namespace SimByz.Cli.Plotting;
 /// <para><b>Why.</b> ScottPlot 5.1.59's renderers of these shapes build an <see cref="SKPath"/>, pass it to
 /// <see cref="SKCanvas.DrawPath(SKPath, SKPaint)"/> and never touch it again; SkiaSharp 3.119's <c>DrawPath</c> reads the
 /// path's native handle and makes no <see cref="GC.KeepAlive"/> after the native call (mono/SkiaSharp#2821, #3393).
-/// From that moment the managed path is garbage: a collection started by any other thread while Skia still draws it
-/// lets the finalizer thread delete the native path under Skia's feet. That was the test host's segfault of sessions
-/// 17, 24 and 25 (libSkiaSharp, offset 0xcddf3, a read through the freed path's <c>SkPathRef</c>). A throwaway driver
-/// drawing ScottPlot's asterisk under forced collections crashed at that same instruction within seconds; drawn
-/// through <see cref="Asterisk"/> it did not (docs/ARCHITECTURE.md, "Figures and the finalizer").</para>
+/// From that moment the managed path is garbage: a collection while Skia still draws it (from another thread, or from
+/// the SVG writer's own callbacks into managed code) lets the finalizer thread delete the native path under Skia's
+/// feet. That is, almost certainly, the test host's segfault of sessions 17, 24 and 25 (libSkiaSharp, offset 0xcddf3, a
+/// read through the freed path's <c>SkPathRef</c>): throwaway drivers drawing ScottPlot's renderers under forced
+/// collections segfaulted at that instruction, and with these renderers did not (docs/ARCHITECTURE.md, "Figures and
+/// the finalizer"). The filled triangles were exposed only when outlined, which SimByz's figures are not; they are
+/// kept here all the same.</para>
 /// <para><b>What changes.</b> Only the path's lifetime: each renderer here owns its path with <c>using</c>, so the
 /// path is reachable until its <c>Dispose</c>, after the last draw. The geometry and the drawing calls are ScottPlot
 /// 5.1.59's, to its digits (1.732 for √3, 0.866 for √3/2, 2.828 for 2√2), so every figure's PNG and SVG bytes are the
