@@ -4,14 +4,15 @@ using SkiaSharp;
 namespace SimByz.Cli.Plotting;
 
 /// <summary>
-/// Renderers for the marker shapes that ScottPlot draws as a path, which keep that path alive until Skia has drawn it.
+/// Renderers for the marker shapes that ScottPlot draws as a path, which keep that path alive until Skia has drawn it
+/// (ScottPlot's own leave it unreachable during its last draw).
 /// Every figure's markers of these shapes are drawn through here (<see cref="FigureStyle.SetMarker"/>); the shapes
 /// drawn without a path (circles, squares) keep ScottPlot's own renderers.
 /// </summary>
 /// <remarks>
 /// <para><b>Why.</b> ScottPlot 5.1.59's renderers of these shapes build an <see cref="SKPath"/>, pass it to
 /// <see cref="SKCanvas.DrawPath(SKPath, SKPaint)"/> and never touch it again; SkiaSharp 3.119's <c>DrawPath</c> reads the
-/// path's native handle and makes no <see cref="GC.KeepAlive"/> after the native call (mono/SkiaSharp#2821, #3393).
+/// path's native handle and makes no <see cref="GC.KeepAlive"/> after the native call (mono/SkiaSharp#2821, #3393, #4127).
 /// From that moment the managed path is garbage: a collection while Skia still draws it (from another thread, or from
 /// the SVG writer's own callbacks into managed code) lets the finalizer thread delete the native path under Skia's
 /// feet. That is, almost certainly, the test host's segfault of sessions 17, 24 and 25 (libSkiaSharp, offset 0xcddf3, a

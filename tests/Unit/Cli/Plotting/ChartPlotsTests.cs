@@ -2,6 +2,7 @@ using System.Xml.Linq;
 using ScottPlot;
 using SimByz.Cli.Plotting;
 using SimByz.Simulator.Reproductions;
+using SimByz.Tests.Unit.Support;
 using Xunit;
 
 namespace SimByz.Tests.Unit.Cli.Plotting;
@@ -51,7 +52,7 @@ public class ChartPlotsTests
         var figure = new ChartFigure("ten", "ten series", [new ChartPanel("ten", "x", "y", series)]);
         var multiplot = FigureFile.Exclusive(() => ChartPlots.Build(figure));
         // Six path shapes of ten, each in its scatter and in that scatter's legend item.
-        Assert.Equal(12, PathMarkersTests.AssertEveryMarkerKeptAlive(multiplot));
+        Assert.Equal(12, FigureFixtures.AssertEveryMarkerKeptAlive(multiplot));
     }
 
     [Fact]

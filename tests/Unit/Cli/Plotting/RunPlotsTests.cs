@@ -4,23 +4,14 @@ using SimByz.Cli.Plotting;
 using SimByz.Scheduler;
 using SimByz.Simulator.Engine;
 using SimByz.Simulator.Reproductions;
+using SimByz.Tests.Unit.Support;
 using Xunit;
 
 namespace SimByz.Tests.Unit.Cli.Plotting;
 
 public class RunPlotsTests
 {
-    internal static RunResult Run(string defence, Func<int, double> loss, int points = 21)
-    {
-        var rows = Enumerable.Range(0, points).Select(i => new MetricsRow
-        {
-            Defence = defence, Step = 10 * i, TimeNs = 7_000_000L * i, TrainLoss = loss(i), TestAccuracy = 0.5,
-            Counts = new MessageCounts(HonestApplied: 3 * i, HonestRejected: 0, HonestDropped: 0, ByzantineApplied: 0, ByzantineRejected: 2 * i, ByzantineDropped: 0),
-        }).ToList();
-        return new RunResult(defence, rows, rows[^1].Step, new SimTime(rows[^1].TimeNs), 0, 0, "steps");
-    }
-
-    private static readonly RunResult[] Converging = [Run("median", i => 2.3 - 0.05 * i), Run("krum:f=8", i => 2.3 - 0.06 * i), Run("zeno", i => 2.3 - 0.06 * i)];
+    private static readonly RunResult[] Converging = [FigureFixtures.RunResult("median", i => 2.3 - 0.05 * i), FigureFixtures.RunResult("krum:f=8", i => 2.3 - 0.06 * i), FigureFixtures.RunResult("zeno", i => 2.3 - 0.06 * i)];
 
     private static int Curves(Plot plot) => plot.GetPlottables().OfType<ScottPlot.Plottables.Scatter>().Count(s => s.MarkerSize == 0);
 
@@ -43,10 +34,10 @@ public class RunPlotsTests
     [Fact]
     public void Build_TenDefences_EveryPathShapedMarkerKeptAlive()
     {
-        var results = Enumerable.Range(0, 10).Select(d => Run($"d{d}", i => 2.3 - 0.01 * (d + 1) * i)).ToArray();
+        var results = Enumerable.Range(0, 10).Select(d => FigureFixtures.RunResult($"d{d}", i => 2.3 - 0.01 * (d + 1) * i)).ToArray();
         var layout = FigureFile.Exclusive(() => RunPlots.Build(results, FigureXAxis.Steps));
         // Six path shapes of ten, in each panel's markers, those markers' legend items and the panel's legend entries.
-        Assert.Equal(2 * 3 * 6, PathMarkersTests.AssertEveryMarkerKeptAlive(layout.Multiplot));
+        Assert.Equal(2 * 3 * 6, FigureFixtures.AssertEveryMarkerKeptAlive(layout.Multiplot));
     }
 
     /// <summary>Skia's SVG writer has no dash patterns (it prints a warning per dashed line): the SVG pass draws
@@ -87,7 +78,7 @@ public class RunPlotsTests
     [Fact]
     public void Build_MeanClimbingTo89_LogLossAxisKeepsRobustCurvesApart()
     {
-        var results = Converging.Prepend(Run("mean", i => 2.3 + 4.3 * i)).ToArray(); // ends at 88.3
+        var results = Converging.Prepend(FigureFixtures.RunResult("mean", i => 2.3 + 4.3 * i)).ToArray(); // ends at 88.3
         var layout = FigureFile.Exclusive(() => RunPlots.Build(results, FigureXAxis.Steps));
         Assert.True(layout.LogLoss);
         Assert.Null(layout.LossClip);
@@ -99,7 +90,7 @@ public class RunPlotsTests
     [Fact]
     public void Build_LossOverflowing_ClippedAt1000TimesTheStart()
     {
-        var results = Converging.Prepend(Run("mean", i => i < 15 ? Math.Pow(10, i) : double.PositiveInfinity)).ToArray();
+        var results = Converging.Prepend(FigureFixtures.RunResult("mean", i => i < 15 ? Math.Pow(10, i) : double.PositiveInfinity)).ToArray();
         var layout = FigureFile.Exclusive(() => RunPlots.Build(results, FigureXAxis.Steps));
         Assert.True(layout.LogLoss);
         Assert.Equal(2300, layout.LossClip!.Value, 6);

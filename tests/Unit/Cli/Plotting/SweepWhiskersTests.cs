@@ -3,6 +3,7 @@ using ScottPlot;
 using SimByz.Cli.Plotting;
 using SimByz.Simulator.Sweeps;
 using SimByz.Tests.Unit.Sweeps;
+using SimByz.Tests.Unit.Support;
 using Xunit;
 
 namespace SimByz.Tests.Unit.Cli.Plotting;
@@ -37,7 +38,7 @@ public class SweepWhiskersTests
     {
         var multiplot = FigureFile.Exclusive(() => SweepWhiskers.Build(SweepHeatmapTests.Grid, Panels));
         // The third defence's triangle, in each panel's markers and their legend item.
-        Assert.Equal(4, PathMarkersTests.AssertEveryMarkerKeptAlive(multiplot));
+        Assert.Equal(4, FigureFixtures.AssertEveryMarkerKeptAlive(multiplot));
     }
 
     [Fact]
