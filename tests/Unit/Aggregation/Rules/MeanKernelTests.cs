@@ -21,6 +21,12 @@ public sealed class MeanKernelTests
     [InlineData(20, 2047)]
     [InlineData(20, 2048 + 64 + 16 + 5)]
     [InlineData(7, 3 * 2048 + 11)]
+    // Above MeanKernel.GroupedAbove rows the rows go in groups of MeanKernel.GroupRows: a partial last group, a tail
+    // only, and two groups and more across chunks, blocks and tails.
+    [InlineData(25, 2047)]
+    [InlineData(31, 15)]
+    [InlineData(47, 3 * 2048 + 11)]
+    [InlineData(100, 2048 + 64 + 16 + 5)]
     public void EveryStartOffsetWithinACacheLine_GivesTheDocumentedSumPerCoordinate(int n, int d)
     {
         if (!MeanKernel.IsSupported) return; // the rule uses RowCombination here; its bytes are pinned elsewhere
@@ -56,6 +62,7 @@ public sealed class MeanKernelTests
     [InlineData(4, 17)]
     [InlineData(20, 2048 + 64 + 16 + 5)]
     [InlineData(33, 3 * 2048 + 11)]
+    [InlineData(61, 2048 + 64 + 16 + 5)] // 31 rows in the order given: unit weights go in groups
     public void WeightedAndCenteredSums_AreTheDocumentedArithmeticPerCoordinate(int n, int d)
     {
         if (!MeanKernel.IsSupported) return; // RowCombination and cc use their own loops here
