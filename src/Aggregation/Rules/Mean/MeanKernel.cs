@@ -11,7 +11,8 @@ namespace SimByz.Aggregation.Rules;
 /// </summary>
 /// <remarks>
 /// 64 coordinates at a time keep eight float64 accumulators in registers while the n rows stream past
-/// (four vector loads per row), instead of adding each row's run into an accumulator array in memory;
+/// (four vector loads per row; above <see cref="GroupedAbove"/> rows, <see cref="GroupRows"/> rows at a time, the
+/// sums kept between groups in a float64 array in L1), instead of adding each row's run into an accumulator array in memory;
 /// every row is prefetched <see cref="PrefetchDistance"/> coordinates ahead, since n interleaved
 /// streams defeat the hardware prefetcher, and a chunk's first <see cref="PrefetchDistance"/> coordinates
 /// of every row are prefetched before its first block (no earlier block of the chunk asked for them).
@@ -30,12 +31,13 @@ internal sealed unsafe class MeanKernel : IChunkJob
     /// <summary>
     /// Above this many rows the unit-weight sums of a chunk take the rows <see cref="GroupRows"/> at a time
     /// (<see cref="SumRangeGrouped"/>): fewer rows stream at once, each group's sums kept in float64 in a 16 KB array
-    /// between groups. Speed only (the same additions in the same order): in a throwaway driver of session 26 the groups
-    /// were faster at n = 100 and no faster at n = 20.
+    /// between groups. Speed only (the same additions in the same order). At n = 100 the mean was faster in three of four
+    /// alternated BenchmarkDotNet rounds and lower against the unchanged median in all four (docs/PERFORMANCE.md,
+    /// "Session 26"); at n = 20 a throwaway driver found the groups no faster, so smaller batches keep the one pass.
     /// </summary>
     internal const int GroupedAbove = 24;
 
-    /// <summary>Rows per group of <see cref="SumRangeGrouped"/> (10 was the fastest of 4–50 in the same driver).</summary>
+    /// <summary>Rows per group of <see cref="SumRangeGrouped"/> (the fastest at n = 100 in the same driver, of groups of 2–100 rows).</summary>
     internal const int GroupRows = 10;
     private long[] _offsets = [];
     private double[] _weights = [];
@@ -213,65 +215,8 @@ internal sealed unsafe class MeanKernel : IChunkJob
             int j = start;
             for (; j + Block <= end; j += Block)
             {
-                double* a = acc + (j - start);
-                Vector512<double> a0, a1, a2, a3, a4, a5, a6, a7;
-                if (first)
-                {
-                    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = default;
-                }
-                else
-                {
-                    a0 = Vector512.Load(a);
-                    a1 = Vector512.Load(a + 8);
-                    a2 = Vector512.Load(a + 16);
-                    a3 = Vector512.Load(a + 24);
-                    a4 = Vector512.Load(a + 32);
-                    a5 = Vector512.Load(a + 40);
-                    a6 = Vector512.Load(a + 48);
-                    a7 = Vector512.Load(a + 56);
-                }
-                bool prefetch = Sse.IsSupported && j + PrefetchDistance < end;
-                for (int k = k0; k < k1; k++)
-                {
-                    float* p = rows + offsets[k] + j;
-                    if (prefetch)
-                    {
-                        Sse.Prefetch0(p + PrefetchDistance);
-                        Sse.Prefetch0(p + PrefetchDistance + 16);
-                        Sse.Prefetch0(p + PrefetchDistance + 32);
-                        Sse.Prefetch0(p + PrefetchDistance + 48);
-                    }
-                    var (x0, y0) = Vector512.Widen(Vector512.Load(p));
-                    var (x1, y1) = Vector512.Widen(Vector512.Load(p + 16));
-                    var (x2, y2) = Vector512.Widen(Vector512.Load(p + 32));
-                    var (x3, y3) = Vector512.Widen(Vector512.Load(p + 48));
-                    a0 += x0;
-                    a1 += y0;
-                    a2 += x1;
-                    a3 += y1;
-                    a4 += x2;
-                    a5 += y2;
-                    a6 += x3;
-                    a7 += y3;
-                }
-                if (last)
-                {
-                    Vector512.Narrow(a0 / denominator, a1 / denominator).Store(output + j);
-                    Vector512.Narrow(a2 / denominator, a3 / denominator).Store(output + j + 16);
-                    Vector512.Narrow(a4 / denominator, a5 / denominator).Store(output + j + 32);
-                    Vector512.Narrow(a6 / denominator, a7 / denominator).Store(output + j + 48);
-                }
-                else
-                {
-                    a0.Store(a);
-                    a1.Store(a + 8);
-                    a2.Store(a + 16);
-                    a3.Store(a + 24);
-                    a4.Store(a + 32);
-                    a5.Store(a + 40);
-                    a6.Store(a + 48);
-                    a7.Store(a + 56);
-                }
+                Sum64(rows, offsets + k0, null, k1 - k0, j, j + PrefetchDistance < end, denominator, output + j, null, default,
+                    kept: acc + (j - start), first: first, last: last);
             }
             for (; j < whole; j += 16)
             {
@@ -378,12 +323,28 @@ internal sealed unsafe class MeanKernel : IChunkJob
         return (float)(acc / denominator);
     }
 
-    /// <summary>64 coordinates from <paramref name="j"/>: Σₖ (weights[k]·)row_k in float64, rows in order, / denominator; <paramref name="weights"/> null: unit weights.</summary>
+    /// <summary>
+    /// 64 coordinates from <paramref name="j"/>: Σₖ (weights[k]·)row_k in float64, rows in order, / denominator;
+    /// <paramref name="weights"/> null: unit weights. With <paramref name="kept"/> (a group of <see cref="SumRangeGrouped"/>)
+    /// the sums start from the 64 values there unless <paramref name="first"/>, and are stored back there unless
+    /// <paramref name="last"/>; the other call sites pass null, which the inlined copies fold away.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Sum64(float* rows, long* offsets, double* weights, int n, int j, bool prefetch, Vector512<double> denominator, float* output,
-        float* center, Vector512<double> factorSum, float* copy = null)
+        float* center, Vector512<double> factorSum, float* copy = null, double* kept = null, bool first = true, bool last = true)
     {
         Vector512<double> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        if (kept != null && !first)
+        {
+            a0 = Vector512.Load(kept);
+            a1 = Vector512.Load(kept + 8);
+            a2 = Vector512.Load(kept + 16);
+            a3 = Vector512.Load(kept + 24);
+            a4 = Vector512.Load(kept + 32);
+            a5 = Vector512.Load(kept + 40);
+            a6 = Vector512.Load(kept + 48);
+            a7 = Vector512.Load(kept + 56);
+        }
         prefetch &= Sse.IsSupported;
         for (int k = 0; k < n; k++)
         {
@@ -420,6 +381,18 @@ internal sealed unsafe class MeanKernel : IChunkJob
             a5 += y2;
             a6 += x3;
             a7 += y3;
+        }
+        if (kept != null && !last)
+        {
+            a0.Store(kept);
+            a1.Store(kept + 8);
+            a2.Store(kept + 16);
+            a3.Store(kept + 24);
+            a4.Store(kept + 32);
+            a5.Store(kept + 40);
+            a6.Store(kept + 48);
+            a7.Store(kept + 56);
+            return;
         }
         if (center != null)
         {
