@@ -47,7 +47,7 @@ internal static class ChartPlots
                 }
                 var scatter = plot.Add.Scatter(Position(series.X), series.Y, FigureStyle.ColorOf(k));
                 scatter.LegendText = series.Label;
-                FigureStyle.SetMarker(scatter.MarkerStyle, k);
+                scatter.MarkerShape = FigureStyle.MarkerOf(k);
                 scatter.MarkerSize = series.Style == SeriesStyle.Markers ? 11 : 7;
                 scatter.LinePattern = FigureStyle.PatternOf(k);
                 scatter.LineWidth = series.Style == SeriesStyle.Markers ? 0 : 2;

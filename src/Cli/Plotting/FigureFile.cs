@@ -217,6 +217,8 @@ internal static partial class FigureFile
 
     private static void Draw(SKCanvas canvas, Multiplot multiplot, string title, string? subtitle, int width, int height, float band)
     {
+        // ScottPlot's own renderers of some marker shapes leave their path unreachable while Skia draws it.
+        PathMarkers.Install(multiplot);
         canvas.Clear(SKColors.White);
         // The panels are laid out by the multiplot's layout but rendered one by one, none clearing the canvas:
         // Multiplot.Render (and a plot by default) first clears the whole canvas to transparent black, which would leave

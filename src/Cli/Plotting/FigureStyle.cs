@@ -35,19 +35,6 @@ internal static class FigureStyle
 
     public static MarkerShape MarkerOf(int k) => Markers[k % Markers.Length];
 
-    /// <summary>
-    /// Gives <paramref name="style"/> the k-th series' marker shape and, for a shape ScottPlot draws as a path, the
-    /// renderer that keeps that path alive while Skia draws it (<see cref="PathMarkers"/>). Every figure sets its markers
-    /// through here, never through <c>MarkerShape</c> alone.
-    /// </summary>
-    public static void SetMarker(MarkerStyle style, int k)
-    {
-        ArgumentNullException.ThrowIfNull(style);
-        var shape = MarkerOf(k);
-        style.Shape = shape;
-        style.CustomRenderer = PathMarkers.For(shape);
-    }
-
     public static LinePattern PatternOf(int k) => Patterns[k % Patterns.Length];
 
     /// <summary>The font sizes of a figure (points at the default 96 dpi), set once so every figure looks alike.</summary>

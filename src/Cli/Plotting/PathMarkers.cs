@@ -6,8 +6,8 @@ namespace SimByz.Cli.Plotting;
 /// <summary>
 /// Renderers for the marker shapes that ScottPlot draws as a path, which keep that path alive until Skia has drawn it
 /// (ScottPlot's own leave it unreachable during its last draw).
-/// Every figure's markers of these shapes are drawn through here (<see cref="FigureStyle.SetMarker"/>); the shapes
-/// drawn without a path (circles, squares) keep ScottPlot's own renderers.
+/// <see cref="FigureFile"/> installs them on every marker of a figure before drawing it (<see cref="Install"/>); the
+/// shapes drawn without a path (circles, squares) keep ScottPlot's own renderers.
 /// </summary>
 /// <remarks>
 /// <para><b>Why.</b> ScottPlot 5.1.59's renderers of these shapes build an <see cref="SKPath"/>, pass it to
@@ -45,6 +45,28 @@ internal static class PathMarkers
 
     /// <summary>The shapes that have a renderer here.</summary>
     internal static IEnumerable<MarkerShape> Shapes => ByShape.Keys;
+
+    /// <summary>
+    /// Every marker style of <paramref name="multiplot"/>'s plots: the plottables' own, their legend items' and the manual
+    /// legend items'.
+    /// </summary>
+    internal static IEnumerable<MarkerStyle> Styles(Multiplot multiplot) =>
+        multiplot.Subplots.GetPlots().SelectMany(plot =>
+            plot.GetPlottables().OfType<IHasMarker>().Select(p => p.MarkerStyle)
+                .Concat(plot.GetPlottables().SelectMany(p => p.LegendItems).Select(i => i.MarkerStyle))
+                .Concat(plot.Legend.ManualItems.Select(i => i.MarkerStyle)));
+
+    /// <summary>
+    /// Gives every marker of <paramref name="multiplot"/> whose shape ScottPlot draws as a path the renderer here that
+    /// keeps the path alive (<see cref="MarkerStyle.CustomRenderer"/>); a marker that already has a renderer keeps it.
+    /// <see cref="FigureFile"/> calls it before it draws, so no figure can leave a marker to ScottPlot's renderer.
+    /// </summary>
+    /// <exception cref="ArgumentException">A marker shape drawn as a path that has no renderer here.</exception>
+    public static void Install(Multiplot multiplot)
+    {
+        ArgumentNullException.ThrowIfNull(multiplot);
+        foreach (var style in Styles(multiplot)) style.CustomRenderer ??= For(style.Shape);
+    }
 
     /// <summary>
     /// The renderer that keeps its path alive for <paramref name="shape"/>; null for a shape drawn without a path.

@@ -147,22 +147,18 @@ internal static class RunPlots
         if (mx.Count == 0) return;
         var markers = plot.Add.Scatter(mx.ToArray(), my.ToArray(), FigureStyle.ColorOf(k));
         markers.LineWidth = 0;
-        FigureStyle.SetMarker(markers.MarkerStyle, k);
+        markers.MarkerShape = FigureStyle.MarkerOf(k);
         markers.MarkerSize = 8;
     }
 
-    internal static LegendItem LegendEntry(string label, int k)
+    internal static LegendItem LegendEntry(string label, int k) => new()
     {
-        var item = new LegendItem
-        {
-            LabelText = label,
-            LineColor = FigureStyle.ColorOf(k),
-            LineWidth = 2,
-            LinePattern = FigureStyle.PatternOf(k),
-            MarkerColor = FigureStyle.ColorOf(k),
-            MarkerSize = 8,
-        };
-        FigureStyle.SetMarker(item.MarkerStyle, k);
-        return item;
-    }
+        LabelText = label,
+        LineColor = FigureStyle.ColorOf(k),
+        LineWidth = 2,
+        LinePattern = FigureStyle.PatternOf(k),
+        MarkerShape = FigureStyle.MarkerOf(k),
+        MarkerColor = FigureStyle.ColorOf(k),
+        MarkerSize = 8,
+    };
 }

@@ -51,7 +51,6 @@ internal static class SweepWhiskers
                 bars.Color = color;
                 bars.LineWidth = 1.5f;
                 var markers = plot.Add.Markers(xs.ToArray(), ys.ToArray(), FigureStyle.MarkerOf(d), 9, color);
-                FigureStyle.SetMarker(markers.MarkerStyle, d);
                 markers.LegendText = panel.Defences[d];
             }
             plot.Axes.Bottom.SetTicks(Enumerable.Range(0, attacks).Select(a => (double)a).ToArray(), panel.Attacks.ToArray());

@@ -21,24 +21,23 @@ internal static class FigureFixtures
     }
 
     /// <summary>
-    /// Asserts that every marker of every plot in <paramref name="multiplot"/> (plottables, their legend items, manual
-    /// legend items) is drawn without a path or by a renderer of <see cref="PathMarkers"/>; returns how many were path shapes.
+    /// Draws <paramref name="multiplot"/> as <see cref="FigureFile"/> draws a figure (on the SVG canvas, into nothing), then
+    /// asserts that every marker of every plot (plottables, their legend items, manual legend items) is drawn without a
+    /// path or by a renderer of <see cref="PathMarkers"/>; returns how many were path shapes.
     /// </summary>
-    internal static int AssertEveryMarkerKeptAlive(Multiplot multiplot)
+    internal static int AssertEveryMarkerKeptAliveOnceDrawn(Multiplot multiplot)
     {
-        int pathShaped = 0;
-        foreach (var plot in multiplot.Subplots.GetPlots())
+        FigureFile.Exclusive(() =>
         {
-            var styles = plot.GetPlottables().OfType<IHasMarker>().Select(p => p.MarkerStyle)
-                .Concat(plot.GetPlottables().SelectMany(p => p.LegendItems).Select(i => i.MarkerStyle))
-                .Concat(plot.Legend.ManualItems.Select(i => i.MarkerStyle));
-            foreach (var style in styles)
-            {
-                if (PathMarkers.Pathless.Contains(style.Shape)) continue;
-                pathShaped++;
-                Assert.NotNull(style.CustomRenderer);
-                Assert.Same(PathMarkers.For(style.Shape), style.CustomRenderer);
-            }
+            FigureFile.DrawSvg(multiplot, "figure", null, 640, 480, FigureFile.BandHeight("figure", null), Stream.Null);
+            return 0;
+        });
+        int pathShaped = 0;
+        foreach (var style in PathMarkers.Styles(multiplot))
+        {
+            if (PathMarkers.Pathless.Contains(style.Shape)) continue;
+            pathShaped++;
+            Assert.Same(PathMarkers.For(style.Shape), style.CustomRenderer);
         }
         return pathShaped;
     }

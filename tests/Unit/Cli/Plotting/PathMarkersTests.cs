@@ -19,18 +19,44 @@ public class PathMarkersTests
 {
     public static TheoryData<MarkerShape> KeptShapes() => [.. PathMarkers.Shapes];
 
+    /// <summary>Install gives every marker of the figure style's path shapes its kept renderer, in plottables and
+    /// legends, leaves the pathless ones to ScottPlot and a renderer already set as it is.</summary>
     [Fact]
-    public void EveryShapeOfTheFigureStyle_IsPathlessOrHasAKeptRenderer()
+    public void Install_EveryShapeOfTheFigureStyle_PathlessOrKept_AndAnEarlierRendererStays()
     {
-        for (int k = 0; k < FigureStyle.Markers.Length; k++)
+        var multiplot = FigureFile.Exclusive(() =>
         {
-            var style = new MarkerStyle();
-            FigureStyle.SetMarker(style, k);
-            Assert.Equal(FigureStyle.MarkerOf(k), style.Shape);
+            var m = new Multiplot();
+            var plot = m.GetPlot(0);
+            for (int k = 0; k < FigureStyle.Markers.Length; k++)
+                plot.Add.Scatter(new double[] { k }, new double[] { k }).MarkerShape = FigureStyle.MarkerOf(k);
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = "manual", MarkerShape = MarkerShape.Cross });
+            plot.Add.Markers(new double[] { 1 }, new double[] { 1 }, MarkerShape.Eks, 5, Colors.Red).MarkerStyle.CustomRenderer = PathMarkers.For(MarkerShape.Asterisk);
+            PathMarkers.Install(m);
+            return m;
+        });
+        var styles = PathMarkers.Styles(multiplot).ToList();
+        Assert.Equal(2 * (FigureStyle.Markers.Length + 1) + 1, styles.Count);
+        foreach (var style in styles)
+        {
+            if (style.Shape == MarkerShape.Eks && style.CustomRenderer == PathMarkers.For(MarkerShape.Asterisk)) continue;
             if (PathMarkers.Pathless.Contains(style.Shape)) Assert.Null(style.CustomRenderer);
             else Assert.Same(PathMarkers.For(style.Shape), style.CustomRenderer);
         }
+        Assert.Equal(2, styles.Count(s => s.Shape == MarkerShape.Eks && s.CustomRenderer == PathMarkers.For(MarkerShape.Asterisk)));
         Assert.Equal(6, FigureStyle.Markers.Count(s => !PathMarkers.Pathless.Contains(s)));
+    }
+
+    [Fact]
+    public void Install_APathShapeWithoutAKeptRenderer_Throws()
+    {
+        var multiplot = FigureFile.Exclusive(() =>
+        {
+            var m = new Multiplot();
+            m.GetPlot(0).Add.Scatter(new double[] { 1 }, new double[] { 1 }).MarkerShape = MarkerShape.TriUp;
+            return m;
+        });
+        Assert.Throws<ArgumentException>(() => PathMarkers.Install(multiplot));
     }
 
     [Fact]
@@ -132,17 +158,17 @@ public class PathMarkersTests
     }
 
     /// <summary>
-    /// Every path-shaped marker of the figure style, set as figures set it (<see cref="FigureStyle.SetMarker"/>), drawn on
+    /// Every path-shaped marker of the figure style, with its kept renderer (<see cref="PathMarkers.For"/>), drawn on
     /// an SVG canvas whose stream forces a full collection and runs the finalizers at each write. Skia's SVG writer
     /// writes a path element's opening (tag, paint) before it reads the path, so a path whose managed object is garbage
     /// by then is deleted under Skia's feet and Skia reads the freed memory. With ScottPlot 5.1.59's own renderers a test
     /// host without tiered compilation segfaults here, at libSkiaSharp's offset 0xcddf3 like the CI crashes (checked with
-    /// <c>SetMarker</c> mutated to leave them in place); with the kept renderers the path lives until after its draw.
+    /// the renderers left null); with the kept renderers the path lives until after its draw.
     /// </summary>
     /// <remarks>
     /// A method the JIT has not optimized keeps its locals alive to its end, so in the usual tiered test host the
     /// renderers' callers may still hold the path and this test cannot tell a kept renderer from ScottPlot's (with
-    /// <c>SetMarker</c> mutated it passed there 3 times in 3). <c>scripts/test</c> runs it again with
+    /// ScottPlot's it passed there 3 times in 3). <c>scripts/test</c> runs it again with
     /// <c>DOTNET_TieredCompilation=0</c>, where every method is optimized from its first call: that pass is the guard.
     /// A freed path read without a fault would show as an SVG different from the one drawn without collections.
     /// Under the figure lock, so no other figure is drawn meanwhile.
@@ -157,9 +183,8 @@ public class PathMarkersTests
                 .Where(k => !PathMarkers.Pathless.Contains(FigureStyle.MarkerOf(k)))
                 .Select(k =>
                 {
-                    var style = new MarkerStyle(MarkerShape.None, 20, Colors.Orange) { LineWidth = 2, OutlineWidth = 1 };
-                    FigureStyle.SetMarker(style, k);
-                    return style;
+                    var shape = FigureStyle.MarkerOf(k);
+                    return new MarkerStyle(shape, 20, Colors.Orange) { LineWidth = 2, OutlineWidth = 1, CustomRenderer = PathMarkers.For(shape) };
                 }).ToArray();
             using var paint = Paint.NewDisposablePaint();
             string Draw(CollectingStream stream)
