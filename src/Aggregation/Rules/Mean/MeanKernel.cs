@@ -203,15 +203,7 @@ internal sealed unsafe class MeanKernel : IChunkJob
         {
             int k1 = Math.Min(n, k0 + GroupRows);
             bool first = k0 == 0, last = k1 == n;
-            if (Sse.IsSupported)
-            {
-                int ahead = Math.Min(PrefetchDistance, end - start);
-                for (int k = k0; k < k1; k++)
-                {
-                    float* p = rows + offsets[k] + start;
-                    for (int c = 0; c < ahead; c += 16) Sse.Prefetch0(p + c);
-                }
-            }
+            PrefetchStarts(rows, offsets + k0, k1 - k0, start, end);
             int j = start;
             for (; j + Block <= end; j += Block)
             {
@@ -255,15 +247,7 @@ internal sealed unsafe class MeanKernel : IChunkJob
         var denominator = Vector512.Create(denominatorValue);
         var factorSum = Vector512.Create(factorSumValue);
         int j = start;
-        if (Sse.IsSupported)
-        {
-            int ahead = Math.Min(PrefetchDistance, end - j);
-            for (int k = 0; k < n; k++)
-            {
-                float* p = rows + offsets[k] + j;
-                for (int c = 0; c < ahead; c += 16) Sse.Prefetch0(p + c);
-            }
-        }
+        PrefetchStarts(rows, offsets, n, j, end);
         // Four call sites with constant null arguments, so that the inlined Sum64 of each has no test per block.
         if (center != null && copy != null)
         {
@@ -312,6 +296,19 @@ internal sealed unsafe class MeanKernel : IChunkJob
         {
             output[j] = Scalar(rows, offsets, weights, unit, n, j, denominatorValue, center, factorSumValue);
             if (copy != null) copy[j] = output[j];
+        }
+    }
+
+    /// <summary>Asks for the first <see cref="PrefetchDistance"/> coordinates from <paramref name="start"/> (not past
+    /// <paramref name="end"/>) of each of the <paramref name="n"/> rows at <paramref name="offsets"/>: no earlier block asked for them.</summary>
+    private static void PrefetchStarts(float* rows, long* offsets, int n, int start, int end)
+    {
+        if (!Sse.IsSupported) return;
+        int ahead = Math.Min(PrefetchDistance, end - start);
+        for (int k = 0; k < n; k++)
+        {
+            float* p = rows + offsets[k] + start;
+            for (int c = 0; c < ahead; c += 16) Sse.Prefetch0(p + c);
         }
     }
 
