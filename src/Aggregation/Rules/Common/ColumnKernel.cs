@@ -38,8 +38,8 @@ internal sealed unsafe class ColumnKernel<TReducer> : IChunkJob
 {
     // Small enough that n = 100, d = 10⁵ still gives dozens of chunks to balance between threads.
     private const int ChunkLength = 2048;
-    // Coordinates ahead of the loads that Load16 prefetches (6 cache lines per row); 64–192 measured alike, 0 about 2× slower.
-    private const int PrefetchDistance = 96;
+    // Coordinates ahead of the loads that Load16 prefetches, set per run by the row count (PrefetchDistance).
+    private int _prefetchDistance;
     private long[] _offsets = [];
     private int _rowCount;
     private GradientBatch? _input;
@@ -56,6 +56,7 @@ internal sealed unsafe class ColumnKernel<TReducer> : IChunkJob
         if (_offsets.Length < _rowCount) _offsets = new long[_rowCount];
         for (int k = 0; k < _rowCount; k++) _offsets[k] = (long)(rows.IsEmpty ? k : rows[k]) * d;
         if (network.Size != _rowCount) throw new InvalidOperationException("network size differs from the row count");
+        _prefetchDistance = PrefetchDistance(_rowCount);
         _input = input;
         _network = network;
         _reducer = reducer;
@@ -96,12 +97,14 @@ internal sealed unsafe class ColumnKernel<TReducer> : IChunkJob
         {
             Vector512<float>* wideValues = stackalloc Vector512<float>[n];
             var wide = new Span<Vector512<float>>(wideValues, n);
+            float** starts = stackalloc float*[n]; // each row's first value, so that a load is one addition away
+            int distance = _prefetchDistance;
             fixed (float* rows = data)
-            fixed (long* rowOffsets = _offsets)
             {
+            for (int k = 0; k < n; k++) starts[k] = rows + offsets[k];
             for (; j < pairEnd; j += 16)
             {
-                ulong finite = Load16(rows, rowOffsets, n, j, j + PrefetchDistance < end, wideValues);
+                ulong finite = Load16(starts, n, j, j + distance < end ? distance : 0, wideValues);
                 if (finite == 0xFFFFu)
                 {
                     network.Sort(wide);
@@ -161,31 +164,46 @@ internal sealed unsafe class ColumnKernel<TReducer> : IChunkJob
     }
 
     /// <summary>
-    /// Loads coordinates <paramref name="j"/> … j+15 of the n rows into <paramref name="wide"/>, −0 read
-    /// as +0 (x + (+0) is x for every other x, and +0 for −0); returns one bit per lane that holds no NaN.
-    /// Prefetches the rows <see cref="PrefetchDistance"/> coordinates ahead: n interleaved streams defeat
-    /// the hardware prefetcher, and the loads then wait on memory.
+    /// Coordinates ahead of the loads that <see cref="Load16"/> prefetches for <paramref name="n"/> rows: about 4 096 / n,
+    /// in whole cache lines (multiples of 16), from 16 to 96, so that n × distance ≈ 4 096 floats (256 lines, 16 KB,
+    /// a third of a 48 KB L1) are on their way at any time.
     /// </summary>
-    private static ulong Load16(float* rows, long* offsets, int n, int j, bool prefetch, Vector512<float>* wide)
+    /// <remarks>
+    /// The lines asked for ahead grow as n × distance, and a set of 16 coordinates takes longer as n grows (its network
+    /// grows faster than n), so fewer coordinates ahead still cover the memory's latency. Session 27 (AMD EPYC family 26,
+    /// 48 KB L1), in a throwaway driver: at n = 100 the former fixed 96 (600 lines ahead, most of the L1's 768: the
+    /// likely cause) was slower than 32 and 16; at n = 20 (memory-bound) 96 was faster than 32 and 16. Speed only: no
+    /// bit depends on it.
+    /// </remarks>
+    internal static int PrefetchDistance(int n) => Math.Clamp((4096 / Math.Max(n, 1)) & ~15, 16, 96);
+
+    /// <summary>
+    /// Loads coordinates <paramref name="j"/> … j+15 of the n rows (<paramref name="starts"/>: each row's first value)
+    /// into <paramref name="wide"/>, −0 read as +0 (x + (+0) is x for every other x, and +0 for −0); returns one bit per
+    /// lane that holds no NaN. Prefetches the rows <paramref name="distance"/> coordinates ahead (none when 0): n
+    /// interleaved streams defeat the hardware prefetcher, and the loads then wait on memory.
+    /// </summary>
+    private static ulong Load16(float** starts, int n, int j, int distance, Vector512<float>* wide)
     {
         var ok = Vector512<float>.AllBitsSet;
-        if (prefetch && Sse.IsSupported)
+        float** last = starts + n;
+        if (distance > 0 && Sse.IsSupported)
         {
-            for (int k = 0; k < n; k++)
+            for (float** row = starts; row < last; row++, wide++)
             {
-                float* at = rows + offsets[k] + j;
-                Sse.Prefetch0(at + PrefetchDistance);
+                float* at = *row + j;
+                Sse.Prefetch0(at + distance);
                 var x = Vector512.Load(at);
-                wide[k] = x + Vector512<float>.Zero;
+                *wide = x + Vector512<float>.Zero;
                 ok &= Vector512.Equals(x, x);
             }
         }
         else
         {
-            for (int k = 0; k < n; k++)
+            for (float** row = starts; row < last; row++, wide++)
             {
-                var x = Vector512.Load(rows + offsets[k] + j);
-                wide[k] = x + Vector512<float>.Zero;
+                var x = Vector512.Load(*row + j);
+                *wide = x + Vector512<float>.Zero;
                 ok &= Vector512.Equals(x, x);
             }
         }

@@ -237,6 +237,25 @@ public class CoordinateWiseRulesTests
         }
     }
 
+    /// <summary>The column rules' prefetch distance: whole cache lines, 96 coordinates for few rows, down to 16 for many, about 4 096 floats asked for ahead.</summary>
+    [Theory]
+    [InlineData(1, 96)]
+    [InlineData(20, 96)]
+    [InlineData(42, 96)]
+    [InlineData(43, 80)]
+    [InlineData(64, 64)]
+    [InlineData(100, 32)]
+    [InlineData(128, 32)]
+    [InlineData(129, 16)]
+    [InlineData(1000, 16)]
+    public void ColumnKernel_PrefetchDistance_ShrinksWithTheRowCount(int n, int expected)
+    {
+        int distance = ColumnKernel<ClosestToMedianReducer>.PrefetchDistance(n);
+        Assert.Equal(expected, distance);
+        Assert.Equal(0, distance % 16);
+        Assert.True(distance == 16 || n * distance <= 4096, $"n = {n}: {n * distance} floats ahead");
+    }
+
     [Fact]
     public void SignMajority_HandComputed_VotesPerCoordinate()
     {
