@@ -38,8 +38,6 @@ internal sealed unsafe class ColumnKernel<TReducer> : IChunkJob
 {
     // Small enough that n = 100, d = 10⁵ still gives dozens of chunks to balance between threads.
     private const int ChunkLength = 2048;
-    // Coordinates ahead of the loads that Load16 prefetches, set per run by the row count (PrefetchDistance).
-    private int _prefetchDistance;
     private long[] _offsets = [];
     private int _rowCount;
     private GradientBatch? _input;
@@ -56,7 +54,6 @@ internal sealed unsafe class ColumnKernel<TReducer> : IChunkJob
         if (_offsets.Length < _rowCount) _offsets = new long[_rowCount];
         for (int k = 0; k < _rowCount; k++) _offsets[k] = (long)(rows.IsEmpty ? k : rows[k]) * d;
         if (network.Size != _rowCount) throw new InvalidOperationException("network size differs from the row count");
-        _prefetchDistance = PrefetchDistance(_rowCount);
         _input = input;
         _network = network;
         _reducer = reducer;
@@ -92,64 +89,61 @@ internal sealed unsafe class ColumnKernel<TReducer> : IChunkJob
         var network = _network!;
         var low = lanes[..n];
         var high = lanes.Slice(n, n);
-        int j = start;
-        if (network.Prefers512 && n <= SortingNetwork.MaxCompiledSize)
+        int j = start, distance = PrefetchDistance(n);
+        fixed (float* rows = data)
         {
-            Vector512<float>* wideValues = stackalloc Vector512<float>[n];
-            var wide = new Span<Vector512<float>>(wideValues, n);
-            float** starts = stackalloc float*[n]; // each row's first value, so that a load is one addition away
-            int distance = _prefetchDistance;
-            fixed (float* rows = data)
+            if (network.Prefers512 && n <= SortingNetwork.MaxCompiledSize)
             {
-            for (int k = 0; k < n; k++) starts[k] = rows + offsets[k];
+                Vector512<float>* wideValues = stackalloc Vector512<float>[n];
+                var wide = new Span<Vector512<float>>(wideValues, n);
+                float** starts = stackalloc float*[n]; // each row's first value, so that a load is one addition away
+                for (int k = 0; k < n; k++) starts[k] = rows + offsets[k];
+                for (; j < pairEnd; j += 16)
+                {
+                    ulong finite = Load16(starts, n, j, j + distance < end ? distance : 0, wideValues);
+                    if (finite == 0xFFFFu)
+                    {
+                        network.Sort(wide);
+                        _reducer.Reduce16(wide).StoreUnsafe(ref result[0], (nuint)j);
+                        continue;
+                    }
+                    // A NaN: each set of 8 takes the path it takes alone (the network when it holds none).
+                    for (int k = 0; k < n; k++)
+                    {
+                        low[k] = wide[k].GetLower();
+                        high[k] = wide[k].GetUpper();
+                    }
+                    Block(low, (finite & 0xFF) == 0xFF, data, offsets, j, column, result);
+                    Block(high, finite >> 8 == 0xFF, data, offsets, j + 8, column, result);
+                }
+            }
             for (; j < pairEnd; j += 16)
             {
-                ulong finite = Load16(starts, n, j, j + distance < end ? distance : 0, wideValues);
-                if (finite == 0xFFFFu)
-                {
-                    network.Sort(wide);
-                    _reducer.Reduce16(wide).StoreUnsafe(ref result[0], (nuint)j);
-                    continue;
-                }
-                // A NaN: each set of 8 takes the path it takes alone (the network when it holds none).
+                var ok0 = Vector256<float>.AllBitsSet;
+                var ok1 = Vector256<float>.AllBitsSet;
+                bool prefetch = Sse.IsSupported && j + distance < end; // as Load16 asks for the rows' lines
                 for (int k = 0; k < n; k++)
                 {
-                    low[k] = wide[k].GetLower();
-                    high[k] = wide[k].GetUpper();
+                    float* at = rows + offsets[k] + j;
+                    if (prefetch) Sse.Prefetch0(at + distance);
+                    var x0 = Vector256.Load(at);
+                    var x1 = Vector256.Load(at + 8);
+                    low[k] = Vector256.ConditionalSelect(Vector256.Equals(x0, Vector256<float>.Zero), Vector256<float>.Zero, x0); // −0 → +0, see SortingNetwork
+                    high[k] = Vector256.ConditionalSelect(Vector256.Equals(x1, Vector256<float>.Zero), Vector256<float>.Zero, x1);
+                    ok0 &= Vector256.Equals(x0, x0);
+                    ok1 &= Vector256.Equals(x1, x1);
                 }
-                Block(low, (finite & 0xFF) == 0xFF, data, offsets, j, column, result);
-                Block(high, finite >> 8 == 0xFF, data, offsets, j + 8, column, result);
+                bool finite0 = ok0.ExtractMostSignificantBits() == 0xFFu, finite1 = ok1.ExtractMostSignificantBits() == 0xFFu;
+                if (finite0 && finite1)
+                {
+                    network.SortTwo(lanes);
+                    _reducer.Reduce8(low).StoreUnsafe(ref result[0], (nuint)j);
+                    _reducer.Reduce8(high).StoreUnsafe(ref result[0], (nuint)(j + 8));
+                    continue;
+                }
+                Block(low, finite0, data, offsets, j, column, result);
+                Block(high, finite1, data, offsets, j + 8, column, result);
             }
-            }
-        }
-        for (; j < pairEnd; j += 16)
-        {
-            var ok0 = Vector256<float>.AllBitsSet;
-            var ok1 = Vector256<float>.AllBitsSet;
-            // The rows' lines _prefetchDistance coordinates ahead, as Load16 asks for them. The batch is read through a span
-            // here, not pinned: a prefetch only hints and never faults, so an address the collector has since moved is harmless.
-            bool prefetch = Sse.IsSupported && j + _prefetchDistance < end;
-            for (int k = 0; k < n; k++)
-            {
-                nuint at = (nuint)(offsets[k] + j);
-                if (prefetch) Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref r0, at + (nuint)_prefetchDistance)));
-                var x0 = Vector256.LoadUnsafe(ref r0, at);
-                var x1 = Vector256.LoadUnsafe(ref r0, at + 8);
-                low[k] = Vector256.ConditionalSelect(Vector256.Equals(x0, Vector256<float>.Zero), Vector256<float>.Zero, x0); // −0 → +0, see SortingNetwork
-                high[k] = Vector256.ConditionalSelect(Vector256.Equals(x1, Vector256<float>.Zero), Vector256<float>.Zero, x1);
-                ok0 &= Vector256.Equals(x0, x0);
-                ok1 &= Vector256.Equals(x1, x1);
-            }
-            bool finite0 = ok0.ExtractMostSignificantBits() == 0xFFu, finite1 = ok1.ExtractMostSignificantBits() == 0xFFu;
-            if (finite0 && finite1)
-            {
-                network.SortTwo(lanes);
-                _reducer.Reduce8(low).StoreUnsafe(ref result[0], (nuint)j);
-                _reducer.Reduce8(high).StoreUnsafe(ref result[0], (nuint)(j + 8));
-                continue;
-            }
-            Block(low, finite0, data, offsets, j, column, result);
-            Block(high, finite1, data, offsets, j + 8, column, result);
         }
         for (; j < vectorEnd; j += 8)
         {
