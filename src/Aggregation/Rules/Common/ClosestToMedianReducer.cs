@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace SimByz.Aggregation.Rules;
@@ -7,17 +8,30 @@ namespace SimByz.Aggregation.Rules;
 /// value first at equal distance (<see cref="ColumnMath.MeanClosestToMedian"/>): the reduction of MeaMed
 /// and of Bulyan's second stage.
 /// </summary>
-/// <remarks>The 8-lane path counts the window's start with the same float64 comparisons in the same
-/// order, sums the window in rank order (adding +0 for the ranks outside it, which never changes a
-/// float64 sum that starts at +0) and returns a non-finite median as it is, so it gives the scalar
-/// path's bits on every lane. The window starts at a rank in [0, m − count], so the ranks in
-/// [m − count, count) are in every window and are added without a test (the same additions in the same
-/// order). <see cref="Reduce16"/> is the same code over 16 lanes.</remarks>
+/// <remarks>
+/// <para>The vector paths give the scalar path's bits on every lane: the same float64 comparisons, the
+/// window summed in rank order (adding +0 for the ranks outside it, which never changes a float64 sum
+/// that starts at +0, since −0 is read as +0), and a non-finite median returned as it is.
+/// <see cref="Reduce16"/> is <see cref="Reduce8"/>'s code over 16 lanes.</para>
+/// <para>The window starts at a rank L in [0, m − count], so the ranks in [m − count, count) are in
+/// every window and are added without a test. When count ≥ m − count (MeaMed always, whose count is
+/// n − f with f &lt; n/2; Bulyan when n ≥ 6f) the condition "the value count ranks above rank l is
+/// strictly nearer" holds on a prefix of l (with a finite median, s[l+count] − median grows and
+/// median − s[l] shrinks with l, and rounding keeps both monotone), so L is the first l where it fails:
+/// rank l &lt; m − count is kept exactly when it fails at l, and rank r ≥ count exactly when it holds
+/// at r − count. Those masks are kept from the pass that computes them, so the sum needs no rank
+/// comparison. Otherwise (count &lt; m − count, or more than <see cref="MaxSlides"/> ranks outside) L is
+/// counted and each rank outside [m − count, count) is compared with it.</para>
+/// </remarks>
 internal readonly struct ClosestToMedianReducer(int count) : IColumnReducer
 {
+    /// <summary>The most ranks outside the window whose masks are kept on the stack (2 vectors each: 8 KB at 16 lanes).</summary>
+    internal const int MaxSlides = 64;
+
+    [SkipLocalsInit] // the conditions' buffer is written before it is read
     public Vector256<float> Reduce8(ReadOnlySpan<Vector256<float>> sorted)
     {
-        int m = sorted.Length, beta = Math.Min(count, m);
+        int m = sorted.Length, beta = Math.Min(count, m), outside = m - beta;
         Vector256<double> medLo, medHi;
         if ((m & 1) == 1)
         {
@@ -31,35 +45,66 @@ internal readonly struct ClosestToMedianReducer(int count) : IColumnReducer
             medLo = (aLo + bLo) * half;
             medHi = (aHi + bHi) * half;
         }
-        // Window start per lane: the number of ranks l whose value beta ranks up is strictly nearer.
-        var one = Vector256.Create(1.0);
-        Vector256<double> startLo = default, startHi = default;
-        for (int l = 0; l + beta < m; l++)
-        {
-            var (xLo, xHi) = Vector256.Widen(sorted[l]);
-            var (yLo, yHi) = Vector256.Widen(sorted[l + beta]);
-            startLo += Vector256.LessThan(yLo - medLo, medLo - xLo) & one;
-            startHi += Vector256.LessThan(yHi - medHi, medHi - xHi) & one;
-        }
-        var width = Vector256.Create((double)beta);
-        var endLo = startLo + width;
-        var endHi = startHi + width;
         Vector256<double> sumLo = default, sumHi = default;
-        for (int r = 0; r < m; r++)
+        if (2 * beta >= m && outside <= MaxSlides)
         {
-            var (xLo, xHi) = Vector256.Widen(sorted[r]);
-            if (r >= m - beta && r < beta)
+            // nearer[l]: the window slides past rank l (the value beta ranks up is strictly nearer); true on a prefix of l.
+            Span<Vector256<double>> nearer = stackalloc Vector256<double>[2 * outside];
+            for (int l = 0; l < outside; l++)
             {
+                var (xLo, xHi) = Vector256.Widen(sorted[l]);
+                var (yLo, yHi) = Vector256.Widen(sorted[l + beta]);
+                var slidLo = Vector256.LessThan(yLo - medLo, medLo - xLo);
+                var slidHi = Vector256.LessThan(yHi - medHi, medHi - xHi);
+                nearer[2 * l] = slidLo;
+                nearer[2 * l + 1] = slidHi;
+                sumLo += Vector256.AndNot(xLo, slidLo); // rank l is kept unless the window slid past it
+                sumHi += Vector256.AndNot(xHi, slidHi);
+            }
+            for (int r = outside; r < beta; r++)
+            {
+                var (xLo, xHi) = Vector256.Widen(sorted[r]);
                 sumLo += xLo;
                 sumHi += xHi;
-                continue;
             }
-            var rank = Vector256.Create((double)r);
-            var inLo = Vector256.GreaterThanOrEqual(rank, startLo) & Vector256.LessThan(rank, endLo);
-            var inHi = Vector256.GreaterThanOrEqual(rank, startHi) & Vector256.LessThan(rank, endHi);
-            sumLo += Vector256.ConditionalSelect(inLo, xLo, Vector256<double>.Zero);
-            sumHi += Vector256.ConditionalSelect(inHi, xHi, Vector256<double>.Zero);
+            for (int r = beta; r < m; r++)
+            {
+                var (xLo, xHi) = Vector256.Widen(sorted[r]);
+                sumLo += xLo & nearer[2 * (r - beta)]; // rank r is kept if the window slid past rank r − beta
+                sumHi += xHi & nearer[2 * (r - beta) + 1];
+            }
         }
+        else
+        {
+            // Window start per lane: the number of ranks l whose value beta ranks up is strictly nearer.
+            var one = Vector256.Create(1.0);
+            Vector256<double> startLo = default, startHi = default;
+            for (int l = 0; l < outside; l++)
+            {
+                var (xLo, xHi) = Vector256.Widen(sorted[l]);
+                var (yLo, yHi) = Vector256.Widen(sorted[l + beta]);
+                startLo += Vector256.LessThan(yLo - medLo, medLo - xLo) & one;
+                startHi += Vector256.LessThan(yHi - medHi, medHi - xHi) & one;
+            }
+            var endLo = startLo + Vector256.Create((double)beta);
+            var endHi = startHi + Vector256.Create((double)beta);
+            for (int r = 0; r < m; r++)
+            {
+                var (xLo, xHi) = Vector256.Widen(sorted[r]);
+                if (r >= outside && r < beta)
+                {
+                    sumLo += xLo;
+                    sumHi += xHi;
+                    continue;
+                }
+                var rank = Vector256.Create((double)r);
+                var inLo = Vector256.GreaterThanOrEqual(rank, startLo) & Vector256.LessThan(rank, endLo);
+                var inHi = Vector256.GreaterThanOrEqual(rank, startHi) & Vector256.LessThan(rank, endHi);
+                sumLo += Vector256.ConditionalSelect(inLo, xLo, Vector256<double>.Zero);
+                sumHi += Vector256.ConditionalSelect(inHi, xHi, Vector256<double>.Zero);
+            }
+        }
+        var width = Vector256.Create((double)beta);
         var infinity = Vector256.Create(double.PositiveInfinity);
         var finiteLo = Vector256.LessThan(Vector256.Abs(medLo), infinity);
         var finiteHi = Vector256.LessThan(Vector256.Abs(medHi), infinity);
@@ -68,9 +113,10 @@ internal readonly struct ClosestToMedianReducer(int count) : IColumnReducer
             Vector256.ConditionalSelect(finiteHi, sumHi / width, medHi));
     }
 
+    [SkipLocalsInit] // the conditions' buffer is written before it is read
     public Vector512<float> Reduce16(ReadOnlySpan<Vector512<float>> sorted)
     {
-        int m = sorted.Length, beta = Math.Min(count, m);
+        int m = sorted.Length, beta = Math.Min(count, m), outside = m - beta;
         Vector512<double> medLo, medHi;
         if ((m & 1) == 1)
         {
@@ -84,35 +130,66 @@ internal readonly struct ClosestToMedianReducer(int count) : IColumnReducer
             medLo = (aLo + bLo) * half;
             medHi = (aHi + bHi) * half;
         }
-        // Window start per lane: the number of ranks l whose value beta ranks up is strictly nearer.
-        var one = Vector512.Create(1.0);
-        Vector512<double> startLo = default, startHi = default;
-        for (int l = 0; l + beta < m; l++)
-        {
-            var (xLo, xHi) = Vector512.Widen(sorted[l]);
-            var (yLo, yHi) = Vector512.Widen(sorted[l + beta]);
-            startLo += Vector512.LessThan(yLo - medLo, medLo - xLo) & one;
-            startHi += Vector512.LessThan(yHi - medHi, medHi - xHi) & one;
-        }
-        var width = Vector512.Create((double)beta);
-        var endLo = startLo + width;
-        var endHi = startHi + width;
         Vector512<double> sumLo = default, sumHi = default;
-        for (int r = 0; r < m; r++)
+        if (2 * beta >= m && outside <= MaxSlides)
         {
-            var (xLo, xHi) = Vector512.Widen(sorted[r]);
-            if (r >= m - beta && r < beta)
+            // nearer[l]: the window slides past rank l (the value beta ranks up is strictly nearer); true on a prefix of l.
+            Span<Vector512<double>> nearer = stackalloc Vector512<double>[2 * outside];
+            for (int l = 0; l < outside; l++)
             {
+                var (xLo, xHi) = Vector512.Widen(sorted[l]);
+                var (yLo, yHi) = Vector512.Widen(sorted[l + beta]);
+                var slidLo = Vector512.LessThan(yLo - medLo, medLo - xLo);
+                var slidHi = Vector512.LessThan(yHi - medHi, medHi - xHi);
+                nearer[2 * l] = slidLo;
+                nearer[2 * l + 1] = slidHi;
+                sumLo += Vector512.AndNot(xLo, slidLo); // rank l is kept unless the window slid past it
+                sumHi += Vector512.AndNot(xHi, slidHi);
+            }
+            for (int r = outside; r < beta; r++)
+            {
+                var (xLo, xHi) = Vector512.Widen(sorted[r]);
                 sumLo += xLo;
                 sumHi += xHi;
-                continue;
             }
-            var rank = Vector512.Create((double)r);
-            var inLo = Vector512.GreaterThanOrEqual(rank, startLo) & Vector512.LessThan(rank, endLo);
-            var inHi = Vector512.GreaterThanOrEqual(rank, startHi) & Vector512.LessThan(rank, endHi);
-            sumLo += Vector512.ConditionalSelect(inLo, xLo, Vector512<double>.Zero);
-            sumHi += Vector512.ConditionalSelect(inHi, xHi, Vector512<double>.Zero);
+            for (int r = beta; r < m; r++)
+            {
+                var (xLo, xHi) = Vector512.Widen(sorted[r]);
+                sumLo += xLo & nearer[2 * (r - beta)]; // rank r is kept if the window slid past rank r − beta
+                sumHi += xHi & nearer[2 * (r - beta) + 1];
+            }
         }
+        else
+        {
+            // Window start per lane: the number of ranks l whose value beta ranks up is strictly nearer.
+            var one = Vector512.Create(1.0);
+            Vector512<double> startLo = default, startHi = default;
+            for (int l = 0; l < outside; l++)
+            {
+                var (xLo, xHi) = Vector512.Widen(sorted[l]);
+                var (yLo, yHi) = Vector512.Widen(sorted[l + beta]);
+                startLo += Vector512.LessThan(yLo - medLo, medLo - xLo) & one;
+                startHi += Vector512.LessThan(yHi - medHi, medHi - xHi) & one;
+            }
+            var endLo = startLo + Vector512.Create((double)beta);
+            var endHi = startHi + Vector512.Create((double)beta);
+            for (int r = 0; r < m; r++)
+            {
+                var (xLo, xHi) = Vector512.Widen(sorted[r]);
+                if (r >= outside && r < beta)
+                {
+                    sumLo += xLo;
+                    sumHi += xHi;
+                    continue;
+                }
+                var rank = Vector512.Create((double)r);
+                var inLo = Vector512.GreaterThanOrEqual(rank, startLo) & Vector512.LessThan(rank, endLo);
+                var inHi = Vector512.GreaterThanOrEqual(rank, startHi) & Vector512.LessThan(rank, endHi);
+                sumLo += Vector512.ConditionalSelect(inLo, xLo, Vector512<double>.Zero);
+                sumHi += Vector512.ConditionalSelect(inHi, xHi, Vector512<double>.Zero);
+            }
+        }
+        var width = Vector512.Create((double)beta);
         var infinity = Vector512.Create(double.PositiveInfinity);
         var finiteLo = Vector512.LessThan(Vector512.Abs(medLo), infinity);
         var finiteHi = Vector512.LessThan(Vector512.Abs(medHi), infinity);

@@ -173,6 +173,61 @@ public class CoordinateWiseRulesTests
     }
 
     /// <summary>
+    /// Both vector paths against the scalar path on columns drawn from values of far-apart magnitudes: next to a huge
+    /// median, the float64 distances of tiny values on the same side round to the same number, and values straddle the
+    /// window's ends with ties and ±∞. Covers the kept-mask path (count ≥ m − count) and the counted path (count &lt; m − count).
+    /// </summary>
+    [Theory]
+    [InlineData(20, 16)]
+    [InlineData(20, 10)]
+    [InlineData(20, 9)]
+    [InlineData(13, 7)]
+    [InlineData(12, 4)]
+    [InlineData(100, 96)]
+    [InlineData(100, 40)]
+    [InlineData(3, 3)]
+    public void ClosestToMedian_VectorPaths_FarApartMagnitudes_MatchScalarBitForBit(int n, int count)
+    {
+        float[] palette = [1e30f, 1e30f, 1e-30f, 2e-30f, -1e-30f, 0f, 3e30f, -1e30f, float.MaxValue, -float.MaxValue, 1f,
+            float.PositiveInfinity, float.NegativeInfinity];
+        var stream = new SimByz.Scheduler.RandomStream((ulong)(n * 977 + count));
+        var narrow = new System.Runtime.Intrinsics.Vector256<float>[n];
+        var wide = new System.Runtime.Intrinsics.Vector512<float>[n];
+        var columns = new float[16][];
+        var network = SortingNetwork.Create(n, 0, n - 1);
+        for (int block = 0; block < 48; block++)
+        {
+            int size = 2 + stream.NextInt(palette.Length - 1);
+            for (int lane = 0; lane < 16; lane++)
+            {
+                columns[lane] = new float[n];
+                for (int i = 0; i < n; i++) columns[lane][i] = palette[stream.NextInt(size)];
+            }
+            for (int i = 0; i < n; i++)
+            {
+                wide[i] = System.Runtime.Intrinsics.Vector512.Create(columns.Select(c => c[i]).ToArray());
+                narrow[i] = System.Runtime.Intrinsics.Vector512.GetLower(wide[i]);
+            }
+            network.Sort(wide);
+            network.Sort(narrow);
+            var sixteen = new ClosestToMedianReducer(count).Reduce16(wide);
+            var eight = new ClosestToMedianReducer(count).Reduce8(narrow);
+            for (int lane = 0; lane < 16; lane++)
+            {
+                var sorted = columns[lane].OrderBy(x => x).ToArray();
+                int scalar = BitConverter.SingleToInt32Bits(ColumnMath.MeanClosestToMedian(sorted, count));
+                Assert.True(scalar == BitConverter.SingleToInt32Bits(System.Runtime.Intrinsics.Vector512.GetElement(sixteen, lane)),
+                    $"16 lanes, block {block} lane {lane} [{string.Join(", ", sorted)}]: scalar {BitConverter.Int32BitsToSingle(scalar)}, vector {System.Runtime.Intrinsics.Vector512.GetElement(sixteen, lane)}");
+                if (lane < 8)
+                {
+                    Assert.True(scalar == BitConverter.SingleToInt32Bits(System.Runtime.Intrinsics.Vector256.GetElement(eight, lane)),
+                        $"8 lanes, block {block} lane {lane} [{string.Join(", ", sorted)}]: scalar {BitConverter.Int32BitsToSingle(scalar)}, vector {System.Runtime.Intrinsics.Vector256.GetElement(eight, lane)}");
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Golden hashes of the output bytes on a batch mixing Gaussian columns, columns of a few repeated
     /// values, ±∞ and NaN (8-lane and scalar paths both run): the rules promise identical bytes on every
     /// machine and vector width (run this test with DOTNET_EnableHWIntrinsic=0 and DOTNET_EnableAVX2=0
