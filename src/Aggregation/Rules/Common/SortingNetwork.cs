@@ -90,6 +90,90 @@ internal sealed unsafe class SortingNetwork
         }
     }
 
+    /// <summary>
+    /// A network that leaves the <paramref name="b"/> smallest values on wires 0 … b−1 and the b largest on wires n−b … n−1,
+    /// each set in no particular order (the "tournament" network of the trimmed mean, documented in docs/AGGREGATORS.md);
+    /// the wires between hold the other values.
+    /// </summary>
+    /// <remarks>
+    /// <para>The wires are cut into L = ⌊n / 2b⌋ consecutive leaves of 2b wires, the last one taking the n mod 2b wires
+    /// left over. Each leaf's b smallest and b largest are sorted onto its first and last b wires by the pruned odd–even
+    /// network of <see cref="Create(int, Func{int, bool}, bool)"/>. Two knockout trees then join the leaves, balanced
+    /// (left half ⌊L/2⌋ leaves): joining two sorted sets A (left) and B (right) of b values each, comparators (A[i],
+    /// B[b−1−i]) leave the b smallest of the 2b on A's wires and the b largest on B's (the half cleaner of a bitonic
+    /// merge); the smallest-values tree re-sorts A, the largest-values tree re-sorts B (the odd–even network on b
+    /// wires), except at the root. The smallest set therefore ends on the first leaf's first b wires and the largest on
+    /// the last leaf's last b. A value left out of a tree has at least b values at or below it (above it, for the
+    /// largest), so it is not needed there: the sets are exact as multisets, ties included.</para>
+    /// <para>With L = 1 (n &lt; 4b) this is the pruned odd–even network for ranks below b and from n − b. At n = 100,
+    /// b = 4 it has 438 comparators against the pruned odd–even network's 855; at n = 20, b = 4, 68 against 92.
+    /// Comparators are emitted leaf by leaf, each join right after its two subtrees, so a compiled body works on few wires at a time.</para>
+    /// </remarks>
+    public static SortingNetwork Extremes(int n, int b, bool compile = true)
+    {
+        if (n < 0 || b < 0 || 2 * b > n) throw new ArgumentOutOfRangeException(nameof(b), $"extremes of {b} need at least {2 * b} wires, not {n}");
+        if (!compile) return BuildExtremes(n, b, compile: false);
+        string name = $"extremes:{n}:{b}"; // never a key of Create, whose keys are n and then n characters '0' or '1'
+        lock (Shared)
+        {
+            if (Shared.TryGetValue(name, out var known)) return known;
+        }
+        var made = BuildExtremes(n, b, compile: true);
+        lock (Shared)
+        {
+            if (Shared.Count >= SharedLimit) Shared.Clear();
+            Shared.TryAdd(name, made);
+            return Shared[name];
+        }
+    }
+
+    private static SortingNetwork BuildExtremes(int n, int b, bool compile)
+    {
+        var low = new List<int>();
+        var high = new List<int>();
+        if (b > 0)
+        {
+            int leaves = n / (2 * b);
+            var sortB = Build(b, _ => true, compile: false);
+            void Emit(SortingNetwork network, int offset)
+            {
+                for (int c = 0; c < network._pairs.Length; c += 2)
+                {
+                    low.Add(offset + network._pairs[c]);
+                    high.Add(offset + network._pairs[c + 1]);
+                }
+            }
+            // Returns the first wire of the subtree's smallest set and of its largest set (b wires each, sorted unless root).
+            (int Smallest, int Largest) Tree(int first, int count, bool root)
+            {
+                if (count == 1)
+                {
+                    int start = first * 2 * b, size = first == leaves - 1 ? n - start : 2 * b;
+                    Emit(Build(size, r => r < b || r >= size - b, compile: false), start);
+                    return (start, start + size - b);
+                }
+                int half = count / 2;
+                var left = Tree(first, half, root: false);
+                var right = Tree(first + half, count - half, root: false);
+                for (int i = 0; i < b; i++)
+                {
+                    low.Add(left.Smallest + i);
+                    high.Add(right.Smallest + b - 1 - i);
+                }
+                if (!root) Emit(sortB, left.Smallest);
+                for (int i = 0; i < b; i++)
+                {
+                    low.Add(left.Largest + i);
+                    high.Add(right.Largest + b - 1 - i);
+                }
+                if (!root) Emit(sortB, right.Largest);
+                return (left.Smallest, right.Largest);
+            }
+            Tree(0, leaves, root: true);
+        }
+        return new SortingNetwork(n, [.. low], [.. high], compile);
+    }
+
     private const int SharedLimit = 64;
     private static readonly Dictionary<string, SortingNetwork> Shared = new(StringComparer.Ordinal);
 

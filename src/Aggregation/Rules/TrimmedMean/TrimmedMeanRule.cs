@@ -11,8 +11,10 @@ namespace SimByz.Aggregation.Rules;
 /// <para>Parameter <c>b</c>: defaults to the build context's declared q (as ByzFL and fedlib use b = f);
 /// required when no q is declared. Tolerance: n &gt; 2b, checked per call (SimByzException).</para>
 /// <para>Arithmetic: the kept values are summed in float64 and divided by their count, rounded once; in
-/// the vector path (8 or 16 lanes alike) the order of the sum is the network's wire order, in the scalar path (blocks
-/// holding NaN, the last d mod 8 coordinates) rank order. −0 is read as +0.</para>
+/// the vector path (8 or 16 lanes alike) the order of the sum is the wire order of the tournament network
+/// <see cref="SortingNetwork.Extremes"/>, in the scalar path (blocks holding NaN, the last d mod 8 coordinates) rank
+/// order; both give the same bits whenever the float64 sum is exact in any order (the kept values' magnitudes within a
+/// factor 2^21, zeros aside), and the wire order is fixed by n and b (docs/AGGREGATORS.md). −0 is read as +0.</para>
 /// <para>Non-finite input: NaN values are dropped per coordinate; with m values left, t = min(b, ⌊(m−1)/2⌋)
 /// are trimmed from each side (so at least one value remains); no value left gives 0. ±∞ are extremes
 /// and are trimmed first; they reach the result only if more than b of them share a side.</para>
@@ -46,13 +48,10 @@ internal sealed class TrimmedMeanRule : IAggregator
         Guard.Shape(input, output, Spec);
         int n = input.Count;
         CheckTolerance(n);
-        if (_network is null || _network.Size != n) _network = ExtremesNetwork(n, _b);
+        if (_network is null || _network.Size != n) _network = SortingNetwork.Extremes(n, _b);
         _kernel.Run(input, [], _network, new TrimReducer(_b), output);
         diagnostics?.Reset(n);
     }
-
-    /// <summary>Only the b smallest and b largest need placing: the wires between then hold the kept values.</summary>
-    private static SortingNetwork ExtremesNetwork(int n, int b) => SortingNetwork.Create(n, r => r < b || r >= n - b);
 
     private readonly struct TrimReducer(int b) : IColumnReducer
     {

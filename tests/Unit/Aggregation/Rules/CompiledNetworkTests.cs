@@ -116,6 +116,72 @@ public sealed class CompiledNetworkTests
         }
     }
 
+    public static TheoryData<int, int> ExtremesShapes()
+    {
+        var data = new TheoryData<int, int>();
+        // One leaf (n < 4b), two and three leaves with and without wires left over, n = 100 and the largest compiled size.
+        foreach (var (n, b) in ((int, int)[])[(1, 0), (3, 1), (5, 2), (7, 3), (8, 2), (9, 2), (12, 3), (17, 4), (20, 4), (23, 5),
+                     (24, 4), (31, 1), (33, 2), (64, 7), (100, 4), (100, 10), (100, 49), (150, 12), (256, 4)])
+        {
+            data.Add(n, b);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ExtremesShapes))]
+    public void Extremes_FirstAndLastBWires_HoldTheSmallestAndLargestValues_CompiledAsInterpreted(int n, int b)
+    {
+        var compiled = SortingNetwork.Extremes(n, b);
+        var reference = SortingNetwork.Extremes(n, b, compile: false);
+        Assert.Equal(reference.ComparatorCount, compiled.ComparatorCount);
+        for (int round = 0; round < 6; round++)
+        {
+            var columns = Columns(n, 16, (ulong)(n * 4099 + b * 31 + round));
+            var wide = new Vector512<float>[n];
+            var wideReference = new Vector512<float>[n];
+            var narrow = new Vector256<float>[n];
+            for (int i = 0; i < n; i++)
+            {
+                var row = new float[16];
+                for (int lane = 0; lane < 16; lane++) row[lane] = columns[lane][i];
+                wide[i] = wideReference[i] = Vector512.Create(row);
+                narrow[i] = Vector256.Create(row.AsSpan(0, 8));
+            }
+            compiled.Sort(wide);
+            compiled.Sort(narrow);
+            reference.Sort(wideReference);
+            for (int i = 0; i < n; i++)
+            {
+                Assert.Equal(Bits(wideReference[i]), Bits(wide[i]));
+                Assert.Equal(Bits(Vector512.GetLower(wideReference[i])), Bits(narrow[i]));
+            }
+            for (int lane = 0; lane < 16; lane++)
+            {
+                var sorted = columns[lane].OrderBy(x => x).ToArray();
+                var wires = new float[n];
+                for (int r = 0; r < n; r++) wires[r] = wide[r].GetElement(lane);
+                Assert.Equal(sorted[..b], wires[..b].OrderBy(x => x).ToArray());
+                Assert.Equal(sorted[(n - b)..], wires[(n - b)..].OrderBy(x => x).ToArray());
+                Assert.Equal(sorted, wires.OrderBy(x => x).ToArray()); // the wires between hold the other values
+            }
+        }
+    }
+
+    [Fact]
+    public void Extremes_ComparatorCounts_OneLeafIsTheOddEvenNetwork_ManyLeavesFewer()
+    {
+        // n < 4b: one leaf, the pruned odd–even network itself.
+        Assert.Equal(SortingNetwork.Create(7, r => r < 3 || r >= 4).ComparatorCount, SortingNetwork.Extremes(7, 3).ComparatorCount);
+        Assert.Equal(SortingNetwork.Create(15, r => r < 4 || r >= 11).ComparatorCount, SortingNetwork.Extremes(15, 4).ComparatorCount);
+        // The figures quoted in SortingNetwork.Extremes and docs/AGGREGATORS.md.
+        Assert.Equal(438, SortingNetwork.Extremes(100, 4).ComparatorCount);
+        Assert.Equal(855, SortingNetwork.Create(100, r => r < 4 || r >= 96).ComparatorCount);
+        Assert.Equal(68, SortingNetwork.Extremes(20, 4).ComparatorCount);
+        Assert.Equal(92, SortingNetwork.Create(20, r => r < 4 || r >= 16).ComparatorCount);
+        Assert.Throws<ArgumentOutOfRangeException>(() => SortingNetwork.Extremes(7, 4));
+    }
+
     [Theory]
     [InlineData(5, 3)]
     [InlineData(12, 4)]
