@@ -163,6 +163,16 @@ public class AggregatorContractTests
     [InlineData("nnm:f=2+mean", 2)]
     [InlineData("arc:f=2+mean", 4)]
     [InlineData("bucketing:s=2+krum:f=2", 11)]
+    // Parameters whose 2f, 2f + 2 or 4f + 3 overflows an int: the condition is checked in 64 bits.
+    [InlineData("trimmed-mean:b=1073741824", 20)]
+    [InlineData("trimmed-mean:b=2147483647", 20)]
+    [InlineData("meamed:f=2147483647", 20)]
+    [InlineData("krum:f=2147483647", 20)]
+    [InlineData("multi-krum:f=1073741824", 20)]
+    [InlineData("bulyan:f=1073741824", 20)]
+    [InlineData("mda:f=1073741824", 20)]
+    [InlineData("monna:f=1073741824", 20)]
+    [InlineData("arc:f=1073741824+mean", 20)]
     public void Aggregate_ToleranceViolated_ThrowsSimByzExceptionNamingTheRule(string spec, int n)
     {
         var rule = Build(spec);

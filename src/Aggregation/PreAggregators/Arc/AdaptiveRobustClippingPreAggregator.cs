@@ -49,7 +49,7 @@ internal sealed class AdaptiveRobustClippingPreAggregator : IPreAggregator
 
     public void CheckTolerance(int n)
     {
-        if (n <= 2 * _f) throw RuleParameters.Tolerance(Spec, "n > 2f", n);
+        if (n <= 2L * _f) throw RuleParameters.Tolerance(Spec, "n > 2f", n);
     }
 
     public void Apply(GradientBatch input, float[] destination, Span<int> origin, Span<double> share)

@@ -65,7 +65,7 @@ internal sealed class BulyanRule : IAggregator
     /// <summary>Throws <see cref="SimByzException"/> naming the condition unless this rule tolerates <paramref name="n"/> inputs.</summary>
     public void CheckTolerance(int n)
     {
-        if (n < 4 * _f + 3) throw RuleParameters.Tolerance(Spec, "n ≥ 4f+3", n);
+        if (n < 4L * _f + 3) throw RuleParameters.Tolerance(Spec, "n ≥ 4f+3", n);
     }
 
     public void Aggregate(GradientBatch input, Span<float> output, AggregationContext context, AggregationDiagnostics? diagnostics = null)

@@ -11,17 +11,17 @@ namespace SimByz.Aggregation.Rules;
 /// <remarks>
 /// <para>The vector paths give the scalar path's bits on every lane: the same float64 comparisons, the
 /// window summed in rank order (adding +0 for the ranks outside it, which never changes a float64 sum
-/// that starts at +0, since −0 is read as +0), and a non-finite median returned as it is.
+/// that starts at +0: in round-to-nearest such a sum is never −0), and a non-finite median returned as it is.
 /// <see cref="Reduce16"/> is <see cref="Reduce8"/>'s code over 16 lanes.</para>
 /// <para>The window starts at a rank L in [0, m − count], so the ranks in [m − count, count) are in
-/// every window and are added without a test. When count ≥ m − count (MeaMed always, whose count is
-/// n − f with f &lt; n/2; Bulyan when n ≥ 6f) the condition "the value count ranks above rank l is
+/// every window and are added without a test. The condition "the value count ranks above rank l is
 /// strictly nearer" holds on a prefix of l (with a finite median, s[l+count] − median grows and
-/// median − s[l] shrinks with l, and rounding keeps both monotone), so L is the first l where it fails:
-/// rank l &lt; m − count is kept exactly when it fails at l, and rank r ≥ count exactly when it holds
-/// at r − count. Those masks are kept from the pass that computes them, so the sum needs no rank
-/// comparison. Otherwise (count &lt; m − count, or more than <see cref="MaxSlides"/> ranks outside) L is
-/// counted and each rank outside [m − count, count) is compared with it.</para>
+/// median − s[l] shrinks with l, and rounding keeps both monotone), so L is the first l where it fails.
+/// When count ≥ m − count (MeaMed always, whose count is n − f with f &lt; n/2; Bulyan when n ≥ 6f),
+/// rank l &lt; m − count is therefore kept exactly when the condition fails at l, and rank r ≥ count
+/// exactly when it holds at r − count; with at most <see cref="MaxSlides"/> ranks outside (f ≤ 64 for
+/// MeaMed) those masks are kept from the pass that computes them, so the sum needs no rank comparison.
+/// Otherwise L is counted and each rank outside [m − count, count) is compared with it.</para>
 /// </remarks>
 internal readonly struct ClosestToMedianReducer(int count) : IColumnReducer
 {

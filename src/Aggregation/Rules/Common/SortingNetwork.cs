@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -7,7 +8,8 @@ namespace SimByz.Aggregation.Rules;
 /// <summary>
 /// A comparator network (Batcher's odd–even merge sort, generated for the next power of two and
 /// restricted to the first n wires) that sorts n values in each of 8 or 16 lanes at once; optionally
-/// pruned to the comparators that can affect given output ranks.
+/// pruned to the comparators that can affect given output ranks; or the tournament of <see cref="Extremes"/>,
+/// which only separates the b smallest and b largest values.
 /// </summary>
 /// <remarks>
 /// Restricting to n wires is exact: padding wires would hold +∞, and a comparator only moves the larger
@@ -111,7 +113,7 @@ internal sealed unsafe class SortingNetwork
     /// </remarks>
     public static SortingNetwork Extremes(int n, int b, bool compile = true)
     {
-        if (n < 0 || b < 0 || 2 * b > n) throw new ArgumentOutOfRangeException(nameof(b), $"extremes of {b} need at least {2 * b} wires, not {n}");
+        if (n < 0 || b < 0 || 2L * b > n) throw new ArgumentOutOfRangeException(nameof(b), $"extremes of {b} need at least {2 * b} wires, not {n}");
         if (!compile) return BuildExtremes(n, b, compile: false);
         string name = $"extremes:{n}:{b}"; // never a key of Create, whose keys are n and then n characters '0' or '1'
         lock (Shared)
@@ -146,6 +148,7 @@ internal sealed unsafe class SortingNetwork
             // Returns the first wire of the subtree's smallest set and of its largest set (b wires each, sorted unless root).
             (int Smallest, int Largest) Tree(int first, int count, bool root)
             {
+                Debug.Assert(count >= 1, "a subtree holds at least one leaf (n ≥ 2b, b ≥ 1)");
                 if (count == 1)
                 {
                     int start = first * 2 * b, size = first == leaves - 1 ? n - start : 2 * b;

@@ -51,7 +51,7 @@ internal sealed class KrumRule : IAggregator
     /// <summary>Throws <see cref="SimByzException"/> naming the condition unless this rule tolerates <paramref name="n"/> inputs.</summary>
     public void CheckTolerance(int n)
     {
-        if (n <= 2 * _f + 2) throw RuleParameters.Tolerance(Spec, "n > 2f+2", n);
+        if (n <= 2L * _f + 2) throw RuleParameters.Tolerance(Spec, "n > 2f+2", n);
     }
 
     public void Aggregate(GradientBatch input, Span<float> output, AggregationContext context, AggregationDiagnostics? diagnostics = null)

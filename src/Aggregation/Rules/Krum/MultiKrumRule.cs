@@ -60,7 +60,7 @@ internal sealed class MultiKrumRule : IAggregator
     /// <summary>Throws <see cref="SimByzException"/> naming the condition unless this rule tolerates <paramref name="n"/> inputs.</summary>
     public void CheckTolerance(int n)
     {
-        if (n <= 2 * _f + 2) throw RuleParameters.Tolerance(Spec, "n > 2f+2", n);
+        if (n <= 2L * _f + 2) throw RuleParameters.Tolerance(Spec, "n > 2f+2", n);
         if (SelectionSize(n) > n) throw RuleParameters.Tolerance(Spec, "m ≤ n", n);
     }
 

@@ -62,7 +62,7 @@ internal sealed class MdaRule : IAggregator
     /// (n &gt; 2f, and at most the exact-search limit of subsets).</summary>
     public void CheckTolerance(int n)
     {
-        if (n <= 2 * _f) throw RuleParameters.Tolerance(Spec, "n > 2f", n);
+        if (n <= 2L * _f) throw RuleParameters.Tolerance(Spec, "n > 2f", n);
         long subsets = Binomial(n, _f);
         if (subsets > MaxSubsets) throw new SimByzException($"{Spec}: C({n}, {_f}) = {subsets} subsets exceeds the exact-search limit {MaxSubsets}");
     }

@@ -43,7 +43,7 @@ internal sealed class MeaMedRule : IAggregator
     /// <summary>Throws <see cref="SimByzException"/> naming the condition unless this rule tolerates <paramref name="n"/> inputs.</summary>
     public void CheckTolerance(int n)
     {
-        if (n <= 2 * _f) throw RuleParameters.Tolerance(Spec, "n > 2f", n);
+        if (n <= 2L * _f) throw RuleParameters.Tolerance(Spec, "n > 2f", n);
     }
 
     public void Aggregate(GradientBatch input, Span<float> output, AggregationContext context, AggregationDiagnostics? diagnostics = null)

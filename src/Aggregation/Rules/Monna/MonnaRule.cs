@@ -48,7 +48,7 @@ internal sealed class MonnaRule : IAggregator
     /// <summary>Throws <see cref="SimByzException"/> naming the condition unless this rule tolerates <paramref name="n"/> inputs.</summary>
     public void CheckTolerance(int n)
     {
-        if (n <= 2 * _f) throw RuleParameters.Tolerance(Spec, "n > 2f", n);
+        if (n <= 2L * _f) throw RuleParameters.Tolerance(Spec, "n > 2f", n);
         if (_idx >= n) throw RuleParameters.Tolerance(Spec, $"idx = {_idx} < n", n);
     }
 

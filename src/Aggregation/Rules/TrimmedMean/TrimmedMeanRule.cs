@@ -5,7 +5,7 @@ namespace SimByz.Aggregation.Rules;
 
 /// <summary>
 /// Coordinate-wise trimmed mean (Yin et al., ICML 2018): per coordinate, drop the b largest and the b
-/// smallest values and average the n − 2b that remain (sum in float64 in rank order, one rounding).
+/// smallest values and average the n − 2b that remain (sum in float64, one rounding).
 /// </summary>
 /// <remarks>
 /// <para>Parameter <c>b</c>: defaults to the build context's declared q (as ByzFL and fedlib use b = f);
@@ -13,8 +13,8 @@ namespace SimByz.Aggregation.Rules;
 /// <para>Arithmetic: the kept values are summed in float64 and divided by their count, rounded once; in
 /// the vector path (8 or 16 lanes alike) the order of the sum is the wire order of the tournament network
 /// <see cref="SortingNetwork.Extremes"/>, in the scalar path (blocks holding NaN, the last d mod 8 coordinates) rank
-/// order; both give the same bits whenever the float64 sum is exact in any order (the kept values' magnitudes within a
-/// factor 2^21, zeros aside), and the wire order is fixed by n and b (docs/AGGREGATORS.md). −0 is read as +0.</para>
+/// order; both give the same bits whenever the float64 sum is exact in any order (up to 256 kept values whose magnitudes
+/// lie within a factor 2^21, zeros aside), and the wire order is fixed by n and b (docs/AGGREGATORS.md). −0 is read as +0.</para>
 /// <para>Non-finite input: NaN values are dropped per coordinate; with m values left, t = min(b, ⌊(m−1)/2⌋)
 /// are trimmed from each side (so at least one value remains); no value left gives 0. ±∞ are extremes
 /// and are trimmed first; they reach the result only if more than b of them share a side.</para>
@@ -40,7 +40,7 @@ internal sealed class TrimmedMeanRule : IAggregator
     /// <summary>Throws <see cref="SimByzException"/> naming the condition unless this rule tolerates <paramref name="n"/> inputs.</summary>
     public void CheckTolerance(int n)
     {
-        if (n <= 2 * _b) throw RuleParameters.Tolerance(Spec, "n > 2b", n);
+        if (n <= 2L * _b) throw RuleParameters.Tolerance(Spec, "n > 2b", n);
     }
 
     public void Aggregate(GradientBatch input, Span<float> output, AggregationContext context, AggregationDiagnostics? diagnostics = null)

@@ -119,7 +119,7 @@ public sealed class CompiledNetworkTests
     public static TheoryData<int, int> ExtremesShapes()
     {
         var data = new TheoryData<int, int>();
-        // One leaf (n < 4b), two and three leaves with and without wires left over, n = 100 and the largest compiled size.
+        // One leaf (n < 4b) up to 32 leaves (256, 4), with and without wires left over for the last leaf, and the largest compiled size.
         foreach (var (n, b) in ((int, int)[])[(1, 0), (3, 1), (5, 2), (7, 3), (8, 2), (9, 2), (12, 3), (17, 4), (20, 4), (23, 5),
                      (24, 4), (31, 1), (33, 2), (64, 7), (100, 4), (100, 10), (100, 49), (150, 12), (256, 4)])
         {
