@@ -17,7 +17,8 @@ namespace SimByz.Aggregation.Rules;
 /// every window and are added without a test. The condition "the value count ranks above rank l is
 /// strictly nearer" holds on a prefix of l (with a finite median, s[l+count] − median grows and
 /// median − s[l] shrinks with l, and rounding keeps both monotone), so L is the first l where it fails.
-/// When count ≥ m − count (MeaMed always, whose count is n − f with f &lt; n/2; Bulyan when n ≥ 6f),
+/// When count ≥ m − count (MeaMed always, whose count is n − f with f &lt; n/2; Bulyan when n ≥ 6f, and
+/// n ≥ 6f + 2 in its aggregathor variant),
 /// rank l &lt; m − count is therefore kept exactly when the condition fails at l, and rank r ≥ count
 /// exactly when it holds at r − count; with at most <see cref="MaxSlides"/> ranks outside (f ≤ 64 for
 /// MeaMed) those masks are kept from the pass that computes them, so the sum needs no rank comparison.

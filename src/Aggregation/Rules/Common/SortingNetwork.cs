@@ -113,7 +113,7 @@ internal sealed unsafe class SortingNetwork
     /// </remarks>
     public static SortingNetwork Extremes(int n, int b, bool compile = true)
     {
-        if (n < 0 || b < 0 || 2L * b > n) throw new ArgumentOutOfRangeException(nameof(b), $"extremes of {b} need at least {2 * b} wires, not {n}");
+        if (n < 0 || b < 0 || 2L * b > n) throw new ArgumentOutOfRangeException(nameof(b), $"extremes of {b} need at least {2L * b} wires, not {n}");
         if (!compile) return BuildExtremes(n, b, compile: false);
         string name = $"extremes:{n}:{b}"; // never a key of Create, whose keys are n and then n characters '0' or '1'
         lock (Shared)
