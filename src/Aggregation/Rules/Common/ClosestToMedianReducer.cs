@@ -29,6 +29,9 @@ internal readonly struct ClosestToMedianReducer(int count) : IColumnReducer
     /// <summary>The most ranks outside the window whose masks are kept on the stack (2 vectors each: 8 KB at 16 lanes).</summary>
     internal const int MaxSlides = 64;
 
+    /// <summary>Whether the window's ranks outside [m − beta, beta) are added under kept masks (the remarks' condition).</summary>
+    private static bool KeepsSlides(int m, int beta) => 2 * beta >= m && m - beta <= MaxSlides;
+
     [SkipLocalsInit] // the conditions' buffer is written before it is read
     public Vector256<float> Reduce8(ReadOnlySpan<Vector256<float>> sorted)
     {
@@ -47,7 +50,7 @@ internal readonly struct ClosestToMedianReducer(int count) : IColumnReducer
             medHi = (aHi + bHi) * half;
         }
         Vector256<double> sumLo = default, sumHi = default;
-        if (2 * beta >= m && outside <= MaxSlides)
+        if (KeepsSlides(m, beta))
         {
             // nearer[l]: the window slides past rank l (the value beta ranks up is strictly nearer); true on a prefix of l.
             Span<Vector256<double>> nearer = stackalloc Vector256<double>[2 * outside];
@@ -132,7 +135,7 @@ internal readonly struct ClosestToMedianReducer(int count) : IColumnReducer
             medHi = (aHi + bHi) * half;
         }
         Vector512<double> sumLo = default, sumHi = default;
-        if (2 * beta >= m && outside <= MaxSlides)
+        if (KeepsSlides(m, beta))
         {
             // nearer[l]: the window slides past rank l (the value beta ranks up is strictly nearer); true on a prefix of l.
             Span<Vector512<double>> nearer = stackalloc Vector512<double>[2 * outside];

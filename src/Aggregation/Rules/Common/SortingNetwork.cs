@@ -78,12 +78,17 @@ internal sealed unsafe class SortingNetwork
         var key = new char[Math.Max(n, 0) + 1];
         key[0] = (char)Math.Min(n, char.MaxValue);
         for (int r = 0; r < n; r++) key[r + 1] = needed(r) ? '1' : '0';
-        string name = new(key);
+        return Cached(new string(key), () => Build(n, needed, compile: true));
+    }
+
+    /// <summary>The network kept under <paramref name="name"/>, made by <paramref name="make"/> the first time (outside the lock).</summary>
+    private static SortingNetwork Cached(string name, Func<SortingNetwork> make)
+    {
         lock (Shared)
         {
             if (Shared.TryGetValue(name, out var known)) return known;
         }
-        var made = Build(n, needed, compile: true);
+        var made = make();
         lock (Shared)
         {
             if (Shared.Count >= SharedLimit) Shared.Clear(); // bounded: at most SharedLimit networks kept
@@ -115,18 +120,8 @@ internal sealed unsafe class SortingNetwork
     {
         if (n < 0 || b < 0 || 2L * b > n) throw new ArgumentOutOfRangeException(nameof(b), $"extremes of {b} need at least {2L * b} wires, not {n}");
         if (!compile) return BuildExtremes(n, b, compile: false);
-        string name = $"extremes:{n}:{b}"; // never a key of Create, whose keys are n and then n characters '0' or '1'
-        lock (Shared)
-        {
-            if (Shared.TryGetValue(name, out var known)) return known;
-        }
-        var made = BuildExtremes(n, b, compile: true);
-        lock (Shared)
-        {
-            if (Shared.Count >= SharedLimit) Shared.Clear();
-            Shared.TryAdd(name, made);
-            return Shared[name];
-        }
+        // Never a key of Create, whose keys are n and then n characters '0' or '1'.
+        return Cached($"extremes:{n}:{b}", () => BuildExtremes(n, b, compile: true));
     }
 
     private static SortingNetwork BuildExtremes(int n, int b, bool compile)
@@ -145,6 +140,15 @@ internal sealed unsafe class SortingNetwork
                     high.Add(offset + network._pairs[c + 1]);
                 }
             }
+            // Two sorted sets of b wires from a and c: the b smallest of the 2b end on a's wires, the b largest on c's.
+            void HalfClean(int a, int c)
+            {
+                for (int i = 0; i < b; i++)
+                {
+                    low.Add(a + i);
+                    high.Add(c + b - 1 - i);
+                }
+            }
             // Returns the first wire of the subtree's smallest set and of its largest set (b wires each, sorted unless root).
             (int Smallest, int Largest) Tree(int first, int count, bool root)
             {
@@ -158,17 +162,9 @@ internal sealed unsafe class SortingNetwork
                 int half = count / 2;
                 var left = Tree(first, half, root: false);
                 var right = Tree(first + half, count - half, root: false);
-                for (int i = 0; i < b; i++)
-                {
-                    low.Add(left.Smallest + i);
-                    high.Add(right.Smallest + b - 1 - i);
-                }
+                HalfClean(left.Smallest, right.Smallest);
                 if (!root) Emit(sortB, left.Smallest);
-                for (int i = 0; i < b; i++)
-                {
-                    low.Add(left.Largest + i);
-                    high.Add(right.Largest + b - 1 - i);
-                }
+                HalfClean(left.Largest, right.Largest);
                 if (!root) Emit(sortB, right.Largest);
                 return (left.Smallest, right.Largest);
             }
