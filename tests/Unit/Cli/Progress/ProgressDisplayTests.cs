@@ -27,9 +27,12 @@ public class ProgressDisplayTests
         var scenario = With("budget.steps=0", "budget.time=\"4s\"");
         var report = display.Start("demo", scenario);
         for (int i = 0; i < scenario.Defences.Count; i++) report(new DefenceProgress(i, 10, SimTime.FromSeconds(1)));
-        for (int wait = 0; wait < 200 && error.ToString().Split('\n').Length < 3; wait++) Thread.Sleep(25);
+        // The display prints from a thread-pool timer; with the other test classes running beside this one the pool can be busy
+        // for seconds (a clean-clone CI run once saw no line within 5 s), so wait up to 30 s; the loop ends at the first tick.
+        for (int wait = 0; wait < 1200 && error.ToString().Split('\n').Length < 3; wait++) Thread.Sleep(25);
         display.Finish();
         string[] lines = error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length >= 3, $"expected a header, a tick and the stop line within 30 s, got: {error}");
         Assert.StartsWith("demo: 4 defence(s) × 4s simulated", lines[0], StringComparison.Ordinal);
         string tick = lines[1];
         Assert.Contains("25%", tick, StringComparison.Ordinal);
