@@ -255,8 +255,7 @@ internal sealed class PairwiseDistances : IChunkJob
                 // The next sub-block's rows are asked for while this one's pairs are formed, two rows before each
                 // quad and each tile (the kernels read every row of this sub-block first, and n streams of 512 bytes
                 // each outrun the hardware prefetcher; one row per tile left half of them to the end at n = 20, and
-                // was slower: docs/PERFORMANCE.md, session 24). Only while both sub-blocks fit in L1 together (small n);
-                // speed only, no bit.
+                // was slower: docs/PERFORMANCE.md, session 24). Only for small n (PrefetchRows); speed only, no bit.
                 int ahead = n <= PrefetchRows && s + 2 * Blocking.SubBlock <= end && Sse.IsSupported ? n : 0, asked = 0;
                 // Each quad's six pairs among themselves, and in part 0 its rows' norms too (part 0 owns every norm
                 // entry: its own quads' rows here, the other rows' below).
@@ -349,15 +348,22 @@ internal sealed class PairwiseDistances : IChunkJob
     /// Largest n whose next sub-block is prefetched during the current one: two sub-blocks of n rows
     /// (2 · n · 512 bytes) then take at most half of a 48 KB L1 (24 KB). At n = 100 one sub-block alone
     /// fills the L1, and prefetching evicted the rows still in use (slower on the AMD machine, 2026-11-30).
-    /// A prefetch is a hint: it never faults, and moving data (a collection) only makes it useless.
+    /// A prefetch is a hint: it never faults, and moving data (a collection) only makes it useless. Since session 29 the
+    /// lines are asked for in L2 (<see cref="PrefetchSubBlock"/>), which evicts nothing from L1; a throwaway driver on the
+    /// AMD EPYC family-25 machine found Krum, Multi-Krum and Bulyan at n = 100 no faster with the limit raised to 128
+    /// (their pairs' arithmetic, not the loads, is the bound there), so it stays.
     /// </summary>
     internal const int PrefetchRows = 24;
 
-    /// <summary>Asks for the <see cref="Blocking.SubBlock"/> values from <paramref name="at"/> in L1 (eight cache lines).</summary>
+    /// <summary>
+    /// Asks for the <see cref="Blocking.SubBlock"/> values from <paramref name="at"/> in L2 (eight cache lines,
+    /// <c>prefetcht1</c>). In L1 (<c>prefetcht0</c>) until session 29; on the AMD EPYC family-25 machine L2 made Multi-Krum
+    /// and centered clipping faster at 20×10⁶ (docs/PERFORMANCE.md, "Session 29").
+    /// </summary>
     internal static unsafe void PrefetchSubBlock(ref float at)
     {
         float* p = (float*)Unsafe.AsPointer(ref at);
-        for (int c = 0; c < Blocking.SubBlock; c += 16) Sse.Prefetch0(p + c);
+        for (int c = 0; c < Blocking.SubBlock; c += 16) Sse.Prefetch1(p + c);
     }
 
     /// <summary>Asks for the next sub-block of the next two rows not yet asked for, while fewer than <paramref name="ahead"/> are (speed only).</summary>

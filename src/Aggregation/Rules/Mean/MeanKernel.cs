@@ -61,10 +61,12 @@ internal sealed unsafe class MeanKernel : IChunkJob
     /// their own chunked loops (a row's whole run at a time into an accumulator in memory). The limit comes from a
     /// throwaway comparison on the Intel machine (2026-12-01) that showed no gain at n = 100; the committed alternated runs
     /// (`scripts/bench-ab`, docs/PERFORMANCE.md "Session 11" and "Session 12") show geometric median and Bulyan faster at
-    /// n = 20 with it and centered clipping no different. The unit-weight mean runs here at every n. Speed only: both
-    /// loops make the same sums.
+    /// n = 20 with it and centered clipping no different. Raised from 32 to 128 in session 29, once the rows were
+    /// prefetched into L2: on the AMD EPYC family-25 machine a throwaway driver found the geometric median 15–21 % faster
+    /// at n = 100 with it, centered clipping no slower (docs/PERFORMANCE.md, "Session 29"); not measured above 100 rows.
+    /// The unit-weight mean runs here at every n. Speed only: both loops make the same sums.
     /// </summary>
-    public const int WeightedRowLimit = 32;
+    public const int WeightedRowLimit = 128;
 
     /// <summary>Whether weighted sums over <paramref name="rows"/> rows run here (<see cref="WeightedRowLimit"/>).</summary>
     public static bool RunsWeighted(int rows) => IsSupported && rows <= WeightedRowLimit;
