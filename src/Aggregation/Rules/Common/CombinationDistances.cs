@@ -125,7 +125,7 @@ internal sealed unsafe class CombinationDistances : IChunkJob
         }
 
         // The rows' runs were just read to form z (still in cache); for the norms they come from memory, so small
-        // batches ask for each row's next sub-block ahead, as PointDistances does (speed only).
+        // batches (up to PairwiseDistances.PrefetchRows rows) ask for each row's next sub-block ahead, as PointDistances does (speed only).
         bool prefetch = _norms && n <= PairwiseDistances.PrefetchRows && Sse.IsSupported;
         ReadOnlySpan<float> point = _point.AsSpan(0, d);
         for (int s = start; s < end; s += Blocking.SubBlock)

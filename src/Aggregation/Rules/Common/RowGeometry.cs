@@ -255,7 +255,7 @@ internal sealed class PairwiseDistances : IChunkJob
                 // The next sub-block's rows are asked for while this one's pairs are formed, two rows before each
                 // quad and each tile (the kernels read every row of this sub-block first, and n streams of 512 bytes
                 // each outrun the hardware prefetcher; one row per tile left half of them to the end at n = 20, and
-                // was slower: docs/PERFORMANCE.md, session 24). Only for small n (PrefetchRows); speed only, no bit.
+                // was slower: docs/PERFORMANCE.md, session 24). Only up to PrefetchRows rows; speed only, no bit.
                 int ahead = n <= PrefetchRows && s + 2 * Blocking.SubBlock <= end && Sse.IsSupported ? n : 0, asked = 0;
                 // Each quad's six pairs among themselves, and in part 0 its rows' norms too (part 0 owns every norm
                 // entry: its own quads' rows here, the other rows' below).
@@ -345,15 +345,16 @@ internal sealed class PairwiseDistances : IChunkJob
     }
 
     /// <summary>
-    /// Largest n whose next sub-block is prefetched during the current one: two sub-blocks of n rows
-    /// (2 · n · 512 bytes) then take at most half of a 48 KB L1 (24 KB). At n = 100 one sub-block alone
-    /// fills the L1, and prefetching evicted the rows still in use (slower on the AMD machine, 2026-11-30).
-    /// A prefetch is a hint: it never faults, and moving data (a collection) only makes it useless. Since session 29 the
-    /// lines are asked for in L2 (<see cref="PrefetchSubBlock"/>), which evicts nothing from L1; a throwaway driver on the
-    /// AMD EPYC family-25 machine found Krum, Multi-Krum and Bulyan at n = 100 no faster with the limit raised to 128
-    /// (their pairs' arithmetic, not the loads, is the bound there), so it stays.
+    /// Largest n whose next sub-block is prefetched during the current one (pairwise, point and combination distances).
+    /// Until session 29 it was 24: the lines went to L1, where two sub-blocks of n rows (2 · n · 512 bytes) had to fit in
+    /// half of a 48 KB L1, and at n = 100 prefetching evicted the rows still in use (slower on the AMD machine, 2026-11-30).
+    /// Since session 29 they go to L2 (<see cref="PrefetchSubBlock"/>), which evicts nothing from L1 (two sub-blocks of 128
+    /// rows are 128 KB of a 1 MB L2); on the AMD EPYC family-25 machine, in a throwaway driver alternating 24 and 128 in
+    /// one process at n = 100, cc took 28–41 % less time, the geometric median 9–30 %, Krum and Multi-Krum 11–12 %, Bulyan
+    /// 3–5 % (docs/PERFORMANCE.md, "Session 29"). Above 128 rows: not measured. A prefetch is a hint: it never faults,
+    /// and moving data (a collection) only makes it useless; no bit depends on it.
     /// </summary>
-    internal const int PrefetchRows = 24;
+    internal const int PrefetchRows = 128;
 
     /// <summary>
     /// Asks for the <see cref="Blocking.SubBlock"/> values from <paramref name="at"/> in L2 (eight cache lines,
@@ -435,7 +436,7 @@ internal sealed class PointDistances : IChunkJob
         Span<double> slot = _partials.AsSpan(chunk * n, n);
         slot.Clear();
         int start = chunk * Blocking.ChunkLength, end = Math.Min(d, start + Blocking.ChunkLength);
-        // Small n: each group of rows asks for its next sub-block as PairwiseDistances does (speed only).
+        // Up to PrefetchRows rows: each group of rows asks for its next sub-block as PairwiseDistances does (speed only).
         bool prefetch = n <= PairwiseDistances.PrefetchRows && Sse.IsSupported;
         for (int s = start; s < end; s += Blocking.SubBlock)
         {
