@@ -164,7 +164,7 @@ internal sealed unsafe class ColumnKernel<TReducer> : IChunkJob
     /// <summary>
     /// Coordinates ahead of the loads that <see cref="Load16"/> prefetches for <paramref name="n"/> rows: about 4 096 / n,
     /// in whole cache lines (multiples of 16), from 16 to 96, so that up to n = 256 about n × distance ≈ 4 096 floats
-    /// (256 lines, 16 KB, a third of a 48 KB L1) are on their way at any time; above 256 rows (the 8-lane path only) 16,
+    /// (256 lines, 16 KB) are on their way at any time (session 27's reasoning, when they went to L1: a third of a 48 KB L1); above 256 rows (the 8-lane path only) 16,
     /// and more lines ahead: not measured.
     /// </summary>
     /// <remarks>

@@ -16,9 +16,10 @@ namespace SimByz.Aggregation.Rules;
 /// every row is prefetched <see cref="PrefetchDistance"/> coordinates ahead, since n interleaved
 /// streams defeat the hardware prefetcher, and a chunk's first <see cref="PrefetchDistance"/> coordinates
 /// of every row are prefetched before its first block (no earlier block of the chunk asked for them).
-/// The prefetches ask for L2 (<c>prefetcht1</c>), not L1: on the AMD EPYC family-25 machine (session 29) the mean of
-/// 20×10⁶ took about half the time with them as with <c>prefetcht0</c> at the same distance, in calls alternated in one
-/// process (docs/PERFORMANCE.md, "Session 29"): with 20 rows in flight, L1 requests for every line are the bound.
+/// The prefetches ask for L2 (<c>prefetcht1</c>), not L1 (<c>prefetcht0</c>, until session 29): on the AMD EPYC family-25
+/// machine the mean of 20×10⁶ was 44–49 % faster with them in alternated BenchmarkDotNet rounds (docs/PERFORMANCE.md,
+/// "Session 29"). Likely, though not confirmed with hardware counters: with 20 rows in flight, requests into L1 hold
+/// L1's few miss buffers, and those were the bound.
 /// The chunks start on 64-byte boundaries of row 0 (chunk 0 also takes the few coordinates before the
 /// first boundary, one at a time), so that with d a multiple of 16 every 512-bit load lies in one cache line
 /// (a load that straddles two lines costs two). Used only where <see cref="Vector512.IsHardwareAccelerated"/>
@@ -58,12 +59,13 @@ internal sealed unsafe class MeanKernel : IChunkJob
 
     /// <summary>
     /// Most rows for which the weighted sums (<see cref="RowCombination"/>, centered clipping) run here rather than in
-    /// their own chunked loops (a row's whole run at a time into an accumulator in memory). The limit comes from a
-    /// throwaway comparison on the Intel machine (2026-12-01) that showed no gain at n = 100; the committed alternated runs
-    /// (`scripts/bench-ab`, docs/PERFORMANCE.md "Session 11" and "Session 12") show geometric median and Bulyan faster at
-    /// n = 20 with it and centered clipping no different. Raised from 32 to 128 in session 29, once the rows were
-    /// prefetched into L2: on the AMD EPYC family-25 machine a throwaway driver found the geometric median 15–21 % faster
-    /// at n = 100 with it, centered clipping no slower (docs/PERFORMANCE.md, "Session 29"); not measured above 100 rows.
+    /// their own chunked loops (a row's whole run at a time into an accumulator in memory). The former limit, 32, came from
+    /// a throwaway comparison on the Intel machine (2026-12-01) that showed no gain at n = 100; the committed alternated
+    /// runs (`scripts/bench-ab`, docs/PERFORMANCE.md "Session 11" and "Session 12") showed geometric median and Bulyan
+    /// faster at n = 20 with it and centered clipping no different. Raised to 128 in session 29, once the rows were
+    /// prefetched into L2: on the AMD EPYC family-25 machine, in alternated BenchmarkDotNet rounds at n = 100, cc was
+    /// 25–30 % faster and the geometric median 14–16 % (with the pairwise pass's L2 prefetch in the same commit;
+    /// docs/PERFORMANCE.md, "Session 29"). Not measured above 100 rows.
     /// The unit-weight mean runs here at every n. Speed only: both loops make the same sums.
     /// </summary>
     public const int WeightedRowLimit = 128;

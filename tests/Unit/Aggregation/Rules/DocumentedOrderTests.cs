@@ -227,14 +227,15 @@ public class DocumentedOrderTests
     [InlineData(23, 2 * 128 + 40)]
     [InlineData(100, 2 * 128 + 40)]
     [InlineData(101, 128)]
+    [InlineData(130, 2 * 128 + 40)]
     public void PairwiseDistances_LanesThenBatchedSums_AreTheScalarOrderForEveryPairAndNorm(int n, int d)
     {
         // Full sub-blocks and a last sub-block of a multiple of 16 values (d = 2·128 + 48, and 16) take the
         // lane-storing kernels and the transposed sums (AddLaneSums); a last sub-block with a tail (40 =
         // 32 + 8, 45) takes the direct kernels.
-        // Magnitudes are mixed so that subtractions and sums round, and one row overflows (+∞). Above
-        // PairwiseDistances.PrefetchRows rows (37, 100) no sub-block is prefetched and a sub-block's rows
-        // no longer fit in L1 together.
+        // Magnitudes are mixed so that subtractions and sums round, and one row overflows (+∞). Up to
+        // PairwiseDistances.PrefetchRows rows (128) the next sub-block is prefetched; above it (130) none is.
+        // From 37 rows on a sub-block's rows no longer fit in L1 together.
         var rows = Normal(n, d, (ulong)(n * 1000 + d));
         for (int i = 0; i < n; i++)
         {

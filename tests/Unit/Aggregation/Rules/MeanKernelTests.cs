@@ -64,6 +64,7 @@ public sealed class MeanKernelTests
     [InlineData(33, 3 * 2048 + 11)]
     [InlineData(61, 2048 + 64 + 16 + 5)] // 31 rows in the order given: unit weights go in groups
     [InlineData(201, 2048 + 64 + 16 + 5)] // 101 rows: weighted sums run here up to WeightedRowLimit rows
+    [InlineData(255, 64 + 16 + 5)] // 128 rows, the limit itself
     public void WeightedAndCenteredSums_AreTheDocumentedArithmeticPerCoordinate(int n, int d)
     {
         if (!MeanKernel.IsSupported) return; // RowCombination and cc use their own loops here
