@@ -349,9 +349,9 @@ internal sealed class PairwiseDistances : IChunkJob
     /// Until session 29 it was 24: the lines went to L1, where two sub-blocks of n rows (2 · n · 512 bytes) had to fit in
     /// half of a 48 KB L1, and at n = 100 prefetching evicted the rows still in use (slower on the AMD machine, 2026-11-30).
     /// Since session 29 they go to L2 (<see cref="PrefetchSubBlock"/>), which evicts nothing from L1 (two sub-blocks of 128
-    /// rows are 128 KB of a 1 MB L2); on the AMD EPYC family-25 machine, in a throwaway driver alternating 24 and 128 in
-    /// one process at n = 100, cc took 28–41 % less time, the geometric median 9–30 %, Krum and Multi-Krum 11–12 %, Bulyan
-    /// 3–5 % (docs/PERFORMANCE.md, "Session 29"). Above 128 rows: not measured. A prefetch is a hint: it never faults,
+    /// rows are 128 KB of a 1 MB L2); on the AMD EPYC family-25 machine, in alternated BenchmarkDotNet rounds at n = 100,
+    /// the geometric median was 19–26 % faster, Krum 14 % in one round of two, Multi-Krum, Bulyan and cc faster in one
+    /// round of two (docs/PERFORMANCE.md, "Session 29"). Not measured above 100 rows. A prefetch is a hint: it never faults,
     /// and moving data (a collection) only makes it useless; no bit depends on it.
     /// </summary>
     internal const int PrefetchRows = 128;

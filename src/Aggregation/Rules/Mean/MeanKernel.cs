@@ -64,8 +64,9 @@ internal sealed unsafe class MeanKernel : IChunkJob
     /// runs (`scripts/bench-ab`, docs/PERFORMANCE.md "Session 11" and "Session 12") showed geometric median and Bulyan
     /// faster at n = 20 with it and centered clipping no different. Raised to 128 in session 29, once the rows were
     /// prefetched into L2: on the AMD EPYC family-25 machine, in alternated BenchmarkDotNet rounds at n = 100, cc was
-    /// 25–30 % faster and the geometric median 14–16 % (with the pairwise pass's L2 prefetch in the same commit;
-    /// docs/PERFORMANCE.md, "Session 29"). Not measured above 100 rows.
+    /// 25–30 % faster and the geometric median 14–16 % (the second round's 14 % near the unchanged rules' drift; the
+    /// distance passes' prefetch, changed in the same commit, did not run at n = 100 then; docs/PERFORMANCE.md,
+    /// "Session 29"). Not measured above 100 rows.
     /// The unit-weight mean runs here at every n. Speed only: both loops make the same sums.
     /// </summary>
     public const int WeightedRowLimit = 128;

@@ -235,7 +235,7 @@ public class DocumentedOrderTests
         // 32 + 8, 45) takes the direct kernels.
         // Magnitudes are mixed so that subtractions and sums round, and one row overflows (+∞). Up to
         // PairwiseDistances.PrefetchRows rows (128) the next sub-block is prefetched; above it (130) none is.
-        // From 37 rows on a sub-block's rows no longer fit in L1 together.
+        // At 100 and 130 rows one sub-block's rows (50 and 65 KB) no longer fit in L1 together.
         var rows = Normal(n, d, (ulong)(n * 1000 + d));
         for (int i = 0; i < n; i++)
         {

@@ -64,7 +64,7 @@ public sealed class MeanKernelTests
     [InlineData(33, 3 * 2048 + 11)]
     [InlineData(61, 2048 + 64 + 16 + 5)] // 31 rows in the order given: unit weights go in groups
     [InlineData(201, 2048 + 64 + 16 + 5)] // 101 rows: weighted sums run here up to WeightedRowLimit rows
-    [InlineData(255, 64 + 16 + 5)] // 128 rows, the limit itself
+    [InlineData(255, 64 + 16 + 5)] // 128 rows, the limit itself (asserted below)
     public void WeightedAndCenteredSums_AreTheDocumentedArithmeticPerCoordinate(int n, int d)
     {
         if (!MeanKernel.IsSupported) return; // RowCombination and cc use their own loops here
@@ -75,6 +75,7 @@ public sealed class MeanKernelTests
         for (int j = 0; j < d; j++) center[j] = (float)stream.NextNormal(0, 2);
         // Every other row, last first: the kernel must take the rows in the order given, not in index order.
         var rows = Enumerable.Range(0, n).Where(i => i % 2 == 0).Reverse().ToArray();
+        if (n == 255) Assert.Equal(MeanKernel.WeightedRowLimit, rows.Length); // the case at the limit itself
         var offsets = rows.Select(i => (long)i * d).ToArray();
         var weights = rows.Select(i => 0.25 + 0.7 * stream.NextDouble()).ToArray();
         var units = rows.Select(_ => 1.0).ToArray();
