@@ -125,7 +125,7 @@ internal sealed unsafe class ColumnKernel<TReducer> : IChunkJob
                 for (int k = 0; k < n; k++)
                 {
                     float* at = rows + offsets[k] + j;
-                    if (prefetch) Sse.Prefetch1(at + distance);
+                    if (prefetch) RowPrefetch.Line(at + distance);
                     var x0 = Vector256.Load(at);
                     var x1 = Vector256.Load(at + 8);
                     low[k] = Vector256.ConditionalSelect(Vector256.Equals(x0, Vector256<float>.Zero), Vector256<float>.Zero, x0); // −0 → +0, see SortingNetwork
@@ -172,10 +172,7 @@ internal sealed unsafe class ColumnKernel<TReducer> : IChunkJob
     /// grows faster than n), so fewer coordinates ahead still cover the memory's latency. Session 27 (AMD EPYC family 26,
     /// 48 KB L1), in a throwaway driver: at n = 100 the former fixed 96 (600 lines ahead, most of the L1's 768: the
     /// likely cause) was slower than 32 and 16; at n = 20 (memory-bound) 96 was faster than 32 and 16. The lines are
-    /// asked for in L2 (<c>prefetcht1</c>) since session 29: on the AMD EPYC family-25 machine, in alternated
-    /// BenchmarkDotNet rounds, the median, trimmed mean and meamed of 100×10⁵ were 29–59 % faster than with L1 prefetches
-    /// (<c>prefetcht0</c>) at the same distances, and within the drift at 20×10⁶ (docs/PERFORMANCE.md, "Session 29"). Speed only: no
-    /// bit depends on it.
+    /// asked for in L2 since session 29 (<see cref="RowPrefetch"/>), at the same distances. Speed only: no bit depends on it.
     /// </remarks>
     internal static int PrefetchDistance(int n) => Math.Clamp((4096 / Math.Max(n, 1)) & ~15, 16, 96);
 
@@ -194,7 +191,7 @@ internal sealed unsafe class ColumnKernel<TReducer> : IChunkJob
             for (float** row = starts; row < last; row++, wide++)
             {
                 float* at = *row + j;
-                Sse.Prefetch1(at + distance);
+                RowPrefetch.Line(at + distance);
                 var x = Vector512.Load(at);
                 *wide = x + Vector512<float>.Zero;
                 ok &= Vector512.Equals(x, x);

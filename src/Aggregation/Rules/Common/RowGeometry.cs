@@ -357,14 +357,14 @@ internal sealed class PairwiseDistances : IChunkJob
     internal const int PrefetchRows = 128;
 
     /// <summary>
-    /// Asks for the <see cref="Blocking.SubBlock"/> values from <paramref name="at"/> in L2 (eight cache lines,
-    /// <c>prefetcht1</c>). In L1 (<c>prefetcht0</c>) until session 29; on the AMD EPYC family-25 machine L2 made Multi-Krum
-    /// and centered clipping faster at 20×10⁶ (docs/PERFORMANCE.md, "Session 29").
+    /// Asks for the <see cref="Blocking.SubBlock"/> values from <paramref name="at"/> (eight cache lines, <see cref="RowPrefetch"/>:
+    /// in L2; in L1 until session 29, and L2 made Multi-Krum and centered clipping faster at 20×10⁶, docs/PERFORMANCE.md,
+    /// "Session 29").
     /// </summary>
     internal static unsafe void PrefetchSubBlock(ref float at)
     {
         float* p = (float*)Unsafe.AsPointer(ref at);
-        for (int c = 0; c < Blocking.SubBlock; c += 16) Sse.Prefetch1(p + c);
+        for (int c = 0; c < Blocking.SubBlock; c += 16) RowPrefetch.Line(p + c);
     }
 
     /// <summary>Asks for the next sub-block of the next two rows not yet asked for, while fewer than <paramref name="ahead"/> are (speed only).</summary>

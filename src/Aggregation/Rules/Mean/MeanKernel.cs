@@ -16,10 +16,7 @@ namespace SimByz.Aggregation.Rules;
 /// every row is prefetched <see cref="PrefetchDistance"/> coordinates ahead, since n interleaved
 /// streams defeat the hardware prefetcher, and a chunk's first <see cref="PrefetchDistance"/> coordinates
 /// of every row are prefetched before its first block (no earlier block of the chunk asked for them).
-/// The prefetches ask for L2 (<c>prefetcht1</c>), not L1 (<c>prefetcht0</c>, until session 29): on the AMD EPYC family-25
-/// machine the mean of 20×10⁶ was 44–49 % faster with them in alternated BenchmarkDotNet rounds (docs/PERFORMANCE.md,
-/// "Session 29"). Likely, though not confirmed with hardware counters: with 20 rows in flight, requests into L1 hold
-/// L1's few miss buffers, and those were the bound.
+/// The prefetches go to L2 (<see cref="RowPrefetch"/>, which says why).
 /// The chunks start on 64-byte boundaries of row 0 (chunk 0 also takes the few coordinates before the
 /// first boundary, one at a time), so that with d a multiple of 16 every 512-bit load lies in one cache line
 /// (a load that straddles two lines costs two). Used only where <see cref="Vector512.IsHardwareAccelerated"/>
@@ -316,7 +313,7 @@ internal sealed unsafe class MeanKernel : IChunkJob
         for (int k = 0; k < n; k++)
         {
             float* p = rows + offsets[k] + start;
-            for (int c = 0; c < ahead; c += 16) Sse.Prefetch1(p + c);
+            for (int c = 0; c < ahead; c += 16) RowPrefetch.Line(p + c);
         }
     }
 
@@ -356,10 +353,10 @@ internal sealed unsafe class MeanKernel : IChunkJob
             float* p = rows + offsets[k] + j;
             if (prefetch)
             {
-                Sse.Prefetch1(p + PrefetchDistance);
-                Sse.Prefetch1(p + PrefetchDistance + 16);
-                Sse.Prefetch1(p + PrefetchDistance + 32);
-                Sse.Prefetch1(p + PrefetchDistance + 48);
+                RowPrefetch.Line(p + PrefetchDistance);
+                RowPrefetch.Line(p + PrefetchDistance + 16);
+                RowPrefetch.Line(p + PrefetchDistance + 32);
+                RowPrefetch.Line(p + PrefetchDistance + 48);
             }
             var (x0, y0) = Vector512.Widen(Vector512.Load(p));
             var (x1, y1) = Vector512.Widen(Vector512.Load(p + 16));
