@@ -6,15 +6,15 @@ using System.Runtime.Intrinsics;
 namespace SimByz.Aggregation.Rules;
 
 /// <summary>
-/// A comparator network (Batcher's odd–even merge sort, generated for the next power of two and
-/// restricted to the first n wires) that sorts n values in each of 8 or 16 lanes at once; optionally
-/// pruned to the comparators that can affect given output ranks; or the tournament of <see cref="Extremes"/>,
-/// which only separates the b smallest and b largest values.
+/// A comparator network that sorts n values in each of 8 or 16 lanes at once, optionally pruned to the
+/// comparators that can affect given output ranks (<see cref="Create(int, Func{int, bool}, bool)"/>: Batcher's
+/// odd–even merge sort or Parberry's pairwise sorting network, whichever keeps fewer comparators); or the
+/// tournament of <see cref="Extremes"/>, which only separates the b smallest and b largest values.
 /// </summary>
 /// <remarks>
-/// Restricting to n wires is exact: padding wires would hold +∞, and a comparator only moves the larger
-/// value to the higher wire, so padding never leaves its wire and every comparator touching it is a
-/// no-op. Comparisons use <c>Vector256.MinNative</c>/<c>MaxNative</c> (one instruction each), whose
+/// Both sorting networks are generated for the next power of two and restricted to the first n wires, which
+/// is exact: padding wires would hold +∞, and a comparator only moves the larger value to the higher wire,
+/// so padding never leaves its wire and every comparator touching it is a no-op. Comparisons use <c>Vector256.MinNative</c>/<c>MaxNative</c> (one instruction each), whose
 /// result differs between platforms only for NaN and for −0 against +0: callers load no NaN and replace
 /// −0 by +0 first (<see cref="ColumnKernel{TReducer}"/>), so the network is bit-identical everywhere.
 /// The comparators are kept depth first (each merge right after the sorts of its two halves), and where
@@ -67,6 +67,13 @@ internal sealed unsafe class SortingNetwork
     /// A network that places every rank r with <paramref name="needed"/>(r) correctly; the other wires
     /// then hold the other values in an unspecified (but input-determined) order.
     /// </summary>
+    /// <remarks>
+    /// Of the two sorting networks, each pruned to the comparators that can affect a needed rank, the one with fewer
+    /// comparators (the odd–even merge network at equal counts). Placing a rank correctly gives it the same value
+    /// whichever network does it, so the choice changes no needed wire's bits (callers read only those). Since
+    /// session 30 (before, always the odd–even network): for the median at n = 100, 776 comparators against 898; at
+    /// n = 20, 73 against 84; a full sort of 100 wires, 1 077 against 1 104 (<see cref="Construction"/>).
+    /// </remarks>
     /// <param name="n">Wires.</param>
     /// <param name="needed">The output ranks that must be placed.</param>
     /// <param name="compile">False keeps the interpreted loop (the reference the tests hold the compiled code to).</param>
@@ -131,7 +138,7 @@ internal sealed unsafe class SortingNetwork
         if (b > 0)
         {
             int leaves = n / (2 * b);
-            var sortB = Build(b, _ => true, compile: false);
+            var sortB = Build(b, _ => true, Construction.OddEvenMerge);
             void Emit(SortingNetwork network, int offset)
             {
                 for (int c = 0; c < network._pairs.Length; c += 2)
@@ -156,7 +163,7 @@ internal sealed unsafe class SortingNetwork
                 if (count == 1)
                 {
                     int start = first * 2 * b, size = first == leaves - 1 ? n - start : 2 * b;
-                    Emit(Build(size, r => r < b || r >= size - b, compile: false), start);
+                    Emit(Build(size, r => r < b || r >= size - b, Construction.OddEvenMerge), start);
                     return (start, start + size - b);
                 }
                 int half = count / 2;
@@ -176,12 +183,89 @@ internal sealed unsafe class SortingNetwork
     private const int SharedLimit = 64;
     private static readonly Dictionary<string, SortingNetwork> Shared = new(StringComparer.Ordinal);
 
+    /// <summary>The sorting networks <see cref="Create(int, Func{int, bool}, bool)"/> prunes and chooses between.</summary>
+    internal enum Construction
+    {
+        /// <summary>Batcher's odd–even merge sort (1968): the tournament's leaves always use it (their wire order is documented).</summary>
+        OddEvenMerge,
+
+        /// <summary>
+        /// Parberry's pairwise sorting network (1992): as many comparators as the odd–even network for a power of two,
+        /// but its pruned restrictions keep fewer (a median, or a sort of n wires below a power of two).
+        /// </summary>
+        Pairwise,
+    }
+
     private static SortingNetwork Build(int n, Func<int, bool> needed, bool compile)
+    {
+        var (oddEvenLow, oddEvenHigh) = Comparators(n, needed, Construction.OddEvenMerge);
+        var (pairwiseLow, pairwiseHigh) = Comparators(n, needed, Construction.Pairwise);
+        return pairwiseLow.Length < oddEvenLow.Length
+            ? new SortingNetwork(n, pairwiseLow, pairwiseHigh, compile)
+            : new SortingNetwork(n, oddEvenLow, oddEvenHigh, compile);
+    }
+
+    /// <summary>The network of <paramref name="construction"/> on n wires pruned to <paramref name="needed"/>, without choosing (tests).</summary>
+    internal static SortingNetwork Build(int n, Func<int, bool> needed, Construction construction)
+    {
+        var (low, high) = Comparators(n, needed, construction);
+        return new SortingNetwork(n, low, high, compile: false);
+    }
+
+    /// <summary>
+    /// Parberry's pairwise sorting network on p wires (a power of two), in its level order: first the pairs at distance
+    /// a = 1, 2, 4, … within blocks of 2a (each block's two interleaved halves compared element by element), then, for
+    /// a = p/4 down to 1, the chains of comparators at distances d·a for d = 2^k − 1 down to 1 that merge them.
+    /// </summary>
+    private static void Pairwise(int p, List<int> low, List<int> high)
+    {
+        for (int a = 1; a < p; a *= 2)
+        {
+            for (int b = a, c = 0; b < p;)
+            {
+                low.Add(b - a);
+                high.Add(b);
+                b++;
+                c = (c + 1) % a;
+                if (c == 0) b += a;
+            }
+        }
+        for (int a = p / 4, e = 1; a > 0; a /= 2, e = 2 * e + 1)
+        {
+            for (int d = e; d > 0; d /= 2)
+            {
+                for (int b = (d + 1) * a, c = 0; b < p;)
+                {
+                    low.Add(b - d * a);
+                    high.Add(b);
+                    b++;
+                    c = (c + 1) % a;
+                    if (c == 0) b += a;
+                }
+            }
+        }
+    }
+
+    private static (int[] Low, int[] High) Comparators(int n, Func<int, bool> needed, Construction construction)
     {
         int p = 1;
         while (p < n) p <<= 1;
         var low = new List<int>();
         var high = new List<int>();
+        if (construction == Construction.Pairwise)
+        {
+            var allLow = new List<int>();
+            var allHigh = new List<int>();
+            Pairwise(p, allLow, allHigh);
+            for (int c = 0; c < allLow.Count; c++)
+            {
+                if (allHigh[c] >= n) continue; // touches padding (+∞ on wires ≥ n): a no-op
+                low.Add(allLow[c]);
+                high.Add(allHigh[c]);
+            }
+            // Level order is already a topological order; the compiled code schedules its own (CompiledNetwork.Schedule).
+            return Prune(n, needed, low, high, order: null);
+        }
         var blockEnd = new List<int>();
         var blockLength = new List<int>();
         for (int size = 1; size < p; size <<= 1)
@@ -204,7 +288,20 @@ internal sealed unsafe class SortingNetwork
                 }
             }
         }
-        // Prune backwards: keep a comparator only if one of its wires still matters downstream.
+        // Depth first: each merge right after the sorts of its two halves (the merge blocks in post-order,
+        // i.e. by block end, then smaller blocks first; a stable sort keeps the order within a block). Blocks
+        // are nested or disjoint, so every comparator still follows the earlier ones sharing a wire: the same
+        // network, the same result on every wire, but a compiled body keeps a small block's wires in registers.
+        return Prune(n, needed, low, high, kept => kept.OrderBy(c => blockEnd[c]).ThenBy(c => blockLength[c]));
+    }
+
+    /// <summary>
+    /// The comparators that can affect a needed rank (pruned backwards: a comparator is kept if one of its wires still
+    /// matters downstream), in the network's order or the one <paramref name="order"/> makes of their indices.
+    /// </summary>
+    private static (int[] Low, int[] High) Prune(
+        int n, Func<int, bool> needed, List<int> low, List<int> high, Func<IEnumerable<int>, IEnumerable<int>>? order)
+    {
         var wire = new bool[Math.Max(n, 1)];
         for (int r = 0; r < n; r++) wire[r] = needed(r);
         var keep = new bool[low.Count];
@@ -216,16 +313,12 @@ internal sealed unsafe class SortingNetwork
                 wire[low[c]] = wire[high[c]] = true;
             }
         }
-        // Depth first: each merge right after the sorts of its two halves (the merge blocks in post-order,
-        // i.e. by block end, then smaller blocks first; a stable sort keeps the order within a block). Blocks
-        // are nested or disjoint, so every comparator still follows the earlier ones sharing a wire: the same
-        // network, the same result on every wire, but a compiled body keeps a small block's wires in registers.
-        var order = new List<int>();
+        var kept = new List<int>();
         for (int c = 0; c < low.Count; c++)
         {
-            if (keep[c]) order.Add(c);
+            if (keep[c]) kept.Add(c);
         }
-        var sorted = order.OrderBy(c => blockEnd[c]).ThenBy(c => blockLength[c]).ToArray();
+        var sorted = (order is null ? kept : order(kept)).ToArray();
         var kl = new int[sorted.Length];
         var kh = new int[sorted.Length];
         for (int c = 0; c < sorted.Length; c++)
@@ -233,7 +326,7 @@ internal sealed unsafe class SortingNetwork
             kl[c] = low[sorted[c]];
             kh[c] = high[sorted[c]];
         }
-        return new SortingNetwork(n, kl, kh, compile);
+        return (kl, kh);
     }
 
     /// <summary>Sorts (the needed ranks of) each lane of <paramref name="values"/> ascending.</summary>

@@ -171,14 +171,15 @@ public sealed class CompiledNetworkTests
     [Fact]
     public void Extremes_ComparatorCounts_OneLeafIsTheOddEvenNetwork_ManyLeavesFewer()
     {
-        // n < 4b: one leaf, the pruned odd–even network itself.
-        Assert.Equal(SortingNetwork.Create(7, r => r < 3 || r >= 4).ComparatorCount, SortingNetwork.Extremes(7, 3).ComparatorCount);
-        Assert.Equal(SortingNetwork.Create(15, r => r < 4 || r >= 11).ComparatorCount, SortingNetwork.Extremes(15, 4).ComparatorCount);
+        // n < 4b: one leaf, the pruned odd–even network itself (always odd–even: the tournament's wire order is documented).
+        const SortingNetwork.Construction oddEven = SortingNetwork.Construction.OddEvenMerge;
+        Assert.Equal(SortingNetwork.Build(7, r => r < 3 || r >= 4, oddEven).ComparatorCount, SortingNetwork.Extremes(7, 3).ComparatorCount);
+        Assert.Equal(SortingNetwork.Build(15, r => r < 4 || r >= 11, oddEven).ComparatorCount, SortingNetwork.Extremes(15, 4).ComparatorCount);
         // The figures quoted in SortingNetwork.Extremes and docs/AGGREGATORS.md.
         Assert.Equal(438, SortingNetwork.Extremes(100, 4).ComparatorCount);
-        Assert.Equal(855, SortingNetwork.Create(100, r => r < 4 || r >= 96).ComparatorCount);
+        Assert.Equal(855, SortingNetwork.Build(100, r => r < 4 || r >= 96, oddEven).ComparatorCount);
         Assert.Equal(68, SortingNetwork.Extremes(20, 4).ComparatorCount);
-        Assert.Equal(92, SortingNetwork.Create(20, r => r < 4 || r >= 16).ComparatorCount);
+        Assert.Equal(92, SortingNetwork.Build(20, r => r < 4 || r >= 16, oddEven).ComparatorCount);
         Assert.Throws<ArgumentOutOfRangeException>(() => SortingNetwork.Extremes(7, 4));
     }
 
