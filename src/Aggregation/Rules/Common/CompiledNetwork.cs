@@ -159,6 +159,76 @@ internal sealed unsafe class CompiledNetwork
 
     private static Body Emit(ReadOnlySpan<int> network, Type type, int size, MethodInfo min, MethodInfo max, int registers)
     {
+        var method = new DynamicMethod("SortingNetworkSegment", typeof(void), [typeof(void*)], typeof(CompiledNetwork).Module, skipVisibility: true);
+        var il = method.GetILGenerator();
+        Allocate(network, registers, new Emitter(il, type, size, min, max, registers));
+        il.Emit(OpCodes.Ret);
+        return method.CreateDelegate<Body>();
+    }
+
+    /// <summary>
+    /// The loads and stores of wires the compiled code of <paramref name="pairs"/> makes with <paramref name="registers"/>
+    /// vector locals, cut into segments as <see cref="Compile{TVector}(ReadOnlySpan{int}, int)"/> cuts it: with two
+    /// instructions per comparator, the cost <see cref="SortingNetwork"/> compares its candidate networks by.
+    /// </summary>
+    internal static int Moves(ReadOnlySpan<int> pairs, int registers)
+    {
+        int moves = 0, comparators = pairs.Length / 2;
+        for (int from = 0; from < comparators; from += SegmentLength)
+        {
+            int to = Math.Min(comparators, from + SegmentLength);
+            moves += Allocate(pairs[(2 * from)..(2 * to)], Math.Max(3, registers), emitter: null);
+        }
+        return moves;
+    }
+
+    /// <summary>The IL of a segment: its vector locals, and how to load or store a wire and run a comparator.</summary>
+    private sealed class Emitter(ILGenerator il, Type type, int size, MethodInfo min, MethodInfo max, int registers)
+    {
+        private readonly LocalBuilder[] _locals = Declare(il, type, registers);
+
+        private static LocalBuilder[] Declare(ILGenerator il, Type type, int registers)
+        {
+            var locals = new LocalBuilder[registers];
+            for (int k = 0; k < registers; k++) locals[k] = il.DeclareLocal(type);
+            return locals;
+        }
+
+        public void Load(int wire, int local)
+        {
+            Address(il, wire, size);
+            il.Emit(OpCodes.Ldobj, type);
+            il.Emit(OpCodes.Stloc, _locals[local]);
+        }
+
+        public void Store(int wire, int local)
+        {
+            Address(il, wire, size);
+            il.Emit(OpCodes.Ldloc, _locals[local]);
+            il.Emit(OpCodes.Stobj, type);
+        }
+
+        public void Compare(int localA, int localB)
+        {
+            var la = _locals[localA];
+            var lb = _locals[localB];
+            il.Emit(OpCodes.Ldloc, la);
+            il.Emit(OpCodes.Ldloc, lb);
+            il.Emit(OpCodes.Call, min);
+            il.Emit(OpCodes.Ldloc, la);
+            il.Emit(OpCodes.Ldloc, lb);
+            il.Emit(OpCodes.Call, max);
+            il.Emit(OpCodes.Stloc, lb);
+            il.Emit(OpCodes.Stloc, la);
+        }
+    }
+
+    /// <summary>
+    /// Schedules one segment and allocates its wires to <paramref name="registers"/> locals (the remarks' rules), emitting
+    /// the code through <paramref name="emitter"/> when there is one; returns the loads and stores of wires.
+    /// </summary>
+    private static int Allocate(ReadOnlySpan<int> network, int registers, Emitter? emitter)
+    {
         var pairs = Schedule(network, registers);
         int count = pairs.Length / 2;
         int wires = 0;
@@ -178,10 +248,7 @@ internal sealed unsafe class CompiledNetwork
             while (seen[w] < list.Count && list[seen[w]] < from) seen[w]++;
             return seen[w] < list.Count ? list[seen[w]] : int.MaxValue;
         }
-        var method = new DynamicMethod("SortingNetworkSegment", typeof(void), [typeof(void*)], typeof(CompiledNetwork).Module, skipVisibility: true);
-        var il = method.GetILGenerator();
-        var locals = new LocalBuilder[registers];
-        for (int k = 0; k < registers; k++) locals[k] = il.DeclareLocal(type);
+        int moves = 0;
         var localOf = new int[wires];
         Array.Fill(localOf, -1);
         var wireIn = new int[registers];
@@ -191,9 +258,8 @@ internal sealed unsafe class CompiledNetwork
         void Store(int wire)
         {
             int k = localOf[wire];
-            Address(il, wire, size);
-            il.Emit(OpCodes.Ldloc, locals[k]);
-            il.Emit(OpCodes.Stobj, type);
+            emitter?.Store(wire, k);
+            moves++;
             wireIn[k] = -1;
             localOf[wire] = -1;
             free.Push(k);
@@ -218,27 +284,16 @@ internal sealed unsafe class CompiledNetwork
                 int k = free.Pop();
                 localOf[w] = k;
                 wireIn[k] = w;
-                Address(il, w, size);
-                il.Emit(OpCodes.Ldobj, type);
-                il.Emit(OpCodes.Stloc, locals[k]);
+                emitter?.Load(w, k);
+                moves++;
             }
-            var la = locals[localOf[a]];
-            var lb = locals[localOf[b]];
-            il.Emit(OpCodes.Ldloc, la);
-            il.Emit(OpCodes.Ldloc, lb);
-            il.Emit(OpCodes.Call, min);
-            il.Emit(OpCodes.Ldloc, la);
-            il.Emit(OpCodes.Ldloc, lb);
-            il.Emit(OpCodes.Call, max);
-            il.Emit(OpCodes.Stloc, lb);
-            il.Emit(OpCodes.Stloc, la);
+            emitter?.Compare(localOf[a], localOf[b]);
             foreach (int w in (ReadOnlySpan<int>)[a, b])
             {
                 if (NextUse(w, c + 1) == int.MaxValue) Store(w);
             }
         }
-        il.Emit(OpCodes.Ret);
-        return method.CreateDelegate<Body>();
+        return moves;
     }
 
     private static void Address(ILGenerator il, int wire, int size)

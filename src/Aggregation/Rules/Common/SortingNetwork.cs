@@ -68,11 +68,16 @@ internal sealed unsafe class SortingNetwork
     /// then hold the other values in an unspecified (but input-determined) order.
     /// </summary>
     /// <remarks>
-    /// Of the two sorting networks, each pruned to the comparators that can affect a needed rank, the one with fewer
-    /// comparators (the odd–even merge network at equal counts). Placing a rank correctly gives it the same value
-    /// whichever network does it, so the choice changes no needed wire's bits (callers read only those). Since
-    /// session 30 (before, always the odd–even network): for the median at n = 100, 776 comparators against 898; at
-    /// n = 20, 73 against 84; a full sort of 100 wires, 1 077 against 1 104 (<see cref="Construction"/>).
+    /// Of the two sorting networks, each pruned to the comparators that can affect a needed rank, the one whose compiled
+    /// code has fewer instructions touching wires (<see cref="Cost(int[], int[])"/>: two per comparator, and the loads
+    /// and stores of wires that do not fit in registers; the odd–even merge network at equal cost). Placing a rank
+    /// correctly gives it the same value whichever network does it, so the choice changes no needed wire's bits
+    /// (callers read only those). Since session 30 (before, always the odd–even network). With AVX-512's 28 locals the
+    /// median at n = 100 and n = 20 and a full sort of 20 wires take the pairwise network (776 comparators against 898;
+    /// 73 against 84; 97 against 103); full sorts of 92 and 100 wires keep the odd–even one (1 011 against 961 and
+    /// 1 104 against 1 077 comparators, but the pairwise network's long-range comparators load and store more wires).
+    /// Timed alone, the medians' networks were 4–15 % faster; for the full sorts the two differed by less than the
+    /// timings' spread (docs/PERFORMANCE.md, "Session 30").
     /// </remarks>
     /// <param name="n">Wires.</param>
     /// <param name="needed">The output ranks that must be placed.</param>
@@ -200,16 +205,46 @@ internal sealed unsafe class SortingNetwork
     {
         var (oddEvenLow, oddEvenHigh) = Comparators(n, needed, Construction.OddEvenMerge);
         var (pairwiseLow, pairwiseHigh) = Comparators(n, needed, Construction.Pairwise);
-        return pairwiseLow.Length < oddEvenLow.Length
+        return Cost(pairwiseLow, pairwiseHigh) < Cost(oddEvenLow, oddEvenHigh)
             ? new SortingNetwork(n, pairwiseLow, pairwiseHigh, compile)
             : new SortingNetwork(n, oddEvenLow, oddEvenHigh, compile);
     }
 
-    /// <summary>The network of <paramref name="construction"/> on n wires pruned to <paramref name="needed"/>, without choosing (tests).</summary>
-    internal static SortingNetwork Build(int n, Func<int, bool> needed, Construction construction)
+    /// <summary>
+    /// The instructions of a network's compiled code that touch wires: two per comparator (min, max) and every load and
+    /// store of a wire with <see cref="CompiledNetwork.Registers"/> vector locals. The same on every run of a machine kind,
+    /// and the interpreted network (compile: false) is chosen by it too, so both hold the same comparators.
+    /// </summary>
+    internal static int Cost(int[] low, int[] high)
+    {
+        var pairs = new int[2 * low.Length];
+        for (int c = 0; c < low.Length; c++)
+        {
+            pairs[2 * c] = low[c];
+            pairs[2 * c + 1] = high[c];
+        }
+        return 2 * low.Length + CompiledNetwork.Moves(pairs, CompiledNetwork.Registers);
+    }
+
+    /// <summary><see cref="Cost(int[], int[])"/> of this network.</summary>
+    internal int Cost()
+    {
+        int count = ComparatorCount;
+        var low = new int[count];
+        var high = new int[count];
+        for (int c = 0; c < count; c++)
+        {
+            low[c] = _pairs[2 * c];
+            high[c] = _pairs[2 * c + 1];
+        }
+        return Cost(low, high);
+    }
+
+    /// <summary>The network of <paramref name="construction"/> on n wires pruned to <paramref name="needed"/>, without choosing (tests, benchmarks).</summary>
+    internal static SortingNetwork Build(int n, Func<int, bool> needed, Construction construction, bool compile = false)
     {
         var (low, high) = Comparators(n, needed, construction);
-        return new SortingNetwork(n, low, high, compile: false);
+        return new SortingNetwork(n, low, high, compile);
     }
 
     /// <summary>
