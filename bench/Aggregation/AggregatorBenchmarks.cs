@@ -19,10 +19,13 @@ namespace SimByz.Bench.Aggregation;
 /// <para>Run (docs/PERFORMANCE.md, "Aggregation rules"):
 /// <c>cd bench &amp;&amp; dotnet bin/Release/net10.0/SimByz.Bench.dll --filter '*AggregatorBenchmarks*' --inProcess --job short</c>.
 /// A subset: list the cases in <c>SIMBYZ_BENCH_CASES</c> (see <see cref="Cases"/>).</para>
-/// <para>The floor to compare a rule against is the best of <c>floor:sum-1-thread</c> and
-/// <c>floor:sum-all-threads</c> at the same shape. The all-thread sum cuts the input into a fixed number
+/// <para>The floor to compare a rule against is the best of <c>floor:sum-1-thread</c>,
+/// <c>floor:sum-all-threads</c>, <c>floor:sum-alternating</c> and <c>floor:torch-sum</c> at the same shape. The all-thread sum cuts the input into a fixed number
 /// of equal row-major slices (one per core), sums each on its own thread and adds the partial sums in
-/// slice order, so its result does not depend on scheduling.</para>
+/// slice order, so its result does not depend on scheduling. <c>floor:sum-alternating</c> is the same sum with each
+/// slice read in blocks of 64 KB, from its first block on one call and from its last on the next: a benchmark calls
+/// a rule again and again on the same input, and a rule whose last pass runs its chunks backwards (ChunkOrder) starts
+/// its next call on what that pass left in the caches; this floor reads the input with the same advantage.</para>
 /// <para>Compute floors for the rules that need all pairwise distances (Krum, Multi-Krum, Bulyan,
 /// and the n×n part of MDA, MoNNA, NNM): <c>floor:fma-peak-pairs</c> issues n(n−1)/2·d float32 fused
 /// multiply-adds on register-resident accumulators over all cores (this machine's peak rate, no memory
@@ -53,6 +56,7 @@ public class AggregatorBenchmarks
     private IAggregator? _rule;
     private torch.Tensor? _tensor;
     private double[] _partials = [];
+    private bool _backwards;
     private AggregationContext _context = AggregationContext.None;
 
     /// <summary>n×d of the input.</summary>
@@ -91,6 +95,7 @@ public class AggregatorBenchmarks
     {
         yield return "floor:sum-1-thread";
         yield return "floor:sum-all-threads";
+        yield return "floor:sum-alternating";
         yield return "floor:torch-sum";
         yield return "floor:fma-peak-pairs";
         yield return "floor:fma-peak-pairs-512";
@@ -153,6 +158,8 @@ public class AggregatorBenchmarks
                 return TensorPrimitives.Sum(_data.Span);
             case "floor:sum-all-threads":
                 return ParallelSum();
+            case "floor:sum-alternating":
+                return AlternatingSum(_data, _partials, _backwards = !_backwards);
             case "floor:torch-sum":
                 using (var sum = torch.sum(_tensor!)) return sum.item<float>();
             case "floor:gram-torch-mm":
@@ -202,6 +209,35 @@ public class AggregatorBenchmarks
         double s = 0;
         foreach (double partial in partials) s += partial;
         return s;
+    }
+
+    /// <summary>
+    /// <see cref="ParallelSum(ReadOnlyMemory{float}, double[])"/>'s slices read in blocks of 16 384 floats (64 KB), each block's
+    /// sum added in the order read: from the slice's first block when <paramref name="backwards"/> is false, from its last
+    /// when true. Called alternately both ways, each call starts on the blocks the call before read last.
+    /// </summary>
+    internal static double AlternatingSum(ReadOnlyMemory<float> data, double[] partials, bool backwards)
+    {
+        const int Block = 16384;
+        int parts = partials.Length;
+        Parallel.For(0, parts, p =>
+        {
+            long length = data.Length;
+            int from = (int)(length * p / parts), to = (int)(length * (p + 1) / parts);
+            var slice = data.Span.Slice(from, to - from);
+            int blocks = (slice.Length + Block - 1) / Block;
+            double s = 0;
+            for (int k = 0; k < blocks; k++)
+            {
+                int b = backwards ? blocks - 1 - k : k;
+                int start = b * Block;
+                s += TensorPrimitives.Sum(slice.Slice(start, Math.Min(Block, slice.Length - start)));
+            }
+            partials[p] = s;
+        });
+        double total = 0;
+        foreach (double partial in partials) total += partial;
+        return total;
     }
 
     /// <summary>

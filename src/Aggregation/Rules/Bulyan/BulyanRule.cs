@@ -103,7 +103,7 @@ internal sealed class BulyanRule : IAggregator
         var rows = _selectedRows.AsSpan(0, theta);
         rows.Sort();
         if (_network is null || _network.Size != theta) _network = SortingNetwork.Create(theta, 0, theta - 1);
-        _kernel.Run(input, rows, _network, new ClosestToMedianReducer(beta), output);
+        _kernel.Run(input, rows, _network, new ClosestToMedianReducer(beta), output, ChunkOrder.Descending); // the distance pass's last chunks first
         if (diagnostics is not null)
         {
             diagnostics.Reset(n);

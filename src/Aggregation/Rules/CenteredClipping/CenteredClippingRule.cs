@@ -108,13 +108,14 @@ internal sealed class CenteredClippingRule : IAggregator, IChunkJob
             }
             if (fused)
             {
+                // Descending, here and below: the distance pass's last chunks are read again first, while they are still in the caches.
                 _kernel.RunCentered(input, _activeOffsets.AsSpan(0, _active), _activeFactors.AsSpan(0, _active), _factorSum, n, _v, _next,
-                    l == _iters - 1 ? output : default);
+                    l == _iters - 1 ? output : default, ChunkOrder.Descending);
             }
             else
             {
                 _input = input;
-                ChunkRunner.Run(this, Blocking.ChunkCount(d));
+                ChunkRunner.Run(this, Blocking.ChunkCount(d), ChunkOrder.Descending);
                 _input = null;
             }
             (_v, _next) = (_next, _v);

@@ -10,6 +10,24 @@ internal interface IChunkJob
 }
 
 /// <summary>
+/// The order in which <see cref="ChunkRunner"/> hands chunks out. Which chunk runs first never reaches a result (each
+/// chunk writes its own slot and the caller combines the slots in chunk order); only what is still in the caches does.
+/// </summary>
+/// <remarks>
+/// A rule that reads its input in two passes runs the second <see cref="Descending"/>: the first pass's last chunks,
+/// the ones most likely still in L2 and L3, are read again first instead of last, after every other chunk has pushed
+/// them out (since session 30; speed only).
+/// </remarks>
+internal enum ChunkOrder
+{
+    /// <summary>Chunk 0 first.</summary>
+    Ascending,
+
+    /// <summary>The last chunk first.</summary>
+    Descending,
+}
+
+/// <summary>
 /// Runs the chunks of an <see cref="IChunkJob"/> on a small persistent pool of helper threads plus
 /// the calling thread, allocating nothing per call.
 /// </summary>
@@ -28,6 +46,7 @@ internal static class ChunkRunner
     private static Helper[] s_helpers = [];
     private static IChunkJob? s_job;
     private static int s_count;
+    private static bool s_descending;
     private static int s_next;
     private static int s_remaining;
     private static Exception? s_error;
@@ -41,12 +60,13 @@ internal static class ChunkRunner
     }
 
     /// <summary>Runs chunks 0 … <paramref name="chunkCount"/>−1 of <paramref name="job"/> and returns when all are done.</summary>
-    public static void Run(IChunkJob job, int chunkCount)
+    public static void Run(IChunkJob job, int chunkCount, ChunkOrder order = ChunkOrder.Ascending)
     {
         int threads = Math.Min(MaxThreads, chunkCount);
+        bool descending = order == ChunkOrder.Descending;
         if (threads <= 1 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
         {
-            for (int c = 0; c < chunkCount; c++) job.RunChunk(c);
+            for (int c = 0; c < chunkCount; c++) job.RunChunk(descending ? chunkCount - 1 - c : c);
             return;
         }
         try
@@ -55,6 +75,7 @@ internal static class ChunkRunner
             EnsureHelpers(helpers);
             s_job = job;
             s_count = chunkCount;
+            s_descending = descending;
             s_error = null;
             Volatile.Write(ref s_next, -1);
             Volatile.Write(ref s_remaining, helpers);
@@ -76,7 +97,7 @@ internal static class ChunkRunner
         try
         {
             int c;
-            while ((c = Interlocked.Increment(ref s_next)) < s_count) s_job!.RunChunk(c);
+            while ((c = Interlocked.Increment(ref s_next)) < s_count) s_job!.RunChunk(s_descending ? s_count - 1 - c : c);
         }
         catch (Exception e)
         {

@@ -45,8 +45,9 @@ internal sealed unsafe class ColumnKernel<TReducer> : IChunkJob
     private TReducer _reducer;
     private float* _output;
 
-    /// <summary>Runs over the rows listed in <paramref name="rows"/> (all rows when empty).</summary>
-    public void Run(GradientBatch input, ReadOnlySpan<int> rows, SortingNetwork network, TReducer reducer, Span<float> output)
+    /// <summary>Runs over the rows listed in <paramref name="rows"/> (all rows when empty); <paramref name="order"/>: the chunks' order (speed only).</summary>
+    public void Run(GradientBatch input, ReadOnlySpan<int> rows, SortingNetwork network, TReducer reducer, Span<float> output,
+        ChunkOrder order = ChunkOrder.Ascending)
     {
         int d = input.Dimension;
         if (output.Length < d) throw new ArgumentException("output shorter than d", nameof(output));
@@ -62,7 +63,7 @@ internal sealed unsafe class ColumnKernel<TReducer> : IChunkJob
             _output = destination;
             try
             {
-                ChunkRunner.Run(this, (d + ChunkLength - 1) / ChunkLength);
+                ChunkRunner.Run(this, (d + ChunkLength - 1) / ChunkLength, order);
             }
             finally
             {

@@ -46,18 +46,19 @@ internal sealed unsafe class CombinationDistances : IChunkJob
     /// <summary>The point z of the last <see cref="Step"/> (all zeros after <see cref="Norms"/>).</summary>
     public ReadOnlySpan<float> Point => _point.AsSpan(0, _d);
 
-    /// <summary>Fills <see cref="Squared"/>[i] = ‖vᵢ‖² (the distance to z = 0).</summary>
-    public void Norms(GradientBatch input)
+    /// <summary>Fills <see cref="Squared"/>[i] = ‖vᵢ‖² (the distance to z = 0); <paramref name="order"/>: the pieces' order (speed only).</summary>
+    public void Norms(GradientBatch input, ChunkOrder order = ChunkOrder.Ascending)
     {
         _norms = true;
-        Run(input);
+        Run(input, order);
     }
 
     /// <summary>
     /// Forms z = Σ weightsᵢ·vᵢ / <paramref name="denominator"/> (rows of weight exactly 0 skipped, as in
     /// <see cref="RowCombination"/>) into <see cref="Point"/> and fills <see cref="Squared"/>[i] = ‖vᵢ − z‖².
+    /// <paramref name="order"/>: the pieces' order (speed only: every piece keeps its own sums, added in piece order).
     /// </summary>
-    public void Step(GradientBatch input, ReadOnlySpan<double> weights, double denominator)
+    public void Step(GradientBatch input, ReadOnlySpan<double> weights, double denominator, ChunkOrder order = ChunkOrder.Ascending)
     {
         int n = input.Count, d = input.Dimension;
         if (_activeWeights.Length < n)
@@ -68,10 +69,10 @@ internal sealed unsafe class CombinationDistances : IChunkJob
         _denominator = denominator;
         _active = RowCombination.ListActive(weights[..n], d, _activeWeights, _activeOffsets, out _unit);
         _norms = false;
-        Run(input);
+        Run(input, order);
     }
 
-    private void Run(GradientBatch input)
+    private void Run(GradientBatch input, ChunkOrder order)
     {
         int n = input.Count, d = input.Dimension;
         int subBlocks = (d + Blocking.SubBlock - 1) / Blocking.SubBlock;
@@ -82,7 +83,7 @@ internal sealed unsafe class CombinationDistances : IChunkJob
         _input = input;
         try
         {
-            ChunkRunner.Run(this, (d + PieceLength - 1) / PieceLength);
+            ChunkRunner.Run(this, (d + PieceLength - 1) / PieceLength, order);
         }
         finally
         {

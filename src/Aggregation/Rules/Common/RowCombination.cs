@@ -36,7 +36,8 @@ internal sealed unsafe class RowCombination : IChunkJob
     private MeanKernel? _kernel;
 
     /// <summary>Combines the rows of <paramref name="input"/> into <paramref name="output"/>.</summary>
-    public void Compute(GradientBatch input, ReadOnlySpan<double> weights, double denominator, Span<float> output)
+    public void Compute(GradientBatch input, ReadOnlySpan<double> weights, double denominator, Span<float> output,
+        ChunkOrder order = ChunkOrder.Ascending)
     {
         int n = input.Count, d = input.Dimension;
         if (output.Length < d) throw new ArgumentException("output shorter than d", nameof(output));
@@ -50,7 +51,7 @@ internal sealed unsafe class RowCombination : IChunkJob
         if (_unit ? MeanKernel.IsSupported : MeanKernel.RunsWeighted(_active))
         {
             // AVX-512: the same sums with the accumulators in registers and the rows prefetched (MeanKernel).
-            (_kernel ??= new MeanKernel()).Run(input, _activeOffsets.AsSpan(0, _active), _activeWeights.AsSpan(0, _active), _unit, denominator, output);
+            (_kernel ??= new MeanKernel()).Run(input, _activeOffsets.AsSpan(0, _active), _activeWeights.AsSpan(0, _active), _unit, denominator, output, order);
             return;
         }
         _input = input;
@@ -59,7 +60,7 @@ internal sealed unsafe class RowCombination : IChunkJob
             _output = destination;
             try
             {
-                ChunkRunner.Run(this, (d + ChunkLength - 1) / ChunkLength);
+                ChunkRunner.Run(this, (d + ChunkLength - 1) / ChunkLength, order);
             }
             finally
             {
@@ -70,7 +71,7 @@ internal sealed unsafe class RowCombination : IChunkJob
     }
 
     /// <summary>Mean of the rows flagged in <paramref name="selected"/> (at least one).</summary>
-    public void MeanOf(GradientBatch input, ReadOnlySpan<bool> selected, Span<float> output)
+    public void MeanOf(GradientBatch input, ReadOnlySpan<bool> selected, Span<float> output, ChunkOrder order = ChunkOrder.Ascending)
     {
         int n = input.Count, count = 0;
         if (_weights.Length < n) _weights = new double[n];
@@ -79,7 +80,7 @@ internal sealed unsafe class RowCombination : IChunkJob
             _weights[i] = selected[i] ? 1.0 : 0.0;
             if (selected[i]) count++;
         }
-        Compute(input, _weights.AsSpan(0, n), count, output);
+        Compute(input, _weights.AsSpan(0, n), count, output, order);
     }
 
     public void RunChunk(int chunk)

@@ -178,26 +178,31 @@ internal sealed class GeometricMedianRule : IAggregator
         if (!UniformOverFinite(nonFinite.AsSpan(0, n), bad, w, output)) return (0, bad, nonFinite);
         int iterations = 0;
         double betaSum = 0;
+        // Each pass over the data runs its chunks in the order opposite to the pass before (the norms ascending), so
+        // that it starts where the last one ended, on the chunks still in the caches (speed only).
+        var order = ChunkOrder.Ascending;
         for (int t = 0; t < _iters; t++)
         {
             // t = 0: z₀ = 0, whose distances are the norms just measured; later: z_t = Σ βᵢvᵢ / Σβ of the last weights.
-            if (t > 0) step.Step(input, beta, betaSum);
+            if (t > 0) step.Step(input, beta, betaSum, order = Opposite(order));
             for (int i = 0; i < n; i++) dist[i] = Math.Sqrt(step.Squared[i]);
             double sum = Betas(dist, nonFinite, next);
             iterations++;
             if (sum == 0)
             {
                 // Every distance non-finite (overflow): the last weights stand, as in the pairwise form.
-                _combination.Compute(input, w, 1, output);
+                _combination.Compute(input, w, 1, output, Opposite(order));
                 return (iterations, bad, nonFinite);
             }
             betaSum = sum;
             next.CopyTo(beta);
             for (int i = 0; i < n; i++) w[i] = beta[i] / betaSum;
         }
-        _combination.Compute(input, beta, betaSum, output);
+        _combination.Compute(input, beta, betaSum, output, Opposite(order));
         return (iterations, bad, nonFinite);
     }
+
+    private static ChunkOrder Opposite(ChunkOrder order) => order == ChunkOrder.Ascending ? ChunkOrder.Descending : ChunkOrder.Ascending;
 
     /// <summary>
     /// fedlib: from the mean of the finite rows until the relative change is below ε, the iteration on the weights alone,
@@ -229,7 +234,7 @@ internal sealed class GeometricMedianRule : IAggregator
             for (int i = 0; i < n; i++) beta[i] = w[i];
             betaSum = 1;
         }
-        _combination.Compute(input, beta, betaSum, output);
+        _combination.Compute(input, beta, betaSum, output, ChunkOrder.Descending); // the distance pass's last chunks first
         return (iterations, bad, nonFinite);
     }
 

@@ -74,7 +74,7 @@ internal sealed class KrumRule : IAggregator
         RuleParameters.OrderBy(_order.AsSpan(0, n), scores, _distances.NonFinite.AsSpan(0, n));
         int best = _order[0];
         if (bad == n) output.Clear();
-        else _copy.Copy(input.Row(best), output);
+        else _copy.Copy(input.Row(best), output, ChunkOrder.Descending); // the distance pass's last chunks first, while cached
         if (diagnostics is not null)
         {
             diagnostics.Reset(n);

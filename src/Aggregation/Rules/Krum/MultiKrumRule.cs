@@ -88,7 +88,7 @@ internal sealed class MultiKrumRule : IAggregator
         selected.Clear();
         for (int k = 0; k < m; k++) selected[_order[k]] = true;
         if (bad == n) output.Clear();
-        else _combination.MeanOf(input, selected, output);
+        else _combination.MeanOf(input, selected, output, ChunkOrder.Descending); // the distance pass's last chunks first, while cached
         if (diagnostics is not null)
         {
             diagnostics.Reset(n);

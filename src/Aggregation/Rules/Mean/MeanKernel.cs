@@ -80,16 +80,17 @@ internal sealed unsafe class MeanKernel : IChunkJob
         _unit = true;
         _denominator = n;
         _center = null;
-        Start(input, n, output, default);
+        Start(input, n, output, default, ChunkOrder.Ascending);
     }
 
     /// <summary>
     /// Writes (float)((Σₖ weights[k]·row at offsets[k]) / <paramref name="denominator"/>) per coordinate, the rows
     /// in the order given, into <paramref name="output"/>: <see cref="RowCombination"/>'s sums (the products
-    /// omitted when <paramref name="unit"/>, as there: 1·x = x exactly).
+    /// omitted when <paramref name="unit"/>, as there: 1·x = x exactly). <paramref name="order"/>: the chunks' order (speed only).
     /// </summary>
-    public void Run(GradientBatch input, ReadOnlySpan<long> offsets, ReadOnlySpan<double> weights, bool unit, double denominator, Span<float> output)
-        => Run(input, offsets, weights, unit, denominator, output, center: null, factorSum: 0, copy: default);
+    public void Run(GradientBatch input, ReadOnlySpan<long> offsets, ReadOnlySpan<double> weights, bool unit, double denominator, Span<float> output,
+        ChunkOrder order = ChunkOrder.Ascending)
+        => Run(input, offsets, weights, unit, denominator, output, center: null, factorSum: 0, copy: default, order);
 
     /// <summary>
     /// Centered clipping's update: writes (float)(v + (Σₖ weights[k]·row_k − factorSum·v) / count) per coordinate,
@@ -97,18 +98,19 @@ internal sealed unsafe class MeanKernel : IChunkJob
     /// the arithmetic of <see cref="CenteredClippingRule"/>'s chunked update, with the sums in registers. When
     /// <paramref name="copy"/> is not empty the same values are also stored there as they are formed (the rule's last
     /// iteration writes its state and the caller's output in one pass instead of copying one into the other).
+    /// <paramref name="order"/>: the chunks' order (speed only).
     /// </summary>
     public void RunCentered(GradientBatch input, ReadOnlySpan<long> offsets, ReadOnlySpan<double> weights, double factorSum, int count,
-        float[] center, Span<float> output, Span<float> copy = default)
+        float[] center, Span<float> output, Span<float> copy = default, ChunkOrder order = ChunkOrder.Ascending)
     {
         ArgumentNullException.ThrowIfNull(center);
         if (center.Length < input.Dimension) throw new ArgumentException("center shorter than d", nameof(center));
         if (!copy.IsEmpty && copy.Length < input.Dimension) throw new ArgumentException("copy shorter than d", nameof(copy));
-        Run(input, offsets, weights, unit: false, count, output, center, factorSum, copy);
+        Run(input, offsets, weights, unit: false, count, output, center, factorSum, copy, order);
     }
 
     private void Run(GradientBatch input, ReadOnlySpan<long> offsets, ReadOnlySpan<double> weights, bool unit, double denominator,
-        Span<float> output, float[]? center, double factorSum, Span<float> copy)
+        Span<float> output, float[]? center, double factorSum, Span<float> copy, ChunkOrder order)
     {
         int n = offsets.Length;
         if (weights.Length != n) throw new ArgumentException("one weight per row", nameof(weights));
@@ -126,7 +128,7 @@ internal sealed unsafe class MeanKernel : IChunkJob
         _factorSum = factorSum;
         try
         {
-            Start(input, n, output, copy);
+            Start(input, n, output, copy, order);
         }
         finally
         {
@@ -135,7 +137,7 @@ internal sealed unsafe class MeanKernel : IChunkJob
     }
 
     /// <summary>Runs the chunks over <paramref name="output"/> (and <paramref name="copy"/>, when not empty: the same values stored twice).</summary>
-    private void Start(GradientBatch input, int n, Span<float> output, Span<float> copy)
+    private void Start(GradientBatch input, int n, Span<float> output, Span<float> copy, ChunkOrder order)
     {
         int d = input.Dimension;
         if (output.Length < d) throw new ArgumentException("output shorter than d", nameof(output));
@@ -152,7 +154,7 @@ internal sealed unsafe class MeanKernel : IChunkJob
             _lead = lead < d ? lead : 0;
             try
             {
-                ChunkRunner.Run(this, ChunkCount(d, _lead));
+                ChunkRunner.Run(this, ChunkCount(d, _lead), order);
             }
             finally
             {
