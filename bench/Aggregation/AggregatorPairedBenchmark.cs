@@ -119,7 +119,7 @@ public class AggregatorPairedBenchmark
 
     /// <summary>
     /// The twin's block (<see cref="TwinCalls"/>), then <see cref="Calls"/> calls of torch's sum, of the one-thread sum, of
-    /// the rule and of the all-thread sum; each call timed. A phase's time is the median of its block's last half (the
+    /// the rule, of the all-thread sum and of the all-thread sum alternating direction (since session 30); each call timed. A phase's time is the median of its block's last half (the
     /// first calls warm the phase up again after the others); the invocation's ratio is the rule's time over the fastest
     /// floor's.
     /// </summary>
@@ -137,7 +137,10 @@ public class AggregatorPairedBenchmark
         double oneThread = Block(() => TensorPrimitives.Sum(_data.Span), Calls, ref check);
         double rule = Block(() => { _rule.Aggregate(_batch, _output, _context); return _output[0]; }, Calls, ref check);
         double allThreads = Block(ParallelSum, Calls, ref check);
-        _timings.Add(new Timing(Math.Min(Math.Min(torchSum, oneThread), allThreads), rule, twin));
+        // The all-thread sum read alternately forwards and backwards (AggregatorBenchmarks.AlternatingSum), as fast as
+        // a rule whose last pass runs its chunks backwards can reuse the caches from call to call.
+        double alternating = Block(() => AggregatorBenchmarks.AlternatingSum(_data, _partials, _backwards = !_backwards), Calls, ref check);
+        _timings.Add(new Timing(Math.Min(Math.Min(Math.Min(torchSum, oneThread), allThreads), alternating), rule, twin));
         return check;
     }
 
@@ -157,6 +160,8 @@ public class AggregatorPairedBenchmark
     private static double Micro(double ticks) => ticks * 1e6 / Stopwatch.Frequency;
 
     private double ParallelSum() => AggregatorBenchmarks.ParallelSum(_data, _partials);
+
+    private bool _backwards;
 
     private static string Key(string shape, string rule) => shape + "|" + rule;
 

@@ -8,7 +8,7 @@ namespace SimByz.Aggregation.Rules;
 /// <summary>
 /// A comparator network that sorts n values in each of 8 or 16 lanes at once, optionally pruned to the
 /// comparators that can affect given output ranks (<see cref="Create(int, Func{int, bool}, bool)"/>: Batcher's
-/// odd–even merge sort or Parberry's pairwise sorting network, whichever keeps fewer comparators); or the
+/// odd–even merge sort or Parberry's pairwise sorting network, whichever costs less to run); or the
 /// tournament of <see cref="Extremes"/>, which only separates the b smallest and b largest values.
 /// </summary>
 /// <remarks>
@@ -17,7 +17,8 @@ namespace SimByz.Aggregation.Rules;
 /// so padding never leaves its wire and every comparator touching it is a no-op. Comparisons use <c>Vector256.MinNative</c>/<c>MaxNative</c> (one instruction each), whose
 /// result differs between platforms only for NaN and for −0 against +0: callers load no NaN and replace
 /// −0 by +0 first (<see cref="ColumnKernel{TReducer}"/>), so the network is bit-identical everywhere.
-/// The comparators are kept depth first (each merge right after the sorts of its two halves), and where
+/// The odd–even network's comparators are kept depth first (each merge right after the sorts of its two halves), the
+/// pairwise network's in level order, and where
 /// the hardware runs 256- or 512-bit vectors and dynamic code is available they also run as
 /// straight-line code with the wires in registers (<see cref="CompiledNetwork"/>), about 4× faster than
 /// the interpreted loop (two loads and two stores per comparator); both leave every wire with the same bits.
@@ -68,9 +69,10 @@ internal sealed unsafe class SortingNetwork
     /// then hold the other values in an unspecified (but input-determined) order.
     /// </summary>
     /// <remarks>
-    /// Of the two sorting networks, each pruned to the comparators that can affect a needed rank, the one whose compiled
-    /// code has fewer instructions touching wires (<see cref="Cost(int[], int[])"/>: two per comparator, and the loads
-    /// and stores of wires that do not fit in registers; the odd–even merge network at equal cost). Placing a rank
+    /// Of the two sorting networks, each pruned to the comparators that can affect a needed rank, the one that costs less
+    /// (<see cref="Cost(int, int[], int[])"/>: where it runs compiled, two instructions per comparator and the loads and
+    /// stores of wires that do not fit in registers; otherwise the comparators; the odd–even merge network at equal
+    /// cost). Placing a rank
     /// correctly gives it the same value whichever network does it, so the choice changes no needed wire's bits
     /// (callers read only those). Since session 30 (before, always the odd–even network). With AVX-512's 28 locals the
     /// median at n = 100 and n = 20 and a full sort of 20 wires take the pairwise network (776 comparators against 898;
@@ -117,7 +119,8 @@ internal sealed unsafe class SortingNetwork
     /// <remarks>
     /// <para>The wires are cut into L = ⌊n / 2b⌋ consecutive leaves of 2b wires, the last one taking the n mod 2b wires
     /// left over. Each leaf's b smallest and b largest are sorted onto its first and last b wires by the pruned odd–even
-    /// network of <see cref="Create(int, Func{int, bool}, bool)"/>. Two knockout trees then join the leaves, balanced
+    /// network (<see cref="Build(int, Func{int, bool}, Construction, bool)"/>, never the pairwise one: the wire order is
+    /// documented). Two knockout trees then join the leaves, balanced
     /// (left half ⌊L/2⌋ leaves): joining two sorted sets A (left) and B (right) of b values each, comparators (A[i],
     /// B[b−1−i]) leave the b smallest of the 2b on A's wires and the b largest on B's (the half cleaner of a bitonic
     /// merge); the smallest-values tree re-sorts A, the largest-values tree re-sorts B (the odd–even network on b
@@ -205,18 +208,28 @@ internal sealed unsafe class SortingNetwork
     {
         var (oddEvenLow, oddEvenHigh) = Comparators(n, needed, Construction.OddEvenMerge);
         var (pairwiseLow, pairwiseHigh) = Comparators(n, needed, Construction.Pairwise);
-        return Cost(pairwiseLow, pairwiseHigh) < Cost(oddEvenLow, oddEvenHigh)
+        return Cost(n, pairwiseLow, pairwiseHigh) < Cost(n, oddEvenLow, oddEvenHigh)
             ? new SortingNetwork(n, pairwiseLow, pairwiseHigh, compile)
             : new SortingNetwork(n, oddEvenLow, oddEvenHigh, compile);
     }
 
+    /// <summary>Whether networks of <paramref name="n"/> wires run as compiled code on this machine (whatever a caller's compile flag).</summary>
+    private static bool CompilesHere(int n)
+        => n <= MaxCompiledSize && RuntimeFeature.IsDynamicCodeCompiled && Vector256.IsHardwareAccelerated;
+
+    /// <summary>Whether a network of this size runs as compiled code on this machine when made with compile: true (tests).</summary>
+    internal bool IsCompiledHere => CompilesHere(Size);
+
     /// <summary>
-    /// The instructions of a network's compiled code that touch wires: two per comparator (min, max) and every load and
-    /// store of a wire with <see cref="CompiledNetwork.Registers"/> vector locals. The same on every run of a machine kind,
-    /// and the interpreted network (compile: false) is chosen by it too, so both hold the same comparators.
+    /// What <see cref="Create(int, Func{int, bool}, bool)"/> compares networks by. Where networks of n wires run compiled
+    /// here, the instructions of the compiled code that touch wires: two per comparator (min, max) and every load and
+    /// store of a wire with <see cref="CompiledNetwork.Registers"/> vector locals; elsewhere (the interpreted loop: two
+    /// loads and two stores per comparator) the comparators. It depends on the machine kind and n, never on a caller's
+    /// compile flag, so the interpreted reference (compile: false) holds the same comparators as the compiled network.
     /// </summary>
-    internal static int Cost(int[] low, int[] high)
+    internal static int Cost(int n, int[] low, int[] high)
     {
+        if (!CompilesHere(n)) return low.Length;
         var pairs = new int[2 * low.Length];
         for (int c = 0; c < low.Length; c++)
         {
@@ -226,7 +239,7 @@ internal sealed unsafe class SortingNetwork
         return 2 * low.Length + CompiledNetwork.Moves(pairs, CompiledNetwork.Registers);
     }
 
-    /// <summary><see cref="Cost(int[], int[])"/> of this network.</summary>
+    /// <summary><see cref="Cost(int, int[], int[])"/> of this network.</summary>
     internal int Cost()
     {
         int count = ComparatorCount;
@@ -237,7 +250,7 @@ internal sealed unsafe class SortingNetwork
             low[c] = _pairs[2 * c];
             high[c] = _pairs[2 * c + 1];
         }
-        return Cost(low, high);
+        return Cost(Size, low, high);
     }
 
     /// <summary>The network of <paramref name="construction"/> on n wires pruned to <paramref name="needed"/>, without choosing (tests, benchmarks).</summary>

@@ -77,8 +77,14 @@ public sealed class ChunkOrderTests
         var stream = new RandomStream(seed);
         var data = new float[n * d];
         for (int k = 0; k < data.Length; k++) data[k] = (float)stream.NextNormal(0, 1) * (k % 97 == 0 ? 1e6f : 1f);
-        return new GradientBatch(data, n, d);
+        return new GradientBatch(data.AsMemory(), n, d);
     }
+
+    private static void AssertSameBits(float[] expected, float[] actual)
+        => Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
+
+    private static void AssertSameBits(double[] expected, double[] actual)
+        => Assert.Equal(expected.Select(BitConverter.DoubleToInt64Bits), actual.Select(BitConverter.DoubleToInt64Bits));
 
     [Theory]
     [InlineData(7, 40_000)]
@@ -97,21 +103,40 @@ public sealed class ChunkOrderTests
                 var combination = new RowCombination();
                 combination.Compute(input, weights, 7.5, up);
                 combination.Compute(input, weights, 7.5, down, ChunkOrder.Descending);
-                Assert.Equal(up, down);
+                AssertSameBits(up, down);
 
                 var distances = new CombinationDistances();
                 distances.Step(input, weights, 7.5);
                 var squared = distances.Squared.AsSpan(0, n).ToArray();
                 var point = distances.Point.ToArray();
                 distances.Step(input, weights, 7.5, ChunkOrder.Descending);
-                Assert.Equal(squared, distances.Squared.AsSpan(0, n).ToArray());
-                Assert.Equal(point, distances.Point.ToArray());
+                AssertSameBits(squared, distances.Squared.AsSpan(0, n).ToArray());
+                AssertSameBits(point, distances.Point.ToArray());
 
                 var network = SortingNetwork.Create(n, 0, n - 1);
                 var kernel = new ColumnKernel<ClosestToMedianReducer>();
                 kernel.Run(input, [], network, new ClosestToMedianReducer(n - 2), up);
                 kernel.Run(input, [], network, new ClosestToMedianReducer(n - 2), down, ChunkOrder.Descending);
-                Assert.Equal(up, down);
+                AssertSameBits(up, down);
+
+                // The mean kernel (AVX-512; elsewhere it is not used), unit weights and centered clipping's update, from a
+                // misaligned start so that chunk 0 also takes the lead coordinates.
+                if (MeanKernel.IsSupported)
+                {
+                    var shifted = new GradientBatch(input.Memory[3..^(d - 3)], n - 1, d);
+                    var offsets = new long[n - 1];
+                    var unit = new double[n - 1];
+                    for (int i = 0; i < n - 1; i++) (offsets[i], unit[i]) = ((long)i * d, 1.0);
+                    var center = new float[d];
+                    for (int j = 0; j < d; j++) center[j] = 0.001f * (j % 13);
+                    var mean = new MeanKernel();
+                    mean.Run(shifted, offsets, unit, unit: true, n - 1, up);
+                    mean.Run(shifted, offsets, unit, unit: true, n - 1, down, ChunkOrder.Descending);
+                    AssertSameBits(up, down);
+                    mean.RunCentered(shifted, offsets, weights.AsSpan(0, n - 1), 3.25, n - 1, center, up);
+                    mean.RunCentered(shifted, offsets, weights.AsSpan(0, n - 1), 3.25, n - 1, center, down, order: ChunkOrder.Descending);
+                    AssertSameBits(up, down);
+                }
 
                 // The whole batch (above ParallelCopy.ParallelFrom floats, so it runs in chunks).
                 var all = new float[n * d];
