@@ -69,17 +69,18 @@ internal sealed unsafe class SortingNetwork
     /// then hold the other values in an unspecified (but input-determined) order.
     /// </summary>
     /// <remarks>
-    /// Of the two sorting networks, each pruned to the comparators that can affect a needed rank, the one that costs less
+    /// Up to <see cref="CompiledNetwork.Registers"/> wires (all of them in registers), the odd–even merge network pruned to
+    /// the comparators that can affect a needed rank. Above, of the two sorting networks so pruned, the one that costs less
     /// (<see cref="Cost(int, int[], int[])"/>: where it runs compiled, two instructions per comparator and the loads and
-    /// stores of wires that do not fit in registers; otherwise the comparators; the odd–even merge network at equal
-    /// cost). Placing a rank
-    /// correctly gives it the same value whichever network does it, so the choice changes no needed wire's bits
-    /// (callers read only those). Since session 30 (before, always the odd–even network). With AVX-512's 28 locals the
-    /// median at n = 100 and n = 20 and a full sort of 20 wires take the pairwise network (776 comparators against 898;
-    /// 73 against 84; 97 against 103); full sorts of 92 and 100 wires keep the odd–even one (1 011 against 961 and
-    /// 1 104 against 1 077 comparators, but the pairwise network's long-range comparators load and store more wires).
-    /// Timed alone, the medians' networks were 4–15 % faster; for the full sorts the two differed by less than the
-    /// timings' spread (docs/PERFORMANCE.md, "Session 30").
+    /// stores of wires that do not fit in registers; otherwise the comparators; the odd–even network at equal cost).
+    /// Placing a rank correctly gives it the same value whichever network does it, so the choice changes no needed wire's
+    /// bits (callers read only those). Since session 30 (before, always the odd–even network): the median of 100 takes the
+    /// pairwise network (776 comparators against 898); full sorts of 92 and 100 wires keep the odd–even one (1 011 against
+    /// 961 and 1 104 against 1 077 comparators, but the pairwise network's long-range comparators load and store more
+    /// wires). In alternated BenchmarkDotNet rounds the median of 100×10⁵ was 2–12 % faster with the pairwise network
+    /// than before, relative to the unchanged trimmed mean, and the median of 20×10⁶ 4–22 % slower, although the pairwise
+    /// network has fewer comparators there too (73 against 84, every wire in registers): hence the odd–even network up to
+    /// the register count (docs/PERFORMANCE.md, "Session 30").
     /// </remarks>
     /// <param name="n">Wires.</param>
     /// <param name="needed">The output ranks that must be placed.</param>
@@ -207,6 +208,7 @@ internal sealed unsafe class SortingNetwork
     private static SortingNetwork Build(int n, Func<int, bool> needed, bool compile)
     {
         var (oddEvenLow, oddEvenHigh) = Comparators(n, needed, Construction.OddEvenMerge);
+        if (n <= CompiledNetwork.Registers) return new SortingNetwork(n, oddEvenLow, oddEvenHigh, compile);
         var (pairwiseLow, pairwiseHigh) = Comparators(n, needed, Construction.Pairwise);
         return Cost(n, pairwiseLow, pairwiseHigh) < Cost(n, oddEvenLow, oddEvenHigh)
             ? new SortingNetwork(n, pairwiseLow, pairwiseHigh, compile)
