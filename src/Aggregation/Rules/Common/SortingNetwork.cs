@@ -8,7 +8,7 @@ namespace SimByz.Aggregation.Rules;
 /// <summary>
 /// A comparator network that sorts n values in each of 8 or 16 lanes at once, optionally pruned to the
 /// comparators that can affect given output ranks (<see cref="Create(int, Func{int, bool}, bool)"/>: Batcher's
-/// odd–even merge sort or Parberry's pairwise sorting network, whichever costs less to run); or the
+/// odd–even merge sort, or Parberry's pairwise sorting network where it costs less to run); or the
 /// tournament of <see cref="Extremes"/>, which only separates the b smallest and b largest values.
 /// </summary>
 /// <remarks>
@@ -69,18 +69,20 @@ internal sealed unsafe class SortingNetwork
     /// then hold the other values in an unspecified (but input-determined) order.
     /// </summary>
     /// <remarks>
-    /// Up to <see cref="CompiledNetwork.Registers"/> wires (all of them in registers), the odd–even merge network pruned to
-    /// the comparators that can affect a needed rank. Above, of the two sorting networks so pruned, the one that costs less
+    /// Where networks run compiled, up to <see cref="CompiledNetwork.Registers"/> wires (all of them in registers), the
+    /// odd–even merge network pruned to the comparators that can affect a needed rank. Otherwise, of the two sorting
+    /// networks so pruned, the one that costs less
     /// (<see cref="Cost(int, int[], int[])"/>: where it runs compiled, two instructions per comparator and the loads and
     /// stores of wires that do not fit in registers; otherwise the comparators; the odd–even network at equal cost).
     /// Placing a rank correctly gives it the same value whichever network does it, so the choice changes no needed wire's
-    /// bits (callers read only those). Since session 30 (before, always the odd–even network): the median of 100 takes the
-    /// pairwise network (776 comparators against 898); full sorts of 92 and 100 wires keep the odd–even one (1 011 against
+    /// bits (callers read only those). Since session 30 (before, always the odd–even network). With AVX-512's 28 locals the
+    /// median of 100 takes the pairwise network (776 comparators against 898); full sorts of 92 and 100 wires keep the odd–even one (1 011 against
     /// 961 and 1 104 against 1 077 comparators, but the pairwise network's long-range comparators load and store more
-    /// wires). In alternated BenchmarkDotNet rounds the median of 100×10⁵ was 2–12 % faster with the pairwise network
-    /// than before, relative to the unchanged trimmed mean, and the median of 20×10⁶ 4–22 % slower, although the pairwise
-    /// network has fewer comparators there too (73 against 84, every wire in registers): hence the odd–even network up to
-    /// the register count (docs/PERFORMANCE.md, "Session 30").
+    /// wires); interpreted, the pairwise network whenever it has fewer comparators. In alternated BenchmarkDotNet rounds,
+    /// relative to the unchanged trimmed mean, the median of 100×10⁵ was 2–12 % faster with the pairwise network than
+    /// before and the median of 20×10⁶ 4–22 % slower, although the pairwise network has fewer comparators there too (73
+    /// against 84, every wire in registers): hence the odd–even network up to the register count (docs/PERFORMANCE.md,
+    /// "Session 30").
     /// </remarks>
     /// <param name="n">Wires.</param>
     /// <param name="needed">The output ranks that must be placed.</param>
@@ -208,7 +210,7 @@ internal sealed unsafe class SortingNetwork
     private static SortingNetwork Build(int n, Func<int, bool> needed, bool compile)
     {
         var (oddEvenLow, oddEvenHigh) = Comparators(n, needed, Construction.OddEvenMerge);
-        if (n <= CompiledNetwork.Registers) return new SortingNetwork(n, oddEvenLow, oddEvenHigh, compile);
+        if (n <= CompiledNetwork.Registers && CompilesHere(n)) return new SortingNetwork(n, oddEvenLow, oddEvenHigh, compile);
         var (pairwiseLow, pairwiseHigh) = Comparators(n, needed, Construction.Pairwise);
         return Cost(n, pairwiseLow, pairwiseHigh) < Cost(n, oddEvenLow, oddEvenHigh)
             ? new SortingNetwork(n, pairwiseLow, pairwiseHigh, compile)
