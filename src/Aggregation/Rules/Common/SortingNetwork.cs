@@ -31,15 +31,10 @@ internal sealed unsafe class SortingNetwork
     private readonly CompiledNetwork? _compiled256;
     private readonly CompiledNetwork? _compiled512;
 
-    private SortingNetwork(int size, int[] low, int[] high, bool compile)
+    private SortingNetwork(int size, int[] pairs, bool compile)
     {
         Size = size;
-        _pairs = new int[2 * low.Length];
-        for (int c = 0; c < low.Length; c++)
-        {
-            _pairs[2 * c] = low[c];
-            _pairs[2 * c + 1] = high[c];
-        }
+        _pairs = pairs;
         if (compile && Size <= MaxCompiledSize && RuntimeFeature.IsDynamicCodeCompiled)
         {
             if (Vector256.IsHardwareAccelerated) _compiled256 = CompiledNetwork.Compile<Vector256<float>>(_pairs);
@@ -72,7 +67,7 @@ internal sealed unsafe class SortingNetwork
     /// Where networks run compiled, up to <see cref="CompiledNetwork.Registers"/> wires (all of them in registers), the
     /// odd–even merge network pruned to the comparators that can affect a needed rank. Otherwise, of the two sorting
     /// networks so pruned, the one that costs less
-    /// (<see cref="Cost(int, int[], int[])"/>: where it runs compiled, two instructions per comparator and the loads and
+    /// (<see cref="Cost(int, int[])"/>: where it runs compiled, two instructions per comparator and the loads and
     /// stores of wires that do not fit in registers; otherwise the comparators; the odd–even network at equal cost).
     /// Placing a rank correctly gives it the same value whichever network does it, so the choice changes no needed wire's
     /// bits (callers read only those). Since session 30 (before, always the odd–even network). With AVX-512's 28 locals the
@@ -188,7 +183,7 @@ internal sealed unsafe class SortingNetwork
             }
             Tree(0, leaves, root: true);
         }
-        return new SortingNetwork(n, [.. low], [.. high], compile);
+        return new SortingNetwork(n, Interleave(low, high), compile);
     }
 
     private const int SharedLimit = 64;
@@ -209,12 +204,22 @@ internal sealed unsafe class SortingNetwork
 
     private static SortingNetwork Build(int n, Func<int, bool> needed, bool compile)
     {
-        var (oddEvenLow, oddEvenHigh) = Comparators(n, needed, Construction.OddEvenMerge);
-        if (n <= CompiledNetwork.Registers && CompilesHere(n)) return new SortingNetwork(n, oddEvenLow, oddEvenHigh, compile);
-        var (pairwiseLow, pairwiseHigh) = Comparators(n, needed, Construction.Pairwise);
-        return Cost(n, pairwiseLow, pairwiseHigh) < Cost(n, oddEvenLow, oddEvenHigh)
-            ? new SortingNetwork(n, pairwiseLow, pairwiseHigh, compile)
-            : new SortingNetwork(n, oddEvenLow, oddEvenHigh, compile);
+        int[] oddEven = Comparators(n, needed, Construction.OddEvenMerge);
+        if (n <= CompiledNetwork.Registers && CompilesHere(n)) return new SortingNetwork(n, oddEven, compile);
+        int[] pairwise = Comparators(n, needed, Construction.Pairwise);
+        return new SortingNetwork(n, Cost(n, pairwise) < Cost(n, oddEven) ? pairwise : oddEven, compile);
+    }
+
+    /// <summary>Comparator c's low and high wires at 2c and 2c + 1, the layout of <see cref="_pairs"/>.</summary>
+    private static int[] Interleave(IReadOnlyList<int> low, IReadOnlyList<int> high)
+    {
+        var pairs = new int[2 * low.Count];
+        for (int c = 0; c < low.Count; c++)
+        {
+            pairs[2 * c] = low[c];
+            pairs[2 * c + 1] = high[c];
+        }
+        return pairs;
     }
 
     /// <summary>Whether networks of <paramref name="n"/> wires run as compiled code on this machine (whatever a caller's compile flag).</summary>
@@ -231,37 +236,16 @@ internal sealed unsafe class SortingNetwork
     /// loads and two stores per comparator) the comparators. It depends on the machine kind and n, never on a caller's
     /// compile flag, so the interpreted reference (compile: false) holds the same comparators as the compiled network.
     /// </summary>
-    internal static int Cost(int n, int[] low, int[] high)
-    {
-        if (!CompilesHere(n)) return low.Length;
-        var pairs = new int[2 * low.Length];
-        for (int c = 0; c < low.Length; c++)
-        {
-            pairs[2 * c] = low[c];
-            pairs[2 * c + 1] = high[c];
-        }
-        return 2 * low.Length + CompiledNetwork.Moves(pairs, CompiledNetwork.Registers);
-    }
+    private static int Cost(int n, int[] pairs)
+        => CompilesHere(n) ? pairs.Length + CompiledNetwork.Moves(pairs, CompiledNetwork.Registers) : pairs.Length / 2;
 
-    /// <summary><see cref="Cost(int, int[], int[])"/> of this network.</summary>
-    internal int Cost()
-    {
-        int count = ComparatorCount;
-        var low = new int[count];
-        var high = new int[count];
-        for (int c = 0; c < count; c++)
-        {
-            low[c] = _pairs[2 * c];
-            high[c] = _pairs[2 * c + 1];
-        }
-        return Cost(Size, low, high);
-    }
+    /// <summary><see cref="Cost(int, int[])"/> of this network (tests).</summary>
+    internal int Cost() => Cost(Size, _pairs);
 
     /// <summary>The network of <paramref name="construction"/> on n wires pruned to <paramref name="needed"/>, without choosing (tests, benchmarks).</summary>
     internal static SortingNetwork Build(int n, Func<int, bool> needed, Construction construction, bool compile = false)
     {
-        var (low, high) = Comparators(n, needed, construction);
-        return new SortingNetwork(n, low, high, compile);
+        return new SortingNetwork(n, Comparators(n, needed, construction), compile);
     }
 
     /// <summary>
@@ -298,7 +282,7 @@ internal sealed unsafe class SortingNetwork
         }
     }
 
-    private static (int[] Low, int[] High) Comparators(int n, Func<int, bool> needed, Construction construction)
+    private static int[] Comparators(int n, Func<int, bool> needed, Construction construction)
     {
         int p = 1;
         while (p < n) p <<= 1;
@@ -349,9 +333,10 @@ internal sealed unsafe class SortingNetwork
 
     /// <summary>
     /// The comparators that can affect a needed rank (pruned backwards: a comparator is kept if one of its wires still
-    /// matters downstream), in the network's order or the one <paramref name="order"/> makes of their indices.
+    /// matters downstream), in the network's order or the one <paramref name="order"/> makes of their indices, laid out as
+    /// <see cref="_pairs"/>.
     /// </summary>
-    private static (int[] Low, int[] High) Prune(
+    private static int[] Prune(
         int n, Func<int, bool> needed, List<int> low, List<int> high, Func<IEnumerable<int>, IEnumerable<int>>? order)
     {
         var wire = new bool[Math.Max(n, 1)];
@@ -371,14 +356,13 @@ internal sealed unsafe class SortingNetwork
             if (keep[c]) kept.Add(c);
         }
         var sorted = (order is null ? kept : order(kept)).ToArray();
-        var kl = new int[sorted.Length];
-        var kh = new int[sorted.Length];
+        var pairs = new int[2 * sorted.Length];
         for (int c = 0; c < sorted.Length; c++)
         {
-            kl[c] = low[sorted[c]];
-            kh[c] = high[sorted[c]];
+            pairs[2 * c] = low[sorted[c]];
+            pairs[2 * c + 1] = high[sorted[c]];
         }
-        return (kl, kh);
+        return pairs;
     }
 
     /// <summary>Sorts (the needed ranks of) each lane of <paramref name="values"/> ascending.</summary>
