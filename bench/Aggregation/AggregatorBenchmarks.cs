@@ -357,17 +357,23 @@ public class AggregatorBenchmarks
         return s;
     }
 
-    private static double MinMaxLoop(long comparatorLanes)
+    private static double MinMaxLoop(long comparatorLanes) => MinMaxLoop<Wires256, System.Runtime.Intrinsics.Vector256<float>>(comparatorLanes);
+
+    private static double MinMaxLoop512(long comparatorLanes) => MinMaxLoop<Wires512, System.Runtime.Intrinsics.Vector512<float>>(comparatorLanes);
+
+    /// <summary>
+    /// <paramref name="comparatorLanes"/> / lanes comparators on 12 wires (they and the temporaries fit AVX2's 16 registers):
+    /// 6 independent comparators per half step, the adjacent pairs then the pairs two apart, as a network's layers are.
+    /// Generic over the vector width through <typeparamref name="TWires"/> (a struct: the JIT compiles each width apart).
+    /// </summary>
+    private static double MinMaxLoop<TWires, TV>(long comparatorLanes)
+        where TWires : struct, IWires<TV>
+        where TV : struct
     {
-        // 12 wires (they and the temporaries fit AVX2's 16 registers), 6 independent comparators per half step: the
-        // adjacent pairs, then the pairs two apart, as a network's layers do.
-        var v = System.Runtime.Intrinsics.Vector256<float>.Count;
-        long steps = comparatorLanes / (12L * v);
-        var w0 = System.Runtime.Intrinsics.Vector256.Create(0f);
-        System.Runtime.Intrinsics.Vector256<float> w1 = w0 + System.Runtime.Intrinsics.Vector256.Create(11f), w2 = w0 + System.Runtime.Intrinsics.Vector256.Create(2f),
-            w3 = w0 + System.Runtime.Intrinsics.Vector256.Create(9f), w4 = w0 + System.Runtime.Intrinsics.Vector256.Create(4f), w5 = w0 + System.Runtime.Intrinsics.Vector256.Create(7f),
-            w6 = w0 + System.Runtime.Intrinsics.Vector256.Create(6f), w7 = w0 + System.Runtime.Intrinsics.Vector256.Create(5f), w8 = w0 + System.Runtime.Intrinsics.Vector256.Create(8f),
-            w9 = w0 + System.Runtime.Intrinsics.Vector256.Create(3f), w10 = w0 + System.Runtime.Intrinsics.Vector256.Create(10f), w11 = w0 + System.Runtime.Intrinsics.Vector256.Create(1f);
+        long steps = comparatorLanes / (12L * TWires.Lanes);
+        TV w0 = TWires.Create(0f), w1 = TWires.Create(11f), w2 = TWires.Create(2f), w3 = TWires.Create(9f), w4 = TWires.Create(4f),
+            w5 = TWires.Create(7f), w6 = TWires.Create(6f), w7 = TWires.Create(5f), w8 = TWires.Create(8f), w9 = TWires.Create(3f),
+            w10 = TWires.Create(10f), w11 = TWires.Create(1f);
         for (long s = 0; s < steps; s++)
         {
             Compare(ref w0, ref w1); Compare(ref w2, ref w3); Compare(ref w4, ref w5);
@@ -375,43 +381,62 @@ public class AggregatorBenchmarks
             Compare(ref w0, ref w2); Compare(ref w1, ref w3); Compare(ref w4, ref w6);
             Compare(ref w5, ref w7); Compare(ref w8, ref w10); Compare(ref w9, ref w11);
         }
-        var t = ((w0 + w1) + (w2 + w3)) + ((w4 + w5) + (w6 + w7)) + ((w8 + w9) + (w10 + w11));
-        return System.Runtime.Intrinsics.Vector256.Sum(t);
+        var t = TWires.Add(TWires.Add(TWires.Add(w0, w1), TWires.Add(w2, w3)), TWires.Add(TWires.Add(w4, w5), TWires.Add(w6, w7)));
+        return TWires.Sum(TWires.Add(t, TWires.Add(TWires.Add(w8, w9), TWires.Add(w10, w11))));
 
-        static void Compare(ref System.Runtime.Intrinsics.Vector256<float> a, ref System.Runtime.Intrinsics.Vector256<float> b)
+        static void Compare(ref TV a, ref TV b)
         {
-            var low = System.Runtime.Intrinsics.Vector256.MinNative(a, b);
-            b = System.Runtime.Intrinsics.Vector256.MaxNative(a, b);
+            var low = TWires.Min(a, b);
+            b = TWires.Max(a, b);
             a = low;
         }
     }
 
-    private static double MinMaxLoop512(long comparatorLanes)
+    /// <summary>The operations <see cref="MinMaxLoop{TWires, TV}"/> needs on one vector width.</summary>
+    private interface IWires<TV>
+        where TV : struct
     {
-        // As MinMaxLoop, 16 lanes per comparator.
-        var v = System.Runtime.Intrinsics.Vector512<float>.Count;
-        long steps = comparatorLanes / (12L * v);
-        var w0 = System.Runtime.Intrinsics.Vector512.Create(0f);
-        System.Runtime.Intrinsics.Vector512<float> w1 = w0 + System.Runtime.Intrinsics.Vector512.Create(11f), w2 = w0 + System.Runtime.Intrinsics.Vector512.Create(2f),
-            w3 = w0 + System.Runtime.Intrinsics.Vector512.Create(9f), w4 = w0 + System.Runtime.Intrinsics.Vector512.Create(4f), w5 = w0 + System.Runtime.Intrinsics.Vector512.Create(7f),
-            w6 = w0 + System.Runtime.Intrinsics.Vector512.Create(6f), w7 = w0 + System.Runtime.Intrinsics.Vector512.Create(5f), w8 = w0 + System.Runtime.Intrinsics.Vector512.Create(8f),
-            w9 = w0 + System.Runtime.Intrinsics.Vector512.Create(3f), w10 = w0 + System.Runtime.Intrinsics.Vector512.Create(10f), w11 = w0 + System.Runtime.Intrinsics.Vector512.Create(1f);
-        for (long s = 0; s < steps; s++)
-        {
-            Compare(ref w0, ref w1); Compare(ref w2, ref w3); Compare(ref w4, ref w5);
-            Compare(ref w6, ref w7); Compare(ref w8, ref w9); Compare(ref w10, ref w11);
-            Compare(ref w0, ref w2); Compare(ref w1, ref w3); Compare(ref w4, ref w6);
-            Compare(ref w5, ref w7); Compare(ref w8, ref w10); Compare(ref w9, ref w11);
-        }
-        var t = ((w0 + w1) + (w2 + w3)) + ((w4 + w5) + (w6 + w7)) + ((w8 + w9) + (w10 + w11));
-        return System.Runtime.Intrinsics.Vector512.Sum(t);
+        static abstract int Lanes { get; }
 
-        static void Compare(ref System.Runtime.Intrinsics.Vector512<float> a, ref System.Runtime.Intrinsics.Vector512<float> b)
-        {
-            var low = System.Runtime.Intrinsics.Vector512.MinNative(a, b);
-            b = System.Runtime.Intrinsics.Vector512.MaxNative(a, b);
-            a = low;
-        }
+        static abstract TV Create(float value);
+
+        static abstract TV Min(TV a, TV b);
+
+        static abstract TV Max(TV a, TV b);
+
+        static abstract TV Add(TV a, TV b);
+
+        static abstract float Sum(TV v);
+    }
+
+    private readonly struct Wires256 : IWires<System.Runtime.Intrinsics.Vector256<float>>
+    {
+        public static int Lanes => System.Runtime.Intrinsics.Vector256<float>.Count;
+
+        public static System.Runtime.Intrinsics.Vector256<float> Create(float value) => System.Runtime.Intrinsics.Vector256.Create(value);
+
+        public static System.Runtime.Intrinsics.Vector256<float> Min(System.Runtime.Intrinsics.Vector256<float> a, System.Runtime.Intrinsics.Vector256<float> b) => System.Runtime.Intrinsics.Vector256.MinNative(a, b);
+
+        public static System.Runtime.Intrinsics.Vector256<float> Max(System.Runtime.Intrinsics.Vector256<float> a, System.Runtime.Intrinsics.Vector256<float> b) => System.Runtime.Intrinsics.Vector256.MaxNative(a, b);
+
+        public static System.Runtime.Intrinsics.Vector256<float> Add(System.Runtime.Intrinsics.Vector256<float> a, System.Runtime.Intrinsics.Vector256<float> b) => a + b;
+
+        public static float Sum(System.Runtime.Intrinsics.Vector256<float> v) => System.Runtime.Intrinsics.Vector256.Sum(v);
+    }
+
+    private readonly struct Wires512 : IWires<System.Runtime.Intrinsics.Vector512<float>>
+    {
+        public static int Lanes => System.Runtime.Intrinsics.Vector512<float>.Count;
+
+        public static System.Runtime.Intrinsics.Vector512<float> Create(float value) => System.Runtime.Intrinsics.Vector512.Create(value);
+
+        public static System.Runtime.Intrinsics.Vector512<float> Min(System.Runtime.Intrinsics.Vector512<float> a, System.Runtime.Intrinsics.Vector512<float> b) => System.Runtime.Intrinsics.Vector512.MinNative(a, b);
+
+        public static System.Runtime.Intrinsics.Vector512<float> Max(System.Runtime.Intrinsics.Vector512<float> a, System.Runtime.Intrinsics.Vector512<float> b) => System.Runtime.Intrinsics.Vector512.MaxNative(a, b);
+
+        public static System.Runtime.Intrinsics.Vector512<float> Add(System.Runtime.Intrinsics.Vector512<float> a, System.Runtime.Intrinsics.Vector512<float> b) => a + b;
+
+        public static float Sum(System.Runtime.Intrinsics.Vector512<float> v) => System.Runtime.Intrinsics.Vector512.Sum(v);
     }
 
     /// <summary>f(x) = ½‖x − 1‖²: a validation oracle that costs one pass over d (Zeno's scores).</summary>
