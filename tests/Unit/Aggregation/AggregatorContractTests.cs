@@ -122,19 +122,9 @@ public class AggregatorContractTests
     public void Aggregate_DifferentThreadCounts_BitIdentical(string spec)
     {
         var rows = Normal(N, 70_001, 11); // several chunks of every kernel, ragged tail
-        int saved = ChunkRunner.MaxThreads;
-        try
-        {
-            ChunkRunner.MaxThreads = 1;
-            var single = Run(Build(spec), rows);
-            ChunkRunner.MaxThreads = 4;
-            var parallel = Run(Build(spec), rows);
-            Assert.True(single.AsSpan().SequenceEqual(parallel), spec);
-        }
-        finally
-        {
-            ChunkRunner.MaxThreads = saved;
-        }
+        var single = ChunkThreads.With(1, () => Run(Build(spec), rows));
+        var parallel = ChunkThreads.With(4, () => Run(Build(spec), rows));
+        Assert.True(single.AsSpan().SequenceEqual(parallel), spec);
     }
 
     [Theory]

@@ -25,20 +25,6 @@ public sealed class ChunkOrderTests
         }
     }
 
-    private static void WithThreads(int threads, Action action)
-    {
-        int saved = ChunkRunner.MaxThreads;
-        try
-        {
-            ChunkRunner.MaxThreads = threads;
-            action();
-        }
-        finally
-        {
-            ChunkRunner.MaxThreads = saved;
-        }
-    }
-
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
@@ -50,7 +36,7 @@ public sealed class ChunkOrderTests
             foreach (var order in (ChunkOrder[])[ChunkOrder.Ascending, ChunkOrder.Descending])
             {
                 var job = new Recorder(count);
-                WithThreads(threads, () => ChunkRunner.Run(job, count, order));
+                ChunkThreads.With(threads, () => ChunkRunner.Run(job, count, order));
                 Assert.All(job.Runs, runs => Assert.Equal(1, runs));
                 Assert.Equal(count, job.Sequence.Count);
             }
@@ -62,7 +48,7 @@ public sealed class ChunkOrderTests
     {
         var up = new Recorder(5);
         var down = new Recorder(5);
-        WithThreads(1, () =>
+        ChunkThreads.With(1, () =>
         {
             ChunkRunner.Run(up, 5);
             ChunkRunner.Run(down, 5, ChunkOrder.Descending);
@@ -96,7 +82,7 @@ public sealed class ChunkOrderTests
         for (int i = 0; i < n; i++) weights[i] = i % 3 == 0 ? 0 : 0.25 + i;
         foreach (int threads in (int[])[1, 2, 3])
         {
-            WithThreads(threads, () =>
+            ChunkThreads.With(threads, () =>
             {
                 var up = new float[d];
                 var down = new float[d];

@@ -44,12 +44,10 @@ public class CombinationDistancesTests
         var expectedDistances = new PointDistances();
         expectedDistances.Compute(batch, expectedPoint);
 
-        int saved = ChunkRunner.MaxThreads;
-        try
+        foreach (int threads in new[] { 1, 2, 4 })
         {
-            foreach (int threads in new[] { 1, 2, 4 })
+            ChunkThreads.With(threads, () =>
             {
-                ChunkRunner.MaxThreads = threads;
                 var step = new CombinationDistances();
                 step.Step(batch, weights, denominator);
                 Assert.Equal(Bits(expectedPoint), Bits(step.Point.ToArray()));
@@ -57,11 +55,7 @@ public class CombinationDistancesTests
                 {
                     Assert.Equal(BitConverter.DoubleToInt64Bits(expectedDistances.Squared[i]), BitConverter.DoubleToInt64Bits(step.Squared[i]));
                 }
-            }
-        }
-        finally
-        {
-            ChunkRunner.MaxThreads = saved;
+            });
         }
     }
 

@@ -58,19 +58,13 @@ public sealed class OutputBytesDeterminismTests
 
     private static float[] Run(string spec, float[] data, int threads)
     {
-        int saved = ChunkRunner.MaxThreads;
-        try
+        return ChunkThreads.With(threads, () =>
         {
-            ChunkRunner.MaxThreads = threads;
             var rule = AggregatorCatalog.BuiltIn.Create(spec, new AggregatorBuildContext(Seed: 3, DeclaredByzantine: 4));
             var output = new float[D];
             rule.Aggregate(new GradientBatch(data, N, D), output, AggregationContext.None);
             return output;
-        }
-        finally
-        {
-            ChunkRunner.MaxThreads = saved;
-        }
+        });
     }
 
     private static string Hash(float[] values)

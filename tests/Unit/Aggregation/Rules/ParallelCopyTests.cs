@@ -23,12 +23,10 @@ public sealed class ParallelCopyTests
         var source = new float[length + 5];
         for (int k = 0; k < source.Length; k++) source[k] = k * 0.5f - 7;
         var copy = new ParallelCopy();
-        int saved = ChunkRunner.MaxThreads;
-        try
+        foreach (int threads in new[] { 1, 2, 3 })
         {
-            foreach (int threads in new[] { 1, 2, 3 })
+            ChunkThreads.With(threads, () =>
             {
-                ChunkRunner.MaxThreads = threads;
                 // From an offset of 5 (a row that does not start the batch) into a longer destination, twice with one instance.
                 for (int repeat = 0; repeat < 2; repeat++)
                 {
@@ -38,11 +36,7 @@ public sealed class ParallelCopyTests
                     Assert.True(source.AsSpan(5, length).SequenceEqual(destination.AsSpan(0, length)), $"{threads} threads");
                     Assert.All(destination[length..], x => Assert.True(float.IsNaN(x)));
                 }
-            }
-        }
-        finally
-        {
-            ChunkRunner.MaxThreads = saved;
+            });
         }
     }
 

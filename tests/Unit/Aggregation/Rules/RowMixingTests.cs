@@ -89,25 +89,16 @@ public class RowMixingTests
                     $"{kind}, {label}, output {i / d}, coordinate {i % d}: {expected[i]:R} expected, {destination[i]:R}");
             }
         }
-        int saved = ChunkRunner.MaxThreads;
-        try
+        // One instance kept across calls of other shapes (larger, then smaller), as a pre-aggregator keeps it.
+        Reused.Prepare(2 * m + 3, n + 5);
+        Reused.Compute(new GradientBatch(new float[(n + 5) * 3], n + 5, 3), new float[(2 * m + 3) * 3]);
+        Check(Reused, "reused instance");
+        foreach (bool? sparse in (bool?[])[null, true, false])
         {
-            // One instance kept across calls of other shapes (larger, then smaller), as a pre-aggregator keeps it.
-            Reused.Prepare(2 * m + 3, n + 5);
-            Reused.Compute(new GradientBatch(new float[(n + 5) * 3], n + 5, 3), new float[(2 * m + 3) * 3]);
-            Check(Reused, "reused instance");
-            foreach (bool? sparse in (bool?[])[null, true, false])
+            foreach (int threads in (int[])[1, 3])
             {
-                foreach (int threads in (int[])[1, 3])
-                {
-                    ChunkRunner.MaxThreads = threads;
-                    Check(new RowMixing { SparseOverride = sparse }, $"sparse {sparse?.ToString() ?? "auto"}, {threads} threads");
-                }
+                ChunkThreads.With(threads, () => Check(new RowMixing { SparseOverride = sparse }, $"sparse {sparse?.ToString() ?? "auto"}, {threads} threads"));
             }
-        }
-        finally
-        {
-            ChunkRunner.MaxThreads = saved;
         }
     }
 }
