@@ -263,12 +263,19 @@ public class AggregatorBenchmarks
     /// <remarks>Two widths: 256-bit FMAs, and 512-bit ones (<c>floor:fma-peak-pairs-512</c>, where 512-bit vectors are
     /// accelerated). A core with two 512-bit FMA pipes (Intel Xeon) does twice the lanes per cycle at 512 bits; one that
     /// splits a 512-bit operation in two halves (AMD Zen 4) does the same. The compute floor is the faster of the two.</remarks>
-    private double FmaPeak(long fmas, bool wide)
+    private double FmaPeak(long fmas, bool wide) => OnAllCores(fmas, wide, FmaLoop, FmaLoop512);
+
+    /// <summary>
+    /// A compute floor's <paramref name="work"/> split evenly over all cores (one part per entry of the partials), each part
+    /// run by <paramref name="loop512"/> when <paramref name="wide"/> and 512-bit vectors are accelerated, else by
+    /// <paramref name="loop256"/>; the parts' results added in part order (returned so that no loop is dead code).
+    /// </summary>
+    private double OnAllCores(long work, bool wide, Func<long, double> loop256, Func<long, double> loop512)
     {
         int parts = _partials.Length;
-        long perPart = fmas / parts;
-        bool use512 = wide && System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
-        Parallel.For(0, parts, p => _partials[p] = use512 ? FmaLoop512(perPart) : FmaLoop(perPart));
+        long perPart = work / parts;
+        var loop = wide && System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? loop512 : loop256;
+        Parallel.For(0, parts, p => _partials[p] = loop(perPart));
         double s = 0;
         foreach (double partial in _partials) s += partial;
         return s;
@@ -346,20 +353,8 @@ public class AggregatorBenchmarks
     /// </summary>
     /// <remarks>Two widths, as <see cref="FmaPeak"/>: 256-bit and (<c>floor:minmax-peak-sort-512</c>, where accelerated)
     /// 512-bit vectors; the compute floor is the faster of the two.</remarks>
-    private double MinMaxPeak(long comparatorLanes, bool wide)
-    {
-        int parts = _partials.Length;
-        long perPart = comparatorLanes / parts;
-        bool use512 = wide && System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
-        Parallel.For(0, parts, p => _partials[p] = use512 ? MinMaxLoop512(perPart) : MinMaxLoop(perPart));
-        double s = 0;
-        foreach (double partial in _partials) s += partial;
-        return s;
-    }
-
-    private static double MinMaxLoop(long comparatorLanes) => MinMaxLoop<Wires256, System.Runtime.Intrinsics.Vector256<float>>(comparatorLanes);
-
-    private static double MinMaxLoop512(long comparatorLanes) => MinMaxLoop<Wires512, System.Runtime.Intrinsics.Vector512<float>>(comparatorLanes);
+    private double MinMaxPeak(long comparatorLanes, bool wide) => OnAllCores(comparatorLanes, wide,
+        MinMaxLoop<Wires256, System.Runtime.Intrinsics.Vector256<float>>, MinMaxLoop<Wires512, System.Runtime.Intrinsics.Vector512<float>>);
 
     /// <summary>
     /// <paramref name="comparatorLanes"/> / lanes comparators on 12 wires (they and the temporaries fit AVX2's 16 registers):
