@@ -9,7 +9,13 @@ public static class Program
     public static int Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "sweep-fill-store") return Sweeps.SweepStoreFiller.Run(args);
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        foreach (var summary in BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args))
+        {
+            // AggregatorBenchmarks: issue 16's verdicts on this run's own figures, after its table.
+            var run = Aggregation.AggregatorVerdictConfig.Timings(summary);
+            if (run.Count == 0) continue;
+            foreach (string line in Aggregation.IssueTargets.Report(run)) Console.WriteLine(line);
+        }
         return 0;
     }
 }

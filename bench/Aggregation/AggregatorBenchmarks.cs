@@ -48,6 +48,7 @@ namespace SimByz.Bench.Aggregation;
 /// bulyan ≤ 8×; every rule faster than its torch twin.</para>
 /// </remarks>
 [MemoryDiagnoser]
+[Config(typeof(AggregatorVerdictConfig))]
 public class AggregatorBenchmarks
 {
     private const string TorchPrefix = "torch:";
