@@ -45,7 +45,8 @@ namespace SimByz.Bench.Aggregation;
 /// "Allocated" counts managed memory only, so it does not see libtorch's.</para>
 /// <para>Targets (issue "aggregation at the memory floor"), as ratios to the floor: mean ≤ 1.3×;
 /// median, trimmed mean, meamed ≤ 4×; krum, multi-krum ≤ 3×; cc ≤ 2.5×; geometric median (T = 3) ≤ 7×;
-/// bulyan ≤ 8×; every rule faster than its torch twin.</para>
+/// bulyan ≤ 8×; every rule faster than its torch twin. The run judges them on its own figures
+/// (<see cref="AggregatorVerdictConfig"/>, <see cref="IssueTargets"/>): three columns, and the tally after the table.</para>
 /// </remarks>
 [MemoryDiagnoser]
 [Config(typeof(AggregatorVerdictConfig))]
