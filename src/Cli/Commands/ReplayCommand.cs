@@ -35,7 +35,7 @@ internal static class ReplayCommand
         var bufferOption = new Option<int>("--buffer") { Description = "--messages on async traces: messages per aggregation (default protocol.asyncBuffer, else the worker count)." };
         var backendOption = new Option<string?>("--backend") { Description = "cpu (managed rules) or torch (their tensor twins). Default: the backend the trace was recorded on (--messages: cpu)." };
         var deviceOption = new Option<string?>("--device") { Description = "Torch device: auto (CUDA when available), cpu or cuda. Default: the device kind the trace recorded, else auto." };
-        var threadsOption = new Option<int>("--threads") { Description = "Defences re-run in parallel on this many threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threadsOption = ThreadsOption.Create("Defences re-run in parallel on this many threads (results do not depend on it).");
         var quietOption = new Option<bool>("--quiet") { Description = "No progress display (progress goes to stderr: bars on a terminal, else a line every 10 s)." };
         var pluginOption = CliComposition.PluginOption();
         var maxMemoryOption = RunCommand.MaxMemoryOption();
@@ -51,7 +51,7 @@ internal static class ReplayCommand
             string path = parse.GetValue(traceArgument)!;
             var doc = TraceDocument.Load(path);
             string? outDir = parse.GetValue(outOption);
-            int threads = Math.Max(1, parse.GetValue(threadsOption));
+            int threads = ThreadsOption.Parse(parse.GetValue(threadsOption));
             string? aggregator = parse.GetValue(aggregatorOption);
             string? attack = parse.GetValue(attackOption);
             // A trace of a run on torch (a TorchSharp model, or `run --backend torch`) records its device. A re-run goes

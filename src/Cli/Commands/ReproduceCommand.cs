@@ -24,7 +24,7 @@ internal static class ReproduceCommand
         var model = new Option<string>("--model") { Description = "mlp (managed MLP, 64 hidden units; default) or cnn (TorchSharp CNN).", DefaultValueFactory = _ => "mlp" };
         var seed = new Option<ulong>("--seed") { Description = "Root seed.", DefaultValueFactory = _ => 1 };
         var outDir = new Option<string?>("--out") { Description = "Output folder (default: results/NAME, or results/ for all)." };
-        var threads = new Option<int>("--threads") { Description = "Defences run in parallel on this many threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = ThreadsOption.Create("Defences run in parallel on this many threads (results do not depend on it).");
         var device = new Option<string>("--device") { Description = "Device for --model cnn: auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var quiet = new Option<bool>("--quiet") { Description = "No progress display (progress goes to stderr: bars on a terminal, else a line every 10 s)." };
         var xAxis = XAxisOption.Create();
@@ -58,7 +58,7 @@ internal static class ReproduceCommand
             var axis = XAxisOption.Parse(parse.GetValue(xAxis));
             if (axis is { } chosen) commandLine += " --x-axis " + chosen.ToString().ToLowerInvariant();
             var progress = ProgressDisplay.For(error, parse.GetValue(quiet));
-            var options = new ReproductionOptions(isQuick, modelSpec, seedValue, Math.Max(1, parse.GetValue(threads)), commandLine) { Composition = composition.Root, Progress = progress };
+            var options = new ReproductionOptions(isQuick, modelSpec, seedValue, ThreadsOption.Parse(parse.GetValue(threads)), commandLine) { Composition = composition.Root, Progress = progress };
             // Before any output is taken or data loaded: each reproduction (they run one after the other) must fit.
             var limit = MemoryLimit.FromOption(parse.GetValue(maxMemory));
             foreach (var reproduction in reproductions)

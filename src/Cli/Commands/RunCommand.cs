@@ -28,7 +28,7 @@ internal static class RunCommand
         var seedOption = new Option<ulong?>("--seed") { Description = "Root seed (overrides the scenario's)." };
         var setOption = new Option<string[]>("--set") { Description = "Override a scenario field: key.path=value (repeatable), e.g. --set byzantine.count=12.", AllowMultipleArgumentsPerToken = false };
         var outOption = new Option<string?>("--out") { Description = "Output folder (default: a new folder under runs/)." };
-        var threadsOption = new Option<int>("--threads") { Description = "Defences run in parallel on this many threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threadsOption = ThreadsOption.Create("Defences run in parallel on this many threads (results do not depend on it).");
         var quietOption = new Option<bool>("--quiet") { Description = "No progress display (progress goes to stderr: bars on a terminal, else a line every 10 s)." };
         var xAxisOption = XAxisOption.Create();
         var noTraceOption = new Option<bool>("--no-trace") { Description = "Do not write trace.jsonl." };
@@ -50,7 +50,7 @@ internal static class RunCommand
             var scenario = TimingCsv.LoadScenario(parse.GetValue(scenarioOption), sets, parse.GetValue(seedOption));
             var xAxis = XAxisOption.Parse(parse.GetValue(xAxisOption));
             string? outDir = parse.GetValue(outOption);
-            int threads = Math.Max(1, parse.GetValue(threadsOption));
+            int threads = ThreadsOption.Parse(parse.GetValue(threadsOption));
             if (parse.GetValue(noTraceOption) && parse.GetValue(payloadsOption)) throw new SimByzException("--record-payloads needs the trace: drop --no-trace");
             string backend = parse.GetValue(backendOption) ?? "cpu";
             if (backend is not ("cpu" or "torch")) throw new SimByzException($"--backend '{backend}' is unknown (allowed: cpu, torch)");

@@ -31,7 +31,7 @@ internal static class SweepCommand
         var outOption = new Option<string?>("--out") { Description = "Output folder (default: runs/sweep-NAME). Rerunning into the same folder resumes." };
         var storeOption = new Option<string?>("--store") { Description = "Run store folder (default: OUT/runs). Shards, collect and plain sweeps of one grid share it." };
         var shardOption = new Option<string?>("--shard") { Description = "Compute only shard K of N (K/N, 0 ≤ K < N) into --store; no results are written." };
-        var threadsOption = new Option<int>("--threads") { Description = "Runs in parallel (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threadsOption = ThreadsOption.Create("Runs in parallel (results do not depend on it).");
         var progressOption = new Option<double>("--progress-interval") { Description = "Seconds between progress lines (0: none but the last).", DefaultValueFactory = _ => 10 };
         var quietOption = new Option<bool>("--quiet") { Description = "No progress lines and no line per finished run (the header, the summary and the files written are still printed)." };
         var deviceOption = new Option<string>("--device") { Description = "Device for torch models (cnn, zeno-cnn, torch-mlp): auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
@@ -50,12 +50,12 @@ internal static class SweepCommand
         command.Subcommands.Add(SubmitCommand(output));
         command.SetAction(parse =>
         {
-            int runsAtOnce = Math.Max(1, parse.GetValue(threadsOption));
+            int runsAtOnce = ThreadsOption.Parse(parse.GetValue(threadsOption));
             var memory = new MemoryBudget(MemoryLimit.FromOption(parse.GetValue(maxMemoryOption)), runsAtOnce);
             var (grid, plan, device) = Plan(parse, common, output, runsAtOnce, memory);
             string outDir = parse.GetValue(outOption) ?? Path.Combine("runs", "sweep-" + grid.Name);
             string? store = parse.GetValue(storeOption);
-            int threads = Math.Max(1, parse.GetValue(threadsOption));
+            int threads = runsAtOnce;
             var interval = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(progressOption)));
             bool quiet = parse.GetValue(quietOption);
             if (parse.GetValue(shardOption) is { } shardText)

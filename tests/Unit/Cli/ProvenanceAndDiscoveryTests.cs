@@ -1,5 +1,6 @@
 using Newtonsoft.Json.Linq;
 using SimByz.Cli;
+using SimByz.Tests.Unit.Simulator.Traces;
 using Xunit;
 
 namespace SimByz.Tests.Unit.Cli;
@@ -121,6 +122,23 @@ public class ProvenanceAndDiscoveryTests
         var lines = output.Split('\n').Select(l => l.Trim()).ToList();
         int examples = lines.SkipWhile(l => l != "Examples:").Skip(1).TakeWhile(l => l.StartsWith("simbyz ", StringComparison.Ordinal) || l.StartsWith("then ", StringComparison.Ordinal)).Count();
         Assert.InRange(examples, 2, 3);
+    }
+
+    [Theory]
+    [InlineData("0", "run")]
+    [InlineData("-3", "run")]
+    [InlineData("0", "reproduce", "all", "--quick")]
+    [InlineData("0", "sweep", "sweeps/example.json")]
+    public void Threads_BelowOne_IsRefusedInOneLineAndNothingIsWritten(string threads, params string[] command)
+    {
+        string outDir = Path.Combine(Path.GetTempPath(), "simbyz-threads-" + Path.GetRandomFileName());
+        var args = command.Select(a => a.StartsWith("sweeps/", StringComparison.Ordinal) ? Path.Combine(TraceFixtures.RepoRoot, a) : a)
+            .Concat(["--threads", threads, "--out", outDir, "--quiet"]).ToArray();
+        var (code, output, err) = Run(args);
+        Assert.Equal(2, code);
+        Assert.Equal($"simbyz: error: --threads '{threads}': expected a whole number, at least 1", err.Trim());
+        Assert.Equal("", output);
+        Assert.False(Directory.Exists(outDir));
     }
 
     [Fact]
