@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using SimByz.Cli.Composition;
 using SimByz.Cli.Plotting;
+using SimByz.Cli.Progress;
 using SimByz.Cli.Sweeps;
 using SimByz.Simulator.Composition;
 using SimByz.Simulator.Engine;
@@ -51,12 +52,12 @@ internal static class SweepCommand
         command.SetAction(parse =>
         {
             int runsAtOnce = ThreadsOption.Parse(parse.GetValue(threadsOption));
+            var interval = ProgressDisplay.ParseSweepInterval(parse.GetValue(progressOption));
             var memory = new MemoryBudget(MemoryLimit.FromOption(parse.GetValue(maxMemoryOption)), runsAtOnce);
             var (grid, plan, device) = Plan(parse, common, output, runsAtOnce, memory);
             string outDir = parse.GetValue(outOption) ?? Path.Combine("runs", "sweep-" + grid.Name);
             string? store = parse.GetValue(storeOption);
             int threads = runsAtOnce;
-            var interval = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(progressOption)));
             bool quiet = parse.GetValue(quietOption);
             if (parse.GetValue(shardOption) is { } shardText)
             {

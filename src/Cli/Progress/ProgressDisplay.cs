@@ -48,11 +48,34 @@ internal sealed class ProgressDisplay : IExperimentProgress
         return new ProgressDisplay(terminal ? ProgressMode.Live : ProgressMode.Plain, error, Interval());
     }
 
-    private static TimeSpan Interval()
+    private static TimeSpan Interval() => ParseInterval(Environment.GetEnvironmentVariable("SIMBYZ_PROGRESS_INTERVAL"));
+
+    /// <summary>The longest interval between progress lines either setting accepts: a day.</summary>
+    internal const double MaxIntervalSeconds = 86_400;
+
+    /// <summary>
+    /// <c>SIMBYZ_PROGRESS_INTERVAL</c>: unset or blank gives <see cref="DefaultInterval"/>; otherwise a number of seconds in
+    /// (0, <see cref="MaxIntervalSeconds"/>], or a <see cref="SimByzException"/> naming the variable and its value (before,
+    /// text that was no number was ignored, and one too large for a <see cref="TimeSpan"/> ended the process with a stack
+    /// trace).
+    /// </summary>
+    internal static TimeSpan ParseInterval(string? text)
     {
-        string? text = Environment.GetEnvironmentVariable("SIMBYZ_PROGRESS_INTERVAL");
-        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double s) && s > 0 ? TimeSpan.FromSeconds(s) : DefaultInterval;
+        if (string.IsNullOrWhiteSpace(text)) return DefaultInterval;
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) && seconds > 0 && seconds <= MaxIntervalSeconds
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new SimByzException($"SIMBYZ_PROGRESS_INTERVAL '{text}': expected a number of seconds in (0, {MaxIntervalSeconds.ToString(CultureInfo.InvariantCulture)}]");
     }
+
+    /// <summary>
+    /// <c>sweep --progress-interval</c>: a number of seconds in [0, <see cref="MaxIntervalSeconds"/>] (0: no line but the
+    /// last), or a <see cref="SimByzException"/> naming the value (before, a negative value was taken as 0 without a word,
+    /// and NaN, infinity or a value too large for a <see cref="TimeSpan"/> ended the process with a stack trace).
+    /// </summary>
+    internal static TimeSpan ParseSweepInterval(double seconds)
+        => seconds >= 0 && seconds <= MaxIntervalSeconds
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new SimByzException($"--progress-interval '{seconds.ToString(CultureInfo.InvariantCulture)}': expected a number of seconds in [0, {MaxIntervalSeconds.ToString(CultureInfo.InvariantCulture)}]");
 
     internal ProgressMode Mode => _mode;
 

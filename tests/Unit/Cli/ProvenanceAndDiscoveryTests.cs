@@ -141,6 +141,24 @@ public class ProvenanceAndDiscoveryTests
         Assert.False(Directory.Exists(outDir));
     }
 
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("1e300")]
+    [InlineData("-3")]
+    public void Sweep_ProgressIntervalOutOfRange_IsRefusedInOneLine(string seconds)
+    {
+        // These ended the process with a stack trace (NaN, infinity, too large for a TimeSpan) or were taken as 0 (negative).
+        string outDir = Path.Combine(Path.GetTempPath(), "simbyz-progress-" + Path.GetRandomFileName());
+        var (code, output, err) = Run("sweep", Path.Combine(TraceFixtures.RepoRoot, "sweeps", "example.json"), "--progress-interval", seconds, "--out", outDir, "--quiet");
+        Assert.Equal(2, code);
+        Assert.StartsWith("simbyz: error: --progress-interval '", err.Trim(), StringComparison.Ordinal);
+        Assert.EndsWith("': expected a number of seconds in [0, 86400]", err.Trim(), StringComparison.Ordinal);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Equal("", output);
+        Assert.False(Directory.Exists(outDir));
+    }
+
     [Fact]
     public void Run_BadXAxis_SaysTheAllowedValues()
     {

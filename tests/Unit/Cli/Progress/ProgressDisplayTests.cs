@@ -80,4 +80,45 @@ public class ProgressDisplayTests
     [Fact]
     public void For_RedirectedWriter_IsPlain()
         => Assert.Equal(ProgressMode.Plain, ProgressDisplay.For(new StringWriter(), quiet: false).Mode);
+
+    [Theory]
+    [InlineData(null, 10.0)]
+    [InlineData("", 10.0)]
+    [InlineData("  ", 10.0)]
+    [InlineData("2.5", 2.5)]
+    [InlineData("86400", 86400.0)]
+    public void ParseInterval_UnsetOrASecondsCountInRange_IsTaken(string? text, double seconds)
+        => Assert.Equal(TimeSpan.FromSeconds(seconds), ProgressDisplay.ParseInterval(text));
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("0")]
+    [InlineData("-1")]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("1e300")]
+    [InlineData("86400.5")]
+    public void ParseInterval_AnythingElse_IsRefusedNamingTheVariable(string text)
+    {
+        var error = Assert.Throws<SimByz.SimByzException>(() => ProgressDisplay.ParseInterval(text));
+        Assert.Equal($"SIMBYZ_PROGRESS_INTERVAL '{text}': expected a number of seconds in (0, 86400]", error.Message);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.25)]
+    [InlineData(86400.0)]
+    public void ParseSweepInterval_ZeroToADay_IsTaken(double seconds)
+        => Assert.Equal(TimeSpan.FromSeconds(seconds), ProgressDisplay.ParseSweepInterval(seconds));
+
+    [Theory]
+    [InlineData(-3.0, "-3")]
+    [InlineData(double.NaN, "NaN")]
+    [InlineData(double.PositiveInfinity, "Infinity")]
+    [InlineData(1e300, "1E+300")]
+    public void ParseSweepInterval_OutOfRange_IsRefusedInsteadOfClampedOrCrashing(double seconds, string shown)
+    {
+        var error = Assert.Throws<SimByz.SimByzException>(() => ProgressDisplay.ParseSweepInterval(seconds));
+        Assert.Equal($"--progress-interval '{shown}': expected a number of seconds in [0, 86400]", error.Message);
+    }
 }
