@@ -13,8 +13,16 @@ public static class Program
         {
             // AggregatorBenchmarks: issue 16's verdicts on this run's own figures, after its table.
             var run = Aggregation.AggregatorVerdictConfig.Timings(summary);
-            if (run.Count == 0) continue;
-            foreach (string line in Aggregation.IssueTargets.Report(run)) Console.WriteLine(line);
+            if (run.Count > 0)
+            {
+                foreach (string line in Aggregation.IssueTargets.Report(run)) Console.WriteLine(line);
+            }
+            // AggregatorPairedBenchmark: the same targets on its paired ratios.
+            var paired = Aggregation.AggregatorPairedBenchmark.PairedRatios(summary);
+            if (paired.Count > 0)
+            {
+                foreach (string line in Aggregation.IssueTargets.PairedReport(paired)) Console.WriteLine(line);
+            }
         }
         return 0;
     }

@@ -36,7 +36,8 @@ namespace SimByz.Bench.Aggregation;
 /// <para>Run: <c>cd bench &amp;&amp; dotnet bin/Release/net10.0/SimByz.Bench.dll --filter '*AggregatorPairedBenchmark*'</c>
 /// (no job options: the class's config sets its job, in process so that the columns read what the invocations timed).
 /// A subset: <c>SIMBYZ_BENCH_CASES</c> lists the rules (separated by <c>;</c>). About six minutes for every rule, most of it
-/// in the twins.</para>
+/// in the twins. After the table the run prints issue 16's verdict on each paired ratio and the tally
+/// (<see cref="IssueTargets.PairedReport"/>).</para>
 /// </remarks>
 [Config(typeof(PairedConfig))]
 public class AggregatorPairedBenchmark
@@ -184,6 +185,20 @@ public class AggregatorPairedBenchmark
         double Of(Func<Timing, double> figure, double q) => Quantile(last.Select(figure).ToArray(), q);
         return new PairedFigures(Of(t => t.Floor, 0.5), Of(t => t.Rule, 0.5), Of(t => t.Rule / t.Floor, 0.5), Of(t => t.Rule / t.Floor, 0.25),
             Of(t => t.Rule / t.Floor, 0.75), Of(t => t.Twin, 0.5), Of(t => t.Twin / t.Rule, 0.5), last.Length);
+    }
+
+    /// <summary>The paired figures of the cases of <paramref name="summary"/> that recorded them (none for another class's summary).</summary>
+    internal static IReadOnlyList<IssueTargets.PairedRatio> PairedRatios(BenchmarkDotNet.Reports.Summary summary)
+    {
+        var ratios = new List<IssueTargets.PairedRatio>();
+        foreach (var report in summary.Reports)
+        {
+            var c = report.BenchmarkCase;
+            if (c.Descriptor.Type != typeof(AggregatorPairedBenchmark) || !IsClassJob(c.Job)) continue;
+            string shape = (string)c.Parameters["Shape"], rule = (string)c.Parameters["Rule"];
+            if (Summarise(Key(shape, rule)) is { } s) ratios.Add(new IssueTargets.PairedRatio(shape, rule, s.Ratio, s.TwinRatio));
+        }
+        return ratios;
     }
 
     /// <summary>The <paramref name="q"/>-quantile of <paramref name="values"/> (sorted in place), interpolated linearly between ranks.</summary>

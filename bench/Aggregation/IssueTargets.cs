@@ -137,6 +137,43 @@ internal static class IssueTargets
         return lines;
     }
 
+    /// <summary>A rule's paired figures at one shape (<see cref="AggregatorPairedBenchmark"/>): the median over the invocations
+    /// of its time over the fastest floor of the same invocation, and of its twin's time over its own.</summary>
+    public readonly record struct PairedRatio(string Shape, string Rule, double Ratio, double TwinSpeedup);
+
+    /// <summary>
+    /// The lines the paired run prints after its table: each target's verdict on the paired ratio (met or missed; the paired
+    /// run measures no compute floor, so nothing is ruled out there) and the tally. Rules without a target are left out.
+    /// </summary>
+    public static IReadOnlyList<string> PairedReport(IReadOnlyList<PairedRatio> run)
+    {
+        var lines = new List<string> { "// Issue 16's targets on the paired ratios (each invocation's rule time over the fastest floor of the same invocation, median over the invocations):" };
+        int met = 0, measured = 0, faster = 0;
+        PairedRatio? closest = null;
+        foreach (string shape in Shapes)
+        {
+            foreach (var (rule, target) in Targets)
+            {
+                if (run.FirstOrDefault(r => r.Shape == shape && r.Rule == rule) is not { Rule: not null } p || !double.IsFinite(p.Ratio)) continue;
+                measured++;
+                bool ok = p.Ratio <= target;
+                if (ok) met++;
+                if (p.TwinSpeedup > 1) faster++;
+                if (closest is null || p.TwinSpeedup < closest.Value.TwinSpeedup) closest = p;
+                lines.Add(Invariant($"//   {shape,-10} {rule,-18} {p.Ratio,6:F2}× (target ≤ {target}×): {Word(ok ? Outcome.Met : Outcome.Missed)}, twin ÷ rule {p.TwinSpeedup:F1}"));
+            }
+        }
+        if (measured == 0)
+        {
+            lines.Add("//   no rule with a target was measured");
+            return lines;
+        }
+        int all = Targets.Count * Shapes.Count;
+        lines.Add(measured == all ? $"// paired, met: {met} of the {all} ratio targets" : $"// paired, met: {met} of the {measured} ratio targets measured (of {all})");
+        lines.Add(Invariant($"// faster than its torch twin: {faster} of {measured} (closest: {closest!.Value.Rule} at {closest.Value.Shape}, {closest.Value.TwinSpeedup:F1}×)"));
+        return lines;
+    }
+
     /// <summary>The verdict as the report writes it.</summary>
     public static string Word(Outcome outcome) => outcome switch
     {

@@ -117,4 +117,35 @@ public class IssueTargetsTests
         Assert.DoesNotContain(report, l => l.StartsWith("// faster than", StringComparison.Ordinal));
         Assert.Contains("//   no target measured with its read floor in this run", Report([T(Big, "median", 2000)]));
     }
+
+    [Fact]
+    public void The_paired_report_judges_each_paired_ratio_and_counts_only_rules_with_a_target()
+    {
+        var run = new List<PairedRatio>
+        {
+            new(Big, "mean", 1.3, 6.0), new(Big, "median", 4.01, 90), new(Wide, "krum:f=4", 18, 40),
+            new(Big, "sign-majority", 0.5, 2), // no target: left out
+            new(Wide, "cc:tau=100,iters=1", double.NaN, 5), // no figure: left out
+        };
+        var report = PairedReport(run);
+        Assert.Contains(report, l => l.Contains("mean", StringComparison.Ordinal) && l.EndsWith("(target ≤ 1.3×): met, twin ÷ rule 6.0", StringComparison.Ordinal));
+        Assert.Contains(report, l => l.Contains("median", StringComparison.Ordinal) && l.EndsWith("(target ≤ 4×): missed, twin ÷ rule 90.0", StringComparison.Ordinal));
+        Assert.DoesNotContain(report, l => l.Contains("sign-majority", StringComparison.Ordinal) || l.Contains("cc:", StringComparison.Ordinal));
+        Assert.Contains("// paired, met: 1 of the 3 ratio targets measured (of 18)", report);
+        Assert.Contains("// faster than its torch twin: 3 of 3 (closest: mean at 20x1000000, 6.0×)", report);
+    }
+
+    [Fact]
+    public void The_paired_report_of_every_target_says_of_the_18_and_counts_a_slower_twin()
+    {
+        var run = new List<PairedRatio>();
+        foreach (string shape in Shapes)
+        {
+            foreach (var (rule, target) in Targets) run.Add(new(shape, rule, target * (rule == "bulyan:f=4" ? 2 : 1), rule == "mean" && shape == Wide ? 0.8 : 10));
+        }
+        var report = PairedReport(run);
+        Assert.Contains("// paired, met: 16 of the 18 ratio targets", report);
+        Assert.Contains("// faster than its torch twin: 17 of 18 (closest: mean at 100x100000, 0.8×)", report);
+        Assert.Contains("//   no rule with a target was measured", PairedReport([new(Big, "sign-majority", 1, 1)]));
+    }
 }
