@@ -31,7 +31,8 @@ public static class PluginLoader
         var plugins = root.Plugins.ToList();
         foreach (string given in paths)
         {
-            string path = Path.GetFullPath(given);
+            string path = FullPath(given);
+            if (Directory.Exists(path)) throw new SimByzException($"plug-in '{given}' is a folder: give the path of the plug-in's .dll");
             if (!File.Exists(path)) throw new SimByzException($"plug-in '{given}' does not exist");
             string sha = Sha256Of(path, given);
             if (plugins.Any(p => p.Origin.Sha256 == sha)) continue;
@@ -72,6 +73,21 @@ public static class PluginLoader
             plugins.Add(new PluginInfo(origin, registrar.Added.ToList()));
         }
         return root with { Catalogs = catalogs, Plugins = plugins };
+    }
+
+    /// <summary>The full path of a plug-in as given, or a <see cref="SimByzException"/> when it is empty or no path at all
+    /// (an empty <c>--plugin ""</c> or a NUL in a scenario's <c>plugins</c> used to end the process with a stack trace).</summary>
+    private static string FullPath(string given)
+    {
+        if (string.IsNullOrWhiteSpace(given)) throw new SimByzException("a plug-in path is empty: give the path of the plug-in's .dll");
+        try
+        {
+            return Path.GetFullPath(given);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new SimByzException($"plug-in '{given}' is not a usable path: {e.Message}", e);
+        }
     }
 
     /// <summary>Lower-case hex SHA-256 of the file at <paramref name="path"/>.</summary>

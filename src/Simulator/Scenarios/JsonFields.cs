@@ -26,6 +26,17 @@ internal sealed class JsonFields
 
     public SimByzException Error(string path, string message) => SimByzException.At(_source, path, message);
 
+    /// <summary>
+    /// The full path of the file named at <paramref name="path"/> (a plug-in, a trace, a base scenario), relative to
+    /// <paramref name="baseDirectory"/>; an error at <paramref name="path"/> when the text is no path at all (a NUL
+    /// character: the JSON escape \u0000), where <see cref="System.IO.Path.GetFullPath(string, string)"/> would throw.
+    /// </summary>
+    public string FullPath(string path, string value, string baseDirectory)
+    {
+        if (value.Contains('\0', StringComparison.Ordinal)) throw Error(path, "is not a usable path: it contains a NUL character (\\u0000)");
+        return System.IO.Path.GetFullPath(value, baseDirectory);
+    }
+
     private string Child(string key) => Path + "." + key;
 
     private JToken? Get(string key)

@@ -119,7 +119,7 @@ public static class ScenarioLoader
         for (int i = 0; i < plugins.Count; i++)
         {
             if (plugins[i].Trim().Length == 0) throw r.Error($"$.plugins[{i}]", "is empty: expected the path of a plug-in .dll");
-            string full = Path.GetFullPath(plugins[i], baseDirectory ?? Directory.GetCurrentDirectory());
+            string full = r.FullPath($"$.plugins[{i}]", plugins[i], baseDirectory ?? Directory.GetCurrentDirectory());
             if (!pluginPaths.Contains(full, StringComparer.Ordinal)) pluginPaths.Add(full);
         }
         string name = r.String("name", "unnamed");
@@ -280,7 +280,7 @@ public static class ScenarioLoader
             {
                 throw f.Error($"{f.Path}.sampling", $"'{sampling}' is not a sampling: expected \"uniform\" or \"availability:file=PATH\" (a CSV client,from,to)");
             }
-            traceFile = Path.GetFullPath(sampling[prefix.Length..], baseDirectory ?? Directory.GetCurrentDirectory());
+            traceFile = f.FullPath($"{f.Path}.sampling", sampling[prefix.Length..], baseDirectory ?? Directory.GetCurrentDirectory());
             sampling = prefix + traceFile;
         }
         var byzantine = f.Split("byzantine", SplitSize.None);

@@ -126,7 +126,7 @@ public sealed record SweepGrid
             for (int i = 0; i < gridPlugins.Count; i++)
             {
                 if (gridPlugins[i].Trim().Length == 0) throw r.Error($"$.plugins[{i}]", "is empty: expected the path of a plug-in .dll");
-                string full = Path.GetFullPath(gridPlugins[i], baseDirectory);
+                string full = r.FullPath($"$.plugins[{i}]", gridPlugins[i], baseDirectory);
                 if (!merged.Any(t => (string?)t == full)) merged.Add(full);
             }
             baseJson["plugins"] = merged;
@@ -201,7 +201,7 @@ public sealed record SweepGrid
             throw r.Error("$.base", $"expected a built-in scenario name, a scenario file path or a scenario object, got {JsonFields.Describe(token)}");
         }
         string value = (string)token!;
-        string file = Path.Combine(baseDirectory, value);
+        string file = r.FullPath("$.base", value, baseDirectory);
         bool looksLikeFile = value.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || value.Contains('/', StringComparison.Ordinal);
         if (looksLikeFile || File.Exists(file))
         {
@@ -221,7 +221,7 @@ public sealed record SweepGrid
                 string fileDirectory = Path.GetDirectoryName(Path.GetFullPath(file))!;
                 for (int i = 0; i < filePlugins.Count; i++)
                 {
-                    if (filePlugins[i].Type == JTokenType.String) filePlugins[i] = Path.GetFullPath((string)filePlugins[i]!, fileDirectory);
+                    if (filePlugins[i].Type == JTokenType.String) filePlugins[i] = r.FullPath("$.base", (string)filePlugins[i]!, fileDirectory);
                 }
             }
             // A scenario file may take its workers' latencies from a timing CSV beside it.

@@ -98,6 +98,15 @@ public class SweepGridTests
         Assert.Contains("grid.json: $.base: $.workers.count: expected an integer", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{ "base": "default", "plugins": ["a\u0000b.dll"] }""", "$.plugins[0]")]
+    [InlineData("""{ "base": "a\u0000b.json" }""", "$.base")]
+    public void Parse_PathWithANulCharacter_IsAnErrorAtItsField(string json, string field)
+    {
+        var ex = Assert.Throws<SimByzException>(() => Parse(json));
+        Assert.Equal($"grid.json: {field}: is not a usable path: it contains a NUL character (\\u0000)", ex.Message);
+    }
+
     [Fact]
     public void Parse_SchemaField_IsAcceptedAndIgnored()
     {

@@ -90,6 +90,14 @@ public sealed class PluginTests : IDisposable
         Assert.Contains("is not a loadable .NET assembly", Assert.Throws<SimByzException>(() => PluginLoader.Load(CompositionRoot.Default, [text])).Message, StringComparison.Ordinal);
         string library = typeof(SimByzException).Assembly.Location;
         Assert.Contains("defines no public class implementing ISimByzPlugin", Assert.Throws<SimByzException>(() => PluginLoader.Load(CompositionRoot.Default, [library])).Message, StringComparison.Ordinal);
+        // An empty path (`--plugin ""`) ended the process with Path.GetFullPath's ArgumentException; a folder was "missing".
+        foreach (string empty in new[] { "", "  " })
+        {
+            Assert.Equal("a plug-in path is empty: give the path of the plug-in's .dll",
+                Assert.Throws<SimByzException>(() => PluginLoader.Load(CompositionRoot.Default, [empty])).Message);
+        }
+        Assert.Equal($"plug-in '{_dir}' is a folder: give the path of the plug-in's .dll",
+            Assert.Throws<SimByzException>(() => PluginLoader.Load(CompositionRoot.Default, [_dir])).Message);
     }
 
     [Fact]

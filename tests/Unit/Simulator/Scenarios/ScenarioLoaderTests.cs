@@ -67,6 +67,16 @@ public class ScenarioLoaderTests
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("{ \"plugins\": [\"a\\u0000b.dll\"] }", "$.plugins[0]")]
+    [InlineData("{ \"protocol\": { \"kind\": \"federated\" }, \"federation\": { \"clients\": 5, \"perRound\": 2, \"sampling\": \"availability:file=a\\u0000b\" } }", "$.federation.sampling")]
+    public void Parse_PathWithANulCharacter_IsAnErrorAtItsField(string json, string field)
+    {
+        // Path.GetFullPath throws an ArgumentException on a NUL, which ended the CLI with a stack trace.
+        var ex = Assert.Throws<SimByz.SimByzException>(() => ScenarioLoader.Parse(json, "x.json"));
+        Assert.Equal($"x.json: {field}: is not a usable path: it contains a NUL character (\\u0000)", ex.Message);
+    }
+
     [Fact]
     public void Load_UnknownNameOrMissingFile_ClearError()
     {
