@@ -21,6 +21,11 @@ namespace SimByz.Cli.Commands;
 /// </summary>
 internal static class SweepCommand
 {
+    /// <summary>The <c>--store</c> folder as given (null when not given), or a <see cref="SimByzException"/> when it is empty
+    /// (<c>--store ""</c> ended a sweep with Path.GetFullPath's stack trace).</summary>
+    private static string? StorePath(string? given)
+        => given is not null && string.IsNullOrWhiteSpace(given) ? throw new SimByzException("--store: the path is empty") : given;
+
     /// <summary>Exit code of <c>sweep collect</c> when the store lacks runs of the grid.</summary>
     public const int MissingRunsExitCode = 3;
 
@@ -53,10 +58,10 @@ internal static class SweepCommand
         {
             int runsAtOnce = ThreadsOption.Parse(parse.GetValue(threadsOption));
             var interval = ProgressDisplay.ParseSweepInterval(parse.GetValue(progressOption));
+            string? store = StorePath(parse.GetValue(storeOption));
             var memory = new MemoryBudget(MemoryLimit.FromOption(parse.GetValue(maxMemoryOption)), runsAtOnce);
             var (grid, plan, device) = Plan(parse, common, output, runsAtOnce, memory);
             string outDir = parse.GetValue(outOption) ?? Path.Combine("runs", "sweep-" + grid.Name);
-            string? store = parse.GetValue(storeOption);
             int threads = runsAtOnce;
             bool quiet = parse.GetValue(quietOption);
             if (parse.GetValue(shardOption) is { } shardText)
@@ -84,9 +89,10 @@ internal static class SweepCommand
         };
         command.SetAction(parse =>
         {
+            string store = StorePath(parse.GetValue(storeOption))!;
             var (grid, plan, _) = Plan(parse, common, output, Environment.ProcessorCount);
             string outDir = parse.GetValue(outOption) ?? Path.Combine("runs", "sweep-" + grid.Name);
-            return Collect(plan, parse.GetValue(storeOption)!, outDir, output);
+            return Collect(plan, store, outDir, output);
         });
         return command;
     }
@@ -120,7 +126,7 @@ internal static class SweepCommand
             if (cpus < 1) throw new SimByzException($"--cpus-per-task {cpus}: expected at least 1");
             string extra = parse.GetValue(deviceOption) is { } d && d != "auto" ? " --device " + SlurmJobs.Quote(d) : "";
             foreach (string plugin in parse.GetValue(pluginOption) ?? []) extra += " --plugin " + SlurmJobs.Quote(Path.GetFullPath(plugin));
-            var jobs = new SlurmJobs(grid.Name, SlurmJobs.SimbyzCommand(), Path.GetFullPath(parse.GetValue(gridArgument)!), Path.GetFullPath(parse.GetValue(storeOption)!),
+            var jobs = new SlurmJobs(grid.Name, SlurmJobs.SimbyzCommand(), Path.GetFullPath(parse.GetValue(gridArgument)!), Path.GetFullPath(StorePath(parse.GetValue(storeOption))!),
                 outDir, Path.Combine(outDir, "slurm"), tasks, cpus, parse.GetValue(partitionOption), parse.GetValue(timeOption), extra);
             return Submit(jobs, parse.GetValue(dryRunOption), output);
         });

@@ -46,6 +46,24 @@ public class SweepCommandTests
     }
 
     [Theory]
+    [InlineData("")]
+    [InlineData("collect")]
+    [InlineData("submit", "--slurm", "--dry-run")]
+    public void Sweep_EmptyStore_Exit2_OneLine_NothingPrintedOrWritten(params string[] sub)
+    {
+        // `sweep GRID --store ""` ended the process with Path.GetFullPath's stack trace.
+        using var dir = new SweepFixtures.TempDir();
+        string grid = Path.Combine(SimByz.Tests.Unit.Simulator.Traces.TraceFixtures.RepoRoot, "sweeps", "example.json");
+        string outDir = dir.File("out");
+        var args = new[] { "sweep" }.Concat(sub[0] == "" ? [] : [sub[0]]).Concat([grid]).Concat(sub.Skip(1)).Concat(["--out", outDir, "--store", ""]).ToArray();
+        var (code, output, err) = Run(args);
+        Assert.Equal(2, code);
+        Assert.Equal("simbyz: error: --store: the path is empty", err.Trim());
+        if (sub[0] != "submit") Assert.Equal("", output);
+        Assert.False(Directory.Exists(outDir));
+    }
+
+    [Theory]
     [InlineData("""{ "axes": { "attacks": ["none", "nonsense"] } }""", "$.axes.attacks[1]: unknown attack 'nonsense'")]
     [InlineData("""{ "axes": { "q": [4, 20] } }""", "$.axes.q[1]: q = 20")]
     [InlineData("""{ "axes": { "defences": ["mean", "krum"], "q": [4, 9] } }""", "$.axes.defences[1]: ")]

@@ -119,6 +119,12 @@ public sealed class NpyFileTests : IDisposable
         Assert.Contains(problem, ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData(" ")]
+    public void ReadMatrix_EmptyPath_SaysSo(string path)
+        => Assert.Equal(".npy input: the path is empty", Assert.Throws<SimByzException>(() => NpyFile.ReadMatrix(path)).Message);
+
     [Fact]
     public void ReadMatrix_MissingFile_SaysNotFound()
     {
