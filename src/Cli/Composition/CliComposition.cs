@@ -41,7 +41,10 @@ internal sealed class CliComposition
     /// <param name="torchBackend">Run the rules on the torch backend.</param>
     public static CliComposition Create(IEnumerable<string>? plugins, string? deviceChoice = "auto", bool torchBackend = false)
     {
-        var device = new Lazy<TorchDevice>(() => TorchDevice.Select(deviceChoice ?? "auto"));
+        // The name is checked now, so that a wrong --device is an error even in a run that never uses torch (it was
+        // accepted without a word there); the device itself is selected, and TorchSharp loaded, only when needed.
+        var choice = TorchDevice.ParseChoice(deviceChoice ?? "auto");
+        var device = new Lazy<TorchDevice>(() => TorchDevice.Select(choice));
         var catalogs = TorchComponents.AddTo(ComponentCatalogs.BuiltIn, () => device.Value);
         IComputeBackend backend = torchBackend ? new TorchBackend(device.Value) : ManagedBackend.Instance;
         var root = PluginLoader.Load(new CompositionRoot(catalogs, backend), plugins ?? []);

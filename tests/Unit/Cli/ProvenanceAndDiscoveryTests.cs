@@ -159,6 +159,20 @@ public class ProvenanceAndDiscoveryTests
         Assert.False(Directory.Exists(outDir));
     }
 
+    [Theory]
+    [InlineData("bogus")]
+    [InlineData("")]
+    public void Run_UnknownDevice_IsRefusedEvenWhenNothingUsesTorch(string device)
+    {
+        // The default scenario uses no torch component; an unknown --device used to be accepted without a word there.
+        string outDir = Path.Combine(Path.GetTempPath(), "simbyz-device-" + Path.GetRandomFileName());
+        var (code, output, err) = Run("run", "--device", device, "--out", outDir, "--quiet");
+        Assert.Equal(2, code);
+        Assert.Equal($"simbyz: error: device '{device}': expected one of auto, cpu, cuda", err.Trim());
+        Assert.Equal("", output);
+        Assert.False(Directory.Exists(outDir));
+    }
+
     [Fact]
     public void Run_BadXAxis_SaysTheAllowedValues()
     {
