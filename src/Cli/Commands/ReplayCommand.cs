@@ -32,7 +32,7 @@ internal static class ReplayCommand
         var attackOption = new Option<string?>("--attack") { Description = "Counterfactual: re-run with this gradient attack spec (\"none\" or \"honest\": Byzantine workers behave honestly)." };
         var messagesOption = new Option<bool>("--messages") { Description = "Feed the recorded payloads (needs --record-payloads) to --aggregator round by round, without re-training." };
         var fromOption = new Option<string?>("--from") { Description = "--messages: the recorded defence whose rounds are replayed (default: the first)." };
-        var bufferOption = new Option<int>("--buffer") { Description = "--messages on async traces: messages per aggregation (default protocol.asyncBuffer, else the worker count)." };
+        var bufferOption = new Option<int?>("--buffer") { Description = "--messages on async traces: messages per aggregation (default protocol.asyncBuffer, else the worker count)." };
         var backendOption = new Option<string?>("--backend") { Description = "cpu (managed rules) or torch (their tensor twins). Default: the backend the trace was recorded on (--messages: cpu)." };
         var deviceOption = new Option<string?>("--device") { Description = "Torch device: auto (CUDA when available), cpu or cuda. Default: the device kind the trace recorded, else auto." };
         var threadsOption = ThreadsOption.Create("Defences re-run in parallel on this many threads (results do not depend on it).");
@@ -73,7 +73,7 @@ internal static class ReplayCommand
                 if (aggregator is null) throw new SimByzException("--messages needs --aggregator SPEC: the rule to feed the recorded messages to");
                 if (attack is not null) throw new SimByzException("--messages replays recorded payloads: --attack cannot change them (use --attack without --messages)");
                 if (composition.Root.Backend.Device is { } device) output.WriteLine($"backend: {device}");
-                return Messages(doc, path, aggregator, parse.GetValue(fromOption), parse.GetValue(bufferOption), outDir, output, composition.Root);
+                return Messages(doc, path, aggregator, parse.GetValue(fromOption), Buffer(parse.GetValue(bufferOption)), outDir, output, composition.Root);
             }
             // A re-run holds what the recorded run held: refused before it starts if that cannot fit. Both kinds of re-run
             // stream their trace to disk and compare it with the recorded one from the files, one line at a time, so
@@ -255,6 +255,15 @@ internal static class ReplayCommand
         return 0;
     }
 
+    /// <summary><c>--buffer M</c>: null when not given (0 then asks for the protocol's default), else at least 1; a count below
+    /// 1 used to be taken silently as the default.</summary>
+    private static int Buffer(int? given) => given switch
+    {
+        null => 0,
+        >= 1 => given.Value,
+        _ => throw new SimByzException($"--buffer {given.Value.ToString(CultureInfo.InvariantCulture)}: expected at least 1 (messages per aggregation)"),
+    };
+
     private static int Messages(TraceDocument doc, string path, string aggregator, string? from, int buffer, string? outDir, TextWriter output,
         CompositionRoot composition)
     {
@@ -286,6 +295,13 @@ internal static class ReplayCommand
                     finite++;
                 }
             }
+        }
+        if (rounds == 0)
+        {
+            // Nothing was replayed: an error, not an empty table and a NaN (the output folder is not committed).
+            throw new SimByzException(buffer > 0
+                ? $"--buffer {buffer.ToString(CultureInfo.InvariantCulture)}: '{section.Defence}' received fewer messages than that, so there is no round to replay"
+                : $"no round to replay: '{section.Defence}' aggregated no message in this trace");
         }
         double meanDistance = finite > 0 ? distanceSum / finite : double.NaN;
         var summary = new JObject(

@@ -250,6 +250,25 @@ public class ReplayCommandTests
     }
 
     [Fact]
+    public void Replay_MessagesBufferBelowOneOrAboveEveryMessage_Exit2AndNothingWritten()
+    {
+        using var tmp = TraceFixtures.Temp();
+        string trace = RunGolden(tmp, "golden-async", "--record-payloads");
+        // Below 1 used to be taken as the default without a word; above the messages it replayed nothing and printed NaN.
+        foreach (var (buffer, expected) in new[] { ("0", "--buffer 0: expected at least 1"), ("-1", "--buffer -1: expected at least 1"), ("1000000000", "received fewer messages than that") })
+        {
+            string outDir = tmp.File("msg" + buffer);
+            var (code, output, err) = Cli("replay", trace, "--messages", "--aggregator", "median", "--buffer", buffer, "--out", outDir);
+            Assert.Equal(2, code);
+            AssertCleanError(err, expected);
+            Assert.Equal("", output);
+            Assert.False(Directory.Exists(outDir));
+        }
+        var (ok, _, okErr) = Cli("replay", trace, "--messages", "--aggregator", "median", "--buffer", "3", "--out", tmp.File("msg3"));
+        Assert.True(ok == 0, okErr);
+    }
+
+    [Fact]
     public void Replay_MessagesWithoutPayloads_Exit2()
     {
         using var tmp = TraceFixtures.Temp();
