@@ -128,6 +128,7 @@ internal static class SweepCommand
             foreach (string plugin in parse.GetValue(pluginOption) ?? []) extra += " --plugin " + SlurmJobs.Quote(Path.GetFullPath(plugin));
             var jobs = new SlurmJobs(grid.Name, SlurmJobs.SimbyzCommand(), Path.GetFullPath(parse.GetValue(gridArgument)!), Path.GetFullPath(StorePath(parse.GetValue(storeOption))!),
                 outDir, Path.Combine(outDir, "slurm"), tasks, cpus, parse.GetValue(partitionOption), parse.GetValue(timeOption), extra);
+            jobs.Check();
             return Submit(jobs, parse.GetValue(dryRunOption), output);
         });
         return command;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace SimByz.Cli.Sweeps;
 
@@ -21,7 +22,7 @@ namespace SimByz.Cli.Sweeps;
 /// <param name="Partition">Slurm partition, or null for the cluster's default.</param>
 /// <param name="Time">Time limit per task (Slurm syntax), or null.</param>
 /// <param name="Extra">Options passed on to every simbyz call (--plugin, --device), already quoted.</param>
-internal sealed record SlurmJobs(string Name, string Command, string Grid, string Store, string Out, string Logs, int Tasks, int CpusPerTask,
+internal sealed partial record SlurmJobs(string Name, string Command, string Grid, string Store, string Out, string Logs, int Tasks, int CpusPerTask,
     string? Partition, string? Time, string Extra)
 {
     /// <summary>The array job's script.</summary>
@@ -51,12 +52,49 @@ internal sealed record SlurmJobs(string Name, string Command, string Grid, strin
         var sb = new StringBuilder("#!/bin/bash\n");
         sb.Append("# Written by `simbyz sweep submit --slurm`.\n");
         sb.Append("#SBATCH --job-name=").Append(jobName).Append('\n');
-        sb.Append("#SBATCH --output=").Append(log).Append('\n');
+        sb.Append("#SBATCH --output=").Append(DirectiveValue(log)).Append('\n');
         sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --cpus-per-task={CpusPerTask}\n");
         if (Partition is not null) sb.Append("#SBATCH --partition=").Append(Partition).Append('\n');
         if (Time is not null) sb.Append("#SBATCH --time=").Append(Time).Append('\n');
         return sb;
     }
+
+    /// <summary>
+    /// A value for an <c>#SBATCH</c> line. sbatch splits a directive at whitespace unless the value is in double quotes (a log
+    /// path with a space was an "Invalid directive" and the submission failed), and a line break would end the directive
+    /// and start a command of the script; <see cref="Check"/> refuses both quotes and control characters first.
+    /// </summary>
+    public static string DirectiveValue(string value) => value.Any(char.IsWhiteSpace) ? "\"" + value + "\"" : value;
+
+    /// <summary>
+    /// The options that go into the scripts' directives, checked before anything is written: the output folder (its
+    /// <c>slurm/</c> logs are named in <c>#SBATCH --output</c>) without a control character or a double quote, the
+    /// partition as Slurm names partitions (letters, digits, <c>_</c>, <c>-</c>, <c>.</c>; a comma-separated list), the
+    /// time limit in one of sbatch's formats.
+    /// </summary>
+    public void Check()
+    {
+        if (Logs.Any(c => char.IsControl(c) || c == '"'))
+        {
+            throw new SimByzException($"--out '{Out}': a folder whose path holds a line break, another control character or a double quote cannot be named in an sbatch script");
+        }
+        if (Partition is not null && !PartitionPattern().IsMatch(Partition))
+        {
+            throw new SimByzException($"--partition '{Partition}': expected a Slurm partition name (letters, digits, '_', '-', '.'), or several separated by commas");
+        }
+        if (Time is not null && !TimePattern().IsMatch(Time))
+        {
+            throw new SimByzException($"--time '{Time}': expected a Slurm time limit: MINUTES, MINUTES:SECONDS, HOURS:MINUTES:SECONDS, DAYS-HOURS, DAYS-HOURS:MINUTES, DAYS-HOURS:MINUTES:SECONDS or UNLIMITED");
+        }
+    }
+
+    [GeneratedRegex(@"^[A-Za-z0-9_.\-]+(,[A-Za-z0-9_.\-]+)*$")]
+    private static partial Regex PartitionPattern();
+
+    /// <summary>sbatch's --time formats (man sbatch): minutes, minutes:seconds, hours:minutes:seconds, days-hours,
+    /// days-hours:minutes, days-hours:minutes:seconds; "UNLIMITED" or "INFINITE" for no limit.</summary>
+    [GeneratedRegex(@"^(\d+(:\d+){0,2}|\d+-\d+(:\d+){0,2}|(?i:unlimited|infinite))$")]
+    private static partial Regex TimePattern();
 
     /// <summary>A word for a POSIX shell: single-quoted unless it is made of safe characters only.</summary>
     public static string Quote(string s)

@@ -265,4 +265,58 @@ public class SweepCommandTests
         Assert.Contains("/simbyz.dll sweep", output, StringComparison.Ordinal); // dotnet with the absolute path of this build
         Assert.False(Directory.Exists(dir.File("out")));
     }
+
+    [Fact]
+    public void Submit_DryRun_OutputFolderWithASpace_IsQuotedInTheOutputDirective()
+    {
+        // sbatch splits a directive at whitespace: unquoted, "#SBATCH --output=/a b/…" was an "Invalid directive".
+        using var dir = new SweepFixtures.TempDir();
+        string grid = Path.Combine(SweepFixtures.RepoRoot, "sweeps", "example.json");
+        string outDir = dir.File("with space/out");
+        var (code, output, err) = Run("sweep", "submit", grid, "--slurm", "--store", dir.File("store"), "--out", outDir, "--dry-run");
+        Assert.True(code == 0, err);
+        Assert.Contains($"#SBATCH --output=\"{outDir}/slurm/shard-%a.out\"\n", output, StringComparison.Ordinal);
+        Assert.Contains($"#SBATCH --output=\"{outDir}/slurm/collect.out\"\n", output, StringComparison.Ordinal);
+        Assert.Contains($"--out '{outDir}'", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--time", "abc", "--time 'abc': expected a Slurm time limit")]
+    [InlineData("--time", "1:00:00\n#SBATCH --x", "--time '1:00:00")]
+    [InlineData("--partition", "gpu;rm", "--partition 'gpu;rm': expected a Slurm partition name")]
+    [InlineData("--partition", "gpu\necho injected", "--partition 'gpu")]
+    [InlineData("--out", "OUT/a\nb", "a folder whose path holds a line break")]
+    [InlineData("--out", "OUT/a\"b", "a folder whose path holds a line break, another control character or a double quote")]
+    public void Submit_ValueThatCannotGoIntoADirective_Exit2AndNothingWritten(string option, string value, string expected)
+    {
+        // A line break in a directive's value would end it and start a command of the job script.
+        using var dir = new SweepFixtures.TempDir();
+        string grid = Path.Combine(SweepFixtures.RepoRoot, "sweeps", "example.json");
+        value = value.Replace("OUT", dir.File("o"), StringComparison.Ordinal);
+        string[] args = ["sweep", "submit", grid, "--slurm", "--store", dir.File("store"), "--dry-run", option, value];
+        var (code, output, err) = Run(args);
+        Assert.Equal(2, code);
+        Assert.StartsWith("simbyz: error: ", err, StringComparison.Ordinal);
+        Assert.Contains(expected, err, StringComparison.Ordinal);
+        Assert.DoesNotContain("#SBATCH", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("store")));
+    }
+
+    [Theory]
+    [InlineData("30")]
+    [InlineData("30:00")]
+    [InlineData("2:00:00")]
+    [InlineData("1-12")]
+    [InlineData("1-12:30")]
+    [InlineData("1-12:30:00")]
+    [InlineData("UNLIMITED")]
+    public void Submit_DryRun_EverySlurmTimeFormat_IsAccepted(string time)
+    {
+        using var dir = new SweepFixtures.TempDir();
+        string grid = Path.Combine(SweepFixtures.RepoRoot, "sweeps", "example.json");
+        var (code, output, err) = Run("sweep", "submit", grid, "--slurm", "--store", dir.File("store"), "--out", dir.File("out"), "--time", time, "--partition", "gpu,debug", "--dry-run");
+        Assert.True(code == 0, err);
+        Assert.Contains($"#SBATCH --time={time}\n", output, StringComparison.Ordinal);
+        Assert.Contains("#SBATCH --partition=gpu,debug\n", output, StringComparison.Ordinal);
+    }
 }

@@ -39,10 +39,12 @@ public class SlurmSubmitTests
         var (local, _, localErr) = Simbyz("sweep", dir.File("grid.json"), "--out", dir.File("local"), "--threads", "2");
         Assert.True(local == 0, localErr);
 
-        var (code, output, err) = Simbyz("sweep", "submit", dir.File("grid.json"), "--slurm", "--store", dir.File("store"), "--out", dir.File("cluster"), "--tasks", "3");
+        // The store and the output folder under a folder whose name has a space: the logs' #SBATCH --output must be quoted.
+        string cluster = dir.File("on the cluster/out"), store = dir.File("on the cluster/store");
+        var (code, output, err) = Simbyz("sweep", "submit", dir.File("grid.json"), "--slurm", "--store", store, "--out", cluster, "--tasks", "3");
         Assert.True(code == 0, err);
         string collectId = output.Split('\n').Single(l => l.StartsWith("collect job id: ", StringComparison.Ordinal))["collect job id: ".Length..].Trim();
-        Assert.Contains("#SBATCH --array=0-2", File.ReadAllText(dir.File("cluster/slurm/array.sbatch")), StringComparison.Ordinal);
+        Assert.Contains("#SBATCH --array=0-2", File.ReadAllText(Path.Combine(cluster, "slurm", "array.sbatch")), StringComparison.Ordinal);
 
         string state = "";
         var clock = Stopwatch.StartNew();
@@ -54,12 +56,12 @@ public class SlurmSubmitTests
             if (state.Contains("DependencyNeverSatisfied", StringComparison.Ordinal) || job.Contains("DependencyNeverSatisfied", StringComparison.Ordinal)) break;
             Thread.Sleep(500);
         }
-        string logs = string.Join("\n", Directory.GetFiles(dir.File("cluster/slurm"), "*.out").Select(f => f + ":\n" + File.ReadAllText(f)));
+        string logs = string.Join("\n", Directory.GetFiles(Path.Combine(cluster, "slurm"), "*.out").Select(f => f + ":\n" + File.ReadAllText(f)));
         Assert.True(state == "JobState=COMPLETED", $"collect job {collectId}: {state}\n{logs}");
-        Assert.Equal(3, Directory.GetFiles(dir.File("cluster/slurm"), "shard-*.out").Length);
+        Assert.Equal(3, Directory.GetFiles(Path.Combine(cluster, "slurm"), "shard-*.out").Length);
         foreach (string file in new[] { "results.csv", "summary.md", "heatmap.png", "heatmap.svg", "accuracy.png", "accuracy.svg" })
         {
-            Assert.Equal(File.ReadAllBytes(dir.File("local/" + file)), File.ReadAllBytes(dir.File("cluster/" + file)));
+            Assert.Equal(File.ReadAllBytes(dir.File("local/" + file)), File.ReadAllBytes(Path.Combine(cluster, file)));
         }
     }
 }
