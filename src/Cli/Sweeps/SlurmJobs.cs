@@ -51,7 +51,7 @@ internal sealed partial record SlurmJobs(string Name, string Command, string Gri
     {
         var sb = new StringBuilder("#!/bin/bash\n");
         sb.Append("# Written by `simbyz sweep submit --slurm`.\n");
-        sb.Append("#SBATCH --job-name=").Append(jobName).Append('\n');
+        sb.Append("#SBATCH --job-name=").Append(DirectiveValue(jobName)).Append('\n');
         sb.Append("#SBATCH --output=").Append(DirectiveValue(log)).Append('\n');
         sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --cpus-per-task={CpusPerTask}\n");
         if (Partition is not null) sb.Append("#SBATCH --partition=").Append(Partition).Append('\n');

@@ -112,7 +112,8 @@ public sealed record SweepGrid
         // "$schema" points editors at `simbyz schema` output, as in scenario files; it says nothing about the runs.
         _ = r.String("$schema");
         string name = r.String("name", defaultName);
-        if (name.Length == 0 || name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || name.Contains('/', StringComparison.Ordinal))
+        // Control characters (a line break) are refused too: the name goes into folder names, logs and Slurm's job scripts.
+        if (name.Length == 0 || name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || name.Contains('/', StringComparison.Ordinal) || name.Any(char.IsControl))
         {
             throw r.Error("$.name", $"'{name}' is not usable in a folder name (runs/sweep-NAME)");
         }

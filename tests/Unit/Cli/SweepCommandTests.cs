@@ -280,6 +280,17 @@ public class SweepCommandTests
         Assert.Contains($"--out '{outDir}'", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Submit_DryRun_GridNameWithASpace_IsQuotedInTheJobNameDirective()
+    {
+        using var dir = new SweepFixtures.TempDir();
+        File.WriteAllText(dir.File("grid.json"), """{ "name": "two words", "base": "default" }""");
+        var (code, output, err) = Run("sweep", "submit", dir.File("grid.json"), "--slurm", "--store", dir.File("store"), "--out", dir.File("out"), "--dry-run");
+        Assert.True(code == 0, err);
+        Assert.Contains("#SBATCH --job-name=\"simbyz-two words\"\n", output, StringComparison.Ordinal);
+        Assert.Contains("#SBATCH --job-name=\"simbyz-two words-collect\"\n", output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--time", "abc", "--time 'abc': expected a Slurm time limit")]
     [InlineData("--time", "1:00:00\n#SBATCH --x", "--time '1:00:00")]

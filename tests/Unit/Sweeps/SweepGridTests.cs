@@ -99,6 +99,18 @@ public class SweepGridTests
     }
 
     [Theory]
+    [InlineData("a/b")]
+    [InlineData("a\\nb")]
+    [InlineData("a\\tb")]
+    [InlineData("")]
+    public void Parse_NameNotUsableInAFolderName_IsRefused(string name)
+    {
+        var ex = Assert.Throws<SimByzException>(() => Parse($$"""{ "name": "{{name}}", "base": "default" }"""));
+        Assert.StartsWith("grid.json: $.name: '", ex.Message, StringComparison.Ordinal);
+        Assert.EndsWith("' is not usable in a folder name (runs/sweep-NAME)", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("""{ "base": "default", "plugins": ["a\u0000b.dll"] }""", "$.plugins[0]")]
     [InlineData("""{ "base": "a\u0000b.json" }""", "$.base")]
     public void Parse_PathWithANulCharacter_IsAnErrorAtItsField(string json, string field)
