@@ -41,7 +41,13 @@ public sealed class SpecParameters
         if (raw is null) return defaultValue;
         if (!int.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v) || v < min || v > max)
         {
-            throw Bad(key, raw, RangeText("an integer", min, max));
+            // An integer beyond what an int holds ("krum:f=10000000000") gets both bounds: "expected an integer ≥ 0" alone
+            // would not say what is wrong with it.
+            bool beyondInt = System.Numerics.BigInteger.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var big)
+                && (big < int.MinValue || big > int.MaxValue);
+            throw Bad(key, raw, beyondInt
+                ? $"an integer in [{min.ToString(CultureInfo.InvariantCulture)}, {max.ToString(CultureInfo.InvariantCulture)}]"
+                : RangeText("an integer", min, max));
         }
         return v;
     }

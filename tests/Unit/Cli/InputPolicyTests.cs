@@ -123,6 +123,19 @@ public class InputPolicyTests
         Assert.DoesNotContain("Usage", output + err, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("krum:f=10000000000", "parameter 'f=10000000000' is invalid: expected an integer in [0, 2147483647]")]
+    [InlineData("krum:f=-10000000000", "parameter 'f=-10000000000' is invalid: expected an integer in [0, 2147483647]")]
+    [InlineData("krum:f=-1", "parameter 'f=-1' is invalid: expected an integer ≥ 0")]
+    [InlineData("krum:f=x", "parameter 'f=x' is invalid: expected an integer ≥ 0")]
+    public void Aggregate_IntegerParameterBeyondAnInt_NamesBothBounds(string rule, string expected)
+    {
+        // "expected an integer ≥ 0" for 10000000000 did not say what was wrong with it.
+        var (code, _, err) = Run("aggregate", "--rule", rule, "--input", "/nonexistent.npy");
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Aggregate_IterationsInTheBillions_RefusedWhenTheSpecIsRead()
     {
