@@ -24,6 +24,11 @@ public static class TimingCsv
     /// <summary>One worker's measured durations (nanoseconds) in start order.</summary>
     public sealed record WorkerTimings(int Worker, IReadOnlyList<long> Compute, IReadOnlyList<long> Network);
 
+    /// <summary>A value of the file quoted in an error: whole up to 60 characters, else its start and its length (a line of
+    /// 200 000 characters made a 200 KB error message).</summary>
+    internal static string Shown(string text)
+        => text.Length <= 60 ? $"'{text}'" : $"'{text[..57]}…' ({text.Length.ToString(CultureInfo.InvariantCulture)} characters)";
+
     /// <summary>Reads and validates a timing CSV; workers in increasing id order.</summary>
     public static IReadOnlyList<WorkerTimings> Read(string path)
     {
@@ -34,7 +39,7 @@ public static class TimingCsv
         string header = lines[h].Trim().Replace(" ", "", StringComparison.Ordinal);
         if (header != "worker,start_s,duration_s" && header != "worker,start_s,duration_s,kind")
         {
-            throw new SimByzException($"timing CSV '{path}' line {h + 1}: header '{lines[h]}', expected worker,start_s,duration_s[,kind]");
+            throw new SimByzException($"timing CSV '{path}' line {h + 1}: header {Shown(lines[h])}, expected worker,start_s,duration_s[,kind]");
         }
         var rows = new List<(int Worker, bool Network, double Start, long Duration, int Line)>();
         for (int i = h + 1; i < lines.Length; i++)
@@ -44,17 +49,17 @@ public static class TimingCsv
             string[] f = line.Split(',');
             string where = $"timing CSV '{path}' line {i + 1}";
             if (f.Length < 3 || f.Length > 4) throw new SimByzException($"{where}: expected 3 or 4 fields (worker,start_s,duration_s[,kind]), found {f.Length}");
-            if (!int.TryParse(f[0].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int worker)) throw new SimByzException($"{where}: worker '{f[0]}' is not a non-negative integer");
+            if (!int.TryParse(f[0].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int worker)) throw new SimByzException($"{where}: worker {Shown(f[0])} is not a non-negative integer");
             if (!double.TryParse(f[1].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double start) || !double.IsFinite(start) || start < 0)
             {
-                throw new SimByzException($"{where}: start_s '{f[1]}' is not a finite number of seconds ≥ 0");
+                throw new SimByzException($"{where}: start_s {Shown(f[1])} is not a finite number of seconds ≥ 0");
             }
             if (!double.TryParse(f[2].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) || !double.IsFinite(seconds) || seconds < 0 || seconds > 1e6)
             {
-                throw new SimByzException($"{where}: duration_s '{f[2]}' is not a number of seconds in [0, 1e6]");
+                throw new SimByzException($"{where}: duration_s {Shown(f[2])} is not a number of seconds in [0, 1e6]");
             }
             string kind = f.Length == 4 ? f[3].Trim() : "compute";
-            if (kind is not ("compute" or "network")) throw new SimByzException($"{where}: kind '{kind}', expected compute or network");
+            if (kind is not ("compute" or "network")) throw new SimByzException($"{where}: kind {Shown(kind)}, expected compute or network");
             rows.Add((worker, kind == "network", start, (long)Math.Round(seconds * 1e9, MidpointRounding.AwayFromZero), i + 1));
         }
         if (rows.Count == 0) throw new SimByzException($"timing CSV '{path}': no rows after the header");

@@ -67,4 +67,19 @@ public class TimingCsvTests
         var ex = Assert.Throws<SimByzException>(() => TimingCsv.Read(csv));
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Read_HugeBadLineOrField_IsQuotedByItsStartAndLength()
+    {
+        // A header of 200 000 characters was echoed whole into the error.
+        using var tmp = TraceFixtures.Temp();
+        string csv = tmp.File("t.csv");
+        File.WriteAllText(csv, new string('[', 200_000) + "\n0,0,1\n");
+        var header = Assert.Throws<SimByzException>(() => TimingCsv.Read(csv));
+        Assert.Contains($"line 1: header '{new string('[', 57)}…' (200000 characters), expected worker,start_s,duration_s[,kind]", header.Message, StringComparison.Ordinal);
+        Assert.True(header.Message.Length < 300 + csv.Length, header.Message.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        File.WriteAllText(csv, "worker,start_s,duration_s\n0,0," + new string('9', 5000) + "x\n");
+        var field = Assert.Throws<SimByzException>(() => TimingCsv.Read(csv));
+        Assert.Contains("(5001 characters) is not a number of seconds in [0, 1e6]", field.Message, StringComparison.Ordinal);
+    }
 }
