@@ -48,6 +48,7 @@ internal static class ReplayCommand
         };
         command.SetAction(parse =>
         {
+            ProgressDisplay.CheckIntervalVariable();
             string path = parse.GetValue(traceArgument)!;
             var doc = TraceDocument.Load(path);
             string? outDir = parse.GetValue(outOption);
@@ -299,9 +300,14 @@ internal static class ReplayCommand
         if (rounds == 0)
         {
             // Nothing was replayed: an error, not an empty table and a NaN (the output folder is not committed).
+            if (doc.Scenario.Protocol.Kind != Simulator.Engine.ProtocolKind.Async)
+            {
+                throw new SimByzException($"no round to replay: '{section.Defence}' recorded no aggregation in this trace");
+            }
+            int m = MessageReplay.BufferSize(doc.Scenario, buffer);
             throw new SimByzException(buffer > 0
                 ? $"--buffer {buffer.ToString(CultureInfo.InvariantCulture)}: '{section.Defence}' received fewer messages than that, so there is no round to replay"
-                : $"no round to replay: '{section.Defence}' aggregated no message in this trace");
+                : $"no round to replay: '{section.Defence}' received fewer messages than one buffer of {m.ToString(CultureInfo.InvariantCulture)} (this trace's default; --buffer sets another)");
         }
         double meanDistance = finite > 0 ? distanceSum / finite : double.NaN;
         var summary = new JObject(

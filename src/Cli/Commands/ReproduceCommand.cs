@@ -40,6 +40,7 @@ internal static class ReproduceCommand
         };
         command.SetAction(parse =>
         {
+            ProgressDisplay.CheckIntervalVariable();
             string which = parse.GetValue(name) ?? "";
             var reproductions = ReproductionCatalog.Resolve(which);
             string modelChoice = parse.GetValue(model) ?? "mlp";

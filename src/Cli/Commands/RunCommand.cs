@@ -46,6 +46,7 @@ internal static class RunCommand
         };
         command.SetAction(parse =>
         {
+            ProgressDisplay.CheckIntervalVariable();
             string[] sets = parse.GetValue(setOption) ?? [];
             var scenario = TimingCsv.LoadScenario(parse.GetValue(scenarioOption), sets, parse.GetValue(seedOption));
             var xAxis = XAxisOption.Parse(parse.GetValue(xAxisOption));

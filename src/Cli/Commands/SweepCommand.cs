@@ -23,8 +23,12 @@ internal static class SweepCommand
 {
     /// <summary>The <c>--store</c> folder as given (null when not given), or a <see cref="SimByzException"/> when it is empty
     /// (<c>--store ""</c> ended a sweep with Path.GetFullPath's stack trace).</summary>
-    private static string? StorePath(string? given)
-        => given is not null && string.IsNullOrWhiteSpace(given) ? throw new SimByzException("--store: the path is empty") : given;
+    private static string? StorePath(string? given) => NonEmpty("--store", given);
+
+    /// <summary>A folder option as given (null when not given), or a <see cref="SimByzException"/> when it is empty; checked
+    /// before the grid is planned, so that nothing is printed first.</summary>
+    private static string? NonEmpty(string option, string? given)
+        => given is not null && string.IsNullOrWhiteSpace(given) ? throw new SimByzException($"{option}: the path is empty") : given;
 
     /// <summary>Exit code of <c>sweep collect</c> when the store lacks runs of the grid.</summary>
     public const int MissingRunsExitCode = 3;
@@ -59,9 +63,10 @@ internal static class SweepCommand
             int runsAtOnce = ThreadsOption.Parse(parse.GetValue(threadsOption));
             var interval = ProgressDisplay.ParseSweepInterval(parse.GetValue(progressOption));
             string? store = StorePath(parse.GetValue(storeOption));
+            string? givenOut = NonEmpty("--out", parse.GetValue(outOption));
             var memory = new MemoryBudget(MemoryLimit.FromOption(parse.GetValue(maxMemoryOption)), runsAtOnce);
             var (grid, plan, device) = Plan(parse, common, output, runsAtOnce, memory);
-            string outDir = parse.GetValue(outOption) ?? Path.Combine("runs", "sweep-" + grid.Name);
+            string outDir = givenOut ?? Path.Combine("runs", "sweep-" + grid.Name);
             int threads = runsAtOnce;
             bool quiet = parse.GetValue(quietOption);
             if (parse.GetValue(shardOption) is { } shardText)
@@ -90,8 +95,9 @@ internal static class SweepCommand
         command.SetAction(parse =>
         {
             string store = StorePath(parse.GetValue(storeOption))!;
+            string? givenOut = NonEmpty("--out", parse.GetValue(outOption));
             var (grid, plan, _) = Plan(parse, common, output, Environment.ProcessorCount);
-            string outDir = parse.GetValue(outOption) ?? Path.Combine("runs", "sweep-" + grid.Name);
+            string outDir = givenOut ?? Path.Combine("runs", "sweep-" + grid.Name);
             return Collect(plan, store, outDir, output);
         });
         return command;
@@ -118,17 +124,23 @@ internal static class SweepCommand
         command.SetAction(parse =>
         {
             if (!parse.GetValue(slurmOption)) throw new SimByzException("sweep submit: give --slurm (Slurm is the scheduler submit writes jobs for; for Kubernetes see docs/SWEEPS.md)");
-            var (grid, plan, _) = Plan(parse, common, output, Environment.ProcessorCount);
-            string outDir = Path.GetFullPath(parse.GetValue(outOption) ?? Path.Combine("runs", "sweep-" + grid.Name));
-            int tasks = parse.GetValue(tasksOption) ?? Math.Min(plan.RunCount, 32);
-            if (tasks < 1) throw new SimByzException($"--tasks {tasks}: expected at least 1");
+            // Everything given on the command line is checked before the grid is planned (which prints its header).
+            string store = Path.GetFullPath(StorePath(parse.GetValue(storeOption))!);
+            string? givenOut = NonEmpty("--out", parse.GetValue(outOption));
+            int? givenTasks = parse.GetValue(tasksOption);
+            if (givenTasks < 1) throw new SimByzException($"--tasks {givenTasks}: expected at least 1");
             int cpus = parse.GetValue(cpusOption);
             if (cpus < 1) throw new SimByzException($"--cpus-per-task {cpus}: expected at least 1");
+            string? partition = parse.GetValue(partitionOption), time = parse.GetValue(timeOption);
+            SlurmJobs.CheckOptions(partition, time, givenOut is null ? null : Path.GetFullPath(givenOut));
+            var (grid, plan, _) = Plan(parse, common, output, Environment.ProcessorCount);
+            string outDir = Path.GetFullPath(givenOut ?? Path.Combine("runs", "sweep-" + grid.Name));
+            if (givenOut is null) SlurmJobs.CheckFolder(outDir, $"the output folder '{outDir}' (runs/sweep-NAME, as no --out was given)");
+            int tasks = givenTasks ?? Math.Min(plan.RunCount, 32);
             string extra = parse.GetValue(deviceOption) is { } d && d != "auto" ? " --device " + SlurmJobs.Quote(d) : "";
             foreach (string plugin in parse.GetValue(pluginOption) ?? []) extra += " --plugin " + SlurmJobs.Quote(Path.GetFullPath(plugin));
-            var jobs = new SlurmJobs(grid.Name, SlurmJobs.SimbyzCommand(), Path.GetFullPath(parse.GetValue(gridArgument)!), Path.GetFullPath(StorePath(parse.GetValue(storeOption))!),
-                outDir, Path.Combine(outDir, "slurm"), tasks, cpus, parse.GetValue(partitionOption), parse.GetValue(timeOption), extra);
-            jobs.Check();
+            var jobs = new SlurmJobs(grid.Name, SlurmJobs.SimbyzCommand(), Path.GetFullPath(parse.GetValue(gridArgument)!), store,
+                outDir, Path.Combine(outDir, "slurm"), tasks, cpus, partition, time, extra);
             return Submit(jobs, parse.GetValue(dryRunOption), output);
         });
         return command;

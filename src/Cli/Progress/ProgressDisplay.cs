@@ -50,6 +50,10 @@ internal sealed class ProgressDisplay : IExperimentProgress
 
     private static TimeSpan Interval() => ParseInterval(Environment.GetEnvironmentVariable("SIMBYZ_PROGRESS_INTERVAL"));
 
+    /// <summary>Checks <c>SIMBYZ_PROGRESS_INTERVAL</c> (<see cref="ParseInterval"/>) at the start of a command that shows
+    /// progress, so that a bad value is refused before anything is printed or written, <c>--quiet</c> or not.</summary>
+    public static void CheckIntervalVariable() => _ = Interval();
+
     /// <summary>The longest interval between progress lines either setting accepts: a day.</summary>
     internal const double MaxIntervalSeconds = 86_400;
 

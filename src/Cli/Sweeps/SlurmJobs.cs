@@ -28,7 +28,7 @@ internal sealed partial record SlurmJobs(string Name, string Command, string Gri
     /// <summary>The array job's script.</summary>
     public string ArrayScript()
     {
-        var sb = Header($"simbyz-{Name}", Path.Combine(Logs, "shard-%a.out"));
+        var sb = Header($"simbyz-{Name}", Path.Combine(LiteralInPattern(Logs), "shard-%a.out"));
         sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --array=0-{Tasks - 1}\n");
         sb.Append(CultureInfo.InvariantCulture, $"# Task i computes shard i of {Tasks} of the grid into the run store (simbyz sweep --shard).\n");
         sb.Append("set -euo pipefail\n");
@@ -40,7 +40,7 @@ internal sealed partial record SlurmJobs(string Name, string Command, string Gri
     /// <summary>The collect job's script (submitted with --dependency=afterok on the array job).</summary>
     public string CollectScript()
     {
-        var sb = Header($"simbyz-{Name}-collect", Path.Combine(Logs, "collect.out"));
+        var sb = Header($"simbyz-{Name}-collect", Path.Combine(LiteralInPattern(Logs), "collect.out"));
         sb.Append("# Runs once every array task has succeeded: results.csv, summary.md and the figures from the run store.\n");
         sb.Append("set -euo pipefail\n");
         sb.Append(CultureInfo.InvariantCulture, $"exec {Command} sweep collect {Quote(Grid)} --store {Quote(Store)} --out {Quote(Out)}{Extra}\n");
@@ -54,46 +54,63 @@ internal sealed partial record SlurmJobs(string Name, string Command, string Gri
         sb.Append("#SBATCH --job-name=").Append(DirectiveValue(jobName)).Append('\n');
         sb.Append("#SBATCH --output=").Append(DirectiveValue(log)).Append('\n');
         sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --cpus-per-task={CpusPerTask}\n");
-        if (Partition is not null) sb.Append("#SBATCH --partition=").Append(Partition).Append('\n');
+        if (Partition is not null) sb.Append("#SBATCH --partition=").Append(DirectiveValue(Partition)).Append('\n');
         if (Time is not null) sb.Append("#SBATCH --time=").Append(Time).Append('\n');
         return sb;
     }
 
     /// <summary>
-    /// A value for an <c>#SBATCH</c> line. sbatch splits a directive at whitespace unless the value is in double quotes (a log
-    /// path with a space was an "Invalid directive" and the submission failed), and a line break would end the directive
-    /// and start a command of the script; <see cref="Check"/> refuses both quotes and control characters first.
+    /// A value for an <c>#SBATCH</c> line, as sbatch reads directives (Slurm's <c>_get_argument</c>): whitespace ends an
+    /// unquoted value, an unquoted <c>#</c> starts a comment, <c>'</c> and <c>"</c> open quotes and <c>\</c> escapes the next
+    /// character, also inside quotes. A value with any of these is written in double quotes with <c>\</c> and <c>"</c>
+    /// escaped (a log path with a space was an "Invalid directive" and the submission failed; one with a <c>#</c> was cut
+    /// there without a word). Control characters (a line break would end the directive and start a command of the script)
+    /// are refused before: <see cref="CheckOptions"/>, <see cref="CheckFolder"/>.
     /// </summary>
-    public static string DirectiveValue(string value) => value.Any(char.IsWhiteSpace) ? "\"" + value + "\"" : value;
+    public static string DirectiveValue(string value)
+    {
+        if (!value.Any(c => char.IsWhiteSpace(c) || c is '#' or '\'' or '"' or '\\')) return value;
+        return "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+    }
+
+    /// <summary>A folder in a <c>#SBATCH --output</c> file pattern: <c>%</c> doubled, as Slurm expands <c>%j</c>, <c>%a</c>, … in it.</summary>
+    public static string LiteralInPattern(string folder) => folder.Replace("%", "%%", StringComparison.Ordinal);
 
     /// <summary>
-    /// The options that go into the scripts' directives, checked before anything is written: the output folder (its
-    /// <c>slurm/</c> logs are named in <c>#SBATCH --output</c>) without a control character or a double quote, the
-    /// partition as Slurm names partitions (letters, digits, <c>_</c>, <c>-</c>, <c>.</c>; a comma-separated list), the
-    /// time limit in one of sbatch's formats.
+    /// The options that go into the scripts' directives, checked before the grid is planned: the partition and the time
+    /// limit without control characters, the time in one of sbatch's formats, and the output folder when one was given
+    /// (<see cref="CheckFolder"/>).
     /// </summary>
-    public void Check()
+    public static void CheckOptions(string? partition, string? time, string? givenOut)
     {
-        if (Logs.Any(c => char.IsControl(c) || c == '"'))
+        if (partition is not null && (partition.Length == 0 || partition.Any(char.IsControl)))
         {
-            throw new SimByzException($"--out '{Out}': a folder whose path holds a line break, another control character or a double quote cannot be named in an sbatch script");
+            throw new SimByzException($"--partition '{partition}': expected a Slurm partition name (or several separated by commas), without line breaks or other control characters");
         }
-        if (Partition is not null && !PartitionPattern().IsMatch(Partition))
+        if (time is not null && !TimePattern().IsMatch(time))
         {
-            throw new SimByzException($"--partition '{Partition}': expected a Slurm partition name (letters, digits, '_', '-', '.'), or several separated by commas");
+            throw new SimByzException($"--time '{time}': expected a Slurm time limit: MINUTES, MINUTES:SECONDS, HOURS:MINUTES:SECONDS, DAYS-HOURS, DAYS-HOURS:MINUTES, DAYS-HOURS:MINUTES:SECONDS, UNLIMITED or -1");
         }
-        if (Time is not null && !TimePattern().IsMatch(Time))
+        if (givenOut is not null) CheckFolder(givenOut, $"--out '{givenOut}'");
+    }
+
+    /// <summary>
+    /// The output folder, whose <c>slurm/</c> logs are named in <c>#SBATCH --output</c>: no control character, and no
+    /// backslash (a backslash anywhere in an output pattern turns Slurm's %-patterns off: on the local Slurm such a job
+    /// failed to launch). Spaces, quotes, <c>#</c> and <c>%</c> are fine (quoted, and <c>%</c> doubled).
+    /// </summary>
+    public static void CheckFolder(string folder, string what)
+    {
+        if (folder.Any(c => char.IsControl(c) || c == '\\'))
         {
-            throw new SimByzException($"--time '{Time}': expected a Slurm time limit: MINUTES, MINUTES:SECONDS, HOURS:MINUTES:SECONDS, DAYS-HOURS, DAYS-HOURS:MINUTES, DAYS-HOURS:MINUTES:SECONDS or UNLIMITED");
+            throw new SimByzException($"{what}: a folder whose path holds a line break, another control character or a backslash cannot be named in an sbatch --output pattern");
         }
     }
 
-    [GeneratedRegex(@"^[A-Za-z0-9_.\-]+(,[A-Za-z0-9_.\-]+)*$")]
-    private static partial Regex PartitionPattern();
-
     /// <summary>sbatch's --time formats (man sbatch): minutes, minutes:seconds, hours:minutes:seconds, days-hours,
-    /// days-hours:minutes, days-hours:minutes:seconds; "UNLIMITED" or "INFINITE" for no limit.</summary>
-    [GeneratedRegex(@"^(\d+(:\d+){0,2}|\d+-\d+(:\d+){0,2}|(?i:unlimited|infinite))$")]
+    /// days-hours:minutes, days-hours:minutes:seconds; "UNLIMITED", "INFINITE" or -1 for no limit (Slurm's
+    /// <c>time_str2mins</c> also takes "DAYS-"). ASCII digits only, and nothing after the end (not even a line break).</summary>
+    [GeneratedRegex(@"^([0-9]+(:[0-9]+){0,2}|[0-9]+-([0-9]+(:[0-9]+){0,2})?|-1|(?i:unlimited|infinite))\z")]
     private static partial Regex TimePattern();
 
     /// <summary>A word for a POSIX shell: single-quoted unless it is made of safe characters only.</summary>

@@ -56,8 +56,16 @@ public static class MessageReplay
         }
         var rule = composition.Backend.CreateRule(catalog, ruleSpec, new AggregatorBuildContext(scenario.Seed, byzCount));
         bool async = scenario.Protocol.Kind == ProtocolKind.Async;
-        int m = buffer > 0 ? buffer : scenario.Protocol.AsyncBuffer > 0 ? scenario.Protocol.AsyncBuffer : scenario.Federation?.PerRound ?? scenario.Workers.Count;
+        int m = BufferSize(scenario, buffer);
         return DisposingAfter(async ? Async(doc, payloads, section, rule, ruleSpec, m) : Sync(doc, payloads, section, rule, ruleSpec), rule);
+    }
+
+    /// <summary>Messages per replayed round of an async trace: <paramref name="buffer"/> when positive, else
+    /// protocol.asyncBuffer, else the clients per round (federated), else the worker count.</summary>
+    public static int BufferSize(Scenarios.Scenario scenario, int buffer)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        return buffer > 0 ? buffer : scenario.Protocol.AsyncBuffer > 0 ? scenario.Protocol.AsyncBuffer : scenario.Federation?.PerRound ?? scenario.Workers.Count;
     }
 
     /// <summary>The rows, then the rule disposed (a rule holding native memory frees it) once they are read or abandoned.</summary>

@@ -17,6 +17,28 @@ public class OutputOwnershipTests
     /// <summary>A run long enough (a few seconds) for a second process or a signal to arrive while it works.</summary>
     private static readonly string[] LongRun = ["--quiet", "--threads", "1", "--set", "defences=[\"mean\"]", "--set", "budget.steps=1500"];
 
+    [Theory]
+    [InlineData("run")]
+    [InlineData("replay")]
+    [InlineData("reproduce")]
+    public void BadProgressIntervalVariable_RefusedBeforeAnythingIsPrintedOrWritten(string command)
+    {
+        // SIMBYZ_PROGRESS_INTERVAL=Infinity ended every command that shows progress with a stack trace; then a bad value
+        // was refused only after the header was printed. Its own process: the variable is process-wide.
+        using var tmp = new TempFolder();
+        string[] args = command switch
+        {
+            "replay" => ["replay", Path.Combine(RepoRoot, "traces", "golden-sync.jsonl"), "--out", "o", "--quiet"],
+            "reproduce" => ["reproduce", "toy-median", "--quick", "--out", "o", "--quiet"],
+            _ => ["run", "--out", "o", "--quiet"],
+        };
+        var outcome = SimByzProcess.Start(tmp.Path, args, new Dictionary<string, string> { ["SIMBYZ_PROGRESS_INTERVAL"] = "Infinity" }).Finish();
+        Assert.Equal(2, outcome.Code);
+        Assert.Equal("simbyz: error: SIMBYZ_PROGRESS_INTERVAL 'Infinity': expected a number of seconds in (0, 86400]", outcome.Err.Trim());
+        Assert.Equal("", outcome.Out);
+        Assert.Empty(Directory.GetFileSystemEntries(tmp.Path));
+    }
+
     [Fact]
     public void Run_SecondProcessIntoTheSameFolder_FailsAtOnceAndTheFirstOwnsTheFolder()
     {

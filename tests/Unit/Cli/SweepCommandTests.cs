@@ -59,7 +59,7 @@ public class SweepCommandTests
         var (code, output, err) = Run(args);
         Assert.Equal(2, code);
         Assert.Equal("simbyz: error: --store: the path is empty", err.Trim());
-        if (sub[0] != "submit") Assert.Equal("", output);
+        Assert.Equal("", output); // checked before the grid is planned (its header printed)
         Assert.False(Directory.Exists(outDir));
     }
 
@@ -281,6 +281,21 @@ public class SweepCommandTests
     }
 
     [Fact]
+    public void Submit_DryRun_FolderWithSbatchSpecialCharacters_IsQuotedEscapedAndItsPercentDoubled()
+    {
+        // sbatch reads an unquoted '#' as a comment (the log went to a cut path), quotes and backslashes as quoting, and
+        // '%' in --output as a pattern; all of these went to a real local Slurm and completed (session 32).
+        using var dir = new SweepFixtures.TempDir();
+        string grid = Path.Combine(SweepFixtures.RepoRoot, "sweeps", "example.json");
+        string outDir = dir.File("x #1 bob's q\"x p%j");
+        var (code, output, err) = Run("sweep", "submit", grid, "--slurm", "--store", dir.File("store"), "--out", outDir, "--partition", "gpu#2", "--dry-run");
+        Assert.True(code == 0, err);
+        string escaped = outDir.Replace("\"", "\\\"", StringComparison.Ordinal).Replace("%", "%%", StringComparison.Ordinal);
+        Assert.Contains($"#SBATCH --output=\"{escaped}/slurm/shard-%a.out\"\n", output, StringComparison.Ordinal);
+        Assert.Contains("#SBATCH --partition=\"gpu#2\"\n", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Submit_DryRun_GridNameWithASpace_IsQuotedInTheJobNameDirective()
     {
         using var dir = new SweepFixtures.TempDir();
@@ -294,11 +309,14 @@ public class SweepCommandTests
     [Theory]
     [InlineData("--time", "abc", "--time 'abc': expected a Slurm time limit")]
     [InlineData("--time", "1:00:00\n#SBATCH --x", "--time '1:00:00")]
-    [InlineData("--partition", "gpu;rm", "--partition 'gpu;rm': expected a Slurm partition name")]
+    [InlineData("--time", "10\n", "--time '10")]
+    [InlineData("--time", "\u0663\u0660", "expected a Slurm time limit")] // Arabic-Indic digits: not sbatch's
     [InlineData("--partition", "gpu\necho injected", "--partition 'gpu")]
+    [InlineData("--partition", "", "--partition '': expected a Slurm partition name")]
     [InlineData("--out", "OUT/a\nb", "a folder whose path holds a line break")]
-    [InlineData("--out", "OUT/a\"b", "a folder whose path holds a line break, another control character or a double quote")]
-    public void Submit_ValueThatCannotGoIntoADirective_Exit2AndNothingWritten(string option, string value, string expected)
+    [InlineData("--out", "OUT/a\\b", "or a backslash cannot be named in an sbatch --output pattern")]
+    [InlineData("--out", "", "--out: the path is empty")]
+    public void Submit_ValueThatCannotGoIntoADirective_Exit2BeforeThePlanIsPrinted(string option, string value, string expected)
     {
         // A line break in a directive's value would end it and start a command of the job script.
         using var dir = new SweepFixtures.TempDir();
@@ -309,8 +327,7 @@ public class SweepCommandTests
         Assert.Equal(2, code);
         Assert.StartsWith("simbyz: error: ", err, StringComparison.Ordinal);
         Assert.Contains(expected, err, StringComparison.Ordinal);
-        Assert.DoesNotContain("#SBATCH", output, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(dir.File("store")));
+        Assert.Equal("", output);
     }
 
     [Theory]
@@ -321,6 +338,9 @@ public class SweepCommandTests
     [InlineData("1-12:30")]
     [InlineData("1-12:30:00")]
     [InlineData("UNLIMITED")]
+    [InlineData("infinite")]
+    [InlineData("-1")]
+    [InlineData("2-")]
     public void Submit_DryRun_EverySlurmTimeFormat_IsAccepted(string time)
     {
         using var dir = new SweepFixtures.TempDir();
