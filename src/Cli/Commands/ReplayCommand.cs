@@ -49,6 +49,7 @@ internal static class ReplayCommand
         command.SetAction(parse =>
         {
             ProgressDisplay.CheckIntervalVariable();
+            int buffer = Buffer(parse.GetValue(bufferOption));
             string path = parse.GetValue(traceArgument)!;
             var doc = TraceDocument.Load(path);
             string? outDir = parse.GetValue(outOption);
@@ -74,7 +75,7 @@ internal static class ReplayCommand
                 if (aggregator is null) throw new SimByzException("--messages needs --aggregator SPEC: the rule to feed the recorded messages to");
                 if (attack is not null) throw new SimByzException("--messages replays recorded payloads: --attack cannot change them (use --attack without --messages)");
                 if (composition.Root.Backend.Device is { } device) output.WriteLine($"backend: {device}");
-                return Messages(doc, path, aggregator, parse.GetValue(fromOption), Buffer(parse.GetValue(bufferOption)), outDir, output, composition.Root);
+                return Messages(doc, path, aggregator, parse.GetValue(fromOption), buffer, outDir, output, composition.Root);
             }
             // A re-run holds what the recorded run held: refused before it starts if that cannot fit. Both kinds of re-run
             // stream their trace to disk and compare it with the recorded one from the files, one line at a time, so
