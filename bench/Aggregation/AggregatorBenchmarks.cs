@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using BenchmarkDotNet.Attributes;
 using SimByz.Aggregation;
 using SimByz.Aggregation.Rules;
@@ -126,7 +127,7 @@ public class AggregatorBenchmarks
         _partials = new double[Environment.ProcessorCount];
         var build = new AggregatorBuildContext(Seed: 1, DeclaredByzantine: 4);
         _context = Context(d);
-        if (Case is "floor:fma-peak-pairs-512" or "floor:minmax-peak-sort-512" && !System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+        if (Case is "floor:fma-peak-pairs-512" or "floor:minmax-peak-sort-512" && !Vector512.IsHardwareAccelerated)
         {
             Console.WriteLine($"// 512-bit vectors are not accelerated here: {Case} runs the 256-bit loop");
         }
@@ -276,7 +277,7 @@ public class AggregatorBenchmarks
     {
         int parts = _partials.Length;
         long perPart = work / parts;
-        var loop = wide && System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? loop512 : loop256;
+        var loop = wide && Vector512.IsHardwareAccelerated ? loop512 : loop256;
         Parallel.For(0, parts, p => _partials[p] = loop(perPart));
         double s = 0;
         foreach (double partial in _partials) s += partial;
@@ -286,55 +287,55 @@ public class AggregatorBenchmarks
     private static double FmaLoop(long fmas)
     {
         // 12 independent accumulators hide the FMA latency on two pipes; each step is 12 vector FMAs.
-        int lanes = System.Runtime.Intrinsics.Vector256<float>.Count;
+        int lanes = Vector256<float>.Count;
         long steps = fmas / (12L * lanes);
-        var m = System.Runtime.Intrinsics.Vector256.Create(0.999999f);
-        var c = System.Runtime.Intrinsics.Vector256.Create(1e-7f);
-        System.Runtime.Intrinsics.Vector256<float> a0 = c, a1 = c, a2 = c, a3 = c, a4 = c, a5 = c, a6 = c, a7 = c, a8 = c, a9 = c, a10 = c, a11 = c;
+        var m = Vector256.Create(0.999999f);
+        var c = Vector256.Create(1e-7f);
+        Vector256<float> a0 = c, a1 = c, a2 = c, a3 = c, a4 = c, a5 = c, a6 = c, a7 = c, a8 = c, a9 = c, a10 = c, a11 = c;
         for (long s = 0; s < steps; s++)
         {
-            a0 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a0, m, c);
-            a1 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a1, m, c);
-            a2 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a2, m, c);
-            a3 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a3, m, c);
-            a4 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a4, m, c);
-            a5 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a5, m, c);
-            a6 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a6, m, c);
-            a7 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a7, m, c);
-            a8 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a8, m, c);
-            a9 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a9, m, c);
-            a10 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a10, m, c);
-            a11 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a11, m, c);
+            a0 = Vector256.FusedMultiplyAdd(a0, m, c);
+            a1 = Vector256.FusedMultiplyAdd(a1, m, c);
+            a2 = Vector256.FusedMultiplyAdd(a2, m, c);
+            a3 = Vector256.FusedMultiplyAdd(a3, m, c);
+            a4 = Vector256.FusedMultiplyAdd(a4, m, c);
+            a5 = Vector256.FusedMultiplyAdd(a5, m, c);
+            a6 = Vector256.FusedMultiplyAdd(a6, m, c);
+            a7 = Vector256.FusedMultiplyAdd(a7, m, c);
+            a8 = Vector256.FusedMultiplyAdd(a8, m, c);
+            a9 = Vector256.FusedMultiplyAdd(a9, m, c);
+            a10 = Vector256.FusedMultiplyAdd(a10, m, c);
+            a11 = Vector256.FusedMultiplyAdd(a11, m, c);
         }
         var t = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11));
-        return System.Runtime.Intrinsics.Vector256.Sum(t);
+        return Vector256.Sum(t);
     }
 
     private static double FmaLoop512(long fmas)
     {
         // As FmaLoop, 16 lanes per FMA.
-        int lanes = System.Runtime.Intrinsics.Vector512<float>.Count;
+        int lanes = Vector512<float>.Count;
         long steps = fmas / (12L * lanes);
-        var m = System.Runtime.Intrinsics.Vector512.Create(0.999999f);
-        var c = System.Runtime.Intrinsics.Vector512.Create(1e-7f);
-        System.Runtime.Intrinsics.Vector512<float> a0 = c, a1 = c, a2 = c, a3 = c, a4 = c, a5 = c, a6 = c, a7 = c, a8 = c, a9 = c, a10 = c, a11 = c;
+        var m = Vector512.Create(0.999999f);
+        var c = Vector512.Create(1e-7f);
+        Vector512<float> a0 = c, a1 = c, a2 = c, a3 = c, a4 = c, a5 = c, a6 = c, a7 = c, a8 = c, a9 = c, a10 = c, a11 = c;
         for (long s = 0; s < steps; s++)
         {
-            a0 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a0, m, c);
-            a1 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a1, m, c);
-            a2 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a2, m, c);
-            a3 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a3, m, c);
-            a4 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a4, m, c);
-            a5 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a5, m, c);
-            a6 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a6, m, c);
-            a7 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a7, m, c);
-            a8 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a8, m, c);
-            a9 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a9, m, c);
-            a10 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a10, m, c);
-            a11 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a11, m, c);
+            a0 = Vector512.FusedMultiplyAdd(a0, m, c);
+            a1 = Vector512.FusedMultiplyAdd(a1, m, c);
+            a2 = Vector512.FusedMultiplyAdd(a2, m, c);
+            a3 = Vector512.FusedMultiplyAdd(a3, m, c);
+            a4 = Vector512.FusedMultiplyAdd(a4, m, c);
+            a5 = Vector512.FusedMultiplyAdd(a5, m, c);
+            a6 = Vector512.FusedMultiplyAdd(a6, m, c);
+            a7 = Vector512.FusedMultiplyAdd(a7, m, c);
+            a8 = Vector512.FusedMultiplyAdd(a8, m, c);
+            a9 = Vector512.FusedMultiplyAdd(a9, m, c);
+            a10 = Vector512.FusedMultiplyAdd(a10, m, c);
+            a11 = Vector512.FusedMultiplyAdd(a11, m, c);
         }
         var t = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11));
-        return System.Runtime.Intrinsics.Vector512.Sum(t);
+        return Vector512.Sum(t);
     }
 
     /// <summary>
@@ -356,7 +357,7 @@ public class AggregatorBenchmarks
     /// <remarks>Two widths, as <see cref="FmaPeak"/>: 256-bit and (<c>floor:minmax-peak-sort-512</c>, where accelerated)
     /// 512-bit vectors; the compute floor is the faster of the two.</remarks>
     private double MinMaxPeak(long comparatorLanes, bool wide) => OnAllCores(comparatorLanes, wide,
-        MinMaxLoop<Wires256, System.Runtime.Intrinsics.Vector256<float>>, MinMaxLoop<Wires512, System.Runtime.Intrinsics.Vector512<float>>);
+        MinMaxLoop<Wires256, Vector256<float>>, MinMaxLoop<Wires512, Vector512<float>>);
 
     /// <summary>
     /// <paramref name="comparatorLanes"/> / lanes comparators on 12 wires (they and the temporaries fit AVX2's 16 registers):
@@ -406,34 +407,34 @@ public class AggregatorBenchmarks
         static abstract float Sum(TV v);
     }
 
-    private readonly struct Wires256 : IWires<System.Runtime.Intrinsics.Vector256<float>>
+    private readonly struct Wires256 : IWires<Vector256<float>>
     {
-        public static int Lanes => System.Runtime.Intrinsics.Vector256<float>.Count;
+        public static int Lanes => Vector256<float>.Count;
 
-        public static System.Runtime.Intrinsics.Vector256<float> Create(float value) => System.Runtime.Intrinsics.Vector256.Create(value);
+        public static Vector256<float> Create(float value) => Vector256.Create(value);
 
-        public static System.Runtime.Intrinsics.Vector256<float> Min(System.Runtime.Intrinsics.Vector256<float> a, System.Runtime.Intrinsics.Vector256<float> b) => System.Runtime.Intrinsics.Vector256.MinNative(a, b);
+        public static Vector256<float> Min(Vector256<float> a, Vector256<float> b) => Vector256.MinNative(a, b);
 
-        public static System.Runtime.Intrinsics.Vector256<float> Max(System.Runtime.Intrinsics.Vector256<float> a, System.Runtime.Intrinsics.Vector256<float> b) => System.Runtime.Intrinsics.Vector256.MaxNative(a, b);
+        public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.MaxNative(a, b);
 
-        public static System.Runtime.Intrinsics.Vector256<float> Add(System.Runtime.Intrinsics.Vector256<float> a, System.Runtime.Intrinsics.Vector256<float> b) => a + b;
+        public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
 
-        public static float Sum(System.Runtime.Intrinsics.Vector256<float> v) => System.Runtime.Intrinsics.Vector256.Sum(v);
+        public static float Sum(Vector256<float> v) => Vector256.Sum(v);
     }
 
-    private readonly struct Wires512 : IWires<System.Runtime.Intrinsics.Vector512<float>>
+    private readonly struct Wires512 : IWires<Vector512<float>>
     {
-        public static int Lanes => System.Runtime.Intrinsics.Vector512<float>.Count;
+        public static int Lanes => Vector512<float>.Count;
 
-        public static System.Runtime.Intrinsics.Vector512<float> Create(float value) => System.Runtime.Intrinsics.Vector512.Create(value);
+        public static Vector512<float> Create(float value) => Vector512.Create(value);
 
-        public static System.Runtime.Intrinsics.Vector512<float> Min(System.Runtime.Intrinsics.Vector512<float> a, System.Runtime.Intrinsics.Vector512<float> b) => System.Runtime.Intrinsics.Vector512.MinNative(a, b);
+        public static Vector512<float> Min(Vector512<float> a, Vector512<float> b) => Vector512.MinNative(a, b);
 
-        public static System.Runtime.Intrinsics.Vector512<float> Max(System.Runtime.Intrinsics.Vector512<float> a, System.Runtime.Intrinsics.Vector512<float> b) => System.Runtime.Intrinsics.Vector512.MaxNative(a, b);
+        public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.MaxNative(a, b);
 
-        public static System.Runtime.Intrinsics.Vector512<float> Add(System.Runtime.Intrinsics.Vector512<float> a, System.Runtime.Intrinsics.Vector512<float> b) => a + b;
+        public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
 
-        public static float Sum(System.Runtime.Intrinsics.Vector512<float> v) => System.Runtime.Intrinsics.Vector512.Sum(v);
+        public static float Sum(Vector512<float> v) => Vector512.Sum(v);
     }
 
     /// <summary>f(x) = ½‖x − 1‖²: a validation oracle that costs one pass over d (Zeno's scores).</summary>
