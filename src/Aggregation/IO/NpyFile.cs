@@ -28,7 +28,7 @@ public static class NpyFile
     /// <exception cref="SimByzException">Missing, unreadable or malformed file, or an unsupported dtype, order or shape.</exception>
     public static NpyMatrix ReadMatrix(string path)
     {
-        if (string.IsNullOrWhiteSpace(path)) throw new SimByzException(".npy input: the path is empty");
+        StrictText.RequirePath(path, ".npy input");
         FileStream stream;
         try
         {

@@ -21,14 +21,11 @@ namespace SimByz.Cli.Commands;
 /// </summary>
 internal static class SweepCommand
 {
-    /// <summary>The <c>--store</c> folder as given (null when not given), or a <see cref="SimByzException"/> when it is empty
-    /// (<c>--store ""</c> ended a sweep with Path.GetFullPath's stack trace).</summary>
-    private static string? StorePath(string? given) => NonEmpty("--store", given);
-
-    /// <summary>A folder option as given (null when not given), or a <see cref="SimByzException"/> when it is empty; checked
-    /// before the grid is planned, so that nothing is printed first.</summary>
+    /// <summary>A folder option (<c>--store</c>, <c>--out</c>) as given (null when not given), or a <see cref="SimByzException"/>
+    /// when it is empty (<c>--store ""</c> ended a sweep with Path.GetFullPath's stack trace); checked before the grid is
+    /// planned, so that nothing is printed first.</summary>
     private static string? NonEmpty(string option, string? given)
-        => given is not null && string.IsNullOrWhiteSpace(given) ? throw new SimByzException($"{option}: the path is empty") : given;
+        => given is null ? null : StrictText.RequirePath(given, option);
 
     /// <summary>Exit code of <c>sweep collect</c> when the store lacks runs of the grid.</summary>
     public const int MissingRunsExitCode = 3;
@@ -62,7 +59,7 @@ internal static class SweepCommand
         {
             int runsAtOnce = ThreadsOption.Parse(parse.GetValue(threadsOption));
             var interval = ProgressDisplay.ParseSweepInterval(parse.GetValue(progressOption));
-            string? store = StorePath(parse.GetValue(storeOption));
+            string? store = NonEmpty("--store", parse.GetValue(storeOption));
             string? givenOut = NonEmpty("--out", parse.GetValue(outOption));
             var memory = new MemoryBudget(MemoryLimit.FromOption(parse.GetValue(maxMemoryOption)), runsAtOnce);
             var (grid, plan, device) = Plan(parse, common, output, runsAtOnce, memory);
@@ -94,7 +91,7 @@ internal static class SweepCommand
         };
         command.SetAction(parse =>
         {
-            string store = StorePath(parse.GetValue(storeOption))!;
+            string store = NonEmpty("--store", parse.GetValue(storeOption))!;
             string? givenOut = NonEmpty("--out", parse.GetValue(outOption));
             var (grid, plan, _) = Plan(parse, common, output, Environment.ProcessorCount);
             string outDir = givenOut ?? Path.Combine("runs", "sweep-" + grid.Name);
@@ -125,7 +122,7 @@ internal static class SweepCommand
         {
             if (!parse.GetValue(slurmOption)) throw new SimByzException("sweep submit: give --slurm (Slurm is the scheduler submit writes jobs for; for Kubernetes see docs/SWEEPS.md)");
             // Everything given on the command line is checked before the grid is planned (which prints its header).
-            string store = Path.GetFullPath(StorePath(parse.GetValue(storeOption))!);
+            string store = Path.GetFullPath(NonEmpty("--store", parse.GetValue(storeOption))!);
             string? givenOut = NonEmpty("--out", parse.GetValue(outOption));
             int? givenTasks = parse.GetValue(tasksOption);
             if (givenTasks < 1) throw new SimByzException($"--tasks {givenTasks}: expected at least 1");

@@ -26,10 +26,15 @@ public static class StrictText
         return Decode(bytes, $"{what} '{path}'");
     }
 
+    /// <summary><paramref name="path"/> as given, or a <see cref="SimByzException"/> "<paramref name="what"/>: the path is
+    /// empty" when it is empty or blank (where .NET's file APIs would throw an ArgumentException).</summary>
+    public static string RequirePath(string? path, string what)
+        => string.IsNullOrWhiteSpace(path) ? throw new SimByzException($"{what}: the path is empty") : path;
+
     /// <summary>The bytes of <paramref name="path"/>, with the checks of <see cref="ReadFile"/> but the decoding.</summary>
     public static byte[] ReadBytes(string path, string what, long maxBytes = DefaultMaxBytes)
     {
-        if (string.IsNullOrWhiteSpace(path)) throw new SimByzException($"{what}: the path is empty");
+        RequirePath(path, what);
         if (Directory.Exists(path)) throw new SimByzException($"{what} '{path}' is a folder, not a file");
         if (!File.Exists(path)) throw new SimByzException($"{what} '{path}' does not exist");
         try

@@ -121,7 +121,7 @@ public sealed class TraceDocument
     /// <summary>Reads and checks <paramref name="path"/>, one line at a time.</summary>
     public static TraceDocument Load(string path)
     {
-        if (string.IsNullOrWhiteSpace(path)) throw new SimByzException("trace: the path is empty");
+        StrictText.RequirePath(path, "trace");
         if (Directory.Exists(path)) throw new SimByzException($"trace '{path}' is a folder, not a file");
         if (!File.Exists(path)) throw new SimByzException($"trace '{path}': file not found");
         FileStream First()
