@@ -111,29 +111,15 @@ internal static class IssueTargets
             lines.Add($"//   {shape}: {string.Join("; ", floors)}");
         }
         var verdicts = Judge(run);
-        foreach (var v in verdicts)
-        {
-            string compute = v.ComputeFloorRatio is { } c ? Invariant($", compute floor {c:F2}×") : "";
-            string twin = v.TwinSpeedup is { } s ? Invariant($", twin ÷ rule {s:F1}") : ", no twin";
-            lines.Add(Invariant($"//   {v.Shape,-10} {v.Rule,-18} {v.Ratio,6:F2}× (target ≤ {v.Target}×): {Word(v.Outcome)}{compute}{twin}"));
-        }
+        lines.AddRange(verdicts.Select(VerdictLine));
         if (verdicts.Count == 0)
         {
             lines.Add("//   no target measured with its read floor in this run");
             return lines;
         }
-        int met = verdicts.Count(v => v.Outcome == Outcome.Met);
         var ruledOut = verdicts.Where(v => v.Outcome == Outcome.RuledOut).Select(v => $"{v.Rule} at {v.Shape}").ToList();
-        int all = Targets.Count * Shapes.Count;
-        string scope = verdicts.Count == all ? $"{met} of the {all} ratio targets" : $"{met} of the {verdicts.Count} ratio targets measured (of {all})";
-        lines.Add($"// met: {scope}; ruled out by this run's compute floors: {(ruledOut.Count == 0 ? "none" : string.Join(", ", ruledOut))}");
-        var twins = verdicts.Where(v => v.TwinSpeedup is not null).ToList();
-        if (twins.Count > 0)
-        {
-            var closest = twins.MinBy(v => v.TwinSpeedup!.Value)!;
-            int slower = twins.Count(v => v.TwinSpeedup <= 1);
-            lines.Add(Invariant($"// faster than its torch twin: {twins.Count - slower} of {twins.Count} (closest: {closest.Rule} at {closest.Shape}, {closest.TwinSpeedup:F1}×)"));
-        }
+        lines.Add($"// met: {Scope(verdicts)}; ruled out by this run's compute floors: {(ruledOut.Count == 0 ? "none" : string.Join(", ", ruledOut))}");
+        if (TwinLine(verdicts) is { } twins) lines.Add(twins);
         return lines;
     }
 
@@ -148,30 +134,48 @@ internal static class IssueTargets
     public static IReadOnlyList<string> PairedReport(IReadOnlyList<PairedRatio> run)
     {
         var lines = new List<string> { "// Issue 16's targets on the paired ratios (each invocation's rule time over the fastest floor of the same invocation, median over the invocations):" };
-        int met = 0, measured = 0, faster = 0;
-        PairedRatio? closest = null;
+        var verdicts = new List<Verdict>();
         foreach (string shape in Shapes)
         {
             foreach (var (rule, target) in Targets)
             {
                 if (run.FirstOrDefault(r => r.Shape == shape && r.Rule == rule) is not { Rule: not null } p || !double.IsFinite(p.Ratio)) continue;
-                measured++;
-                bool ok = p.Ratio <= target;
-                if (ok) met++;
-                if (p.TwinSpeedup > 1) faster++;
-                if (closest is null || p.TwinSpeedup < closest.Value.TwinSpeedup) closest = p;
-                lines.Add(Invariant($"//   {shape,-10} {rule,-18} {p.Ratio,6:F2}× (target ≤ {target}×): {Word(ok ? Outcome.Met : Outcome.Missed)}, twin ÷ rule {p.TwinSpeedup:F1}"));
+                verdicts.Add(new Verdict(rule, shape, target, p.Ratio, p.Ratio <= target ? Outcome.Met : Outcome.Missed, null, p.TwinSpeedup));
             }
         }
-        if (measured == 0)
+        lines.AddRange(verdicts.Select(VerdictLine));
+        if (verdicts.Count == 0)
         {
             lines.Add("//   no rule with a target was measured");
             return lines;
         }
-        int all = Targets.Count * Shapes.Count;
-        lines.Add(measured == all ? $"// paired, met: {met} of the {all} ratio targets" : $"// paired, met: {met} of the {measured} ratio targets measured (of {all})");
-        lines.Add(Invariant($"// faster than its torch twin: {faster} of {measured} (closest: {closest!.Value.Rule} at {closest.Value.Shape}, {closest.Value.TwinSpeedup:F1}×)"));
+        lines.Add($"// paired, met: {Scope(verdicts)}");
+        if (TwinLine(verdicts) is { } twins) lines.Add(twins);
         return lines;
+    }
+
+    /// <summary>One target's line of a report.</summary>
+    private static string VerdictLine(Verdict v)
+    {
+        string compute = v.ComputeFloorRatio is { } c ? Invariant($", compute floor {c:F2}×") : "";
+        string twin = v.TwinSpeedup is { } s ? Invariant($", twin ÷ rule {s:F1}") : ", no twin";
+        return Invariant($"//   {v.Shape,-10} {v.Rule,-18} {v.Ratio,6:F2}× (target ≤ {v.Target}×): {Word(v.Outcome)}{compute}{twin}");
+    }
+
+    /// <summary>"N of the 18 ratio targets", or "N of the M ratio targets measured (of 18)" for a partial run.</summary>
+    private static string Scope(IReadOnlyList<Verdict> verdicts)
+    {
+        int met = verdicts.Count(v => v.Outcome == Outcome.Met), all = Targets.Count * Shapes.Count;
+        return verdicts.Count == all ? $"{met} of the {all} ratio targets" : $"{met} of the {verdicts.Count} ratio targets measured (of {all})";
+    }
+
+    /// <summary>How many rules beat their twin and the closest, or null when no twin was measured.</summary>
+    private static string? TwinLine(IReadOnlyList<Verdict> verdicts)
+    {
+        var twins = verdicts.Where(v => v.TwinSpeedup is not null).ToList();
+        if (twins.Count == 0) return null;
+        var closest = twins.MinBy(v => v.TwinSpeedup!.Value)!;
+        return Invariant($"// faster than its torch twin: {twins.Count(v => v.TwinSpeedup > 1)} of {twins.Count} (closest: {closest.Rule} at {closest.Shape}, {closest.TwinSpeedup:F1}×)");
     }
 
     /// <summary>The verdict as the report writes it.</summary>
